@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { CallbackError } from './errors';
+import { requestContext } from './http/context';
+import { errorHandler } from './http/error-handler';
+import { opsRouter, type ReadinessCheck } from './http/ops-routes';
+import { tencentRouter } from './http/tencent-route';
+import type { Metrics } from './metrics';
+import type { Spool } from './pipeline/spool';
+import type { TencentSettings } from './vendors/tencent/intake';
+
+export interface AppDeps {
+  readonly tencent: TencentSettings;
+  readonly maxBodyBytes: number;
+  readonly spool: Spool;
+  readonly metrics: Metrics;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch; injected so tests control signature freshness. */
+  readonly clock: () => number;
+  readonly readiness: readonly ReadinessCheck[];
+}
+
+/** Builds the Express app. No environment, no listening, no globals: the entry point does those. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(requestContext(deps.logger));
+  app.use(opsRouter({ registry: deps.registry, readiness: deps.readiness }));
+  app.use(
+    tencentRouter({
+      settings: deps.tencent,
+      maxBodyBytes: deps.maxBodyBytes,
+      spool: deps.spool,
+      metrics: deps.metrics,
+      clock: deps.clock,
+    }),
+  );
+  app.use(function notFound() {
+    throw new CallbackError('not_found');
+  });
+  app.use(errorHandler(deps.metrics));
+  return app;
+}

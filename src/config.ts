@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { sinkConfigSchema, type SinkConfig } from './sinks/registry';
+
+const csv = (item: z.ZodString) =>
+  z
+    .string()
+    .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(item));
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 15m, 24h or 7d')
+  .transform((raw) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(raw) as RegExpExecArray;
+    const unitMs = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
+    return Number(amount) * unitMs;
+  });
+
+/**
+ * Every environment variable the service reads. The keys are the variable names; the descriptions
+ * are the README's configuration table (a unit test keeps the two in step).
+ */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free port'),
+  HOST: z.string().min(1).optional().describe('Interface to listen on; all interfaces when unset'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Directory for the spool database and the default file sink'),
+  TENCENT_SDKAPPIDS: csv(z.string().regex(/^\d{1,20}$/, 'expected digits'))
+    .optional()
+    .describe('Comma-separated SdkAppid allow-list; when unset every app is accepted (with a warning at startup)'),
+  TENCENT_CALLBACK_TOKENS: csv(z.string().min(1).max(128))
+    .optional()
+    .describe('Comma-separated callback tokens (several during rotation); enables the Sign check. Also read from TENCENT_CALLBACK_TOKENS_FILE'),
+  TENCENT_SIGN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60)
+    .describe('Largest accepted difference between RequestTime and the local clock, in seconds'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024)
+    .describe('Largest callback body accepted; larger bodies get 413'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('pino log level'),
+  SPOOL_RETENTION: duration.default(24 * 3600e3)
+    .describe('How long delivered events stay in the spool (for de-duplication and replay), e.g. 24h'),
+  SHUTDOWN_TIMEOUT: duration.default(25e3)
+    .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
+  CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
+});
+
+/** The structured settings that come from the file named by `CONFIG_FILE`. */
+export const fileSchema = z.strictObject({
+  sinks: z
+    .array(sinkConfigSchema)
+    .min(1)
+    .prefault([{ type: 'file' }])
+    .describe('Where events are delivered; by default one JSONL file sink under DATA_DIR'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string | undefined;
+  readonly dataDir: string;
+  readonly logLevel: z.output<typeof envSchema>['LOG_LEVEL'];
+  readonly maxBodyBytes: number;
+  readonly retentionMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly tencent: {
+    readonly sdkAppIds: readonly string[] | undefined;
+    readonly callbackTokens: readonly string[] | undefined;
+    readonly signWindowSeconds: number;
+  };
+  readonly sinks: readonly SinkConfig[];
+}
+
+/** Validates the environment and the parsed config file together; throws one error listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>, file: unknown = {}): Config {
+  const envResult = envSchema.safeParse(env);
+  const fileResult = fileSchema.safeParse(file ?? {});
+  const problems = [
+    envResult.success ? '' : z.prettifyError(envResult.error),
+    fileResult.success ? '' : `in CONFIG_FILE:\n${z.prettifyError(fileResult.error)}`,
+  ].filter(Boolean);
+  if (!envResult.success || !fileResult.success) {
+    throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = envResult.data;
+  const names = fileResult.data.sinks.map(sinkName);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated) {
+    throw new Error(`Invalid configuration:\n✖ two sinks are named "${repeated}"; give each a unique "name"\n  → at CONFIG_FILE sinks`);
+  }
+  return deepFreeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    retentionMs: e.SPOOL_RETENTION,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    tencent: {
+      sdkAppIds: e.TENCENT_SDKAPPIDS,
+      callbackTokens: e.TENCENT_CALLBACK_TOKENS,
+      signWindowSeconds: e.TENCENT_SIGN_WINDOW_SECONDS,
+    },
+    sinks: fileResult.data.sinks,
+  });
+}
+
+/** A sink's stable name: its `name` setting, or its type. */
+export function sinkName(config: SinkConfig): string {
+  return config.name ?? config.type;
+}
+
+/**
+ * Resolves `<NAME>_FILE` variables (Kubernetes secret mounts) into `<NAME>`, so secrets never have to
+ * sit in the environment or the config file. An explicit `<NAME>` wins.
+ */
+export function withFileSecrets(
+  env: Record<string, string | undefined>,
+  names: readonly string[],
+  readFile: (path: string) => string,
+): Record<string, string | undefined> {
+  const resolved = { ...env };
+  for (const name of names) {
+    const path = env[`${name}_FILE`];
+    if (path && resolved[name] === undefined) resolved[name] = readFile(path).trim();
+  }
+  return resolved;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+/**
+ * The catalogue of reasons a callback is not simply accepted. Each reason fixes the HTTP status, the
+ * metric outcome and the default `ErrorInfo`; a thrown `CallbackError` may carry a more precise text.
+ * Statuses are vendor policy: they live here and in the reply renderers, never in routes.
+ */
+export const failureReasons = {
+  bad_query: { httpStatus: 400, outcome: 'rejected', info: 'invalid callback query' },
+  auth_failed: { httpStatus: 401, outcome: 'rejected', info: 'signature check failed' },
+  app_not_allowed: { httpStatus: 403, outcome: 'rejected', info: 'SdkAppid is not allowed' },
+  not_found: { httpStatus: 404, outcome: 'rejected', info: 'no such endpoint; Tencent callbacks go to POST /tencent/callback' },
+  method_not_allowed: { httpStatus: 405, outcome: 'rejected', info: 'callbacks must be sent with POST' },
+  unreadable_body: { httpStatus: 400, outcome: 'rejected', info: 'request body could not be read' },
+  payload_too_large: { httpStatus: 413, outcome: 'rejected', info: 'body is larger than the limit' },
+  spool_unavailable: { httpStatus: 503, outcome: 'failed', info: 'could not store the event; retry later' },
+  internal: { httpStatus: 500, outcome: 'failed', info: 'internal error' },
+} as const;
+
+export type FailureReason = keyof typeof failureReasons;
+
+/** An expected, request-scoped failure. `message` is safe to show to the caller. */
+export class CallbackError extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    message: string = failureReasons[reason].info,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CallbackError';
+  }
+}
+
+/**
+ * Reasons an authenticated request is kept in quarantine instead of becoming an event. The request
+ * is answered `OK` (it is safe with us) and can be re-driven after a fix.
+ */
+export const quarantineReasons = {
+  empty_body: 'body is empty',
+  invalid_encoding: 'body is not valid UTF-8',
+  malformed_json: 'body is not valid JSON',
+  command_mismatch: 'CallbackCommand in the body differs from the query',
+  invalid_payload: 'body failed validation',
+} as const;
+
+export type QuarantineReason = keyof typeof quarantineReasons;
+
+/** Turns anything thrown on the request path into a `CallbackError`. */
+export function toCallbackError(error: unknown): CallbackError {
+  if (error instanceof CallbackError) return error;
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === 'entity.too.large') {
+    const limit = (error as { limit?: number }).limit;
+    return new CallbackError('payload_too_large', `body is larger than ${limit} bytes`, { cause: error });
+  }
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new CallbackError('unreadable_body', undefined, { cause: error });
+  }
+  return new CallbackError('internal', undefined, { cause: error });
+}

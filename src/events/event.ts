@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/** Values CloudEvents allows for context attributes that we use. */
+export type AttributeValue = string | number | boolean;
+
+/**
+ * The context attributes of one event: the CloudEvents 1.0 required and optional attributes plus
+ * our extension attributes (lower-case names, per the spec's naming rules).
+ * https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md
+ */
+export interface EventAttributes {
+  readonly specversion: '1.0';
+  /** The dedupe id: stable for the vendor's natural key of the occurrence. */
+  readonly id: string;
+  /** e.g. `tencent-im/1400000001` */
+  readonly source: string;
+  /** e.g. `com.tencent.im.C2C.CallbackAfterSendMsg` */
+  readonly type: string;
+  /** RFC 3339; when the vendor says the occurrence happened, else when we received it. */
+  readonly time: string;
+  readonly datacontenttype: 'application/json';
+  readonly [extension: string]: AttributeValue | undefined;
+}
+
+/**
+ * What the pipeline and the sinks see. `data` is the vendor's body exactly as received (JSON text),
+ * so nothing is lost to re-serialisation (large integers, key order, unknown fields).
+ */
+export interface Event {
+  readonly attributes: EventAttributes;
+  readonly data: string;
+}
+
+/** The event as a CloudEvents structured-mode JSON document (`application/cloudevents+json`). */
+export function eventToJson(event: Event): string {
+  const head = JSON.stringify(event.attributes);
+  return `${head.slice(0, -1)},"data":${event.data}}`;
+}
+
+/** A stable, opaque id from the parts of a natural key (128 bits of SHA-256, hex). */
+export function dedupeId(parts: readonly (string | number)[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+
+/** Per-request state shared by the middlewares of one request. */
+export interface RequestContext {
+  readonly id: string;
+  readonly log: Logger;
+  readonly startedAt: number;
+  /** Set by vendor routes: the metric labels and fail-open decision depend on them. */
+  vendor?: string;
+  command?: string;
+}
+
+const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Gives each request an id (the caller's `X-Request-Id` when sane), a child logger and a start time. */
+export function requestContext(logger: Logger) {
+  return function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const header = req.get('x-request-id');
+    const id = header && safeRequestId.test(header) ? header : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    res.locals.ctx = { id, log: logger.child({ reqId: id }), startedAt: performance.now() } satisfies RequestContext;
+    next();
+  };
+}
+
+export function contextOf(res: Response): RequestContext {
+  return res.locals.ctx as RequestContext;
+}
+
+export function elapsedSeconds(ctx: RequestContext): number {
+  return (performance.now() - ctx.startedAt) / 1000;
+}

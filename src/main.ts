@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import YAML from 'yaml';
+import { loadConfig, withFileSecrets, type Config } from './config';
+import { startService } from './service';
+
+/** The composition root: the only code that reads the environment, listens for signals or exits. */
+async function main(): Promise<void> {
+  const config = readConfig();
+  const toStderr = config.sinks.some((sink) => sink.type === 'stdout');
+  const logger = pino({ level: config.logLevel, base: { service: 'im-callback-gateway' } }, pino.destination(toStderr ? 2 : 1));
+  if (!config.tencent.sdkAppIds) logger.warn('TENCENT_SDKAPPIDS is not set: callbacks from any SdkAppid are accepted');
+  if (!config.tencent.callbackTokens) logger.warn('TENCENT_CALLBACK_TOKENS is not set: the Sign check is disabled');
+
+  const service = await startService(config, logger);
+  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name) }, 'listening');
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    service.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
+  process.on('unhandledRejection', (error) => {
+    logger.fatal({ err: error }, 'unhandled rejection');
+    process.exit(1);
+  });
+}
+
+function readConfig(): Config {
+  try {
+    const env = withFileSecrets(process.env, ['TENCENT_CALLBACK_TOKENS'], (path) => readFileSync(path, 'utf8'));
+    const file = env.CONFIG_FILE ? YAML.parse(readFileSync(env.CONFIG_FILE, 'utf8')) : {};
+    return loadConfig(env, file);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`startup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Outcomes of one callback request; the `outcome` label of `imgw_callbacks_total`. */
+export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'failed';
+/** Outcomes of one sink write; the `outcome` label of `imgw_sink_deliveries_total`. */
+export type DeliveryOutcome = 'ok' | 'error' | 'timeout';
+
+export interface BacklogSource {
+  backlog(): readonly { sink: string; pending: number; oldestReceivedAt: number | undefined }[];
+}
+
+/**
+ * Declares every metric of the service on `registry` and returns verbs to record them. Every label
+ * value comes from a closed set (vendors, known commands or `other`, reasons, sink names).
+ */
+export function createMetrics(registry: Registry, sinkNames: readonly string[] = []) {
+  const registers = [registry];
+  const callbacks = new Counter({
+    name: 'imgw_callbacks_total',
+    help: 'Callback requests answered, by vendor, command and outcome.',
+    labelNames: ['vendor', 'command', 'outcome'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'imgw_callback_duration_seconds',
+    help: 'Time from request in to reply out.',
+    labelNames: ['vendor', 'command'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers,
+  });
+  const errors = new Counter({
+    name: 'imgw_callback_errors_total',
+    help: 'Callbacks rejected, failed or quarantined, by reason.',
+    labelNames: ['vendor', 'reason'] as const,
+    registers,
+  });
+  const platforms = new Counter({
+    name: 'imgw_callback_platforms_total',
+    help: 'Accepted callbacks by client platform (OptPlatform, normalised; unknown values count as other).',
+    labelNames: ['vendor', 'platform'] as const,
+    registers,
+  });
+  const elements = new Counter({
+    name: 'imgw_message_elements_total',
+    help: 'Message body elements in accepted messages, by element type.',
+    labelNames: ['vendor', 'msg_type'] as const,
+    registers,
+  });
+  const sendFailures = new Counter({
+    name: 'imgw_message_send_failures_total',
+    help: 'Accepted messages whose delivery to the recipient failed (Tencent SendMsgResult not 0).',
+    labelNames: ['vendor'] as const,
+    registers,
+  });
+  const lag = new Histogram({
+    name: 'imgw_message_lag_seconds',
+    help: 'Time from the message being sent (MsgTime) to the callback arriving.',
+    labelNames: ['vendor'] as const,
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
+    registers,
+  });
+  const unread = new Histogram({
+    name: 'imgw_unread_messages',
+    help: "Recipient's unread one-to-one message count after the message (UnreadMsgNum, when not negative).",
+    buckets: [0, 1, 2, 5, 10, 20, 50, 100, 500, 1000],
+    registers,
+  });
+  const deliveries = new Counter({
+    name: 'imgw_sink_deliveries_total',
+    help: 'Events handed to a sink, by sink and write outcome.',
+    labelNames: ['sink', 'outcome'] as const,
+    registers,
+  });
+  const deliveryDuration = new Histogram({
+    name: 'imgw_sink_delivery_duration_seconds',
+    help: 'Time one batch write to a sink took.',
+    labelNames: ['sink'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  let backlogSource: BacklogSource | undefined;
+  let clock: () => number = Date.now;
+  const backlogOf = () => {
+    const rows = backlogSource?.backlog() ?? [];
+    return sinkNames.map((sink) => rows.find((row) => row.sink === sink) ?? { sink, pending: 0, oldestReceivedAt: undefined });
+  };
+  new Gauge({
+    name: 'imgw_spool_pending_events',
+    help: 'Events in the spool not yet delivered to the sink.',
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      for (const row of backlogOf()) this.set({ sink: row.sink }, row.pending);
+    },
+  });
+  new Gauge({
+    name: 'imgw_spool_oldest_pending_seconds',
+    help: 'Age of the oldest event not yet delivered to the sink (0 when none is pending).',
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      const now = clock();
+      for (const row of backlogOf()) {
+        this.set({ sink: row.sink }, row.oldestReceivedAt === undefined ? 0 : Math.max(0, (now - row.oldestReceivedAt) / 1000));
+      }
+    },
+  });
+  for (const sink of sinkNames) for (const outcome of ['ok', 'error', 'timeout'] as const) deliveries.inc({ sink, outcome }, 0);
+
+  return {
+    callbackHandled(vendor: string, command: string, outcome: CallbackOutcome, seconds: number): void {
+      callbacks.inc({ vendor, command, outcome });
+      duration.observe({ vendor, command }, seconds);
+    },
+    callbackError(vendor: string, reason: string): void {
+      errors.inc({ vendor, reason });
+    },
+    messageAccepted(
+      vendor: string,
+      message: { platform: string; msgTypes: readonly string[]; sendFailed: boolean; lagSeconds?: number; unread?: number },
+    ): void {
+      platforms.inc({ vendor, platform: message.platform });
+      for (const msgType of message.msgTypes) elements.inc({ vendor, msg_type: msgType });
+      if (message.sendFailed) sendFailures.inc({ vendor });
+      if (message.lagSeconds !== undefined) lag.observe({ vendor }, Math.max(0, message.lagSeconds));
+      if (message.unread !== undefined && message.unread >= 0) unread.observe(message.unread);
+    },
+    sinkDelivered(sink: string, outcome: DeliveryOutcome, events: number, seconds: number): void {
+      deliveries.inc({ sink, outcome }, events);
+      deliveryDuration.observe({ sink }, seconds);
+    },
+    /** The spool gauges read the backlog at scrape time. */
+    watchSpool(source: BacklogSource, now: () => number = Date.now): void {
+      backlogSource = source;
+      clock = now;
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,202 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Event, EventAttributes } from '../events/event';
+import { createGroupCommitter } from './group-commit';
+
+/** One event waiting for one sink. */
+export interface SpooledEvent {
+  readonly seq: number;
+  readonly attempts: number;
+  readonly receivedAt: number;
+  readonly event: Event;
+}
+
+/** An authenticated request that could not become an event, kept raw for re-driving after a fix. */
+export interface QuarantineEntry {
+  readonly receivedAt: number;
+  readonly vendor: string;
+  readonly command: string | undefined;
+  readonly reason: string;
+  readonly detail: string;
+  readonly query: string;
+  readonly body: Buffer;
+}
+
+export interface SinkBacklog {
+  readonly sink: string;
+  readonly pending: number;
+  readonly oldestReceivedAt: number | undefined;
+}
+
+const schema = `
+  CREATE TABLE IF NOT EXISTS events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    received_at INTEGER NOT NULL,
+    attributes  TEXT    NOT NULL,
+    data        TEXT    NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
+  CREATE TABLE IF NOT EXISTS pending (
+    sink        TEXT    NOT NULL,
+    seq         INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    next_at     INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    first_error TEXT,
+    last_error  TEXT,
+    PRIMARY KEY (sink, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS pending_due ON pending (sink, next_at, seq);
+  CREATE INDEX IF NOT EXISTS pending_seq ON pending (seq);
+  CREATE TABLE IF NOT EXISTS quarantine (
+    qid         INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at INTEGER NOT NULL,
+    vendor      TEXT    NOT NULL,
+    command     TEXT,
+    reason      TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,
+    query       TEXT    NOT NULL,
+    body        BLOB    NOT NULL
+  );
+`;
+
+/**
+ * The durable outbox (SQLite, WAL, `synchronous=FULL`). An event is appended once, with one pending
+ * row per sink; a sink's row is removed when that sink has it. Writes from concurrent requests share a
+ * transaction (group commit). Reads are synchronous and cheap (indexed).
+ */
+export function openSpool(options: { path: string; sinks: readonly string[] }) {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma('auto_vacuum = INCREMENTAL');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(schema);
+
+  let healthy = true;
+  let lastError: unknown;
+  const listeners: (() => void)[] = [];
+  const committer = createGroupCommitter(db, (ok, error) => {
+    healthy = ok;
+    lastError = error;
+  });
+
+  const insertEvent = db.prepare(
+    'INSERT OR IGNORE INTO events (id, received_at, attributes, data) VALUES (?, ?, ?, ?)',
+  );
+  const insertPending = db.prepare('INSERT INTO pending (sink, seq, received_at, next_at) VALUES (?, ?, ?, ?)');
+  const insertQuarantine = db.prepare(
+    'INSERT INTO quarantine (received_at, vendor, command, reason, detail, query, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const selectDue = db.prepare(`
+    SELECT p.seq, p.attempts, e.received_at AS receivedAt, e.attributes, e.data
+    FROM pending p JOIN events e ON e.seq = p.seq
+    WHERE p.sink = ? AND p.next_at <= ?
+    ORDER BY p.next_at, p.seq LIMIT ?`);
+  const selectNextDue = db.prepare('SELECT min(next_at) AS at FROM pending WHERE sink = ?').pluck();
+  const deletePending = db.prepare('DELETE FROM pending WHERE sink = ? AND seq = ?');
+  const updateFailed = db.prepare(`
+    UPDATE pending SET attempts = attempts + 1, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?)
+    WHERE sink = ? AND seq = ?`);
+  const selectBacklog = db.prepare(
+    'SELECT sink, count(*) AS pending, min(received_at) AS oldest FROM pending GROUP BY sink',
+  );
+  const pruneEvents = db.prepare(`
+    DELETE FROM events WHERE seq IN (
+      SELECT e.seq FROM events e WHERE e.received_at < ?
+      AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = e.seq) LIMIT ?)`);
+
+  function toSpooled(row: { seq: number; attempts: number; receivedAt: number; attributes: string; data: string }): SpooledEvent {
+    const attributes = JSON.parse(row.attributes) as EventAttributes;
+    return { seq: row.seq, attempts: row.attempts, receivedAt: row.receivedAt, event: { attributes, data: row.data } };
+  }
+
+  return {
+    /** Makes the event durable. Resolves `duplicate` when an event with the same id is already stored. */
+    async append(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
+      const outcome = await committer.submit(() => {
+        const info = insertEvent.run(event.attributes.id, receivedAt, JSON.stringify(event.attributes), event.data);
+        if (info.changes === 0) return 'duplicate' as const;
+        for (const sink of options.sinks) insertPending.run(sink, info.lastInsertRowid, receivedAt, receivedAt);
+        return 'accepted' as const;
+      });
+      if (outcome === 'accepted') for (const listener of listeners) listener();
+      return outcome;
+    },
+
+    /** Stores a request that could not become an event. Resolves with its quarantine id. */
+    quarantine(entry: QuarantineEntry): Promise<number> {
+      return committer.submit(() =>
+        Number(
+          insertQuarantine.run(entry.receivedAt, entry.vendor, entry.command ?? null, entry.reason, entry.detail, entry.query, entry.body)
+            .lastInsertRowid,
+        ),
+      );
+    },
+
+    /** Up to `limit` events due for `sink` at `now`, oldest first. */
+    due(sink: string, now: number, limit: number): SpooledEvent[] {
+      return (selectDue.all(sink, now, limit) as Parameters<typeof toSpooled>[0][]).map(toSpooled);
+    },
+
+    /** When the next event for `sink` becomes due, or undefined when nothing is pending. */
+    nextDueAt(sink: string): number | undefined {
+      return (selectNextDue.get(sink) as number | null) ?? undefined;
+    },
+
+    /** The sink has these events: they are no longer pending for it. */
+    delivered(sink: string, seqs: readonly number[]): Promise<void> {
+      return committer.submit(() => {
+        for (const seq of seqs) deletePending.run(sink, seq);
+      });
+    },
+
+    /** A write failed: record the error and when to try again. */
+    failed(sink: string, seqs: readonly number[], error: string, nextAt: number): Promise<void> {
+      return committer.submit(() => {
+        for (const seq of seqs) updateFailed.run(nextAt, error, error, sink, seq);
+      });
+    },
+
+    backlog(): SinkBacklog[] {
+      return (selectBacklog.all() as { sink: string; pending: number; oldest: number | null }[]).map((row) => ({
+        sink: row.sink,
+        pending: row.pending,
+        oldestReceivedAt: row.oldest ?? undefined,
+      }));
+    },
+
+    /** Removes delivered events received before `before`, at most `limit` of them; returns how many. */
+    async prune(before: number, limit = 5000): Promise<number> {
+      const removed = await committer.submit(() => pruneEvents.run(before, limit).changes);
+      if (removed > 0) db.pragma('incremental_vacuum');
+      return removed;
+    },
+
+    /** Called after every newly accepted event has been committed. */
+    onAppend(listener: () => void): void {
+      listeners.push(listener);
+    },
+
+    /** False after a commit failed, until one succeeds again. */
+    get healthy(): boolean {
+      return healthy;
+    },
+    get lastError(): unknown {
+      return lastError;
+    },
+
+    /** Commits what is queued and closes the database. */
+    close(): void {
+      committer.flush();
+      if (db.open) db.close();
+    },
+
+    db,
+  };
+}
+
+export type Spool = ReturnType<typeof openSpool>;

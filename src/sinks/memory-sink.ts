@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { Event } from '../events/event';
+import { deliverySettings, throwIfAborted, type Sink } from './sink';
+
+export const memorySinkConfig = z.strictObject({ type: z.literal('memory'), ...deliverySettings });
+
+/**
+ * Keeps every delivered event in memory, in order. For tests and local experiments; it is a real
+ * sink (it goes through the spool and the dispatcher like any other).
+ */
+export class MemorySink implements Sink {
+  readonly events: Event[] = [];
+  closed = false;
+  private failures: Error[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  constructor(readonly name = 'memory') {}
+
+  async write(batch: readonly Event[], signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.events.push(...batch);
+    this.waiters = this.waiters.filter((w) => (this.events.length >= w.count ? (w.resolve(), false) : true));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** The next `count` writes reject with `error`. */
+  failNext(count: number, error = new Error('memory sink: planned failure')): void {
+    for (let i = 0; i < count; i++) this.failures.push(error);
+  }
+
+  /** Resolves once at least `count` events have been delivered. */
+  waitFor(count: number): Promise<void> {
+    if (this.events.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  ids(): string[] {
+    return this.events.map((event) => event.attributes.id);
+  }
+}
+
+export async function createMemorySink(config: z.output<typeof memorySinkConfig>): Promise<MemorySink> {
+  return new MemorySink(config.name ?? 'memory');
+}

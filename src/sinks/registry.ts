@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import type { Sink, SinkDeps } from './sink';
+import { createFileSink, fileSinkConfig } from './file-sink';
+import { createMemorySink, memorySinkConfig } from './memory-sink';
+import { createStdoutSink, stdoutSinkConfig } from './stdout-sink';
+
+/** Every sink type; `type` picks the branch. Adding a sink: one member here and one `case` below. */
+export const sinkConfigSchema = z.discriminatedUnion('type', [fileSinkConfig, stdoutSinkConfig, memorySinkConfig]);
+export type SinkConfig = z.output<typeof sinkConfigSchema>;
+
+export function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
+  switch (config.type) {
+    case 'file':
+      return createFileSink(config, deps);
+    case 'stdout':
+      return createStdoutSink(config);
+    case 'memory':
+      return createMemorySink(config);
+  }
+}
+
+/** Builds every configured sink; if one fails, the ones already built are closed and the error is thrown. */
+export async function buildSinks(configs: readonly SinkConfig[], deps: SinkDeps): Promise<Sink[]> {
+  const results = await Promise.allSettled(configs.map((config) => buildSink(config, deps)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return results.map((r) => (r as PromiseFulfilledResult<Sink>).value);
+  await Promise.allSettled(results.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  throw failed.reason;
+}

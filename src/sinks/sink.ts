@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { Event } from '../events/event';
+
+/** A destination for events. Implementations must tolerate being called again with the same events. */
+export interface Sink {
+  /** Stable, low-cardinality id used in logs, in the spool and as the `sink` metric label. */
+  readonly name: string;
+  /**
+   * Resolves once every event in the batch is durably handed off; rejects on failure (the whole batch
+   * is then retried). Must honour `signal`. The same events may arrive again (retry, or redelivery
+   * after a crash); `attributes.id` is stable, so the target can de-duplicate.
+   */
+  write(batch: readonly Event[], signal: AbortSignal): Promise<void>;
+  /** Flushes and releases resources. Called once at shutdown; must be idempotent. */
+  close(): Promise<void>;
+}
+
+/** What every sink factory may use besides its own settings. */
+export interface SinkDeps {
+  readonly dataDir: string;
+}
+
+/** Settings every sink accepts: how the dispatcher delivers to it. */
+export const deliverySettings = {
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected lower-case letters, digits, "_" or "-", starting with a letter')
+    .optional()
+    .describe('Unique sink name (metric label, spool key); defaults to the type'),
+  batchSize: z.number().int().min(1).max(10_000).default(100).describe('Most events handed to one write'),
+  timeoutMs: z.number().int().min(1).default(10_000).describe('A write that takes longer is aborted and retried'),
+  retryInitialMs: z.number().int().min(1).default(500).describe('First retry delay (exponential, full jitter)'),
+  retryMaxMs: z.number().int().min(1).default(60_000).describe('Longest retry delay'),
+};
+
+/** Rejects with the signal's reason if it is already aborted. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { Writable } from 'node:stream';
+import { eventToJson } from '../events/event';
+import { deliverySettings, throwIfAborted, type Sink } from './sink';
+
+export const stdoutSinkConfig = z.strictObject({ type: z.literal('stdout'), ...deliverySettings });
+
+/** Writes one CloudEvent JSON document per line to standard output (logs then go to stderr). */
+export async function createStdoutSink(
+  config: z.output<typeof stdoutSinkConfig>,
+  out: Writable = process.stdout,
+): Promise<Sink> {
+  return {
+    name: config.name ?? 'stdout',
+    async write(batch, signal) {
+      throwIfAborted(signal);
+      const text = batch.map((event) => `${oneLine(eventToJson(event))}\n`).join('');
+      await new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
+    },
+    async close() {},
+  };
+}
+
+/**
+ * Valid JSON has no raw line breaks inside strings, so any CR/LF in a body is insignificant
+ * whitespace and can become a space: one event per line, same meaning.
+ */
+export function oneLine(json: string): string {
+  return json.replace(/[\r\n]+/g, ' ');
+}

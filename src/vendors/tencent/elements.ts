@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/** Message element schemas (`TIMMsgElement`): https://cloud.tencent.com/document/product/269/2720 */
+
+const uint32 = z.int().min(0).max(4_294_967_295);
+const count = z.number().min(0);
+
+const element = <T extends string, C extends z.core.$ZodLooseShape>(type: T, content: C) =>
+  z.looseObject({ MsgType: z.literal(type), MsgContent: z.looseObject(content) });
+
+export const textElem = element('TIMTextElem', { Text: z.string() });
+
+export const locationElem = element('TIMLocationElem', {
+  Desc: z.string().optional(),
+  Latitude: z.number().min(-90).max(90),
+  Longitude: z.number().min(-180).max(180),
+});
+
+export const faceElem = element('TIMFaceElem', { Index: z.number(), Data: z.string().optional() });
+
+/** All four fields are strings (Data is often JSON text, but it is opaque) and any may be absent. */
+export const customElem = element('TIMCustomElem', {
+  Data: z.string().optional(),
+  Desc: z.string().optional(),
+  Ext: z.string().optional(),
+  Sound: z.string().optional(),
+});
+
+/** SDK 4.x adds Url and Download_Flag; 2.x/3.x clients send only UUID, Size and Second. */
+export const soundElem = element('TIMSoundElem', {
+  Url: z.string().optional(),
+  UUID: z.string(),
+  Size: count,
+  Second: count,
+  Download_Flag: z.int().optional(),
+});
+
+/** Note the casing: `URL` for images, `Url` for sound and files. */
+export const imageElem = element('TIMImageElem', {
+  UUID: z.string(),
+  ImageFormat: z.int().optional(),
+  ImageInfoArray: z.array(
+    z.looseObject({
+      Type: z.int(),
+      Size: count.optional(),
+      Width: count.optional(),
+      Height: count.optional(),
+      URL: z.string(),
+    }),
+  ),
+});
+
+/** SDK 4.x adds Url and Download_Flag; 2.x/3.x clients send only UUID, FileSize and FileName. */
+export const fileElem = element('TIMFileElem', {
+  Url: z.string().optional(),
+  UUID: z.string(),
+  FileSize: count.optional(),
+  FileName: z.string().optional(),
+  Download_Flag: z.int().optional(),
+});
+
+/** SDK 4.x adds the URLs and download flags; VideoFormat and ThumbFormat are strings ("mp4", "JPG"). */
+export const videoFileElem = element('TIMVideoFileElem', {
+  VideoUrl: z.string().optional(),
+  VideoUUID: z.string(),
+  VideoSize: count.optional(),
+  VideoSecond: count.optional(),
+  VideoFormat: z.string().optional(),
+  VideoDownloadFlag: z.int().optional(),
+  ThumbUrl: z.string().optional(),
+  ThumbUUID: z.string().optional(),
+  ThumbSize: count.optional(),
+  ThumbWidth: count.optional(),
+  ThumbHeight: count.optional(),
+  ThumbFormat: z.string().optional(),
+  ThumbDownloadFlag: z.int().optional(),
+});
+
+/** One message inside a merged/forwarded message. Its time is `MsgTimeStamp`, not `MsgTime`. */
+const relayedMessage = z.looseObject({
+  From_Account: z.string(),
+  To_Account: z.string().optional(),
+  GroupId: z.string().optional(),
+  MsgSeq: uint32.optional(),
+  MsgRandom: uint32.optional(),
+  MsgTimeStamp: z.int().optional(),
+  get MsgBody() {
+    return msgBodySchema;
+  },
+  CloudCustomData: z.string().optional(),
+});
+
+/** Merged/forwarded messages: `MsgList` inline up to 12 KB, otherwise a `JsonMsgKey` reference. */
+export const relayElem = z.looseObject({
+  MsgType: z.literal('TIMRelayElem'),
+  MsgContent: z
+    .looseObject({
+      Title: z.string().optional(),
+      MsgNum: z.int().min(0).optional(),
+      CompatibleText: z.string().optional(),
+      AbstractList: z.array(z.string()).optional(),
+      MsgList: z.array(relayedMessage).optional(),
+      JsonMsgKey: z.string().optional(),
+    })
+    .refine((content) => content.MsgList !== undefined || content.JsonMsgKey !== undefined, {
+      message: 'TIMRelayElem needs MsgList or JsonMsgKey',
+    }),
+});
+
+const knownElement = z.discriminatedUnion('MsgType', [
+  textElem,
+  locationElem,
+  faceElem,
+  customElem,
+  soundElem,
+  imageElem,
+  fileElem,
+  videoFileElem,
+  relayElem,
+]);
+
+export type KnownElement = z.output<typeof knownElement>;
+/** An element type this version does not know: kept exactly as sent. */
+export interface UnknownElement {
+  readonly MsgType: string;
+  readonly MsgContent?: unknown;
+  readonly [field: string]: unknown;
+}
+export type MsgElement = KnownElement | UnknownElement;
+
+export const knownMsgTypes: ReadonlySet<string> = new Set(knownElement.options.map((option) => option.shape.MsgType.value));
+
+/**
+ * One element: validated against its type's schema when the type is known, passed through as it is
+ * otherwise (new element types must never cost a message).
+ */
+export const msgElementSchema: z.ZodType<MsgElement> = z
+  .looseObject({ MsgType: z.string().min(1), MsgContent: z.unknown() })
+  .transform((value, ctx) => {
+    if (!knownMsgTypes.has(value.MsgType)) return value as UnknownElement;
+    const result = knownElement.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: value });
+    }
+    return z.NEVER;
+  });
+
+export const msgBodySchema = z.array(msgElementSchema);
