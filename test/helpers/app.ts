@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { Response } from 'supertest';
+import { createApp } from '../../src/app';
+import { createMetrics } from '../../src/metrics';
+import { createDispatcher } from '../../src/pipeline/dispatcher';
+import { openSpool } from '../../src/pipeline/spool';
+import { MemorySink } from '../../src/sinks/memory-sink';
+import type { TencentSettings } from '../../src/vendors/tencent/intake';
+import { TEST_NOW_MS, TEST_TOKEN } from './tencent';
+
+export interface TestAppOptions {
+  readonly tencent?: Partial<TencentSettings>;
+  readonly maxBodyBytes?: number;
+  readonly now?: number;
+}
+
+/** The real app with a real SQLite spool in a temporary directory, a MemorySink and a running dispatcher. */
+export function buildTestApp(options: TestAppOptions = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'imgw-test-'));
+  const registry = new Registry();
+  const metrics = createMetrics(registry, ['memory']);
+  const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: ['memory'] });
+  metrics.watchSpool(spool);
+  const sink = new MemorySink();
+  const logger = pino({ level: 'silent' });
+  const clock = { now: options.now ?? TEST_NOW_MS };
+  const dispatcher = createDispatcher({
+    spool,
+    lanes: [{ sink, batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50 }],
+    metrics,
+    logger,
+    idleMs: 20,
+  });
+  dispatcher.start();
+  const app = createApp({
+    tencent: { sdkAppIds: ['1400000001'], callbackTokens: [TEST_TOKEN], signWindowSeconds: 60, ...options.tencent },
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    spool,
+    metrics,
+    registry,
+    logger,
+    clock: () => clock.now,
+    readiness: [() => (spool.healthy ? undefined : 'the spool cannot commit')],
+  });
+  return {
+    app,
+    sink,
+    spool,
+    registry,
+    clock,
+    dataDir,
+    async close() {
+      await dispatcher.stop();
+      spool.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestApp = ReturnType<typeof buildTestApp>;
+
+/** Asserts the Tencent reply shape and the given fields. */
+export function expectTencentReply(
+  res: Response,
+  expected: { status: number; ActionStatus: 'OK' | 'FAIL'; ErrorCode?: number; ErrorInfo?: string | RegExp },
+): void {
+  expect(res.status).toBe(expected.status);
+  expect(res.headers['content-type']).toMatch(/application\/json/);
+  expect(Object.keys(res.body).sort()).toEqual(['ActionStatus', 'ErrorCode', 'ErrorInfo']);
+  expect(res.body.ActionStatus).toBe(expected.ActionStatus);
+  expect(res.body.ErrorCode).toBe(expected.ErrorCode ?? (expected.ActionStatus === 'OK' ? 0 : 1));
+  if (expected.ErrorInfo instanceof RegExp) expect(res.body.ErrorInfo).toMatch(expected.ErrorInfo);
+  else if (expected.ErrorInfo !== undefined) expect(res.body.ErrorInfo).toBe(expected.ErrorInfo);
+}
+
+/** The current value of one series, or undefined when it does not exist. */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric named ${name}`);
+  const { values } = await metric.get();
+  const match = values.find(
+    (value) =>
+      (value as { metricName?: string }).metricName === undefined &&
+      Object.entries(labels).every(([key, wanted]) => String((value.labels as Record<string, unknown>)[key]) === wanted),
+  );
+  return match?.value;
+}
+
+/** Sum of a histogram's observations count for the given labels. */
+export async function histogramCount(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric named ${name}`);
+  const { values } = await metric.get();
+  return values
+    .filter(
+      (value) =>
+        (value as { metricName?: string }).metricName === `${name}_count` &&
+        Object.entries(labels).every(([key, wanted]) => String((value.labels as Record<string, unknown>)[key]) === wanted),
+    )
+    .reduce((sum, value) => sum + value.value, 0);
+}

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Event } from '../../../src/events/event';
+import { openSpool, type Spool } from '../../../src/pipeline/spool';
+
+const event = (id: string, data = '{"n":1}'): Event => ({
+  attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
+  data,
+});
+
+describe('spool', () => {
+  let dir: string;
+  let spool: Spool;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-spool-'));
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+  });
+  afterEach(() => {
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('When the database is opened, then it is in WAL mode with synchronous FULL', () => {
+    expect(spool.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(spool.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  test('When an event is appended twice, then the second is a duplicate and it is pending once per sink', async () => {
+    expect(await spool.append(event('e1'), 1000)).toBe('accepted');
+    expect(await spool.append(event('e1', '{"n":2}'), 2000)).toBe('duplicate');
+
+    expect(spool.due('a', 5000, 10).map((item) => item.event)).toEqual([event('e1')]);
+    expect(spool.due('b', 5000, 10)).toHaveLength(1);
+    expect(spool.backlog()).toEqual([
+      { sink: 'a', pending: 1, oldestReceivedAt: 1000 },
+      { sink: 'b', pending: 1, oldestReceivedAt: 1000 },
+    ]);
+  });
+
+  test('When many appends are submitted in one turn, then they share one transaction and all resolve', async () => {
+    const walBefore = statSync(join(dir, 'spool.db-wal')).size;
+
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => spool.append(event(`g${i % 150}`), 1000 + i)));
+
+    // One commit writes each touched page once (a few pages); 150 commits would write several pages each (>1 MB).
+    expect(statSync(join(dir, 'spool.db-wal')).size - walBefore).toBeLessThan(100_000);
+    expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(150);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(50);
+    expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(150);
+  });
+
+  test('When one sink has an event, then it is no longer due for it but still due for the other', async () => {
+    await spool.append(event('e1'), 1000);
+    await spool.append(event('e2'), 1001);
+    const [first] = spool.due('a', 5000, 1);
+
+    await spool.delivered('a', [first!.seq]);
+
+    expect(spool.due('a', 5000, 10).map((item) => item.event.attributes.id)).toEqual(['e2']);
+    expect(spool.due('b', 5000, 10).map((item) => item.event.attributes.id)).toEqual(['e1', 'e2']);
+  });
+
+  test('When a write failed, then the event waits until next_at and keeps its attempts and errors', async () => {
+    await spool.append(event('e1'), 1000);
+    const seq = spool.due('a', 5000, 1)[0]!.seq;
+
+    await spool.failed('a', [seq], 'first', 10_000);
+    await spool.failed('a', [seq], 'second', 20_000);
+
+    expect(spool.due('a', 19_999, 10)).toEqual([]);
+    expect(spool.nextDueAt('a')).toBe(20_000);
+    expect(spool.due('a', 20_000, 10)[0]?.attempts).toBe(2);
+    expect(spool.db.prepare('SELECT first_error, last_error FROM pending WHERE sink = ?').get('a')).toEqual({ first_error: 'first', last_error: 'second' });
+  });
+
+  test('When the spool is reopened, then pending events are still there', async () => {
+    await spool.append(event('e1'), 1000);
+    spool.close();
+
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+
+    expect(spool.due('a', 5000, 10).map((item) => item.event)).toEqual([event('e1')]);
+  });
+
+  test('When pruning, then only events delivered everywhere and older than the cutoff are removed', async () => {
+    await spool.append(event('old-done'), 1000);
+    await spool.append(event('old-pending'), 1000);
+    await spool.append(event('new-done'), 9000);
+    const seqs = spool.due('a', 10_000, 10).map((item) => item.seq);
+    await spool.delivered('a', seqs);
+    await spool.delivered('b', [seqs[0]!, seqs[2]!]);
+
+    const removed = await spool.prune(5000);
+
+    expect(removed).toBe(1);
+    expect(spool.db.prepare('SELECT id FROM events ORDER BY seq').pluck().all()).toEqual(['old-pending', 'new-done']);
+    expect(await spool.append(event('old-done'), 9500)).toBe('accepted');
+  });
+
+  test('When a request is quarantined, then its raw bytes and reason are kept', async () => {
+    const body = Buffer.from([0x7b, 0xff]);
+
+    const id = await spool.quarantine({ receivedAt: 1, vendor: 'tencent', command: 'C2C.X', reason: 'invalid_encoding', detail: 'd', query: '/q', body });
+
+    expect(spool.db.prepare('SELECT reason, body FROM quarantine WHERE qid = ?').get(id)).toEqual({ reason: 'invalid_encoding', body });
+  });
+
+  test('When a commit fails, then every write of that batch is rejected and the spool reports unhealthy', async () => {
+    spool.db.pragma('max_page_count = 1');
+    const big = 'x'.repeat(100_000);
+
+    const results = await Promise.allSettled([spool.append(event('f1', `"${big}"`), 1), spool.append(event('f2', `"${big}"`), 1)]);
+
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(spool.healthy).toBe(false);
+  });
+});
