@@ -33,6 +33,11 @@ export class MemorySink implements Sink {
     for (let i = 0; i < count; i++) this.failures.push(error);
   }
 
+  /** Cancels the planned failures that have not happened yet. */
+  clearFailures(): void {
+    this.failures = [];
+  }
+
   /** Resolves once at least `count` events have been delivered. */
   waitFor(count: number): Promise<void> {
     if (this.events.length >= count) return Promise.resolve();

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { loadFixture } from '../helpers/fixtures';
+import { tempDataDir, until } from '../helpers/service';
+
+const main = join(__dirname, '..', '..', 'dist', 'main.js');
+const sample = loadFixture('c2c-after-send-official');
+
+/** Runs the built service as a process; resolves with its port once it logs "listening". */
+function launch(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+    child.stdout!.on('data', () => {
+      const match = /"port":(\d+).*"msg":"listening"/.exec(output);
+      if (match) resolve({ child, port: Number(match[1]), output: () => output });
+    });
+  });
+}
+
+const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('the service process', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = tempDataDir();
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('When the configuration is wrong, then it exits 2 and lists every problem', async () => {
+    const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, PORT: 'eighty', LOG_LEVEL: 'chatty' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+
+    const code = await exitOf(child);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('Invalid configuration:');
+    expect(stderr).toContain('→ at PORT');
+    expect(stderr).toContain('→ at LOG_LEVEL');
+  });
+
+  test('When SIGTERM arrives during a request, then the request completes, the event is kept and the process exits 0', async () => {
+    const { child, port } = await launch({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    const body = Buffer.from(JSON.stringify(sample.body));
+    const params = new URLSearchParams(sample.query).toString();
+    const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/tencent/callback?${params}`, headers: { 'content-length': body.length } }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, 20));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(() => req.end(body.subarray(20)), 200);
+      }, 100);
+    });
+    const exited = exitOf(child);
+
+    const res = await reply;
+    const code = await exited;
+
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' });
+    expect(code).toBe(0);
+    const relaunched = await launch({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+    const file = join(dataDir, 'events.jsonl');
+    await until(() => {
+      try {
+        return readFileSync(file, 'utf8').includes('48374_2837546_1557481126');
+      } catch {
+        return false;
+      }
+    });
+    relaunched.child.kill('SIGTERM');
+    expect(await exitOf(relaunched.child)).toBe(0);
+  });
+
+  test('When started with no configuration, then it warns that any app is accepted and the Sign check is off', async () => {
+    const { child, output } = await launch({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+    child.kill('SIGTERM');
+    await exitOf(child);
+
+    expect(output()).toContain('TENCENT_SDKAPPIDS is not set');
+    expect(output()).toContain('TENCENT_CALLBACK_TOKENS is not set');
+  });
+});
