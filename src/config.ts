@@ -36,9 +36,9 @@ export const envSchema = z.object({
     .describe('Largest callback body accepted; larger bodies get 413'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level'),
-  SPOOL_RETENTION: duration.default(24 * 3600e3)
+  SPOOL_RETENTION: duration.prefault('24h')
     .describe('How long delivered events stay in the spool (for de-duplication and replay), e.g. 24h'),
-  SHUTDOWN_TIMEOUT: duration.default(25e3)
+  SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
   CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
 });

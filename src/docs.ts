@@ -1,0 +1,54 @@
+import { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { envSchema } from './config';
+import { failureReasons, quarantineReasons } from './errors';
+import { createMetrics } from './metrics';
+
+/**
+ * Renders the README's reference tables from the code that defines them, so the two cannot drift
+ * (`npm run docs` rewrites them; a unit test fails when they differ).
+ */
+export function configTable(): string {
+  const rows = Object.entries(envSchema.shape).map(([name, schema]) => {
+    const fallback = defaultOf(schema as z.ZodType);
+    return `| \`${name}\` | ${fallback === undefined ? '–' : `\`${fallback}\``} | ${(schema as z.ZodType).description ?? ''} |`;
+  });
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+export function repliesTable(): string {
+  const rows = [
+    '| accepted | 200 | `OK` | 0 | `""` | The event is committed to the spool. |',
+    '| duplicate | 200 | `OK` | 0 | `duplicate: already received` | An event with the same id is already stored; it is not delivered again. |',
+    ...Object.entries(quarantineReasons).map(
+      ([reason, info]) => `| quarantined (\`${reason}\`) | 200 | \`OK\` | 0 | \`quarantined: …\` | Authenticated, but ${info}: kept raw in quarantine. |`,
+    ),
+    ...Object.entries(failureReasons).map(
+      ([reason, entry]) =>
+        `| ${entry.outcome} (\`${reason}\`) | ${entry.httpStatus} | \`FAIL\` | 1 | precise text, e.g. \`${entry.info}\` | ${notes[reason] ?? ''} |`,
+    ),
+  ];
+  return ['| Outcome | HTTP | ActionStatus | ErrorCode | ErrorInfo | Notes |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+const notes: Partial<Record<string, string>> = {
+  not_found: 'Any path other than the callback and ops routes; the body is `{"error": …}`.',
+  payload_too_large: 'Decided while reading, before the body is buffered past `MAX_BODY_BYTES`.',
+  spool_unavailable: 'With `Retry-After: 1`; never `OK` for an event that is not committed.',
+  internal: 'A bug; logged with its cause.',
+};
+
+export async function metricsTable(): Promise<string> {
+  const registry = new Registry();
+  createMetrics(registry);
+  const metrics = registry.getMetricsAsArray() as unknown as { name: string; help: string; type: string; labelNames: string[] }[];
+  const rows = metrics.map(
+    (m) => `| \`${m.name}\` | ${m.type} | ${m.labelNames.map((l) => `\`${l}\``).join(', ') || '–'} | ${m.help} |`,
+  );
+  return ['| Metric | Type | Labels | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+function defaultOf(schema: z.ZodType): unknown {
+  const def = schema.def as { type: string; defaultValue?: unknown };
+  return def.type === 'default' || def.type === 'prefault' ? def.defaultValue : undefined;
+}
