@@ -47,15 +47,13 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     clock,
     readiness: [() => (draining ? 'shutting down' : undefined), () => (spool.healthy ? undefined : 'the spool cannot commit')],
   });
-  const server = createServer(app);
+  // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
+  // bound how long a client may take to send headers and a whole request.
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: config.port, host: config.host }, resolve);
   });
-  // Tencent reuses connections; stay above the usual 60 s load-balancer idle timeout.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
   const prune = setInterval(() => {
     spool.prune(clock() - config.retentionMs).catch((error: unknown) => logger.warn({ err: error }, 'spool pruning failed'));
   }, 60_000);
