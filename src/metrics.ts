@@ -7,6 +7,7 @@ export type DeliveryOutcome = 'ok' | 'error' | 'timeout';
 
 export interface BacklogSource {
   backlog(): readonly { sink: string; pending: number; oldestReceivedAt: number | undefined }[];
+  deadLetterCounts(): readonly { sink: string; count: number }[];
 }
 
 /**
@@ -103,6 +104,16 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
       for (const row of backlogOf()) {
         this.set({ sink: row.sink }, row.oldestReceivedAt === undefined ? 0 : Math.max(0, (now - row.oldestReceivedAt) / 1000));
       }
+    },
+  });
+  new Gauge({
+    name: 'imgw_dead_letter_events',
+    help: 'Events the sink gave up on (permanent error, attempt or age limit), waiting for a redrive.',
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      const rows = backlogSource?.deadLetterCounts() ?? [];
+      for (const sink of sinkNames) this.set({ sink }, rows.find((row) => row.sink === sink)?.count ?? 0);
     },
   });
   for (const sink of sinkNames) for (const outcome of ['ok', 'error', 'timeout'] as const) deliveries.inc({ sink, outcome }, 0);

@@ -8,6 +8,8 @@ import { sinkName, type Config } from './config';
 import { createMetrics } from './metrics';
 import { createDispatcher } from './pipeline/dispatcher';
 import { openSpool } from './pipeline/spool';
+import { matchesRoute } from './pipeline/routing';
+import type { Event } from './events/event';
 import { buildSinks } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 
@@ -26,7 +28,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   collectDefaultMetrics({ register: registry });
   const names = config.sinks.map(sinkName);
   const metrics = createMetrics(registry, names);
-  const spool = openSpool({ path: join(config.dataDir, 'spool.db'), sinks: names });
+  const routes = config.sinks.map((sink) => ({ name: sinkName(sink), accepts: (event: Event) => matchesRoute(sink.filter, event) }));
+  const spool = openSpool({ path: join(config.dataDir, 'spool.db'), sinks: routes });
   metrics.watchSpool(spool, clock);
   const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir }).catch((error: unknown) => {
     spool.close();

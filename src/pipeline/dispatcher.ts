@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
+import { eventToJson } from '../events/event';
 import type { Metrics } from '../metrics';
-import type { Sink } from '../sinks/sink';
+import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
 import { backoffDelay } from './retry';
 import type { Spool, SpooledEvent } from './spool';
 
-export interface Lane {
-  readonly sink: Sink;
-  readonly batchSize: number;
-  readonly timeoutMs: number;
-  readonly retryInitialMs: number;
-  readonly retryMaxMs: number;
-}
+export type Lane = Pick<
+  DeliverySettings,
+  'batchSize' | 'timeoutMs' | 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts' | 'maxAgeMs' | 'maxBatchBytes' | 'lingerMs' | 'concurrency'
+> & { readonly sink: Sink };
+
+/** Defaults for lanes built by hand (tests); configured sinks get theirs from the config schema. */
+export const laneDefaults = { maxAttempts: 0, maxAgeMs: 0, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1 } as const;
 
 export interface DispatcherDeps {
   readonly spool: Spool;
@@ -24,9 +25,10 @@ export interface DispatcherDeps {
 
 /**
  * Delivers spooled events to every sink, each in its own lane with its own progress: a slow or failing
- * sink delays only itself. A lane takes the oldest due events, writes them as one batch under a
- * timeout, and on success removes them from its pending set; on failure it schedules them again with
- * exponential backoff and full jitter.
+ * sink delays only itself. A lane takes the oldest due events, writes them in batches (up to
+ * `concurrency` at once) under a timeout, and on success removes them from its pending set. On failure
+ * it schedules them again with exponential backoff and full jitter (or the sink's Retry-After), and
+ * moves them to dead letters when the sink says retrying cannot help or the attempt or age limit is hit.
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const clock = deps.clock ?? Date.now;
@@ -55,30 +57,51 @@ export function createDispatcher(deps: DispatcherDeps) {
     const name = lane.sink.name;
     const started = performance.now();
     const signal = AbortSignal.timeout(lane.timeoutMs);
+    const seqs = batch.map((item) => item.seq);
     try {
       await Promise.race([lane.sink.write(batch.map((item) => item.event), signal), rejectOnAbort(signal)]);
     } catch (error) {
       const timedOut = signal.aborted;
       deps.metrics.sinkDelivered(name, timedOut ? 'timeout' : 'error', batch.length, (performance.now() - started) / 1000);
-      const attempts = Math.min(...batch.map((item) => item.attempts));
-      const delay = backoffDelay(attempts, lane);
       const message = timedOut ? `timed out after ${lane.timeoutMs} ms` : errorText(error);
-      deps.logger.warn({ sink: name, events: batch.length, attempts: attempts + 1, retryInMs: delay, err: message }, 'sink write failed');
-      await deps.spool.failed(name, batch.map((item) => item.seq), message, clock() + delay);
+      const now = clock();
+      const attempts = Math.min(...batch.map((item) => item.attempts)) + 1;
+      const oldest = Math.min(...batch.map((item) => item.receivedAt));
+      const exhausted = (lane.maxAttempts > 0 && attempts >= lane.maxAttempts) || (lane.maxAgeMs > 0 && now - oldest >= lane.maxAgeMs);
+      if (error instanceof PermanentSinkError || exhausted) {
+        deps.logger.error({ sink: name, events: batch.length, attempts, err: message }, 'events moved to dead letters');
+        await deps.spool.deadLetter(name, seqs, message, now);
+        return;
+      }
+      const retryAfter = error instanceof RetryLaterError ? error.retryAfterMs : 0;
+      const delay = Math.max(backoffDelay(attempts - 1, lane), retryAfter);
+      deps.logger.warn({ sink: name, events: batch.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
+      await deps.spool.failed(name, seqs, message, now + delay);
       return;
     }
     deps.metrics.sinkDelivered(name, 'ok', batch.length, (performance.now() - started) / 1000);
-    await deps.spool.delivered(name, batch.map((item) => item.seq));
+    await deps.spool.delivered(name, seqs);
+  }
+
+  /** One pass: take due events and write them; resolves false when nothing was due. */
+  async function pass(lane: Lane): Promise<boolean> {
+    const due = deps.spool.due(lane.sink.name, clock(), lane.batchSize * lane.concurrency);
+    if (due.length === 0) return false;
+    if (due.length < lane.batchSize && lane.lingerMs > 0) {
+      const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
+      if (waited < lane.lingerMs) {
+        await sleep(lane.lingerMs - waited);
+        if (!stopping) return true;
+      }
+    }
+    await Promise.all(splitBatches(due, lane).map((batch) => deliver(lane, batch)));
+    return true;
   }
 
   async function run(lane: Lane): Promise<void> {
     while (!stopping) {
       try {
-        const batch = deps.spool.due(lane.sink.name, clock(), lane.batchSize);
-        if (batch.length > 0) {
-          await deliver(lane, batch);
-          continue;
-        }
+        if (await pass(lane)) continue;
         const next = deps.spool.nextDueAt(lane.sink.name);
         await sleep(next === undefined ? idleMs : Math.min(idleMs, next - clock()));
       } catch (error) {
@@ -94,7 +117,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     start(): void {
       for (const lane of deps.lanes) runs.push(run(lane));
     },
-    /** Lets each lane finish its current write (bounded by the sink timeout), then stops. */
+    /** Lets each lane finish its current writes (bounded by the sink timeout), then stops. */
     async stop(): Promise<void> {
       stopping = true;
       wakeAll();
@@ -104,6 +127,25 @@ export function createDispatcher(deps: DispatcherDeps) {
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+/** Cuts due events into batches of at most `batchSize` events and `maxBatchBytes` serialized bytes. */
+export function splitBatches(due: readonly SpooledEvent[], lane: Pick<Lane, 'batchSize' | 'maxBatchBytes'>): SpooledEvent[][] {
+  const batches: SpooledEvent[][] = [];
+  let current: SpooledEvent[] = [];
+  let bytes = 0;
+  for (const item of due) {
+    const size = Buffer.byteLength(eventToJson(item.event));
+    if (current.length > 0 && (current.length >= lane.batchSize || bytes + size > lane.maxBatchBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
 
 /** Settles (rejects) when `signal` aborts, so a sink that ignores its signal cannot stall a lane. */
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -50,6 +50,17 @@ const schema = `
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS pending_due ON pending (sink, next_at, seq);
   CREATE INDEX IF NOT EXISTS pending_seq ON pending (seq);
+  CREATE TABLE IF NOT EXISTS dead_letters (
+    sink        TEXT    NOT NULL,
+    seq         INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL,
+    first_error TEXT,
+    last_error  TEXT,
+    dead_at     INTEGER NOT NULL,
+    PRIMARY KEY (sink, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS dead_letters_seq ON dead_letters (seq);
   CREATE TABLE IF NOT EXISTS quarantine (
     qid         INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at INTEGER NOT NULL,
@@ -67,7 +78,14 @@ const schema = `
  * row per sink; a sink's row is removed when that sink has it. Writes from concurrent requests share a
  * transaction (group commit). Reads are synchronous and cheap (indexed).
  */
-export function openSpool(options: { path: string; sinks: readonly string[] }) {
+export interface SpoolSink {
+  readonly name: string;
+  /** Whether this sink wants the event (its route filter); evaluated once, at commit. */
+  readonly accepts: (event: Event) => boolean;
+}
+
+export function openSpool(options: { path: string; sinks: readonly (SpoolSink | string)[] }) {
+  const sinks: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   db.pragma('auto_vacuum = INCREMENTAL');
@@ -107,7 +125,12 @@ export function openSpool(options: { path: string; sinks: readonly string[] }) {
   const pruneEvents = db.prepare(`
     DELETE FROM events WHERE seq IN (
       SELECT e.seq FROM events e WHERE e.received_at < ?
-      AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = e.seq) LIMIT ?)`);
+      AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = e.seq)
+      AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.seq = e.seq) LIMIT ?)`);
+  const moveToDeadLetters = db.prepare(`
+    INSERT OR REPLACE INTO dead_letters (sink, seq, received_at, attempts, first_error, last_error, dead_at)
+    SELECT sink, seq, received_at, attempts + 1, coalesce(first_error, ?), ?, ? FROM pending WHERE sink = ? AND seq = ?`);
+  const selectDeadLetterCounts = db.prepare('SELECT sink, count(*) AS count FROM dead_letters GROUP BY sink');
 
   function toSpooled(row: { seq: number; attempts: number; receivedAt: number; attributes: string; data: string }): SpooledEvent {
     const attributes = JSON.parse(row.attributes) as EventAttributes;
@@ -120,7 +143,7 @@ export function openSpool(options: { path: string; sinks: readonly string[] }) {
       const outcome = await committer.submit(() => {
         const info = insertEvent.run(event.attributes.id, receivedAt, JSON.stringify(event.attributes), event.data);
         if (info.changes === 0) return 'duplicate' as const;
-        for (const sink of options.sinks) insertPending.run(sink, info.lastInsertRowid, receivedAt, receivedAt);
+        for (const sink of sinks) if (sink.accepts(event)) insertPending.run(sink.name, info.lastInsertRowid, receivedAt, receivedAt);
         return 'accepted' as const;
       });
       if (outcome === 'accepted') for (const listener of listeners) listener();
@@ -159,6 +182,20 @@ export function openSpool(options: { path: string; sinks: readonly string[] }) {
       return committer.submit(() => {
         for (const seq of seqs) updateFailed.run(nextAt, error, error, sink, seq);
       });
+    },
+
+    /** Gives up on these events for `sink`: they move to its dead letters with the error. */
+    deadLetter(sink: string, seqs: readonly number[], error: string, now: number): Promise<void> {
+      return committer.submit(() => {
+        for (const seq of seqs) {
+          moveToDeadLetters.run(error, error, now, sink, seq);
+          deletePending.run(sink, seq);
+        }
+      });
+    },
+
+    deadLetterCounts(): { sink: string; count: number }[] {
+      return selectDeadLetterCounts.all() as { sink: string; count: number }[];
     },
 
     backlog(): SinkBacklog[] {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Event } from '../events/event';
+import { routeFilterSchema } from '../pipeline/routing';
 
 /** A destination for events. Implementations must tolerate being called again with the same events. */
 export interface Sink {
@@ -31,7 +32,28 @@ export const deliverySettings = {
   timeoutMs: z.number().int().min(1).default(10_000).describe('A write that takes longer is aborted and retried'),
   retryInitialMs: z.number().int().min(1).default(500).describe('First retry delay (exponential, full jitter)'),
   retryMaxMs: z.number().int().min(1).default(60_000).describe('Longest retry delay'),
+  maxAttempts: z.number().int().min(0).default(0).describe('Dead-letter an event after this many failed writes; 0 = no limit'),
+  maxAgeMs: z.number().int().min(0).default(86_400_000).describe('Dead-letter an event still undelivered this long after receipt; 0 = no limit'),
+  maxBatchBytes: z.number().int().min(1024).default(1024 * 1024).describe('Most serialized bytes in one write (a single larger event still goes alone)'),
+  lingerMs: z.number().int().min(0).default(0).describe('Wait up to this long for a batch to fill before writing'),
+  concurrency: z.number().int().min(1).max(64).default(1).describe('Batches written at once (1 keeps order)'),
+  filter: routeFilterSchema.optional(),
 };
+
+export type DeliverySettings = z.output<z.ZodObject<typeof deliverySettings>>;
+
+/** A failure that retrying cannot fix (e.g. HTTP 400): the events go to dead letters at once. */
+export class PermanentSinkError extends Error {
+  override readonly name = 'PermanentSinkError';
+}
+
+/** A failure the target asked us to retry after a delay (e.g. HTTP 429 with Retry-After). */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message);
+  }
+}
 
 /** Rejects with the signal's reason if it is already aborted. */
 export function throwIfAborted(signal: AbortSignal): void {

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import type { Response } from 'supertest';
 import { createApp } from '../../src/app';
 import { createMetrics } from '../../src/metrics';
-import { createDispatcher } from '../../src/pipeline/dispatcher';
+import { createDispatcher, laneDefaults } from '../../src/pipeline/dispatcher';
 import { openSpool } from '../../src/pipeline/spool';
 import { MemorySink } from '../../src/sinks/memory-sink';
 import type { TencentSettings } from '../../src/vendors/tencent/intake';
@@ -30,7 +30,7 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const clock = { now: options.now ?? TEST_NOW_MS };
   const dispatcher = createDispatcher({
     spool,
-    lanes: [{ sink, batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50 }],
+    lanes: [{ ...laneDefaults, sink, batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50 }],
     metrics,
     logger,
     idleMs: 20,

@@ -5,17 +5,17 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Event } from '../../../src/events/event';
 import { createMetrics } from '../../../src/metrics';
-import { createDispatcher } from '../../../src/pipeline/dispatcher';
+import { createDispatcher, laneDefaults, splitBatches, type Lane } from '../../../src/pipeline/dispatcher';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { MemorySink } from '../../../src/sinks/memory-sink';
-import type { Sink } from '../../../src/sinks/sink';
+import { PermanentSinkError, RetryLaterError, type Sink } from '../../../src/sinks/sink';
 import { metricValue } from '../../helpers/app';
 
 const event = (id: string): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
   data: '{}',
 });
-const lane = (sink: Sink, timeoutMs = 1000) => ({ sink, batchSize: 10, timeoutMs, retryInitialMs: 5, retryMaxMs: 20 });
+const lane = (sink: Sink, timeoutMs = 1000, extra: Partial<Lane> = {}): Lane => ({ ...laneDefaults, sink, batchSize: 10, timeoutMs, retryInitialMs: 5, retryMaxMs: 20, ...extra });
 
 describe('dispatcher', () => {
   let dir: string;
@@ -120,3 +120,119 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe('dispatcher › giving up', () => {
+  let dir: string;
+  let spool: Spool;
+  let registry: Registry;
+  let dispatcher: ReturnType<typeof createDispatcher>;
+  const failing = (error: () => Error): Sink & { calls: number } => {
+    const sink = { name: 'target', calls: 0, write: async () => { sink.calls += 1; throw error(); }, close: async () => {} };
+    return sink;
+  };
+  function start(target: Sink, extra: Partial<Lane>) {
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: [target.name] });
+    registry = new Registry();
+    const metrics = createMetrics(registry, [target.name]);
+    metrics.watchSpool(spool);
+    dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), idleMs: 10 });
+    dispatcher.start();
+  }
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-dlq-'));
+  });
+  afterEach(async () => {
+    await dispatcher.stop();
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('When the sink says the failure is permanent, then the event goes to dead letters after one attempt', async () => {
+    const target = failing(() => new PermanentSinkError('HTTP 400'));
+    start(target, {});
+
+    await spool.append(event('bad'), Date.now());
+    await until(() => spool.deadLetterCounts().length > 0);
+
+    expect(target.calls).toBe(1);
+    expect(spool.db.prepare('SELECT attempts, first_error, last_error FROM dead_letters').get()).toEqual({ attempts: 1, first_error: 'HTTP 400', last_error: 'HTTP 400' });
+    expect(spool.backlog()).toEqual([]);
+    expect(await metricValue(registry, 'imgw_dead_letter_events', { sink: 'target' })).toBe(1);
+  });
+
+  test('When maxAttempts is reached, then the event goes to dead letters with its attempt count', async () => {
+    const target = failing(() => new Error('connection refused'));
+    start(target, { maxAttempts: 3 });
+
+    await spool.append(event('e'), Date.now());
+    await until(() => spool.deadLetterCounts().length > 0);
+
+    expect(target.calls).toBe(3);
+    expect(spool.db.prepare('SELECT attempts FROM dead_letters').pluck().get()).toBe(3);
+  });
+
+  test('When the event is older than maxAgeMs, then the next failure dead-letters it', async () => {
+    const target = failing(() => new Error('down'));
+    start(target, { maxAgeMs: 1000 });
+
+    await spool.append(event('old'), Date.now() - 5000);
+    await until(() => spool.deadLetterCounts().length > 0);
+
+    expect(target.calls).toBe(1);
+  });
+
+  test('When the sink asks to retry later, then the next attempt waits at least that long', async () => {
+    const target = failing(() => new RetryLaterError('HTTP 429', 60_000));
+    start(target, {});
+
+    await spool.append(event('e'), Date.now());
+    await until(() => target.calls === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(target.calls).toBe(1);
+    expect(spool.nextDueAt('target')! - Date.now()).toBeGreaterThan(59_000);
+  });
+});
+
+describe('splitBatches', () => {
+  const item = (id: string, bytes: number) => ({ seq: 0, attempts: 0, receivedAt: 0, event: { ...event(id), data: JSON.stringify('x'.repeat(bytes)) } });
+
+  test('When events exceed batchSize or maxBatchBytes, then they are cut into several batches, a large event alone', () => {
+    const due = [item('a', 100), item('b', 100), item('c', 100), item('big', 5000), item('d', 100)];
+
+    const sizes = splitBatches(due, { batchSize: 2, maxBatchBytes: 2000 }).map((batch) => batch.map((i) => i.event.attributes.id));
+
+    expect(sizes).toEqual([['a', 'b'], ['c'], ['big'], ['d']]);
+  });
+});
+
+describe('dispatcher › concurrency', () => {
+  test('When concurrency is 3, then up to three batches are written at the same time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-conc-'));
+    const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['slow'] });
+    let inFlight = 0;
+    let most = 0;
+    let delivered = 0;
+    const slow: Sink = {
+      name: 'slow',
+      write: async (batch) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        inFlight -= 1;
+        delivered += batch.length;
+      },
+      close: async () => {},
+    };
+    for (let i = 0; i < 9; i++) await spool.append(event(`e${i}`), Date.now());
+    const dispatcher = createDispatcher({ spool, lanes: [lane(slow, 1000, { batchSize: 3, concurrency: 3 })], metrics: createMetrics(new Registry()), logger: pino({ level: 'silent' }), idleMs: 10 });
+
+    dispatcher.start();
+    await until(() => delivered === 9);
+    await dispatcher.stop();
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+
+    expect(most).toBe(3);
+  });
+});
