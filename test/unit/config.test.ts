@@ -24,7 +24,20 @@ describe('loadConfig', () => {
       tencent: { sdkAppIds: undefined, callbackTokens: undefined, signWindowSeconds: 60 },
     });
     expect(config.sinks).toEqual([
-      { type: 'file', batchSize: 100, timeoutMs: 10000, retryInitialMs: 500, retryMaxMs: 60000, rotateBytes: 104857600, keepFiles: 5 },
+      {
+        type: 'file',
+        batchSize: 100,
+        timeoutMs: 10000,
+        retryInitialMs: 500,
+        retryMaxMs: 60000,
+        maxAttempts: 0,
+        maxAgeMs: 86_400_000,
+        maxBatchBytes: 1048576,
+        lingerMs: 0,
+        concurrency: 1,
+        rotateBytes: 104857600,
+        keepFiles: 5,
+      },
     ]);
     expect(Object.isFrozen(config.sinks[0])).toBe(true);
   });
