@@ -2,10 +2,22 @@ import { z } from 'zod';
 import type { Sink, SinkDeps } from './sink';
 import { createFileSink, fileSinkConfig } from './file-sink';
 import { createMemorySink, memorySinkConfig } from './memory-sink';
+import { createHttpSink, httpSinkConfig } from './http-sink';
+import { createNatsSink, natsSinkConfig } from './nats-sink';
+import { createPostgresSink, postgresSinkConfig } from './postgres-sink';
+import { createRedisSink, redisSinkConfig } from './redis-sink';
 import { createStdoutSink, stdoutSinkConfig } from './stdout-sink';
 
 /** Every sink type; `type` picks the branch. Adding a sink: one member here and one `case` below. */
-export const sinkConfigSchema = z.discriminatedUnion('type', [fileSinkConfig, stdoutSinkConfig, memorySinkConfig]);
+export const sinkConfigSchema = z.discriminatedUnion('type', [
+  fileSinkConfig,
+  stdoutSinkConfig,
+  memorySinkConfig,
+  httpSinkConfig,
+  natsSinkConfig,
+  redisSinkConfig,
+  postgresSinkConfig,
+]);
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
 export function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
@@ -16,6 +28,14 @@ export function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
       return createStdoutSink(config);
     case 'memory':
       return createMemorySink(config);
+    case 'http':
+      return createHttpSink(config);
+    case 'nats':
+      return createNatsSink(config);
+    case 'redis':
+      return createRedisSink(config);
+    case 'postgres':
+      return createPostgresSink(config);
   }
 }
 

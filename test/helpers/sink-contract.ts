@@ -1,0 +1,143 @@
+import type { Event } from '../../src/events/event';
+import type { Sink } from '../../src/sinks/sink';
+
+export interface ContractTarget {
+  /** Builds a fresh sink pointed at the target. */
+  makeSink(): Promise<Sink>;
+  /** The CloudEvents stored at the target (parsed), in the target's order. */
+  readBack(): Promise<Record<string, unknown>[]>;
+  /** Whether the target drops a second copy of an event id (NATS Msg-Id, PostgreSQL key, …). */
+  readonly dedupes: boolean;
+  /** Takes the target down and brings it back (same data). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+let counter = 0;
+/** Events shaped like the gateway's, with unique ids. */
+export function contractEvents(count: number): Event[] {
+  return Array.from({ length: count }, () => {
+    counter += 1;
+    const id = `contract-${process.pid}-${Date.now()}-${counter}`;
+    return {
+      attributes: {
+        specversion: '1.0',
+        id,
+        source: 'tencent-im/1400000001',
+        type: 'com.tencent.im.C2C.CallbackAfterSendMsg',
+        time: '2026-01-01T00:00:01.000Z',
+        datacontenttype: 'application/json',
+        vendor: 'tencent',
+        command: 'C2C.CallbackAfterSendMsg',
+        sdkappid: '1400000001',
+        fromaccount: 'user_alice',
+        toaccount: 'user_bob',
+        msgkey: `${counter}_1_1767225601`,
+        msgtime: 1767225601,
+      },
+      data: `{"MsgKey":"${counter}_1_1767225601","Big":12345678901234567890,"Text":"héllo 👋"}`,
+    };
+  });
+}
+
+const signal = (ms = 5000) => AbortSignal.timeout(ms);
+const ids = (records: Record<string, unknown>[]) => records.map((r) => r.id as string);
+
+/**
+ * The one compliance suite every sink passes: delivery of one event and of a batch (content intact),
+ * idempotence on a repeated id where the target supports it, failure when the target is down, recovery
+ * when it is back, flush on close, a prompt rejection on an aborted signal, and a valid name.
+ */
+export function describeSinkContract(title: string, target: () => ContractTarget): void {
+  describe(`${title} › sink contract`, () => {
+    let sink: Sink;
+    let t: ContractTarget;
+    beforeEach(async () => {
+      t = target();
+      sink = await t.makeSink();
+    });
+    afterEach(async () => {
+      await t.start().catch(() => undefined);
+      await sink.close();
+    });
+
+    test('When one event is written, then the target holds it once with its content intact', async () => {
+      const [event] = contractEvents(1);
+
+      await sink.write([event!], signal());
+
+      const stored = (await t.readBack()).filter((r) => r.id === event!.attributes.id);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ ...event!.attributes, data: { MsgKey: expect.any(String), Text: 'héllo 👋' } });
+    });
+
+    test('When a batch of 50 is written, then all 50 arrive, in order', async () => {
+      const batch = contractEvents(50);
+
+      await sink.write(batch, signal());
+
+      const stored = ids(await t.readBack());
+      const wanted = batch.map((e) => e.attributes.id);
+      expect(stored.filter((id) => wanted.includes(id))).toEqual(wanted);
+    });
+
+    test('When the same batch is written twice, then the target keeps one record per event where it de-duplicates', async () => {
+      const batch = contractEvents(5);
+
+      await sink.write(batch, signal());
+      await sink.write(batch, signal());
+
+      const stored = ids(await t.readBack()).filter((id) => batch.some((e) => e.attributes.id === id));
+      expect(stored).toHaveLength(t.dedupes ? 5 : 10);
+    });
+
+    test('When the target is down, then a write rejects; when it is back, writing succeeds again', async () => {
+      await sink.write(contractEvents(1), signal());
+      await t.stop();
+
+      await expect(sink.write(contractEvents(1), signal(3000))).rejects.toBeDefined();
+
+      await t.start();
+      const [later] = contractEvents(1);
+      await eventually(() => sink.write([later!], signal(3000)));
+      expect(ids(await t.readBack())).toContain(later!.attributes.id);
+    });
+
+    test('When the sink is closed after a write, then the events are at the target and close can be called again', async () => {
+      const batch = contractEvents(3);
+
+      await sink.write(batch, signal());
+      await sink.close();
+      await sink.close();
+
+      expect(ids(await t.readBack())).toEqual(expect.arrayContaining(batch.map((e) => e.attributes.id)));
+    });
+
+    test('When the signal is already aborted, then the write rejects at once', async () => {
+      const controller = new AbortController();
+      controller.abort(new Error('stop'));
+
+      const started = Date.now();
+      await expect(sink.write(contractEvents(1), controller.signal)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(500);
+    });
+
+    test('When the name is read, then it is a valid metric label value', () => {
+      expect(sink.name).toMatch(/^[a-z][a-z0-9_-]{0,31}$/);
+    });
+  });
+}
+
+/** Retries `attempt` until it resolves (clients reconnect in the background) or 15 s pass. */
+async function eventually(attempt: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
