@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { eventToJson } from '../events/event';
 import { deliverySettings, throwIfAborted, type Sink, type SinkDeps } from './sink';
@@ -21,14 +21,11 @@ export const fileSinkConfig = z.strictObject({
 export async function createFileSink(config: z.output<typeof fileSinkConfig>, deps: SinkDeps): Promise<Sink> {
   const path = config.path ?? join(deps.dataDir, 'events.jsonl');
   await mkdir(dirname(path), { recursive: true });
-  let handle: FileHandle | undefined;
   let size = await stat(path).then((s) => s.size, () => 0);
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   async function rotate(): Promise<void> {
-    await handle?.close();
-    handle = undefined;
     if (config.keepFiles === 0) await rm(path, { force: true });
     for (let n = config.keepFiles; n >= 1; n--) {
       await rename(n === 1 ? path : `${path}.${n - 1}`, `${path}.${n}`).catch(ignoreMissing);
@@ -36,13 +33,19 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     size = 0;
   }
 
+  /** Opens per batch, so a file moved away by an outside tool is simply started again. */
   async function append(text: string): Promise<void> {
     const bytes = Buffer.byteLength(text);
     if (size > 0 && size + bytes > config.rotateBytes) await rotate();
-    handle ??= await open(path, 'a');
-    await handle.write(text);
-    await handle.datasync();
-    size += bytes;
+    const handle = await open(path, 'a');
+    try {
+      size = (await handle.stat()).size;
+      await handle.write(text);
+      await handle.datasync();
+      size += bytes;
+    } finally {
+      await handle.close();
+    }
   }
 
   return {
@@ -59,8 +62,6 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     async close() {
       closed = true;
       await queue;
-      await handle?.close();
-      handle = undefined;
     },
   };
 }

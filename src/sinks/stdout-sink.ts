@@ -10,12 +10,16 @@ export async function createStdoutSink(
   config: z.output<typeof stdoutSinkConfig>,
   out: Writable = process.stdout,
 ): Promise<Sink> {
+  // A closed pipe (EPIPE) must fail the write, not crash the process through an unhandled 'error'.
+  out.on('error', () => {});
   return {
     name: config.name ?? 'stdout',
     async write(batch, signal) {
       throwIfAborted(signal);
       const text = batch.map((event) => `${oneLine(eventToJson(event))}\n`).join('');
-      await new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
+      const written = new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
+      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      await Promise.race([written, aborted]);
     },
     async close() {},
   };

@@ -29,6 +29,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A fixed port (the default ports of examples/all-sinks.yaml) must be free, or tests would talk to a stranger. */
+export function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', () => reject(new Error(`127.0.0.1:${port} is already in use; stop whatever listens there`)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -53,9 +62,10 @@ function requireBinary(path: string, pkg: string): string {
 }
 
 /** A server run as a child process; `start` launches it, `stop` sends SIGTERM and waits for exit. */
-async function childServer(name: string, args: (dir: string, port: number) => [string, string[]]): Promise<TestServer> {
+async function childServer(name: string, args: (dir: string, port: number) => [string, string[]], fixedPort?: number): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `imgw-${name}-`));
-  const port = await freePort();
+  if (fixedPort !== undefined) await assertPortFree(fixedPort);
+  const port = fixedPort ?? (await freePort());
   let child: ChildProcess | undefined;
   const server: TestServer = {
     port,
@@ -83,20 +93,20 @@ async function childServer(name: string, args: (dir: string, port: number) => [s
   return server;
 }
 
-export async function startNats(): Promise<TestServer> {
+export async function startNats(fixedPort?: number): Promise<TestServer> {
   const bin = requireBinary('/usr/sbin/nats-server', 'nats-server');
-  const server = await childServer('nats', (dir, port) => [bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')]]);
+  const server = await childServer('nats', (dir, port) => [bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')]], fixedPort);
   return { ...server, url: `nats://127.0.0.1:${server.port}` };
 }
 
-export async function startRedis(): Promise<TestServer> {
+export async function startRedis(fixedPort?: number): Promise<TestServer> {
   const bin = requireBinary('/usr/bin/redis-server', 'redis-server');
-  const server = await childServer('redis', (dir, port) => [bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]]);
+  const server = await childServer('redis', (dir, port) => [bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]], fixedPort);
   return { ...server, url: `redis://127.0.0.1:${server.port}` };
 }
 
 /** PostgreSQL as the `postgres` user (initdb refuses root), trust auth on loopback, fsync off. */
-export async function startPostgres(): Promise<TestServer> {
+export async function startPostgres(fixedPort?: number): Promise<TestServer> {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort() : [];
   if (versions.length === 0) throw new Error('PostgreSQL is missing: install the Debian package postgresql (.ci/run does)');
   const bin = `/usr/lib/postgresql/${versions[versions.length - 1]}/bin`;
@@ -105,7 +115,8 @@ export async function startPostgres(): Promise<TestServer> {
   const data = join(dir, 'data');
   mkdirSync(data);
   execFileSync('chown', ['postgres:postgres', dir, data]);
-  const port = await freePort();
+  if (fixedPort !== undefined) await assertPortFree(fixedPort);
+  const port = fixedPort ?? (await freePort());
   const asPostgres = (args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
   asPostgres([`${bin}/initdb`, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
   const server: TestServer = {

@@ -15,12 +15,12 @@ export interface ReceivedRequest {
  * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md) and
  * de-duplicates by `webhook-id`. `respond` scripts the replies (status and headers); default 204.
  */
-export async function startWebhookReceiver(secret: string) {
+export async function startWebhookReceiver(secret: string, fixedPort?: number) {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const requests: ReceivedRequest[] = [];
   const seen = new Map<string, unknown[]>();
   const script: { status: number; headers?: Record<string, string>; hang?: boolean }[] = [];
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   let server: Server | undefined;
 
   function verify(headers: IncomingHttpHeaders, body: string): boolean {
