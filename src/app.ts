@@ -7,8 +7,10 @@ import { requestContext } from './http/context';
 import { errorHandler } from './http/error-handler';
 import { opsRouter, type ReadinessCheck } from './http/ops-routes';
 import { tencentRouter } from './http/tencent-route';
+import { createRateLimiter, type RateLimiter } from './http/rate-limit';
 import type { Metrics } from './metrics';
 import type { Spool } from './pipeline/spool';
+import type { Event } from './events/event';
 import type { TencentSettings } from './vendors/tencent/intake';
 
 export interface AppDeps {
@@ -21,6 +23,12 @@ export interface AppDeps {
   /** Milliseconds since the epoch; injected so tests control signature freshness. */
   readonly clock: () => number;
   readonly readiness: readonly ReadinessCheck[];
+  /** Why new callbacks cannot be accepted now (a spool bound), or undefined. */
+  readonly overloaded?: () => string | undefined;
+  /** Ingest rate limit; none when absent. */
+  readonly rateLimiter?: RateLimiter;
+  /** `direct` ack mode: resolves once every required sink has the event. */
+  readonly deliverNow?: (event: Event) => Promise<void>;
 }
 
 /** Builds the Express app. No environment, no listening, no globals: the entry point does those. */
@@ -34,6 +42,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     tencentRouter({
       settings: deps.tencent,
+      overloaded: deps.overloaded ?? (() => undefined),
+      rateLimiter: deps.rateLimiter ?? createRateLimiter(0),
+      deliverNow: deps.deliverNow,
       maxBodyBytes: deps.maxBodyBytes,
       spool: deps.spool,
       metrics: deps.metrics,

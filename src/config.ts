@@ -38,6 +38,18 @@ export const envSchema = z.object({
     .describe('pino log level'),
   SPOOL_RETENTION: duration.prefault('24h')
     .describe('How long delivered events stay in the spool (for de-duplication and replay), e.g. 24h'),
+  SPOOL_MAX_PENDING: z.coerce.number().int().min(0).default(1_000_000)
+    .describe('Refuse new callbacks (503) while this many events wait for any one sink; 0 = no limit'),
+  SPOOL_MAX_BYTES: z.coerce.number().int().min(0).default(2 * 1024 ** 3)
+    .describe('Refuse new callbacks (503) while the spool files take this many bytes; 0 = no limit'),
+  SPOOL_MAX_AGE: duration.prefault('0s')
+    .describe('Refuse new callbacks (503) while an event has waited this long for a sink, e.g. 6h; 0s = no limit'),
+  INGEST_RATE_LIMIT: z.coerce.number().min(0).default(0)
+    .describe('Callbacks per second accepted before answering 429; 0 = no limit'),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000)
+    .describe('Most open client connections; more are refused at connect'),
+  ACK_MODE: z.enum(['spool', 'direct']).default('spool')
+    .describe('spool: OK after the local spool commit; direct: OK after every required sink has the event (no spool on disk)'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
   CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
@@ -60,6 +72,10 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly retentionMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly ackMode: 'spool' | 'direct';
+  readonly spoolLimits: { readonly maxPending: number; readonly maxBytes: number; readonly maxAgeMs: number };
+  readonly ingestRateLimit: number;
+  readonly maxConnections: number;
   readonly tencent: {
     readonly sdkAppIds: readonly string[] | undefined;
     readonly callbackTokens: readonly string[] | undefined;
@@ -93,6 +109,10 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     maxBodyBytes: e.MAX_BODY_BYTES,
     retentionMs: e.SPOOL_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    ackMode: e.ACK_MODE,
+    spoolLimits: { maxPending: e.SPOOL_MAX_PENDING, maxBytes: e.SPOOL_MAX_BYTES, maxAgeMs: e.SPOOL_MAX_AGE },
+    ingestRateLimit: e.INGEST_RATE_LIMIT,
+    maxConnections: e.MAX_CONNECTIONS,
     tencent: {
       sdkAppIds: e.TENCENT_SDKAPPIDS,
       callbackTokens: e.TENCENT_CALLBACK_TOKENS,

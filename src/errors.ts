@@ -11,6 +11,9 @@ export const failureReasons = {
   method_not_allowed: { httpStatus: 405, outcome: 'rejected', info: 'callbacks must be sent with POST' },
   unreadable_body: { httpStatus: 400, outcome: 'rejected', info: 'request body could not be read' },
   payload_too_large: { httpStatus: 413, outcome: 'rejected', info: 'body is larger than the limit' },
+  rate_limited: { httpStatus: 429, outcome: 'rejected', info: 'too many callbacks; retry later' },
+  spool_full: { httpStatus: 503, outcome: 'failed', info: 'spool is full; retry later' },
+  sink_unavailable: { httpStatus: 503, outcome: 'failed', info: 'a required sink did not take the event; retry later' },
   spool_unavailable: { httpStatus: 503, outcome: 'failed', info: 'could not store the event; retry later' },
   internal: { httpStatus: 500, outcome: 'failed', info: 'internal error' },
 } as const;

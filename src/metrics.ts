@@ -80,6 +80,7 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     registers,
   });
   let backlogSource: BacklogSource | undefined;
+  let openCircuits: () => readonly { sink: string }[] = () => [];
   let clock: () => number = Date.now;
   const backlogOf = () => {
     const rows = backlogSource?.backlog() ?? [];
@@ -116,6 +117,16 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
       for (const sink of sinkNames) this.set({ sink }, rows.find((row) => row.sink === sink)?.count ?? 0);
     },
   });
+  new Gauge({
+    name: 'imgw_sink_circuit_open',
+    help: 'Whether the circuit breaker of the sink is open (1) or closed (0).',
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      const open = new Set(openCircuits().map((c) => c.sink));
+      for (const sink of sinkNames) this.set({ sink }, open.has(sink) ? 1 : 0);
+    },
+  });
   for (const sink of sinkNames) for (const outcome of ['ok', 'error', 'timeout'] as const) deliveries.inc({ sink, outcome }, 0);
 
   return {
@@ -139,6 +150,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     sinkDelivered(sink: string, outcome: DeliveryOutcome, events: number, seconds: number): void {
       deliveries.inc({ sink, outcome }, events);
       deliveryDuration.observe({ sink }, seconds);
+    },
+    /** The circuit gauge reads the dispatcher's state at scrape time. */
+    watchCircuits(source: () => readonly { sink: string }[]): void {
+      openCircuits = source;
     },
     /** The spool gauges read the backlog at scrape time. */
     watchSpool(source: BacklogSource, now: () => number = Date.now): void {

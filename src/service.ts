@@ -5,11 +5,14 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app';
 import { sinkName, type Config } from './config';
-import { createMetrics } from './metrics';
-import { createDispatcher } from './pipeline/dispatcher';
-import { openSpool } from './pipeline/spool';
-import { matchesRoute } from './pipeline/routing';
 import type { Event } from './events/event';
+import { createRateLimiter } from './http/rate-limit';
+import { createMetrics } from './metrics';
+import { createDirectDelivery } from './pipeline/direct';
+import { createDispatcher } from './pipeline/dispatcher';
+import { createSpoolPressure } from './pipeline/pressure';
+import { matchesRoute } from './pipeline/routing';
+import { openSpool } from './pipeline/spool';
 import { buildSinks } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 
@@ -24,20 +27,29 @@ export interface RunningService {
 
 /** Opens the spool, builds the sinks, starts the dispatcher and listens. */
 export async function startService(config: Config, logger: Logger, clock: () => number = Date.now): Promise<RunningService> {
+  const direct = config.ackMode === 'direct';
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const names = config.sinks.map(sinkName);
-  const metrics = createMetrics(registry, names);
-  const routes = config.sinks.map((sink) => ({ name: sinkName(sink), accepts: (event: Event) => matchesRoute(sink.filter, event) }));
-  const spool = openSpool({ path: join(config.dataDir, 'spool.db'), sinks: routes });
+  const metrics = createMetrics(registry, config.sinks.map(sinkName));
+  const spoolPath = direct ? ':memory:' : join(config.dataDir, 'spool.db');
+  // In direct mode the required sinks are written before the reply; only the others go through the spool.
+  const spooled = config.sinks.filter((sink) => !direct || !sink.required);
+  const spool = openSpool({ path: spoolPath, sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: (event: Event) => matchesRoute(sink.filter, event) })) });
   metrics.watchSpool(spool, clock);
   const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir }).catch((error: unknown) => {
     spool.close();
     throw error;
   });
-  const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: sinks[i] as Sink }));
-  const dispatcher = createDispatcher({ spool, lanes, metrics, logger, clock });
+  const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: sinks[i] as Sink, accepts: (event: Event) => matchesRoute(settings.filter, event) }));
+  const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !direct || !lane.required), metrics, logger, clock });
   dispatcher.start();
+  metrics.watchCircuits(() => dispatcher.openCircuits());
+  const pressure = createSpoolPressure({
+    backlog: () => spool.backlog(),
+    files: direct ? [] : [spoolPath, `${spoolPath}-wal`],
+    limits: config.spoolLimits,
+    clock,
+  });
 
   let draining = false;
   const app = createApp({
@@ -48,11 +60,26 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     registry,
     logger,
     clock,
-    readiness: [() => (draining ? 'shutting down' : undefined), () => (spool.healthy ? undefined : 'the spool cannot commit')],
+    overloaded: pressure.reason,
+    rateLimiter: createRateLimiter(config.ingestRateLimit, clock),
+    deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger }) : undefined,
+    readiness: [
+      { level: 'blocking', check: () => (draining ? 'shutting down' : undefined) },
+      { level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
+      { level: 'blocking', check: pressure.reason },
+      {
+        level: 'degraded',
+        check: () => {
+          const open = dispatcher.openCircuits().filter((c) => c.required);
+          return open.length > 0 ? `circuit open for required sink(s): ${open.map((c) => c.sink).join(', ')}` : undefined;
+        },
+      },
+    ],
   });
   // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
   // bound how long a client may take to send headers and a whole request.
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 }, app);
+  server.maxConnections = config.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: config.port, host: config.host }, resolve);
@@ -72,6 +99,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       stopping ??= (async () => {
         draining = true;
         clearInterval(prune);
+        pressure.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;

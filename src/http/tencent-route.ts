@@ -3,15 +3,22 @@ import type { Logger } from 'pino';
 import { CallbackError, type QuarantineReason } from '../errors';
 import type { CallbackOutcome, Metrics } from '../metrics';
 import type { Spool } from '../pipeline/spool';
+import type { Event } from '../events/event';
 import { commandLabel } from '../vendors/tencent/commands';
 import { admitTencentRequest, parseTencentBody, type TencentSettings } from '../vendors/tencent/intake';
 import type { TencentQuery } from '../vendors/tencent/query';
 import { ok, type TencentReply } from '../vendors/tencent/reply';
 import { tencentEvent } from '../vendors/tencent/to-event';
 import { contextOf, elapsedSeconds } from './context';
+import type { RateLimiter } from './rate-limit';
 
 export interface TencentRouteDeps {
   readonly settings: TencentSettings;
+  /** Why new callbacks cannot be accepted now (a spool bound), or undefined. */
+  readonly overloaded: () => string | undefined;
+  readonly rateLimiter: RateLimiter;
+  /** `direct` ack mode: resolves once every required sink has the event, else throws. */
+  readonly deliverNow?: (event: Event) => Promise<void>;
   readonly maxBodyBytes: number;
   readonly spool: Spool;
   readonly metrics: Metrics;
@@ -43,6 +50,12 @@ export function tencentRouter(deps: TencentRouteDeps): Router {
     const outcome = await deps.spool.append(event, receivedAt).catch((error: unknown) => {
       throw new CallbackError('spool_unavailable', undefined, { cause: error });
     });
+    if (outcome === 'accepted' && deps.deliverNow) {
+      await deps.deliverNow(event).catch(async (error: unknown) => {
+        await deps.spool.forget(event.attributes.id);
+        throw error;
+      });
+    }
     if (outcome === 'accepted') deps.metrics.messageAccepted('tencent', facts);
     ctx.log.debug({ command: query.command, eventId: event.attributes.id, outcome }, 'callback stored');
     return reply(res, deps.metrics, outcome, ok(outcome === 'duplicate' ? 'duplicate: already received' : ''));
@@ -62,6 +75,9 @@ function admit(deps: TencentRouteDeps) {
     const params = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     ctx.command = params.get('CallbackCommand') ?? params.get('callbackcommand') ?? undefined;
     res.locals.tencentQuery = admitTencentRequest(params, deps.settings, deps.clock());
+    if (!deps.rateLimiter.take()) throw new CallbackError('rate_limited');
+    const overloaded = deps.overloaded();
+    if (overloaded) throw new CallbackError('spool_full', `${overloaded}; retry later`);
     next();
   };
 }

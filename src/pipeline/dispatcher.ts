@@ -7,11 +7,36 @@ import type { Spool, SpooledEvent } from './spool';
 
 export type Lane = Pick<
   DeliverySettings,
-  'batchSize' | 'timeoutMs' | 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts' | 'maxAgeMs' | 'maxBatchBytes' | 'lingerMs' | 'concurrency'
+  | 'batchSize'
+  | 'timeoutMs'
+  | 'retryInitialMs'
+  | 'retryMaxMs'
+  | 'maxAttempts'
+  | 'maxAgeMs'
+  | 'maxBatchBytes'
+  | 'lingerMs'
+  | 'concurrency'
+  | 'required'
+  | 'circuitBreaker'
 > & { readonly sink: Sink };
 
 /** Defaults for lanes built by hand (tests); configured sinks get theirs from the config schema. */
-export const laneDefaults = { maxAttempts: 0, maxAgeMs: 0, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1 } as const;
+export const laneDefaults = {
+  maxAttempts: 0,
+  maxAgeMs: 0,
+  maxBatchBytes: 1024 * 1024,
+  lingerMs: 0,
+  concurrency: 1,
+  required: true,
+  circuitBreaker: { failureThreshold: 0, openMs: 30_000 },
+} as const;
+
+/** Circuit state of one lane: closed (normal), open (paused until `until`), half-open (one probe). */
+interface Circuit {
+  state: 'closed' | 'open' | 'half-open';
+  failures: number;
+  until: number;
+}
 
 export interface DispatcherDeps {
   readonly spool: Spool;
@@ -36,6 +61,22 @@ export function createDispatcher(deps: DispatcherDeps) {
   let stopping = false;
   const wakers = new Set<() => void>();
   const runs: Promise<void>[] = [];
+  const circuits = new Map<string, Circuit>(deps.lanes.map((lane) => [lane.sink.name, { state: 'closed', failures: 0, until: 0 }]));
+
+  function recordOutcome(lane: Lane, ok: boolean): void {
+    const circuit = circuits.get(lane.sink.name) as Circuit;
+    const threshold = lane.circuitBreaker.failureThreshold;
+    if (ok) {
+      if (circuit.state !== 'closed') deps.logger.info({ sink: lane.sink.name }, 'circuit closed');
+      Object.assign(circuit, { state: 'closed', failures: 0 });
+      return;
+    }
+    circuit.failures += 1;
+    if (threshold > 0 && (circuit.state === 'half-open' || circuit.failures >= threshold)) {
+      if (circuit.state === 'closed') deps.logger.warn({ sink: lane.sink.name, failures: circuit.failures, openMs: lane.circuitBreaker.openMs }, 'circuit opened');
+      Object.assign(circuit, { state: 'open', until: clock() + lane.circuitBreaker.openMs });
+    }
+  }
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -61,6 +102,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     try {
       await Promise.race([lane.sink.write(batch.map((item) => item.event), signal), rejectOnAbort(signal)]);
     } catch (error) {
+      recordOutcome(lane, false);
       const timedOut = signal.aborted;
       deps.metrics.sinkDelivered(name, timedOut ? 'timeout' : 'error', batch.length, (performance.now() - started) / 1000);
       const message = timedOut ? `timed out after ${lane.timeoutMs} ms` : errorText(error);
@@ -79,13 +121,23 @@ export function createDispatcher(deps: DispatcherDeps) {
       await deps.spool.failed(name, seqs, message, now + delay);
       return;
     }
+    recordOutcome(lane, true);
     deps.metrics.sinkDelivered(name, 'ok', batch.length, (performance.now() - started) / 1000);
     await deps.spool.delivered(name, seqs);
   }
 
   /** One pass: take due events and write them; resolves false when nothing was due. */
   async function pass(lane: Lane): Promise<boolean> {
-    const due = deps.spool.due(lane.sink.name, clock(), lane.batchSize * lane.concurrency);
+    const circuit = circuits.get(lane.sink.name) as Circuit;
+    if (circuit.state === 'open') {
+      if (clock() < circuit.until) {
+        await sleep(circuit.until - clock());
+        return true;
+      }
+      circuit.state = 'half-open';
+    }
+    const probing = circuit.state === 'half-open';
+    const due = deps.spool.due(lane.sink.name, clock(), probing ? 1 : lane.batchSize * lane.concurrency);
     if (due.length === 0) return false;
     if (due.length < lane.batchSize && lane.lingerMs > 0) {
       const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
@@ -116,6 +168,12 @@ export function createDispatcher(deps: DispatcherDeps) {
   return {
     start(): void {
       for (const lane of deps.lanes) runs.push(run(lane));
+    },
+    /** Sinks whose circuit is not closed (open, or half-open waiting for its probe). */
+    openCircuits(): { sink: string; required: boolean }[] {
+      return deps.lanes
+        .filter((lane) => circuits.get(lane.sink.name)?.state !== 'closed')
+        .map((lane) => ({ sink: lane.sink.name, required: lane.required }));
     },
     /** Lets each lane finish its current writes (bounded by the sink timeout), then stops. */
     async stop(): Promise<void> {

@@ -130,6 +130,9 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   const moveToDeadLetters = db.prepare(`
     INSERT OR REPLACE INTO dead_letters (sink, seq, received_at, attempts, first_error, last_error, dead_at)
     SELECT sink, seq, received_at, attempts + 1, coalesce(first_error, ?), ?, ? FROM pending WHERE sink = ? AND seq = ?`);
+  const selectSeq = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
+  const deleteAllPending = db.prepare('DELETE FROM pending WHERE seq = ?');
+  const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
   const selectDeadLetterCounts = db.prepare('SELECT sink, count(*) AS count FROM dead_letters GROUP BY sink');
 
   function toSpooled(row: { seq: number; attempts: number; receivedAt: number; attributes: string; data: string }): SpooledEvent {
@@ -138,6 +141,16 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   }
 
   return {
+    /** Removes an event entirely (a direct delivery that failed must not make its resend a duplicate). */
+    forget(id: string): Promise<void> {
+      return committer.submit(() => {
+        const seq = selectSeq.get(id) as number | undefined;
+        if (seq === undefined) return;
+        deleteAllPending.run(seq);
+        deleteEvent.run(seq);
+      });
+    },
+
     /** Makes the event durable. Resolves `duplicate` when an event with the same id is already stored. */
     async append(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
       const outcome = await committer.submit(() => {

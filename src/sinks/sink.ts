@@ -38,6 +38,14 @@ export const deliverySettings = {
   lingerMs: z.number().int().min(0).default(0).describe('Wait up to this long for a batch to fill before writing'),
   concurrency: z.number().int().min(1).max(64).default(1).describe('Batches written at once (1 keeps order)'),
   filter: routeFilterSchema.optional(),
+  required: z.boolean().default(true).describe('An open circuit on a required sink shows in /readyz; in direct mode the reply waits for it'),
+  circuitBreaker: z
+    .strictObject({
+      failureThreshold: z.number().int().min(0).default(5).describe('Consecutive failed writes that open the circuit; 0 = never'),
+      openMs: z.number().int().min(100).default(30_000).describe('How long the circuit stays open before one probe write'),
+    })
+    .prefault({})
+    .describe('Stops hammering a dead sink: after the threshold, pause, then probe with one event'),
 };
 
 export type DeliverySettings = z.output<z.ZodObject<typeof deliverySettings>>;

@@ -44,7 +44,7 @@ export function buildTestApp(options: TestAppOptions = {}) {
     registry,
     logger,
     clock: () => clock.now,
-    readiness: [() => (spool.healthy ? undefined : 'the spool cannot commit')],
+    readiness: [{ level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') }],
   });
   return {
     app,

@@ -174,7 +174,7 @@ describe('POST /tencent/callback', () => {
   describe('operations', () => {
     test('When /healthz and /readyz are asked, then both answer 200', async () => {
       expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
-      expect((await request(t.app).get('/readyz')).body).toEqual({ status: 'ready', problems: [] });
+      expect((await request(t.app).get('/readyz')).body).toEqual({ status: 'ready', problems: [], degraded: [] });
     });
 
     test('When an unknown path is asked, then it is a JSON 404', async () => {

@@ -21,6 +21,10 @@ describe('loadConfig', () => {
       maxBodyBytes: 1048576,
       retentionMs: 86_400_000,
       shutdownTimeoutMs: 25_000,
+      ackMode: 'spool',
+      spoolLimits: { maxPending: 1_000_000, maxBytes: 2 * 1024 ** 3, maxAgeMs: 0 },
+      ingestRateLimit: 0,
+      maxConnections: 10_000,
       tencent: { sdkAppIds: undefined, callbackTokens: undefined, signWindowSeconds: 60 },
     });
     expect(config.sinks).toEqual([
@@ -35,6 +39,8 @@ describe('loadConfig', () => {
         maxBatchBytes: 1048576,
         lingerMs: 0,
         concurrency: 1,
+        required: true,
+        circuitBreaker: { failureThreshold: 5, openMs: 30000 },
         rotateBytes: 104857600,
         keepFiles: 5,
       },

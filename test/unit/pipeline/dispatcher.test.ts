@@ -236,3 +236,51 @@ describe('dispatcher › concurrency', () => {
     expect(most).toBe(3);
   });
 });
+
+describe('dispatcher › circuit breaker', () => {
+  test('When a sink fails threshold times, then writes pause for openMs, one event probes, and success closes the circuit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-circuit-'));
+    const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['flaky'] });
+    const registry = new Registry();
+    const metrics = createMetrics(registry, ['flaky']);
+    const batches: number[] = [];
+    let failing = true;
+    const flaky: Sink = {
+      name: 'flaky',
+      write: async (batch) => {
+        batches.push(batch.length);
+        if (failing) throw new Error('down');
+      },
+      close: async () => {},
+    };
+    const dispatcher = createDispatcher({
+      spool,
+      lanes: [lane(flaky, 1000, { retryInitialMs: 1, retryMaxMs: 1, circuitBreaker: { failureThreshold: 3, openMs: 300 } })],
+      metrics,
+      logger: pino({ level: 'silent' }),
+      idleMs: 10,
+    });
+    metrics.watchCircuits(() => dispatcher.openCircuits());
+    for (let i = 0; i < 5; i++) await spool.append(event(`c${i}`), Date.now());
+
+    dispatcher.start();
+    await until(() => batches.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const duringOpen = batches.length;
+    const openGauge = await metricValue(registry, 'imgw_sink_circuit_open', { sink: 'flaky' });
+    const openList = dispatcher.openCircuits();
+    failing = false;
+    await until(() => spool.backlog().length === 0);
+    await dispatcher.stop();
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+
+    expect(duringOpen).toBe(3);
+    expect(openGauge).toBe(1);
+    expect(openList).toEqual([{ sink: 'flaky', required: true }]);
+    expect(batches.slice(0, 3)).toEqual([5, 5, 5]);
+    expect(batches[3]).toBe(1);
+    expect(batches.slice(4)).toEqual([4]);
+    expect(await metricValue(registry, 'imgw_sink_circuit_open', { sink: 'flaky' })).toBe(0);
+  });
+});
