@@ -8,12 +8,16 @@ import { createApp } from '../../src/app';
 import { createMetrics } from '../../src/metrics';
 import { createDispatcher, laneDefaults } from '../../src/pipeline/dispatcher';
 import { openSpool } from '../../src/pipeline/spool';
+import { createSpoolPressure, type SpoolLimits } from '../../src/pipeline/pressure';
+import { createRateLimiter } from '../../src/http/rate-limit';
 import { MemorySink } from '../../src/sinks/memory-sink';
 import type { TencentSettings } from '../../src/vendors/tencent/intake';
 import { TEST_NOW_MS, TEST_TOKEN } from './tencent';
 
 export interface TestAppOptions {
   readonly tencent?: Partial<TencentSettings>;
+  readonly limits?: SpoolLimits;
+  readonly ratePerSecond?: number;
   readonly maxBodyBytes?: number;
   readonly now?: number;
 }
@@ -36,6 +40,12 @@ export function buildTestApp(options: TestAppOptions = {}) {
     idleMs: 20,
   });
   dispatcher.start();
+  const pressure = createSpoolPressure({
+    backlog: () => spool.backlog(),
+    files: [join(dataDir, 'spool.db'), join(dataDir, 'spool.db-wal')],
+    limits: options.limits ?? { maxPending: 0, maxBytes: 0, maxAgeMs: 0 },
+    intervalMs: 20,
+  });
   const app = createApp({
     tencent: { sdkAppIds: ['1400000001'], callbackTokens: [TEST_TOKEN], signWindowSeconds: 60, ...options.tencent },
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
@@ -44,7 +54,12 @@ export function buildTestApp(options: TestAppOptions = {}) {
     registry,
     logger,
     clock: () => clock.now,
-    readiness: [{ level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') }],
+    overloaded: pressure.reason,
+    rateLimiter: createRateLimiter(options.ratePerSecond ?? 0),
+    readiness: [
+      { level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
+      { level: 'blocking', check: pressure.reason },
+    ],
   });
   return {
     app,
@@ -53,7 +68,9 @@ export function buildTestApp(options: TestAppOptions = {}) {
     registry,
     clock,
     dataDir,
+    pressure,
     async close() {
+      pressure.stop();
       await dispatcher.stop();
       spool.close();
       rmSync(dataDir, { recursive: true, force: true });
