@@ -1,3 +1,4 @@
+import YAML from 'yaml';
 import { z } from 'zod';
 import { sinkConfigSchema, type SinkConfig } from './sinks/registry';
 
@@ -125,6 +126,29 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
 /** A sink's stable name: its `name` setting, or its type. */
 export function sinkName(config: SinkConfig): string {
   return config.name ?? config.type;
+}
+
+/**
+ * The whole configuration as the service reads it: environment (with `_FILE` secrets) plus the YAML or
+ * JSON file named by `CONFIG_FILE`. Throws one error listing every problem.
+ */
+export function loadConfigFromEnvironment(env: Record<string, string | undefined>, readFile: (path: string) => string): Config {
+  const resolved = withFileSecrets(env, ['TENCENT_CALLBACK_TOKENS'], readFile);
+  let file: unknown = {};
+  if (resolved.CONFIG_FILE) {
+    try {
+      file = YAML.parse(readFile(resolved.CONFIG_FILE));
+    } catch (error) {
+      throw new Error(`Invalid configuration:\n✖ CONFIG_FILE ${resolved.CONFIG_FILE} could not be read: ${(error as Error).message}`);
+    }
+  }
+  return loadConfig(resolved, file);
+}
+
+/** The millisecond value of a duration such as 500ms, 30s, 15m, 24h or 7d, or undefined. */
+export function parseDuration(raw: string): number | undefined {
+  const result = duration.safeParse(raw);
+  return result.success ? result.data : undefined;
 }
 
 /**

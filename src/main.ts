@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import YAML from 'yaml';
-import { loadConfig, withFileSecrets, type Config } from './config';
+import { loadConfigFromEnvironment, type Config } from './config';
 import { startService } from './service';
 
 /** The composition root: the only code that reads the environment, listens for signals or exits. */
@@ -42,9 +41,7 @@ async function main(): Promise<void> {
 
 function readConfig(): Config {
   try {
-    const env = withFileSecrets(process.env, ['TENCENT_CALLBACK_TOKENS'], (path) => readFileSync(path, 'utf8'));
-    const file = env.CONFIG_FILE ? YAML.parse(readFileSync(env.CONFIG_FILE, 'utf8')) : {};
-    return loadConfig(env, file);
+    return loadConfigFromEnvironment(process.env, (path) => readFileSync(path, 'utf8'));
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);

@@ -118,7 +118,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       const retryAfter = error instanceof RetryLaterError ? error.retryAfterMs : 0;
       const delay = Math.max(backoffDelay(attempts - 1, lane), retryAfter);
       deps.logger.warn({ sink: name, events: batch.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
-      await deps.spool.failed(name, seqs, message, now + delay);
+      await deps.spool.failed(name, seqs, message, now + delay, now);
       return;
     }
     recordOutcome(lane, true);

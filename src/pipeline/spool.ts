@@ -46,6 +46,8 @@ const schema = `
     attempts    INTEGER NOT NULL DEFAULT 0,
     first_error TEXT,
     last_error  TEXT,
+    first_failed_at INTEGER,
+    last_failed_at  INTEGER,
     PRIMARY KEY (sink, seq)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS pending_due ON pending (sink, next_at, seq);
@@ -57,6 +59,7 @@ const schema = `
     attempts    INTEGER NOT NULL,
     first_error TEXT,
     last_error  TEXT,
+    first_failed_at INTEGER,
     dead_at     INTEGER NOT NULL,
     PRIMARY KEY (sink, seq)
   ) WITHOUT ROWID;
@@ -117,7 +120,8 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   const selectNextDue = db.prepare('SELECT min(next_at) AS at FROM pending WHERE sink = ?').pluck();
   const deletePending = db.prepare('DELETE FROM pending WHERE sink = ? AND seq = ?');
   const updateFailed = db.prepare(`
-    UPDATE pending SET attempts = attempts + 1, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?)
+    UPDATE pending SET attempts = attempts + 1, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?),
+      first_failed_at = coalesce(first_failed_at, ?), last_failed_at = ?
     WHERE sink = ? AND seq = ?`);
   const selectBacklog = db.prepare(
     'SELECT sink, count(*) AS pending, min(received_at) AS oldest FROM pending GROUP BY sink',
@@ -128,8 +132,9 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
       AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = e.seq)
       AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.seq = e.seq) LIMIT ?)`);
   const moveToDeadLetters = db.prepare(`
-    INSERT OR REPLACE INTO dead_letters (sink, seq, received_at, attempts, first_error, last_error, dead_at)
-    SELECT sink, seq, received_at, attempts + 1, coalesce(first_error, ?), ?, ? FROM pending WHERE sink = ? AND seq = ?`);
+    INSERT OR REPLACE INTO dead_letters (sink, seq, received_at, attempts, first_error, last_error, first_failed_at, dead_at)
+    SELECT sink, seq, received_at, attempts + 1, coalesce(first_error, ?1), ?1, coalesce(first_failed_at, ?2), ?2
+    FROM pending WHERE sink = ?3 AND seq = ?4`);
   const selectSeq = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
   const deleteAllPending = db.prepare('DELETE FROM pending WHERE seq = ?');
   const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
@@ -191,9 +196,9 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
     },
 
     /** A write failed: record the error and when to try again. */
-    failed(sink: string, seqs: readonly number[], error: string, nextAt: number): Promise<void> {
+    failed(sink: string, seqs: readonly number[], error: string, nextAt: number, now = Date.now()): Promise<void> {
       return committer.submit(() => {
-        for (const seq of seqs) updateFailed.run(nextAt, error, error, sink, seq);
+        for (const seq of seqs) updateFailed.run(nextAt, error, error, now, now, sink, seq);
       });
     },
 
@@ -201,7 +206,7 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
     deadLetter(sink: string, seqs: readonly number[], error: string, now: number): Promise<void> {
       return committer.submit(() => {
         for (const seq of seqs) {
-          moveToDeadLetters.run(error, error, now, sink, seq);
+          moveToDeadLetters.run(error, now, sink, seq);
           deletePending.run(sink, seq);
         }
       });

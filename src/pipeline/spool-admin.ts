@@ -1,0 +1,112 @@
+import type { Database } from 'better-sqlite3';
+import type { EventAttributes } from '../events/event';
+import type { SpoolSink } from './spool';
+
+/** A time range over received_at (ms); either end may be open. */
+export interface Range {
+  readonly since?: number;
+  readonly until?: number;
+  readonly sink?: string;
+}
+
+const where = (range: Range, column: string, sinkColumn?: string) => {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  if (range.since !== undefined) clauses.push(`${column} >= ?`), params.push(range.since);
+  if (range.until !== undefined) clauses.push(`${column} < ?`), params.push(range.until);
+  if (range.sink !== undefined && sinkColumn) clauses.push(`${sinkColumn} = ?`), params.push(range.sink);
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+};
+
+/**
+ * Operator queries on the spool database (dead letters, quarantine, replay, statistics). Safe to run
+ * while the service runs: SQLite in WAL mode serialises the writers, and the dispatcher picks up
+ * re-queued events at its next poll.
+ */
+export function spoolAdmin(db: Database) {
+  return {
+    stats() {
+      return {
+        events: db.prepare('SELECT count(*) FROM events').pluck().get() as number,
+        pending: db.prepare('SELECT sink, count(*) AS pending, min(received_at) AS oldest FROM pending GROUP BY sink').all(),
+        deadLetters: db.prepare('SELECT sink, count(*) AS count FROM dead_letters GROUP BY sink').all(),
+        quarantined: db.prepare('SELECT count(*) FROM quarantine').pluck().get() as number,
+      };
+    },
+
+    deadLetters(range: Range, limit = 100) {
+      const w = where(range, 'd.dead_at', 'd.sink');
+      return db
+        .prepare(
+          `SELECT d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.attempts, d.first_error AS firstError,
+                  d.last_error AS lastError, d.received_at AS receivedAt, d.first_failed_at AS firstFailedAt, d.dead_at AS deadAt
+           FROM dead_letters d JOIN events e ON e.seq = d.seq ${w.sql} ORDER BY d.dead_at, d.seq LIMIT ?`,
+        )
+        .all(...w.params, limit);
+    },
+
+    deadLetter(seq: number) {
+      return db
+        .prepare('SELECT d.*, e.id, e.attributes, e.data FROM dead_letters d JOIN events e ON e.seq = d.seq WHERE d.seq = ?')
+        .all(seq);
+    },
+
+    /** Moves dead letters back to their sink's pending set, due now, attempts reset. Returns how many. */
+    redriveDeadLetters(range: Range, now: number): number {
+      const w = where(range, 'dead_at', 'sink');
+      return db.transaction(() => {
+        const moved = db
+          .prepare(
+            `INSERT OR IGNORE INTO pending (sink, seq, received_at, next_at, attempts) SELECT sink, seq, received_at, ?, 0 FROM dead_letters ${w.sql}`,
+          )
+          .run(now, ...w.params).changes;
+        db.prepare(`DELETE FROM dead_letters ${w.sql}`).run(...w.params);
+        return moved;
+      })();
+    },
+
+    quarantine(range: Range, limit = 100) {
+      const w = where(range, 'received_at');
+      return db
+        .prepare(`SELECT qid, received_at AS receivedAt, vendor, command, reason, detail, length(body) AS bytes FROM quarantine ${w.sql} ORDER BY qid LIMIT ?`)
+        .all(...w.params, limit);
+    },
+
+    quarantined(qid: number) {
+      return db.prepare('SELECT * FROM quarantine WHERE qid = ?').get(qid) as
+        | { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; query: string; body: Buffer }
+        | undefined;
+    },
+
+    quarantinedIds(range: Range): number[] {
+      const w = where(range, 'received_at');
+      return db.prepare(`SELECT qid FROM quarantine ${w.sql} ORDER BY qid`).pluck().all(...w.params) as number[];
+    },
+
+    updateQuarantine(qid: number, reason: string, detail: string): void {
+      db.prepare('UPDATE quarantine SET reason = ?, detail = ? WHERE qid = ?').run(reason, detail, qid);
+    },
+
+    removeQuarantine(qid: number): void {
+      db.prepare('DELETE FROM quarantine WHERE qid = ?').run(qid);
+    },
+
+    /**
+     * Queues stored events received in the range again for each sink whose route accepts them (due
+     * now). Sinks receive the same ids again and de-duplicate where they can. Returns how many rows.
+     */
+    replay(range: Range, sinks: readonly SpoolSink[], now: number): number {
+      const w = where(range, 'received_at');
+      const rows = db.prepare(`SELECT seq, received_at AS receivedAt, attributes, data FROM events ${w.sql} ORDER BY seq`);
+      const insert = db.prepare('INSERT OR IGNORE INTO pending (sink, seq, received_at, next_at) VALUES (?, ?, ?, ?)');
+      return db.transaction(() => {
+        let queued = 0;
+        for (const row of rows.all(...w.params) as { seq: number; receivedAt: number; attributes: string; data: string }[]) {
+          const event = { attributes: JSON.parse(row.attributes) as EventAttributes, data: row.data };
+          for (const sink of sinks) if (sink.accepts(event)) queued += insert.run(sink.name, row.seq, row.receivedAt, now).changes;
+        }
+        return queued;
+      })();
+    },
+  };
+}
