@@ -133,8 +133,8 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
       AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.seq = e.seq) LIMIT ?)`);
   const moveToDeadLetters = db.prepare(`
     INSERT OR REPLACE INTO dead_letters (sink, seq, received_at, attempts, first_error, last_error, first_failed_at, dead_at)
-    SELECT sink, seq, received_at, attempts + 1, coalesce(first_error, ?1), ?1, coalesce(first_failed_at, ?2), ?2
-    FROM pending WHERE sink = ?3 AND seq = ?4`);
+    SELECT sink, seq, received_at, attempts + 1, coalesce(first_error, @error), @error, coalesce(first_failed_at, @now), @now
+    FROM pending WHERE sink = @sink AND seq = @seq`);
   const selectSeq = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
   const deleteAllPending = db.prepare('DELETE FROM pending WHERE seq = ?');
   const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
@@ -206,7 +206,7 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
     deadLetter(sink: string, seqs: readonly number[], error: string, now: number): Promise<void> {
       return committer.submit(() => {
         for (const seq of seqs) {
-          moveToDeadLetters.run(error, now, sink, seq);
+          moveToDeadLetters.run({ error, now, sink, seq });
           deletePending.run(sink, seq);
         }
       });
