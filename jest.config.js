@@ -1,4 +1,4 @@
-/** Two projects, selected by folder: `jest --selectProjects unit|integration`. */
+/** Three projects, selected by folder: `jest --selectProjects unit|integration|fault`. */
 const project = (name) => ({
   displayName: name,
   preset: 'ts-jest',
@@ -6,6 +6,6 @@ const project = (name) => ({
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
 });
 module.exports = {
-  projects: [project('unit'), project('integration')],
+  projects: [project('unit'), project('integration'), project('fault')],
   testTimeout: 30000,
 };

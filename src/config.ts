@@ -49,6 +49,10 @@ export const envSchema = z.object({
     .describe('Callbacks per second accepted before answering 429; 0 = no limit'),
   MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000)
     .describe('Most open client connections; more are refused at connect'),
+  HTTP_KEEPALIVE_TIMEOUT: duration.prefault('65s')
+    .describe('Idle keep-alive connections are closed after this; keep it above your load balancer idle timeout'),
+  HTTP_HEADERS_TIMEOUT: duration.prefault('20s').describe('A client must send its request headers within this time'),
+  HTTP_REQUEST_TIMEOUT: duration.prefault('30s').describe('A client must send its whole request within this time'),
   ACK_MODE: z.enum(['spool', 'direct']).default('spool')
     .describe('spool: OK after the local spool commit; direct: OK after every required sink has the event (no spool on disk)'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
@@ -77,6 +81,7 @@ export interface Config {
   readonly spoolLimits: { readonly maxPending: number; readonly maxBytes: number; readonly maxAgeMs: number };
   readonly ingestRateLimit: number;
   readonly maxConnections: number;
+  readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
   readonly tencent: {
     readonly sdkAppIds: readonly string[] | undefined;
     readonly callbackTokens: readonly string[] | undefined;
@@ -114,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     spoolLimits: { maxPending: e.SPOOL_MAX_PENDING, maxBytes: e.SPOOL_MAX_BYTES, maxAgeMs: e.SPOOL_MAX_AGE },
     ingestRateLimit: e.INGEST_RATE_LIMIT,
     maxConnections: e.MAX_CONNECTIONS,
+    http: { keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT },
     tencent: {
       sdkAppIds: e.TENCENT_SDKAPPIDS,
       callbackTokens: e.TENCENT_CALLBACK_TOKENS,

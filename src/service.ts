@@ -78,7 +78,10 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   });
   // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
   // bound how long a client may take to send headers and a whole request.
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 }, app);
+  const server = createServer(
+    { keepAliveTimeout: config.http.keepAliveTimeoutMs, headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs },
+    app,
+  );
   server.maxConnections = config.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

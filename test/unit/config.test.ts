@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       spoolLimits: { maxPending: 1_000_000, maxBytes: 2 * 1024 ** 3, maxAgeMs: 0 },
       ingestRateLimit: 0,
       maxConnections: 10_000,
+      http: { keepAliveTimeoutMs: 65_000, headersTimeoutMs: 20_000, requestTimeoutMs: 30_000 },
       tencent: { sdkAppIds: undefined, callbackTokens: undefined, signWindowSeconds: 60 },
     });
     expect(config.sinks).toEqual([

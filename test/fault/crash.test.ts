@@ -1,0 +1,78 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadFixture } from '../helpers/fixtures';
+import { launchService, postCallback, readJsonl, type ServiceProcess } from '../helpers/process';
+import { freePort } from '../helpers/servers';
+import { tempDataDir, until } from '../helpers/service';
+
+const sample = loadFixture('c2c-after-send-official');
+const KILLS = 20;
+
+describe('fault: kill -9 under load', () => {
+  test(`When the service is killed with SIGKILL ${KILLS} times under steady signed load, then every callback answered OK reaches the file sink`, async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const env = { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const launch = async () => {
+      for (;;) {
+        try {
+          return await launchService({ ...env, LOG_LEVEL: 'info' });
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    };
+    let service: ServiceProcess = await launch();
+    const acknowledged = new Set<string>();
+    let sent = 0;
+    let failed = 0;
+    let running = true;
+    let counter = 0;
+
+    const poster = async () => {
+      while (running) {
+        const key = `crash_${++counter}`;
+        sent += 1;
+        try {
+          const { status, reply } = await postCallback(port, sample, { ...sample.body, MsgKey: key });
+          if (status === 200 && reply.ActionStatus === 'OK') acknowledged.add(key);
+          else failed += 1;
+        } catch {
+          failed += 1;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+    };
+    const posters = Array.from({ length: 8 }, poster);
+    for (let kill = 0; kill < KILLS; kill++) {
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 350));
+      const exited = service.exited();
+      service.child.kill('SIGKILL');
+      await exited;
+      service = await launch();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    running = false;
+    await Promise.all(posters);
+
+    const file = join(dataDir, 'events.jsonl');
+    const missing = () => {
+      const delivered = new Set(readJsonl(file).map((event) => event.msgkey as string));
+      return [...acknowledged].filter((key) => !delivered.has(key));
+    };
+    await until(() => missing().length === 0, 30_000).catch(() => undefined);
+    const lines = readJsonl(file);
+    const distinct = new Set(lines.map((event) => event.id)).size;
+    const lost = missing();
+    service.child.kill('SIGTERM');
+    await service.exited();
+    rmSync(dataDir, { recursive: true, force: true });
+
+    console.log(
+      `crash test: ${KILLS} SIGKILLs; sent ${sent}, answered OK ${acknowledged.size}, failed or refused while down ${failed}; ` +
+        `file sink lines ${lines.length}, distinct events ${distinct}, duplicates delivered ${lines.length - distinct}, lost ${lost.length}`,
+    );
+    expect(acknowledged.size).toBeGreaterThan(KILLS * 10);
+    expect(lost).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { TencentFixture } from './fixtures';
+import { callbackPath, TEST_TOKEN } from './tencent';
+
+const main = join(__dirname, '..', '..', 'dist', 'main.js');
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  output(): string;
+  exited(): Promise<number | null>;
+}
+
+/** Runs the built service as its own process; resolves once it answers /healthz. */
+export async function launchService(env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    exit.then((code) => reject(new Error(`service exited with ${code}: ${output}`)));
+    const onData = () => {
+      const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
+      if (match) {
+        child.stdout!.off('data', onData);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+  });
+  return { child, port, output: () => output, exited: () => exit };
+}
+
+/** One signed callback over a fresh connection; resolves with the status and reply, or rejects on a network error. */
+export function postCallback(port: number, fixture: TencentFixture, body: Record<string, unknown>, agentless = true): Promise<{ status: number; reply: Record<string, unknown> }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  const path = callbackPath(fixture.query, { requestTime: Math.floor(Date.now() / 1000) });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path, agent: agentless ? false : undefined, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, reply: JSON.parse(text) as Record<string, unknown> });
+          } catch (error) {
+            reject(error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** The CloudEvents in a JSONL file (and its rotations), parsed. */
+export function readJsonl(path: string): Record<string, unknown>[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Resident memory (MiB) and open file descriptors of a process, from /proc. */
+export function processUsage(pid: number): { rssMiB: number; fds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { rssMiB: Math.round(rssKb / 102.4) / 10, fds: readdirSync(`/proc/${pid}/fd`).length };
+}
