@@ -79,10 +79,20 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
   // bound how long a client may take to send headers and a whole request.
   const server = createServer(
-    { keepAliveTimeout: config.http.keepAliveTimeoutMs, headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs },
+    {
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      // How often the header and request timeouts are enforced (Node's default is every 30 s).
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+    },
     app,
   );
   server.maxConnections = config.maxConnections;
+  // While draining, every reply asks the client to close its connection, so keep-alive clients let go.
+  server.prependListener('request', (_req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: config.port, host: config.host }, resolve);
@@ -104,8 +114,10 @@ export async function startService(config: Config, logger: Logger, clock: () => 
         clearInterval(prune);
         pressure.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
         server.closeIdleConnections();
         await closed;
+        clearInterval(idle);
         await dispatcher.stop();
         await Promise.allSettled(sinks.map((sink) => sink.close()));
         spool.close();
