@@ -50,7 +50,6 @@ const schema = `
     last_failed_at  INTEGER,
     PRIMARY KEY (sink, seq)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS pending_due ON pending (sink, next_at, seq);
   CREATE INDEX IF NOT EXISTS pending_seq ON pending (seq);
   CREATE TABLE IF NOT EXISTS dead_letters (
     sink        TEXT    NOT NULL,
@@ -112,12 +111,11 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   const insertQuarantine = db.prepare(
     'INSERT INTO quarantine (received_at, vendor, command, reason, detail, query, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
-  const selectDue = db.prepare(`
-    SELECT p.seq, p.attempts, e.received_at AS receivedAt, e.attributes, e.data
+  const selectOldest = db.prepare(`
+    SELECT p.seq, p.attempts, p.next_at AS nextAt, e.received_at AS receivedAt, e.attributes, e.data
     FROM pending p JOIN events e ON e.seq = p.seq
-    WHERE p.sink = ? AND p.next_at <= ?
-    ORDER BY p.next_at, p.seq LIMIT ?`);
-  const selectNextDue = db.prepare('SELECT min(next_at) AS at FROM pending WHERE sink = ?').pluck();
+    WHERE p.sink = ? ORDER BY p.seq LIMIT ?`);
+  const selectNextDue = db.prepare('SELECT next_at FROM pending WHERE sink = ? ORDER BY seq LIMIT 1').pluck();
   const deletePending = db.prepare('DELETE FROM pending WHERE sink = ? AND seq = ?');
   const updateFailed = db.prepare(`
     UPDATE pending SET attempts = attempts + 1, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?),
@@ -178,12 +176,17 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
       );
     },
 
-    /** Up to `limit` events due for `sink` at `now`, oldest first. */
+    /**
+     * Up to `limit` of the oldest events pending for `sink`, in acceptance order, stopping at the first
+     * one not yet due: a sink receives events in order, and a retried event holds back the later ones.
+     */
     due(sink: string, now: number, limit: number): SpooledEvent[] {
-      return (selectDue.all(sink, now, limit) as Parameters<typeof toSpooled>[0][]).map(toSpooled);
+      const rows = selectOldest.all(sink, limit) as (Parameters<typeof toSpooled>[0] & { nextAt: number })[];
+      const firstWaiting = rows.findIndex((row) => row.nextAt > now);
+      return (firstWaiting === -1 ? rows : rows.slice(0, firstWaiting)).map(toSpooled);
     },
 
-    /** When the next event for `sink` becomes due, or undefined when nothing is pending. */
+    /** When the oldest pending event for `sink` becomes due, or undefined when nothing is pending. */
     nextDueAt(sink: string): number | undefined {
       return (selectNextDue.get(sink) as number | null) ?? undefined;
     },

@@ -74,6 +74,18 @@ describe('spool', () => {
     expect(spool.db.prepare('SELECT first_error, last_error FROM pending WHERE sink = ?').get('a')).toEqual({ first_error: 'first', last_error: 'second' });
   });
 
+  test('When the oldest event waits for a retry, then later events are held back so the sink gets them in order', async () => {
+    await spool.append(event('first'), 1000);
+    await spool.append(event('second'), 1001);
+    const [first] = spool.due('a', 5000, 1);
+
+    await spool.failed('a', [first!.seq], 'down', 9000);
+
+    expect(spool.due('a', 5000, 10)).toEqual([]);
+    expect(spool.nextDueAt('a')).toBe(9000);
+    expect(spool.due('a', 9000, 10).map((item) => item.event.attributes.id)).toEqual(['first', 'second']);
+  });
+
   test('When the spool is reopened, then pending events are still there', async () => {
     await spool.append(event('e1'), 1000);
     spool.close();
