@@ -95,35 +95,45 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function deliver(lane: Lane, batch: SpooledEvent[]): Promise<void> {
-    const name = lane.sink.name;
     const started = performance.now();
     const signal = AbortSignal.timeout(lane.timeoutMs);
-    const seqs = batch.map((item) => item.seq);
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       await Promise.race([lane.sink.write(batch.map((item) => item.event), signal), rejectOnAbort(signal)]);
     } catch (error) {
       recordOutcome(lane, false);
-      const timedOut = signal.aborted;
-      deps.metrics.sinkDelivered(name, timedOut ? 'timeout' : 'error', batch.length, (performance.now() - started) / 1000);
-      const message = timedOut ? `timed out after ${lane.timeoutMs} ms` : errorText(error);
-      const now = clock();
-      const attempts = Math.min(...batch.map((item) => item.attempts)) + 1;
-      const oldest = Math.min(...batch.map((item) => item.receivedAt));
-      const exhausted = (lane.maxAttempts > 0 && attempts >= lane.maxAttempts) || (lane.maxAgeMs > 0 && now - oldest >= lane.maxAgeMs);
-      if (error instanceof PermanentSinkError || exhausted) {
-        deps.logger.error({ sink: name, events: batch.length, attempts, err: message }, 'events moved to dead letters');
-        await deps.spool.deadLetter(name, seqs, message, now);
-        return;
-      }
-      const retryAfter = error instanceof RetryLaterError ? error.retryAfterMs : 0;
-      const delay = Math.max(backoffDelay(attempts - 1, lane), retryAfter);
-      deps.logger.warn({ sink: name, events: batch.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
-      await deps.spool.failed(name, seqs, message, now + delay, now);
+      deps.metrics.sinkDelivered(lane.sink.name, signal.aborted ? 'timeout' : 'error', batch.length, seconds());
+      await writeFailed(lane, batch, error, signal.aborted ? `timed out after ${lane.timeoutMs} ms` : errorText(error));
       return;
     }
     recordOutcome(lane, true);
-    deps.metrics.sinkDelivered(name, 'ok', batch.length, (performance.now() - started) / 1000);
-    await deps.spool.delivered(name, seqs);
+    deps.metrics.sinkDelivered(lane.sink.name, 'ok', batch.length, seconds());
+    await deps.spool.delivered(lane.sink.name, batch.map((item) => item.seq));
+  }
+
+  /**
+   * Per event: a permanent refusal, or this failure reaching the attempt or age limit, moves it to dead
+   * letters; the rest wait for the next attempt (backoff with full jitter, or the sink's Retry-After).
+   */
+  async function writeFailed(lane: Lane, batch: SpooledEvent[], error: unknown, message: string): Promise<void> {
+    const name = lane.sink.name;
+    const now = clock();
+    const givesUp = (item: SpooledEvent) =>
+      error instanceof PermanentSinkError ||
+      (lane.maxAttempts > 0 && item.attempts + 1 >= lane.maxAttempts) ||
+      (lane.maxAgeMs > 0 && now - item.receivedAt >= lane.maxAgeMs);
+    const dead = batch.filter(givesUp);
+    const retry = batch.filter((item) => !givesUp(item));
+    if (dead.length > 0) {
+      deps.logger.error({ sink: name, events: dead.length, err: message }, 'events moved to dead letters');
+      await deps.spool.deadLetter(name, dead.map((item) => item.seq), message, now);
+    }
+    if (retry.length === 0) return;
+    const attempts = Math.min(...retry.map((item) => item.attempts)) + 1;
+    const retryAfter = error instanceof RetryLaterError ? error.retryAfterMs : 0;
+    const delay = Math.max(backoffDelay(attempts - 1, lane), retryAfter);
+    deps.logger.warn({ sink: name, events: retry.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
+    await deps.spool.failed(name, retry.map((item) => item.seq), message, now + delay, now);
   }
 
   /** One pass: take due events and write them; resolves false when nothing was due. */
