@@ -81,6 +81,15 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
   });
   let backlogSource: BacklogSource | undefined;
   let openCircuits: () => readonly { sink: string }[] = () => [];
+  let ready: () => boolean = () => true;
+  new Gauge({
+    name: 'imgw_ready',
+    help: 'Whether /readyz answers ready (1) or not (0: draining, spool not committing, or over a spool bound).',
+    registers,
+    collect() {
+      this.set(ready() ? 1 : 0);
+    },
+  });
   let clock: () => number = Date.now;
   const backlogOf = () => {
     const rows = backlogSource?.backlog() ?? [];
@@ -150,6 +159,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     sinkDelivered(sink: string, outcome: DeliveryOutcome, events: number, seconds: number): void {
       deliveries.inc({ sink, outcome }, events);
       deliveryDuration.observe({ sink }, seconds);
+    },
+    /** The readiness gauge reads the blocking readiness checks at scrape time. */
+    watchReadiness(source: () => boolean): void {
+      ready = source;
     },
     /** The circuit gauge reads the dispatcher's state at scrape time. */
     watchCircuits(source: () => readonly { sink: string }[]): void {

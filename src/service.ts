@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { sinkName, type Config } from './config';
 import type { Event } from './events/event';
 import { createRateLimiter } from './http/rate-limit';
+import type { ReadinessCheck } from './http/ops-routes';
 import { createMetrics } from './metrics';
 import { createDirectDelivery } from './pipeline/direct';
 import { createDispatcher } from './pipeline/dispatcher';
@@ -52,6 +53,19 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   });
 
   let draining = false;
+  const readiness: ReadinessCheck[] = [
+    { level: 'blocking', check: () => (draining ? 'shutting down' : undefined) },
+    { level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
+    { level: 'blocking', check: pressure.reason },
+    {
+      level: 'degraded',
+      check: () => {
+        const open = dispatcher.openCircuits().filter((c) => c.required);
+        return open.length > 0 ? `circuit open for required sink(s): ${open.map((c) => c.sink).join(', ')}` : undefined;
+      },
+    },
+  ];
+  metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
   const app = createApp({
     tencent: config.tencent,
     maxBodyBytes: config.maxBodyBytes,
@@ -63,18 +77,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     overloaded: pressure.reason,
     rateLimiter: createRateLimiter(config.ingestRateLimit, clock),
     deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger }) : undefined,
-    readiness: [
-      { level: 'blocking', check: () => (draining ? 'shutting down' : undefined) },
-      { level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
-      { level: 'blocking', check: pressure.reason },
-      {
-        level: 'degraded',
-        check: () => {
-          const open = dispatcher.openCircuits().filter((c) => c.required);
-          return open.length > 0 ? `circuit open for required sink(s): ${open.map((c) => c.sink).join(', ')}` : undefined;
-        },
-      },
-    ],
+    readiness,
   });
   // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
   // bound how long a client may take to send headers and a whole request.
