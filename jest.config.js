@@ -1,4 +1,4 @@
-/** Three projects, selected by folder: `jest --selectProjects unit|integration|fault`. */
+/** Projects, selected by folder: `jest --selectProjects unit|integration|fault|deploy`. */
 const project = (name) => ({
   displayName: name,
   preset: 'ts-jest',
@@ -6,6 +6,6 @@ const project = (name) => ({
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
 });
 module.exports = {
-  projects: [project('unit'), project('integration'), project('fault')],
+  projects: [project('unit'), project('integration'), project('fault'), project('deploy')],
   testTimeout: 30000,
 };
