@@ -3,9 +3,7 @@
 # Runs as the unprivileged "node" user, works with a read-only root filesystem (writes only to
 # /data, the spool volume, and /tmp), and receives SIGTERM directly (tini as PID 1, node as its child).
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
-
-FROM ${NODE_IMAGE} AS build
+FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
 RUN apt-get update \
@@ -18,7 +16,7 @@ COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM ${NODE_IMAGE} AS runtime
+FROM node:20.20.2-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/* \
@@ -34,7 +32,7 @@ COPY --chown=root:root package.json ./
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]
