@@ -26,6 +26,7 @@ const models: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'kubernetes-models/policy/v1/PodDisruptionBudget',
   'autoscaling/v2/HorizontalPodAutoscaler': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+  'networking.k8s.io/v1/Ingress': 'kubernetes-models/networking.k8s.io/v1/Ingress',
   'monitoring.coreos.com/v1/ServiceMonitor': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
   'monitoring.coreos.com/v1/PrometheusRule': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
 };
@@ -65,7 +66,8 @@ describe.each([
   const ports = container.ports.map((p: Obj) => p.name);
 
   test('When rendered, then every object passes the Kubernetes and prometheus-operator types (misspelled fields fail)', () => {
-    const extra = dir === 'k8s/base' ? [YAML.parse(readFileSync(join(root, 'k8s/base/secret.example.yaml'), 'utf8')) as Obj] : [];
+    const examples = ['k8s/base/secret.example.yaml', 'k8s/examples/ingress.yaml'];
+    const extra = dir === 'k8s/base' ? examples.map((file) => YAML.parse(readFileSync(join(root, file), 'utf8')) as Obj) : [];
 
     expect(typecheck(dir.replace(/\W/g, '-'), typedSource([...objects, ...extra]))).toBe('');
   }, 60_000);
@@ -133,6 +135,16 @@ describe.each([
 
 describe('k8s/base specifics', () => {
   const objects = render('k8s/base');
+
+  test('When the example Ingress routes callbacks, then it targets the main Service by a port it has', () => {
+    const ingress = YAML.parse(readFileSync(join(root, 'k8s/examples/ingress.yaml'), 'utf8')) as Obj;
+    const backend = ingress.spec.rules[0].http.paths[0].backend.service;
+    const service = one(objects, 'Service', backend.name);
+
+    expect(service.spec.ports.map((p: Obj) => p.name)).toContain(backend.port.name);
+    expect(ingress.spec.rules[0].http.paths[0].path).toBe('/tencent/callback');
+    expect(ingress.spec.tls).toHaveLength(1);
+  });
 
   test('When the StatefulSet stores events, then each pod gets a PersistentVolumeClaim mounted at DATA_DIR', () => {
     const sts = one(objects, 'StatefulSet');
