@@ -6,7 +6,7 @@ const csv = (item: z.ZodString) =>
   z
     .string()
     .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
-    .pipe(z.array(item));
+    .pipe(z.array(item).min(1, 'expected at least one value (unset the variable instead of leaving it empty)'));
 
 const duration = z
   .string()

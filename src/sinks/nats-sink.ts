@@ -2,6 +2,7 @@ import { connect, nanos, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { deliverySettings, throwIfAborted, type Sink } from './sink';
+import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
 
 export const natsSinkConfig = z.strictObject({
@@ -28,8 +29,8 @@ export const natsSinkConfig = z.strictObject({
  * (stored by the stream). Connects at the first write and reconnects by itself afterwards.
  */
 export async function createNatsSink(config: z.output<typeof natsSinkConfig>): Promise<Sink> {
-  let connection: Promise<NatsConnection> | undefined;
   let closed = false;
+  let opened: NatsConnection | undefined;
 
   async function open(): Promise<NatsConnection> {
     const nc = await connect({
@@ -43,27 +44,26 @@ export async function createNatsSink(config: z.output<typeof natsSinkConfig>): P
       timeout: 3000,
     });
     if (config.stream) {
-      const jsm = await nc.jetstreamManager();
       const { name, subjects, duplicateWindowMs } = config.stream;
-      await jsm.streams.info(name).catch(() => jsm.streams.add({ name, subjects, duplicate_window: nanos(duplicateWindowMs) }));
+      try {
+        const jsm = await nc.jetstreamManager();
+        await jsm.streams.info(name).catch(() => jsm.streams.add({ name, subjects, duplicate_window: nanos(duplicateWindowMs) }));
+      } catch (error) {
+        await nc.close();
+        throw error;
+      }
     }
+    opened = nc;
     return nc;
   }
-
-  function connection_(): Promise<NatsConnection> {
-    connection ??= open().catch((error: unknown) => {
-      connection = undefined;
-      throw error;
-    });
-    return connection;
-  }
+  const connection = onceUntilSuccess(open);
 
   return {
     name: config.name ?? 'nats',
     async write(batch: readonly Event[], signal: AbortSignal) {
       throwIfAborted(signal);
       if (closed) throw new Error('nats sink is closed');
-      const js = (await connection_()).jetstream();
+      const js = (await connection()).jetstream();
       await Promise.all(
         batch.map((event) =>
           js.publish(renderTemplate(config.subject, event.attributes), eventToJson(event), { msgID: event.attributes.id, timeout: config.timeoutMs }),
@@ -73,8 +73,7 @@ export async function createNatsSink(config: z.output<typeof natsSinkConfig>): P
     async close() {
       if (closed) return;
       closed = true;
-      const nc = await connection?.catch(() => undefined);
-      await nc?.drain().catch(() => nc.close());
+      await opened?.drain().catch(() => opened?.close());
     },
   };
 }

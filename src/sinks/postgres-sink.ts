@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
+import { onceUntilSuccess } from './retry-once';
 import { deliverySettings, throwIfAborted, type Sink } from './sink';
 
 export const postgresSinkConfig = z.strictObject({
@@ -57,17 +58,10 @@ export async function createPostgresSink(config: z.output<typeof postgresSinkCon
     application_name: 'im-callback-gateway',
   });
   pool.on('error', () => {});
-  let migrated: Promise<unknown> | undefined;
   let closed = false;
-
-  function migrate(): Promise<unknown> {
-    if (!config.migrate) return Promise.resolve();
-    migrated ??= pool.query(postgresMigration(config.table)).catch((error: unknown) => {
-      migrated = undefined;
-      throw error;
-    });
-    return migrated;
-  }
+  const migrate = onceUntilSuccess(async () => {
+    if (config.migrate) await pool.query(postgresMigration(config.table));
+  });
 
   return {
     name: config.name ?? 'postgres',

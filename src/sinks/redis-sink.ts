@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { deliverySettings, throwIfAborted, type Sink } from './sink';
+import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
 
 export const redisSinkConfig = z.strictObject({
@@ -34,15 +35,14 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
       if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) end
       return 1`,
   });
-  let connecting: Promise<void> | undefined;
   let closed = false;
+  const connect = onceUntilSuccess(() => redis.connect());
 
   /** Connects on first use; while the client is reconnecting by itself, fails fast so the batch is retried. */
   function ready(): Promise<void> {
     if (redis.status === 'ready') return Promise.resolve();
-    if (redis.status !== 'wait') return Promise.reject(new Error(`redis connection is ${redis.status}`));
-    connecting ??= redis.connect().finally(() => (connecting = undefined));
-    return connecting;
+    if (redis.status !== 'wait' && redis.status !== 'connecting') return Promise.reject(new Error(`redis connection is ${redis.status}`));
+    return connect();
   }
 
   return {

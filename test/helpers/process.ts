@@ -14,10 +14,14 @@ export interface ServiceProcess {
   exited(): Promise<number | null>;
 }
 
-/** Runs the built service as its own process; resolves once it answers /healthz. */
-export async function launchService(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * Runs the built service as its own process; resolves once it logs that it listens. By default it
+ * accepts the test app, signed with the test token; `{ signed: false }` starts it unconfigured.
+ */
+export async function launchService(env: Record<string, string>, options: { signed?: boolean } = {}): Promise<ServiceProcess> {
+  const tencent = options.signed === false ? {} : { TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN };
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN, ...env },
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...tencent, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { launchService } from '../helpers/process';
 import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -8,20 +9,7 @@ import { tempDataDir, until } from '../helpers/service';
 const main = join(__dirname, '..', '..', 'dist', 'main.js');
 const sample = loadFixture('c2c-after-send-official');
 
-/** Runs the built service as a process; resolves with its port once it logs "listening". */
-function launch(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
-    child.stdout!.on('data', () => {
-      const match = /"port":(\d+).*"msg":"listening"/.exec(output);
-      if (match) resolve({ child, port: Number(match[1]), output: () => output });
-    });
-  });
-}
+const launch = (env: Record<string, string>) => launchService(env, { signed: false });
 
 const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 

@@ -88,6 +88,14 @@ describe('loadConfig', () => {
     expect(message).toContain('Unrecognized key: "extra"');
   });
 
+  test('When an allow-list or token variable is set but empty, then it is refused rather than read as "no check"', () => {
+    const message = problemsOf({ TENCENT_SDKAPPIDS: '', TENCENT_CALLBACK_TOKENS: ' , ' });
+
+    expect(message).toContain('→ at TENCENT_SDKAPPIDS');
+    expect(message).toContain('→ at TENCENT_CALLBACK_TOKENS');
+    expect(message).toContain('unset the variable instead of leaving it empty');
+  });
+
   test('When a sink setting is misspelled, then the unknown key is named', () => {
     expect(problemsOf({}, { sinks: [{ type: 'file', paht: '/tmp/x' }] })).toContain('Unrecognized key: "paht"');
   });
