@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { eventToJson } from '../events/event';
 import type { Metrics } from '../metrics';
 import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
+import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
 import { backoffDelay } from './retry';
 import type { Spool, SpooledEvent } from './spool';
 
@@ -31,12 +32,6 @@ export const laneDefaults = {
   circuitBreaker: { failureThreshold: 0, openMs: 30_000 },
 } as const;
 
-/** Circuit state of one lane: closed (normal), open (paused until `until`), half-open (one probe). */
-interface Circuit {
-  state: 'closed' | 'open' | 'half-open';
-  failures: number;
-  until: number;
-}
 
 export interface DispatcherDeps {
   readonly spool: Spool;
@@ -61,21 +56,12 @@ export function createDispatcher(deps: DispatcherDeps) {
   let stopping = false;
   const wakers = new Set<() => void>();
   const runs: Promise<void>[] = [];
-  const circuits = new Map<string, Circuit>(deps.lanes.map((lane) => [lane.sink.name, { state: 'closed', failures: 0, until: 0 }]));
+  const circuits = new Map<string, CircuitBreaker>(deps.lanes.map((lane) => [lane.sink.name, createCircuitBreaker(lane.circuitBreaker, clock)]));
 
   function recordOutcome(lane: Lane, ok: boolean): void {
-    const circuit = circuits.get(lane.sink.name) as Circuit;
-    const threshold = lane.circuitBreaker.failureThreshold;
-    if (ok) {
-      if (circuit.state !== 'closed') deps.logger.info({ sink: lane.sink.name }, 'circuit closed');
-      Object.assign(circuit, { state: 'closed', failures: 0 });
-      return;
-    }
-    circuit.failures += 1;
-    if (threshold > 0 && (circuit.state === 'half-open' || circuit.failures >= threshold)) {
-      if (circuit.state === 'closed') deps.logger.warn({ sink: lane.sink.name, failures: circuit.failures, openMs: lane.circuitBreaker.openMs }, 'circuit opened');
-      Object.assign(circuit, { state: 'open', until: clock() + lane.circuitBreaker.openMs });
-    }
+    const change = (circuits.get(lane.sink.name) as CircuitBreaker).record(ok);
+    if (change === 'opened') deps.logger.warn({ sink: lane.sink.name, openMs: lane.circuitBreaker.openMs }, 'circuit opened');
+    if (change === 'closed') deps.logger.info({ sink: lane.sink.name }, 'circuit closed');
   }
 
   function sleep(ms: number): Promise<void> {
@@ -138,16 +124,13 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** One pass: take due events and write them; resolves false when nothing was due. */
   async function pass(lane: Lane): Promise<boolean> {
-    const circuit = circuits.get(lane.sink.name) as Circuit;
-    if (circuit.state === 'open') {
-      if (clock() < circuit.until) {
-        await sleep(circuit.until - clock());
-        return true;
-      }
-      circuit.state = 'half-open';
+    const circuit = circuits.get(lane.sink.name) as CircuitBreaker;
+    const wait = circuit.waitMs();
+    if (wait > 0) {
+      await sleep(wait);
+      return true;
     }
-    const probing = circuit.state === 'half-open';
-    const due = deps.spool.due(lane.sink.name, clock(), probing ? 1 : lane.batchSize * lane.concurrency);
+    const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : lane.batchSize * lane.concurrency);
     if (due.length === 0) return false;
     if (due.length < lane.batchSize && lane.lingerMs > 0) {
       const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
@@ -182,7 +165,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     /** Sinks whose circuit is not closed (open, or half-open waiting for its probe). */
     openCircuits(): { sink: string; required: boolean }[] {
       return deps.lanes
-        .filter((lane) => circuits.get(lane.sink.name)?.state !== 'closed')
+        .filter((lane) => circuits.get(lane.sink.name)?.open)
         .map((lane) => ({ sink: lane.sink.name, required: lane.required }));
     },
     /** Lets each lane finish its current writes (bounded by the sink timeout), then stops. */

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Event, EventAttributes } from '../events/event';
 import { createGroupCommitter } from './group-commit';
+import { spoolSchema } from './spool-schema';
 
 /** One event waiting for one sink. */
 export interface SpooledEvent {
@@ -29,51 +30,6 @@ export interface SinkBacklog {
   readonly oldestReceivedAt: number | undefined;
 }
 
-const schema = `
-  CREATE TABLE IF NOT EXISTS events (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    id          TEXT    NOT NULL UNIQUE,
-    received_at INTEGER NOT NULL,
-    attributes  TEXT    NOT NULL,
-    data        TEXT    NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
-  CREATE TABLE IF NOT EXISTS pending (
-    sink        TEXT    NOT NULL,
-    seq         INTEGER NOT NULL,
-    received_at INTEGER NOT NULL,
-    next_at     INTEGER NOT NULL,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    first_error TEXT,
-    last_error  TEXT,
-    first_failed_at INTEGER,
-    last_failed_at  INTEGER,
-    PRIMARY KEY (sink, seq)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS pending_seq ON pending (seq);
-  CREATE TABLE IF NOT EXISTS dead_letters (
-    sink        TEXT    NOT NULL,
-    seq         INTEGER NOT NULL,
-    received_at INTEGER NOT NULL,
-    attempts    INTEGER NOT NULL,
-    first_error TEXT,
-    last_error  TEXT,
-    first_failed_at INTEGER,
-    dead_at     INTEGER NOT NULL,
-    PRIMARY KEY (sink, seq)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS dead_letters_seq ON dead_letters (seq);
-  CREATE TABLE IF NOT EXISTS quarantine (
-    qid         INTEGER PRIMARY KEY AUTOINCREMENT,
-    received_at INTEGER NOT NULL,
-    vendor      TEXT    NOT NULL,
-    command     TEXT,
-    reason      TEXT    NOT NULL,
-    detail      TEXT    NOT NULL,
-    query       TEXT    NOT NULL,
-    body        BLOB    NOT NULL
-  );
-`;
 
 /**
  * The durable outbox (SQLite, WAL, `synchronous=FULL`). An event is appended once, with one pending
@@ -94,7 +50,7 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  db.exec(schema);
+  db.exec(spoolSchema);
 
   let healthy = true;
   let lastError: unknown;
