@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite runs against (as root), only those missing:
+# prometheus + promtool (metrics lint, alert tests, live dashboard check), nats-server (JetStream),
+# redis-server, postgresql (the sink tests use real servers), and kubectl (renders the kustomize
+# overlays; Debian's kubernetes-client provides one when none is installed).
+set -euo pipefail
+need=()
+command -v promtool >/dev/null || need+=(prometheus)
+[ -x /usr/sbin/nats-server ] || need+=(nats-server)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v kubectl >/dev/null || need+=(kubernetes-client)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "test servers and tools: all present"
+  exit 0
+fi
+echo "installing: ${need[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
