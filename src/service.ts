@@ -100,8 +100,16 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     server.once('error', reject);
     server.listen({ port: config.port, host: config.host }, resolve);
   });
+  // In direct mode the spool is in memory: keep ids only briefly (sinks de-duplicate by id themselves).
+  const retentionMs = direct ? Math.min(config.retentionMs, 10 * 60_000) : config.retentionMs;
+  let pruning = false;
   const prune = setInterval(() => {
-    spool.prune(clock() - config.retentionMs).catch((error: unknown) => logger.warn({ err: error }, 'spool pruning failed'));
+    if (pruning) return;
+    pruning = true;
+    spool
+      .pruneAll(clock() - retentionMs)
+      .catch((error: unknown) => logger.warn({ err: error }, 'spool pruning failed'))
+      .finally(() => (pruning = false));
   }, 60_000);
   prune.unref();
 

@@ -190,6 +190,16 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
       return removed;
     },
 
+    /** Prunes in chunks of `chunk` (each its own short transaction) until nothing older is left. */
+    async pruneAll(before: number, chunk = 5000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const removed = await this.prune(before, chunk);
+        total += removed;
+        if (removed < chunk) return total;
+      }
+    },
+
     /** Called after every newly accepted event has been committed. */
     onAppend(listener: () => void): void {
       listeners.push(listener);

@@ -110,6 +110,18 @@ describe('spool', () => {
     expect(await spool.append(event('old-done'), 9500)).toBe('accepted');
   });
 
+  test('When more events are prunable than one chunk, then pruneAll removes them all in chunks', async () => {
+    for (let i = 0; i < 25; i++) await spool.append(event(`p${i}`), 1000);
+    const seqs = spool.due('a', 10_000, 100).map((item) => item.seq);
+    await spool.delivered('a', seqs);
+    await spool.delivered('b', seqs);
+
+    const removed = await spool.pruneAll(5000, 10);
+
+    expect(removed).toBe(25);
+    expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+  });
+
   test('When a request is quarantined, then its raw bytes and reason are kept', async () => {
     const body = Buffer.from([0x7b, 0xff]);
 
