@@ -1,5 +1,4 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Logger } from 'pino';
 import { CallbackError, type QuarantineReason } from '../errors';
 import type { CallbackOutcome, Metrics } from '../metrics';
 import type { Spool } from '../pipeline/spool';
@@ -33,6 +32,7 @@ export interface TencentRouteDeps {
 export function tencentRouter(deps: TencentRouteDeps): Router {
   const router = express.Router();
   const readBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+  const inFlight = new Map<string, Promise<void>>();
 
   router.post('/tencent/callback', admit(deps), readBody, async function tencentCallbackRoute(req: Request, res: Response) {
     const ctx = contextOf(res);
@@ -50,12 +50,7 @@ export function tencentRouter(deps: TencentRouteDeps): Router {
     const outcome = await deps.spool.append(event, receivedAt).catch((error: unknown) => {
       throw new CallbackError('spool_unavailable', undefined, { cause: error });
     });
-    if (outcome === 'accepted' && deps.deliverNow) {
-      await deps.deliverNow(event).catch(async (error: unknown) => {
-        await deps.spool.forget(event.attributes.id);
-        throw error;
-      });
-    }
+    if (deps.deliverNow) await directDelivery(deps, inFlight, event, outcome);
     if (outcome === 'accepted') deps.metrics.messageAccepted('tencent', facts);
     ctx.log.debug({ command: query.command, eventId: event.attributes.id, outcome }, 'callback stored');
     return reply(res, deps.metrics, outcome, ok(outcome === 'duplicate' ? 'duplicate: already received' : ''));
@@ -73,13 +68,35 @@ function admit(deps: TencentRouteDeps) {
     const ctx = contextOf(res);
     ctx.vendor = 'tencent';
     const params = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
-    ctx.command = params.get('CallbackCommand') ?? params.get('callbackcommand') ?? undefined;
-    res.locals.tencentQuery = admitTencentRequest(params, deps.settings, deps.clock());
+    ctx.command = [...params].find(([key]) => key.toLowerCase() === 'callbackcommand')?.[1];
+    const query = admitTencentRequest(params, deps.settings, deps.clock());
+    ctx.command = query.command;
+    res.locals.tencentQuery = query;
     if (!deps.rateLimiter.take()) throw new CallbackError('rate_limited');
     const overloaded = deps.overloaded();
     if (overloaded) throw new CallbackError('spool_full', `${overloaded}; retry later`);
     next();
   };
+}
+
+/**
+ * `direct` mode: a new event is written to the required sinks before the reply; if that fails it is
+ * forgotten (so a resend is not a duplicate) and the failure is thrown. A copy arriving meanwhile
+ * waits for the first one's outcome instead of being answered OK too early.
+ */
+async function directDelivery(deps: TencentRouteDeps, inFlight: Map<string, Promise<void>>, event: Event, outcome: 'accepted' | 'duplicate') {
+  const id = event.attributes.id;
+  if (outcome === 'duplicate') return inFlight.get(id);
+  const delivery = (deps.deliverNow as (event: Event) => Promise<void>)(event).catch(async (error: unknown) => {
+    await deps.spool.forget(id);
+    throw error;
+  });
+  inFlight.set(id, delivery);
+  try {
+    await delivery;
+  } finally {
+    inFlight.delete(id);
+  }
 }
 
 async function quarantine(

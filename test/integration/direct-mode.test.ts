@@ -46,6 +46,22 @@ describe('ACK_MODE=direct', () => {
     expect(receiver.events().map((e) => e.msgkey)).toEqual(['48374_2837546_1557481126']);
   });
 
+  test('When a copy arrives while the first is still being written and that write fails, then both are answered 503 (neither OK)', async () => {
+    const body = { ...sample.body, MsgKey: 'concurrent' };
+    const send = async () => {
+      const res = await fetch(`http://127.0.0.1:${service.port}${callbackPath(sample.query, { requestTime: Math.floor(Date.now() / 1000) })}`, { method: 'POST', body: JSON.stringify(body) });
+      return res.status;
+    };
+    receiver.respond({ status: 200, hang: true });
+
+    const statuses = await Promise.all([send(), new Promise<number>((resolve) => setTimeout(() => resolve(send()), 100))]);
+    const retry = await send();
+
+    expect(statuses).toEqual([503, 503]);
+    expect(retry).toBe(200);
+    expect(receiver.events().filter((e) => e.msgkey === 'concurrent')).toHaveLength(1);
+  });
+
   test('When running in direct mode, then no spool file is written to disk', () => {
     expect(existsSync(join(dataDir, 'spool.db'))).toBe(false);
   });
