@@ -3,7 +3,7 @@ const fs = require('node:fs');
 const docs = require('../dist/docs');
 
 (async () => {
-  const tables = { config: docs.configTable(), replies: docs.repliesTable(), metrics: await docs.metricsTable() };
+  const tables = { config: docs.configTable(), 'sink-settings': docs.sinkSettingsTable(), replies: docs.repliesTable(), metrics: await docs.metricsTable() };
   let readme = fs.readFileSync('README.md', 'utf8');
   for (const [name, table] of Object.entries(tables)) {
     const pattern = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { envSchema } from './config';
 import { failureReasons, quarantineReasons } from './errors';
 import { createMetrics } from './metrics';
+import { deliverySettings } from './sinks/sink';
 
 /**
  * Renders the README's reference tables from the code that defines them, so the two cannot drift
@@ -14,6 +15,16 @@ export function configTable(): string {
     return `| \`${name}\` | ${fallback === undefined ? '–' : `\`${fallback}\``} | ${(schema as z.ZodType).description ?? ''} |`;
   });
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The settings every sink accepts (`deliverySettings`), with defaults and descriptions. */
+export function sinkSettingsTable(): string {
+  const rows = Object.entries(deliverySettings).map(([name, schema]) => {
+    const fallback = defaultOf(schema as z.ZodType, true);
+    const shown = fallback === undefined ? '–' : `\`${JSON.stringify(fallback)}\``;
+    return `| \`${name}\` | ${shown} | ${(schema as z.ZodType).description ?? ''} |`;
+  });
+  return ['| Setting | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
 export function repliesTable(): string {
@@ -48,7 +59,9 @@ export async function metricsTable(): Promise<string> {
   return ['| Metric | Type | Labels | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-function defaultOf(schema: z.ZodType): unknown {
-  const def = schema.def as { type: string; defaultValue?: unknown };
-  return def.type === 'default' || def.type === 'prefault' ? def.defaultValue : undefined;
+/** A schema's default as written (`24h`), or with `parsed` as the value it becomes (`{…}` filled in). */
+function defaultOf(schema: z.ZodType, parsed = false): unknown {
+  const def = schema.def as { type: string; defaultValue?: unknown; innerType?: z.ZodType };
+  if (def.type !== 'default' && def.type !== 'prefault') return undefined;
+  return parsed && def.type === 'prefault' && def.innerType ? def.innerType.parse(def.defaultValue) : def.defaultValue;
 }

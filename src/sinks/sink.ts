@@ -37,7 +37,7 @@ export const deliverySettings = {
   maxBatchBytes: z.number().int().min(1024).default(1024 * 1024).describe('Most serialized bytes in one write (a single larger event still goes alone)'),
   lingerMs: z.number().int().min(0).default(0).describe('Wait up to this long for a batch to fill before writing'),
   concurrency: z.number().int().min(1).max(64).default(1).describe('Batches written at once (1 keeps order)'),
-  filter: routeFilterSchema.optional(),
+  filter: routeFilterSchema.optional().describe('Only events matching every given criterion go to this sink (see Routing)'),
   required: z.boolean().default(true).describe('An open circuit on a required sink shows in /readyz; in direct mode the reply waits for it'),
   circuitBreaker: z
     .strictObject({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configTable, metricsTable, repliesTable } from '../../src/docs';
+import { configTable, metricsTable, repliesTable, sinkSettingsTable } from '../../src/docs';
 import { envSchema } from '../../src/config';
 import { failureReasons, quarantineReasons } from '../../src/errors';
 
@@ -11,6 +11,10 @@ describe('README reference tables', () => {
   test('When the configuration table is compared with the env schema, then they match (run `npm run docs` to fix)', () => {
     expect(section('config')).toBe(configTable());
     for (const name of Object.keys(envSchema.shape)) expect(section('config')).toContain(`| \`${name}\` |`);
+  });
+
+  test('When the sink settings table is compared with the delivery settings schema, then they match', () => {
+    expect(section('sink-settings')).toBe(sinkSettingsTable());
   });
 
   test('When the replies table is compared with the failure catalogue, then every reason is there and nothing else', () => {
