@@ -33,10 +33,12 @@ async function main(): Promise<void> {
     );
   };
   process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
-  process.on('unhandledRejection', (error) => {
-    logger.fatal({ err: error }, 'unhandled rejection');
+  // A programmer error: log it as JSON and exit non-zero so Kubernetes restarts the pod.
+  const crash = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error }, kind);
     process.exit(1);
-  });
+  };
+  process.on('unhandledRejection', crash('unhandled rejection')).on('uncaughtException', crash('uncaught exception'));
 }
 
 function readConfig(): Config {
