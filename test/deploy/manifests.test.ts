@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import YAML from 'yaml';
@@ -173,3 +174,20 @@ test('When a manifest has a misspelled field, then the typecheck reports it (the
 
   expect(typecheck('broken', typedSource(broken))).toMatch(/replicaz.*does not exist in type 'IStatefulSetSpec'/);
 }, 60_000);
+
+test('When yamllint reads every YAML file of the deployment, then it finds nothing; a duplicated key is caught', () => {
+  const lint = (...paths: string[]) => {
+    try {
+      execFileSync('yamllint', ['-c', join(root, '.yamllint'), ...paths], { encoding: 'utf8', stdio: 'pipe' });
+      return '';
+    } catch (error) {
+      return String((error as { stdout?: string }).stdout);
+    }
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'imgw-yaml-'));
+  writeFileSync(join(dir, 'dup.yaml'), 'a: 1\na: 2\n');
+
+  expect(lint(join(root, 'k8s'), join(root, 'examples'), join(root, 'monitoring'))).toBe('');
+  expect(lint(join(dir, 'dup.yaml'))).toContain('duplication of key "a"');
+  rmSync(dir, { recursive: true, force: true });
+});
