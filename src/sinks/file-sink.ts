@@ -22,6 +22,9 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
   const path = config.path ?? join(deps.dataDir, 'events.jsonl');
   await mkdir(dirname(path), { recursive: true });
   let size = await stat(path).then((s) => s.size, () => 0);
+  // A crash can leave the last batch written but not acknowledged (it comes again) and a torn last line.
+  const recent = await repairTail(path, Math.max(2 * config.maxBatchBytes * config.concurrency, 1024 * 1024));
+  size = await stat(path).then((s) => s.size, () => 0);
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
@@ -54,7 +57,8 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       const run = queue.then(() => {
         throwIfAborted(signal);
         if (closed) throw new Error('file sink is closed');
-        return append(batch.map((event) => `${oneLine(eventToJson(event))}\n`).join(''));
+        const fresh = batch.filter((event) => !recent.delete(event.attributes.id));
+        return append(fresh.map((event) => `${oneLine(eventToJson(event))}\n`).join(''));
       });
       queue = run.catch(() => undefined);
       return run;
@@ -64,6 +68,32 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       await queue;
     },
   };
+}
+
+/**
+ * Cuts a torn last line (a write interrupted by a crash) and returns the ids of the events in the
+ * file's last `window` bytes: a redelivered batch whose lines are already there is not written twice.
+ */
+async function repairTail(path: string, window: number): Promise<Set<string>> {
+  const handle = await open(path, 'r+').catch(() => undefined);
+  if (!handle) return new Set();
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, window);
+    const tail = Buffer.alloc(length);
+    await handle.read(tail, 0, length, size - length);
+    const end = tail.lastIndexOf(0x0a) + 1;
+    if (end === 0 && length < size) {
+      // A torn line longer than the window: end it, so the next line does not run into it.
+      await handle.write('\n', size);
+      return new Set();
+    }
+    if (end < length) await handle.truncate(size - length + end);
+    const ids = tail.subarray(0, end).toString('utf8').matchAll(/^\{"specversion":"1\.0","id":"([^"\\]+)"/gm);
+    return new Set([...ids].map((match) => match[1] as string));
+  } finally {
+    await handle.close();
+  }
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {

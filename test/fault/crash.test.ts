@@ -74,5 +74,6 @@ describe('fault: kill -9 under load', () => {
     );
     expect(acknowledged.size).toBeGreaterThan(KILLS * 10);
     expect(lost).toEqual([]);
+    expect(lines.length - distinct).toBe(0);
   }, 120_000);
 });

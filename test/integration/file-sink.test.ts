@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../../src/events/event';
 import { createFileSink, fileSinkConfig } from '../../src/sinks/file-sink';
@@ -41,6 +41,21 @@ describe('file sink', () => {
     expect(JSON.parse(readFileSync(join(dir, 'events.jsonl'), 'utf8')).id).toBe('e4');
     expect(JSON.parse(readFileSync(join(dir, 'events.jsonl.1'), 'utf8')).id).toBe('e3');
     expect(JSON.parse(readFileSync(join(dir, 'events.jsonl.2'), 'utf8')).id).toBe('e2');
+  });
+
+  test('When the process died mid-write, then at the next start the torn last line is cut and the unacknowledged batch is not written twice', async () => {
+    const path = join(dir, 'events.jsonl');
+    const first = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+    await first.write([event('a'), event('b')], signal());
+    await first.close();
+    appendFileSync(path, '{"specversion":"1.0","id":"c","sour');
+
+    const second = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+    await second.write([event('a'), event('b'), event('c')], signal());
+    await second.write([event('a')], signal());
+    await second.close();
+
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(['a', 'b', 'c', 'a']);
   });
 
   test('When the signal is already aborted, then the write rejects and nothing is written', async () => {
