@@ -61,7 +61,12 @@ describe('Grafana dashboard', () => {
       );
       prometheus = spawn('prometheus', [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
       await waitForPort(port);
-      const query = async (q: string) => ((await (await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: q })}`)).json()) as { data: { result: unknown[] } }).data.result;
+      // The port opens before the storage is ready: /-/ready answers 503 until then.
+      await until(async () => (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok === true, 30_000);
+      const query = async (q: string) => {
+        const res = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: q })}`);
+        return res.ok ? ((await res.json()) as { data: { result: unknown[] } }).data.result : [];
+      };
       await until(async () => (await query('up{job="im-gateway"} == 1')).length > 0, 30_000);
       // Keep traffic flowing across several scrapes so every rate() has two samples in its window.
       for (let i = 0; i < 8; i++) {
