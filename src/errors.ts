@@ -1,6 +1,7 @@
 /**
  * The catalogue of reasons a callback is not simply accepted. Each reason fixes the HTTP status, the
- * metric outcome and the default `ErrorInfo`; a thrown `CallbackError` may carry a more precise text.
+ * metric outcome, the default `ErrorInfo` and, where a later try can succeed, the `Retry-After`; a
+ * thrown `CallbackError` may carry a more precise text.
  * Statuses are vendor policy: they live here and in the reply renderers, never in routes.
  */
 export const failureReasons = {
@@ -11,10 +12,10 @@ export const failureReasons = {
   method_not_allowed: { httpStatus: 405, outcome: 'rejected', info: 'callbacks must be sent with POST' },
   unreadable_body: { httpStatus: 400, outcome: 'rejected', info: 'request body could not be read' },
   payload_too_large: { httpStatus: 413, outcome: 'rejected', info: 'body is larger than the limit' },
-  rate_limited: { httpStatus: 429, outcome: 'rejected', info: 'too many callbacks; retry later' },
-  spool_full: { httpStatus: 503, outcome: 'failed', info: 'spool is full; retry later' },
-  sink_unavailable: { httpStatus: 503, outcome: 'failed', info: 'a required sink did not take the event; retry later' },
-  spool_unavailable: { httpStatus: 503, outcome: 'failed', info: 'could not store the event; retry later' },
+  rate_limited: { httpStatus: 429, outcome: 'rejected', info: 'too many callbacks; retry later', retryAfterSeconds: 1 },
+  spool_full: { httpStatus: 503, outcome: 'failed', info: 'spool is full; retry later', retryAfterSeconds: 5 },
+  sink_unavailable: { httpStatus: 503, outcome: 'failed', info: 'a required sink did not take the event; retry later', retryAfterSeconds: 1 },
+  spool_unavailable: { httpStatus: 503, outcome: 'failed', info: 'could not store the event; retry later', retryAfterSeconds: 1 },
   internal: { httpStatus: 500, outcome: 'failed', info: 'internal error' },
 } as const;
 

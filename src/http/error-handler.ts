@@ -27,8 +27,8 @@ export function errorHandler(metrics: Metrics) {
     const reply = replyFor(failure.reason, failure.message, ctx.command);
     if (failure.reason === 'payload_too_large' || failure.reason === 'method_not_allowed') res.setHeader('Connection', 'close');
     if (failure.reason === 'method_not_allowed') res.setHeader('Allow', 'POST');
-    const retryAfter = { spool_unavailable: '1', sink_unavailable: '1', rate_limited: '1', spool_full: '5' }[failure.reason as string];
-    if (retryAfter) res.setHeader('Retry-After', retryAfter);
+    const entry = failureReasons[failure.reason];
+    if ('retryAfterSeconds' in entry) res.setHeader('Retry-After', String(entry.retryAfterSeconds));
     res.status(reply.httpStatus).json(reply.body);
   };
 }
