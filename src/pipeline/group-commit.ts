@@ -16,11 +16,19 @@ export function createGroupCommitter(db: Database, onCommit: (ok: boolean, error
   let queue: Pending[] = [];
   let scheduled = false;
 
+  const savepoint = db.prepare('SAVEPOINT group_write');
+  const release = db.prepare('RELEASE group_write');
+  const rollback = db.prepare('ROLLBACK TO group_write');
   const runBatch = db.transaction((batch: Pending[]) =>
     batch.map((item) => {
+      savepoint.run();
       try {
-        return { ok: true as const, value: db.transaction(item.work)() };
+        const value = item.work();
+        release.run();
+        return { ok: true as const, value };
       } catch (error) {
+        rollback.run();
+        release.run();
         return { ok: false as const, error };
       }
     }),
