@@ -29,6 +29,8 @@ export interface EventAttributes {
 export interface Event {
   readonly attributes: EventAttributes;
   readonly data: string;
+  /** For message events: the vendor-neutral message (`events/message.ts`) as JSON text. */
+  readonly message?: string;
 }
 
 /** The event as a CloudEvents structured-mode JSON document (`application/cloudevents+json`). */
