@@ -43,3 +43,15 @@ export function eventToJson(event: Event): string {
 export function dedupeId(parts: readonly (string | number)[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
+
+/** How long a resend of an event without a natural key counts as a duplicate (see `bodyHashKey`). */
+export const bodyHashWindowMs = 10 * 60_000;
+
+/**
+ * Natural-key parts for an event that has no natural key: the body's SHA-256 within a time bucket of
+ * `windowMs`, so a resend arriving soon after is a duplicate while a truly repeated event later on is
+ * not dropped. A resend that straddles a bucket boundary is delivered again (at-least-once holds).
+ */
+export function bodyHashKey(data: string, receivedAt: number, windowMs: number = bodyHashWindowMs): string[] {
+  return ['body-sha256', createHash('sha256').update(data).digest('hex'), String(Math.floor(receivedAt / windowMs))];
+}
