@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createApp } from './app';
 import { sinkName, type Config } from './config';
 import type { Event } from './events/event';
@@ -14,6 +14,7 @@ import { createDispatcher } from './pipeline/dispatcher';
 import { createSpoolPressure } from './pipeline/pressure';
 import { matchesRoute } from './pipeline/routing';
 import { openSpool } from './pipeline/spool';
+import { collectProcessMetrics } from './process-metrics';
 import { buildSinks } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 
@@ -30,7 +31,7 @@ export interface RunningService {
 export async function startService(config: Config, logger: Logger, clock: () => number = Date.now): Promise<RunningService> {
   const direct = config.ackMode === 'direct';
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const metrics = createMetrics(registry, config.sinks.map(sinkName));
   const spoolPath = direct ? ':memory:' : join(config.dataDir, 'spool.db');
   // In direct mode the required sinks are written before the reply; only the others go through the spool.
