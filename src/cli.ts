@@ -85,7 +85,7 @@ async function redriveQuarantine(spool: Spool, admin: ReturnType<typeof spoolAdm
   for (const qid of ids) {
     const row = admin.quarantined(qid);
     if (!row || row.vendor !== 'tencent') continue;
-    const query = parseTencentQuery(new URLSearchParams(row.query.split('?')[1] ?? ''));
+    const query = parseTencentQuery(new URLSearchParams(row.head.query ?? ''));
     const parsed = parseTencentBody(row.body, query);
     if (!parsed.ok) {
       admin.updateQuarantine(qid, parsed.reason, parsed.detail);

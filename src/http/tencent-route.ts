@@ -109,8 +109,9 @@ async function quarantine(
   receivedAt: number,
 ): Promise<void> {
   const url = req.originalUrl.replace(/([?&]sign=)[^&]*/i, '$1redacted');
+  const head = { query: url.includes('?') ? url.slice(url.indexOf('?') + 1) : '' };
   await deps.spool
-    .quarantine({ receivedAt, vendor: 'tencent', command: query.command, reason, detail, query: url, body })
+    .quarantine({ receivedAt, vendor: 'tencent', command: query.command, reason, detail, head, body })
     .catch((error: unknown) => {
       throw new CallbackError('spool_unavailable', undefined, { cause: error });
     });

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { EventAttributes } from '../events/event';
-import type { SpoolSink } from './spool';
+import type { QuarantinedHead, SpoolSink } from './spool';
 
 /** A time range over received_at (ms); either end may be open. */
 export interface Range {
@@ -73,9 +73,10 @@ export function spoolAdmin(db: Database) {
     },
 
     quarantined(qid: number) {
-      return db.prepare('SELECT * FROM quarantine WHERE qid = ?').get(qid) as
-        | { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; query: string; body: Buffer }
+      const row = db.prepare('SELECT * FROM quarantine WHERE qid = ?').get(qid) as
+        | { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; head: string; body: Buffer }
         | undefined;
+      return row && { ...row, head: JSON.parse(row.head) as QuarantinedHead };
     },
 
     quarantinedIds(range: Range): number[] {

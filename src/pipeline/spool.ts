@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Event, EventAttributes } from '../events/event';
 import { createGroupCommitter } from './group-commit';
-import { spoolSchema } from './spool-schema';
+import { migrateSpool } from './spool-schema';
 
 /** One event waiting for one sink. */
 export interface SpooledEvent {
@@ -13,6 +13,16 @@ export interface SpooledEvent {
   readonly event: Event;
 }
 
+/**
+ * What of a request head is kept with a quarantined body (the shape of the vendor contract's
+ * `StoredHead`; the pipeline does not import vendor modules): the query string without `?` and the
+ * vendor's headers, secrets already redacted.
+ */
+export interface QuarantinedHead {
+  readonly query?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** An authenticated request that could not become an event, kept raw for re-driving after a fix. */
 export interface QuarantineEntry {
   readonly receivedAt: number;
@@ -20,7 +30,7 @@ export interface QuarantineEntry {
   readonly command: string | undefined;
   readonly reason: string;
   readonly detail: string;
-  readonly query: string;
+  readonly head: QuarantinedHead;
   readonly body: Buffer;
 }
 
@@ -50,7 +60,12 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  db.exec(spoolSchema);
+  try {
+    migrateSpool(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 
   let healthy = true;
   let lastError: unknown;
@@ -61,14 +76,14 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   });
 
   const insertEvent = db.prepare(
-    'INSERT OR IGNORE INTO events (id, received_at, attributes, data) VALUES (?, ?, ?, ?)',
+    'INSERT OR IGNORE INTO events (id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?)',
   );
   const insertPending = db.prepare('INSERT INTO pending (sink, seq, received_at, next_at) VALUES (?, ?, ?, ?)');
   const insertQuarantine = db.prepare(
-    'INSERT INTO quarantine (received_at, vendor, command, reason, detail, query, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO quarantine (received_at, vendor, command, reason, detail, head, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const selectOldest = db.prepare(`
-    SELECT p.seq, p.attempts, p.next_at AS nextAt, e.received_at AS receivedAt, e.attributes, e.data
+    SELECT p.seq, p.attempts, p.next_at AS nextAt, e.received_at AS receivedAt, e.attributes, e.data, e.message
     FROM pending p JOIN events e ON e.seq = p.seq
     WHERE p.sink = ? ORDER BY p.seq LIMIT ?`);
   const selectNextDue = db.prepare('SELECT next_at FROM pending WHERE sink = ? ORDER BY seq LIMIT 1').pluck();
@@ -77,9 +92,8 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
     UPDATE pending SET attempts = attempts + 1, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?),
       first_failed_at = coalesce(first_failed_at, ?), last_failed_at = ?
     WHERE sink = ? AND seq = ?`);
-  const selectBacklog = db.prepare(
-    'SELECT sink, count(*) AS pending, min(received_at) AS oldest FROM pending GROUP BY sink',
-  );
+  const selectPendingCounts = db.prepare('SELECT sink, pending FROM sink_counts WHERE pending > 0 ORDER BY sink');
+  const selectOldestPending = db.prepare('SELECT received_at FROM pending WHERE sink = ? ORDER BY seq LIMIT 1').pluck();
   const pruneEvents = db.prepare(`
     DELETE FROM events WHERE seq IN (
       SELECT e.seq FROM events e WHERE e.received_at < ?
@@ -92,11 +106,12 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   const selectSeq = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
   const deleteAllPending = db.prepare('DELETE FROM pending WHERE seq = ?');
   const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
-  const selectDeadLetterCounts = db.prepare('SELECT sink, count(*) AS count FROM dead_letters GROUP BY sink');
+  const selectDeadLetterCounts = db.prepare('SELECT sink, dead AS count FROM sink_counts WHERE dead > 0 ORDER BY sink');
 
-  function toSpooled(row: { seq: number; attempts: number; receivedAt: number; attributes: string; data: string }): SpooledEvent {
+  function toSpooled(row: { seq: number; attempts: number; receivedAt: number; attributes: string; data: string; message: string | null }): SpooledEvent {
     const attributes = JSON.parse(row.attributes) as EventAttributes;
-    return { seq: row.seq, attempts: row.attempts, receivedAt: row.receivedAt, event: { attributes, data: row.data } };
+    const event: Event = row.message === null ? { attributes, data: row.data } : { attributes, data: row.data, message: row.message };
+    return { seq: row.seq, attempts: row.attempts, receivedAt: row.receivedAt, event };
   }
 
   return {
@@ -113,7 +128,7 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
     /** Makes the event durable. Resolves `duplicate` when an event with the same id is already stored. */
     async append(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
       const outcome = await committer.submit(() => {
-        const info = insertEvent.run(event.attributes.id, receivedAt, JSON.stringify(event.attributes), event.data);
+        const info = insertEvent.run(event.attributes.id, receivedAt, JSON.stringify(event.attributes), event.data, event.message ?? null);
         if (info.changes === 0) return 'duplicate' as const;
         for (const sink of sinks) if (sink.accepts(event)) insertPending.run(sink.name, info.lastInsertRowid, receivedAt, receivedAt);
         return 'accepted' as const;
@@ -126,7 +141,7 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
     quarantine(entry: QuarantineEntry): Promise<number> {
       return committer.submit(() =>
         Number(
-          insertQuarantine.run(entry.receivedAt, entry.vendor, entry.command ?? null, entry.reason, entry.detail, entry.query, entry.body)
+          insertQuarantine.run(entry.receivedAt, entry.vendor, entry.command ?? null, entry.reason, entry.detail, JSON.stringify(entry.head), entry.body)
             .lastInsertRowid,
         ),
       );
@@ -175,11 +190,15 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
       return selectDeadLetterCounts.all() as { sink: string; count: number }[];
     },
 
+    /**
+     * Events waiting per sink and the oldest one's receipt time: kept counts plus one index lookup per
+     * sink, so the cost does not grow with the backlog.
+     */
     backlog(): SinkBacklog[] {
-      return (selectBacklog.all() as { sink: string; pending: number; oldest: number | null }[]).map((row) => ({
+      return (selectPendingCounts.all() as { sink: string; pending: number }[]).map((row) => ({
         sink: row.sink,
         pending: row.pending,
-        oldestReceivedAt: row.oldest ?? undefined,
+        oldestReceivedAt: (selectOldestPending.get(row.sink) as number | undefined) ?? undefined,
       }));
     },
 

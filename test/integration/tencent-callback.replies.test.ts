@@ -135,11 +135,11 @@ describe('POST /tencent/callback', () => {
       const res = await post(t, callbackPath(text.query), raw);
 
       expectTencentReply(res, { status: 200, ActionStatus: 'OK', ErrorInfo: info });
-      const row = t.spool.db.prepare('SELECT reason, command, query, body FROM quarantine').get() as Record<string, unknown>;
+      const row = t.spool.db.prepare('SELECT reason, command, head, body FROM quarantine').get() as Record<string, unknown>;
       expect(row.reason).toBe(reason);
       expect(row.command).toBe('C2C.CallbackAfterSendMsg');
       expect(row.body).toEqual(Buffer.from(raw));
-      expect(row.query).toMatch(/Sign=redacted/);
+      expect(JSON.parse(row.head as string)).toEqual({ query: expect.stringMatching(/Sign=redacted/) });
       expect(t.spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
     });
   });

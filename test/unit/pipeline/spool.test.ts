@@ -125,9 +125,44 @@ describe('spool', () => {
   test('When a request is quarantined, then its raw bytes and reason are kept', async () => {
     const body = Buffer.from([0x7b, 0xff]);
 
-    const id = await spool.quarantine({ receivedAt: 1, vendor: 'tencent', command: 'C2C.X', reason: 'invalid_encoding', detail: 'd', query: '/q', body });
+    const head = { query: 'SdkAppid=1&Sign=redacted', headers: { md5: 'abc' } };
 
-    expect(spool.db.prepare('SELECT reason, body FROM quarantine WHERE qid = ?').get(id)).toEqual({ reason: 'invalid_encoding', body });
+    const id = await spool.quarantine({ receivedAt: 1, vendor: 'tencent', command: 'C2C.X', reason: 'invalid_encoding', detail: 'd', head, body });
+
+    const row = spool.db.prepare('SELECT reason, head, body FROM quarantine WHERE qid = ?').get(id) as { reason: string; head: string; body: Buffer };
+    expect(row).toEqual({ reason: 'invalid_encoding', head: expect.any(String), body });
+    expect(JSON.parse(row.head)).toEqual(head);
+  });
+
+  test('When an event carries a neutral message, then due() gives it back; without one, the event has no message field', async () => {
+    const withMessage: Event = { ...event('m1'), message: '{"kind":"c2c","elements":[]}' };
+    await spool.append(withMessage, 1000);
+    await spool.append(event('m2'), 1001);
+
+    const due = spool.due('a', 5000, 10).map((item) => item.event);
+
+    expect(due).toEqual([withMessage, event('m2')]);
+    expect('message' in due[1]!).toBe(false);
+  });
+
+  test('When events are delivered, dead-lettered, forgotten or re-queued by another connection, then the kept counts follow', async () => {
+    for (const id of ['c1', 'c2', 'c3', 'c4']) await spool.append(event(id), 1000 + Number(id.slice(1)));
+    const seqs = spool.due('a', 5000, 10).map((item) => item.seq);
+
+    await spool.delivered('a', [seqs[0]!]);
+    await spool.deadLetter('a', [seqs[1]!], 'gone', 2000);
+    await spool.forget('c4');
+    // The operator CLI works on its own connection: a redrive there must be counted here too.
+    spool.db.prepare("INSERT INTO pending (sink, seq, received_at, next_at) SELECT sink, seq, received_at, 0 FROM dead_letters").run();
+    spool.db.prepare('DELETE FROM dead_letters').run();
+
+    const scanned = spool.db.prepare('SELECT sink, count(*) AS pending, min(received_at) AS oldestReceivedAt FROM pending GROUP BY sink ORDER BY sink').all();
+    expect(spool.backlog()).toEqual(scanned);
+    expect(spool.backlog()).toEqual([
+      { sink: 'a', pending: 2, oldestReceivedAt: 1002 },
+      { sink: 'b', pending: 3, oldestReceivedAt: 1001 },
+    ]);
+    expect(spool.deadLetterCounts()).toEqual([]);
   });
 
   test('When a commit fails, then every write of that batch is rejected and the spool reports unhealthy', async () => {
