@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { eventToJson } from '../events/event';
 import type { Metrics } from '../metrics';
-import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
+import { BatchError, PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
 import { backoffDelay } from './retry';
 import type { Spool, SpooledEvent } from './spool';
@@ -46,9 +46,11 @@ export interface DispatcherDeps {
 /**
  * Delivers spooled events to every sink, each in its own lane with its own progress: a slow or failing
  * sink delays only itself. A lane takes the oldest due events, writes them in batches (up to
- * `concurrency` at once) under a timeout, and on success removes them from its pending set. On failure
- * it schedules them again with exponential backoff and full jitter (or the sink's Retry-After), and
- * moves them to dead letters when the sink says retrying cannot help or the attempt or age limit is hit.
+ * `concurrency` at once, started in order) under a timeout, and applies each write's outcome per event
+ * (see `Sink`): delivered events leave its pending set; failed ones are scheduled again with exponential
+ * backoff and full jitter (or the sink's Retry-After), or move to dead letters when the sink says
+ * retrying cannot help or the attempt or age limit is hit. An event waiting for a retry holds back the
+ * later ones of its lane; a dead-lettered one does not.
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const clock = deps.clock ?? Date.now;
@@ -80,46 +82,58 @@ export function createDispatcher(deps: DispatcherDeps) {
     for (const wake of [...wakers]) wake();
   }
 
-  async function deliver(lane: Lane, batch: SpooledEvent[]): Promise<void> {
+  /**
+   * Writes one batch under the sink's timeout and applies the outcome event by event (see `Sink`):
+   * delivered events leave the pending set, failed ones are retried or dead-lettered. Resolves true
+   * when no event of the batch is left waiting for a retry.
+   */
+  async function deliver(lane: Lane, batch: SpooledEvent[]): Promise<boolean> {
     const started = performance.now();
     const signal = AbortSignal.timeout(lane.timeoutMs);
-    const seconds = () => (performance.now() - started) / 1000;
+    let failures: Failure[] = [];
     try {
       await Promise.race([lane.sink.write(batch.map((item) => item.event), signal), rejectOnAbort(signal)]);
     } catch (error) {
-      recordOutcome(lane, false);
-      deps.metrics.sinkDelivered(lane.sink.name, signal.aborted ? 'timeout' : 'error', batch.length, seconds());
-      await writeFailed(lane, batch, error, signal.aborted ? `timed out after ${lane.timeoutMs} ms` : errorText(error));
-      return;
+      failures = failuresOf(batch, error, signal.aborted ? `timed out after ${lane.timeoutMs} ms` : undefined);
     }
-    recordOutcome(lane, true);
-    deps.metrics.sinkDelivered(lane.sink.name, 'ok', batch.length, seconds());
-    await deps.spool.delivered(lane.sink.name, batch.map((item) => item.seq));
+    const seconds = (performance.now() - started) / 1000;
+    const failed = new Set(failures.map((failure) => failure.item));
+    const delivered = batch.filter((item) => !failed.has(item));
+    // The target is down only when nothing got through and some failure is worth retrying.
+    recordOutcome(lane, delivered.length > 0 || failures.every((failure) => failure.error instanceof PermanentSinkError));
+    if (delivered.length > 0) deps.metrics.sinkDelivered(lane.sink.name, 'ok', delivered.length, seconds);
+    if (failures.length > 0) deps.metrics.sinkDelivered(lane.sink.name, signal.aborted ? 'timeout' : 'error', failures.length, seconds);
+    if (delivered.length > 0) await deps.spool.delivered(lane.sink.name, delivered.map((item) => item.seq));
+    return failures.length === 0 || (await writeFailed(lane, failures));
   }
 
   /**
    * Per event: a permanent refusal, or this failure reaching the attempt or age limit, moves it to dead
-   * letters; the rest wait for the next attempt (backoff with full jitter, or the sink's Retry-After).
+   * letters; the rest wait for the next attempt (backoff with full jitter, or the longest Retry-After
+   * among them). Resolves true when every failed event went to dead letters.
    */
-  async function writeFailed(lane: Lane, batch: SpooledEvent[], error: unknown, message: string): Promise<void> {
+  async function writeFailed(lane: Lane, failures: readonly Failure[]): Promise<boolean> {
     const name = lane.sink.name;
     const now = clock();
-    const givesUp = (item: SpooledEvent) =>
+    const givesUp = ({ item, error }: Failure) =>
       error instanceof PermanentSinkError ||
       (lane.maxAttempts > 0 && item.attempts + 1 >= lane.maxAttempts) ||
       (lane.maxAgeMs > 0 && now - item.receivedAt >= lane.maxAgeMs);
-    const dead = batch.filter(givesUp);
-    const retry = batch.filter((item) => !givesUp(item));
-    if (dead.length > 0) {
-      deps.logger.error({ sink: name, events: dead.length, err: message }, 'events moved to dead letters');
-      await deps.spool.deadLetter(name, dead.map((item) => item.seq), message, now);
+    const dead = failures.filter(givesUp);
+    const retry = failures.filter((failure) => !givesUp(failure));
+    for (const [message, group] of byMessage(dead)) {
+      deps.logger.error({ sink: name, events: group.length, err: message }, 'events moved to dead letters');
+      await deps.spool.deadLetter(name, group.map((failure) => failure.item.seq), message, now);
     }
-    if (retry.length === 0) return;
-    const attempts = Math.min(...retry.map((item) => item.attempts)) + 1;
-    const retryAfter = error instanceof RetryLaterError ? error.retryAfterMs : 0;
+    if (retry.length === 0) return true;
+    const attempts = Math.min(...retry.map((failure) => failure.item.attempts)) + 1;
+    const retryAfter = Math.max(...retry.map((failure) => (failure.error instanceof RetryLaterError ? failure.error.retryAfterMs : 0)));
     const delay = Math.max(backoffDelay(attempts - 1, lane), retryAfter);
-    deps.logger.warn({ sink: name, events: retry.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
-    await deps.spool.failed(name, retry.map((item) => item.seq), message, now + delay, now);
+    for (const [message, group] of byMessage(retry)) {
+      deps.logger.warn({ sink: name, events: group.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
+      await deps.spool.failed(name, group.map((failure) => failure.item.seq), message, now + delay, now);
+    }
+    return false;
   }
 
   /** One pass: take due events and write them; resolves false when nothing was due. */
@@ -139,7 +153,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         if (!stopping) return true;
       }
     }
-    await Promise.all(splitBatches(due, lane).map((batch) => deliver(lane, batch)));
+    await writeInOrder(splitBatches(due, lane), lane.concurrency, (batch) => deliver(lane, batch));
     return true;
   }
 
@@ -196,6 +210,49 @@ export function splitBatches(due: readonly SpooledEvent[], lane: Pick<Lane, 'bat
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/**
+ * Writes batches with at most `concurrency` in flight, starting them in order; once a batch leaves an
+ * event waiting for a retry, no later batch starts (they stay pending behind it, so order holds).
+ */
+async function writeInOrder<T>(batches: readonly T[], concurrency: number, write: (batch: T) => Promise<boolean>): Promise<void> {
+  let next = 0;
+  let held = false;
+  const worker = async () => {
+    while (!held && next < batches.length) {
+      const batch = batches[next++] as T;
+      if (!(await write(batch))) held = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+}
+
+/** One event that a write did not deliver, and why. */
+interface Failure {
+  readonly item: SpooledEvent;
+  readonly error: unknown;
+}
+
+/** The failed events of a write: those a `BatchError` names, else (any other rejection) all of them. */
+function failuresOf(batch: readonly SpooledEvent[], error: unknown, timedOut: string | undefined): Failure[] {
+  if (timedOut !== undefined) return batch.map((item) => ({ item, error: new Error(timedOut) }));
+  if (!(error instanceof BatchError)) return batch.map((item) => ({ item, error }));
+  return [...error.failures]
+    .filter(([index]) => Number.isInteger(index) && index >= 0 && index < batch.length)
+    .sort(([a], [b]) => a - b)
+    .map(([index, reason]) => ({ item: batch[index] as SpooledEvent, error: reason }));
+}
+
+function byMessage(failures: readonly Failure[]): Map<string, Failure[]> {
+  const groups = new Map<string, Failure[]>();
+  for (const failure of failures) {
+    const message = errorText(failure.error);
+    const group = groups.get(message);
+    if (group) group.push(failure);
+    else groups.set(message, [failure]);
+  }
+  return groups;
 }
 
 /** Settles (rejects) when `signal` aborts, so a sink that ignores its signal cannot stall a lane. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Event } from '../events/event';
-import { deliverySettings, throwIfAborted, type Sink } from './sink';
+import { BatchError, deliverySettings, throwIfAborted, type Sink } from './sink';
 
 export const memorySinkConfig = z.strictObject({ type: z.literal('memory'), ...deliverySettings });
 
@@ -13,6 +13,7 @@ export class MemorySink implements Sink {
   closed = false;
   private failures: Error[] = [];
   private waiters: { count: number; resolve: () => void }[] = [];
+  private refusal: ((event: Event) => Error | undefined) | undefined;
 
   constructor(readonly name = 'memory') {}
 
@@ -20,8 +21,14 @@ export class MemorySink implements Sink {
     throwIfAborted(signal);
     const failure = this.failures.shift();
     if (failure) throw failure;
-    this.events.push(...batch);
+    const refused = new Map<number, Error>();
+    batch.forEach((event, index) => {
+      const error = this.refusal?.(event);
+      if (error) refused.set(index, error);
+      else this.events.push(event);
+    });
     this.waiters = this.waiters.filter((w) => (this.events.length >= w.count ? (w.resolve(), false) : true));
+    if (refused.size > 0) throw new BatchError(refused);
   }
 
   async close(): Promise<void> {
@@ -31,6 +38,14 @@ export class MemorySink implements Sink {
   /** The next `count` writes reject with `error`. */
   failNext(count: number, error = new Error('memory sink: planned failure')): void {
     for (let i = 0; i < count; i++) this.failures.push(error);
+  }
+
+  /**
+   * From now on, an event for which `refuse` returns an error is not stored and is reported failed
+   * with it (a `BatchError`); the rest of its batch is stored. `undefined` stops refusing.
+   */
+  refuseWhen(refuse: ((event: Event) => Error | undefined) | undefined): void {
+    this.refusal = refuse;
   }
 
   /** Cancels the planned failures that have not happened yet. */

@@ -2,17 +2,47 @@ import { z } from 'zod';
 import type { Event } from '../events/event';
 import { routeFilterSchema } from '../pipeline/routing';
 
-/** A destination for events. Implementations must tolerate being called again with the same events. */
+/**
+ * A destination for events. The dispatcher owns retries, backoff, dead letters, timeouts, circuits
+ * and metrics; a sink only writes and says, per event, what happened.
+ *
+ * **Calls.** The dispatcher calls `write` at most `concurrency` times at once for one sink (with the
+ * default 1: one call at a time, batches in acceptance order), never after `close` has been called.
+ * A batch is never empty.
+ *
+ * **Outcome of `write`**, decided when the returned promise settles:
+ * - **resolves** (with nothing): every event of the batch is durably at the target (acknowledged by
+ *   it, fsynced, committed: whatever "stored" means there). Never resolve earlier.
+ * - **rejects with a {@link BatchError}**: the events at the indices in `failures` were not delivered,
+ *   each for its own reason (classified below); **every other event of the batch was delivered**.
+ *   Use it when the target answers per event (one row refused, one publish failed). A sink that must
+ *   keep strict order reports every event after the first failed one as failed too.
+ * - **rejects with any other value**: the whole batch failed with that reason. Some events may still
+ *   have reached the target; they will be written again, which the contract allows (below).
+ *
+ * **Reasons** (for a whole batch or for one event in a `BatchError`):
+ * - {@link PermanentSinkError}: retrying cannot help (HTTP 400, a value the target can never store):
+ *   the event goes to dead letters at once, without holding back the events behind it.
+ * - {@link RetryLaterError}: the target asked for a pause: retried no sooner than `retryAfterMs`.
+ * - anything else: transient; retried with exponential backoff and full jitter until the sink's
+ *   `maxAttempts` or `maxAgeMs` moves it to dead letters. A retried event holds back the later events
+ *   of its sink (order), so a failure that will happen again on every attempt must be permanent.
+ *
+ * **Blocking and cancellation.** `write` must honour `signal` (the sink's `timeoutMs`, or shutdown):
+ * once it aborts, start no new I/O and reject promptly with `signal.reason`. The dispatcher does not
+ * wait: at abort it counts the whole batch as failed (timeout) and writes it again later, possibly
+ * while I/O of the aborted call is still in flight. So **a write must tolerate its events coming
+ * again** (retry, timeout, redelivery after a crash): `attributes.id` is stable, and a target or sink
+ * that can de-duplicate by it must; one that cannot must at least never interleave an aborted write
+ * with its retry (serialize, then skip what the earlier call stored).
+ *
+ * `close` flushes and releases resources; it is called once at shutdown after the last `write` has
+ * settled, and must be idempotent.
+ */
 export interface Sink {
   /** Stable, low-cardinality id used in logs, in the spool and as the `sink` metric label. */
   readonly name: string;
-  /**
-   * Resolves once every event in the batch is durably handed off; rejects on failure (the whole batch
-   * is then retried). Must honour `signal`. The same events may arrive again (retry, or redelivery
-   * after a crash); `attributes.id` is stable, so the target can de-duplicate.
-   */
   write(batch: readonly Event[], signal: AbortSignal): Promise<void>;
-  /** Flushes and releases resources. Called once at shutdown; must be idempotent. */
   close(): Promise<void>;
 }
 
@@ -61,6 +91,40 @@ export class RetryLaterError extends Error {
   constructor(message: string, readonly retryAfterMs: number) {
     super(message);
   }
+}
+
+/**
+ * Some events of a batch were not delivered: `failures` maps each failed event's index in the batch to
+ * its reason (a `PermanentSinkError`, a `RetryLaterError` or any other error, as for a whole batch).
+ * Every index not in `failures` counts as delivered. Indices outside the batch are ignored.
+ */
+export class BatchError extends Error {
+  override readonly name = 'BatchError';
+  readonly failures: ReadonlyMap<number, Error>;
+  constructor(failures: ReadonlyMap<number, unknown>) {
+    const errors = new Map([...failures].map(([index, reason]) => [index, asError(reason)]));
+    const first = errors.values().next().value;
+    super(`${errors.size} event(s) of the batch failed${first ? `; first: ${first.message}` : ''}`);
+    this.failures = errors;
+  }
+}
+
+/**
+ * Writes every event with `writeOne` (all started at once) and resolves when all of them succeeded;
+ * otherwise rejects with a `BatchError` naming each event that failed, the others being delivered.
+ * For sinks whose target acknowledges each event on its own (a publish, a request per event).
+ */
+export async function writeEach(batch: readonly Event[], writeOne: (event: Event, index: number) => Promise<unknown>): Promise<void> {
+  const results = await Promise.allSettled(batch.map((event, index) => writeOne(event, index)));
+  const failures = new Map<number, unknown>();
+  results.forEach((result, index) => {
+    if (result.status === 'rejected') failures.set(index, result.reason);
+  });
+  if (failures.size > 0) throw new BatchError(failures);
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 /** Rejects with the signal's reason if it is already aborted. */

@@ -8,7 +8,7 @@ import { createMetrics } from '../../../src/metrics';
 import { createDispatcher, laneDefaults, splitBatches, type Lane } from '../../../src/pipeline/dispatcher';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { MemorySink } from '../../../src/sinks/memory-sink';
-import { PermanentSinkError, RetryLaterError, type Sink } from '../../../src/sinks/sink';
+import { BatchError, PermanentSinkError, RetryLaterError, writeEach, type Sink } from '../../../src/sinks/sink';
 import { metricValue } from '../../helpers/app';
 
 const event = (id: string): Event => ({
@@ -282,5 +282,155 @@ describe('dispatcher › circuit breaker', () => {
     expect(batches[3]).toBe(1);
     expect(batches.slice(4)).toEqual([4]);
     expect(await metricValue(registry, 'imgw_sink_circuit_open', { sink: 'flaky' })).toBe(0);
+  });
+});
+
+describe('dispatcher › per-event outcomes', () => {
+  let dir: string;
+  let spool: Spool;
+  let registry: Registry;
+  let dispatcher: ReturnType<typeof createDispatcher>;
+  function start(target: Sink, extra: Partial<Lane> = {}) {
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: [target.name] });
+    registry = new Registry();
+    const metrics = createMetrics(registry, [target.name]);
+    dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), idleMs: 10 });
+    metrics.watchCircuits(() => dispatcher.openCircuits());
+  }
+  const deadLetters = () => spool.db.prepare('SELECT e.id, d.last_error AS error FROM dead_letters d JOIN events e ON e.seq = d.seq ORDER BY d.seq').all();
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-outcomes-'));
+  });
+  afterEach(async () => {
+    await dispatcher.stop();
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('When one event of a batch is refused permanently, then only it is dead-lettered, the rest are delivered once and later events flow', async () => {
+    const sink = new MemorySink('target');
+    sink.refuseWhen((e) => (e.attributes.id === 'poison' ? new PermanentSinkError('value out of range') : undefined));
+    start(sink, { circuitBreaker: { failureThreshold: 1, openMs: 60_000 } });
+    for (const id of ['a', 'poison', 'b']) await spool.append(event(id), Date.now());
+
+    dispatcher.start();
+    await until(() => spool.backlog().length === 0);
+    await spool.append(event('c'), Date.now());
+    await sink.waitFor(3);
+    await until(() => spool.backlog().length === 0);
+
+    expect(sink.ids()).toEqual(['a', 'b', 'c']);
+    expect(deadLetters()).toEqual([{ id: 'poison', error: 'value out of range' }]);
+    expect(dispatcher.openCircuits()).toEqual([]);
+    expect(await metricValue(registry, 'imgw_sink_deliveries_total', { sink: 'target', outcome: 'ok' })).toBe(3);
+    expect(await metricValue(registry, 'imgw_sink_deliveries_total', { sink: 'target', outcome: 'error' })).toBe(1);
+  });
+
+  test('When one event of a batch fails transiently, then only that event is written again and the others are not repeated', async () => {
+    const written: string[][] = [];
+    let failOnce = true;
+    const target: Sink = {
+      name: 'target',
+      async write(batch) {
+        written.push(batch.map((e) => e.attributes.id));
+        const index = batch.findIndex((e) => e.attributes.id === 'flaky');
+        if (index >= 0 && failOnce) {
+          failOnce = false;
+          throw new BatchError(new Map([[index, new Error('connection reset')]]));
+        }
+      },
+      close: async () => {},
+    };
+    start(target);
+    for (const id of ['a', 'flaky', 'b']) await spool.append(event(id), Date.now());
+
+    dispatcher.start();
+    await until(() => spool.backlog().length === 0);
+
+    expect(written).toEqual([['a', 'flaky', 'b'], ['flaky']]);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  test('When a failed event asks to retry later, then it waits that long while its batch neighbours are delivered', async () => {
+    const sink = new MemorySink('target');
+    sink.refuseWhen((e) => (e.attributes.id === 'slow' ? new RetryLaterError('HTTP 429', 60_000) : undefined));
+    start(sink);
+    for (const id of ['a', 'slow', 'b']) await spool.append(event(id), Date.now());
+
+    dispatcher.start();
+    await sink.waitFor(2);
+    await until(() => spool.nextDueAt('target') !== undefined && spool.nextDueAt('target')! > Date.now() + 59_000);
+
+    expect(sink.ids()).toEqual(['a', 'b']);
+    expect(spool.backlog()).toEqual([expect.objectContaining({ sink: 'target', pending: 1 })]);
+  });
+
+  test('When a sink rejects a batch with a plain error, then no event of it counts as delivered', async () => {
+    const calls: string[][] = [];
+    const target: Sink = {
+      name: 'target',
+      async write(batch) {
+        calls.push(batch.map((e) => e.attributes.id));
+        if (calls.length === 1) throw new Error('down');
+      },
+      close: async () => {},
+    };
+    start(target);
+    for (const id of ['a', 'b']) await spool.append(event(id), Date.now());
+
+    dispatcher.start();
+    await until(() => spool.backlog().length === 0);
+
+    expect(calls).toEqual([['a', 'b'], ['a', 'b']]);
+  });
+
+  test('When big events are split into several batches with concurrency 1, then writes never overlap and arrive in order; a failing batch holds back the later ones', async () => {
+    const big = (id: string): Event => ({ ...event(id), data: JSON.stringify('x'.repeat(1500)) });
+    const written: string[][] = [];
+    let inFlight = 0;
+    let most = 0;
+    let failures = 2;
+    const target: Sink = {
+      name: 'target',
+      async write(batch) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        if (batch[0]!.attributes.id === 'e0' && failures-- > 0) throw new Error('down');
+        written.push(batch.map((e) => e.attributes.id));
+      },
+      close: async () => {},
+    };
+    start(target, { maxBatchBytes: 2048, concurrency: 1 });
+    for (let i = 0; i < 6; i++) await spool.append(big(`e${i}`), Date.now());
+
+    dispatcher.start();
+    await until(() => spool.backlog().length === 0);
+
+    expect(most).toBe(1);
+    expect(written.flat()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+    expect(written.every((batch) => batch.length === 1)).toBe(true);
+  });
+});
+
+describe('writeEach', () => {
+  test('When some per-event writes fail, then it rejects with a BatchError naming exactly those indices', async () => {
+    const batch = ['a', 'b', 'c', 'd'].map(event);
+
+    const outcome = await writeEach(batch, async (e) => {
+      if (e.attributes.id === 'b') throw new PermanentSinkError('bad b');
+      if (e.attributes.id === 'd') throw 'not an Error';
+    }).catch((error: unknown) => error);
+
+    expect(outcome).toBeInstanceOf(BatchError);
+    const failures = (outcome as BatchError).failures;
+    expect([...failures.keys()]).toEqual([1, 3]);
+    expect(failures.get(1)).toBeInstanceOf(PermanentSinkError);
+    expect(failures.get(3)?.message).toBe('not an Error');
+  });
+
+  test('When every write succeeds, then it resolves', async () => {
+    await expect(writeEach(['a', 'b'].map(event), async () => undefined)).resolves.toBeUndefined();
   });
 });
