@@ -1,96 +1,131 @@
-// Callback-path benchmark: the gateway (signed C2C.CallbackAfterSendMsg through the SQLite spool, a
-// distinct MsgKey per request) against a bare node:http JSON receiver, side by side, several rounds.
-// Reports medians and gateway/baseline ratios. Bounded: ROUNDS x 2 x DURATION seconds.
-// Usage: npm run build && node bench/run.mjs   (env: ROUNDS=3 DURATION=5 CONNECTIONS=20)
-import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Side-by-side benchmark of the callback path (`npm run bench`): raw node:http, bare Express 5,
+// Fastify 5, a careful hand-written Express handler, and the built gateway in spool and direct mode.
+// Every request is the documented C2C sample, signed at send time, with a fresh MsgKey.
+//
+// Rounds are interleaved (the order rotates every round) so machine noise spreads over all servers.
+// Phase 1 saturates each server with CONNECTIONS connections; phase 2 sends a fixed rate of half the
+// spool gateway's median saturation to every server. The servers run on CPU 1 and the load generator
+// (this process) on CPU 0 where taskset exists. Bounded: about 2 x ROUNDS x 6 x DURATION seconds plus
+// a short warm-up and the gateways' sink drains (each at most 60 s).
+// Env: ROUNDS (5), DURATION (5 s), CONNECTIONS (32), WARMUP (2 s).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import launchModule from './lib/launch.js';
+import { signedLoad } from './lib/load.mjs';
+import { fmt, max, median, min, pinSelf, spread } from './lib/stats.mjs';
+import { comparison, drained, exactlyOnce, startComparison, startGateway } from './lib/targets.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const rounds = Number(process.env.ROUNDS ?? 3);
+const { processUsage, root, canPin } = launchModule;
+const rounds = Math.max(1, Number(process.env.ROUNDS ?? 5));
 const duration = Number(process.env.DURATION ?? 5);
-const connections = Number(process.env.CONNECTIONS ?? 20);
-const token = 'bench-token';
-const sample = JSON.parse(readFileSync(join(root, 'test/fixtures/tencent/c2c-after-send-official.json'), 'utf8'));
+const connections = Number(process.env.CONNECTIONS ?? 32);
+const warmup = Number(process.env.WARMUP ?? 2);
+const started = new Date();
 
-function launch(script, env) {
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /"port":(\d+)/.exec(out);
-      if (m && /listening/.test(out)) resolve({ child, port: Number(m[1]) });
-    });
-  });
-}
+const pinned = canPin() && pinSelf('0');
+const serverCpus = pinned ? '1' : undefined;
+console.error(`load generator ${pinned ? 'on CPU 0, servers on CPU 1' : 'and servers unpinned (no taskset)'}; ${rounds} rounds x ${duration} s, ${connections} connections`);
 
-const memory = (pid) => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)[1]);
-  return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
-};
-
-let counter = 0;
-function load(port) {
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest(req) {
-          counter += 1;
-          const time = String(Math.floor(Date.now() / 1000));
-          const sign = createHash('sha256').update(token + time).digest('hex');
-          const body = JSON.stringify({ ...sample.body, MsgKey: `bench_${process.pid}_${counter}` });
-          return { ...req, path: `/tencent/callback?${new URLSearchParams({ ...sample.query, Sign: sign, RequestTime: time })}`, body };
-        },
-      },
-    ],
-  });
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const dataDir = mkdtempSync(join(tmpdir(), 'imgw-bench-'));
-const gateway = await launch(join(root, 'dist/main.js'), { DATA_DIR: dataDir, LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: token });
-const baseline = await launch(join(root, 'bench/baseline-server.mjs'), {});
-const results = { gateway: [], baseline: [] };
+const SPOOL = 'gateway, spool mode, Sign on, file sink';
+const DIRECT = 'gateway, direct mode, Sign on, file sink';
+const servers = [];
 try {
-  for (let round = 1; round <= rounds; round++) {
-    const order = round % 2 ? ['baseline', 'gateway'] : ['gateway', 'baseline'];
-    for (const name of order) {
-      const target = name === 'gateway' ? gateway : baseline;
-      const r = await load(target.port);
-      const row = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'], errors: r.errors + r.non2xx + r.timeouts, ...memory(target.child.pid) };
-      results[name].push(row);
-      console.log(`round ${round} ${name.padEnd(8)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  rss ${row.rssMiB.toFixed(0)} MiB  peak ${row.peakMiB.toFixed(0)} MiB  2xx ${row.ok}  errors ${row.errors}`);
-    }
-  }
-} finally {
-  gateway.child.kill('SIGTERM');
-  baseline.child.kill('SIGTERM');
-  await new Promise((resolve) => gateway.child.once('exit', resolve));
-}
-const accepted = results.gateway.reduce((sum, r) => sum + r.ok, 0);
-const storedLines = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean);
-const stored = storedLines.length;
-const distinct = new Set(storedLines.map((line) => JSON.parse(line).id)).size;
-rmSync(dataDir, { recursive: true, force: true });
+  for (const name of Object.keys(comparison)) servers.push(await startComparison(name, serverCpus));
+  servers.push(await startGateway(SPOOL, 'spool', { cpus: serverCpus }));
+  servers.push(await startGateway(DIRECT, 'direct', { cpus: serverCpus }));
+  const results = new Map(servers.map((s) => [s.name, { saturation: [], fixed: [] }]));
 
-const m = (name, key) => median(results[name].map((r) => r[key]));
-console.log(`\nmedians over ${rounds} rounds of ${duration}s, ${connections} connections`);
-console.log(`gateway : ${m('gateway', 'rps').toFixed(0)} req/s, p99 ${m('gateway', 'p99')} ms, rss ${m('gateway', 'rssMiB').toFixed(0)} MiB (peak ${m('gateway', 'peakMiB').toFixed(0)} MiB)`);
-console.log(`baseline: ${m('baseline', 'rps').toFixed(0)} req/s, p99 ${m('baseline', 'p99')} ms, rss ${m('baseline', 'rssMiB').toFixed(0)} MiB`);
-console.log(`ratio gateway/baseline: throughput ${(m('gateway', 'rps') / m('baseline', 'rps')).toFixed(2)}, p99 ${(m('gateway', 'p99') / m('baseline', 'p99')).toFixed(2)}, rss ${(m('gateway', 'rssMiB') / m('baseline', 'rssMiB')).toFixed(2)}`);
-// autocannon stops counting at the deadline, so replies still in flight then are stored but not counted.
-const complete = stored >= accepted && distinct === stored;
-console.log(`gateway answered OK ${accepted} (counted), events in the file sink ${stored}, distinct ids ${distinct}: ${complete ? 'every OK delivered, none twice' : 'LOST OR DOUBLED'}`);
-if (!complete) process.exitCode = 1;
+  async function measure(server, phase, rate) {
+    const before = processUsage(server.child.pid);
+    const r = await signedLoad({ port: server.port, connections, duration, rate, acked: server.acked });
+    const after = processUsage(server.child.pid);
+    const seconds = r.duration;
+    const answered = r.requests.total;
+    const row = {
+      rps: r.okReplies / seconds,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      failed: answered - r.okReplies + r.errors + r.timeouts,
+      cpuUsPerRequest: answered ? ((after.cpuMs - before.cpuMs) * 1000) / answered : NaN,
+      rssMiB: after.rssMiB,
+    };
+    if (server.kind === 'gateway') row.drainMs = await drained(server);
+    results.get(server.name)[phase].push(row);
+    console.error(
+      `${phase.padEnd(10)} ${server.name.padEnd(42)} ${fmt(row.rps, 0).padStart(7)} OK/s  p50 ${row.p50} ms  p99 ${row.p99} ms  ` +
+        `cpu ${fmt(row.cpuUsPerRequest, 0)} µs/req  rss ${fmt(row.rssMiB, 0)} MiB  failed ${row.failed}` +
+        (row.drainMs !== undefined ? `  sink drained in ${row.drainMs} ms` : ''),
+    );
+  }
+  const rotate = (round) => servers.map((_, i) => servers[(i + round) % servers.length]);
+
+  for (const server of servers) {
+    await signedLoad({ port: server.port, connections, duration: warmup, acked: server.acked });
+    if (server.kind === 'gateway') await drained(server);
+  }
+  for (let round = 0; round < rounds; round++) for (const server of rotate(round)) await measure(server, 'saturation');
+  const rate = Math.max(1, Math.round(median(results.get(SPOOL).saturation.map((r) => r.rps)) / 2));
+  console.error(`fixed rate: ${rate} requests/s (half the spool gateway's median saturation)`);
+  for (let round = 0; round < rounds; round++) for (const server of rotate(round)) await measure(server, 'fixed', rate);
+
+  const peak = new Map(servers.map((s) => [s.name, processUsage(s.child.pid).peakMiB]));
+  for (const server of servers) await server.stop();
+  const checks = new Map(servers.filter((s) => s.kind === 'gateway').map((s) => [s.name, exactlyOnce(s)]));
+  for (const server of servers) if (server.kind === 'gateway') server.remove();
+
+  const table = report({ results, rate, peak, checks });
+  console.log(table);
+  const dir = join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `bench-${stamp}.md`), `${table}\n`);
+  writeFileSync(join(dir, `bench-${stamp}.json`), JSON.stringify({ started, rounds, duration, connections, rate, pinned, results: Object.fromEntries(results), peak: Object.fromEntries(peak), checks: Object.fromEntries(checks) }, null, 2));
+  if (![...checks.values()].every((c) => c.ok)) process.exitCode = 1;
+} finally {
+  for (const server of servers) await server.stop().catch(() => undefined);
+}
+
+function report({ results, rate, peak, checks }) {
+  const rps = (name) => results.get(name).saturation.map((r) => r.rps);
+  // Ratios are taken round by round (the same machine state), then summarised.
+  const ratios = (gateway, name) => results.get(gateway).saturation.map((r, i) => r.rps / results.get(name).saturation[i].rps);
+  const lines = [];
+  lines.push(`Command: \`npm run bench\` (ROUNDS=${rounds} DURATION=${duration} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}, ${pinned ? 'servers on CPU 1, load generator (autocannon) on CPU 0' : 'unpinned'}.`);
+  lines.push(`Medians over ${rounds} interleaved rounds, (min–max). Fixed rate: ${fmt(rate, 0)} requests/s, half the spool gateway's median saturation.`);
+  lines.push('');
+  lines.push(`| server | OK/s at saturation | p50 / p99 at saturation (ms) | p50 / p99 at ${fmt(rate, 0)}/s (ms) | CPU µs per request | server CPU busy | peak RSS (MiB) | spool gateway ÷ this | direct gateway ÷ this |`);
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const [name, r] of results) {
+    const p = (phase, key) => fmt(median(r[phase].map((x) => x[key])));
+    const fixedOk = r.fixed.every((x) => x.rps >= rate * 0.95);
+    lines.push(
+      `| ${name} | ${spread(rps(name), 0)} | ${p('saturation', 'p50')} / ${p('saturation', 'p99')} | ${p('fixed', 'p50')} / ${p('fixed', 'p99')}${fixedOk ? '' : ' (rate not held)'} | ` +
+        `${fmt(median(r.saturation.map((x) => x.cpuUsPerRequest)), 0)} | ${fmt(median(r.saturation.map((x) => (x.rps * x.cpuUsPerRequest) / 1e4)), 0)} % | ${fmt(peak.get(name), 0)} | ${spread(ratios(SPOOL, name))} | ${spread(ratios(DIRECT, name))} |`,
+    );
+  }
+  lines.push('');
+  lines.push('- server CPU busy: CPU time the server used per second of saturation; well under 100 % means the load generator (one core) was the limit, not the server.');
+  for (const [name, c] of checks) {
+    lines.push(`- ${name}: ${fmt(c.acked, 0)} answered OK, ${fmt(c.lines, 0)} lines in the file sink, ${fmt(c.distinct, 0)} distinct ids: ${c.ok ? 'every OK delivered exactly once' : `${c.missing} OK MISSING, ${c.doubled} ids DOUBLED`}.`);
+  }
+  const failed = [...results].filter(([, r]) => [...r.saturation, ...r.fixed].some((x) => x.failed > 0));
+  for (const [name, r] of failed) lines.push(`- ${name}: ${[...r.saturation, ...r.fixed].reduce((s, x) => s + x.failed, 0)} requests not answered OK.`);
+  const slowDrain = [...results].flatMap(([name, r]) => r.saturation.filter((x) => x.drainMs !== undefined).map((x) => [name, x.drainMs]));
+  if (slowDrain.length) lines.push(`- sink caught up after each saturation round in ${slowDrain.map(([, ms]) => ms).reduce((a, b) => Math.max(a, b))} ms at most (-1: not within 60 s).`);
+  lines.push('');
+  const bare = 'bare Express 5 + express.json()';
+  const target = (label, value, goal, pass) => `| ${label} | ${value} | ${goal} | ${pass ? 'met' : 'not met'} |`;
+  const spoolRatio = median(ratios(SPOOL, bare));
+  const directRatio = median(ratios(DIRECT, bare));
+  const p99 = (name) => median(results.get(name).fixed.map((x) => x.p99));
+  const mb = (name) => peak.get(name) * 1.048576;
+  lines.push('| target | measured | goal | |');
+  lines.push('|---|---|---|---|');
+  lines.push(target('spool gateway ÷ bare Express (req/s)', `${fmt(spoolRatio)}×`, '≥ 1.3×', spoolRatio >= 1.3));
+  lines.push(target('direct gateway ÷ bare Express (req/s)', `${fmt(directRatio)}×`, '≥ 1.0×', directRatio >= 1.0));
+  lines.push(target(`spool gateway p99 at ${fmt(rate, 0)}/s`, `${fmt(p99(SPOOL))} ms`, '≤ 10 ms', p99(SPOOL) <= 10));
+  lines.push(target(`direct gateway p99 at ${fmt(rate, 0)}/s`, `${fmt(p99(DIRECT))} ms`, '≤ 10 ms', p99(DIRECT) <= 10));
+  lines.push(target('spool gateway peak RSS', `${fmt(mb(SPOOL), 0)} MB`, '≤ 150 MB', mb(SPOOL) <= 150));
+  lines.push(target('direct gateway peak RSS', `${fmt(mb(DIRECT), 0)} MB`, '≤ 150 MB', mb(DIRECT) <= 150));
+  return lines.join('\n');
+}

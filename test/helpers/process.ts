@@ -1,45 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { gatewayMain, launch, type Launched } from '../../bench/lib/launch';
 import type { TencentFixture } from './fixtures';
 import { callbackPath, TEST_TOKEN } from './tencent';
 
-const main = join(__dirname, '..', '..', 'dist', 'main.js');
-
-export interface ServiceProcess {
-  readonly child: ChildProcess;
-  readonly port: number;
-  output(): string;
-  exited(): Promise<number | null>;
-}
+export type ServiceProcess = Launched;
 
 /**
  * Runs the built service as its own process; resolves once it logs that it listens. By default it
  * accepts the test app, signed with the test token; `{ signed: false }` starts it unconfigured.
  */
-export async function launchService(env: Record<string, string>, options: { signed?: boolean } = {}): Promise<ServiceProcess> {
-  const tencent = options.signed === false ? {} : { TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN };
-  const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...tencent, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    exit.then((code) => reject(new Error(`service exited with ${code}: ${output}`)));
-    const onData = () => {
-      const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(output);
-      if (match) {
-        child.stdout!.off('data', onData);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-  });
-  return { child, port, output: () => output, exited: () => exit };
+export function launchService(env: Record<string, string>, options: { signed?: boolean } = {}): Promise<ServiceProcess> {
+  const tencent: Record<string, string> = options.signed === false ? {} : { TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN };
+  return launch(gatewayMain, { HOST: '127.0.0.1', ...tencent, ...env });
 }
 
 /** One signed callback over a fresh connection; resolves with the status and reply, or rejects on a network error. */

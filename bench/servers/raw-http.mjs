@@ -1,5 +1,5 @@
 // The floor any callback receiver pays: node:http, read the body, JSON.parse, reply the Tencent OK.
-// No validation, no durability. The gateway is measured against it in the same run.
+// No validation, no durability.
 import { createServer } from 'node:http';
 
 const ok = JSON.stringify({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' });
@@ -12,5 +12,5 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
-server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', port: server.address().port })));
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port, msg: 'listening' })));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
