@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { CallbackError, quarantineReasons, type QuarantineReason } from '../../errors';
+import { relayMarkerKey } from '../../events/message';
+import type { Intake } from '../vendor';
+import { easemobCallbackSchemas, isTypedChatType, otherCallback, type EasemobCallback } from './callbacks';
+import { verifyEasemobSecurity } from './security';
+import type { EasemobCallbackSettings } from './settings';
+import { easemobEvent } from './to-event';
+
+type Decoded = { readonly ok: true; readonly text: string; readonly json: unknown } | { readonly ok: false; readonly reason: QuarantineReason; readonly detail: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The body is parsed once per request: authentication reads the signed fields, mapping the rest. */
+const decodedBodies = new WeakMap<Buffer, Decoded>();
+
+function decode(raw: Buffer): Decoded {
+  const cached = decodedBodies.get(raw);
+  if (cached) return cached;
+  let decoded: Decoded;
+  if (raw.length === 0) decoded = { ok: false, reason: 'empty_body', detail: quarantineReasons.empty_body };
+  else {
+    try {
+      const text = utf8.decode(raw);
+      try {
+        decoded = { ok: true, text, json: JSON.parse(text) };
+      } catch (error) {
+        decoded = { ok: false, reason: 'malformed_json', detail: `body is not valid JSON: ${(error as Error).message.slice(0, 200)}` };
+      }
+    } catch {
+      decoded = { ok: false, reason: 'invalid_encoding', detail: quarantineReasons.invalid_encoding };
+    }
+  }
+  decodedBodies.set(raw, decoded);
+  return decoded;
+}
+
+/** Deepest nesting mapped; Easemob bodies are a few levels deep, so more is hostile (and would overflow JSON.stringify). */
+export const maxDepth = 32;
+
+/** Iterative, so a hostile body cannot overflow the stack here either. */
+function withinDepth(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= limit) return false;
+    for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Easemob signs inside the JSON body: it must be an object before anything can be trusted. */
+export function authenticateEasemob(raw: Buffer | undefined, settings: EasemobCallbackSettings, nowMs: number): void {
+  if (raw === undefined || raw.length === 0) throw new CallbackError('auth_failed', 'body is empty; Easemob signs callbacks inside the JSON body');
+  const decoded = decode(raw);
+  if (!decoded.ok || !isRecord(decoded.json)) throw new CallbackError('auth_failed', 'body is not a JSON object, so its security field cannot be checked');
+  const { callId, timestamp, security, appkey } = decoded.json;
+  verifyEasemobSecurity({ callId, timestamp, security, appkey }, settings, nowMs);
+}
+
+/** The bounded label of a body: its `chat_type` when typed, else `other`. */
+export function labelOf(json: unknown): string {
+  const chatType = isRecord(json) ? json.chat_type : undefined;
+  return isTypedChatType(chatType) ? chatType : 'other';
+}
+
+/** Parses, validates and maps an authenticated body; never throws for bad content. */
+export function easemobIntake(raw: Buffer, receivedAt: number): Intake {
+  const decoded = decode(raw);
+  if (!decoded.ok) return { kind: 'invalid', label: 'other', reason: decoded.reason, detail: decoded.detail };
+  const label = labelOf(decoded.json);
+  if (!withinDepth(decoded.json, maxDepth)) return { kind: 'invalid', label, reason: 'invalid_payload', detail: `body is nested deeper than ${maxDepth} levels` };
+  const chatType = isRecord(decoded.json) ? decoded.json.chat_type : undefined;
+  const schema = isTypedChatType(chatType) ? easemobCallbackSchemas[chatType] : otherCallback;
+  const result = schema.safeParse(decoded.json);
+  if (!result.success) return { kind: 'invalid', label, reason: 'invalid_payload', detail: describeIssues(result.error) };
+  const body = result.data as EasemobCallback;
+  if (isRelayed(body)) return { kind: 'ignored', label, why: 'relayed' };
+  try {
+    const { event, facts } = easemobEvent(body, decoded.text, receivedAt);
+    return { kind: 'event', label, event, facts };
+  } catch (error) {
+    // Not expected after the checks above; an authenticated body is kept raw rather than lost.
+    return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${(error as Error).message.slice(0, 200)}` };
+  }
+}
+
+/** A message this gateway sent itself (a relay sink put the marker into its `ext`): never store or relay it again. */
+function isRelayed(body: EasemobCallback): boolean {
+  if (body.chat_type !== 'chat' && body.chat_type !== 'groupchat') return false;
+  const ext = (body.payload as { ext?: Record<string, unknown> }).ext;
+  return ext !== undefined && Object.hasOwn(ext, relayMarkerKey);
+}
+
+/** The first few issues as one line, e.g. `payload.bodies[0].msg: expected string, received number`. */
+function describeIssues(error: z.ZodError): string {
+  const lines = error.issues.slice(0, 3).map((issue) => {
+    const path = z.core.toDotPath(issue.path);
+    return `${path || 'body'}: ${issue.message.replace(/^Invalid input: /, '')}`.slice(0, 200);
+  });
+  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
+  return lines.join('; ') + more;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
+export const appKeyPattern = /^[A-Za-z0-9_-]{1,64}#[A-Za-z0-9_-]{1,64}$/;
+
+const csv = (item: z.ZodString) =>
+  z
+    .string()
+    .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1, 'expected at least one value (unset the variable instead of leaving it empty)'));
+
+/** The Easemob callback's fragment of the one environment schema (the README table is generated from it). */
+export const easemobEnv = {
+  EASEMOB_CALLBACK_SECRETS: csv(z.string().min(1).max(256))
+    .optional()
+    .describe(
+      'Comma-separated secrets of the Easemob post-send callback rule (several during rotation); enables POST /easemob/callback. Also read from EASEMOB_CALLBACK_SECRETS_FILE',
+    ),
+  EASEMOB_APPKEY: z
+    .string()
+    .regex(appKeyPattern, 'expected an App Key such as acme#chatapp')
+    .optional()
+    .describe('The App Key (org#app) whose callbacks are accepted; when unset every App Key is accepted (with a warning at startup)'),
+  EASEMOB_TIMESTAMP_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(0)
+    .describe(
+      'Refuse Easemob callbacks whose timestamp is further than this from the local clock, in seconds; 0 = off. Keep it generous (minutes): the timestamp is when Easemob received the message and callbacks can lag',
+    ),
+};
+
+export type EasemobEnv = z.output<z.ZodObject<typeof easemobEnv>>;
+
+export interface EasemobCallbackSettings {
+  /** Callback rule secrets; any one of them may have signed a request (rotation). */
+  readonly secrets: readonly string[];
+  /** The accepted App Key; undefined accepts every App Key. */
+  readonly appKey: string | undefined;
+  /** 0 = no freshness check. */
+  readonly timestampWindowMs: number;
+}
+
+/** Undefined when no callback secret is configured: the route then answers 404 with a hint. */
+export function easemobSettings(env: EasemobEnv): EasemobCallbackSettings | undefined {
+  if (env.EASEMOB_CALLBACK_SECRETS === undefined) return undefined;
+  return {
+    secrets: env.EASEMOB_CALLBACK_SECRETS,
+    appKey: env.EASEMOB_APPKEY,
+    timestampWindowMs: env.EASEMOB_TIMESTAMP_WINDOW_SECONDS * 1000,
+  };
+}
+
+export function easemobWarnings(settings: EasemobCallbackSettings | undefined): string[] {
+  if (settings === undefined || settings.appKey !== undefined) return [];
+  return ['EASEMOB_APPKEY is not set: Easemob callbacks signed with the secret are accepted for every App Key'];
+}
