@@ -21,7 +21,7 @@ interface Panel {
 }
 const labels = { namespace: 'im-gateway', pod: 'im-gateway-0' };
 /** Grafana variables as the dashboard would fill them for the scraped test pod. */
-const vars: Record<string, string> = { __rate_interval: '1m', __interval: '15s', __range: '1h', datasource: 'prometheus', ...labels };
+const vars: Record<string, string> = { __rate_interval: '1m', __interval: '15s', __range: '1h', datasource: 'prometheus', vendor: 'tencent', ...labels };
 const substitute = (expr: string) => expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (_m, a?: string, b?: string) => vars[(a ?? b)!] ?? '.*');
 /** Panels whose query may rightly return nothing under the test traffic (none so far). */
 const expectedEmpty = new Set<string>();
@@ -97,6 +97,15 @@ describe('Grafana dashboard', () => {
       const res = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: substitute('sum(rate(imgw_callback_total{namespace=~"$namespace"}[$__rate_interval]))') })}`);
 
       expect(((await res.json()) as { data: { result: unknown[] } }).data.result).toEqual([]);
+    });
+
+    test('When a panel queries a metric with a vendor label, then it filters by the $vendor variable', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+      const vendorLabelled = new Set([...text.matchAll(/^(\w+)\{[^}]*\bvendor="/gm)].map((m) => m[1]!));
+      const unfiltered = targets.filter(([, expr]) => [...vendorLabelled].some((name) => new RegExp(`\\b${name}\\{(?![^}]*vendor=~"\\$vendor")`).test(expr)));
+
+      expect(vendorLabelled).toContain('imgw_callbacks_total');
+      expect(unfiltered).toEqual([]);
     });
 
     test('When promtool checks the live /metrics, then the whole exposition is clean', async () => {
