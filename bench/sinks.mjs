@@ -42,7 +42,7 @@ await new Promise((r) => receiver.listen(19999, '127.0.0.1', r));
 const { sinkConfigSchema, buildSink } = await load('sinks/registry.js');
 const configs = {
   file: { type: 'file', path: join(tmp, 'events.jsonl') },
-  http: { type: 'http', url: 'http://127.0.0.1:19999/events', secret: 'whsec_c2VjcmV0' },
+  http: { type: 'http', url: 'http://127.0.0.1:19999/events', secret: 'whsec_c2VjcmV0LXNlY3JldC0zMi1ieXRlcy4uLi4uLi4uLi4=' },
   nats: { type: 'nats', servers: 'nats://127.0.0.1:14222', stream: { name: 'BENCH', subjects: ['im.>'] } },
   redis: { type: 'redis', url: 'redis://127.0.0.1:16379' },
   postgres: { type: 'postgres', connectionString: 'postgres://postgres@127.0.0.1:15432/postgres' },

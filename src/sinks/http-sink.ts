@@ -3,26 +3,61 @@ import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { deliverySettings, PermanentSinkError, RetryLaterError, type Sink } from './sink';
 
+const secretPrefix = 'whsec_';
+/** Padded standard base64, which every Standard Webhooks library decodes the same way. */
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The spec's key size: 24 to 64 random bytes (a short key can be guessed from one signed request). */
+const keyBytes = { min: 24, max: 64 };
+
+/** Why `secret` cannot sign, or undefined when it can. Never repeats the secret. */
+export function webhookSecretProblem(secret: string): string | undefined {
+  if (!secret.startsWith(secretPrefix)) {
+    return `expected "whsec_" followed by the base64 of the key (Standard Webhooks); to keep a plain string as the key, use "whsec_" + its base64, e.g. whsec_$(printf %s 'the string' | base64)`;
+  }
+  const encoded = secret.slice(secretPrefix.length);
+  if (encoded === '') return 'the key after "whsec_" is empty';
+  if (!base64Pattern.test(encoded)) return 'the key after "whsec_" is not padded base64 (A-Z, a-z, 0-9, "+", "/", then "=" to a multiple of 4 characters)';
+  const bytes = Buffer.from(encoded, 'base64').length;
+  if (bytes < keyBytes.min || bytes > keyBytes.max) {
+    return `the key is ${bytes} bytes; Standard Webhooks keys are at least ${keyBytes.min} and at most ${keyBytes.max} random bytes (e.g. whsec_$(openssl rand -base64 32))`;
+  }
+  return undefined;
+}
+
+const webhookSecret = z.string().superRefine((secret, ctx) => {
+  const problem = webhookSecretProblem(secret);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const httpSinkConfig = z.strictObject({
   type: z.literal('http'),
   ...deliverySettings,
   url: z.url({ protocol: /^https?$/ }).describe('Receiver URL, e.g. http://receiver:8080/events'),
   headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers'),
   mode: z.enum(['batch', 'single']).default('batch').describe('batch: one POST with a JSON array; single: one POST per event'),
-  secret: z.string().min(1).optional().describe('Standard Webhooks signing secret: whsec_<base64>, or any other string (its UTF-8 bytes)'),
+  secret: z
+    .union([webhookSecret, z.array(webhookSecret).min(1).max(10)])
+    .optional()
+    .describe('Standard Webhooks signing secret whsec_<base64 key>, or a list while rotating (one v1 signature each)'),
   deadLetterOn4xx: z.boolean().default(true).describe('Dead-letter at once on 4xx other than 408 and 429 (else retry)'),
 });
+
+/** How many failed batch cuts the sink remembers so their retries keep their `webhook-id`. */
+const rememberedBatches = 10_000;
 
 /**
  * POSTs CloudEvents to a receiver. 2xx = delivered; 408, 429 and 5xx = retry (honouring Retry-After);
  * other 4xx = dead letter at once (configurable). With a secret, requests are signed per the Standard
  * Webhooks spec (https://www.standardwebhooks.com/): `webhook-id`, `webhook-timestamp`,
- * `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`. The `webhook-id` is the
- * event id (single) or a hash of the batch's ids, stable across retries, so receivers can de-duplicate.
+ * `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` (one `v1,` entry per key
+ * while rotating). The `webhook-id` is the event id (single) or a hash of the batch's event ids. A batch
+ * that failed is posted again exactly as it was cut, even when the dispatcher hands it over together
+ * with newer events, so its `webhook-id` stays the same on every retry and receivers can de-duplicate.
  */
 export async function createHttpSink(config: z.output<typeof httpSinkConfig>, now: () => number = Date.now): Promise<Sink> {
-  const key = config.secret === undefined ? undefined : secretBytes(config.secret);
+  const keys = (config.secret === undefined ? [] : [config.secret].flat()).map((secret) => Buffer.from(secret.slice(secretPrefix.length), 'base64'));
   const single = config.mode === 'single';
+  const failedCuts = new Map<string, readonly string[]>();
 
   async function post(id: string, body: string, signal: AbortSignal): Promise<void> {
     const timestamp = String(Math.floor(now() / 1000));
@@ -32,7 +67,7 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
       'webhook-id': id,
       'webhook-timestamp': timestamp,
     };
-    if (key) headers['webhook-signature'] = `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+    if (keys.length > 0) headers['webhook-signature'] = signatures(keys, `${id}.${timestamp}.${body}`);
     const res = await fetch(config.url, { method: 'POST', headers, body, signal });
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return;
@@ -44,6 +79,19 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     throw config.deadLetterOn4xx ? new PermanentSinkError(problem) : new Error(problem);
   }
 
+  async function postBatch(events: readonly Event[], signal: AbortSignal): Promise<void> {
+    const ids = events.map((e) => e.attributes.id);
+    try {
+      await post(batchWebhookId(ids), `[${events.map(eventToJson).join(',')}]`, signal);
+    } catch (error) {
+      failedCuts.delete(ids[0]!);
+      failedCuts.set(ids[0]!, ids);
+      if (failedCuts.size > rememberedBatches) failedCuts.delete(failedCuts.keys().next().value!);
+      throw error;
+    }
+    failedCuts.delete(ids[0]!);
+  }
+
   return {
     name: config.name ?? 'http',
     async write(batch: readonly Event[], signal: AbortSignal) {
@@ -51,15 +99,43 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
         await Promise.all(batch.map((event) => post(event.attributes.id, eventToJson(event), signal)));
         return;
       }
-      const id = `batch_${createHash('sha256').update(batch.map((e) => e.attributes.id).join(',')).digest('hex').slice(0, 32)}`;
-      await post(id, `[${batch.map(eventToJson).join(',')}]`, signal);
+      for (const part of cutLikeBefore(batch, failedCuts)) await postBatch(part, signal);
     },
     async close() {},
   };
 }
 
-function secretBytes(secret: string): Buffer {
-  return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
+/** The `webhook-id` of a batch: a hash of its event ids, so the same events always get the same id. */
+export function batchWebhookId(ids: readonly string[]): string {
+  return `batch_${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32)}`;
+}
+
+/** `v1,<signature>` per key, space-separated (Standard Webhooks allows several, for key rotation). */
+function signatures(keys: readonly Buffer[], content: string): string {
+  return keys.map((key) => `v1,${createHmac('sha256', key).update(content).digest('base64')}`).join(' ');
+}
+
+/**
+ * Cuts `batch` into parts, in order: a run of events that failed before as one batch is kept as that
+ * batch (same ids, so the same `webhook-id`); the events around such runs form their own batches.
+ */
+export function cutLikeBefore(batch: readonly Event[], failedCuts: ReadonlyMap<string, readonly string[]>): Event[][] {
+  const parts: Event[][] = [];
+  let loose: Event[] = [];
+  for (let i = 0; i < batch.length; ) {
+    const before = failedCuts.get(batch[i]!.attributes.id);
+    if (before && before.every((id, k) => batch[i + k]?.attributes.id === id)) {
+      if (loose.length > 0) parts.push(loose);
+      loose = [];
+      parts.push(batch.slice(i, i + before.length));
+      i += before.length;
+    } else {
+      loose.push(batch[i]!);
+      i += 1;
+    }
+  }
+  if (loose.length > 0) parts.push(loose);
+  return parts;
 }
 
 /** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), capped at one hour. */

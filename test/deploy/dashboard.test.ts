@@ -43,7 +43,7 @@ describe('Grafana dashboard', () => {
 
     beforeAll(async () => {
       dataDir = tempDataDir();
-      const secret = 'whsec_ZGFzaGJvYXJkLXRlc3Q=';
+      const secret = 'whsec_ZGFzaGJvYXJkLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzLi4=';
       service = await startTestService(dataDir, {
         sinks: [{ type: 'file' }, { type: 'http', url: 'http://127.0.0.1:9/unreachable', secret, timeoutMs: 200, retryInitialMs: 50, retryMaxMs: 100, maxAgeMs: 1000 }],
       });

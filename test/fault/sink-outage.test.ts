@@ -10,7 +10,7 @@ import { TEST_TOKEN } from '../helpers/tencent';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
 const sample = loadFixture('c2c-after-send-official');
-const secret = 'whsec_b3V0YWdlLXRlc3Qtc2VjcmV0';
+const secret = 'whsec_b3V0YWdlLXRlc3Qtc2VjcmV0LXNlY3JldC0zMi1ieXQ=';
 
 describe('fault: one of two sinks fails', () => {
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;

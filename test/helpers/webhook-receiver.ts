@@ -1,41 +1,46 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { Webhook } from 'standardwebhooks';
 import type { TestServer } from './servers';
 import { freePort } from './servers';
 
 export interface ReceivedRequest {
+  readonly method: string;
+  /** The request target, e.g. `/events`. */
+  readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
-  /** The Standard Webhooks signature checked out against the receiver's secret. */
+  /** The official `standardwebhooks` library verified the request against the receiver's secret. */
   readonly verified: boolean;
 }
 
+export interface ScriptedReply {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  /** Never answer (the sender's timeout must fire). */
+  readonly hang?: boolean;
+}
+
+/** Verifies a request with the official Standard Webhooks library, as a user's receiver would. */
+export function verifiesWith(secret: string, request: Pick<ReceivedRequest, 'headers' | 'body'>): boolean {
+  try {
+    new Webhook(secret).verify(request.body, request.headers as Record<string, string>);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A real HTTP receiver that verifies Standard Webhooks signatures the way a user's service would
- * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md) and
- * de-duplicates by `webhook-id`. `respond` scripts the replies (status and headers); default 204.
+ * A real HTTP receiver that verifies Standard Webhooks signatures with the official `standardwebhooks`
+ * package (https://github.com/standard-webhooks/standard-webhooks) and de-duplicates by `webhook-id`.
+ * `respond` scripts the next replies (status and headers); default 204, 401 when unverified.
  */
 export async function startWebhookReceiver(secret: string, fixedPort?: number) {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const requests: ReceivedRequest[] = [];
   const seen = new Map<string, unknown[]>();
-  const script: { status: number; headers?: Record<string, string>; hang?: boolean }[] = [];
+  const script: ScriptedReply[] = [];
   const port = fixedPort ?? (await freePort());
   let server: Server | undefined;
-
-  function verify(headers: IncomingHttpHeaders, body: string): boolean {
-    const id = String(headers['webhook-id'] ?? '');
-    const timestamp = String(headers['webhook-timestamp'] ?? '');
-    if (!id || !/^\d+$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-    const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-    return String(headers['webhook-signature'] ?? '')
-      .split(' ')
-      .some((candidate) => {
-        const [version, signature] = candidate.split(',');
-        const given = Buffer.from(signature ?? '', 'base64');
-        return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
-      });
-  }
 
   const receiver = {
     port,
@@ -45,7 +50,7 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
     events(): Record<string, unknown>[] {
       return [...seen.values()].flat() as Record<string, unknown>[];
     },
-    respond(...replies: { status: number; headers?: Record<string, string>; hang?: boolean }[]) {
+    respond(...replies: ScriptedReply[]) {
       script.push(...replies);
     },
     async start() {
@@ -55,8 +60,8 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
         req.setEncoding('utf8');
         req.on('data', (chunk: string) => (body += chunk));
         req.on('end', () => {
-          const verified = verify(req.headers, body);
-          requests.push({ headers: req.headers, body, verified });
+          const verified = verifiesWith(secret, { headers: req.headers, body });
+          requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, verified });
           const reply = script.shift();
           if (reply?.hang) return;
           if (reply && reply.status >= 300) return void res.writeHead(reply.status, reply.headers).end();
@@ -66,7 +71,7 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
             const parsed = JSON.parse(body) as unknown;
             seen.set(id, Array.isArray(parsed) ? parsed : [parsed]);
           }
-          res.writeHead(reply?.status ?? 204).end();
+          res.writeHead(reply?.status ?? 204, reply?.headers).end();
         });
       });
       await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(port, '127.0.0.1', resolve));

@@ -6,7 +6,7 @@ import { startTestService, tempDataDir } from '../helpers/service';
 import { callbackPath } from '../helpers/tencent';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
-const secret = 'whsec_ZGlyZWN0LW1vZGUtdGVzdA==';
+const secret = 'whsec_ZGlyZWN0LW1vZGUtdGVzdC1zZWNyZXQtMzItYnl0ZXM=';
 const sample = loadFixture('c2c-after-send-official');
 
 describe('ACK_MODE=direct', () => {

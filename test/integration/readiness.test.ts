@@ -6,7 +6,7 @@ import { startTestService, tempDataDir, until } from '../helpers/service';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
 const sample = loadFixture('c2c-after-send-official');
-const secret = 'whsec_cmVhZGluZXNzLXRlc3Q=';
+const secret = 'whsec_cmVhZGluZXNzLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzLi4=';
 
 describe('GET /readyz and imgw_ready', () => {
   test('When a required sink is down long enough to open its circuit, then /readyz says degraded (200) with the sink, callbacks are still accepted, and it turns ready when the sink is back', async () => {

@@ -1,9 +1,12 @@
-import { createHttpSink, httpSinkConfig, retryAfterMs } from '../../../src/sinks/http-sink';
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { batchWebhookId, createHttpSink, httpSinkConfig, retryAfterMs } from '../../../src/sinks/http-sink';
 import { PermanentSinkError, RetryLaterError } from '../../../src/sinks/sink';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
-import { startWebhookReceiver } from '../../helpers/webhook-receiver';
+import { startWebhookReceiver, verifiesWith } from '../../helpers/webhook-receiver';
 
 const secret = `whsec_${Buffer.from('a test secret of 32 bytes length').toString('base64')}`;
+const otherSecret = `whsec_${Buffer.from('another secret, also 32 bytes ..').toString('base64')}`;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 beforeAll(async () => {
   receiver = await startWebhookReceiver(secret);
@@ -47,7 +50,7 @@ describe('http sink', () => {
   });
 
   test('When signed with another secret, then the receiver refuses it and the write fails for good (401)', async () => {
-    const sink = await createHttpSink(httpSinkConfig.parse({ type: 'http', url: receiver.url, secret: 'whsec_b3RoZXI=' }));
+    const sink = await createHttpSink(httpSinkConfig.parse({ type: 'http', url: receiver.url, secret: otherSecret }));
 
     await expect(sink.write(contractEvents(1), signal())).rejects.toBeInstanceOf(PermanentSinkError);
   });
@@ -87,9 +90,110 @@ describe('http sink', () => {
     await expect(sink.write(contractEvents(1), AbortSignal.timeout(200))).rejects.toThrow();
   });
 
+  test('When the sink signs with two secrets (rotation), then the official library verifies the request with either', async () => {
+    const sink = await sinkFor({ secret: [otherSecret, secret] });
+    const before = receiver.requests.length;
+
+    await sink.write(contractEvents(2), signal());
+
+    const [req] = receiver.requests.slice(before);
+    expect(String(req!.headers['webhook-signature']).split(' ')).toEqual([expect.stringMatching(/^v1,/), expect.stringMatching(/^v1,/)]);
+    expect(verifiesWith(secret, req!)).toBe(true);
+    expect(verifiesWith(otherSecret, req!)).toBe(true);
+    expect(verifiesWith(`whsec_${randomBytes(32).toString('base64')}`, req!)).toBe(false);
+  });
+
+  test('When a single event is posted, then the official library verifies it and its webhook-id is the event id', async () => {
+    const sink = await sinkFor({ mode: 'single' });
+    const [event] = contractEvents(1);
+    const before = receiver.requests.length;
+
+    await sink.write([event!], signal());
+
+    const [req] = receiver.requests.slice(before);
+    expect(new Webhook(secret).verify(req!.body, req!.headers as Record<string, string>)).toMatchObject({ id: event!.attributes.id });
+    expect(req!.headers['webhook-id']).toBe(event!.attributes.id);
+    expect(req!.headers['content-type']).toBe('application/cloudevents+json');
+  });
+
+  test('When a failed batch comes back together with newer events, then it is posted again as it was, under the same webhook-id', async () => {
+    const sink = await sinkFor();
+    const [a, b, c, d, e] = contractEvents(5);
+    receiver.respond({ status: 503 });
+    const before = receiver.requests.length;
+
+    await expect(sink.write([a!, b!, c!], signal())).rejects.toThrow('HTTP 503');
+    await sink.write([a!, b!, c!, d!, e!], signal());
+
+    const sent = receiver.requests.slice(before);
+    const idsOf = (body: string) => (JSON.parse(body) as { id: string }[]).map((x) => x.id);
+    expect(sent.map((r) => idsOf(r.body))).toEqual([
+      [a, b, c].map((x) => x!.attributes.id),
+      [a, b, c].map((x) => x!.attributes.id),
+      [d, e].map((x) => x!.attributes.id),
+    ]);
+    expect(sent[1]!.headers['webhook-id']).toBe(sent[0]!.headers['webhook-id']);
+    expect(sent[2]!.headers['webhook-id']).toBe(batchWebhookId([d!.attributes.id, e!.attributes.id]));
+    expect(sent.every((r) => r.verified)).toBe(true);
+  });
+
+  test('When a retried batch was delivered, then later writes of other events are cut freely again', async () => {
+    const sink = await sinkFor();
+    const [a, b, c] = contractEvents(3);
+    receiver.respond({ status: 500 });
+    await expect(sink.write([a!], signal())).rejects.toThrow();
+    await sink.write([a!], signal());
+    const before = receiver.requests.length;
+
+    await sink.write([a!, b!, c!], signal());
+
+    expect(receiver.requests.slice(before).map((r) => r.headers['webhook-id'])).toEqual([batchWebhookId([a, b, c].map((x) => x!.attributes.id))]);
+  });
+
   test('When Retry-After is an HTTP date, then it becomes a delay', () => {
     expect(retryAfterMs(new Date(61_000).toUTCString(), 1000)).toBe(60_000);
     expect(retryAfterMs('soon', 0)).toBeUndefined();
     expect(retryAfterMs('999999', 0)).toBe(3_600_000);
+  });
+});
+
+describe('http sink secrets', () => {
+  const parse = (value: unknown) => httpSinkConfig.safeParse({ type: 'http', url: 'http://127.0.0.1:1/', secret: value });
+  const problem = (value: unknown) => {
+    const result = parse(value);
+    return result.success ? undefined : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  };
+
+  test.each([
+    ['whsec_!!!!', /not padded base64/],
+    ['whsec_', /empty/],
+    ['whsec_YWJj ZGVm', /not padded base64/],
+    ['whsec_b3RoZXI=', /5 bytes.*at least 24/],
+    ['a plain string', /expected "whsec_" followed by the base64/],
+    [Buffer.from('x'.repeat(32)).toString('base64'), /expected "whsec_"/],
+    [`whsec_${randomBytes(65).toString('base64')}`, /at most 64/],
+    [[], /too small|at least 1/i],
+  ])('When the secret is %j, then the configuration is refused with a clear message', (value, message) => {
+    expect(problem(value)).toMatch(message);
+  });
+
+  test('When a secret is refused, then the message does not repeat it', () => {
+    for (const leaked of ['whsec_c2VjcmV0LXRvby1zaG9ydA==', 'a plain secret string', 'whsec_s3cr3t!!']) {
+      expect(problem(leaked)).toBeDefined();
+      expect(problem(leaked)).not.toContain(leaked.replace('whsec_', ''));
+    }
+  });
+
+  test('When secrets are valid keys of 24 to 64 bytes, then they load and the official library verifies what the sink signs', async () => {
+    const secrets = [24, 32, 64].map((n) => `whsec_${randomBytes(n).toString('base64')}`);
+    for (const value of [...secrets, secrets]) expect(problem(value)).toBeUndefined();
+    const local = await startWebhookReceiver(secrets[0]!);
+    try {
+      const sink = await createHttpSink(httpSinkConfig.parse({ type: 'http', url: local.url, secret: secrets }));
+      await sink.write(contractEvents(2), AbortSignal.timeout(5000));
+      for (const s of secrets) expect(verifiesWith(s, local.requests[0]!)).toBe(true);
+    } finally {
+      await local.destroy();
+    }
   });
 });
