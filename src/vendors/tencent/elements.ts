@@ -1,6 +1,29 @@
 import { z } from 'zod';
+import { bodyLimits } from './bounds';
 
 /** Message element schemas (`TIMMsgElement`): https://cloud.tencent.com/document/product/269/2720 */
+
+/**
+ * An array of at most `max` entries, validated entry by entry up to the first invalid one: a hostile
+ * array costs one issue, not one per entry (zod's `z.array` reports every entry).
+ */
+export function boundedArray<T extends z.ZodType>(item: T, max: number): z.ZodType<z.output<T>[], unknown[]> {
+  return z
+    .array(z.unknown())
+    .max(max)
+    .transform((entries, ctx) => {
+      const out: z.output<T>[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        const result = item.safeParse(entries[i]);
+        if (!result.success) {
+          for (const issue of result.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, path: [i, ...issue.path], input: entries[i] });
+          return z.NEVER;
+        }
+        out.push(result.data);
+      }
+      return out;
+    });
+}
 
 const uint32 = z.int().min(0).max(4_294_967_295);
 const count = z.number().min(0);
@@ -39,7 +62,7 @@ export const soundElem = element('TIMSoundElem', {
 export const imageElem = element('TIMImageElem', {
   UUID: z.string(),
   ImageFormat: z.int().optional(),
-  ImageInfoArray: z.array(
+  ImageInfoArray: boundedArray(
     z.looseObject({
       Type: z.int(),
       Size: count.optional(),
@@ -47,6 +70,7 @@ export const imageElem = element('TIMImageElem', {
       Height: count.optional(),
       URL: z.string(),
     }),
+    bodyLimits.maxImageInfos,
   ),
 });
 
@@ -77,14 +101,26 @@ export const videoFileElem = element('TIMVideoFileElem', {
 });
 
 /** One message inside a merged/forwarded message. Its time is `MsgTimeStamp`, not `MsgTime`. */
-const relayedMessage = z.looseObject({
+export interface RelayedMessage {
+  readonly From_Account: string;
+  readonly To_Account?: string | undefined;
+  readonly GroupId?: string | undefined;
+  readonly MsgSeq?: number | undefined;
+  readonly MsgRandom?: number | undefined;
+  readonly MsgTimeStamp?: number | undefined;
+  readonly MsgBody: MsgElement[];
+  readonly CloudCustomData?: string | undefined;
+  readonly [field: string]: unknown;
+}
+
+const relayedMessage: z.ZodType<RelayedMessage> = z.looseObject({
   From_Account: z.string(),
   To_Account: z.string().optional(),
   GroupId: z.string().optional(),
   MsgSeq: uint32.optional(),
   MsgRandom: uint32.optional(),
   MsgTimeStamp: z.int().optional(),
-  get MsgBody() {
+  get MsgBody(): z.ZodType<MsgElement[]> {
     return msgBodySchema;
   },
   CloudCustomData: z.string().optional(),
@@ -98,8 +134,8 @@ export const relayElem = z.looseObject({
       Title: z.string().optional(),
       MsgNum: z.int().min(0).optional(),
       CompatibleText: z.string().optional(),
-      AbstractList: z.array(z.string()).optional(),
-      MsgList: z.array(relayedMessage).optional(),
+      AbstractList: boundedArray(z.string(), bodyLimits.maxAbstractLines).optional(),
+      MsgList: boundedArray(relayedMessage, bodyLimits.maxRelayedMessages).optional(),
       JsonMsgKey: z.string().optional(),
     })
     .refine((content) => content.MsgList !== undefined || content.JsonMsgKey !== undefined, {
@@ -146,4 +182,4 @@ export const msgElementSchema: z.ZodType<MsgElement> = z
     return z.NEVER;
   });
 
-export const msgBodySchema = z.array(msgElementSchema);
+export const msgBodySchema: z.ZodType<MsgElement[]> = boundedArray(msgElementSchema, bodyLimits.maxElements);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CallbackError, quarantineReasons, type QuarantineReason } from '../../errors';
+import { boundsProblem } from './bounds';
 import { isTypedCommand, otherCallback, tencentBodySchemas, type TencentCallback } from './callbacks';
 import { parseTencentQuery, type TencentQuery } from './query';
 import { verifyTencentSign } from './sign';
@@ -53,6 +54,8 @@ export function parseTencentBody(raw: Buffer, query: TencentQuery): ParsedBody {
   if (typeof json === 'object' && json !== null && !Array.isArray(json) && typeof command === 'string' && command !== query.command) {
     return failed('command_mismatch', `CallbackCommand in the body (${command.slice(0, 128)}) differs from the query (${query.command})`);
   }
+  const tooBig = boundsProblem(text, json);
+  if (tooBig) return failed('invalid_payload', tooBig);
   const schema = isTypedCommand(query.command) ? tencentBodySchemas[query.command] : otherCallback;
   const result = schema.safeParse(json);
   if (!result.success) return failed('invalid_payload', describeIssues(result.error));
