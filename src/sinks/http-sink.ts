@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
+import { causeText, safeAddress } from './addresses';
 import { deliverySettings, PermanentSinkError, RetryLaterError, type Sink } from './sink';
 
 const secretPrefix = 'whsec_';
@@ -32,7 +33,10 @@ const webhookSecret = z.string().superRefine((secret, ctx) => {
 export const httpSinkConfig = z.strictObject({
   type: z.literal('http'),
   ...deliverySettings,
-  url: z.url({ protocol: /^https?$/ }).describe('Receiver URL, e.g. http://receiver:8080/events'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'user and password do not belong in the URL: set headers: { authorization: … } instead')
+    .describe('Receiver URL, e.g. http://receiver:8080/events'),
   headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers'),
   mode: z.enum(['batch', 'single']).default('batch').describe('batch: one POST with a JSON array; single: one POST per event'),
   secret: z
@@ -40,14 +44,22 @@ export const httpSinkConfig = z.strictObject({
     .optional()
     .describe('Standard Webhooks signing secret whsec_<base64 key>, or a list while rotating (one v1 signature each)'),
   deadLetterOn4xx: z.boolean().default(true).describe('Dead-letter at once on 4xx other than 408 and 429 (else retry)'),
+  redirect: z
+    .enum(['error', 'follow'])
+    .default('error')
+    .describe('error: any 3xx answer is a failed delivery (retried); follow: send the same POST again to the Location of a 307 or 308'),
 });
+
+/** Most 307/308 hops followed for one request with `redirect: follow`. */
+const maxRedirects = 5;
 
 /** How many failed batch cuts the sink remembers so their retries keep their `webhook-id`. */
 const rememberedBatches = 10_000;
 
 /**
  * POSTs CloudEvents to a receiver. 2xx = delivered; 408, 429 and 5xx = retry (honouring Retry-After);
- * other 4xx = dead letter at once (configurable). With a secret, requests are signed per the Standard
+ * other 4xx = dead letter at once (configurable). A 3xx is a failed delivery (retried): never a bodiless
+ * GET counted as delivered; with `redirect: follow`, a 307 or 308 is followed with the same signed POST. With a secret, requests are signed per the Standard
  * Webhooks spec (https://www.standardwebhooks.com/): `webhook-id`, `webhook-timestamp`,
  * `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` (one `v1,` entry per key
  * while rotating). The `webhook-id` is the event id (single) or a hash of the batch's event ids. A batch
@@ -61,17 +73,48 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
 
   async function post(id: string, body: string, signal: AbortSignal): Promise<void> {
     const timestamp = String(Math.floor(now() / 1000));
-    const headers: Record<string, string> = {
-      ...config.headers,
+    const webhookHeaders: Record<string, string> = {
       'content-type': single ? 'application/cloudevents+json' : 'application/cloudevents-batch+json',
       'webhook-id': id,
       'webhook-timestamp': timestamp,
     };
-    if (keys.length > 0) headers['webhook-signature'] = signatures(keys, `${id}.${timestamp}.${body}`);
-    const res = await fetch(config.url, { method: 'POST', headers, body, signal });
-    await res.arrayBuffer().catch(() => undefined);
+    if (keys.length > 0) webhookHeaders['webhook-signature'] = signatures(keys, `${id}.${timestamp}.${body}`);
+    const origin = new URL(config.url).origin;
+    let url = new URL(config.url);
+    for (let hops = 0; ; hops++) {
+      // Configured headers (credentials, often) go only to the configured origin.
+      const headers = url.origin === origin ? { ...config.headers, ...webhookHeaders } : webhookHeaders;
+      const res = await request(url, headers, body, signal);
+      if (res.status < 300 || res.status >= 400) return judge(res, url);
+      const location = res.headers.get('location');
+      const target = location === null ? undefined : resolve(location, url);
+      const followable = config.redirect === 'follow' && (res.status === 307 || res.status === 308) && target && /^https?:$/.test(target.protocol);
+      if (!followable || hops >= maxRedirects) throw new Error(redirectProblem(res.status, url, target, hops));
+      url = target;
+    }
+  }
+
+  async function request(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Response> {
+    try {
+      const res = await fetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+      await res.arrayBuffer().catch(() => undefined);
+      return res;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new Error(`POST ${safeAddress(url)} failed: ${causeText(error)}`, { cause: error });
+    }
+  }
+
+  function redirectProblem(status: number, from: URL, to: URL | undefined, hops: number): string {
+    const where = `HTTP ${status} redirect from ${safeAddress(from)}${to ? ` to ${safeAddress(to)}` : ' without a usable Location'}`;
+    if (hops >= maxRedirects) return `${where}: more than ${maxRedirects} redirects`;
+    if (config.redirect === 'follow') return `${where} not followed: only 307 and 308 keep the POST and its body; set url to the new address`;
+    return `${where} not followed (redirect: error); set url to the new address${status === 307 || status === 308 ? ' or redirect: follow' : ''}`;
+  }
+
+  function judge(res: Response, url: URL): void {
     if (res.ok) return;
-    const problem = `HTTP ${res.status} from ${new URL(config.url).host}`;
+    const problem = `HTTP ${res.status} from ${safeAddress(url)}`;
     if (res.status === 408 || res.status === 429 || res.status >= 500) {
       const retryAfter = retryAfterMs(res.headers.get('retry-after'), now());
       throw retryAfter === undefined ? new Error(problem) : new RetryLaterError(problem, retryAfter);
@@ -136,6 +179,14 @@ export function cutLikeBefore(batch: readonly Event[], failedCuts: ReadonlyMap<s
   }
   if (loose.length > 0) parts.push(loose);
   return parts;
+}
+
+function resolve(location: string, base: URL): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), capped at one hour. */

@@ -53,6 +53,10 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
     respond(...replies: ScriptedReply[]) {
       script.push(...replies);
     },
+    /** Drops scripted replies not used yet. */
+    forgetReplies() {
+      script.length = 0;
+    },
     async start() {
       if (server) return;
       server = createServer((req, res) => {

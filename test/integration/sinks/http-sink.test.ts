@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { batchWebhookId, createHttpSink, httpSinkConfig, retryAfterMs } from '../../../src/sinks/http-sink';
 import { PermanentSinkError, RetryLaterError } from '../../../src/sinks/sink';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
+import { freePort } from '../../helpers/servers';
 import { startWebhookReceiver, verifiesWith } from '../../helpers/webhook-receiver';
 
 const secret = `whsec_${Buffer.from('a test secret of 32 bytes length').toString('base64')}`;
@@ -154,6 +155,121 @@ describe('http sink', () => {
     expect(retryAfterMs(new Date(61_000).toUTCString(), 1000)).toBe(60_000);
     expect(retryAfterMs('soon', 0)).toBeUndefined();
     expect(retryAfterMs('999999', 0)).toBe(3_600_000);
+  });
+});
+
+describe('http sink redirects', () => {
+  const signal = () => AbortSignal.timeout(5000);
+  const requestsDuring = async (work: () => Promise<unknown>) => {
+    const before = receiver.requests.length;
+    const outcome = await work().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    return { outcome, sent: receiver.requests.slice(before) };
+  };
+
+  test.each([301, 302, 303, 307, 308])('When the receiver answers %i (a GET to the new place would say 200), then the write fails and nothing else is sent', async (status) => {
+    const sink = await sinkFor();
+    const batch = contractEvents(2);
+    receiver.respond({ status, headers: { location: '/moved' } }, { status: 200 });
+
+    const { outcome, sent } = await requestsDuring(() => sink.write(batch, signal()));
+
+    expect(outcome).toBeInstanceOf(Error);
+    expect(outcome).not.toBeInstanceOf(PermanentSinkError);
+    expect((outcome as Error).message).toBe(
+      `HTTP ${status} redirect from ${receiver.url} to http://127.0.0.1:${receiver.port}/moved not followed (redirect: error); set url to the new address${status >= 307 ? ' or redirect: follow' : ''}`,
+    );
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /events']);
+    expect(receiver.events().map((e) => e.id)).not.toContain(batch[0]!.attributes.id);
+    receiver.forgetReplies();
+  });
+
+  test.each([307, 308])('When redirect is follow and the receiver answers %i, then the same signed POST goes to the new place and counts', async (status) => {
+    const sink = await sinkFor({ redirect: 'follow', headers: { authorization: 'Bearer same-origin' } });
+    const batch = contractEvents(2);
+    receiver.respond({ status, headers: { location: '/moved' } });
+
+    const { outcome, sent } = await requestsDuring(() => sink.write(batch, signal()));
+
+    expect(outcome).toBeUndefined();
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /events', 'POST /moved']);
+    expect(sent[1]!.body).toBe(sent[0]!.body);
+    expect(sent[1]!.verified).toBe(true);
+    expect(sent[1]!.headers.authorization).toBe('Bearer same-origin');
+    expect(receiver.events().map((e) => e.id)).toEqual(expect.arrayContaining(batch.map((e) => e.attributes.id)));
+  });
+
+  test.each([301, 302, 303])('When redirect is follow and the receiver answers %i, then it is still a failure (the POST would become a GET)', async (status) => {
+    const sink = await sinkFor({ redirect: 'follow' });
+    receiver.respond({ status, headers: { location: '/moved' } });
+
+    const { outcome, sent } = await requestsDuring(() => sink.write(contractEvents(1), signal()));
+
+    expect((outcome as Error).message).toMatch(new RegExp(`^HTTP ${status} redirect .* not followed: only 307 and 308 keep the POST`));
+    expect(sent).toHaveLength(1);
+  });
+
+  test('When a 307 points to another origin, then the POST follows without the configured headers, still signed', async () => {
+    const other = await startWebhookReceiver(secret);
+    try {
+      const sink = await sinkFor({ redirect: 'follow', headers: { authorization: 'Bearer for-the-first-origin-only' } });
+      receiver.respond({ status: 307, headers: { location: `${other.url}?token=abc` } });
+
+      await sink.write(contractEvents(1), signal());
+
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.verified).toBe(true);
+      expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  test('When redirects loop, then the write fails after 5 hops and names the last one without its query', async () => {
+    const sink = await sinkFor({ redirect: 'follow' });
+    receiver.respond(...Array.from({ length: 6 }, () => ({ status: 308, headers: { location: '/events?secret=do-not-log' } })));
+
+    const { outcome, sent } = await requestsDuring(() => sink.write(contractEvents(1), signal()));
+
+    expect(sent).toHaveLength(6);
+    expect((outcome as Error).message).toBe(`HTTP 308 redirect from ${receiver.url} to ${receiver.url}: more than 5 redirects`);
+  });
+});
+
+describe('http sink errors', () => {
+  test('When nothing listens at the address, then the error names the address and the cause, never the credentials or query', async () => {
+    const port = await freePort();
+    const sink = await createHttpSink(httpSinkConfig.parse({ type: 'http', url: `http://127.0.0.1:${port}/events?token=abc`, secret }));
+
+    const error = (await sink.write(contractEvents(1), AbortSignal.timeout(5000)).catch((e: unknown) => e)) as Error;
+
+    expect(error.message).toBe(`POST http://127.0.0.1:${port}/events failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(error).not.toBeInstanceOf(PermanentSinkError);
+  });
+
+  test('When the host name does not resolve, then the error says so', async () => {
+    const sink = await createHttpSink(httpSinkConfig.parse({ type: 'http', url: 'http://no-such-host.invalid/events' }));
+
+    const error = (await sink.write(contractEvents(1), AbortSignal.timeout(5000)).catch((e: unknown) => e)) as Error;
+
+    expect(error.message).toMatch(/^POST http:\/\/no-such-host\.invalid\/events failed: getaddrinfo (ENOTFOUND|EAI_AGAIN) no-such-host\.invalid$/);
+  });
+
+  test('When the URL carries a user and password, then the configuration is refused without repeating them', () => {
+    const result = httpSinkConfig.safeParse({ type: 'http', url: 'https://user:hunter2@receiver.example/events' });
+
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.message).toBe('user and password do not belong in the URL: set headers: { authorization: … } instead');
+    expect(JSON.stringify(result.error!.issues)).not.toContain('hunter2');
+  });
+
+  test('When the receiver answers 503, then the error names the address', async () => {
+    const sink = await sinkFor();
+    receiver.respond({ status: 503 });
+
+    await expect(sink.write(contractEvents(1), AbortSignal.timeout(5000))).rejects.toThrow(`HTTP 503 from ${receiver.url}`);
   });
 });
 
