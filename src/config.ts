@@ -39,10 +39,14 @@ export const envSchema = z.object({
     .describe('pino log level'),
   SPOOL_RETENTION: duration.prefault('24h')
     .describe('How long delivered events stay in the spool (for de-duplication and replay), e.g. 24h'),
-  SPOOL_MAX_PENDING: z.coerce.number().int().min(0).default(1_000_000)
-    .describe('Refuse new callbacks (503) while this many events wait for any one sink; 0 = no limit'),
-  SPOOL_MAX_BYTES: z.coerce.number().int().min(0).default(2 * 1024 ** 3)
-    .describe('Refuse new callbacks (503) while the spool files take this many bytes; 0 = no limit'),
+  SPOOL_MAX_PENDING: z.coerce.number().int().min(0).default(3_000_000)
+    .describe('Refuse new callbacks (503) while this many events wait for any one configured sink; 0 = no limit'),
+  SPOOL_MAX_BYTES: z.coerce.number().int().min(0).default(4 * 1024 ** 3)
+    .describe('Spool size bound: from 90 % of it delivered events are pruned early (oldest first); callbacks get 503 only when undelivered data alone reaches it; 0 = no limit'),
+  QUARANTINE_MAX_BYTES: z.coerce.number().int().min(0).default(256 * 1024 ** 2)
+    .describe('Most bytes of quarantined bodies kept; the oldest are dropped first; not counted toward SPOOL_MAX_BYTES; 0 = no limit'),
+  QUARANTINE_RETENTION: duration.prefault('30d')
+    .describe('How long quarantined requests are kept for inspection and redrive, e.g. 30d'),
   SPOOL_MAX_AGE: duration.prefault('0s')
     .describe('Refuse new callbacks (503) while an event has waited this long for a sink, e.g. 6h; 0s = no limit'),
   INGEST_RATE_LIMIT: z.coerce.number().min(0).default(0)
@@ -79,6 +83,7 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly ackMode: 'spool' | 'direct';
   readonly spoolLimits: { readonly maxPending: number; readonly maxBytes: number; readonly maxAgeMs: number };
+  readonly quarantine: { readonly maxBytes: number; readonly retentionMs: number };
   readonly ingestRateLimit: number;
   readonly maxConnections: number;
   readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
@@ -117,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     ackMode: e.ACK_MODE,
     spoolLimits: { maxPending: e.SPOOL_MAX_PENDING, maxBytes: e.SPOOL_MAX_BYTES, maxAgeMs: e.SPOOL_MAX_AGE },
+    quarantine: { maxBytes: e.QUARANTINE_MAX_BYTES, retentionMs: e.QUARANTINE_RETENTION },
     ingestRateLimit: e.INGEST_RATE_LIMIT,
     maxConnections: e.MAX_CONNECTIONS,
     http: { keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT },

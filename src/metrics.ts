@@ -1,13 +1,14 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Relief, SpoolSnapshot } from './pipeline/pressure';
 
 /** Outcomes of one callback request; the `outcome` label of `imgw_callbacks_total`. */
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'failed';
 /** Outcomes of one sink write; the `outcome` label of `imgw_sink_deliveries_total`. */
 export type DeliveryOutcome = 'ok' | 'error' | 'timeout';
 
-export interface BacklogSource {
-  backlog(): readonly { sink: string; pending: number; oldestReceivedAt: number | undefined }[];
-  deadLetterCounts(): readonly { sink: string; count: number }[];
+/** The spool's latest reading (taken once per interval by the pressure watch; scrapes never query the spool). */
+export interface SpoolSnapshotSource {
+  snapshot(): SpoolSnapshot;
 }
 
 /**
@@ -79,7 +80,7 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  let backlogSource: BacklogSource | undefined;
+  let spoolSource: SpoolSnapshotSource | undefined;
   let openCircuits: () => readonly { sink: string }[] = () => [];
   let ready: () => boolean = () => true;
   new Gauge({
@@ -92,7 +93,7 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
   });
   let clock: () => number = Date.now;
   const backlogOf = () => {
-    const rows = backlogSource?.backlog() ?? [];
+    const rows = spoolSource?.snapshot().backlog ?? [];
     return sinkNames.map((sink) => rows.find((row) => row.sink === sink) ?? { sink, pending: 0, oldestReceivedAt: undefined });
   };
   new Gauge({
@@ -122,8 +123,48 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     labelNames: ['sink'] as const,
     registers,
     collect() {
-      const rows = backlogSource?.deadLetterCounts() ?? [];
+      const rows = spoolSource?.snapshot().deadLetters ?? [];
       for (const sink of sinkNames) this.set({ sink }, rows.find((row) => row.sink === sink)?.count ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'imgw_spool_orphaned_events',
+    help: 'Events pending for a sink that is no longer configured: not delivered, not counted toward the bounds (imgw pending drop|move).',
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const row of spoolSource?.snapshot().orphans ?? []) this.set({ sink: row.sink }, row.pending);
+    },
+  });
+  new Gauge({
+    name: 'imgw_spool_history_seconds',
+    help: 'Age of the oldest stored event: how far back de-duplication and replay reach (shorter than SPOOL_RETENTION under byte pressure).',
+    registers,
+    collect() {
+      const from = spoolSource?.snapshot().historyFrom;
+      this.set(from === undefined ? 0 : Math.max(0, (clock() - from) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'imgw_spool_bytes',
+    help: 'Bytes of spool data counted against SPOOL_MAX_BYTES (live pages, without the quarantine).',
+    registers,
+    collect() {
+      this.set(spoolSource?.snapshot().bytes ?? 0);
+    },
+  });
+  const pressurePruned = new Counter({
+    name: 'imgw_spool_pressure_pruned_events_total',
+    help: 'Delivered events removed before SPOOL_RETENTION to keep the spool under SPOOL_MAX_BYTES.',
+    registers,
+  });
+  new Gauge({
+    name: 'imgw_quarantine_bytes',
+    help: 'Bytes of quarantined request bodies (capped by QUARANTINE_MAX_BYTES, oldest dropped first).',
+    registers,
+    collect() {
+      this.set(spoolSource?.snapshot().quarantine.bytes ?? 0);
     },
   });
   new Gauge({
@@ -168,9 +209,13 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     watchCircuits(source: () => readonly { sink: string }[]): void {
       openCircuits = source;
     },
-    /** The spool gauges read the backlog at scrape time. */
-    watchSpool(source: BacklogSource, now: () => number = Date.now): void {
-      backlogSource = source;
+    /** Delivered events were pruned early under byte pressure. */
+    spoolRelieved(relief: Relief): void {
+      pressurePruned.inc(relief.removed);
+    },
+    /** The spool gauges read the latest snapshot at scrape time. */
+    watchSpool(source: SpoolSnapshotSource, now: () => number = Date.now): void {
+      spoolSource = source;
       clock = now;
     },
   };

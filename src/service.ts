@@ -36,8 +36,11 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const spoolPath = direct ? ':memory:' : join(config.dataDir, 'spool.db');
   // In direct mode the required sinks are written before the reply; only the others go through the spool.
   const spooled = config.sinks.filter((sink) => !direct || !sink.required);
-  const spool = openSpool({ path: spoolPath, sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: (event: Event) => matchesRoute(sink.filter, event) })) });
-  metrics.watchSpool(spool, clock);
+  const spool = openSpool({
+    path: spoolPath,
+    sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: (event: Event) => matchesRoute(sink.filter, event) })),
+    quarantine: config.quarantine,
+  });
   const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir }).catch((error: unknown) => {
     spool.close();
     throw error;
@@ -47,11 +50,27 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   dispatcher.start();
   metrics.watchCircuits(() => dispatcher.openCircuits());
   const pressure = createSpoolPressure({
-    backlog: () => spool.backlog(),
-    files: direct ? [] : [spoolPath, `${spoolPath}-wal`],
-    limits: config.spoolLimits,
+    spool,
+    limits: direct ? { ...config.spoolLimits, maxBytes: 0 } : config.spoolLimits,
     clock,
+    onRelief: (relief) => {
+      metrics.spoolRelieved(relief);
+      const historySeconds = relief.historyFrom === undefined ? 0 : Math.round((clock() - relief.historyFrom) / 1000);
+      logger.warn(
+        { removed: relief.removed, historySeconds, exhausted: relief.exhausted, maxBytes: config.spoolLimits.maxBytes },
+        relief.exhausted
+          ? 'spool near SPOOL_MAX_BYTES with no delivered history left to prune: the rest is undelivered'
+          : 'spool near SPOOL_MAX_BYTES: pruned delivered events early; de-duplication and replay now reach back historySeconds',
+      );
+    },
   });
+  metrics.watchSpool(pressure, clock);
+  for (const orphan of pressure.snapshot().orphans) {
+    logger.warn(
+      { sink: orphan.sink, pending: orphan.pending },
+      'events are pending for a sink that is no longer configured: they are not delivered and not counted toward the bounds (imgw pending drop|move)',
+    );
+  }
 
   let draining = false;
   const readiness: ReadinessCheck[] = [
@@ -109,6 +128,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     pruning = true;
     spool
       .pruneAll(clock() - retentionMs)
+      .then(() => spool.pruneQuarantine(clock() - config.quarantine.retentionMs))
       .catch((error: unknown) => logger.warn({ err: error }, 'spool pruning failed'))
       .finally(() => (pruning = false));
   }, 60_000);

@@ -1,51 +1,136 @@
-import { statSync } from 'node:fs';
 import type { SinkBacklog } from './spool';
 
 export interface SpoolLimits {
-  /** Most events waiting for any one sink; 0 = no limit. */
+  /** Most events waiting for any one configured sink; 0 = no limit. */
   readonly maxPending: number;
-  /** Most bytes of spool files on disk (database + WAL); 0 = no limit. */
+  /** Most bytes of undelivered data (the database's live pages, without delivered history that can go and without the quarantine); 0 = no limit. */
   readonly maxBytes: number;
   /** Oldest pending event, in ms; 0 = no limit. */
   readonly maxAgeMs: number;
 }
 
+/** What the spool tells the pressure watch; every reading is O(1) or O(log n) (`Spool` implements it). */
+export interface SpoolReadings {
+  /** The configured sinks: pending rows of any other sink are orphans, reported but never counted toward a bound. */
+  readonly sinkNames: readonly string[];
+  backlog(): readonly SinkBacklog[];
+  deadLetterCounts(): readonly { sink: string; count: number }[];
+  /** Bytes of live database pages, without the quarantine's bodies. */
+  storedBytes(): number;
+  quarantineSize(): { readonly entries: number; readonly bytes: number };
+  /** When the oldest stored event was received: de-duplication and replay reach back to here. */
+  historyFrom(): number | undefined;
+  /** Removes delivered events oldest first until `storedBytes()` is at most `targetBytes`. */
+  relieve(targetBytes: number): Promise<{ readonly removed: number; readonly exhausted: boolean }>;
+}
+
+/** One reading of the spool, taken once per interval and shared by the bound check, /readyz and the gauges. */
+export interface SpoolSnapshot {
+  readonly at: number;
+  /** One row per configured sink (pending 0 when none waits). */
+  readonly backlog: readonly SinkBacklog[];
+  /** Pending rows of sinks that are no longer configured. */
+  readonly orphans: readonly SinkBacklog[];
+  readonly deadLetters: readonly { sink: string; count: number }[];
+  readonly bytes: number;
+  readonly quarantine: { readonly entries: number; readonly bytes: number };
+  readonly historyFrom: number | undefined;
+}
+
+/** What one round of pruning under byte pressure did. */
+export interface Relief {
+  readonly removed: number;
+  /** Nothing delivered was left to remove: what remains is undelivered data (and the newest history). */
+  readonly exhausted: boolean;
+  readonly historyFrom: number | undefined;
+}
+
+/** One reading of the spool: kept counts and index lookups only, so its cost does not grow with the backlog. */
+export function readSpool(spool: Omit<SpoolReadings, 'relieve'>, at: number = Date.now()): SpoolSnapshot {
+  const rows = spool.backlog();
+  return {
+    at,
+    backlog: spool.sinkNames.map((sink) => rows.find((row) => row.sink === sink) ?? { sink, pending: 0, oldestReceivedAt: undefined }),
+    orphans: rows.filter((row) => !spool.sinkNames.includes(row.sink)),
+    deadLetters: spool.deadLetterCounts(),
+    bytes: spool.storedBytes(),
+    quarantine: spool.quarantineSize(),
+    historyFrom: spool.historyFrom(),
+  };
+}
+
+/** Pruning under pressure starts at this share of `maxBytes` and aims for `reliefTarget` of it. */
+const reliefStart = 0.9;
+const reliefTarget = 0.8;
+
 /**
- * Watches the spool's bounds once a second (never per request) and says, in words, which one is
- * exceeded. Over a bound the gateway refuses new callbacks with 503 and reports not ready, while what
- * was accepted keeps flowing to the sinks.
+ * Reads the spool once per interval (never per request) into a snapshot and says, in words, which
+ * bound is exceeded. Over a bound the gateway refuses new callbacks with 503 and reports not ready,
+ * while what was accepted keeps flowing to the sinks. Bounds protect undelivered data, not history:
+ * when the bytes near `maxBytes`, delivered events are pruned oldest first (the de-duplication window
+ * shortens, `onRelief` says by how much), and only undelivered data past the bound refuses callbacks.
  */
 export function createSpoolPressure(deps: {
-  readonly backlog: () => readonly SinkBacklog[];
-  readonly files: readonly string[];
+  readonly spool: SpoolReadings;
   readonly limits: SpoolLimits;
   readonly clock?: () => number;
   readonly intervalMs?: number;
+  /** After a relief that removed something or found nothing to remove (for the log and metrics). */
+  readonly onRelief?: (relief: Relief) => void;
+  /** After a relief found nothing to remove, wait this long before trying again. */
+  readonly reliefBackoffMs?: number;
 }) {
   const clock = deps.clock ?? Date.now;
   let reason: string | undefined;
+  let snapshot: SpoolSnapshot = read();
+  let relieving = false;
+  let exhaustedAt: number | undefined;
 
-  function measure(): string | undefined {
+  function read(): SpoolSnapshot {
+    return readSpool(deps.spool, clock());
+  }
+
+  function measure(now: SpoolSnapshot): string | undefined {
     const { maxPending, maxBytes, maxAgeMs } = deps.limits;
-    const rows = deps.backlog();
-    const worst = rows.reduce((a, b) => (b.pending > a.pending ? b : a), { sink: '', pending: 0, oldestReceivedAt: undefined } as SinkBacklog);
+    const worst = now.backlog.reduce((a, b) => (b.pending > a.pending ? b : a), { sink: '', pending: 0, oldestReceivedAt: undefined } as SinkBacklog);
     if (maxPending > 0 && worst.pending >= maxPending) return `spool is full: ${worst.pending} events wait for sink ${worst.sink} (limit ${maxPending})`;
     if (maxBytes > 0) {
-      const bytes = deps.files.reduce((sum, file) => sum + fileSize(file), 0);
-      if (bytes >= maxBytes) return `spool is full: ${bytes} bytes on disk (limit ${maxBytes})`;
+      if (now.bytes >= maxBytes * reliefStart) relieve(maxBytes);
+      // History is pruned to make room; only undelivered data past the bound refuses callbacks.
+      if (now.bytes >= maxBytes && exhaustedAt !== undefined) return `spool is full: ${now.bytes} bytes of undelivered events (limit ${maxBytes})`;
     }
     if (maxAgeMs > 0) {
-      const oldest = Math.min(...rows.map((row) => row.oldestReceivedAt ?? Infinity));
-      if (Number.isFinite(oldest) && clock() - oldest >= maxAgeMs) {
-        return `spool is full: an event has waited ${Math.round((clock() - oldest) / 1000)} s (limit ${Math.round(maxAgeMs / 1000)} s)`;
+      const oldest = Math.min(...now.backlog.map((row) => row.oldestReceivedAt ?? Infinity));
+      if (Number.isFinite(oldest) && now.at - oldest >= maxAgeMs) {
+        return `spool is full: an event has waited ${Math.round((now.at - oldest) / 1000)} s (limit ${Math.round(maxAgeMs / 1000)} s)`;
       }
     }
     return undefined;
   }
 
+  function relieve(maxBytes: number): void {
+    if (relieving) return;
+    if (exhaustedAt !== undefined && clock() - exhaustedAt < (deps.reliefBackoffMs ?? 30_000)) return;
+    relieving = true;
+    deps.spool
+      .relieve(Math.floor(maxBytes * reliefTarget))
+      .then(
+        (result) => {
+          exhaustedAt = result.exhausted ? clock() : undefined;
+          if (result.removed > 0 || result.exhausted) deps.onRelief?.({ ...result, historyFrom: deps.spool.historyFrom() });
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        relieving = false;
+        refresh();
+      });
+  }
+
   function refresh(): void {
     try {
-      reason = measure();
+      snapshot = read();
+      reason = measure(snapshot);
     } catch {
       reason = undefined;
     }
@@ -57,17 +142,11 @@ export function createSpoolPressure(deps: {
   return {
     /** The exceeded bound in words, or undefined. */
     reason: () => reason,
+    /** The latest reading (at most one interval old). */
+    snapshot: () => snapshot,
     refresh,
     stop: () => clearInterval(timer),
   };
 }
 
 export type SpoolPressure = ReturnType<typeof createSpoolPressure>;
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}

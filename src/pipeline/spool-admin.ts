@@ -28,10 +28,36 @@ export function spoolAdmin(db: Database) {
     stats() {
       return {
         events: db.prepare('SELECT count(*) FROM events').pluck().get() as number,
-        pending: db.prepare('SELECT sink, count(*) AS pending, min(received_at) AS oldest FROM pending GROUP BY sink').all(),
-        deadLetters: db.prepare('SELECT sink, count(*) AS count FROM dead_letters GROUP BY sink').all(),
-        quarantined: db.prepare('SELECT count(*) FROM quarantine').pluck().get() as number,
+        pending: db
+          .prepare('SELECT sink, pending, (SELECT received_at FROM pending p WHERE p.sink = c.sink ORDER BY seq LIMIT 1) AS oldest FROM sink_counts c WHERE pending > 0 ORDER BY sink')
+          .all() as { sink: string; pending: number; oldest: number }[],
+        deadLetters: db.prepare('SELECT sink, dead AS count FROM sink_counts WHERE dead > 0 ORDER BY sink').all(),
+        quarantined: db.prepare('SELECT entries FROM quarantine_size').pluck().get() as number,
       };
+    },
+
+    /** Pending counts per sink, configured or not (kept counts: no scan). */
+    pendingCounts(): { sink: string; pending: number }[] {
+      return db.prepare('SELECT sink, pending FROM sink_counts WHERE pending > 0 ORDER BY sink').all() as { sink: string; pending: number }[];
+    },
+
+    /** Removes every pending row of `sink` (a sink that is no longer configured). Returns how many. */
+    dropPending(sink: string): number {
+      return db.prepare('DELETE FROM pending WHERE sink = ?').run(sink).changes;
+    },
+
+    /**
+     * Hands every pending row of `from` to `to`, due now, attempts reset; an event `to` already has
+     * pending is not doubled. Returns how many rows `to` received.
+     */
+    movePending(from: string, to: string, now: number): number {
+      return db.transaction(() => {
+        const moved = db
+          .prepare('INSERT OR IGNORE INTO pending (sink, seq, received_at, next_at) SELECT ?, seq, received_at, ? FROM pending WHERE sink = ?')
+          .run(to, now, from).changes;
+        db.prepare('DELETE FROM pending WHERE sink = ?').run(from);
+        return moved;
+      })();
     },
 
     deadLetters(range: Range, limit = 100) {

@@ -52,7 +52,13 @@ export interface SpoolSink {
   readonly accepts: (event: Event) => boolean;
 }
 
-export function openSpool(options: { path: string; sinks: readonly (SpoolSink | string)[] }) {
+/** How the quarantine is kept apart from the bounds: its own byte cap (oldest dropped first) and retention. */
+export interface QuarantineLimits {
+  /** Most bytes of quarantined bodies; the oldest entries go first. 0 = no limit. */
+  readonly maxBytes: number;
+}
+
+export function openSpool(options: { path: string; sinks: readonly (SpoolSink | string)[]; quarantine?: QuarantineLimits }) {
   const sinks: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
@@ -60,6 +66,8 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  // After a checkpoint the WAL file is cut back to this size instead of staying at its high-water mark.
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   try {
     migrateSpool(db);
   } catch (error) {
@@ -106,6 +114,17 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   const selectSeq = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
   const deleteAllPending = db.prepare('DELETE FROM pending WHERE seq = ?');
   const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
+  const selectQuarantineSize = db.prepare('SELECT entries, bytes FROM quarantine_size');
+  const dropOldestQuarantined = db.prepare('DELETE FROM quarantine WHERE qid IN (SELECT qid FROM quarantine ORDER BY qid LIMIT 1)');
+  const pruneQuarantine = db.prepare('DELETE FROM quarantine WHERE received_at < ?');
+  const selectHistoryFrom = db.prepare('SELECT received_at FROM events ORDER BY seq LIMIT 1').pluck();
+  const selectSeqRange = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events');
+  const deleteDeliveredIn = db.prepare(`
+    DELETE FROM events WHERE seq >= ? AND seq < ?
+      AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = events.seq)
+      AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.seq = events.seq)`);
+  const quarantineMaxBytes = options.quarantine?.maxBytes ?? 0;
+  let quarantineDropped = 0;
   const selectDeadLetterCounts = db.prepare('SELECT sink, dead AS count FROM sink_counts WHERE dead > 0 ORDER BY sink');
 
   function toSpooled(row: { seq: number; attempts: number; receivedAt: number; attributes: string; data: string; message: string | null }): SpooledEvent {
@@ -139,13 +158,67 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
 
     /** Stores a request that could not become an event. Resolves with its quarantine id. */
     quarantine(entry: QuarantineEntry): Promise<number> {
-      return committer.submit(() =>
-        Number(
+      return committer.submit(() => {
+        const qid = Number(
           insertQuarantine.run(entry.receivedAt, entry.vendor, entry.command ?? null, entry.reason, entry.detail, JSON.stringify(entry.head), entry.body)
             .lastInsertRowid,
-        ),
-      );
+        );
+        // The quarantine has its own cap: the oldest entries make room (the newest is always kept).
+        if (quarantineMaxBytes > 0) {
+          while ((selectQuarantineSize.get() as { entries: number; bytes: number }).bytes > quarantineMaxBytes) {
+            const size = selectQuarantineSize.get() as { entries: number };
+            if (size.entries <= 1) break;
+            quarantineDropped += dropOldestQuarantined.run().changes;
+          }
+        }
+        return qid;
+      });
     },
+
+    /** Removes quarantined requests received before `before`; returns how many. */
+    pruneQuarantine(before: number): Promise<number> {
+      return committer.submit(() => pruneQuarantine.run(before).changes);
+    },
+
+    /** Quarantined requests dropped so far by the byte cap (oldest first). */
+    get quarantineDropped(): number {
+      return quarantineDropped;
+    },
+
+    quarantineSize(): { entries: number; bytes: number } {
+      return selectQuarantineSize.get() as { entries: number; bytes: number };
+    },
+
+    /** Bytes of live database pages, without quarantined bodies (those have their own cap). */
+    storedBytes(): number {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+      return Math.max(0, used * pageSize - this.quarantineSize().bytes);
+    },
+
+    /** When the oldest stored event was received (de-duplication and replay reach back to here). */
+    historyFrom(): number | undefined {
+      return (selectHistoryFrom.get() as number | undefined) ?? undefined;
+    },
+
+    /**
+     * Under byte pressure: removes delivered events (no pending row, no dead letter) oldest first, in
+     * short transactions over windows of `window` sequence numbers, until `storedBytes()` is at most
+     * `targetBytes`. `exhausted` when every window was visited and the target is still not met.
+     */
+    async relieve(targetBytes: number, window = 5000): Promise<{ removed: number; exhausted: boolean }> {
+      const { first, last } = selectSeqRange.get() as { first: number | null; last: number | null };
+      let removed = 0;
+      if (first === null || last === null) return { removed, exhausted: this.storedBytes() > targetBytes };
+      for (let from = first; from <= last; from += window) {
+        if (this.storedBytes() <= targetBytes) return { removed, exhausted: false };
+        removed += await committer.submit(() => deleteDeliveredIn.run(from, from + window).changes);
+      }
+      return { removed, exhausted: this.storedBytes() > targetBytes };
+    },
+
+    /** The configured sinks' names. */
+    sinkNames: sinks.map((sink) => sink.name),
 
     /**
      * Up to `limit` of the oldest events pending for `sink`, in acceptance order, stopping at the first

@@ -76,7 +76,7 @@ describe('fault: one of two sinks fails', () => {
     const config = loadConfig({ DATA_DIR: dataDir, TENCENT_CALLBACK_TOKENS: TEST_TOKEN }, file);
     const cli = async (...argv: string[]) => {
       const lines: string[] = [];
-      await runCli(argv, config, (line) => lines.push(line));
+      await runCli(argv, config, { out: (line) => void lines.push(line), err: () => undefined });
       return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     };
     await until(async () => (await cli('dlq', 'list', '--sink', 'http', '--limit', '1000')).length === 30, 20_000);

@@ -28,7 +28,6 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const registry = new Registry();
   const metrics = createMetrics(registry, ['memory']);
   const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: ['memory'] });
-  metrics.watchSpool(spool);
   const sink = new MemorySink();
   const logger = pino({ level: 'silent' });
   const clock = { now: options.now ?? TEST_NOW_MS };
@@ -41,11 +40,12 @@ export function buildTestApp(options: TestAppOptions = {}) {
   });
   dispatcher.start();
   const pressure = createSpoolPressure({
-    backlog: () => spool.backlog(),
-    files: [join(dataDir, 'spool.db'), join(dataDir, 'spool.db-wal')],
+    spool,
     limits: options.limits ?? { maxPending: 0, maxBytes: 0, maxAgeMs: 0 },
     intervalMs: 20,
+    onRelief: (relief) => metrics.spoolRelieved(relief),
   });
+  metrics.watchSpool(pressure);
   const app = createApp({
     tencent: { sdkAppIds: ['1400000001'], callbackTokens: [TEST_TOKEN], signWindowSeconds: 60, ...options.tencent },
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,

@@ -35,13 +35,41 @@ describe('POST /tencent/callback › backpressure', () => {
     expectTencentReply(await post(t, text, 'k5'), { status: 200, ActionStatus: 'OK', ErrorInfo: '' });
   });
 
-  test('When the spool files pass SPOOL_MAX_BYTES, then new callbacks get 503', async () => {
+  test('When undelivered data passes SPOOL_MAX_BYTES and no delivered history is left to prune, then new callbacks get 503', async () => {
     t = buildTestApp({ limits: { maxPending: 0, maxBytes: 1, maxAgeMs: 0 } });
     await until(() => t.pressure.reason() !== undefined);
 
     const res = await post(t, text, 'k1');
 
-    expectTencentReply(res, { status: 503, ActionStatus: 'FAIL', ErrorInfo: /^spool is full: \d+ bytes on disk \(limit 1\); retry later$/ });
+    expectTencentReply(res, { status: 503, ActionStatus: 'FAIL', ErrorInfo: /^spool is full: \d+ bytes of undelivered events \(limit 1\); retry later$/ });
+  });
+
+  test('When delivered history fills the spool past SPOOL_MAX_BYTES, then the oldest history is pruned, it is counted, and new callbacks are still accepted', async () => {
+    const maxBytes = 1024 * 1024;
+    t = buildTestApp({ limits: { maxPending: 0, maxBytes, maxAgeMs: 0 } });
+    const history = 3000;
+    const filler = JSON.stringify({ ...text.body, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'h'.repeat(1000) } }] });
+    for (let i = 0; i < history; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          t.spool.append({ attributes: { specversion: '1.0', id: `history-${i + j}`, source: 's', type: 't', time: '2026-01-01T00:00:00Z', datacontenttype: 'application/json' }, data: filler }, 1000 + i + j),
+        ),
+      );
+    }
+    await t.sink.waitFor(history);
+    await until(async () => ((await metricValue(t.registry, 'imgw_spool_pressure_pruned_events_total')) ?? 0) > 0 && t.spool.storedBytes() < maxBytes);
+
+    const res = await post(t, text, 'after-history');
+
+    expectTencentReply(res, { status: 200, ActionStatus: 'OK', ErrorInfo: '' });
+    expect(t.pressure.reason()).toBeUndefined();
+    // Oldest first: what is left is the newest history, so de-duplication still covers the latest events.
+    const kept = t.spool.db.prepare("SELECT id FROM events WHERE id LIKE 'history-%' ORDER BY seq").pluck().all() as string[];
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(history);
+    expect(kept.at(-1)).toBe(`history-${history - 1}`);
+    expect(kept[0]).toBe(`history-${history - kept.length}`);
+    expect(await t.spool.append({ attributes: { specversion: '1.0', id: `history-${history - 1}`, source: 's', type: 't', time: '2026-01-01T00:00:00Z', datacontenttype: 'application/json' }, data: '{}' }, 1)).toBe('duplicate');
   });
 
   test('When callbacks arrive faster than INGEST_RATE_LIMIT, then the excess gets 429 FAIL with Retry-After', async () => {

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runCli } from '../../src/cli';
 import { loadConfig } from '../../src/config';
 import type { RunningService } from '../../src/service';
@@ -28,10 +28,11 @@ describe('imgw operator CLI', () => {
   });
 
   const config = () => loadConfig({ DATA_DIR: dataDir, TENCENT_CALLBACK_TOKENS: TEST_TOKEN }, file);
-  async function run(...argv: string[]): Promise<{ code: number; lines: unknown[] }> {
+  async function run(...argv: string[]): Promise<{ code: number; lines: unknown[]; errors: string[] }> {
     const lines: string[] = [];
-    const code = await runCli(argv, config(), (line) => lines.push(line));
-    return { code, lines: lines.map((line) => (line.startsWith('{') ? JSON.parse(line) : line)) };
+    const errors: string[] = [];
+    const code = await runCli(argv, config(), { out: (line) => void lines.push(line), err: (line) => void errors.push(line) });
+    return { code, lines: lines.map((line) => (line.startsWith('{') ? JSON.parse(line) : line)), errors };
   }
   async function post(body: Record<string, unknown>) {
     const res = await fetch(`http://127.0.0.1:${service!.port}${callbackPath(sample.query, { requestTime: Math.floor(Date.now() / 1000) })}`, {
@@ -82,7 +83,7 @@ describe('imgw operator CLI', () => {
     expect(changed).toBe(1);
     expect(listed.lines).toHaveLength(2);
     expect(shown.lines[0]).toMatchObject({ reason: 'invalid_payload', body: expect.stringContaining('"TIMTextElem"') });
-    expect(redriven.lines).toEqual([{ accepted: 1, duplicate: 0, stillInvalid: 1 }]);
+    expect(redriven.lines).toEqual([{ accepted: 1, duplicate: 0, stillInvalid: 1, missing: 0, otherVendor: 0 }]);
     expect(lines()[0]).toMatchObject({ msgkey: 'fixable' });
     expect((await run('quarantine', 'list')).lines).toEqual([expect.objectContaining({ reason: 'invalid_payload', detail: 'MsgBody[0].MsgContent.Text: expected string, received undefined' })]);
   });
@@ -99,9 +100,133 @@ describe('imgw operator CLI', () => {
     expect(lines()[1]!.id).toBe(lines()[0]!.id);
   });
 
-  test('When the command is unknown or replay has no --since, then it exits 2 with the usage', async () => {
-    expect((await run('explode')).code).toBe(2);
-    expect((await run('replay')).lines).toEqual(['replay needs --since']);
+  test('When the command is unknown or replay has no --since, then it exits 2 with the usage on stderr', async () => {
+    service = await startTestService(dataDir, file);
+    const unknown = await run('explode');
+    const replay = await run('replay');
+
+    expect(unknown).toMatchObject({ code: 2, lines: [], errors: [expect.stringMatching(/^unknown command: explode\nUsage: imgw/)] });
+    expect(replay).toMatchObject({ code: 2, lines: [], errors: [expect.stringMatching(/^replay needs --since\nUsage: imgw/)] });
+  });
+
+  test('When --help or -h is given to the tool or to any command, then its usage is printed and it exits 0', async () => {
+    const tool = await run('--help');
+    const short = await run('-h');
+    const perCommand = await Promise.all(
+      ['check-config', 'spool stats', 'dlq list', 'dlq show', 'dlq redrive', 'quarantine list', 'quarantine show', 'quarantine redrive', 'replay', 'pending drop', 'pending move'].map(
+        async (name) => ({ name, result: await run(...name.split(' '), '--help') }),
+      ),
+    );
+
+    expect(tool).toMatchObject({ code: 0, errors: [] });
+    expect(tool.lines[0]).toMatch(/^Usage: imgw <command>/);
+    expect(short.lines).toEqual(tool.lines);
+    for (const { name, result } of perCommand) {
+      expect(result).toMatchObject({ code: 0, errors: [] });
+      expect(result.lines[0]).toMatch(new RegExp(`^Usage: imgw ${name}`));
+    }
+    expect(existsSync(join(dataDir, 'spool.db'))).toBe(false);
+  });
+
+  test('When arguments are invalid, then it says which on stderr and exits 2; the help promises only ages it accepts', async () => {
+    service = await startTestService(dataDir, file);
+
+    const cases = [
+      [['dlq', 'list', '--limit', 'abc'], /^--limit must be an integer from 1 to 100000/],
+      [['dlq', 'list', '--limit', '0'], /^--limit must be an integer from 1 to 100000/],
+      [['dlq', 'show', 'abc'], /^seq must be a positive integer/],
+      [['quarantine', 'show', '-1'], /^Unknown option|^seq|^qid|option/],
+      [['dlq', 'list', '--sink', 'nope'], /^unknown sink: nope \(configured: file\)/],
+      [['dlq', 'list', '--bogus'], /Unknown option '--bogus'/],
+      [['dlq', 'show'], /^usage: imgw dlq show <seq>/],
+      [['spool', 'stats', '--limit', '5'], /^spool stats does not take --limit/],
+      [['replay', '--since', '7d ago'], /^--since: not a time: 7d ago/],
+    ] as const;
+    for (const [argv, message] of cases) {
+      const result = await run(...argv);
+      expect({ argv, code: result.code, lines: result.lines }).toEqual({ argv, code: 2, lines: [] });
+      expect(result.errors[0]).toMatch(message);
+    }
+    expect((await run('--help')).lines[0]).not.toMatch(/ago\)/);
+    expect((await run('replay', '--since', '7d')).code).toBe(0);
+  });
+
+  test('When a dead letter or quarantined request does not exist, then it says so on stderr and exits 1', async () => {
+    service = await startTestService(dataDir, file);
+
+    const dlq = await run('dlq', 'show', '999');
+    const quarantined = await run('quarantine', 'show', '999');
+
+    expect(dlq).toEqual({ code: 1, lines: [], errors: ['no dead letter with seq 999'] });
+    expect(quarantined).toEqual({ code: 1, lines: [], errors: ['no quarantined request with qid 999'] });
+  });
+
+  test('When run where there is no spool, then it refuses, names the path it looked at, and creates nothing', async () => {
+    const stats = await run('spool', 'stats');
+    const redrive = await run('dlq', 'redrive');
+
+    expect(stats).toEqual({ code: 1, lines: [], errors: [`no spool at ${resolve(dataDir, 'spool.db')}: set DATA_DIR to the service's data directory (nothing was created)`] });
+    expect(redrive.code).toBe(1);
+    expect(existsSync(join(dataDir, 'spool.db'))).toBe(false);
+  });
+
+  test('When rows carry times, then they are printed in ISO 8601', async () => {
+    mkdirSync(outPath, { recursive: true });
+    service = await startTestService(dataDir, file);
+    await post(sample.body);
+    await until(async () => (await run('dlq', 'list')).lines.length === 1);
+    await post({ ...sample.body, MsgBody: 'oops' });
+
+    const [dead] = (await run('dlq', 'list')).lines as Record<string, unknown>[];
+    const [shown] = (await run('dlq', 'show', String(dead!.seq))).lines as Record<string, unknown>[];
+    const [quarantined] = (await run('quarantine', 'list')).lines as Record<string, unknown>[];
+    const stats = (await run('spool', 'stats')).lines[0] as { pending: unknown[] };
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+    for (const value of [dead!.receivedAt, dead!.deadAt, dead!.firstFailedAt, shown!.received_at, shown!.dead_at, quarantined!.receivedAt]) expect(value).toMatch(iso);
+    expect(stats.pending).toEqual([]);
+  });
+
+  test('When events wait for a sink no longer configured, then check-config reports them and pending drop or move clears them; a configured sink is refused', async () => {
+    // The old sink cannot write (its path is a directory): its events stay pending.
+    mkdirSync(join(dataDir, 'out', 'old.jsonl'), { recursive: true });
+    service = await startTestService(dataDir, { sinks: [{ type: 'file', name: 'old', path: join(dataDir, 'out', 'old.jsonl'), retryInitialMs: 60_000, retryMaxMs: 60_000 }] });
+    await post(sample.body);
+    await post({ ...sample.body, MsgKey: 'second' });
+    await service.stop();
+    service = undefined;
+
+    const checked = await run('check-config');
+    const refused = await run('pending', 'drop', '--sink', 'file');
+    const badTarget = await run('pending', 'move', '--sink', 'old', '--to', 'nowhere');
+    const moved = await run('pending', 'move', '--sink', 'old', '--to', 'file');
+    service = await startTestService(dataDir, file);
+    await until(() => lines().length === 2);
+    const after = await run('check-config');
+
+    expect(checked.lines[0]).toMatchObject({ ok: true, sinks: ['file'], orphanedPending: [{ sink: 'old', pending: 2 }] });
+    expect(refused).toMatchObject({ code: 1, errors: [expect.stringMatching(/^sink file is configured/)] });
+    expect(badTarget).toMatchObject({ code: 2, errors: [expect.stringMatching(/^unknown sink: nowhere/)] });
+    expect(moved.lines).toEqual([{ moved: 2, to: 'file' }]);
+    expect(after.lines[0]).not.toHaveProperty('orphanedPending');
+    // Nothing is left under the old name: it is now an unknown sink.
+    expect(await run('pending', 'drop', '--sink', 'old')).toMatchObject({ code: 2, errors: [expect.stringMatching(/^unknown sink: old/)] });
+  });
+
+  test('When run as node dist/cli.js, then stdout is clean JSON and usage errors go to stderr with exit 2', () => {
+    mkdirSync(dataDir, { recursive: true });
+    const env = { PATH: process.env.PATH, DATA_DIR: dataDir };
+    const missing = spawnSync(process.execPath, [cli, 'spool', 'stats'], { env, encoding: 'utf8' });
+    const help = spawnSync(process.execPath, [cli, 'dlq', 'list', '-h'], { env: { ...env, PORT: '-1' }, encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [cli, 'dlq', 'list', '--limit', 'x'], { env, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [cli, 'check-config'], { env, encoding: 'utf8' });
+
+    expect({ status: missing.status, stdout: missing.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(missing.stderr).toContain(`no spool at ${resolve(dataDir, 'spool.db')}`);
+    expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: imgw dlq list/);
+    expect({ status: bad.status, stdout: bad.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(ok.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ ok: true, ackMode: 'spool', dataDir, sinks: ['file'] }]);
   });
 
   test('When check-config runs as a process, then a good configuration exits 0 and a bad one exits 2 listing the problem', () => {

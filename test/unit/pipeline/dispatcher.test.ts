@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import type { Event } from '../../../src/events/event';
 import { createMetrics } from '../../../src/metrics';
 import { createDispatcher, laneDefaults, splitBatches, type Lane } from '../../../src/pipeline/dispatcher';
+import { readSpool } from '../../../src/pipeline/pressure';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { MemorySink } from '../../../src/sinks/memory-sink';
 import { BatchError, PermanentSinkError, RetryLaterError, writeEach, type Sink } from '../../../src/sinks/sink';
@@ -134,7 +135,7 @@ describe('dispatcher › giving up', () => {
     spool = openSpool({ path: join(dir, 'spool.db'), sinks: [target.name] });
     registry = new Registry();
     const metrics = createMetrics(registry, [target.name]);
-    metrics.watchSpool(spool);
+    metrics.watchSpool({ snapshot: () => readSpool(spool) });
     dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), idleMs: 10 });
     dispatcher.start();
   }

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Event } from '../../../src/events/event';
+import { createSpoolPressure, readSpool } from '../../../src/pipeline/pressure';
+import { openSpool, type Spool } from '../../../src/pipeline/spool';
+
+const event = (id: string, data = '{"n":1}'): Event => ({
+  attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
+  data,
+});
+const junk = (n: number) => ({ receivedAt: n, vendor: 'tencent', command: 'C2C.X', reason: 'malformed_json', detail: 'd', head: { query: 'a=1' }, body: Buffer.alloc(1024 * 1024, 0x20) });
+
+describe('spool bounds', () => {
+  let dir: string;
+  let spool: Spool;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'imgw-bounds-'))));
+  afterEach(() => {
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('When a sink is no longer configured, then its pending rows are reported as orphans and kept out of the pending bound', async () => {
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['old', 'kept'] });
+    for (const id of ['o1', 'o2', 'o3']) await spool.append(event(id), 1000);
+    const seqs = spool.due('kept', 5000, 10).map((item) => item.seq);
+    await spool.delivered('kept', seqs);
+    spool.close();
+
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['kept'] });
+    const pressure = createSpoolPressure({ spool, limits: { maxPending: 2, maxBytes: 0, maxAgeMs: 0 } });
+    pressure.stop();
+
+    expect(pressure.reason()).toBeUndefined();
+    expect(pressure.snapshot().backlog).toEqual([{ sink: 'kept', pending: 0, oldestReceivedAt: undefined }]);
+    expect(pressure.snapshot().orphans).toEqual([{ sink: 'old', pending: 3, oldestReceivedAt: 1000 }]);
+  });
+
+  test('When 60 junk bodies of 1 MB are quarantined, then the quarantine stays under its own cap and callbacks are not refused for size', async () => {
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a'], quarantine: { maxBytes: 8 * 1024 * 1024 } });
+    for (let i = 0; i < 60; i += 1) await spool.quarantine(junk(i));
+    const pressure = createSpoolPressure({ spool, limits: { maxPending: 0, maxBytes: 4 * 1024 * 1024, maxAgeMs: 0 } });
+    pressure.stop();
+
+    const kept = spool.db.prepare('SELECT received_at FROM quarantine ORDER BY qid').pluck().all();
+    expect(kept).toEqual([52, 53, 54, 55, 56, 57, 58, 59]);
+    expect(spool.quarantineSize()).toEqual({ entries: 8, bytes: 8 * 1024 * 1024 });
+    expect(spool.quarantineDropped).toBe(52);
+    expect(readSpool(spool).bytes).toBeLessThan(1024 * 1024);
+    expect(pressure.reason()).toBeUndefined();
+  });
+
+  test('When quarantined requests are older than the retention, then pruning removes only those', async () => {
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a'] });
+    for (const at of [100, 200, 300]) await spool.quarantine({ ...junk(at), body: Buffer.from('x') });
+
+    expect(await spool.pruneQuarantine(250)).toBe(2);
+    expect(spool.quarantineSize()).toEqual({ entries: 1, bytes: 1 });
+  });
+});
