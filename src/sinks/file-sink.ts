@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { eventToJson } from '../events/event';
 import { deliverySettings, throwIfAborted, type Sink, type SinkDeps } from './sink';
@@ -13,52 +13,102 @@ export const fileSinkConfig = z.strictObject({
   keepFiles: z.number().int().min(0).max(1000).default(5).describe('Rotated files kept (events.jsonl.1 is the newest)'),
 });
 
+interface OpenFile {
+  readonly handle: FileHandle;
+  readonly dev: number;
+  readonly ino: number;
+}
+
 /**
- * Appends one CloudEvent per line to a JSONL file. Each batch is written and fsynced before the write
- * resolves. When the file would pass `rotateBytes`, it is renamed to `<path>.1` (older ones shift up
- * to `keepFiles`) and a new file is started.
+ * Appends one CloudEvent per line to a JSONL file. The file stays open; each batch is one write (looped
+ * only if the kernel takes part of it) and one `fdatasync` before the write resolves. A write that
+ * cannot complete (a full disk's short write, `ENOSPC`, a failed `fdatasync`) cuts the file back to
+ * where the batch began and rejects: no partial line, and nothing counted as delivered that is not
+ * there. When the file would pass `rotateBytes`, it is renamed to `<path>.1` (older ones shift up to
+ * `keepFiles`) and a new file is started; a file moved away by an outside tool is noticed at the next
+ * batch and started again.
+ *
+ * Writes run one after the other. Events of a write that finished after its signal aborted (the
+ * dispatcher timed it out and will send them again), and of the last batch before a crash, are
+ * remembered by id, and their next copy is skipped once: a slow or interrupted write is never doubled.
  */
 export async function createFileSink(config: z.output<typeof fileSinkConfig>, deps: SinkDeps): Promise<Sink> {
   const path = config.path ?? join(deps.dataDir, 'events.jsonl');
   await mkdir(dirname(path), { recursive: true });
-  let size = await stat(path).then((s) => s.size, () => 0);
+  const window = Math.max(2 * config.maxBatchBytes * config.concurrency, 1024 * 1024);
   // A crash can leave the last batch written but not acknowledged (it comes again) and a torn last line.
-  const recent = await repairTail(path, Math.max(2 * config.maxBatchBytes * config.concurrency, 1024 * 1024));
-  size = await stat(path).then((s) => s.size, () => 0);
+  const written = new RecentIds(Math.max(10_000, 2 * config.batchSize * config.concurrency));
+  written.addAll(await repairTail(path, window));
+  let file: OpenFile | undefined;
+  let torn = false;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
+  async function closeFile(): Promise<void> {
+    const open = file;
+    file = undefined;
+    await open?.handle.close().catch(() => undefined);
+  }
+
   async function rotate(): Promise<void> {
+    await closeFile();
     if (config.keepFiles === 0) await rm(path, { force: true });
     for (let n = config.keepFiles; n >= 1; n--) {
       await rename(n === 1 ? path : `${path}.${n - 1}`, `${path}.${n}`).catch(ignoreMissing);
     }
-    size = 0;
   }
 
-  /** Opens per batch, so a file moved away by an outside tool is simply started again. */
-  async function append(text: string): Promise<void> {
-    const bytes = Buffer.byteLength(text);
-    if (size > 0 && size + bytes > config.rotateBytes) await rotate();
+  /** The open file at `path` and its size; reopens when the file there is not the one held open. */
+  async function current(): Promise<{ file: OpenFile; size: number }> {
+    const there = await stat(path).catch(ignoreMissing);
+    if (file && there && there.dev === file.dev && there.ino === file.ino) return { file, size: there.size };
+    await closeFile();
     const handle = await open(path, 'a');
-    try {
-      size = (await handle.stat()).size;
-      await handle.write(text);
-      await handle.datasync();
-      size += bytes;
-    } finally {
+    const opened = await handle.stat().catch(async (error: unknown) => {
       await handle.close();
+      throw error;
+    });
+    file = { handle, dev: opened.dev, ino: opened.ino };
+    return { file, size: opened.size };
+  }
+
+  async function append(bytes: Buffer): Promise<void> {
+    if (torn) {
+      // An earlier failed write could not be cut back: cut its torn line now; its whole lines are kept.
+      await closeFile();
+      written.addAll(await repairTail(path, window));
+      torn = false;
+    }
+    let { file: target, size } = await current();
+    if (size > 0 && size + bytes.length > config.rotateBytes) {
+      await rotate();
+      ({ file: target, size } = await current());
+    }
+    try {
+      for (let offset = 0; offset < bytes.length; ) {
+        const { bytesWritten } = await target.handle.write(bytes, offset, bytes.length - offset);
+        if (bytesWritten <= 0) throw new Error(`short write to ${path}: ${offset} of ${bytes.length} bytes`);
+        offset += bytesWritten;
+      }
+      await target.handle.datasync();
+    } catch (error) {
+      await target.handle.truncate(size).catch(() => (torn = true));
+      await closeFile();
+      throw error;
     }
   }
 
   return {
     name: config.name ?? 'file',
     write(batch, signal) {
-      const run = queue.then(() => {
+      const run = queue.then(async () => {
         throwIfAborted(signal);
         if (closed) throw new Error('file sink is closed');
-        const fresh = batch.filter((event) => !recent.delete(event.attributes.id));
-        return append(fresh.map((event) => `${oneLine(eventToJson(event))}\n`).join(''));
+        const fresh = batch.filter((event) => !written.take(event.attributes.id));
+        if (fresh.length === 0) return;
+        await append(Buffer.from(fresh.map((event) => `${oneLine(eventToJson(event))}\n`).join('')));
+        // Finished after the caller gave up: these events will come again and must not be written twice.
+        if (signal.aborted) written.addAll(fresh.map((event) => event.attributes.id));
       });
       queue = run.catch(() => undefined);
       return run;
@@ -66,8 +116,31 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     async close() {
       closed = true;
       await queue;
+      await closeFile();
     },
   };
+}
+
+/** Ids whose next copy is skipped once, oldest forgotten first beyond `limit`. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly limit: number) {}
+
+  addAll(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.ids.delete(id);
+      this.ids.add(id);
+    }
+    for (const id of this.ids) {
+      if (this.ids.size <= this.limit) break;
+      this.ids.delete(id);
+    }
+  }
+
+  /** True (and forgets it) when `id` is remembered. */
+  take(id: string): boolean {
+    return this.ids.delete(id);
+  }
 }
 
 /**
@@ -96,6 +169,7 @@ async function repairTail(path: string, window: number): Promise<Set<string>> {
   }
 }
 
-function ignoreMissing(error: NodeJS.ErrnoException): void {
+function ignoreMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code !== 'ENOENT') throw error;
+  return undefined;
 }

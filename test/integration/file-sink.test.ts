@@ -1,4 +1,6 @@
-import { appendFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event } from '../../src/events/event';
 import { createFileSink, fileSinkConfig } from '../../src/sinks/file-sink';
@@ -68,5 +70,74 @@ describe('file sink', () => {
     await sink.close();
 
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('When a write finishes after its signal aborted, then the retry of the same events does not write them twice, and a later write still does', async () => {
+    const path = join(dir, 'events.jsonl');
+    const sink = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+    const batch = ['a', 'b', 'c'].map((id) => event(id, JSON.stringify({ pad: 'x'.repeat(10_000) })));
+    const controller = new AbortController();
+
+    const first = sink.write(batch, controller.signal);
+    // The write has started (its abort check ran first); the caller gives up while it is in flight.
+    await Promise.resolve().then(() => controller.abort(new Error('timed out')));
+    await first;
+    await sink.write(batch, signal());
+    await sink.write([event('d')], signal());
+    await sink.write([event('a')], signal());
+    await sink.close();
+
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(['a', 'b', 'c', 'd', 'a']);
+  });
+
+  test('When the file is moved away between batches, then the next batch starts a new file at the path', async () => {
+    const path = join(dir, 'events.jsonl');
+    const sink = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+
+    await sink.write([event('a')], signal());
+    renameSync(path, `${path}.moved`);
+    await sink.write([event('b')], signal());
+    await sink.close();
+
+    expect(readFileSync(`${path}.moved`, 'utf8')).toMatch(/^\{"specversion":"1\.0","id":"a".*\n$/);
+    expect(readFileSync(path, 'utf8')).toMatch(/^\{"specversion":"1\.0","id":"b".*\n$/);
+  });
+});
+
+describe('file sink on a full disk', () => {
+  test('When the disk fills mid-batch, then that write rejects, the file holds exactly the acknowledged events in whole lines, and the batch succeeds once space returns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-filesink-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir]);
+    try {
+      writeFileSync(join(dir, 'ballast'), Buffer.alloc(64 * 1024));
+      const path = join(dir, 'events.jsonl');
+      const sink = await createFileSink(fileSinkConfig.parse({ type: 'file', path }), { dataDir: dir });
+      const acknowledged: string[] = [];
+      let failed: { batch: Event[]; error: NodeJS.ErrnoException } | undefined;
+      for (let round = 0; round < 100 && !failed; round++) {
+        // 7 events of about 3 KiB: batches do not line up with the free space, so the last one is cut short.
+        const batch = Array.from({ length: 7 }, (_, i) => event(`r${round}-${i}`, JSON.stringify({ pad: 'x'.repeat(3000 + i) })));
+        try {
+          await sink.write(batch, signal());
+          acknowledged.push(...batch.map((e) => e.attributes.id));
+        } catch (error) {
+          failed = { batch, error: error as NodeJS.ErrnoException };
+        }
+      }
+      const whenFull = readFileSync(path, 'utf8');
+      rmSync(join(dir, 'ballast'));
+      await sink.write(failed!.batch, signal());
+      await sink.close();
+      const after = readFileSync(path, 'utf8');
+
+      expect(failed?.error.code).toBe('ENOSPC');
+      expect(acknowledged.length).toBeGreaterThan(0);
+      expect(whenFull.endsWith('\n')).toBe(true);
+      expect(whenFull.split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(acknowledged);
+      expect(after.split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual([...acknowledged, ...failed!.batch.map((e) => e.attributes.id)]);
+    } finally {
+      execFileSync('umount', [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
