@@ -67,7 +67,7 @@ describe.each([
   const ports = container.ports.map((p: Obj) => p.name);
 
   test('When rendered, then every object passes the Kubernetes and prometheus-operator types (misspelled fields fail)', () => {
-    const examples = ['k8s/base/secret.example.yaml', 'k8s/examples/ingress.yaml'];
+    const examples = ['k8s/base/secret.example.yaml', 'k8s/base/secret-netease.example.yaml', 'k8s/examples/ingress.yaml'];
     const extra = dir === 'k8s/base' ? examples.map((file) => YAML.parse(readFileSync(join(root, file), 'utf8')) as Obj) : [];
 
     expect(typecheck(dir.replace(/\W/g, '-'), typedSource([...objects, ...extra]))).toBe('');
@@ -144,6 +144,7 @@ describe('k8s/base specifics', () => {
 
     expect(service.spec.ports.map((p: Obj) => p.name)).toContain(backend.port.name);
     expect(ingress.spec.rules[0].http.paths[0].path).toBe('/tencent/callback');
+    expect(ingress.spec.rules[0].http.paths.map((p: Obj) => [p.path, p.backend.service.name, p.backend.service.port.name])).toContainEqual(['/netease/callback', backend.name, backend.port.name]);
     expect(ingress.spec.tls).toHaveLength(1);
   });
 
