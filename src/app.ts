@@ -3,20 +3,23 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CallbackError } from './errors';
+import { callbackRouter } from './http/callback-route';
 import { requestContext } from './http/context';
 import { errorHandler } from './http/error-handler';
 import { opsRouter, type ReadinessCheck } from './http/ops-routes';
-import { tencentRouter } from './http/tencent-route';
 import { createRateLimiter, type RateLimiter } from './http/rate-limit';
 import type { Metrics } from './metrics';
-import type { Spool } from './pipeline/spool';
-import type { Event } from './events/event';
-import type { TencentSettings } from './vendors/tencent/intake';
+import type { Accept } from './pipeline/accept';
+import type { Vendor } from './vendors/vendor';
 
 export interface AppDeps {
-  readonly tencent: TencentSettings;
+  /** Configured vendors; each gets `POST /<name>/callback`. */
+  readonly vendors: readonly Vendor[];
+  /** Known vendors that are not configured: their path answers 404 with the hint. */
+  readonly inactiveVendors?: readonly { readonly name: string; readonly hint: string }[];
+  /** Commits an intake to the pipeline (`pipeline/accept.ts`). */
+  readonly accept: Accept;
   readonly maxBodyBytes: number;
-  readonly spool: Spool;
   readonly metrics: Metrics;
   readonly registry: Registry;
   readonly logger: Logger;
@@ -25,28 +28,27 @@ export interface AppDeps {
   readonly readiness: readonly ReadinessCheck[];
   /** Why new callbacks cannot be accepted now (a spool bound), or undefined. */
   readonly overloaded?: () => string | undefined;
-  /** Ingest rate limit; none when absent. */
-  readonly rateLimiter?: RateLimiter;
-  /** `direct` ack mode: resolves once every required sink has the event. */
-  readonly deliverNow?: (event: Event) => Promise<void>;
+  /** Ingest rate limit per vendor, callbacks per second; 0 or absent = none. */
+  readonly ratePerSecond?: number;
 }
 
 /** Builds the Express app. No environment, no listening, no globals: the entry point does those. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('etag');
-  app.set('query parser', 'simple');
+  app.disable('x-powered-by');
   app.use(helmet());
   app.use(requestContext(deps.logger));
   app.use(opsRouter({ registry: deps.registry, readiness: deps.readiness }));
+  const limiters = new Map<string, RateLimiter>(deps.vendors.map((vendor) => [vendor.name, createRateLimiter(deps.ratePerSecond ?? 0, deps.clock)]));
   app.use(
-    tencentRouter({
-      settings: deps.tencent,
+    callbackRouter({
+      vendors: deps.vendors,
+      inactive: deps.inactiveVendors,
+      accept: deps.accept,
+      rateLimiterFor: (vendor) => limiters.get(vendor) ?? createRateLimiter(0),
       overloaded: deps.overloaded ?? (() => undefined),
-      rateLimiter: deps.rateLimiter ?? createRateLimiter(0),
-      deliverNow: deps.deliverNow,
       maxBodyBytes: deps.maxBodyBytes,
-      spool: deps.spool,
       metrics: deps.metrics,
       clock: deps.clock,
     }),

@@ -8,9 +8,8 @@ import type { Event } from './events/event';
 import { matchesRoute } from './pipeline/routing';
 import { openSpool, type Spool } from './pipeline/spool';
 import { spoolAdmin, type Range } from './pipeline/spool-admin';
-import { parseTencentBody } from './vendors/tencent/intake';
-import { parseTencentQuery } from './vendors/tencent/query';
-import { tencentEvent } from './vendors/tencent/to-event';
+import { buildVendors } from './vendors/registry';
+import type { Vendor } from './vendors/vendor';
 
 interface Command {
   readonly usage: string;
@@ -152,7 +151,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
       }
       case 'quarantine redrive': {
         const ids = args.length ? args.map((arg) => parse(positiveId('qid'), arg)) : admin.quarantinedIds(range);
-        print(await redriveQuarantine(spool, admin, ids));
+        print(await redriveQuarantine(spool, admin, buildVendors(config.vendors, { clock: () => now }).active, ids));
         return 0;
       }
       case 'replay':
@@ -222,27 +221,32 @@ function isoTimes(row: unknown): Record<string, unknown> {
   return copy;
 }
 
-async function redriveQuarantine(spool: Spool, admin: ReturnType<typeof spoolAdmin>, ids: readonly number[]) {
-  const result = { accepted: 0, duplicate: 0, stillInvalid: 0, missing: 0, otherVendor: 0 };
+/**
+ * Re-checks quarantined requests through the vendor that received them (it authenticated them then;
+ * the stored head has its secrets redacted). Rows of a vendor not configured now are left alone.
+ */
+async function redriveQuarantine(spool: Spool, admin: ReturnType<typeof spoolAdmin>, vendors: readonly Vendor[], ids: readonly number[]) {
+  const result = { accepted: 0, duplicate: 0, ignored: 0, stillInvalid: 0, missing: 0, vendorNotConfigured: 0 };
   for (const qid of ids) {
     const row = admin.quarantined(qid);
     if (!row) {
       result.missing += 1;
       continue;
     }
-    if (row.vendor !== 'tencent') {
-      result.otherVendor += 1;
+    const vendor = vendors.find((v) => v.name === row.vendor);
+    if (!vendor) {
+      result.vendorNotConfigured += 1;
       continue;
     }
-    const query = parseTencentQuery(new URLSearchParams(row.head.query ?? ''));
-    const parsed = parseTencentBody(row.body, query);
-    if (!parsed.ok) {
-      admin.updateQuarantine(qid, parsed.reason, parsed.detail);
+    const head = { query: new URLSearchParams(row.head.query ?? ''), headers: { ...row.head.headers } };
+    const intake = vendor.toEvent(head, row.body, row.received_at);
+    if (intake.kind === 'invalid') {
+      admin.updateQuarantine(qid, intake.reason, intake.detail);
       result.stillInvalid += 1;
       continue;
     }
-    const { event } = tencentEvent(query, parsed.body, parsed.text, row.received_at);
-    result[await spool.append(event, row.received_at)] += 1;
+    if (intake.kind === 'event') result[await spool.append(intake.event, row.received_at)] += 1;
+    else result.ignored += 1;
     admin.removeQuarantine(qid);
   }
   return result;

@@ -1,38 +1,17 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import { sinkConfigSchema, type SinkConfig } from './sinks/registry';
-
-const csv = (item: z.ZodString) =>
-  z
-    .string()
-    .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
-    .pipe(z.array(item).min(1, 'expected at least one value (unset the variable instead of leaving it empty)'));
-
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 15m, 24h or 7d')
-  .transform((raw) => {
-    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(raw) as RegExpExecArray;
-    const unitMs = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
-    return Number(amount) * unitMs;
-  });
+import { duration } from './settings';
+import { vendorModules } from './vendors/registry';
 
 /**
  * Every environment variable the service reads. The keys are the variable names; the descriptions
  * are the README's configuration table (a unit test keeps the two in step).
  */
-export const envSchema = z.object({
+const serviceEnv = {
   PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free port'),
   HOST: z.string().min(1).optional().describe('Interface to listen on; all interfaces when unset'),
   DATA_DIR: z.string().min(1).default('./data').describe('Directory for the spool database and the default file sink'),
-  TENCENT_SDKAPPIDS: csv(z.string().regex(/^\d{1,20}$/, 'expected digits'))
-    .optional()
-    .describe('Comma-separated SdkAppid allow-list; when unset every app is accepted (with a warning at startup)'),
-  TENCENT_CALLBACK_TOKENS: csv(z.string().min(1).max(128))
-    .optional()
-    .describe('Comma-separated callback tokens (several during rotation); enables the Sign check. Also read from TENCENT_CALLBACK_TOKENS_FILE'),
-  TENCENT_SIGN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60)
-    .describe('Largest accepted difference between RequestTime and the local clock, in seconds'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024)
     .describe('Largest callback body accepted; larger bodies get 413'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
@@ -50,7 +29,7 @@ export const envSchema = z.object({
   SPOOL_MAX_AGE: duration.prefault('0s')
     .describe('Refuse new callbacks (503) while an event has waited this long for a sink, e.g. 6h; 0s = no limit'),
   INGEST_RATE_LIMIT: z.coerce.number().min(0).default(0)
-    .describe('Callbacks per second accepted before answering 429; 0 = no limit'),
+    .describe('Callbacks per second accepted from each vendor before answering 429 (one bucket per vendor); 0 = no limit'),
   MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000)
     .describe('Most open client connections; more are refused at connect'),
   HTTP_KEEPALIVE_TIMEOUT: duration.prefault('65s')
@@ -62,7 +41,15 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
   CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
-});
+};
+
+/** Each vendor's settings fragment (`src/vendors/<v>/index.ts`), in registry order. */
+const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
+
+/** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
+export const secretFileVariables: readonly string[] = vendorModules.flatMap((module) => module.secretFiles);
+
+export const envSchema = z.object({ ...serviceEnv, ...vendorEnv });
 
 /** The structured settings that come from the file named by `CONFIG_FILE`. */
 export const fileSchema = z.strictObject({
@@ -87,11 +74,8 @@ export interface Config {
   readonly ingestRateLimit: number;
   readonly maxConnections: number;
   readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
-  readonly tencent: {
-    readonly sdkAppIds: readonly string[] | undefined;
-    readonly callbackTokens: readonly string[] | undefined;
-    readonly signWindowSeconds: number;
-  };
+  /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
+  readonly vendors: Readonly<Record<string, unknown>>;
   readonly sinks: readonly SinkConfig[];
 }
 
@@ -126,11 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     ingestRateLimit: e.INGEST_RATE_LIMIT,
     maxConnections: e.MAX_CONNECTIONS,
     http: { keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT },
-    tencent: {
-      sdkAppIds: e.TENCENT_SDKAPPIDS,
-      callbackTokens: e.TENCENT_CALLBACK_TOKENS,
-      signWindowSeconds: e.TENCENT_SIGN_WINDOW_SECONDS,
-    },
+    vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
   });
 }
@@ -145,7 +125,7 @@ export function sinkName(config: SinkConfig): string {
  * JSON file named by `CONFIG_FILE`. Throws one error listing every problem.
  */
 export function loadConfigFromEnvironment(env: Record<string, string | undefined>, readFile: (path: string) => string): Config {
-  const resolved = withFileSecrets(env, ['TENCENT_CALLBACK_TOKENS'], readFile);
+  const resolved = withFileSecrets(env, secretFileVariables, readFile);
   let file: unknown = {};
   if (resolved.CONFIG_FILE) {
     try {

@@ -2,13 +2,14 @@
  * The catalogue of reasons a callback is not simply accepted. Each reason fixes the HTTP status, the
  * metric outcome, the default `ErrorInfo` and, where a later try can succeed, the `Retry-After`; a
  * thrown `CallbackError` may carry a more precise text.
- * Statuses are vendor policy: they live here and in the reply renderers, never in routes.
+ * The texts are vendor-neutral; a vendor throws a `CallbackError` with its own precise text, and its
+ * `reply` renderer may answer a reason with another status (Tencent's before-callbacks fail open).
  */
 export const failureReasons = {
   bad_query: { httpStatus: 400, outcome: 'rejected', info: 'invalid callback query' },
   auth_failed: { httpStatus: 401, outcome: 'rejected', info: 'signature check failed' },
-  app_not_allowed: { httpStatus: 403, outcome: 'rejected', info: 'SdkAppid is not allowed' },
-  not_found: { httpStatus: 404, outcome: 'rejected', info: 'no such endpoint; Tencent callbacks go to POST /tencent/callback' },
+  app_not_allowed: { httpStatus: 403, outcome: 'rejected', info: 'the app is not allowed' },
+  not_found: { httpStatus: 404, outcome: 'rejected', info: 'no such endpoint; vendors call POST /<vendor>/callback (tencent, netease, easemob)' },
   method_not_allowed: { httpStatus: 405, outcome: 'rejected', info: 'callbacks must be sent with POST' },
   unreadable_body: { httpStatus: 400, outcome: 'rejected', info: 'request body could not be read' },
   payload_too_large: { httpStatus: 413, outcome: 'rejected', info: 'body is larger than the limit' },
@@ -20,6 +21,12 @@ export const failureReasons = {
 } as const;
 
 export type FailureReason = keyof typeof failureReasons;
+
+/** The `Retry-After` seconds of a reason, where a later try can succeed. */
+export function retryAfterSeconds(reason: FailureReason): number | undefined {
+  const entry = failureReasons[reason];
+  return 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined;
+}
 
 /** An expected, request-scoped failure. `message` is safe to show to the caller. */
 export class CallbackError extends Error {
@@ -41,7 +48,8 @@ export const quarantineReasons = {
   empty_body: 'body is empty',
   invalid_encoding: 'body is not valid UTF-8',
   malformed_json: 'body is not valid JSON',
-  command_mismatch: 'CallbackCommand in the body differs from the query',
+  command_mismatch: 'the command in the body differs from the one in the request head',
+  unsupported_encoding: 'body has a Content-Encoding the gateway cannot decode',
   invalid_payload: 'body failed validation',
 } as const;
 

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfigFromEnvironment, type Config } from './config';
 import { startService } from './service';
+import { vendorWarnings } from './vendors/registry';
 
 /** The composition root: the only code that reads the environment, listens for signals or exits. */
 async function main(): Promise<void> {
   const config = readConfig();
   const toStderr = config.sinks.some((sink) => sink.type === 'stdout');
   const logger = pino({ level: config.logLevel, base: { service: 'im-callback-gateway' } }, pino.destination(toStderr ? 2 : 1));
-  if (!config.tencent.sdkAppIds) logger.warn('TENCENT_SDKAPPIDS is not set: callbacks from any SdkAppid are accepted');
-  if (!config.tencent.callbackTokens) logger.warn('TENCENT_CALLBACK_TOKENS is not set: the Sign check is disabled');
+  for (const warning of vendorWarnings(config.vendors)) logger.warn(warning);
 
   const service = await startService(config, logger);
   logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name) }, 'listening');

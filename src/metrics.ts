@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Relief, SpoolSnapshot } from './pipeline/pressure';
+import type { MessageFacts } from './vendors/vendor';
 
 /** Outcomes of one callback request; the `outcome` label of `imgw_callbacks_total`. */
-export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'failed';
+export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'ignored' | 'rejected' | 'failed';
 /** Outcomes of one sink write; the `outcome` label of `imgw_sink_deliveries_total`. */
 export type DeliveryOutcome = 'ok' | 'error' | 'timeout';
 
@@ -36,9 +37,15 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     labelNames: ['vendor', 'reason'] as const,
     registers,
   });
+  const ignored = new Counter({
+    name: 'imgw_callbacks_ignored_total',
+    help: 'Authenticated callbacks answered as success without storing anything: console probes, and messages this gateway relayed itself.',
+    labelNames: ['vendor', 'reason'] as const,
+    registers,
+  });
   const platforms = new Counter({
     name: 'imgw_callback_platforms_total',
-    help: 'Accepted callbacks by client platform (OptPlatform, normalised; unknown values count as other).',
+    help: 'Accepted callbacks by client platform (Tencent OptPlatform, NetEase fromClientType, ...; unknown values count as other).',
     labelNames: ['vendor', 'platform'] as const,
     registers,
   });
@@ -50,20 +57,21 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
   });
   const sendFailures = new Counter({
     name: 'imgw_message_send_failures_total',
-    help: 'Accepted messages whose delivery to the recipient failed (Tencent SendMsgResult not 0).',
+    help: 'Accepted messages the vendor reports as not delivered to the recipient (e.g. Tencent SendMsgResult not 0).',
     labelNames: ['vendor'] as const,
     registers,
   });
   const lag = new Histogram({
     name: 'imgw_message_lag_seconds',
-    help: 'Time from the message being sent (MsgTime) to the callback arriving.',
+    help: "Time from the message being sent (the vendor's send time) to the callback arriving.",
     labelNames: ['vendor'] as const,
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
     registers,
   });
   const unread = new Histogram({
     name: 'imgw_unread_messages',
-    help: "Recipient's unread one-to-one message count after the message (UnreadMsgNum, when not negative).",
+    help: "Recipient's unread one-to-one message count after the message, where the vendor reports it (Tencent UnreadMsgNum, when not negative).",
+    labelNames: ['vendor'] as const,
     buckets: [0, 1, 2, 5, 10, 20, 50, 100, 500, 1000],
     registers,
   });
@@ -187,15 +195,15 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     callbackError(vendor: string, reason: string): void {
       errors.inc({ vendor, reason });
     },
-    messageAccepted(
-      vendor: string,
-      message: { platform: string; msgTypes: readonly string[]; sendFailed: boolean; lagSeconds?: number; unread?: number },
-    ): void {
+    callbackIgnored(vendor: string, reason: string): void {
+      ignored.inc({ vendor, reason });
+    },
+    messageAccepted(vendor: string, message: MessageFacts): void {
       platforms.inc({ vendor, platform: message.platform });
       for (const msgType of message.msgTypes) elements.inc({ vendor, msg_type: msgType });
       if (message.sendFailed) sendFailures.inc({ vendor });
       if (message.lagSeconds !== undefined) lag.observe({ vendor }, Math.max(0, message.lagSeconds));
-      if (message.unread !== undefined && message.unread >= 0) unread.observe(message.unread);
+      if (message.unread !== undefined && message.unread >= 0) unread.observe({ vendor }, message.unread);
     },
     sinkDelivered(sink: string, outcome: DeliveryOutcome, events: number, seconds: number): void {
       deliveries.inc({ sink, outcome }, events);

@@ -6,9 +6,9 @@ import { Registry } from 'prom-client';
 import { createApp } from './app';
 import { sinkName, type Config } from './config';
 import type { Event } from './events/event';
-import { createRateLimiter } from './http/rate-limit';
 import type { ReadinessCheck } from './http/ops-routes';
 import { createMetrics } from './metrics';
+import { createAcceptor } from './pipeline/accept';
 import { createDirectDelivery } from './pipeline/direct';
 import { createDispatcher } from './pipeline/dispatcher';
 import { createSpoolPressure } from './pipeline/pressure';
@@ -17,6 +17,7 @@ import { openSpool } from './pipeline/spool';
 import { collectProcessMetrics } from './process-metrics';
 import { buildSinks } from './sinks/registry';
 import type { Sink } from './sinks/sink';
+import { buildVendors } from './vendors/registry';
 
 export interface RunningService {
   readonly server: Server;
@@ -86,17 +87,18 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     },
   ];
   metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
+  const vendors = buildVendors(config.vendors, { clock });
   const app = createApp({
-    tencent: config.tencent,
+    vendors: vendors.active,
+    inactiveVendors: vendors.inactive,
+    accept: createAcceptor({ spool, deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger }) : undefined }),
     maxBodyBytes: config.maxBodyBytes,
-    spool,
     metrics,
     registry,
     logger,
     clock,
     overloaded: pressure.reason,
-    rateLimiter: createRateLimiter(config.ingestRateLimit, clock),
-    deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger }) : undefined,
+    ratePerSecond: config.ingestRateLimit,
     readiness,
   });
   // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import { CallbackError } from '../errors';
 import type { Event } from '../events/event';
 import type { Metrics } from '../metrics';
+import { PipelineUnavailable } from './accept';
 import type { Lane } from './dispatcher';
 
 /**
  * `direct` ack mode: before the reply, the event is written to every required sink that wants it.
- * The reply is `OK` only if all of them took it; otherwise the caller gets 503 and nothing is kept,
+ * The reply is `OK` only if all of them took it; otherwise it rejects with `PipelineUnavailable` (503) and nothing is kept,
  * so a resend is a fresh attempt, not a duplicate.
  */
 export function createDirectDelivery(deps: {
@@ -34,7 +34,7 @@ export function createDirectDelivery(deps: {
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message);
     if (failures.length > 0) {
       deps.logger.warn({ eventId: event.attributes.id, failures }, 'direct delivery failed');
-      throw new CallbackError('sink_unavailable', `a required sink did not take the event (${failures.join('; ')}); retry later`);
+      throw new PipelineUnavailable('sink', `a required sink did not take the event (${failures.join('; ')}); retry later`);
     }
   };
 }

@@ -5,37 +5,47 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Response } from 'supertest';
 import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
+import { createAcceptor } from '../../src/pipeline/accept';
 import { createDispatcher, laneDefaults } from '../../src/pipeline/dispatcher';
 import { openSpool } from '../../src/pipeline/spool';
 import { createSpoolPressure, type SpoolLimits } from '../../src/pipeline/pressure';
-import { createRateLimiter } from '../../src/http/rate-limit';
 import { MemorySink } from '../../src/sinks/memory-sink';
+import { buildVendors } from '../../src/vendors/registry';
 import type { TencentSettings } from '../../src/vendors/tencent/intake';
 import { TEST_NOW_MS, TEST_TOKEN } from './tencent';
 
 export interface TestAppOptions {
   readonly tencent?: Partial<TencentSettings>;
+  /** Vendor settings as environment variables, read through the real configuration schema (e.g. NETEASE_APP_SECRETS). */
+  readonly env?: Readonly<Record<string, string>>;
   readonly limits?: SpoolLimits;
   readonly ratePerSecond?: number;
   readonly maxBodyBytes?: number;
   readonly now?: number;
 }
 
-/** The real app with a real SQLite spool in a temporary directory, a MemorySink and a running dispatcher. */
+/**
+ * The real app with a real SQLite spool in a temporary directory, a MemorySink and a running
+ * dispatcher. One clock drives everything (signature freshness, dispatcher, rate limiter, bounds,
+ * gauges): it stands still at `now` unless a test moves `clock.now`.
+ */
 export function buildTestApp(options: TestAppOptions = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'imgw-test-'));
   const registry = new Registry();
   const metrics = createMetrics(registry, ['memory']);
+  const clock = { now: options.now ?? TEST_NOW_MS };
+  const now = () => clock.now;
   const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: ['memory'] });
   const sink = new MemorySink();
   const logger = pino({ level: 'silent' });
-  const clock = { now: options.now ?? TEST_NOW_MS };
   const dispatcher = createDispatcher({
     spool,
     lanes: [{ ...laneDefaults, sink, batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50 }],
     metrics,
     logger,
+    clock: now,
     idleMs: 20,
   });
   dispatcher.start();
@@ -44,22 +54,32 @@ export function buildTestApp(options: TestAppOptions = {}) {
     limits: options.limits ?? { maxPending: 0, maxBytes: 0, maxAgeMs: 0 },
     intervalMs: 20,
     onRelief: (relief) => metrics.spoolRelieved(relief),
+    clock: now,
   });
-  metrics.watchSpool(pressure);
-  const app = createApp({
+  metrics.watchSpool(pressure, now);
+  const config = loadConfig({ ...options.env });
+  const vendorSettings = {
+    ...config.vendors,
     tencent: { sdkAppIds: ['1400000001'], callbackTokens: [TEST_TOKEN], signWindowSeconds: 60, ...options.tencent },
+  };
+  const vendors = buildVendors(vendorSettings, { clock: now });
+  const readiness = [
+    { level: 'blocking' as const, check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
+    { level: 'blocking' as const, check: pressure.reason },
+  ];
+  metrics.watchReadiness(() => readiness.every((r) => r.check() === undefined));
+  const app = createApp({
+    vendors: vendors.active,
+    inactiveVendors: vendors.inactive,
+    accept: createAcceptor({ spool }),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-    spool,
     metrics,
     registry,
     logger,
-    clock: () => clock.now,
+    clock: now,
     overloaded: pressure.reason,
-    rateLimiter: createRateLimiter(options.ratePerSecond ?? 0),
-    readiness: [
-      { level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
-      { level: 'blocking', check: pressure.reason },
-    ],
+    ratePerSecond: options.ratePerSecond ?? 0,
+    readiness,
   });
   return {
     app,

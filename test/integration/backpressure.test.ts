@@ -30,6 +30,7 @@ describe('POST /tencent/callback › backpressure', () => {
     expectTencentReply(allowed, { status: 200, ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' });
     expect(await metricValue(t.registry, 'imgw_callback_errors_total', { vendor: 'tencent', reason: 'spool_full' })).toBe(2);
     t.sink.clearFailures();
+    t.clock.now += 60_000; // past every retry delay (the test app's retries back off at most 50 ms)
     await t.sink.waitFor(3);
     await until(() => t.pressure.reason() === undefined);
     expectTencentReply(await post(t, text, 'k5'), { status: 200, ActionStatus: 'OK', ErrorInfo: '' });

@@ -83,7 +83,7 @@ describe('imgw operator CLI', () => {
     expect(changed).toBe(1);
     expect(listed.lines).toHaveLength(2);
     expect(shown.lines[0]).toMatchObject({ reason: 'invalid_payload', body: expect.stringContaining('"TIMTextElem"') });
-    expect(redriven.lines).toEqual([{ accepted: 1, duplicate: 0, stillInvalid: 1, missing: 0, otherVendor: 0 }]);
+    expect(redriven.lines).toEqual([{ accepted: 1, duplicate: 0, ignored: 0, stillInvalid: 1, missing: 0, vendorNotConfigured: 0 }]);
     expect(lines()[0]).toMatchObject({ msgkey: 'fixable' });
     expect((await run('quarantine', 'list')).lines).toEqual([expect.objectContaining({ reason: 'invalid_payload', detail: 'MsgBody[0].MsgContent.Text: expected string, received undefined' })]);
   });

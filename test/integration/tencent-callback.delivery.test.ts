@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningService } from '../../src/service';
+import { metricValue } from '../helpers/app';
 import { loadFixture } from '../helpers/fixtures';
 import { startTestService, tempDataDir, until } from '../helpers/service';
 import { callbackPath } from '../helpers/tencent';
@@ -52,7 +53,6 @@ describe('delivery through the spool to the file sink', () => {
 
     const replies = [await post(service, sample.body), await post(service, sample.body), await post(service, sample.body)];
     await until(() => lines(file).length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
     await service.stop();
 
     expect(replies.map((r) => r.body.ErrorInfo)).toEqual(['', 'duplicate: already received', 'duplicate: already received']);
@@ -63,10 +63,11 @@ describe('delivery through the spool to the file sink', () => {
     const path = join(dataDir, 'out', 'events.jsonl');
     mkdirSync(path, { recursive: true });
     const file = { sinks: [{ type: 'file', path, retryInitialMs: 10, retryMaxMs: 20 }] };
-    service = await startTestService(dataDir, file);
+    const first = await startTestService(dataDir, file);
+    service = first;
 
     const replies = [await post(service, sample.body), await post(service, { ...sample.body, MsgKey: '2_2_2' })];
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(async () => ((await metricValue(first.registry, 'imgw_sink_deliveries_total', { sink: 'file', outcome: 'error' })) ?? 0) >= 1);
     await service.stop();
     rmSync(path, { recursive: true });
     service = await startTestService(dataDir, file);

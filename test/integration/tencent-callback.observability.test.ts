@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { buildTestApp, histogramCount, metricValue, type TestApp } from '../helpers/app';
 import { loadFixture } from '../helpers/fixtures';
+import { until } from '../helpers/service';
 import { callbackPath } from '../helpers/tencent';
 
 const post = (t: TestApp, path: string, body: unknown) =>
@@ -54,15 +55,15 @@ describe('POST /tencent/callback › metrics', () => {
     t.sink.failNext(100_000);
     const text = loadFixture('c2c-after-send-text');
     await post(t, callbackPath(text.query), text.body);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(async () => ((await metricValue(t.registry, 'imgw_sink_deliveries_total', { sink: 'memory', outcome: 'error' })) ?? 0) >= 1);
+    t.clock.now += 7_000;
 
     expect(await metricValue(t.registry, 'imgw_spool_pending_events', { sink: 'memory' })).toBe(1);
-    expect(await metricValue(t.registry, 'imgw_spool_oldest_pending_seconds', { sink: 'memory' })).toBeGreaterThan(0);
+    expect(await metricValue(t.registry, 'imgw_spool_oldest_pending_seconds', { sink: 'memory' })).toBe(7);
     const failures = (await metricValue(t.registry, 'imgw_sink_deliveries_total', { sink: 'memory', outcome: 'error' })) ?? 0;
     t.sink.clearFailures();
     await t.sink.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await metricValue(t.registry, 'imgw_spool_pending_events', { sink: 'memory' })).toBe(0);
+    await until(async () => (await metricValue(t.registry, 'imgw_spool_pending_events', { sink: 'memory' })) === 0);
     expect(failures).toBeGreaterThanOrEqual(1);
     expect(await metricValue(t.registry, 'imgw_sink_deliveries_total', { sink: 'memory', outcome: 'ok' })).toBe(1);
   });

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { allFixtures, loadFixture } from '../helpers/fixtures';
 import { buildTestApp, expectTencentReply, type TestApp } from '../helpers/app';
+import { until } from '../helpers/service';
 import { callbackPath, TEST_NOW_MS } from '../helpers/tencent';
 
 const text = loadFixture('c2c-after-send-text');
@@ -38,7 +39,7 @@ describe('POST /tencent/callback', () => {
       expectTencentReply(first, { status: 200, ActionStatus: 'OK', ErrorInfo: '' });
       expectTencentReply(second, { status: 200, ActionStatus: 'OK', ErrorInfo: 'duplicate: already received' });
       await t.sink.waitFor(1);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await until(() => t.spool.backlog().every((sink) => sink.pending === 0));
       expect(t.sink.events).toHaveLength(1);
     });
 

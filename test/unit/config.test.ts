@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       ingestRateLimit: 0,
       maxConnections: 10_000,
       http: { keepAliveTimeoutMs: 65_000, headersTimeoutMs: 20_000, requestTimeoutMs: 30_000 },
-      tencent: { sdkAppIds: undefined, callbackTokens: undefined, signWindowSeconds: 60 },
+      vendors: { tencent: { sdkAppIds: undefined, callbackTokens: undefined, signWindowSeconds: 60 } },
     });
     expect(config.sinks).toEqual([
       {
@@ -72,7 +72,7 @@ describe('loadConfig', () => {
       maxBodyBytes: 2048,
       retentionMs: 7 * 86_400_000,
       shutdownTimeoutMs: 500,
-      tencent: { sdkAppIds: ['1400000001', '1400000002'], callbackTokens: ['new-token', 'old-token'], signWindowSeconds: 90 },
+      vendors: { tencent: { sdkAppIds: ['1400000001', '1400000002'], callbackTokens: ['new-token', 'old-token'], signWindowSeconds: 90 } },
     });
   });
 

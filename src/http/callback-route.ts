@@ -1,0 +1,154 @@
+import express, { type Request, type Response, type Router } from 'express';
+import getRawBody from 'raw-body';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { CallbackError } from '../errors';
+import type { Metrics } from '../metrics';
+import { PipelineUnavailable, type Accept } from '../pipeline/accept';
+import type { CallbackHead, Intake, Outcome, Vendor, VendorReply } from '../vendors/vendor';
+import { contextOf, elapsedSeconds, type RequestContext } from './context';
+import type { RateLimiter } from './rate-limit';
+
+export interface CallbackRouteDeps {
+  /** Configured vendors: `POST /<name>/callback` each. */
+  readonly vendors: readonly Vendor[];
+  /** Known vendors that are not configured: their path answers 404 with the hint. */
+  readonly inactive?: readonly { readonly name: string; readonly hint: string }[];
+  readonly accept: Accept;
+  /** One bucket per vendor, so one vendor's flood never starves another. */
+  readonly rateLimiterFor: (vendor: string) => RateLimiter;
+  /** Why new callbacks cannot be accepted now (a spool bound), or undefined. */
+  readonly overloaded: () => string | undefined;
+  readonly maxBodyBytes: number;
+  readonly metrics: Metrics;
+  readonly clock: () => number;
+}
+
+/**
+ * `POST /<vendor>/callback` for every vendor, one handler for all (DESIGN.md decision 11): the vendor
+ * authenticates (from the head before the body is read, or over the raw bytes after it), rate limit
+ * and spool bounds are checked before the body is read, at most `maxBodyBytes` are read, the vendor
+ * maps the body, the pipeline commits or quarantines it, and the vendor renders the reply, which is
+ * sent only after the commit. Failures are thrown to the error handler, which the vendor renders too.
+ */
+export function callbackRouter(deps: CallbackRouteDeps): Router {
+  const router = express.Router();
+  for (const vendor of deps.vendors) {
+    const path = `/${vendor.name}/callback`;
+    const limiter = deps.rateLimiterFor(vendor.name);
+    router.post(path, async function vendorCallback(req: Request, res: Response) {
+      const ctx = begin(res, vendor, req);
+      const head = ctx.head as CallbackHead;
+      if (vendor.authenticates === 'head') vendor.authenticate(head, undefined, deps.clock());
+      if (!limiter.take()) throw new CallbackError('rate_limited');
+      const overloaded = deps.overloaded();
+      if (overloaded) throw new CallbackError('spool_full', `${overloaded}; retry later`);
+      const wire = await getRawBody(req, { limit: deps.maxBodyBytes, length: req.headers['content-length'] });
+      const receivedAt = deps.clock();
+      const decoded = decodeContent(wire, req.headers['content-encoding'], deps.maxBodyBytes);
+      const body = decoded.ok ? decoded.body : wire;
+      if (vendor.authenticates === 'body') vendor.authenticate(head, body, receivedAt);
+      const intake: Intake = decoded.ok
+        ? vendor.toEvent(head, body, receivedAt)
+        : { kind: 'invalid', label: ctx.label ?? 'other', reason: 'unsupported_encoding', detail: decoded.detail };
+      ctx.label = intake.label;
+      const outcome = await deps.accept(intake, { vendor: vendor.name, head: vendor.storedHead(head), body, receivedAt }).catch(asCallbackError);
+      observe(deps.metrics, ctx, vendor, intake, outcome);
+      send(res, vendor.reply(outcome, head));
+    });
+    router.all(path, function wrongMethod(req: Request, res: Response) {
+      begin(res, vendor, req);
+      throw new CallbackError('method_not_allowed');
+    });
+  }
+  for (const { name, hint } of deps.inactive ?? []) {
+    router.all(`/${name}/callback`, function notConfigured() {
+      throw new CallbackError('not_found', hint);
+    });
+  }
+  return router;
+}
+
+function begin(res: Response, vendor: Vendor, req: Request): RequestContext {
+  const ctx = contextOf(res);
+  const head = headOf(req);
+  ctx.vendor = vendor;
+  ctx.head = head;
+  ctx.label = vendor.label(head);
+  return ctx;
+}
+
+/** The query (names as sent) and the headers (lower-case names, repeated ones joined) of a request. */
+function headOf(req: Request): CallbackHead {
+  const mark = req.originalUrl.indexOf('?');
+  const query = new URLSearchParams(mark === -1 ? '' : req.originalUrl.slice(mark + 1));
+  const headers: Record<string, string | undefined> = {};
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { query, headers };
+}
+
+/** Records the outcome of a handled callback; failures are recorded by the error handler. */
+function observe(metrics: Metrics, ctx: RequestContext, vendor: Vendor, intake: Intake, outcome: Outcome): void {
+  const label = intake.label;
+  if (intake.kind === 'event') {
+    if (outcome.kind === 'accepted') metrics.messageAccepted(vendor.name, intake.facts);
+    ctx.log.debug({ command: label, eventId: intake.event.attributes.id, outcome: outcome.kind }, 'callback stored');
+  } else if (intake.kind === 'invalid') {
+    metrics.callbackError(vendor.name, intake.reason);
+    ctx.log.warn({ command: label, reason: intake.reason, detail: intake.detail }, 'callback quarantined');
+  } else {
+    metrics.callbackIgnored(vendor.name, intake.why);
+    ctx.log.debug({ command: label, why: intake.why }, 'callback ignored');
+  }
+  metrics.callbackHandled(vendor.name, label, outcome.kind === 'failed' ? 'failed' : outcome.kind, elapsedSeconds(ctx));
+}
+
+/** The pipeline's failures in the catalogue's words (never a raw storage error to the caller). */
+function asCallbackError(error: unknown): never {
+  if (error instanceof PipelineUnavailable) {
+    throw error.part === 'spool'
+      ? new CallbackError('spool_unavailable', undefined, { cause: error.cause ?? error })
+      : new CallbackError('sink_unavailable', error.message, { cause: error });
+  }
+  throw error;
+}
+
+export function send(res: Response, reply: VendorReply): void {
+  if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+  res.status(reply.status);
+  if (typeof reply.body === 'string') res.type('text/plain').send(reply.body);
+  else res.json(reply.body);
+}
+
+const decoders: Record<string, (input: Buffer, options: { maxOutputLength: number }) => Buffer> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/**
+ * Undoes the body's Content-Encoding (several, applied in the order listed), never beyond `limit`
+ * bytes. An encoding the gateway cannot decode is not refused: the request may already be
+ * authenticated, so the caller quarantines the bytes as received.
+ */
+function decodeContent(wire: Buffer, header: string | undefined, limit: number): { ok: true; body: Buffer } | { ok: false; detail: string } {
+  if (header === undefined) return { ok: true, body: wire };
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  let body = wire;
+  for (const coding of codings.reverse()) {
+    const decode = decoders[coding];
+    if (!decode) return { ok: false, detail: `Content-Encoding ${JSON.stringify(header.slice(0, 64))} is not supported` };
+    try {
+      body = decode(body, { maxOutputLength: limit });
+    } catch (error) {
+      return { ok: false, detail: `body could not be decoded as ${coding}: ${(error as Error).message.slice(0, 120)}` };
+    }
+  }
+  return { ok: true, body };
+}

@@ -1,0 +1,93 @@
+import type { Event } from '../events/event';
+import type { Intake, Outcome, StoredHead } from '../vendors/vendor';
+import type { Spool } from './spool';
+
+/** The pipeline could not make an accepted event safe: the spool did not commit, or (direct mode) a required sink did not take it. */
+export class PipelineUnavailable extends Error {
+  override readonly name = 'PipelineUnavailable';
+  constructor(
+    readonly part: 'spool' | 'sink',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface AcceptDeps {
+  readonly spool: Spool;
+  /** `direct` ack mode: resolves once every required sink has the event, else rejects with `PipelineUnavailable('sink')`. */
+  readonly deliverNow?: (event: Event) => Promise<void>;
+}
+
+/** What the pipeline needs to know about the request an intake came from. */
+export interface IntakeRequest {
+  readonly vendor: string;
+  readonly head: StoredHead;
+  readonly body: Buffer;
+  readonly receivedAt: number;
+}
+
+/**
+ * The one place a vendor's intake becomes durable: an event is committed to the spool (and in direct
+ * mode written to the required sinks first), an invalid body is quarantined raw, an ignored one is
+ * only reported. Resolves only after the commit; rejects with `PipelineUnavailable` otherwise.
+ */
+export function createAcceptor(deps: AcceptDeps) {
+  const inFlight = new Map<string, Promise<void>>();
+
+  async function store<T>(commit: () => Promise<T>): Promise<T> {
+    try {
+      return await commit();
+    } catch (error) {
+      throw new PipelineUnavailable('spool', 'could not store the event', { cause: error });
+    }
+  }
+
+  /**
+   * Direct mode: a new event is written to the required sinks before the reply; if that fails it is
+   * forgotten (so a resend is not a duplicate) and the failure is thrown. A copy arriving meanwhile
+   * waits for the first one's outcome instead of being answered OK too early.
+   */
+  async function deliverDirectly(deliverNow: (event: Event) => Promise<void>, event: Event, stored: 'accepted' | 'duplicate'): Promise<void> {
+    const id = event.attributes.id;
+    if (stored === 'duplicate') return inFlight.get(id);
+    const delivery = deliverNow(event).catch(async (error: unknown) => {
+      await deps.spool.forget(id);
+      throw error;
+    });
+    inFlight.set(id, delivery);
+    try {
+      await delivery;
+    } finally {
+      inFlight.delete(id);
+    }
+  }
+
+  return async function accept(intake: Intake, request: IntakeRequest): Promise<Outcome> {
+    switch (intake.kind) {
+      case 'ignored':
+        return { kind: 'ignored' };
+      case 'invalid':
+        await store(() =>
+          deps.spool.quarantine({
+            receivedAt: request.receivedAt,
+            vendor: request.vendor,
+            command: intake.label,
+            reason: intake.reason,
+            detail: intake.detail,
+            head: request.head,
+            body: request.body,
+          }),
+        );
+        return { kind: 'quarantined', detail: intake.detail };
+      case 'event': {
+        const stored = await store(() => deps.spool.append(intake.event, request.receivedAt));
+        if (deps.deliverNow) await deliverDirectly(deps.deliverNow, intake.event, stored);
+        return { kind: stored };
+      }
+    }
+  };
+}
+
+export type Accept = ReturnType<typeof createAcceptor>;
