@@ -29,6 +29,6 @@ export function errorHandler(metrics: Metrics) {
     }
     metrics.callbackError(vendor.name, failure.reason);
     metrics.callbackHandled(vendor.name, ctx.label ?? 'other', outcome, elapsedSeconds(ctx));
-    send(res, vendor.reply({ kind: 'failed', reason: failure.reason, info: failure.message }, ctx.head));
+    send(res, vendor.reply({ kind: 'failed', reason: failure.reason, info: failure.message, retryAfterSeconds: retryAfter }, ctx.head));
   };
 }

@@ -51,7 +51,7 @@ export type IgnoredReason = 'probe' | 'relayed';
 export type Outcome =
   | { readonly kind: 'accepted' | 'duplicate' | 'ignored' }
   | { readonly kind: 'quarantined'; readonly detail: string }
-  | { readonly kind: 'failed'; readonly reason: FailureReason; readonly info: string };
+  | { readonly kind: 'failed'; readonly reason: FailureReason; readonly info: string; readonly retryAfterSeconds?: number };
 
 export interface VendorReply {
   readonly status: number;
