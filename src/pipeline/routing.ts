@@ -11,7 +11,7 @@ export const routeFilterSchema = z
     commands: z.array(z.string().min(1)).min(1).optional().describe('Callback commands, e.g. [C2C.CallbackAfterSendMsg]'),
     sdkAppIds: z.array(z.string().regex(/^\d{1,20}$/, 'expected digits')).min(1).optional(),
     msgTypes: z.array(z.string().min(1)).min(1).optional().describe('Any message element of these types, e.g. [TIMCustomElem]'),
-    sendResult: z.enum(['ok', 'failed']).optional().describe('Only delivered (ok) or only failed (failed) sends'),
+    sendResult: z.enum(['ok', 'failed']).optional().describe('Only delivered (ok) or only failed (failed) sends (the sendfailed attribute)'),
   })
   .describe('Only events matching every given criterion go to this sink');
 
@@ -27,8 +27,8 @@ export function matchesRoute(filter: RouteFilter | undefined, event: Event): boo
     if (!types.some((type) => filter.msgTypes?.includes(type))) return false;
   }
   if (filter.sendResult) {
-    if (typeof a.sendresult !== 'number') return false;
-    if ((a.sendresult === 0) !== (filter.sendResult === 'ok')) return false;
+    if (typeof a.sendfailed !== 'boolean') return false;
+    if (a.sendfailed === (filter.sendResult === 'ok')) return false;
   }
   return true;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 export interface TencentFixture {
   readonly name: string;
   readonly provenance: string;
+  /** Another fixture that is the same message (same natural key): posting both stores one event. */
+  readonly sameMessageAs?: string;
   readonly query: Record<string, string>;
   readonly body: Record<string, unknown>;
 }

@@ -69,7 +69,6 @@ describe('POST /tencent/callback', () => {
       ['SdkAppid is not digits', () => callbackPath({ ...text.query, SdkAppid: '14e8' }), 400, 'SdkAppid must be digits'],
       ['CallbackCommand is missing', () => callbackPath({ SdkAppid: '1400000001' }), 400, 'CallbackCommand is missing'],
       ['contenttype is xml', () => callbackPath({ ...text.query, contenttype: 'xml' }), 400, 'contenttype must be json'],
-      ['ClientIP is not an address', () => callbackPath({ ...text.query, ClientIP: '999.1.1.1' }), 400, 'ClientIP must be an IPv4 or IPv6 address'],
       ['SdkAppid is another app', () => callbackPath({ ...text.query, SdkAppid: '1400000002' }), 403, 'SdkAppid 1400000002 is not allowed'],
       ['the Sign is missing', () => callbackPath(text.query, { token: null }), 401, 'Sign is missing'],
       ['the Sign was made with another token', () => callbackPath(text.query, { token: 'wrong' }), 401, 'Sign does not match'],
@@ -83,6 +82,23 @@ describe('POST /tencent/callback', () => {
       expectTencentReply(res, { status, ActionStatus: 'FAIL', ErrorInfo: info });
       expect(t.spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
       expect(t.spool.db.prepare('SELECT count(*) FROM quarantine').pluck().get()).toBe(0);
+    });
+
+    test.each(['999.1.1.1', ''])('When ClientIP is %j (not an address), then the callback is stored without a client address', async (clientIp) => {
+      const res = await post(t, callbackPath({ ...text.query, ClientIP: clientIp }), body);
+
+      expectTencentReply(res, { status: 200, ActionStatus: 'OK', ErrorInfo: '' });
+      await t.sink.waitFor(1);
+      expect(t.sink.events[0]!.attributes).not.toHaveProperty('clientip');
+    });
+
+    test('When the SdkAppid is zero-padded, then a replay of a stored message is a duplicate', async () => {
+      await post(t, callbackPath(text.query), body);
+
+      const replay = await post(t, callbackPath({ ...text.query, SdkAppid: `0${text.query.SdkAppid}` }), body);
+
+      expectTencentReply(replay, { status: 200, ActionStatus: 'OK', ErrorInfo: 'duplicate: already received' });
+      expect(t.spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
     });
 
     test('When the Sign is upper-case, then it is accepted', async () => {

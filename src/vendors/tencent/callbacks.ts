@@ -1,24 +1,34 @@
 import { z } from 'zod';
 import { msgBodySchema } from './elements';
 
-const uint32 = z.int().min(0).max(4_294_967_295);
+/**
+ * MsgSeq and MsgRandom are documented as sequence, but Tencent's own examples exceed it
+ * (`"MsgSeq": 9586798211`): any non-negative safe integer is accepted, they only identify.
+ */
+const sequence = z.int().min(0);
 /** Documented as Integer (ms), sent as a string in the group examples: accept both. */
 const eventTime = z.union([z.number(), z.string().regex(/^\d+$/, 'EventTime must be a number')]);
 const unreadMsgNum = z.int().min(-1);
+
+/*
+ * Only what identifies a message is required: older documentation and real traffic omit MsgKey,
+ * SendMsgResult and ErrorInfo (after-send), MsgSeq/MsgRandom/MsgTime (before-send) and MsgSeq/MsgTime
+ * (audio-video chat room groups). The event id is derived from what is present (to-event.ts).
+ */
 
 /** https://cloud.tencent.com/document/product/269/2716 (C2C.CallbackAfterSendMsg) */
 export const c2cAfterSendMsg = z.looseObject({
   CallbackCommand: z.literal('C2C.CallbackAfterSendMsg'),
   From_Account: z.string(),
   To_Account: z.string(),
-  MsgSeq: uint32,
-  MsgRandom: uint32,
-  MsgTime: z.int(),
-  MsgKey: z.string().min(1),
+  MsgSeq: sequence.optional(),
+  MsgRandom: sequence.optional(),
+  MsgTime: z.int().optional(),
+  MsgKey: z.string().min(1).optional(),
   MsgId: z.string().optional(),
   OnlineOnlyFlag: z.int().optional(),
-  SendMsgResult: z.int(),
-  ErrorInfo: z.string(),
+  SendMsgResult: z.int().optional(),
+  ErrorInfo: z.string().optional(),
   /** -1 when delivery failed; absent from the newest examples. */
   UnreadMsgNum: unreadMsgNum.optional(),
   MsgBody: msgBodySchema,
@@ -31,10 +41,10 @@ export const c2cBeforeSendMsg = z.looseObject({
   CallbackCommand: z.literal('C2C.CallbackBeforeSendMsg'),
   From_Account: z.string(),
   To_Account: z.string(),
-  MsgSeq: uint32,
-  MsgRandom: uint32,
-  MsgTime: z.int(),
-  MsgKey: z.string().optional(),
+  MsgSeq: sequence.optional(),
+  MsgRandom: sequence.optional(),
+  MsgTime: z.int().optional(),
+  MsgKey: z.string().min(1).optional(),
   MsgId: z.string().optional(),
   OnlineOnlyFlag: z.int().optional(),
   MsgBody: msgBodySchema,
@@ -69,9 +79,9 @@ export const groupAfterSendMsg = z.looseObject({
   Type: z.string().optional(),
   From_Account: z.string(),
   Operator_Account: z.string().optional(),
-  Random: uint32.optional(),
-  MsgSeq: z.int().min(0),
-  MsgTime: z.int(),
+  Random: sequence.optional(),
+  MsgSeq: z.int().min(0).optional(),
+  MsgTime: z.int().optional(),
   MsgId: z.string().optional(),
   OnlineOnlyFlag: z.int().optional(),
   MsgBody: msgBodySchema,
@@ -79,8 +89,11 @@ export const groupAfterSendMsg = z.looseObject({
   EventTime: eventTime.optional(),
 });
 
-/** Any other command: kept whole; only the command itself is checked. */
-export const otherCallback = z.looseObject({ CallbackCommand: z.string() });
+/**
+ * Any other command: kept whole. Its `CallbackCommand` may be absent (the moderation result callback
+ * `ContentCallback.ResultNotify` has it only in the query); when present it equals the query's.
+ */
+export const otherCallback = z.looseObject({ CallbackCommand: z.string().optional() });
 
 export const tencentBodySchemas = {
   'C2C.CallbackAfterSendMsg': c2cAfterSendMsg,
@@ -97,4 +110,21 @@ export type TencentCallback =
 
 export function isTypedCommand(command: string): command is TypedCommand {
   return Object.hasOwn(tencentBodySchemas, command);
+}
+
+export type C2CAfterSendMsg = z.output<typeof c2cAfterSendMsg>;
+export type C2CBeforeSendMsg = z.output<typeof c2cBeforeSendMsg>;
+export type GroupAfterSendMsg = z.output<typeof groupAfterSendMsg>;
+
+/** A body of a command with a typed schema, narrowed by its `CallbackCommand` literal. */
+export type TypedCallback = { [C in TypedCommand]: z.output<(typeof tencentBodySchemas)[C]> }[TypedCommand];
+
+/**
+ * The typed shape of a validated body, or undefined for a command without a schema. Sound because
+ * `parseTencentBody` validates a body whose command has a schema against that schema (the schemas
+ * hold the command as a literal), so a typed command name implies the typed shape.
+ */
+export function typedCallback(body: TencentCallback): TypedCallback | undefined {
+  const command = body.CallbackCommand;
+  return command !== undefined && isTypedCommand(command) ? (body as TypedCallback) : undefined;
 }

@@ -25,7 +25,8 @@ export function boundedArray<T extends z.ZodType>(item: T, max: number): z.ZodTy
     });
 }
 
-const uint32 = z.int().min(0).max(4_294_967_295);
+/** Documented as uint32; Tencent's own examples exceed it, and it only identifies. */
+const sequence = z.int().min(0);
 const count = z.number().min(0);
 
 const element = <T extends string, C extends z.core.$ZodLooseShape>(type: T, content: C) =>
@@ -49,10 +50,10 @@ export const customElem = element('TIMCustomElem', {
   Sound: z.string().optional(),
 });
 
-/** SDK 4.x adds Url and Download_Flag; 2.x/3.x clients send only UUID, Size and Second. */
+/** SDK 4.x adds Url and Download_Flag; 2.x/3.x clients send only UUID, Size and Second; some send Url without UUID. */
 export const soundElem = element('TIMSoundElem', {
   Url: z.string().optional(),
-  UUID: z.string(),
+  UUID: z.string().optional(),
   Size: count,
   Second: count,
   Download_Flag: z.int().optional(),
@@ -117,8 +118,8 @@ const relayedMessage: z.ZodType<RelayedMessage> = z.looseObject({
   From_Account: z.string(),
   To_Account: z.string().optional(),
   GroupId: z.string().optional(),
-  MsgSeq: uint32.optional(),
-  MsgRandom: uint32.optional(),
+  MsgSeq: sequence.optional(),
+  MsgRandom: sequence.optional(),
   MsgTimeStamp: z.int().optional(),
   get MsgBody(): z.ZodType<MsgElement[]> {
     return msgBodySchema;
@@ -166,12 +167,16 @@ export type MsgElement = KnownElement | UnknownElement;
 
 export const knownMsgTypes: ReadonlySet<string> = new Set(knownElement.options.map((option) => option.shape.MsgType.value));
 
+export function isKnownElement(element: MsgElement): element is KnownElement {
+  return knownMsgTypes.has(element.MsgType);
+}
+
 /**
  * One element: validated against its type's schema when the type is known, passed through as it is
  * otherwise (new element types must never cost a message).
  */
 export const msgElementSchema: z.ZodType<MsgElement> = z
-  .looseObject({ MsgType: z.string().min(1), MsgContent: z.unknown() })
+  .looseObject({ MsgType: z.string().min(1), MsgContent: z.unknown().optional() })
   .transform((value, ctx) => {
     if (!knownMsgTypes.has(value.MsgType)) return value as UnknownElement;
     const result = knownElement.safeParse(value);

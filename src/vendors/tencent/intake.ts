@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CallbackError, quarantineReasons, type QuarantineReason } from '../../errors';
 import { boundsProblem } from './bounds';
 import { isTypedCommand, otherCallback, tencentBodySchemas, type TencentCallback } from './callbacks';
-import { parseTencentQuery, type TencentQuery } from './query';
+import { canonicalSdkAppId, parseTencentQuery, type TencentQuery } from './query';
 import { verifyTencentSign } from './sign';
 
 export interface TencentSettings {
@@ -19,7 +19,7 @@ export interface TencentSettings {
  */
 export function admitTencentRequest(params: URLSearchParams, settings: TencentSettings, nowMs: number): TencentQuery {
   const query = parseTencentQuery(params);
-  if (settings.sdkAppIds && !settings.sdkAppIds.includes(query.sdkAppId)) {
+  if (settings.sdkAppIds && !settings.sdkAppIds.some((allowed) => canonicalSdkAppId(allowed) === query.sdkAppId)) {
     throw new CallbackError('app_not_allowed', `SdkAppid ${query.sdkAppId} is not allowed`);
   }
   if (settings.callbackTokens) {

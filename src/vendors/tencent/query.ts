@@ -18,7 +18,10 @@ const platforms = new Map([
  * Keys arrive lower-cased (names are matched case-insensitively); unknown parameters are ignored.
  */
 const querySchema = z.object({
-  sdkappid: z.string({ error: 'SdkAppid is missing' }).regex(/^\d{1,20}$/, 'SdkAppid must be digits'),
+  sdkappid: z
+    .string({ error: 'SdkAppid is missing' })
+    .regex(/^\d{1,20}$/, 'SdkAppid must be digits')
+    .transform(canonicalSdkAppId),
   callbackcommand: z
     .string({ error: 'CallbackCommand is missing' })
     .regex(/^[A-Za-z0-9_.]{1,128}$/, 'CallbackCommand must look like C2C.CallbackAfterSendMsg'),
@@ -26,8 +29,14 @@ const querySchema = z.object({
     .string()
     .regex(/^json$/i, 'contenttype must be json')
     .optional(),
-  clientip: z.union([z.ipv4(), z.ipv6()], { error: 'ClientIP must be an IPv4 or IPv6 address' }).optional(),
-  optplatform: z.string().max(64, 'OptPlatform is too long').optional(),
+  /** The client's address; empty or not an address (it happens) is kept out of the event, not refused. */
+  clientip: z.union([z.ipv4(), z.ipv6()]).optional().catch(undefined),
+  /** Empty (seen in Tencent's own request examples) is the same as absent. */
+  optplatform: z
+    .string()
+    .max(64, 'OptPlatform is too long')
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
   sign: z.string().optional(),
   requesttime: z.string().optional(),
 });
@@ -42,6 +51,14 @@ export interface TencentQuery {
   readonly platformLabel: string;
   readonly sign: string | undefined;
   readonly requestTime: string | undefined;
+}
+
+/**
+ * SdkAppid without leading zeros: Tencent's SDKAppID is a number, so `01400000001` is the app
+ * `1400000001` (and a replay with a padded id is the same event, not a new one).
+ */
+export function canonicalSdkAppId(sdkAppId: string): string {
+  return sdkAppId.replace(/^0+(?=\d)/, '');
 }
 
 /** Parses the callback query. Throws `bad_query` with the first problem in plain words. */

@@ -1,12 +1,12 @@
 import type { Event } from '../../../src/events/event';
 import { matchesRoute, routeFilterSchema } from '../../../src/pipeline/routing';
 
-const event = (extensions: Record<string, string | number>): Event => ({
+const event = (extensions: Record<string, string | number | boolean>): Event => ({
   attributes: { specversion: '1.0', id: 'i', source: 's', type: 't', time: 't', datacontenttype: 'application/json', ...extensions },
   data: '{}',
 });
-const sent = event({ vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', sdkappid: '1400000001', msgtypes: 'TIMTextElem,TIMCustomElem', sendresult: 0 });
-const failed = event({ vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', sdkappid: '1400000002', msgtypes: 'TIMTextElem', sendresult: 80001 });
+const sent = event({ vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', sdkappid: '1400000001', msgtypes: 'TIMTextElem,TIMCustomElem', sendresult: '0', sendfailed: false });
+const failed = event({ vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', sdkappid: '1400000002', msgtypes: 'TIMTextElem', sendresult: '80001', sendfailed: true });
 const report = event({ vendor: 'tencent', command: 'C2C.CallbackAfterMsgReport', sdkappid: '1400000001' });
 
 describe('matchesRoute', () => {

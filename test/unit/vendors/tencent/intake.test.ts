@@ -28,6 +28,13 @@ describe('admitTencentRequest', () => {
     expect(reasonOf(() => admitTencentRequest(params, settings, nowMs))).toBe('app_not_allowed');
   });
 
+  test('When the SdkAppid is zero-padded, then it is the allowed app, and an allow-list entry with zeros matches too', () => {
+    const padded = new URLSearchParams(signed().toString().replace('SdkAppid=1400000001', 'SdkAppid=01400000001'));
+
+    expect(admitTencentRequest(padded, settings, nowMs).sdkAppId).toBe('1400000001');
+    expect(admitTencentRequest(signed(), { ...settings, sdkAppIds: ['001400000001'] }, nowMs).sdkAppId).toBe('1400000001');
+  });
+
   test('When no allow-list and no token are configured, then any app without a Sign is admitted', () => {
     const params = new URLSearchParams('SdkAppid=42&CallbackCommand=C2C.CallbackAfterSendMsg');
     expect(admitTencentRequest(params, { sdkAppIds: undefined, callbackTokens: undefined, signWindowSeconds: 60 }, nowMs).sdkAppId).toBe('42');
@@ -62,7 +69,7 @@ describe('parseTencentBody', () => {
     ['an array', '[]', 'invalid_payload', 'body: expected object, received array'],
     ['a string', '"🐥"', 'invalid_payload', 'body: expected object, received string'],
     ['a body for another command', JSON.stringify({ CallbackCommand: 'Group.CallbackAfterSendMsg' }), 'command_mismatch', 'CallbackCommand in the body (Group.CallbackAfterSendMsg) differs from the query (C2C.CallbackAfterSendMsg)'],
-    ['a body without MsgKey', JSON.stringify({ ...loadFixture('c2c-after-send-text').body, MsgKey: undefined }), 'invalid_payload', 'MsgKey: expected string, received undefined'],
+    ['a body with an empty MsgKey', JSON.stringify({ ...loadFixture('c2c-after-send-text').body, MsgKey: '' }), 'invalid_payload', /^MsgKey: Too small/],
     ['a text element with a number', JSON.stringify({ ...loadFixture('c2c-after-send-text').body, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 7 } }] }), 'invalid_payload', 'MsgBody[0].MsgContent.Text: expected string, received number'],
     ['UnreadMsgNum below -1', JSON.stringify({ ...loadFixture('c2c-after-send-text').body, UnreadMsgNum: -2 }), 'invalid_payload', /^UnreadMsgNum: Too small/],
   ])('When the body is %s, then it is not accepted: %s', (_case, raw, reason, detail) => {

@@ -1,4 +1,4 @@
-import { eventToJson } from '../../../../src/events/event';
+import { bodyHashWindowMs, eventToJson } from '../../../../src/events/event';
 import { parseTencentBody } from '../../../../src/vendors/tencent/intake';
 import { parseTencentQuery } from '../../../../src/vendors/tencent/query';
 import { tencentEvent } from '../../../../src/vendors/tencent/to-event';
@@ -26,16 +26,21 @@ describe('tencentEvent', () => {
       datacontenttype: 'application/json',
       vendor: 'tencent',
       command: 'C2C.CallbackAfterSendMsg',
+      appid: '1400000001',
+      fromaccount: 'user_alice',
+      toaccount: 'user_bob',
+      convtype: 'c2c',
+      messageid: '93847_1287657_1767225601',
+      elementkinds: 'text',
+      sendfailed: false,
       sdkappid: '1400000001',
       platform: 'Android',
       clientip: '203.0.113.7',
       msgkey: '93847_1287657_1767225601',
       msgid: '144115233406643804-1767225601-1287657',
-      fromaccount: 'user_alice',
-      toaccount: 'user_bob',
-      msgseq: 93847,
-      msgtime: 1767225601,
-      sendresult: 0,
+      msgseq: '93847',
+      msgtime: '1767225601',
+      sendresult: '0',
       msgtypes: 'TIMTextElem',
     });
   });
@@ -122,5 +127,105 @@ describe('tencentEvent', () => {
     expect(facts.msgTypes).toEqual(['TIMTextElem', 'TIMFaceElem', 'TIMTextElem', 'other']);
     expect(event.attributes.msgtypes).toBe('TIMTextElem,TIMFaceElem,TIMTextElem,TIMStreamElem');
     expect(facts.platform).toBe('RESTAPI');
+  });
+});
+
+describe('tencentEvent identity: derived from what the body has', () => {
+  const text = loadFixture('c2c-after-send-text');
+  const without = (fixture: TencentFixture, ...fields: string[]): TencentFixture => ({
+    ...fixture,
+    body: Object.fromEntries(Object.entries(fixture.body).filter(([key]) => !fields.includes(key))),
+  });
+  const eventAt = (fixture: TencentFixture, at: number) => {
+    const query = parseTencentQuery(new URLSearchParams(fixture.query));
+    const parsed = parseTencentBody(Buffer.from(JSON.stringify(fixture.body)), query);
+    if (!parsed.ok) throw new Error(parsed.detail);
+    return tencentEvent(query, parsed.body, parsed.text, at).event;
+  };
+
+  test('When an after-send has no MsgKey, then its id and messageid come from MsgSeq_MsgRandom_MsgTime, the same as with that MsgKey', () => {
+    const event = eventOf(without(text, 'MsgKey')).event;
+
+    expect(event.attributes.id).toBe(eventOf(text).event.attributes.id);
+    expect(event.attributes.messageid).toBe('93847_1287657_1767225601');
+    expect(event.attributes.msgkey).toBeUndefined();
+  });
+
+  test('When an after-send has neither MsgKey nor the triple, then its client MsgId identifies it', () => {
+    const bare = without(text, 'MsgKey', 'MsgSeq', 'MsgRandom', 'MsgTime', 'SendMsgResult', 'ErrorInfo', 'UnreadMsgNum');
+    const edited = { ...bare, body: { ...bare.body, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'other text' } }] } };
+    const otherId = { ...bare, body: { ...bare.body, MsgId: '1-2-3' } };
+
+    expect(eventOf(edited).event.attributes.id).toBe(eventOf(bare).event.attributes.id);
+    expect(eventOf(otherId).event.attributes.id).not.toBe(eventOf(bare).event.attributes.id);
+    expect(eventOf(bare).event.attributes).toMatchObject({ messageid: '144115233406643804-1767225601-1287657' });
+    expect(eventOf(bare).event.attributes.sendfailed).toBeUndefined();
+  });
+
+  test('When a body has no identity at all, then it is keyed by its hash for a short window only', () => {
+    const old = loadFixture('c2c-after-send-old-doc');
+
+    const first = eventAt(old, receivedAt).attributes.id;
+
+    expect(eventAt(old, receivedAt + 60_000).attributes.id).toBe(first);
+    expect(eventAt(old, receivedAt + bodyHashWindowMs).attributes.id).not.toBe(first);
+    expect(eventAt({ ...old, body: { ...old.body, MsgBody: [] } }, receivedAt).attributes.id).not.toBe(first);
+  });
+
+  test('When a before-send has no MsgSeq, MsgRandom or MsgTime, then it is an event of the one-to-one conversation', () => {
+    const { event } = eventOf(loadFixture('c2c-before-send-no-sequence'));
+
+    expect(event.attributes).toMatchObject({ command: 'C2C.CallbackBeforeSendMsg', convtype: 'c2c', fromaccount: 'jared', toaccount: 'Jonh', elementkinds: 'text' });
+    expect(event.attributes.messageid).toBeUndefined();
+    expect(event.message).toBeUndefined();
+  });
+
+  test('When an audio-video chat room message has no MsgSeq or MsgTime, then it is a chat-room message keyed by its body hash', () => {
+    const { event } = eventOf(loadFixture('group-after-send-avchatroom-old-doc'));
+
+    expect(event.attributes).toMatchObject({ convtype: 'chatroom', groupid: '@xmniao#999991', fromaccount: '12100008888', elementkinds: 'text' });
+    expect(event.attributes.msgseq).toBeUndefined();
+    expect(event.attributes.time).toBe(new Date(receivedAt).toISOString());
+    expect(JSON.parse(event.message!)).toMatchObject({ conversation: 'chatroom', groupId: '@xmniao#999991', messageId: event.attributes.id, sentAt: event.attributes.time });
+  });
+
+  test('When a group message has no MsgSeq, then Random identifies it within the group and sender', () => {
+    const group = loadFixture('group-after-send');
+    const noSeq = without(group, 'MsgSeq', 'MsgId');
+
+    expect(eventOf({ ...noSeq, body: { ...noSeq.body, MsgBody: [] } }).event.attributes.id).toBe(eventOf(noSeq).event.attributes.id);
+    expect(eventOf({ ...noSeq, body: { ...noSeq.body, Random: 7 } }).event.attributes.id).not.toBe(eventOf(noSeq).event.attributes.id);
+    expect(eventOf(group).event.attributes.messageid).toBe('@TGS#2J4SZEAEL:123');
+  });
+
+  test('When the SdkAppid is zero-padded, then the event is the same event of the same app', () => {
+    const padded = { ...text, query: { ...text.query, SdkAppid: '01400000001' } };
+
+    const event = eventOf(padded).event;
+
+    expect(event.attributes.id).toBe(eventOf(text).event.attributes.id);
+    expect(event.attributes).toMatchObject({ source: 'tencent-im/1400000001', appid: '1400000001', sdkappid: '1400000001' });
+  });
+
+  test.each(['', 'not-an-ip', '999.1.1.1'])('When ClientIP is %j, then the event has no clientip attribute', (clientIp) => {
+    const event = eventOf({ ...text, query: { ...text.query, ClientIP: clientIp } }).event;
+
+    expect(event.attributes).not.toHaveProperty('clientip');
+    expect(event.attributes.id).toBe(eventOf(text).event.attributes.id);
+  });
+
+  test('When a command without a schema has no CallbackCommand in its body, then the query names it', () => {
+    const { event } = eventOf(loadFixture('content-callback-result'));
+
+    expect(event.attributes).toMatchObject({ type: 'com.tencent.im.ContentCallback.ResultNotify', command: 'ContentCallback.ResultNotify', fromaccount: 'jared' });
+  });
+
+  test('When an element of an unknown type has no MsgContent, then the message is accepted with an unknown element', () => {
+    const fixture = { ...text, body: { ...text.body, MsgBody: [{ MsgType: 'TIMGroupTipElem' }, ...(text.body.MsgBody as unknown[])] } };
+
+    const { event } = eventOf(fixture);
+
+    expect(event.attributes.elementkinds).toBe('unknown,text');
+    expect(JSON.parse(event.message!).elements[0]).toEqual({ kind: 'unknown', vendorType: 'TIMGroupTipElem', content: { MsgType: 'TIMGroupTipElem' } });
   });
 });
