@@ -1,4 +1,6 @@
 import type { Vendor, VendorModule } from './vendor';
+import { easemobVendor } from './easemob';
+import { neteaseVendor } from './netease';
 import { tencentVendor } from './tencent';
 
 /**
@@ -6,7 +8,7 @@ import { tencentVendor } from './tencent';
  * one line here; its settings join the configuration schema and the README table by themselves.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each module has its own settings type
-export const vendorModules: readonly VendorModule<any, any>[] = [tencentVendor];
+export const vendorModules: readonly VendorModule<any, any>[] = [tencentVendor, neteaseVendor, easemobVendor];
 
 export interface BuiltVendors {
   /** Configured vendors: their routes are served. */
