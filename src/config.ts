@@ -1,6 +1,6 @@
 import YAML from 'yaml';
 import { z } from 'zod';
-import { sinkConfigSchema, type SinkConfig } from './sinks/registry';
+import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
 import { duration } from './settings';
 import { vendorModules } from './vendors/registry';
 
@@ -115,10 +115,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
   });
 }
 
-/** A sink's stable name: its `name` setting, or its type. */
-export function sinkName(config: SinkConfig): string {
-  return config.name ?? config.type;
-}
+export { sinkName };
 
 /**
  * The whole configuration as the service reads it: environment (with `_FILE` secrets) plus the YAML or

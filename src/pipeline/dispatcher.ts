@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { eventToJson } from '../events/event';
+import { eventToJson, type Event } from '../events/event';
+import { asMessageEvent } from '../events/message';
 import type { Metrics } from '../metrics';
 import { BatchError, PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
@@ -19,19 +20,8 @@ export type Lane = Pick<
   | 'concurrency'
   | 'required'
   | 'circuitBreaker'
+  | 'payload'
 > & { readonly sink: Sink };
-
-/** Defaults for lanes built by hand (tests); configured sinks get theirs from the config schema. */
-export const laneDefaults = {
-  maxAttempts: 0,
-  maxAgeMs: 0,
-  maxBatchBytes: 1024 * 1024,
-  lingerMs: 0,
-  concurrency: 1,
-  required: true,
-  circuitBreaker: { failureThreshold: 0, openMs: 30_000 },
-} as const;
-
 
 export interface DispatcherDeps {
   readonly spool: Spool;
@@ -153,7 +143,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         if (!stopping) return true;
       }
     }
-    await writeInOrder(splitBatches(due, lane), lane.concurrency, (batch) => deliver(lane, batch));
+    const { ready, unsendable } = withPayload(lane, due);
+    if (unsendable.length > 0) await writeFailed(lane, unsendable);
+    await writeInOrder(splitBatches(ready, lane), lane.concurrency, (batch) => deliver(lane, batch));
     return true;
   }
 
@@ -210,6 +202,27 @@ export function splitBatches(due: readonly SpooledEvent[], lane: Pick<Lane, 'bat
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/**
+ * What a sink with this `payload` setting receives for `event`: the CloudEvent itself, or for `message`
+ * the CloudEvent whose data is the neutral message (undefined when the event carries none).
+ */
+export function payloadEvent(payload: DeliverySettings['payload'], event: Event): Event | undefined {
+  return payload === 'message' ? asMessageEvent(event) : event;
+}
+
+/** Due events as the lane's sink receives them; those it cannot receive fail permanently. */
+function withPayload(lane: Lane, due: readonly SpooledEvent[]): { ready: SpooledEvent[]; unsendable: Failure[] } {
+  if (lane.payload === 'cloudevent') return { ready: [...due], unsendable: [] };
+  const ready: SpooledEvent[] = [];
+  const unsendable: Failure[] = [];
+  for (const item of due) {
+    const event = payloadEvent(lane.payload, item.event);
+    if (event) ready.push({ ...item, event });
+    else unsendable.push({ item, error: new PermanentSinkError('the event carries no neutral message (payload: message)') });
+  }
+  return { ready, unsendable };
 }
 
 /**

@@ -20,7 +20,27 @@ export const sinkConfigSchema = z.discriminatedUnion('type', [
 ]);
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
-export function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
+/** A sink's stable name (spool key, lane, metric label): its `name` setting, or its type. */
+export function sinkName(config: Pick<SinkConfig, 'name' | 'type'>): string {
+  return config.name ?? config.type;
+}
+
+/**
+ * Builds the sink a configuration describes. The registry, not the factory, fixes its `name`
+ * (`sinkName`), so the spool rows, the lane and the metrics always agree, and makes `close` idempotent
+ * (later calls share the first).
+ */
+export async function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
+  const sink = await createSink(config, deps);
+  let closing: Promise<void> | undefined;
+  return {
+    name: sinkName(config),
+    write: (batch, signal) => sink.write(batch, signal),
+    close: () => (closing ??= sink.close()),
+  };
+}
+
+function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
   switch (config.type) {
     case 'file':
       return createFileSink(config, deps);

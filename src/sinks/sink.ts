@@ -58,7 +58,7 @@ export const deliverySettings = {
     .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected lower-case letters, digits, "_" or "-", starting with a letter')
     .optional()
     .describe('Unique sink name (metric label, spool key); defaults to the type'),
-  batchSize: z.number().int().min(1).max(10_000).default(100).describe('Most events handed to one write'),
+  batchSize: z.number().int().min(1).max(10_000).default(1000).describe('Most events handed to one write; a batch takes what is due, so it grows with the backlog up to this and maxBatchBytes'),
   timeoutMs: z.number().int().min(1).default(10_000).describe('A write that takes longer is aborted and retried'),
   retryInitialMs: z.number().int().min(1).default(500).describe('First retry delay (exponential, full jitter)'),
   retryMaxMs: z.number().int().min(1).default(60_000).describe('Longest retry delay'),
@@ -76,9 +76,16 @@ export const deliverySettings = {
     })
     .prefault({})
     .describe('Stops hammering a dead sink: after the threshold, pause, then probe with one event'),
+  payload: z
+    .enum(['cloudevent', 'message'])
+    .default('cloudevent')
+    .describe('cloudevent: data is the vendor body as received; message: data is the vendor-neutral message (docs/message.schema.json), for events that carry one'),
 };
 
-export type DeliverySettings = z.output<z.ZodObject<typeof deliverySettings>>;
+/** The delivery settings alone, with their one set of defaults (lanes built in tests parse it too). */
+export const deliverySettingsSchema = z.strictObject(deliverySettings);
+
+export type DeliverySettings = z.output<typeof deliverySettingsSchema>;
 
 /** A failure that retrying cannot fix (e.g. HTTP 400): the events go to dead letters at once. */
 export class PermanentSinkError extends Error {

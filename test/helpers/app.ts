@@ -8,7 +8,8 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
 import { createAcceptor } from '../../src/pipeline/accept';
-import { createDispatcher, laneDefaults } from '../../src/pipeline/dispatcher';
+import { createDispatcher } from '../../src/pipeline/dispatcher';
+import { deliverySettingsSchema } from '../../src/sinks/sink';
 import { openSpool } from '../../src/pipeline/spool';
 import { createSpoolPressure, type SpoolLimits } from '../../src/pipeline/pressure';
 import { MemorySink } from '../../src/sinks/memory-sink';
@@ -42,7 +43,7 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const logger = pino({ level: 'silent' });
   const dispatcher = createDispatcher({
     spool,
-    lanes: [{ ...laneDefaults, sink, batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50 }],
+    lanes: [{ ...deliverySettingsSchema.parse({ batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50, maxAgeMs: 0, circuitBreaker: { failureThreshold: 0 } }), sink }],
     metrics,
     logger,
     clock: now,

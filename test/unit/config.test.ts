@@ -32,7 +32,7 @@ describe('loadConfig', () => {
     expect(config.sinks).toEqual([
       {
         type: 'file',
-        batchSize: 100,
+        batchSize: 1000,
         timeoutMs: 10000,
         retryInitialMs: 500,
         retryMaxMs: 60000,
@@ -43,6 +43,7 @@ describe('loadConfig', () => {
         concurrency: 1,
         required: true,
         circuitBreaker: { failureThreshold: 5, openMs: 30000 },
+        payload: 'cloudevent',
         rotateBytes: 104857600,
         keepFiles: 5,
       },

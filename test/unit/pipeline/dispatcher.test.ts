@@ -4,19 +4,24 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Event } from '../../../src/events/event';
+import { messageDataSchema } from '../../../src/events/message';
 import { createMetrics } from '../../../src/metrics';
-import { createDispatcher, laneDefaults, splitBatches, type Lane } from '../../../src/pipeline/dispatcher';
+import { createDispatcher, splitBatches, type Lane } from '../../../src/pipeline/dispatcher';
 import { readSpool } from '../../../src/pipeline/pressure';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { MemorySink } from '../../../src/sinks/memory-sink';
-import { BatchError, PermanentSinkError, RetryLaterError, writeEach, type Sink } from '../../../src/sinks/sink';
+import { BatchError, deliverySettingsSchema, PermanentSinkError, RetryLaterError, writeEach, type DeliverySettings, type Sink } from '../../../src/sinks/sink';
 import { metricValue } from '../../helpers/app';
 
 const event = (id: string): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
   data: '{}',
 });
-const lane = (sink: Sink, timeoutMs = 1000, extra: Partial<Lane> = {}): Lane => ({ ...laneDefaults, sink, batchSize: 10, timeoutMs, retryInitialMs: 5, retryMaxMs: 20, ...extra });
+/** A lane with the real delivery defaults (the config schema), faster retries and the given settings. */
+const lane = (sink: Sink, timeoutMs = 1000, extra: Partial<DeliverySettings> = {}): Lane => ({
+  ...deliverySettingsSchema.parse({ batchSize: 10, timeoutMs, retryInitialMs: 5, retryMaxMs: 20, ...extra }),
+  sink,
+});
 
 describe('dispatcher', () => {
   let dir: string;
@@ -131,7 +136,7 @@ describe('dispatcher › giving up', () => {
     const sink = { name: 'target', calls: 0, write: async () => { sink.calls += 1; throw error(); }, close: async () => {} };
     return sink;
   };
-  function start(target: Sink, extra: Partial<Lane>) {
+  function start(target: Sink, extra: Partial<DeliverySettings>) {
     spool = openSpool({ path: join(dir, 'spool.db'), sinks: [target.name] });
     registry = new Registry();
     const metrics = createMetrics(registry, [target.name]);
@@ -291,7 +296,7 @@ describe('dispatcher › per-event outcomes', () => {
   let spool: Spool;
   let registry: Registry;
   let dispatcher: ReturnType<typeof createDispatcher>;
-  function start(target: Sink, extra: Partial<Lane> = {}) {
+  function start(target: Sink, extra: Partial<DeliverySettings> = {}) {
     spool = openSpool({ path: join(dir, 'spool.db'), sinks: [target.name] });
     registry = new Registry();
     const metrics = createMetrics(registry, [target.name]);
@@ -433,5 +438,36 @@ describe('writeEach', () => {
 
   test('When every write succeeds, then it resolves', async () => {
     await expect(writeEach(['a', 'b'].map(event), async () => undefined)).resolves.toBeUndefined();
+  });
+});
+
+describe('dispatcher › payload', () => {
+  test('When a sink takes payload message, then it receives the neutral message as data, and an event without one goes to its dead letters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-payload-'));
+    const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['messages', 'events'] });
+    const messages = new MemorySink('messages');
+    const events = new MemorySink('events');
+    const dispatcher = createDispatcher({
+      spool,
+      lanes: [lane(messages, 1000, { payload: 'message' }), lane(events)],
+      metrics: createMetrics(new Registry(), ['messages', 'events']),
+      logger: pino({ level: 'silent' }),
+      idleMs: 10,
+    });
+    const message = '{"version":1,"vendor":"tencent","from":"alice"}';
+    await spool.append({ ...event('with'), message }, Date.now());
+    await spool.append(event('without'), Date.now());
+
+    dispatcher.start();
+    await Promise.all([messages.waitFor(1), events.waitFor(2)]);
+    await until(() => spool.backlog().length === 0);
+    await dispatcher.stop();
+    const dead = spool.db.prepare('SELECT sink, last_error FROM dead_letters').all();
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+
+    expect(messages.events).toEqual([{ attributes: { ...event('with').attributes, dataschema: messageDataSchema }, data: message, message }]);
+    expect(events.events.map((e) => [e.attributes.id, e.data])).toEqual([['with', '{}'], ['without', '{}']]);
+    expect(dead).toEqual([{ sink: 'messages', last_error: 'the event carries no neutral message (payload: message)' }]);
   });
 });

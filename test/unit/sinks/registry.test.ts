@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSink, sinkConfigSchema, sinkName } from '../../../src/sinks/registry';
+import { deliverySettingsSchema } from '../../../src/sinks/sink';
+
+describe('sink registry', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-registry-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('When a sink is built, then its name is the configured name or its type, whatever the factory says', async () => {
+    const named = await buildSink(sinkConfigSchema.parse({ type: 'file', name: 'archive', path: join(dir, 'a.jsonl') }), { dataDir: dir });
+    const plain = await buildSink(sinkConfigSchema.parse({ type: 'memory' }), { dataDir: dir });
+
+    expect(named.name).toBe('archive');
+    expect(plain.name).toBe('memory');
+    expect(sinkName({ type: 'stdout' })).toBe('stdout');
+    await Promise.all([named.close(), plain.close()]);
+  });
+
+  test('When close is called twice, then both calls share one close', async () => {
+    const sink = await buildSink(sinkConfigSchema.parse({ type: 'file', path: join(dir, 'a.jsonl') }), { dataDir: dir });
+
+    const first = sink.close();
+    const second = sink.close();
+
+    expect(second).toBe(first);
+    await first;
+  });
+
+  test('When every sink type is parsed without delivery settings, then each gets the same delivery defaults', () => {
+    const defaults = deliverySettingsSchema.parse({});
+    for (const type of ['file', 'stdout', 'memory', 'http', 'nats', 'redis', 'postgres']) {
+      const parsed = sinkConfigSchema.parse(type === 'http' ? { type, url: 'http://receiver:8080/x' } : { type }) as Record<string, unknown>;
+      const delivery = Object.fromEntries(Object.keys(defaults).map((key) => [key, parsed[key]]));
+      expect(delivery).toEqual(defaults);
+    }
+    expect(defaults).toMatchObject({ batchSize: 1000, maxBatchBytes: 1024 * 1024, concurrency: 1, payload: 'cloudevent', maxAgeMs: 86_400_000 });
+  });
+});
