@@ -60,8 +60,13 @@ export function createTencentVendor(settings: TencentSettings): Vendor {
       const label = commandLabel(query.command);
       const parsed = parseTencentBody(body, query);
       if (!parsed.ok) return { kind: 'invalid', label, reason: parsed.reason, detail: parsed.detail };
-      const { event, facts } = tencentEvent(query, parsed.body, parsed.text, receivedAt);
-      return { kind: 'event', label, event, facts };
+      try {
+        const { event, facts } = tencentEvent(query, parsed.body, parsed.text, receivedAt);
+        return { kind: 'event', label, event, facts };
+      } catch (error) {
+        // Not expected after validation; an authenticated body is kept raw in quarantine rather than lost.
+        return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${String((error as Error).message).slice(0, 200)}` };
+      }
     },
     label: (head) => commandLabel(rawCommand(head)),
     reply: (outcome, head) => tencentReply(outcome, rawCommand(head)),
