@@ -4,8 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfigFromEnvironment, parseDuration, sinkName, type Config } from './config';
-import type { Event } from './events/event';
-import { matchesRoute } from './pipeline/routing';
+import { sinkAccepts } from './pipeline/routing';
 import { openSpool, type Spool } from './pipeline/spool';
 import { spoolAdmin, type Range } from './pipeline/spool-admin';
 import { buildVendors } from './vendors/registry';
@@ -195,7 +194,7 @@ function parseOptions(argv: readonly string[]) {
 }
 
 function routesOf(config: Config) {
-  return config.sinks.map((s) => ({ name: sinkName(s), accepts: (event: Event) => matchesRoute(s.filter, event) }));
+  return config.sinks.map((s) => ({ name: sinkName(s), accepts: sinkAccepts(s) }));
 }
 
 function withSpool<T>(config: Config, path: string, work: (spool: Spool) => T): T {

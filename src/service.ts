@@ -5,14 +5,13 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp } from './app';
 import { sinkName, type Config } from './config';
-import type { Event } from './events/event';
 import type { ReadinessCheck } from './http/ops-routes';
 import { createMetrics } from './metrics';
 import { createAcceptor } from './pipeline/accept';
 import { createDirectDelivery } from './pipeline/direct';
 import { createDispatcher } from './pipeline/dispatcher';
 import { createSpoolPressure } from './pipeline/pressure';
-import { matchesRoute } from './pipeline/routing';
+import { sinkAccepts } from './pipeline/routing';
 import { openSpool } from './pipeline/spool';
 import { collectProcessMetrics } from './process-metrics';
 import { buildSinks } from './sinks/registry';
@@ -39,14 +38,14 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const spooled = config.sinks.filter((sink) => !direct || !sink.required);
   const spool = openSpool({
     path: spoolPath,
-    sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: (event: Event) => matchesRoute(sink.filter, event) })),
+    sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) })),
     quarantine: config.quarantine,
   });
   const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir }).catch((error: unknown) => {
     spool.close();
     throw error;
   });
-  const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: sinks[i] as Sink, accepts: (event: Event) => matchesRoute(settings.filter, event) }));
+  const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: sinks[i] as Sink, accepts: sinkAccepts(settings) }));
   const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !direct || !lane.required), metrics, logger, clock });
   dispatcher.start();
   metrics.watchCircuits(() => dispatcher.openCircuits());
