@@ -38,7 +38,7 @@ export function neteaseEvent(appId: string | undefined, parsed: ParsedEvent, dat
       sendfailed: o.message === undefined ? undefined : (o.sendFailed ?? false),
       eventtype: parsed.eventType,
       clienttype: o.clientType,
-      msgtype: o.msgType,
+      msgtypes: o.msgType,
       msgidclient: o.clientMessageId,
       neteaseconvtype: parsed.eventType === '1' ? String((parsed.value as { fields: { convType: string } }).fields.convType) : undefined,
     }),

@@ -40,7 +40,7 @@ describe('NetEase events', () => {
       sendfailed: false,
       eventtype: '1',
       clienttype: 'IOS',
-      msgtype: 'TEXT',
+      msgtypes: 'TEXT',
       msgidclient: '3f6c2a9e-8d41-4b7a-9c55-1e2f3a4b5c6d',
       neteaseconvtype: 'PERSON',
     });
@@ -155,7 +155,7 @@ describe('NetEase events', () => {
     const intake = eventOf('custom-person-friend-add');
 
     expect(intake.event.message).toBeUndefined();
-    expect(intake.event.attributes).toMatchObject({ msgtype: 'FRIEND_ADD', neteaseconvtype: 'CUSTOM_PERSON', convtype: 'c2c', messageid: '375387', toaccount: 'user_bob' });
+    expect(intake.event.attributes).toMatchObject({ msgtypes: 'FRIEND_ADD', neteaseconvtype: 'CUSTOM_PERSON', convtype: 'c2c', messageid: '375387', toaccount: 'user_bob' });
     expect(intake.facts.msgTypes).toEqual(['FRIEND_ADD']);
   });
 
