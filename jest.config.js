@@ -1,4 +1,7 @@
-/** Projects, selected by folder: `jest --selectProjects unit|integration|fault|deploy`. */
+/**
+ * Projects, selected by folder: `jest --selectProjects unit|integration|fault|deploy|scale`.
+ * scale: several gateway processes behind nginx on a three-node NATS cluster (needs `npm run build`).
+ */
 const project = (name) => ({
   displayName: name,
   preset: 'ts-jest',
@@ -6,6 +9,6 @@ const project = (name) => ({
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
 });
 module.exports = {
-  projects: [project('unit'), project('integration'), project('fault'), project('deploy')],
+  projects: [project('unit'), project('integration'), project('fault'), project('deploy'), project('scale')],
   testTimeout: 30000,
 };

@@ -2,7 +2,8 @@
 # Installs the Debian packages the test suite runs against (as root), only those missing:
 # prometheus + promtool (metrics lint, alert tests, live dashboard check), nats-server (JetStream),
 # redis-server, postgresql (the sink tests use real servers), and kubectl (renders the kustomize
-# overlays; Debian's kubernetes-client provides one when none is installed) and yamllint.
+# overlays; Debian's kubernetes-client provides one when none is installed), yamllint, and nginx (the
+# load balancer of the scale-out test, test/scale/).
 set -euo pipefail
 need=()
 command -v promtool >/dev/null || need+=(prometheus)
@@ -11,6 +12,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 command -v yamllint >/dev/null || need+=(yamllint)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -eq 0 ]; then
   echo "test servers and tools: all present"
   exit 0
