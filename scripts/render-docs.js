@@ -1,4 +1,4 @@
-// Rewrites the generated tables of README.md from the built code (run `npm run build` first).
+// Rewrites the generated tables of README.md and docs/message.schema.json from the built code (run `npm run build` first).
 const fs = require('node:fs');
 const docs = require('../dist/docs');
 
@@ -11,4 +11,5 @@ const docs = require('../dist/docs');
     readme = readme.replace(pattern, `$1${table}$2`);
   }
   fs.writeFileSync('README.md', readme);
+  fs.writeFileSync('docs/message.schema.json', docs.messageJsonSchema());
 })();

@@ -1,8 +1,9 @@
 import { Registry } from 'prom-client';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { envSchema } from './config';
 import { failureReasons, quarantineReasons } from './errors';
 import { createMetrics } from './metrics';
+import { neutralMessageSchema } from './events/message';
 import { deliverySettings } from './sinks/sink';
 
 /**
@@ -64,4 +65,10 @@ function defaultOf(schema: z.ZodType, parsed = false): unknown {
   const def = schema.def as { type: string; defaultValue?: unknown; innerType?: z.ZodType };
   if (def.type !== 'default' && def.type !== 'prefault') return undefined;
   return parsed && def.type === 'prefault' && def.innerType ? def.innerType.parse(def.defaultValue) : def.defaultValue;
+}
+
+/** The JSON Schema of the neutral message (`docs/message.schema.json`), generated from its zod schema. */
+export function messageJsonSchema(): string {
+  const schema = z.toJSONSchema(neutralMessageSchema, { target: 'draft-2020-12', io: 'output' });
+  return `${JSON.stringify({ $id: 'urn:imgw:message:v1', title: 'IM gateway neutral message', ...schema }, null, 2)}\n`;
 }
