@@ -16,7 +16,9 @@ export const tencentVendor = defineVendor({
       .describe('Comma-separated SdkAppid allow-list; when unset every app is accepted (with a warning at startup)'),
     TENCENT_CALLBACK_TOKENS: secretList(z.string().max(128))
       .optional()
-      .describe('Comma-separated callback tokens (several during rotation); enables the Sign check. Also read from TENCENT_CALLBACK_TOKENS_FILE'),
+      .describe(
+        'Comma-separated callback tokens (several during rotation); enables the Sign check. A token cannot contain a comma; an empty one or one with white space around it is refused. Also read from TENCENT_CALLBACK_TOKENS_FILE',
+      ),
     TENCENT_SIGN_WINDOW_SECONDS: z.coerce
       .number()
       .int()
