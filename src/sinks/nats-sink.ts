@@ -1,9 +1,19 @@
-import { connect, nanos, type NatsConnection } from 'nats';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
-import { deliverySettings, throwIfAborted, type Sink } from './sink';
+import { causeText, safeAddress } from './addresses';
+import { deliverySettings, PermanentSinkError, throwIfAborted, writeEach, type Sink } from './sink';
 import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
+
+/** JetStream's own default duplicate window, used when the stream is not created by the sink. */
+export const jetStreamDefaultDuplicateWindowMs = 120_000;
+/**
+ * Longest subject published. The server closes a connection whose protocol line (`HPUB <subject>
+ * <reply inbox> …`) passes `max_control_line` (4 KiB by default), failing every publish in flight.
+ */
+export const maxSubjectBytes = 1024;
 
 export const natsSinkConfig = z.strictObject({
   type: z.literal('nats'),
@@ -17,24 +27,54 @@ export const natsSinkConfig = z.strictObject({
     .strictObject({
       name: z.string().regex(/^[A-Za-z0-9_-]+$/),
       subjects: z.array(z.string().min(1)).min(1).default(['im.>']),
-      duplicateWindowMs: z.number().int().min(1000).default(120_000).describe('JetStream de-duplication window'),
+      duplicateWindowMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(jetStreamDefaultDuplicateWindowMs)
+        .describe('JetStream de-duplication window set when the sink creates the stream; a copy of an event id within it is dropped'),
     })
     .optional()
     .describe('Create (or leave as is) this stream at first connection'),
 });
 
+export type NatsSinkConfig = z.output<typeof natsSinkConfig>;
+
+/** The duplicate window that protects this sink's publishes (the configured one, else JetStream's default). */
+export function duplicateWindowMs(config: NatsSinkConfig): number {
+  return config.stream?.duplicateWindowMs ?? jetStreamDefaultDuplicateWindowMs;
+}
+
+/**
+ * Why `subject` cannot be published to, or undefined. Rendered values are encoded (see
+ * `renderTemplate`), so only a template with an empty token, a space or a wildcard, or an over-long
+ * one, gets here: such an event fails alone and for good instead of stalling the sink.
+ */
+export function subjectProblem(subject: string): string | undefined {
+  if (Buffer.byteLength(subject) > maxSubjectBytes) return `longer than ${maxSubjectBytes} bytes`;
+  if (/[\s\u0000-\u001f\u007f]/.test(subject)) return 'contains white space or a control character';
+  const tokens = subject.split('.');
+  if (tokens.some((token) => token === '')) return 'has an empty token';
+  if (tokens.some((token) => token === '*' || token === '>')) return 'has a wildcard token';
+  return undefined;
+}
+
 /**
  * Publishes each event to JetStream with `Nats-Msg-Id` = event id, so the server drops a copy that
- * arrives within the stream's duplicate window, and resolves only when every publish is acknowledged
- * (stored by the stream). Connects at the first write and reconnects by itself afterwards.
+ * arrives within the stream's duplicate window, and reports each event on its own: delivered when the
+ * publish is acknowledged (stored by the stream); failed for good, alone, when it can never be published
+ * (a subject that is not valid, an event over the server's `max_payload`); failed for a retry otherwise.
+ * Connects at the first write and reconnects by itself afterwards.
  */
-export async function createNatsSink(config: z.output<typeof natsSinkConfig>): Promise<Sink> {
+export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
+  const servers = [config.servers].flat();
+  const where = servers.map(safeAddress).join(', ');
   let closed = false;
   let opened: NatsConnection | undefined;
 
-  async function open(): Promise<NatsConnection> {
+  async function open(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
     const nc = await connect({
-      servers: config.servers,
+      servers,
       name: 'im-callback-gateway',
       token: config.token,
       user: config.user,
@@ -42,33 +82,47 @@ export async function createNatsSink(config: z.output<typeof natsSinkConfig>): P
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       timeout: 3000,
+    }).catch((error: unknown) => {
+      throw new Error(`NATS at ${where}: ${causeText(error)}`, { cause: error });
     });
-    if (config.stream) {
-      const { name, subjects, duplicateWindowMs } = config.stream;
-      try {
-        const jsm = await nc.jetstreamManager();
-        await jsm.streams.info(name).catch(() => jsm.streams.add({ name, subjects, duplicate_window: nanos(duplicateWindowMs) }));
-      } catch (error) {
-        await nc.close();
-        throw error;
-      }
+    try {
+      if (config.stream) await ensureStream(nc, config.stream);
+    } catch (error) {
+      await nc.close();
+      throw new Error(`NATS at ${where}: ${jetStreamProblem(error)}`, { cause: error });
     }
     opened = nc;
-    return nc;
+    return { nc, js: jetstream(nc) };
   }
   const connection = onceUntilSuccess(open);
+
+  async function publish(nc: NatsConnection, js: JetStreamClient, event: Event): Promise<void> {
+    const subject = renderTemplate(config.subject, event.attributes);
+    const invalid = subjectProblem(subject);
+    if (invalid) throw new PermanentSinkError(`NATS subject ${JSON.stringify(subject.slice(0, 80))} ${invalid}`);
+    const body = eventToJson(event);
+    const limit = nc.info?.max_payload;
+    try {
+      await js.publish(subject, body, { msgID: event.attributes.id, timeout: config.timeoutMs });
+    } catch (error) {
+      const name = (error as { name?: unknown }).name;
+      const server = nc.getServer() ? safeAddress(`nats://${nc.getServer()}`) : where;
+      if (name === 'InvalidArgumentError' && /max_payload/.test(String((error as Error).message))) {
+        throw new PermanentSinkError(`event of ${Buffer.byteLength(body)} bytes is over the max_payload of ${limit} bytes of the NATS server at ${server}`);
+      }
+      if (name === 'InvalidSubjectError') throw new PermanentSinkError(`NATS subject ${JSON.stringify(subject.slice(0, 80))} is not valid: ${causeText(error)}`);
+      throw new Error(`NATS publish to ${subject.slice(0, 80)} via ${server}: ${publishProblem(error, config.timeoutMs)}`, { cause: error });
+    }
+  }
 
   return {
     name: config.name ?? 'nats',
     async write(batch: readonly Event[], signal: AbortSignal) {
       throwIfAborted(signal);
       if (closed) throw new Error('nats sink is closed');
-      const js = (await connection()).jetstream();
-      await Promise.all(
-        batch.map((event) =>
-          js.publish(renderTemplate(config.subject, event.attributes), eventToJson(event), { msgID: event.attributes.id, timeout: config.timeoutMs }),
-        ),
-      );
+      const { nc, js } = await connection();
+      throwIfAborted(signal);
+      await writeEach(batch, (event) => publish(nc, js, event));
     },
     async close() {
       if (closed) return;
@@ -76,4 +130,33 @@ export async function createNatsSink(config: z.output<typeof natsSinkConfig>): P
       await opened?.drain().catch(() => opened?.close());
     },
   };
+}
+
+/** Creates the stream unless it exists (an existing stream is left as it is). */
+async function ensureStream(nc: NatsConnection, stream: NonNullable<NatsSinkConfig['stream']>): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const { name, subjects, duplicateWindowMs: window } = stream;
+  try {
+    await jsm.streams.info(name);
+  } catch (error) {
+    if ((error as { name?: unknown }).name !== 'StreamNotFoundError') throw error;
+    await jsm.streams.add({ name, subjects, duplicate_window: nanos(window) });
+  }
+}
+
+function jetStreamProblem(error: unknown): string {
+  const name = (error as { name?: unknown }).name;
+  if (name === 'JetStreamNotEnabled' || /no responders/.test(causeText(error))) {
+    return 'JetStream is not enabled on this server or account (start nats-server with -js)';
+  }
+  return causeText(error);
+}
+
+function publishProblem(error: unknown, timeoutMs: number): string {
+  const name = (error as { name?: unknown }).name;
+  if (name === 'TimeoutError') return `no acknowledgement from JetStream within ${timeoutMs} ms`;
+  if (name === 'JetStreamNotEnabled' || /no responders/.test(causeText(error))) {
+    return 'no stream stores this subject, or JetStream is not enabled (no responders)';
+  }
+  return causeText(error);
 }

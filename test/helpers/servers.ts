@@ -93,9 +93,11 @@ async function childServer(name: string, args: (dir: string, port: number) => [s
   return server;
 }
 
-export async function startNats(fixedPort?: number): Promise<TestServer> {
+/** NATS with JetStream (or, with `jetStream: false`, a plain core NATS server). */
+export async function startNats(fixedPort?: number, options: { jetStream?: boolean } = {}): Promise<TestServer> {
   const bin = requireBinary('/usr/sbin/nats-server', 'nats-server');
-  const server = await childServer('nats', (dir, port) => [bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')]], fixedPort);
+  const jetStream = (dir: string) => (options.jetStream === false ? [] : ['-js', '-sd', join(dir, 'js')]);
+  const server = await childServer('nats', (dir, port) => [bin, ['-a', '127.0.0.1', '-p', String(port), ...jetStream(dir)]], fixedPort);
   return { ...server, url: `nats://127.0.0.1:${server.port}` };
 }
 

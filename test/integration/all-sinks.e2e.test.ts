@@ -1,7 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { AckPolicy, connect, DeliverPolicy } from 'nats';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import pino from 'pino';
 import YAML from 'yaml';
@@ -41,12 +42,12 @@ describe('examples/all-sinks.yaml end to end', () => {
 
   async function readAll(): Promise<Record<string, Record_[]>> {
     const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const count = (await jsm.streams.info('IM_EVENTS')).state.messages;
     const consumer = await jsm.consumers.add('IM_EVENTS', { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: 5e9 });
     const nats: Record_[] = [];
     if (count > 0) {
-      for await (const m of await (await nc.jetstream().consumers.get('IM_EVENTS', consumer.name)).fetch({ max_messages: count, expires: 2000 })) {
+      for await (const m of await (await jetstream(nc).consumers.get('IM_EVENTS', consumer.name)).fetch({ max_messages: count, expires: 2000 })) {
         nats.push(JSON.parse(m.string()) as Record_);
         if (nats.length >= count) break;
       }
