@@ -46,6 +46,27 @@ export function duplicateWindowMs(config: NatsSinkConfig): number {
 }
 
 /**
+ * What `replay` should say before re-queueing events received since `since` for these sinks: JetStream
+ * drops a copy of an event id only within the stream's duplicate window, so replaying events older
+ * than it stores them a second time.
+ */
+export function natsReplayWarnings(sinks: readonly { readonly type: string }[], since: number, now: number): string[] {
+  return sinks
+    .filter((sink): sink is NatsSinkConfig => sink.type === 'nats')
+    .filter((sink) => now - since > duplicateWindowMs(sink))
+    .map((sink) => {
+      const window = duplicateWindowMs(sink);
+      const name = sink.name ?? 'nats';
+      return (
+        `sink ${name}: events received before ${new Date(now - window).toISOString()} are older than the JetStream duplicate window ` +
+        `(${window / 1000} s${sink.stream ? '' : ', JetStream default; the stream is not created by the sink'}); ` +
+        'those the stream already holds are stored again, so consumers see them twice unless they de-duplicate by event id ' +
+        `(raise stream.duplicateWindowMs, or replay from ${new Date(now - window).toISOString()} on)`
+      );
+    });
+}
+
+/**
  * Why `subject` cannot be published to, or undefined. Rendered values are encoded (see
  * `renderTemplate`), so only a template with an empty token, a space or a wildcard, or an over-long
  * one, gets here: such an event fails alone and for good instead of stalling the sink.

@@ -5,10 +5,10 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Event } from '../../src/events/event';
 import { createMetrics } from '../../src/metrics';
-import { createDispatcher, laneDefaults, type Lane } from '../../src/pipeline/dispatcher';
+import { createDispatcher, type Lane } from '../../src/pipeline/dispatcher';
 import { openSpool } from '../../src/pipeline/spool';
 import { spoolAdmin } from '../../src/pipeline/spool-admin';
-import type { Sink } from '../../src/sinks/sink';
+import { deliverySettingsSchema, type DeliverySettings, type Sink } from '../../src/sinks/sink';
 
 export interface LaneResult {
   /** Ids of the events the lane moved to dead letters, with the recorded error. */
@@ -22,10 +22,10 @@ export interface LaneResult {
  * waits until nothing is pending for the sink any more (every event delivered or dead-lettered), or
  * until `timeoutMs` passes, which means something stalled the lane.
  */
-export async function runLane(sink: Sink, events: readonly Event[], settings: Partial<Lane> = {}, timeoutMs = 20_000): Promise<LaneResult> {
+export async function runLane(sink: Sink, events: readonly Event[], settings: Partial<DeliverySettings> = {}, timeoutMs = 20_000): Promise<LaneResult> {
   const dir = mkdtempSync(join(tmpdir(), 'imgw-lane-'));
   const spool = openSpool({ path: join(dir, 'spool.db'), sinks: [sink.name] });
-  const lane: Lane = { ...laneDefaults, sink, batchSize: 100, timeoutMs: 5000, retryInitialMs: 20, retryMaxMs: 200, ...settings };
+  const lane: Lane = { ...deliverySettingsSchema.parse({ batchSize: 100, timeoutMs: 5000, retryInitialMs: 20, retryMaxMs: 200, ...settings }), sink };
   const dispatcher = createDispatcher({ spool, lanes: [lane], metrics: createMetrics(new Registry(), [sink.name]), logger: pino({ level: 'silent' }), idleMs: 20 });
   try {
     for (const event of events) await spool.append(event, Date.now());

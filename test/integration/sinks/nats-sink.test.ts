@@ -1,11 +1,18 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli';
+import { loadConfig } from '../../../src/config';
 import type { Event } from '../../../src/events/event';
-import { createNatsSink, natsSinkConfig, subjectProblem } from '../../../src/sinks/nats-sink';
+import { openSpool } from '../../../src/pipeline/spool';
+import { createNatsSink, natsReplayWarnings, natsSinkConfig, subjectProblem } from '../../../src/sinks/nats-sink';
 import { BatchError, PermanentSinkError } from '../../../src/sinks/sink';
 import { freePort, startNats, type TestServer } from '../../helpers/servers';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
+import { tempDataDir } from '../../helpers/service';
 import { runLane } from '../../helpers/sink-lane';
+import { TEST_TOKEN } from '../../helpers/tencent';
 
 let server: TestServer;
 let reader: NatsConnection | undefined;
@@ -171,5 +178,46 @@ describe('nats sink', () => {
     } finally {
       await plain.destroy();
     }
+  });
+});
+
+describe('nats replay and the duplicate window', () => {
+  test('When replay reaches past the duplicate window of a NATS sink, then it warns on stderr; a replay within the window does not', async () => {
+    const dataDir = tempDataDir();
+    try {
+      const now = Date.now();
+      const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: ['nats'] });
+      const [old, recent] = contractEvents(2);
+      await spool.append(old!, now - 10 * 60_000);
+      await spool.append(recent!, now - 10_000);
+      spool.close();
+      const config = loadConfig({ DATA_DIR: dataDir, TENCENT_CALLBACK_TOKENS: TEST_TOKEN }, { sinks: [{ type: 'nats', servers: server.url, stream: { name: 'IMGW', duplicateWindowMs: 60_000 } }] });
+      const run = async (...argv: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runCli(argv, config, { out: (line) => void out.push(line), err: (line) => void err.push(line) }, now);
+        return { code, out, err };
+      };
+
+      const wide = await run('replay', '--since', '1h');
+      const narrow = await run('replay', '--since', '30s');
+
+      expect(wide.code).toBe(0);
+      expect(wide.err).toEqual([
+        `warning: sink nats: events received before ${new Date(now - 60_000).toISOString()} are older than the JetStream duplicate window (60 s); ` +
+          'those the stream already holds are stored again, so consumers see them twice unless they de-duplicate by event id ' +
+          `(raise stream.duplicateWindowMs, or replay from ${new Date(now - 60_000).toISOString()} on)`,
+      ]);
+      expect(narrow).toMatchObject({ code: 0, err: [] });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('When the sink does not create the stream, then the warning uses JetStream default window and says so', () => {
+    const sinks = [natsSinkConfig.parse({ type: 'nats', name: 'bus' }), { type: 'file' }];
+
+    expect(natsReplayWarnings(sinks, 0, 119_000)).toEqual([]);
+    expect(natsReplayWarnings(sinks, 0, 121_000)).toEqual([expect.stringMatching(/^sink bus: .*\(120 s, JetStream default; the stream is not created by the sink\)/)]);
   });
 });
