@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AckPolicy, connect, DeliverPolicy } from 'nats';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import type { RunningService } from '../../src/service';
 import { startNats, startPostgres, type TestServer } from '../helpers/servers';
@@ -38,13 +39,13 @@ describe('NetEase end to end through the file, NATS and PostgreSQL sinks', () =>
 
   async function readAll(): Promise<Record<'file' | 'nats' | 'postgres', Stored[]> & { subjects: string[]; rows: Stored[] }> {
     const nc = await connect({ servers: nats.url });
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const count = await jsm.streams.info('IM_EVENTS').then((info) => info.state.messages, () => 0);
     const fromNats: Stored[] = [];
     const subjects: string[] = [];
     if (count > 0) {
       const consumer = await jsm.consumers.add('IM_EVENTS', { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: 5e9 });
-      for await (const m of await (await nc.jetstream().consumers.get('IM_EVENTS', consumer.name)).fetch({ max_messages: count, expires: 2000 })) {
+      for await (const m of await (await jetstream(nc).consumers.get('IM_EVENTS', consumer.name)).fetch({ max_messages: count, expires: 2000 })) {
         fromNats.push(JSON.parse(m.string()) as Stored);
         subjects.push(m.subject);
         if (fromNats.length >= count) break;
