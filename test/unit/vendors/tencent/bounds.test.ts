@@ -89,3 +89,15 @@ describe('nestsDeeperThan', () => {
     expect(nestsDeeperThan(json, limit)).toBe(deeper);
   });
 });
+
+describe('nestsDeeperThan on strings', () => {
+  test.each([
+    ['an escaped quote followed by brackets', '{"a":"x\\"[[[","b":1}', 1, false],
+    ['an escaped backslash before the closing quote', '{"a":"x\\\\","b":[[1]]}', 2, true],
+    ['three backslashes then a quote inside the string', '{"a":"\\\\\\"[[[[","b":1}', 1, false],
+    ['a long text value', JSON.stringify({ a: `${'['.repeat(100_000)}"` }), 1, false],
+  ])('When the JSON has %s, then only structure outside strings counts', (_case, json, limit, deeper) => {
+    expect(JSON.parse(json)).toBeDefined();
+    expect(nestsDeeperThan(json, limit)).toBe(deeper);
+  });
+});
