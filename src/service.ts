@@ -90,7 +90,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const app = createApp({
     vendors: vendors.active,
     inactiveVendors: vendors.inactive,
-    accept: createAcceptor({ spool, deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger }) : undefined }),
+    accept: createAcceptor({ spool, deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger, clock }) : undefined }),
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     registry,

@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import { eventToJson, type Event } from '../events/event';
 import { asMessageEvent } from '../events/message';
 import type { Metrics } from '../metrics';
-import { BatchError, PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
+import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
 import { backoffDelay } from './retry';
+import { attemptWrite } from './write';
 import type { Spool, SpooledEvent } from './spool';
 
 export type Lane = Pick<
@@ -78,21 +79,14 @@ export function createDispatcher(deps: DispatcherDeps) {
    * when no event of the batch is left waiting for a retry.
    */
   async function deliver(lane: Lane, batch: SpooledEvent[]): Promise<boolean> {
-    const started = performance.now();
-    const signal = AbortSignal.timeout(lane.timeoutMs);
-    let failures: Failure[] = [];
-    try {
-      await Promise.race([lane.sink.write(batch.map((item) => item.event), signal), rejectOnAbort(signal)]);
-    } catch (error) {
-      failures = failuresOf(batch, error, signal.aborted ? `timed out after ${lane.timeoutMs} ms` : undefined);
-    }
-    const seconds = (performance.now() - started) / 1000;
+    const { failures: byIndex, timedOut, seconds } = await attemptWrite(lane.sink, batch.map((item) => item.event), lane.timeoutMs);
+    const failures: Failure[] = [...byIndex].sort(([a], [b]) => a - b).map(([index, error]) => ({ item: batch[index] as SpooledEvent, error }));
     const failed = new Set(failures.map((failure) => failure.item));
     const delivered = batch.filter((item) => !failed.has(item));
     // The target is down only when nothing got through and some failure is worth retrying.
     recordOutcome(lane, delivered.length > 0 || failures.every((failure) => failure.error instanceof PermanentSinkError));
     if (delivered.length > 0) deps.metrics.sinkDelivered(lane.sink.name, 'ok', delivered.length, seconds);
-    if (failures.length > 0) deps.metrics.sinkDelivered(lane.sink.name, signal.aborted ? 'timeout' : 'error', failures.length, seconds);
+    if (failures.length > 0) deps.metrics.sinkDelivered(lane.sink.name, timedOut ? 'timeout' : 'error', failures.length, seconds);
     if (delivered.length > 0) await deps.spool.delivered(lane.sink.name, delivered.map((item) => item.seq));
     return failures.length === 0 || (await writeFailed(lane, failures));
   }
@@ -247,16 +241,6 @@ interface Failure {
   readonly error: unknown;
 }
 
-/** The failed events of a write: those a `BatchError` names, else (any other rejection) all of them. */
-function failuresOf(batch: readonly SpooledEvent[], error: unknown, timedOut: string | undefined): Failure[] {
-  if (timedOut !== undefined) return batch.map((item) => ({ item, error: new Error(timedOut) }));
-  if (!(error instanceof BatchError)) return batch.map((item) => ({ item, error }));
-  return [...error.failures]
-    .filter(([index]) => Number.isInteger(index) && index >= 0 && index < batch.length)
-    .sort(([a], [b]) => a - b)
-    .map(([index, reason]) => ({ item: batch[index] as SpooledEvent, error: reason }));
-}
-
 function byMessage(failures: readonly Failure[]): Map<string, Failure[]> {
   const groups = new Map<string, Failure[]>();
   for (const failure of failures) {
@@ -266,13 +250,6 @@ function byMessage(failures: readonly Failure[]): Map<string, Failure[]> {
     else groups.set(message, [failure]);
   }
   return groups;
-}
-
-/** Settles (rejects) when `signal` aborts, so a sink that ignores its signal cannot stall a lane. */
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }
 
 function errorText(error: unknown): string {

@@ -40,7 +40,7 @@ describe('ACK_MODE=direct', () => {
     const again = await post();
 
     expect(refused.status).toBe(503);
-    expect(refused.body.ErrorInfo).toMatch(/^a required sink did not take the event \(http: .*\); retry later$/);
+    expect(refused.body.ErrorInfo).toBe('required sink http did not take the event; retry later'); // the cause (addresses) stays in the log
     expect(accepted).toEqual({ status: 200, body: { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' } });
     expect(again.body.ErrorInfo).toBe('duplicate: already received');
     expect(receiver.events().map((e) => e.msgkey)).toEqual(['48374_2837546_1557481126']);
