@@ -1,5 +1,5 @@
 import type { Event } from '../../src/events/event';
-import type { Sink } from '../../src/sinks/sink';
+import { BatchError, PermanentSinkError, type Sink } from '../../src/sinks/sink';
 
 export interface ContractTarget {
   /** Builds a fresh sink pointed at the target. */
@@ -11,6 +11,16 @@ export interface ContractTarget {
   /** Takes the target down and brings it back (same data). */
   stop(): Promise<void>;
   start(): Promise<void>;
+}
+
+/** Optional parts of the contract, for targets where they apply. */
+export interface ContractOptions {
+  /**
+   * Turns a good event into one the target can never take (over its size limit, refused by a
+   * constraint, …). The contract then checks that a batch with it in the middle reports that event
+   * alone as permanently failed (a `BatchError`) and stores its neighbours.
+   */
+  readonly poison?: (event: Event) => Event;
 }
 
 let counter = 0;
@@ -53,7 +63,7 @@ const ids = (records: Record<string, unknown>[]) => records.map((r) => r.id as s
  * idempotence on a repeated id where the target supports it, failure when the target is down, recovery
  * when it is back, flush on close, a prompt rejection on an aborted signal, and a valid name.
  */
-export function describeSinkContract(title: string, target: () => ContractTarget): void {
+export function describeSinkContract(title: string, target: () => ContractTarget, options: ContractOptions = {}): void {
   describe(`${title} › sink contract`, () => {
     let sink: Sink;
     let t: ContractTarget;
@@ -126,6 +136,22 @@ export function describeSinkContract(title: string, target: () => ContractTarget
       await expect(sink.write(contractEvents(1), controller.signal)).rejects.toThrow();
       expect(Date.now() - started).toBeLessThan(500);
     });
+
+    if (options.poison) {
+      const poison = options.poison;
+      test('When one event of a batch can never be stored, then only it fails, permanently, and the others are stored', async () => {
+        const [before, bad, after] = contractEvents(3) as Event[];
+
+        const outcome = await sink.write([before!, poison(bad!), after!], signal()).then(() => undefined, (error: unknown) => error);
+
+        expect(outcome).toBeInstanceOf(BatchError);
+        expect([...(outcome as BatchError).failures.keys()]).toEqual([1]);
+        expect((outcome as BatchError).failures.get(1)).toBeInstanceOf(PermanentSinkError);
+        const stored = ids(await t.readBack());
+        expect(stored).toEqual(expect.arrayContaining([before!.attributes.id, after!.attributes.id]));
+        expect(stored).not.toContain(bad!.attributes.id);
+      });
+    }
 
     test('When the name is read, then it is a valid metric label value', () => {
       expect(sink.name).toMatch(/^[a-z][a-z0-9_-]{0,31}$/);

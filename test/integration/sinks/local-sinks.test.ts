@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { eventToJson } from '../../../src/events/event';
 import { createFileSink, fileSinkConfig } from '../../../src/sinks/file-sink';
 import { MemorySink } from '../../../src/sinks/memory-sink';
+import { PermanentSinkError } from '../../../src/sinks/sink';
 import { createStdoutSink, stdoutSinkConfig } from '../../../src/sinks/stdout-sink';
 import { tempDataDir } from '../../helpers/service';
 import { describeSinkContract } from '../../helpers/sink-contract';
@@ -57,16 +58,21 @@ describeSinkContract('stdout', () => {
   };
 });
 
-describeSinkContract('memory', () => {
-  const sink = new MemorySink();
-  return {
-    makeSink: async () => sink,
-    readBack: async () => sink.events.map((event) => JSON.parse(eventToJson(event)) as Record<string, unknown>),
-    dedupes: false,
-    stop: async () => sink.failNext(1_000_000),
-    start: async () => sink.clearFailures(),
-  };
-});
+describeSinkContract(
+  'memory',
+  () => {
+    const sink = new MemorySink();
+    sink.refuseWhen((event) => (event.attributes.poison === true ? new PermanentSinkError('refused') : undefined));
+    return {
+      makeSink: async () => sink,
+      readBack: async () => sink.events.map((event) => JSON.parse(eventToJson(event)) as Record<string, unknown>),
+      dedupes: false,
+      stop: async () => sink.failNext(1_000_000),
+      start: async () => sink.clearFailures(),
+    };
+  },
+  { poison: (event) => ({ ...event, attributes: { ...event.attributes, poison: true } }) },
+);
 
 test('When the file sink directory is missing at start, then it is created', async () => {
   const root = tempDataDir();

@@ -8,13 +8,19 @@ import { eventToJson, type Event } from '../../../src/events/event';
 import { createMetrics } from '../../../src/metrics';
 import { createDispatcher } from '../../../src/pipeline/dispatcher';
 import { openSpool } from '../../../src/pipeline/spool';
-import { createPostgresSink, postgresSinkConfig } from '../../../src/sinks/postgres-sink';
+import { createPostgresSink, migratePostgresTable, postgresSinkConfig } from '../../../src/sinks/postgres-sink';
 import { startPostgres, type TestServer } from '../../helpers/servers';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startPostgres();
+  // The contract's poison event: a row the operator's constraint refuses for good.
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  await migratePostgresTable(client, 'im_events');
+  await client.query(`ALTER TABLE im_events ADD CONSTRAINT contract_poison CHECK (fromaccount IS DISTINCT FROM 'never-storable')`);
+  await client.end();
 });
 afterAll(() => server.destroy());
 
@@ -38,7 +44,7 @@ describeSinkContract('postgres', () => ({
   dedupes: true,
   stop: () => server.stop(),
   start: () => server.start(),
-}));
+}), { poison: (event) => ({ ...event, attributes: { ...event.attributes, fromaccount: 'never-storable' } }) });
 
 describe('postgres sink', () => {
   test('When an event is inserted, then the columns are the common attributes and jsonb keeps big numbers', async () => {
