@@ -9,7 +9,7 @@ import type { AttributeValue } from './event';
 export interface CommonAttributes {
   /** `tencent` | `netease` | `easemob` */
   readonly vendor: string;
-  /** The vendor's callback command or event type, e.g. `C2C.CallbackAfterSendMsg`, `1`, `chat`. */
+  /** The vendor's callback command or event type, e.g. `C2C.CallbackAfterSendMsg`, `conversation` (NetEase eventType 1), `chat`. */
   readonly command: string;
   /** The vendor's app: Tencent SdkAppid, NetEase AppKey, Easemob `org#app`. */
   readonly appid?: string;

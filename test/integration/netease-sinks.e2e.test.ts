@@ -98,8 +98,9 @@ describe('NetEase end to end through the file, NATS and PostgreSQL sinks', () =>
       expect(data).toEqual(JSON.parse(fixture.body.toString('utf8')));
     }
     expect(new Set(stored.subjects)).toEqual(new Set(stored.nats.map((e) => `im.netease.${e.command as string}`)));
+    expect(stored.subjects).toContain('im.netease.conversation');
     const row = stored.rows.find((r) => r.messageid === '6120031988331');
-    expect(row).toMatchObject({ vendor: 'netease', command: '1', appid: testAppKey, fromaccount: 'user_alice', toaccount: 'user_bob', convtype: 'c2c', sendfailed: false });
-    expect(stored.rows.find((r) => r.messageid === '171450683457798182' && r.command === '1')).toMatchObject({ groupid: '3001', convtype: 'group' });
+    expect(row).toMatchObject({ vendor: 'netease', command: 'conversation', appid: testAppKey, fromaccount: 'user_alice', toaccount: 'user_bob', convtype: 'c2c', sendfailed: false });
+    expect(stored.rows.find((r) => r.messageid === '171450683457798182' && r.command === 'conversation')).toMatchObject({ groupid: '3001', convtype: 'group' });
   }, 90_000);
 });

@@ -27,7 +27,7 @@ export function neteaseEvent(appId: string | undefined, parsed: ParsedEvent, dat
     datacontenttype: 'application/json',
     ...definedAttributes({
       vendor: 'netease',
-      command: parsed.eventType,
+      command: eventTypeName(parsed.eventType),
       appid: appId,
       fromaccount: o.from,
       toaccount: o.to,

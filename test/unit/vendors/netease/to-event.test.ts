@@ -30,7 +30,7 @@ describe('NetEase events', () => {
       time: '2024-06-10T06:13:20.001Z',
       datacontenttype: 'application/json',
       vendor: 'netease',
-      command: '1',
+      command: 'conversation',
       appid: testAppKey,
       fromaccount: 'user_alice',
       toaccount: 'user_bob',
