@@ -12,7 +12,7 @@ import { createDirectDelivery } from './pipeline/direct';
 import { createDispatcher } from './pipeline/dispatcher';
 import { createSpoolPressure } from './pipeline/pressure';
 import { sinkAccepts } from './pipeline/routing';
-import { openSpool } from './pipeline/spool';
+import { lockSpool, openSpool } from './pipeline/spool';
 import { collectProcessMetrics } from './process-metrics';
 import { buildSinks } from './sinks/registry';
 import type { Sink } from './sinks/sink';
@@ -36,13 +36,27 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const spoolPath = direct ? ':memory:' : join(config.dataDir, 'spool.db');
   // In direct mode the required sinks are written before the reply; only the others go through the spool.
   const spooled = config.sinks.filter((sink) => !direct || !sink.required);
-  const spool = openSpool({
-    path: spoolPath,
-    sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) })),
-    quarantine: config.quarantine,
-  });
+  // One process per spool: a second gateway on this DATA_DIR stops here with a clear error.
+  const lock = direct ? undefined : lockSpool(spoolPath);
+  const checkStarted = Date.now();
+  let spool: ReturnType<typeof openSpool>;
+  try {
+    spool = openSpool({
+      path: spoolPath,
+      sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) })),
+      quarantine: config.quarantine,
+      verify: !direct,
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const damage = spool.damage();
+  if (damage) logger.error({ spool: spoolPath, damage }, 'the spool is damaged: not ready, callbacks refused (docs/runbooks.md: the spool is damaged)');
+  else if (!direct) logger.info({ spool: spoolPath, ms: Date.now() - checkStarted }, 'spool integrity checked');
   const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir }).catch((error: unknown) => {
     spool.close();
+    lock?.release();
     throw error;
   });
   const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: sinks[i] as Sink, accepts: sinkAccepts(settings) }));
@@ -154,6 +168,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
         await dispatcher.stop();
         await Promise.allSettled(sinks.map((sink) => sink.close()));
         spool.close();
+        lock?.release();
       })();
       return stopping;
     },

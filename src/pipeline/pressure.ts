@@ -20,6 +20,8 @@ export interface SpoolReadings {
   quarantineSize(): { readonly entries: number; readonly bytes: number };
   /** When the oldest stored event was received: de-duplication and replay reach back to here. */
   historyFrom(): number | undefined;
+  /** Why the spool cannot be trusted (corrupt, or a file deleted under it), or undefined. */
+  damage(): string | undefined;
   /** Removes delivered events oldest first until `storedBytes()` is at most `targetBytes`. */
   relieve(targetBytes: number): Promise<{ readonly removed: number; readonly exhausted: boolean }>;
 }
@@ -46,7 +48,7 @@ export interface Relief {
 }
 
 /** One reading of the spool: kept counts and index lookups only, so its cost does not grow with the backlog. */
-export function readSpool(spool: Omit<SpoolReadings, 'relieve'>, at: number = Date.now()): SpoolSnapshot {
+export function readSpool(spool: Omit<SpoolReadings, 'relieve' | 'damage'>, at: number = Date.now()): SpoolSnapshot {
   const rows = spool.backlog();
   return {
     at,
@@ -84,20 +86,24 @@ export function createSpoolPressure(deps: {
   let reason: string | undefined;
   let snapshot: SpoolSnapshot = read();
   let relieving = false;
-  let exhaustedAt: number | undefined;
+  /** The last relief found nothing to remove: when, and how much was pending then. */
+  let exhausted: { readonly at: number; readonly pending: number } | undefined;
+  const pendingOf = (now: SpoolSnapshot) => now.backlog.reduce((sum, row) => sum + row.pending, 0);
 
   function read(): SpoolSnapshot {
     return readSpool(deps.spool, clock());
   }
 
   function measure(now: SpoolSnapshot): string | undefined {
+    const damage = deps.spool.damage();
+    if (damage !== undefined) return `spool is damaged (${damage}); see the runbook`;
     const { maxPending, maxBytes, maxAgeMs } = deps.limits;
     const worst = now.backlog.reduce((a, b) => (b.pending > a.pending ? b : a), { sink: '', pending: 0, oldestReceivedAt: undefined } as SinkBacklog);
     if (maxPending > 0 && worst.pending >= maxPending) return `spool is full: ${worst.pending} events wait for sink ${worst.sink} (limit ${maxPending})`;
     if (maxBytes > 0) {
-      if (now.bytes >= maxBytes * reliefStart) relieve(maxBytes);
+      if (now.bytes >= maxBytes * reliefStart) relieve(maxBytes, now);
       // History is pruned to make room; only undelivered data past the bound refuses callbacks.
-      if (now.bytes >= maxBytes && exhaustedAt !== undefined) return `spool is full: ${now.bytes} bytes of undelivered events (limit ${maxBytes})`;
+      if (now.bytes >= maxBytes && exhausted !== undefined) return `spool is full: ${now.bytes} bytes of undelivered events (limit ${maxBytes})`;
     }
     if (maxAgeMs > 0) {
       const oldest = Math.min(...now.backlog.map((row) => row.oldestReceivedAt ?? Infinity));
@@ -108,31 +114,36 @@ export function createSpoolPressure(deps: {
     return undefined;
   }
 
-  function relieve(maxBytes: number): void {
+  function relieve(maxBytes: number, now: SpoolSnapshot): void {
     if (relieving) return;
-    if (exhaustedAt !== undefined && clock() - exhaustedAt < (deps.reliefBackoffMs ?? 30_000)) return;
+    // After finding nothing to remove, try again once events were delivered since, or after a while.
+    if (exhausted !== undefined && pendingOf(now) >= exhausted.pending && now.at - exhausted.at < (deps.reliefBackoffMs ?? 30_000)) return;
+    exhausted = undefined;
     relieving = true;
-    deps.spool
-      .relieve(Math.floor(maxBytes * reliefTarget))
-      .then(
-        (result) => {
-          exhaustedAt = result.exhausted ? clock() : undefined;
-          if (result.removed > 0 || result.exhausted) deps.onRelief?.({ ...result, historyFrom: deps.spool.historyFrom() });
-        },
-        () => undefined,
-      )
-      .finally(() => {
+    const pendingBefore = pendingOf(now);
+    void (async () => {
+      let relief: Relief | undefined;
+      try {
+        const result = await deps.spool.relieve(Math.floor(maxBytes * reliefTarget));
+        exhausted = result.exhausted ? { at: clock(), pending: pendingBefore } : undefined;
+        if (result.removed > 0 || result.exhausted) relief = { ...result, historyFrom: deps.spool.historyFrom() };
+      } catch {
+        // The next reading tries again; a spool that cannot be written reports itself unhealthy.
+      } finally {
         relieving = false;
-        refresh();
-      });
+      }
+      refresh();
+      if (relief) deps.onRelief?.(relief);
+    })();
   }
 
   function refresh(): void {
     try {
       snapshot = read();
       reason = measure(snapshot);
-    } catch {
-      reason = undefined;
+    } catch (error) {
+      // A reading that fails is itself a sign of damage: better not ready than blind.
+      reason = deps.spool.damage() ?? `spool cannot be read: ${(error as Error).message}`;
     }
   }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Event, EventAttributes } from '../events/event';
 import { createGroupCommitter } from './group-commit';
@@ -58,7 +58,38 @@ export interface QuarantineLimits {
   readonly maxBytes: number;
 }
 
-export function openSpool(options: { path: string; sinks: readonly (SpoolSink | string)[]; quarantine?: QuarantineLimits }) {
+/** SQLite result codes that mean the database file itself is damaged. */
+const damageCodes = /^SQLITE_(CORRUPT|NOTADB|IOERR)/;
+
+/**
+ * Holds an OS file lock (fcntl, released by the kernel when the process dies, even on `kill -9`) on
+ * `<spool>.lock` for as long as the process runs: a second gateway on the same DATA_DIR cannot start.
+ */
+export function lockSpool(path: string): { release(): void } {
+  mkdirSync(dirname(path), { recursive: true });
+  const lockPath = `${path}.lock`;
+  const lock = new Database(lockPath, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started_at TEXT); DELETE FROM holder;');
+    lock.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString());
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(`the spool ${path} is in use by another gateway process (lock ${lockPath} is held): run one process per DATA_DIR`, { cause: error });
+    }
+    throw error;
+  }
+  return { release: () => lock.close() };
+}
+
+export function openSpool(options: {
+  path: string;
+  sinks: readonly (SpoolSink | string)[];
+  quarantine?: QuarantineLimits;
+  /** Run SQLite's quick_check at open (reads every page once); problems make the spool `damaged`, not a crash. */
+  verify?: boolean;
+}) {
   const sinks: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
@@ -77,10 +108,33 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
 
   let healthy = true;
   let lastError: unknown;
+  let damage: string | undefined;
+  const markDamaged = (error: unknown): void => {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (damage === undefined && typeof code === 'string' && damageCodes.test(code)) damage = `${code}: ${(error as Error).message}`;
+  };
+  if (options.verify) {
+    const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    if (problems.length !== 1 || problems[0]?.quick_check !== 'ok') {
+      const lines = problems.flatMap((p) => p.quick_check.split('\n')).filter((line) => line.trim() && !line.startsWith('***'));
+      damage = `quick_check: ${lines.join('; ')}`;
+    }
+  }
+  // The files this connection writes: if either is deleted or replaced under it, acknowledged events
+  // would be lost at the next start.
+  const identity = (file: string) => {
+    try {
+      return statSync(file).ino;
+    } catch {
+      return undefined;
+    }
+  };
+  const files = options.path === ':memory:' ? [] : [options.path, `${options.path}-wal`].map((file) => ({ file, ino: identity(file) }));
   const listeners: (() => void)[] = [];
   const committer = createGroupCommitter(db, (ok, error) => {
     healthy = ok;
     lastError = error;
+    if (!ok) markDamaged(error);
   });
 
   const insertEvent = db.prepare(
@@ -120,9 +174,11 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
   const selectHistoryFrom = db.prepare('SELECT received_at FROM events ORDER BY seq LIMIT 1').pluck();
   const selectSeqRange = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events');
   const deleteDeliveredIn = db.prepare(`
-    DELETE FROM events WHERE seq >= ? AND seq < ?
-      AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = events.seq)
-      AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.seq = events.seq)`);
+    DELETE FROM events WHERE seq IN (
+      SELECT e.seq FROM events e WHERE e.seq >= ? AND e.seq < ?
+        AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = e.seq)
+        AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.seq = e.seq)
+      ORDER BY e.seq LIMIT ?)`);
   const quarantineMaxBytes = options.quarantine?.maxBytes ?? 0;
   let quarantineDropped = 0;
   const selectDeadLetterCounts = db.prepare('SELECT sink, dead AS count FROM sink_counts WHERE dead > 0 ORDER BY sink');
@@ -203,16 +259,20 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
 
     /**
      * Under byte pressure: removes delivered events (no pending row, no dead letter) oldest first, in
-     * short transactions over windows of `window` sequence numbers, until `storedBytes()` is at most
-     * `targetBytes`. `exhausted` when every window was visited and the target is still not met.
+     * short transactions of at most `batch` events, looking at `window` sequence numbers at a time
+     * (bounded work per turn of the event loop, even behind a long run of pending events), until
+     * `storedBytes()` is at most `targetBytes`. `exhausted` when every window was visited and the
+     * target is still not met.
      */
-    async relieve(targetBytes: number, window = 5000): Promise<{ removed: number; exhausted: boolean }> {
+    async relieve(targetBytes: number, { window = 5000, batch = 256 } = {}): Promise<{ removed: number; exhausted: boolean }> {
       const { first, last } = selectSeqRange.get() as { first: number | null; last: number | null };
       let removed = 0;
       if (first === null || last === null) return { removed, exhausted: this.storedBytes() > targetBytes };
-      for (let from = first; from <= last; from += window) {
+      for (let from = first; from <= last; ) {
         if (this.storedBytes() <= targetBytes) return { removed, exhausted: false };
-        removed += await committer.submit(() => deleteDeliveredIn.run(from, from + window).changes);
+        const changes = await committer.submit(() => deleteDeliveredIn.run(from, from + window, batch).changes);
+        removed += changes;
+        if (changes < batch) from += window;
       }
       return { removed, exhausted: this.storedBytes() > targetBytes };
     },
@@ -225,7 +285,13 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
      * one not yet due: a sink receives events in order, and a retried event holds back the later ones.
      */
     due(sink: string, now: number, limit: number): SpooledEvent[] {
-      const rows = selectOldest.all(sink, limit) as (Parameters<typeof toSpooled>[0] & { nextAt: number })[];
+      let rows: (Parameters<typeof toSpooled>[0] & { nextAt: number })[];
+      try {
+        rows = selectOldest.all(sink, limit) as typeof rows;
+      } catch (error) {
+        markDamaged(error);
+        throw error;
+      }
       const firstWaiting = rows.findIndex((row) => row.nextAt > now);
       return (firstWaiting === -1 ? rows : rows.slice(0, firstWaiting)).map(toSpooled);
     },
@@ -295,6 +361,28 @@ export function openSpool(options: { path: string; sinks: readonly (SpoolSink | 
     /** Called after every newly accepted event has been committed. */
     onAppend(listener: () => void): void {
       listeners.push(listener);
+    },
+
+    /**
+     * Why the spool cannot be trusted, or undefined: a failed integrity check at open, a read or
+     * commit that met a corrupt page, or the database or WAL file deleted or replaced while open. In
+     * the last case the WAL is checkpointed at once, so what it holds reaches the database file.
+     * Sticky: a damaged spool needs an operator (docs/runbooks.md).
+     */
+    damage(): string | undefined {
+      if (damage !== undefined) return damage;
+      for (const { file, ino } of files) {
+        const now = identity(file);
+        if (ino !== undefined && now !== ino) {
+          damage = `${file} was ${now === undefined ? 'deleted' : 'replaced'} while the gateway had it open`;
+          try {
+            db.pragma('wal_checkpoint(FULL)');
+          } catch {
+            // Nothing more can be saved from here.
+          }
+        }
+      }
+      return damage;
     },
 
     /** False after a commit failed, until one succeeds again. */

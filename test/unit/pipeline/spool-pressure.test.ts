@@ -50,6 +50,43 @@ describe('spool bounds', () => {
     expect(pressure.reason()).toBeUndefined();
   });
 
+  test('When a relief finds only undelivered events, then callbacks are refused; once those are delivered, the next reading prunes them and accepts again', async () => {
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a'] });
+    const big = `"${'x'.repeat(500)}"`;
+    for (let i = 0; i < 2000; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => spool.append(event(`u${i + j}`, big), 1000 + i + j)));
+    const maxBytes = Math.floor(spool.storedBytes() * 0.95);
+    const reliefs: { removed: number; exhausted: boolean }[] = [];
+    let relieved: () => void = () => undefined;
+    const nextRelief = () => new Promise<void>((resolve) => (relieved = resolve));
+    let waiting = nextRelief();
+    const pressure = createSpoolPressure({
+      spool,
+      limits: { maxPending: 0, maxBytes, maxAgeMs: 0 },
+      intervalMs: 3_600_000,
+      onRelief: (relief) => {
+        reliefs.push({ removed: relief.removed, exhausted: relief.exhausted });
+        relieved();
+      },
+    });
+    pressure.stop();
+    await waiting;
+
+    const refused = pressure.reason();
+    waiting = nextRelief();
+    await spool.delivered('a', spool.due('a', 5000, 5000).map((item) => item.seq));
+    pressure.refresh();
+    await waiting;
+
+    expect(refused).toMatch(/^spool is full: \d+ bytes of undelivered events \(limit \d+\)$/);
+    expect(reliefs[0]).toEqual({ removed: 0, exhausted: true });
+    expect(reliefs[1]?.removed).toBeGreaterThan(0);
+    expect(pressure.reason()).toBeUndefined();
+    expect(spool.storedBytes()).toBeLessThanOrEqual(maxBytes * 0.8);
+    // Oldest first and only as much as needed: most of the history (the de-duplication window) stays.
+    expect(spool.historyFrom()).toBeGreaterThan(1000);
+    expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBeGreaterThan(1000);
+  });
+
   test('When quarantined requests are older than the retention, then pruning removes only those', async () => {
     spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a'] });
     for (const at of [100, 200, 300]) await spool.quarantine({ ...junk(at), body: Buffer.from('x') });
