@@ -69,7 +69,10 @@ lines.push(`${fmt(result.okReplies / result.duration, 0)} OK/s, p99 ${result.lat
 lines.push('');
 lines.push('| part | share of busy time |');
 lines.push('|---|---|');
-for (const [p, us] of [...parts].filter(([p]) => p !== 'idle').sort((a, b) => b[1] - a[1])) lines.push(`| ${p} | ${pct(us)} |`);
+const ranked = [...parts].filter(([p]) => p !== 'idle').sort((a, b) => b[1] - a[1]);
+const small = ranked.filter(([, us]) => us < busy * 0.005);
+for (const [p, us] of ranked.filter(([, us]) => us >= busy * 0.005)) lines.push(`| ${p} | ${pct(us)} |`);
+if (small.length) lines.push(`| ${small.length} others under 0.5 % each | ${pct(small.reduce((sum, [, us]) => sum + us, 0))} |`);
 lines.push('');
 lines.push('| frame (self time) | part | share of busy time |');
 lines.push('|---|---|---|');
