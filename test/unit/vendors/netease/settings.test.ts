@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withFileSecrets } from '../../../../src/config';
+import { loadConfig, loadConfigFromEnvironment, withFileSecrets } from '../../../../src/config';
 import { neteaseVendor } from '../../../../src/vendors/netease';
 
 const schema = z.object(neteaseVendor.env);
@@ -58,6 +58,15 @@ describe('NetEase settings', () => {
     const env = withFileSecrets({ NETEASE_APP_SECRETS_FILE: '/run/secrets/netease' }, neteaseVendor.secretFiles, (path) => (path === '/run/secrets/netease' ? 's1,s2\n' : ''));
 
     expect(neteaseVendor.settings(schema.parse(env))?.appSecrets).toEqual(['s1', 's2']);
+  });
+
+  test('When the service configuration is loaded, then NetEase settings come from the environment or NETEASE_APP_SECRETS_FILE, and bad secrets stop startup', () => {
+    const files: Record<string, string> = { '/run/secrets/netease': 'file-secret\n' };
+
+    expect(loadConfig({}).vendors.netease).toBeUndefined();
+    expect(loadConfig({ NETEASE_APP_SECRETS: 'a,b', NETEASE_APP_KEY: 'k1' }).vendors.netease).toEqual({ appSecrets: ['a', 'b'], appKey: 'k1', curTimeWindowSeconds: undefined });
+    expect(loadConfigFromEnvironment({ NETEASE_APP_SECRETS_FILE: '/run/secrets/netease' }, (path) => files[path]!).vendors.netease).toMatchObject({ appSecrets: ['file-secret'] });
+    expect(() => loadConfig({ NETEASE_APP_SECRETS: 'a,,b' })).toThrow(/NETEASE_APP_SECRETS[\s\S]*item 2 of 3: is empty|item 2 of 3: is empty[\s\S]*NETEASE_APP_SECRETS/);
   });
 
   test('When every variable is listed, then each has a description for the README table', () => {
