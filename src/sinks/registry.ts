@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Sink, SinkDeps } from './sink';
+import { createEasemobSink, easemobSinkConfig } from './easemob-sink';
 import { createFileSink, fileSinkConfig } from './file-sink';
 import { createMemorySink, memorySinkConfig } from './memory-sink';
 import { createHttpSink, httpSinkConfig } from './http-sink';
@@ -17,6 +18,7 @@ export const sinkConfigSchema = z.discriminatedUnion('type', [
   natsSinkConfig,
   redisSinkConfig,
   postgresSinkConfig,
+  easemobSinkConfig,
 ]);
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
@@ -56,6 +58,8 @@ function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
       return createRedisSink(config);
     case 'postgres':
       return createPostgresSink(config);
+    case 'easemob':
+      return createEasemobSink(config, deps);
   }
 }
 

@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { z } from 'zod';
+import type { Event } from '../events/event';
+import { neutralMessageSchema, type NeutralMessage } from '../events/message';
+import { createEasemobClient, type SendRequest } from '../vendors/easemob/client';
+import { openRelayJournal } from '../vendors/easemob/journal';
+import { createSendLimiter, endpoints, quotasSchema, type Endpoint, type SendLimiter } from '../vendors/easemob/limiter';
+import { mapMessage, mapUser, maxMessageBytes, messageBytes, relayElementsSchema, relayExt, relayTargetsSchema, UnmappableError } from '../vendors/easemob/relay';
+import { appKeyPattern } from '../vendors/easemob/settings';
+import { createAppTokens } from '../vendors/easemob/token';
+import { BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from './sink';
+
+export const easemobSinkConfig = z
+  .strictObject({
+    type: z.literal('easemob'),
+    ...deliverySettings,
+    baseUrl: z.url({ protocol: /^https?$/ }).describe("The app's REST domain from the Easemob console, e.g. https://a1.easemob.com"),
+    appKey: z.string().regex(appKeyPattern, 'expected an App Key such as acme#chatapp').describe('App Key (org#app) to send with'),
+    clientId: z.string().min(1).describe('Client ID of the app'),
+    clientSecret: z.string().min(1).optional().describe('Client Secret of the app (or clientSecretFile)'),
+    clientSecretFile: z.string().min(1).optional().describe('File holding the Client Secret (a mounted Kubernetes secret)'),
+    tokenTtlSeconds: z.number().int().min(0).optional().describe('Token lifetime to ask for; unset = the console setting, 0 = never expires'),
+    requestTimeoutMs: z.number().int().min(100).default(5000).describe('A send without an answer after this long is retried (and may be duplicated)'),
+    quotas: quotasSchema.describe('Client-side quotas per App Key; the defaults are the documented ones'),
+    redisUrl: z.url({ protocol: /^rediss?$/ }).optional().describe('Share the quotas with every pod through Redis'),
+    podShare: z.number().gt(0).max(1).default(1).describe('Without Redis: the share of each quota this pod takes (1 / number of pods)'),
+    from: z.string().min(1).max(64).optional().describe('Sender user id on Easemob; unset = the original sender id'),
+    targets: relayTargetsSchema,
+    elements: relayElementsSchema,
+    syncDevice: z.boolean().default(false).describe("One-to-one sends also reach the sender's other devices"),
+    onlineOnly: z.boolean().default(false).describe('Deliver only to online receivers (routetype ROUTE_ONLINE)'),
+    chatroomLevel: z.enum(['high', 'normal', 'low']).optional().describe('Chat room message priority'),
+    silent: z.boolean().default(false).describe('No offline push (ext.em_ignore_notification)'),
+    journalRetentionMs: z.number().int().min(60_000).default(2 * 86_400_000).describe('How long accepted sends are remembered, so a redelivered event skips them'),
+  })
+  .check((ctx) => {
+    if ((ctx.value.clientSecret === undefined) === (ctx.value.clientSecretFile === undefined)) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['clientSecret'], message: 'set exactly one of clientSecret and clientSecretFile' });
+    }
+  });
+
+export type EasemobSinkConfig = z.output<typeof easemobSinkConfig>;
+
+interface Step {
+  readonly key: string;
+  readonly endpoint: Endpoint;
+  readonly request: SendRequest;
+}
+
+/**
+ * Relays neutral messages (`event.message`) to Easemob over its REST send API: to the recipient of a
+ * one-to-one message (same id, template or table) and to configured chat rooms and groups, one send per
+ * element in order (or one joined txt), recipients grouped within each endpoint's per-call maximum.
+ * Every send carries the relay marker and the source's keys in `ext`. Per event: an element that
+ * cannot be mapped or a message over 5 KB is a dead letter with the reason; a quota wait, 429 or 403
+ * "reach limit" is a `RetryLaterError` (never a sleep inside `write`); the events after a retryable
+ * failure are retried with it, in order. Sends Easemob accepted are journaled and never sent again.
+ */
+export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
+  const name = config.name ?? 'easemob';
+  const clientSecret = config.clientSecret ?? (await readSecret(config.clientSecretFile as string));
+  const [org, app] = config.appKey.split('#') as [string, string];
+  const appUrl = `${config.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(org)}/${encodeURIComponent(app)}`;
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+  redis?.on('error', () => undefined); // the limiter falls back to the per-pod share while Redis is away
+  const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });
+  const tokens = createAppTokens({ url: `${appUrl}/token`, clientId: config.clientId, clientSecret, ttlSeconds: config.tokenTtlSeconds, timeoutMs: config.requestTimeoutMs, clock });
+  const client = createEasemobClient({ appUrl, tokens, limiter, requestTimeoutMs: config.requestTimeoutMs });
+  const journal = openRelayJournal(join(deps.dataDir, `easemob-${name}.journal.sqlite`), config.journalRetentionMs, clock);
+  const inFlight = new Map<string, Promise<void>>();
+  let closed = false;
+
+  async function relay(event: Event, signal: AbortSignal): Promise<void> {
+    const message = parseMessage(event);
+    if (message === undefined || message.relayedBy !== undefined) return;
+    const steps = planSends(message, config, limiter);
+    const id = event.attributes.id;
+    // A write aborted by the timeout may still be finishing a send of this event: never interleave with it.
+    while (inFlight.has(id)) await inFlight.get(id)?.catch(() => undefined);
+    const run = (async () => {
+      const done = journal.done(id);
+      for (const step of steps) {
+        if (done.has(step.key)) continue;
+        throwIfAborted(signal);
+        const ids = await client.send(step.endpoint, step.request, signal);
+        journal.record(id, step.key, ids);
+      }
+    })();
+    inFlight.set(id, run);
+    try {
+      await run;
+    } finally {
+      inFlight.delete(id);
+    }
+  }
+
+  return {
+    name,
+    async write(batch, signal) {
+      const failures = new Map<number, Error>();
+      let holding: Error | undefined;
+      for (const [index, event] of batch.entries()) {
+        if (holding) {
+          failures.set(index, holding);
+          continue;
+        }
+        try {
+          await relay(event, signal);
+        } catch (error) {
+          throwIfAborted(signal);
+          const failure = error instanceof UnmappableError ? new PermanentSinkError(error.message) : (error as Error);
+          failures.set(index, failure);
+          // Order: after a retryable failure the later events wait with it; a dead letter holds nothing back.
+          if (!(failure instanceof PermanentSinkError)) holding = failure;
+        }
+      }
+      if (failures.size > 0) throw new BatchError(failures);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      journal.close();
+      redis?.disconnect();
+    },
+  };
+}
+
+async function readSecret(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    throw new Error(`easemob sink: clientSecretFile ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function parseMessage(event: Event): NeutralMessage | undefined {
+  if (event.message === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(event.message);
+  } catch {
+    throw new PermanentSinkError('the neutral message is not valid JSON');
+  }
+  const result = neutralMessageSchema.safeParse(json);
+  if (!result.success) throw new PermanentSinkError(`the neutral message is invalid: ${result.error.issues[0]?.message ?? ''}`);
+  return result.data;
+}
+
+/** Every send of one message, in order, each with a key that stays the same however often the event comes. */
+export function planSends(message: NeutralMessage, config: EasemobSinkConfig, limiter: Pick<SendLimiter, 'maxRecipients'>): Step[] {
+  const ext = { ...relayExt(message), ...(config.silent ? { em_ignore_notification: true } : {}) };
+  const bodies = mapMessage(message, config.elements);
+  for (const mapped of bodies) {
+    const bytes = messageBytes(mapped.body, ext);
+    if (bytes > maxMessageBytes) throw new UnmappableError(`message is ${bytes} bytes of body and ext, over Easemob's ${maxMessageBytes}-byte limit`);
+  }
+  const from = config.from ?? (message.from === '' ? undefined : message.from.slice(0, 64));
+  const user = config.targets.users && message.conversation === 'one-to-one' && message.to !== undefined ? mapUser(message.to, config.targets.users) : undefined;
+  const recipients: Record<Endpoint, readonly string[]> = { users: user === undefined ? [] : [user], chatgroups: config.targets.chatgroups, chatrooms: config.targets.chatrooms };
+  const steps: Step[] = [];
+  const seen = new Map<string, number>();
+  for (const endpoint of endpoints) {
+    for (const to of chunks(recipients[endpoint], limiter.maxRecipients(endpoint))) {
+      for (const { type, body } of bodies) {
+        const request: SendRequest = {
+          ...(from === undefined ? {} : { from }),
+          to,
+          type,
+          body,
+          ext,
+          ...(endpoint === 'users' && config.syncDevice ? { sync_device: true } : {}),
+          ...(config.onlineOnly ? { routetype: 'ROUTE_ONLINE' } : {}),
+          ...(endpoint === 'chatrooms' && config.chatroomLevel ? { chatroom_msg_level: config.chatroomLevel } : {}),
+        };
+        const hash = createHash('sha256').update(JSON.stringify([endpoint, to, type, body])).digest('hex').slice(0, 32);
+        const occurrence = (seen.get(hash) ?? 0) + 1;
+        seen.set(hash, occurrence);
+        steps.push({ key: `${hash}:${occurrence}`, endpoint, request });
+      }
+    }
+  }
+  return steps;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
