@@ -83,8 +83,9 @@ export function createDispatcher(deps: DispatcherDeps) {
     const failures: Failure[] = [...byIndex].sort(([a], [b]) => a - b).map(([index, error]) => ({ item: batch[index] as SpooledEvent, error }));
     const failed = new Set(failures.map((failure) => failure.item));
     const delivered = batch.filter((item) => !failed.has(item));
-    // The target is down only when nothing got through and some failure is worth retrying.
-    recordOutcome(lane, delivered.length > 0 || failures.every((failure) => failure.error instanceof PermanentSinkError));
+    // The target is down only when nothing got through and some failure is worth retrying. A sink that
+    // asked for a pause (RetryLaterError: a quota wait, a Retry-After) is paced by that delay, not down.
+    recordOutcome(lane, delivered.length > 0 || failures.every((failure) => failure.error instanceof PermanentSinkError || failure.error instanceof RetryLaterError));
     if (delivered.length > 0) deps.metrics.sinkDelivered(lane.sink.name, 'ok', delivered.length, seconds);
     if (failures.length > 0) deps.metrics.sinkDelivered(lane.sink.name, timedOut ? 'timeout' : 'error', failures.length, seconds);
     if (delivered.length > 0) await deps.spool.delivered(lane.sink.name, delivered.map((item) => item.seq));

@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Event } from '../../src/events/event';
+import type { NeutralMessage } from '../../src/events/message';
 
 /**
  * A stand-in for Easemob's REST API (the vendor's cloud), faithful to shared/protocols/easemob.md:
@@ -355,3 +357,39 @@ export async function startEasemobStandin(options: StandinOptions = {}) {
 }
 
 export type EasemobStandin = Awaited<ReturnType<typeof startEasemobStandin>>;
+
+let relaySerial = 0;
+
+/** An event carrying a neutral message, as a vendor adapter would produce it (for relay tests). */
+export function neutralMessageEvent(overrides: Partial<NeutralMessage> = {}): Event {
+  relaySerial += 1;
+  const message: NeutralMessage = {
+    version: 1,
+    vendor: 'tencent',
+    appId: '1400000001',
+    eventId: `evt-${process.pid}-${Date.now()}-${relaySerial}`,
+    messageId: `${relaySerial}_1_1767225601`,
+    conversation: 'one-to-one',
+    from: 'alice',
+    to: 'bob',
+    sentAt: '2026-01-01T00:00:01.000Z',
+    elements: [{ kind: 'text', vendorType: 'TIMTextElem', text: `hello ${relaySerial}` }],
+    ...overrides,
+  };
+  const attributes = {
+    specversion: '1.0' as const,
+    id: message.eventId,
+    source: 'tencent-im/1400000001',
+    type: 'com.tencent.im.C2C.CallbackAfterSendMsg',
+    time: message.sentAt,
+    datacontenttype: 'application/json' as const,
+    vendor: message.vendor,
+    command: 'C2C.CallbackAfterSendMsg',
+  };
+  return { attributes, data: '{}', message: JSON.stringify(message) };
+}
+
+/** The source event id of each send the stand-in accepted (from the relay marker in `ext`), in order. */
+export function relayedEventIds(standin: EasemobStandin): string[] {
+  return standin.accepted.map((send) => ((send.request.ext as Record<string, { eventId?: string }> | undefined)?.imgw_relay?.eventId ?? ''));
+}

@@ -1,0 +1,109 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Event } from '../../src/events/event';
+import { openSpool } from '../../src/pipeline/spool';
+import type { RunningService } from '../../src/service';
+import { neutralMessageEvent, relayedEventIds, startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
+import { launchService, type ServiceProcess } from '../helpers/process';
+import { startTestService, tempDataDir, until } from '../helpers/service';
+
+/** Events already accepted by the gateway: committed to the spool for the `easemob` sink. */
+async function seedSpool(dataDir: string, events: readonly Event[]): Promise<void> {
+  const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: ['easemob'] });
+  await Promise.all(events.map((event) => spool.append(event, Date.now())));
+  spool.close();
+}
+
+describe('easemob relay through the spool and the dispatcher', () => {
+  let standin: EasemobStandin;
+  let dataDir: string;
+  const relaySink = (settings: Record<string, unknown> = {}) => ({
+    type: 'easemob',
+    name: 'easemob',
+    baseUrl: standin.url,
+    appKey: standin.appKey,
+    clientId: standin.clientId,
+    clientSecret: standin.clientSecret,
+    targets: { users: { mode: 'same' } },
+    retryInitialMs: 10,
+    retryMaxMs: 100,
+    ...settings,
+  });
+
+  beforeEach(async () => {
+    standin = await startEasemobStandin();
+    dataDir = tempDataDir();
+  });
+  afterEach(async () => {
+    await standin.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('When single-event batches meet the quota, then the relay paces itself at it and the circuit never opens', async () => {
+    const events = Array.from({ length: 20 }, () => neutralMessageEvent());
+    await seedSpool(dataDir, events);
+    const started = Date.now();
+    const service = await startTestService(dataDir, {
+      sinks: [relaySink({ quotas: { users: { callsPerSecond: 5 } }, batchSize: 1, circuitBreaker: { failureThreshold: 1, openMs: 600_000 } })],
+    });
+    try {
+      await until(() => standin.accepted.length === 20, 20_000);
+      const seconds = (Date.now() - started) / 1000;
+      const readyz = (await (await fetch(`http://127.0.0.1:${service.port}/readyz`)).json()) as { status: string };
+
+      expect(new Set(relayedEventIds(standin))).toEqual(new Set(events.map((e) => e.attributes.id)));
+      expect(standin.sendRequests().every((r) => r.status === 200)).toBe(true);
+      expect(readyz.status).toBe('ready');
+      expect(seconds).toBeGreaterThan(2);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('When the service stops in the middle of a relay and starts again, then every message is sent exactly once', async () => {
+    const events = Array.from({ length: 30 }, () => neutralMessageEvent());
+    await seedSpool(dataDir, events);
+    const file = { sinks: [relaySink({ quotas: { users: { callsPerSecond: 10 } }, batchSize: 4 })] };
+
+    let service: RunningService = await startTestService(dataDir, file);
+    await until(() => standin.accepted.length >= 8);
+    await service.stop();
+    const beforeRestart = standin.accepted.length;
+    service = await startTestService(dataDir, file);
+    try {
+      await until(() => new Set(relayedEventIds(standin)).size === 30, 20_000);
+
+      expect(beforeRestart).toBeLessThan(30);
+      expect(relayedEventIds(standin).sort()).toEqual(events.map((e) => e.attributes.id).sort());
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('When the process is killed in the middle of a relay and started again, then nothing is lost and at most the one send in flight is repeated', async () => {
+    const events = Array.from({ length: 40 }, () => neutralMessageEvent());
+    await seedSpool(dataDir, events);
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ sinks: [relaySink({ quotas: { users: { callsPerSecond: 10 } }, batchSize: 4 })] }));
+    const env = { PORT: '0', DATA_DIR: dataDir, CONFIG_FILE: configFile };
+
+    let gateway: ServiceProcess | undefined;
+    try {
+      gateway = await launchService(env, { signed: false });
+      await until(() => standin.accepted.length >= 10, 25_000);
+      await gateway.stop('SIGKILL');
+      const beforeRestart = standin.accepted.length;
+      gateway = await launchService(env, { signed: false });
+      await until(() => new Set(relayedEventIds(standin)).size === 40, 25_000);
+      const ids = relayedEventIds(standin);
+
+      expect(beforeRestart).toBeLessThan(40);
+      expect(new Set(ids)).toEqual(new Set(events.map((e) => e.attributes.id)));
+      expect(ids.length - 40).toBeLessThanOrEqual(1);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; sent ${standin.accepted.length}; gateway output:\n${gateway?.output().slice(-2000) ?? ''}`);
+    } finally {
+      await gateway?.stop();
+    }
+  }, 90_000);
+});
