@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
-import { duration } from './settings';
+import { duration, envInteger, envNumber } from './settings';
 import { vendorModules } from './vendors/registry';
 
 /**
@@ -9,28 +9,28 @@ import { vendorModules } from './vendors/registry';
  * are the README's configuration table (a unit test keeps the two in step).
  */
 const serviceEnv = {
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port; 0 picks a free port'),
+  PORT: envInteger(0, 65535).default(8080).describe('HTTP port; 0 picks a free port'),
   HOST: z.string().min(1).optional().describe('Interface to listen on; all interfaces when unset'),
   DATA_DIR: z.string().min(1).default('./data').describe('Directory for the spool database and the default file sink'),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024)
+  MAX_BODY_BYTES: envInteger(1024, 64 * 1024 * 1024).default(1024 * 1024)
     .describe('Largest callback body accepted; larger bodies get 413'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level'),
   SPOOL_RETENTION: duration.prefault('24h')
     .describe('How long delivered events stay in the spool (for de-duplication and replay), e.g. 24h'),
-  SPOOL_MAX_PENDING: z.coerce.number().int().min(0).default(3_000_000)
+  SPOOL_MAX_PENDING: envInteger(0).default(3_000_000)
     .describe('Refuse new callbacks (503) while this many events wait for any one configured sink; 0 = no limit'),
-  SPOOL_MAX_BYTES: z.coerce.number().int().min(0).default(4 * 1024 ** 3)
+  SPOOL_MAX_BYTES: envInteger(0).default(4 * 1024 ** 3)
     .describe('Spool size bound: from 90 % of it delivered events are pruned early (oldest first); callbacks get 503 only when undelivered data alone reaches it; 0 = no limit'),
-  QUARANTINE_MAX_BYTES: z.coerce.number().int().min(0).default(256 * 1024 ** 2)
+  QUARANTINE_MAX_BYTES: envInteger(0).default(256 * 1024 ** 2)
     .describe('Most bytes of quarantined bodies kept; the oldest are dropped first; not counted toward SPOOL_MAX_BYTES; 0 = no limit'),
   QUARANTINE_RETENTION: duration.prefault('30d')
     .describe('How long quarantined requests are kept for inspection and redrive, e.g. 30d'),
   SPOOL_MAX_AGE: duration.prefault('0s')
     .describe('Refuse new callbacks (503) while an event has waited this long for a sink, e.g. 6h; 0s = no limit'),
-  INGEST_RATE_LIMIT: z.coerce.number().min(0).default(0)
+  INGEST_RATE_LIMIT: envNumber().pipe(z.number().min(0)).default(0)
     .describe('Callbacks per second accepted from each vendor before answering 429 (one bucket per vendor); 0 = no limit'),
-  MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000)
+  MAX_CONNECTIONS: envInteger(1).default(10_000)
     .describe('Most open client connections; more are refused at connect'),
   HTTP_KEEPALIVE_TIMEOUT: duration.prefault('65s')
     .describe('Idle keep-alive connections are closed after this; keep it above your load balancer idle timeout'),
@@ -152,7 +152,13 @@ export function withFileSecrets(
   const resolved = { ...env };
   for (const name of names) {
     const path = env[`${name}_FILE`];
-    if (path && resolved[name] === undefined) resolved[name] = readFile(path).trim();
+    if (!path || resolved[name] !== undefined) continue;
+    try {
+      resolved[name] = readFile(path).trim();
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new Error(`Invalid configuration:\n✖ ${name}_FILE names ${path}, which could not be read (${why})\n  → at ${name}_FILE`);
+    }
   }
   return resolved;
 }

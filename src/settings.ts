@@ -40,3 +40,17 @@ export const duration = z
     const unitMs = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
     return Number(amount) * unitMs;
   });
+
+/**
+ * A number read from an environment variable. Unlike `z.coerce.number()`, an empty or blank value is
+ * an error (it would coerce to 0: `PORT=` must not mean "any free port").
+ */
+export const envNumber = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, 'expected a number (unset the variable instead of leaving it empty)')
+    .transform(Number);
+
+/** A whole number read from an environment variable, between `min` and `max`. */
+export const envInteger = (min: number, max: number = Number.MAX_SAFE_INTEGER) => envNumber().pipe(z.number().int('expected a whole number').min(min).max(max));

@@ -133,3 +133,31 @@ describe('withFileSecrets', () => {
     expect(read).not.toHaveBeenCalled();
   });
 });
+
+describe('configuration edges', () => {
+  test.each(['PORT', 'MAX_CONNECTIONS', 'SPOOL_MAX_PENDING', 'INGEST_RATE_LIMIT', 'TENCENT_SIGN_WINDOW_SECONDS'])(
+    'When %s is set but empty, then it is an error, not 0',
+    (name) => {
+      expect(problemsOf({ [name]: '' })).toContain(`expected a number (unset the variable instead of leaving it empty)\n  → at ${name}`);
+    },
+  );
+
+  test('When INGEST_RATE_LIMIT is a fraction, then it is kept as given', () => {
+    expect(loadConfig({ INGEST_RATE_LIMIT: '0.5' }).ingestRateLimit).toBe(0.5);
+  });
+
+  test('When a *_FILE variable names a file that cannot be read, then the error names the variable and the path', () => {
+    const read = () => {
+      throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+    };
+
+    expect(() => withFileSecrets({ TENCENT_CALLBACK_TOKENS_FILE: '/run/secrets/missing' }, ['TENCENT_CALLBACK_TOKENS'], read)).toThrow(
+      'TENCENT_CALLBACK_TOKENS_FILE names /run/secrets/missing, which could not be read (ENOENT)',
+    );
+  });
+
+  test('When a token has a comma inside or white space around it, then the configuration is refused rather than split or trimmed', () => {
+    expect(problemsOf({ TENCENT_CALLBACK_TOKENS: 'abc,,def' })).toMatch(/an item is empty: secrets are comma-separated/);
+    expect(problemsOf({ TENCENT_CALLBACK_TOKENS: 'abc, def' })).toMatch(/white space around it/);
+  });
+});

@@ -1,3 +1,4 @@
+import { envInteger } from '../../settings';
 import { z } from 'zod';
 
 /** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
@@ -21,11 +22,7 @@ export const easemobEnv = {
     .regex(appKeyPattern, 'expected an App Key such as acme#chatapp')
     .optional()
     .describe('The App Key (org#app) whose callbacks are accepted; when unset every App Key is accepted (with a warning at startup)'),
-  EASEMOB_TIMESTAMP_WINDOW_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 86_400)
+  EASEMOB_TIMESTAMP_WINDOW_SECONDS: envInteger(0, 7 * 86_400)
     .default(0)
     .describe(
       'Refuse Easemob callbacks whose timestamp is further than this from the local clock, in seconds; 0 = off. Keep it generous (minutes): the timestamp is when Easemob received the message and callbacks can lag',

@@ -1,3 +1,4 @@
+import { envInteger } from '../../settings';
 import { z } from 'zod';
 
 /**
@@ -40,11 +41,7 @@ export const neteaseEnv = {
     .regex(appKeyPattern, 'expected the AppKey as the NetEase console shows it (letters and digits, no spaces)')
     .optional()
     .describe('The NetEase AppKey; when set, a request whose AppKey header differs is refused (403). Requests without the header are accepted'),
-  NETEASE_CURTIME_WINDOW_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86400)
+  NETEASE_CURTIME_WINDOW_SECONDS: envInteger(1, 7 * 86400)
     .optional()
     .describe('Largest accepted difference between the CurTime header and the local clock, in seconds; unset = no freshness check (NetEase documents no window, and retries may keep their CurTime)'),
 };

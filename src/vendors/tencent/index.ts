@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csv, secretList } from '../../settings';
+import { csv, envInteger, secretList } from '../../settings';
 import { defineVendor, type CallbackHead, type Outcome, type StoredHead, type Vendor, type VendorReply } from '../vendor';
 import { commandLabel, knownCommands } from './commands';
 import { admitTencentRequest, parseTencentBody, type TencentSettings } from './intake';
@@ -19,11 +19,7 @@ export const tencentVendor = defineVendor({
       .describe(
         'Comma-separated callback tokens (several during rotation); enables the Sign check. A token cannot contain a comma; an empty one or one with white space around it is refused. Also read from TENCENT_CALLBACK_TOKENS_FILE',
       ),
-    TENCENT_SIGN_WINDOW_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
+    TENCENT_SIGN_WINDOW_SECONDS: envInteger(1, 3600)
       .default(60)
       .describe('Largest accepted difference between RequestTime and the local clock, in seconds'),
   },
