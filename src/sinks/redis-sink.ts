@@ -1,9 +1,17 @@
-import Redis from 'ioredis';
+import Redis, { type Result } from 'ioredis';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
-import { deliverySettings, throwIfAborted, type Sink } from './sink';
+import { causeText, safeAddress } from './addresses';
+import { BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
 import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** See the Lua script in `createRedisSink`: 1 = added, 0 = already added within the dedupe TTL. */
+    imgwAppend(stream: string, marker: string, ttlSeconds: number, maxLen: number | '', ...fields: string[]): Result<number, Context>;
+  }
+}
 
 export const redisSinkConfig = z.strictObject({
   type: z.literal('redis'),
@@ -14,15 +22,28 @@ export const redisSinkConfig = z.strictObject({
   dedupeTtlSeconds: z.number().int().min(0).default(86_400).describe('Skip an event id seen within this many seconds; 0 = off'),
 });
 
+/** Redis refusals that come back on every attempt for that event: it goes to dead letters alone. */
+const permanentReplies = /^(WRONGTYPE|ERR (Invalid stream ID|The ID specified|string exceeds maximum allowed size))/;
+
 /**
  * XADDs each event to a stream with fields `id`, `type`, `source`, `time` and `event` (the CloudEvent
  * JSON), pipelined per batch. A small Lua script first checks a marker key per event id and sets it
  * after the XADD, so a retried batch does not add an event twice (within `dedupeTtlSeconds`). In
  * Redis Cluster, give the stream a hash tag (e.g. `{imgw}:events`): the marker keys share it.
+ *
+ * Each event has its own outcome: a reply such as `WRONGTYPE` (the key a template renders for it
+ * holds something else than a stream) fails that event for good, alone; other errors are retried.
  */
 export async function createRedisSink(config: z.output<typeof redisSinkConfig>): Promise<Sink> {
+  const where = safeAddress(config.url);
   const redis = new Redis(config.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3000 });
-  redis.on('error', () => {});
+  let lastError: unknown;
+  redis.on('error', (error: unknown) => {
+    lastError = error;
+  });
+  redis.on('ready', () => {
+    lastError = undefined;
+  });
   redis.defineCommand('imgwAppend', {
     numberOfKeys: 2,
     lua: `
@@ -38,11 +59,21 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
   let closed = false;
   const connect = onceUntilSuccess(() => redis.connect());
 
+  /** What went wrong talking to the server, with its address and the underlying cause. */
+  function problem(error: unknown): Error {
+    const cause = causeText(error);
+    const last = lastError === undefined ? '' : causeText(lastError);
+    const detail = last && !cause.includes(last) ? `${cause} (last connection error: ${last})` : cause;
+    return new Error(`Redis at ${where}: ${detail}`, { cause: error });
+  }
+
   /** Connects on first use; while the client is reconnecting by itself, fails fast so the batch is retried. */
-  function ready(): Promise<void> {
-    if (redis.status === 'ready') return Promise.resolve();
-    if (redis.status !== 'wait' && redis.status !== 'connecting') return Promise.reject(new Error(`redis connection is ${redis.status}`));
-    return connect();
+  async function ready(): Promise<void> {
+    if (redis.status === 'ready') return;
+    if (redis.status !== 'wait' && redis.status !== 'connecting') throw problem(new Error(`connection is ${redis.status}`));
+    await connect().catch((error: unknown) => {
+      throw problem(error);
+    });
   }
 
   return {
@@ -55,14 +86,21 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
       for (const event of batch) {
         const a = event.attributes;
         const stream = renderTemplate(config.stream, a);
-        (pipeline as unknown as Record<string, (...args: unknown[]) => void>).imgwAppend!(
-          stream, `${stream}:seen:${a.id}`, config.dedupeTtlSeconds, config.maxLen ?? '',
-          'id', a.id, 'type', a.type, 'source', a.source, 'time', a.time, 'event', eventToJson(event),
-        );
+        pipeline.imgwAppend(stream, `${stream}:seen:${a.id}`, config.dedupeTtlSeconds, config.maxLen ?? '',
+          'id', a.id, 'type', a.type, 'source', a.source, 'time', a.time, 'event', eventToJson(event));
       }
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) throw failed[0];
+      const results = await pipeline.exec().catch((error: unknown) => {
+        throw problem(error);
+      });
+      if (!results || results.length !== batch.length) throw problem(new Error('the pipeline returned no reply for the batch'));
+      const failures = new Map<number, Error>();
+      results.forEach(([error], index) => {
+        if (!error) return;
+        const message = error.message.replace(/^ERR Error running script.*?: /, '');
+        failures.set(index, permanentReplies.test(message) ? new PermanentSinkError(`Redis at ${where} refused the event: ${message}`) : problem(error));
+      });
+      if (failures.size === batch.length && [...failures.values()].every((e) => !(e instanceof PermanentSinkError))) throw failures.get(0)!;
+      if (failures.size > 0) throw new BatchError(failures);
     },
     async close() {
       if (closed) return;

@@ -1,7 +1,10 @@
 import Redis from 'ioredis';
 import { createRedisSink, redisSinkConfig } from '../../../src/sinks/redis-sink';
-import { startRedis, type TestServer } from '../../helpers/servers';
+import { freePort, startRedis, type TestServer } from '../../helpers/servers';
+import type { Event } from '../../../src/events/event';
+import { BatchError, PermanentSinkError } from '../../../src/sinks/sink';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
+import { runLane } from '../../helpers/sink-lane';
 
 let server: TestServer;
 let client: Redis;
@@ -62,5 +65,75 @@ describe('redis sink', () => {
     await sink.close();
 
     expect(await client.xlen('nodedupe')).toBe(4);
+  });
+});
+
+/** An event like the contract's, with some attributes replaced. */
+function eventWith(attributes: Record<string, unknown>): Event {
+  const [base] = contractEvents(1);
+  return { attributes: { ...base!.attributes, ...attributes } as Event['attributes'], data: base!.data };
+}
+
+describe('redis sink, one bad event', () => {
+  test('When the key one event maps to holds something else (WRONGTYPE), then that event alone fails for good', async () => {
+    await client.set('byuser:mallory', 'not a stream');
+    const sink = await sinkFor({ stream: 'byuser:{fromaccount}' });
+    const [a, b] = contractEvents(2);
+    const poison = eventWith({ fromaccount: 'mallory' });
+
+    const error = await sink.write([a!, poison, b!], AbortSignal.timeout(5000)).catch((e: unknown) => e);
+    await sink.close();
+
+    expect(error).toBeInstanceOf(BatchError);
+    expect([...(error as BatchError).failures.keys()]).toEqual([1]);
+    const failure = (error as BatchError).failures.get(1)!;
+    expect(failure).toBeInstanceOf(PermanentSinkError);
+    expect(failure.message).toMatch(new RegExp(`^Redis at redis://127\\.0\\.0\\.1:${server.port} refused the event: WRONGTYPE`));
+    expect((await readStream('byuser:user_alice')).map((f) => f.id)).toEqual([a!.attributes.id, b!.attributes.id]);
+  });
+
+  test('When a poison event sits in a lane, then the dispatcher dead-letters it alone and delivers every neighbour in order', async () => {
+    await client.set('lane:mallory', 'not a stream');
+    const sink = await sinkFor({ name: 'redis-lane', stream: 'lane:{fromaccount}' });
+    const events = [...contractEvents(2), eventWith({ fromaccount: 'mallory' }), eventWith({ fromaccount: 'u'.repeat(10_000) }), ...contractEvents(2)];
+
+    const result = await runLane(sink, events);
+    await sink.close();
+
+    expect(result.pending).toBe(0);
+    expect(result.deadLetters.map((d) => d.id)).toEqual([events[2]!.attributes.id]);
+    expect((await readStream('lane:user_alice')).map((f) => f.id)).toEqual([0, 1, 4, 5].map((i) => events[i]!.attributes.id));
+    const longKeys = await client.keys('lane:uuuu*');
+    expect(longKeys.filter((k) => !k.includes(':seen:')).map((k) => k.length)).toEqual([5 + 64]);
+  });
+});
+
+describe('redis sink errors', () => {
+  test('When nothing listens at the address, then the error names the address and the cause, never the password', async () => {
+    const port = await freePort();
+    const sink = await createRedisSink(redisSinkConfig.parse({ type: 'redis', url: `redis://:hunter2@127.0.0.1:${port}/0` }));
+
+    const error = (await sink.write(contractEvents(1), AbortSignal.timeout(5000)).catch((e: unknown) => e)) as Error;
+    await sink.close();
+
+    expect(error.message).toMatch(new RegExp(`^Redis at redis://127\\.0\\.0\\.1:${port}/0: .*connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  test('When the server goes away after connecting, then the error names the address instead of only "Connection is closed."', async () => {
+    const own = await startRedis();
+    try {
+      const sink = await createRedisSink(redisSinkConfig.parse({ type: 'redis', url: own.url }));
+      await sink.write(contractEvents(1), AbortSignal.timeout(5000));
+      await own.stop();
+
+      const error = (await sink.write(contractEvents(1), AbortSignal.timeout(5000)).catch((e: unknown) => e)) as Error;
+      await sink.close();
+
+      expect(error.message).toMatch(new RegExp(`^Redis at redis://127\\.0\\.0\\.1:${own.port}: `));
+      expect(error.message).not.toBe('Connection is closed.');
+    } finally {
+      await own.destroy();
+    }
   });
 });
