@@ -57,6 +57,8 @@ describe('POST /tencent/callback › metrics', () => {
     await post(t, callbackPath(text.query), text.body);
     await until(async () => ((await metricValue(t.registry, 'imgw_sink_deliveries_total', { sink: 'memory', outcome: 'error' })) ?? 0) >= 1);
     t.clock.now += 7_000;
+    // The spool gauges read the pressure snapshot, refreshed once a second: take a reading now.
+    t.pressure.refresh();
 
     expect(await metricValue(t.registry, 'imgw_spool_pending_events', { sink: 'memory' })).toBe(1);
     expect(await metricValue(t.registry, 'imgw_spool_oldest_pending_seconds', { sink: 'memory' })).toBe(7);
