@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CallbackError } from './errors';
 import { callbackRouter } from './http/callback-route';
+import type { ClientLimit } from './http/client-limit';
 import { requestContext } from './http/context';
 import { errorHandler } from './http/error-handler';
 import { opsRouter, type ReadinessCheck } from './http/ops-routes';
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly overloaded?: () => string | undefined;
   /** Ingest rate limit per vendor, callbacks per second; 0 or absent = none. */
   readonly ratePerSecond?: number;
+  /** Per-client fairness (requests through a trusted proxy are limited per forwarded address). */
+  readonly clientLimit?: ClientLimit;
 }
 
 /** Builds the Express app. No environment, no listening, no globals: the entry point does those. */
@@ -51,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
       maxBodyBytes: deps.maxBodyBytes,
       metrics: deps.metrics,
       clock: deps.clock,
+      clientLimit: deps.clientLimit,
     }),
   );
   app.use(function notFound() {

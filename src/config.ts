@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
-import { duration, envInteger, envNumber } from './settings';
+import { csv, duration, envInteger, envNumber } from './settings';
 import { vendorModules } from './vendors/registry';
 
 /**
@@ -32,6 +32,11 @@ const serviceEnv = {
     .describe('Callbacks per second accepted from each vendor before answering 429 (one bucket per vendor); 0 = no limit'),
   MAX_CONNECTIONS: envInteger(1).default(10_000)
     .describe('Most open client connections; more are refused at connect'),
+  MAX_CONNECTIONS_PER_CLIENT: envInteger(0).default(1000)
+    .describe('Most open connections from one client address (behind a trusted proxy: requests in flight per forwarded address); 0 = no limit'),
+  TRUSTED_PROXIES: csv(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], { error: 'expected an IP address or CIDR range' }))
+    .optional()
+    .describe('Comma-separated addresses or CIDR ranges of load balancers in front of the gateway; their connections are not limited per address, their X-Forwarded-For client is'),
   HTTP_KEEPALIVE_TIMEOUT: duration.prefault('65s')
     .describe('Idle keep-alive connections are closed after this; keep it above your load balancer idle timeout'),
   HTTP_HEADERS_TIMEOUT: duration.prefault('20s').describe('A client must send its request headers within this time'),
@@ -73,6 +78,8 @@ export interface Config {
   readonly quarantine: { readonly maxBytes: number; readonly retentionMs: number };
   readonly ingestRateLimit: number;
   readonly maxConnections: number;
+  readonly maxConnectionsPerClient: number;
+  readonly trustedProxies: readonly string[];
   readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
   /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
   readonly vendors: Readonly<Record<string, unknown>>;
@@ -109,6 +116,8 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     quarantine: { maxBytes: e.QUARANTINE_MAX_BYTES, retentionMs: e.QUARANTINE_RETENTION },
     ingestRateLimit: e.INGEST_RATE_LIMIT,
     maxConnections: e.MAX_CONNECTIONS,
+    maxConnectionsPerClient: e.MAX_CONNECTIONS_PER_CLIENT,
+    trustedProxies: e.TRUSTED_PROXIES ?? [],
     http: { keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT },
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,

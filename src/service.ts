@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { createApp } from './app';
 import { sinkName, type Config } from './config';
 import type { ReadinessCheck } from './http/ops-routes';
+import { createClientLimit } from './http/client-limit';
 import { createMetrics } from './metrics';
 import { createAcceptor } from './pipeline/accept';
 import { createDirectDelivery } from './pipeline/direct';
@@ -101,6 +102,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   ];
   metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
   const vendors = buildVendors(config.vendors, { clock });
+  const clientLimit = createClientLimit({ max: config.maxConnectionsPerClient, trustedProxies: config.trustedProxies });
   const app = createApp({
     vendors: vendors.active,
     inactiveVendors: vendors.inactive,
@@ -112,6 +114,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     clock,
     overloaded: pressure.reason,
     ratePerSecond: config.ingestRateLimit,
+    clientLimit,
     readiness,
   });
   // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
@@ -127,6 +130,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     app,
   );
   server.maxConnections = config.maxConnections;
+  server.on('connection', (socket) => clientLimit.admit(socket));
   // While draining, every reply asks the client to close its connection, so keep-alive clients let go.
   server.prependListener('request', (_req, res) => {
     if (draining) res.setHeader('Connection', 'close');

@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 
 /** A comma-separated list; blanks around items are ignored. Empty is an error: unset the variable instead. */
-export const csv = (item: z.ZodString) =>
+export const csv = (item: z.ZodType<string, string>) =>
   z
     .string()
     .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))

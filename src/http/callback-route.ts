@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics';
 import { PipelineUnavailable, type Accept } from '../pipeline/accept';
 import type { CallbackHead, Intake, Outcome, Vendor, VendorReply } from '../vendors/vendor';
 import { contextOf, elapsedSeconds, type RequestContext } from './context';
+import type { ClientLimit } from './client-limit';
 import type { RateLimiter } from './rate-limit';
 
 export interface CallbackRouteDeps {
@@ -21,6 +22,7 @@ export interface CallbackRouteDeps {
   readonly maxBodyBytes: number;
   readonly metrics: Metrics;
   readonly clock: () => number;
+  readonly clientLimit?: ClientLimit;
 }
 
 /**
@@ -38,6 +40,9 @@ export function callbackRouter(deps: CallbackRouteDeps): Router {
     router.post(path, async function vendorCallback(req: Request, res: Response) {
       const ctx = begin(res, vendor, req);
       const head = ctx.head as CallbackHead;
+      const slot = deps.clientLimit?.enter(req.socket.remoteAddress, head.headers['x-forwarded-for']);
+      if (slot === 'refused') throw new CallbackError('rate_limited', 'too many requests in flight from this client; retry later');
+      if (slot) res.once('close', slot);
       if (vendor.authenticates === 'head') vendor.authenticate(head, undefined, deps.clock());
       if (!limiter.take()) throw new CallbackError('rate_limited');
       const overloaded = deps.overloaded();

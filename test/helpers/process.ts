@@ -16,12 +16,18 @@ export function launchService(env: Record<string, string>, options: { signed?: b
 }
 
 /** One signed callback over a fresh connection; resolves with the status and reply, or rejects on a network error. */
-export function postCallback(port: number, fixture: TencentFixture, body: Record<string, unknown>, agentless = true): Promise<{ status: number; reply: Record<string, unknown> }> {
+export function postCallback(
+  port: number,
+  fixture: TencentFixture,
+  body: Record<string, unknown>,
+  agentless = true,
+  localAddress?: string,
+): Promise<{ status: number; reply: Record<string, unknown> }> {
   const payload = Buffer.from(JSON.stringify(body));
   const path = callbackPath(fixture.query, { requestTime: Math.floor(Date.now() / 1000) });
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path, agent: agentless ? false : undefined, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      { host: '127.0.0.1', port, localAddress, method: 'POST', path, agent: agentless ? false : undefined, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
