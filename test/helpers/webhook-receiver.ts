@@ -39,6 +39,7 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
   const requests: ReceivedRequest[] = [];
   const seen = new Map<string, unknown[]>();
   const script: ScriptedReply[] = [];
+  let refusal: { match: (event: Record<string, unknown>) => boolean; status: number } | undefined;
   const port = fixedPort ?? (await freePort());
   let server: Server | undefined;
 
@@ -52,6 +53,10 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
     },
     respond(...replies: ScriptedReply[]) {
       script.push(...replies);
+    },
+    /** From now on, a request holding an event that `match`es is answered `status` (like a strict receiver). */
+    refuseEvents(match: (event: Record<string, unknown>) => boolean, status = 400) {
+      refusal = { match, status };
     },
     /** Drops scripted replies not used yet. */
     forgetReplies() {
@@ -71,10 +76,10 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
           if (reply && reply.status >= 300) return void res.writeHead(reply.status, reply.headers).end();
           if (!verified) return void res.writeHead(401).end();
           const id = String(req.headers['webhook-id']);
-          if (!seen.has(id)) {
-            const parsed = JSON.parse(body) as unknown;
-            seen.set(id, Array.isArray(parsed) ? parsed : [parsed]);
-          }
+          const parsed = JSON.parse(body) as unknown;
+          const events = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, unknown>[];
+          if (refusal && events.some(refusal.match)) return void res.writeHead(refusal.status).end();
+          if (!seen.has(id)) seen.set(id, events);
           res.writeHead(reply?.status ?? 204, reply?.headers).end();
         });
       });

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { batchWebhookId, createHttpSink, httpSinkConfig, retryAfterMs } from '../../../src/sinks/http-sink';
-import { PermanentSinkError, RetryLaterError } from '../../../src/sinks/sink';
+import { BatchError, PermanentSinkError, RetryLaterError } from '../../../src/sinks/sink';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
 import { freePort } from '../../helpers/servers';
+import { runLane } from '../../helpers/sink-lane';
 import { startWebhookReceiver, verifiesWith } from '../../helpers/webhook-receiver';
 
 const secret = `whsec_${Buffer.from('a test secret of 32 bytes length').toString('base64')}`;
@@ -155,6 +156,87 @@ describe('http sink', () => {
     expect(retryAfterMs(new Date(61_000).toUTCString(), 1000)).toBe(60_000);
     expect(retryAfterMs('soon', 0)).toBeUndefined();
     expect(retryAfterMs('999999', 0)).toBe(3_600_000);
+  });
+});
+
+describe('http sink, one refused event', () => {
+  let strict: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  const poisonIds = new Set<string>();
+  beforeAll(async () => {
+    strict = await startWebhookReceiver(secret);
+    strict.refuseEvents((event) => poisonIds.has(event.id as string), 400);
+  });
+  afterAll(() => strict.destroy());
+  const strictSink = (settings: Record<string, unknown> = {}) => createHttpSink(httpSinkConfig.parse({ type: 'http', url: strict.url, secret, ...settings }));
+  const poisoned = (count: number, at: number[]) => {
+    const events = contractEvents(count);
+    for (const i of at) poisonIds.add(events[i]!.attributes.id);
+    return events;
+  };
+  const failedIndices = (error: unknown) => [...(error as BatchError).failures.keys()].sort((a, b) => a - b);
+
+  test('When the receiver answers 400 for one event in single mode, then only that event fails for good', async () => {
+    const sink = await strictSink({ mode: 'single' });
+    const events = poisoned(5, [2]);
+
+    const error = await sink.write(events, AbortSignal.timeout(5000)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(BatchError);
+    expect(failedIndices(error)).toEqual([2]);
+    expect((error as BatchError).failures.get(2)).toBeInstanceOf(PermanentSinkError);
+    const received = strict.events().map((e) => e.id);
+    expect(received).toEqual(expect.arrayContaining([0, 1, 3, 4].map((i) => events[i]!.attributes.id)));
+    expect(received).not.toContain(events[2]!.attributes.id);
+  });
+
+  test('When the receiver refuses a batch because of one event, then the batch is split until that event alone fails and the rest are delivered in order', async () => {
+    const sink = await strictSink();
+    const events = poisoned(16, [11]);
+    const before = strict.requests.length;
+
+    const error = await sink.write(events, AbortSignal.timeout(5000)).catch((e: unknown) => e);
+
+    expect(failedIndices(error)).toEqual([11]);
+    expect((error as BatchError).failures.get(11)!.message).toBe(`HTTP 400 from ${strict.url}`);
+    const wanted = events.filter((_, i) => i !== 11).map((e) => e.attributes.id);
+    expect(strict.events().map((e) => e.id).filter((id) => wanted.includes(id as string))).toEqual(wanted);
+    expect(strict.requests.length - before).toBe(1 + 2 * Math.log2(16));
+    expect(strict.requests.slice(before).every((r) => r.verified)).toBe(true);
+  });
+
+  test('When a poison event sits in a lane (batch mode), then the dispatcher dead-letters it alone and delivers every neighbour', async () => {
+    const sink = await strictSink({ name: 'webhook-lane' });
+    const events = poisoned(30, [3, 17]);
+
+    const result = await runLane(sink, events);
+
+    expect(result.pending).toBe(0);
+    expect(result.deadLetters.map((d) => d.id).sort()).toEqual([events[3]!.attributes.id, events[17]!.attributes.id].sort());
+    const wanted = events.filter((_, i) => i !== 3 && i !== 17).map((e) => e.attributes.id);
+    expect(strict.events().map((e) => e.id).filter((id) => wanted.includes(id as string))).toEqual(wanted);
+  });
+
+  test('When the receiver refuses every event, then splitting stops after 64 extra requests and the batch fails for good', async () => {
+    const sink = await strictSink();
+    const events = poisoned(500, Array.from({ length: 500 }, (_, i) => i));
+    const before = strict.requests.length;
+
+    const error = await sink.write(events, AbortSignal.timeout(20_000)).catch((e: unknown) => e);
+
+    expect(strict.requests.length - before).toBeLessThanOrEqual(1 + 64);
+    expect(failedIndices(error)).toEqual(events.map((_, i) => i));
+    expect([...(error as BatchError).failures.values()].every((e) => e instanceof PermanentSinkError)).toBe(true);
+  });
+
+  test('When the receiver answers 401 for a batch, then it is not split: the whole batch fails for good in one request', async () => {
+    const sink = await strictSink();
+    strict.respond({ status: 401 });
+    const before = strict.requests.length;
+
+    const error = await sink.write(contractEvents(8), AbortSignal.timeout(5000)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PermanentSinkError);
+    expect(strict.requests.length - before).toBe(1);
   });
 });
 
