@@ -34,6 +34,7 @@ export const easemobSinkConfig = z
     onlineOnly: z.boolean().default(false).describe('Deliver only to online receivers (routetype ROUTE_ONLINE)'),
     chatroomLevel: z.enum(['high', 'normal', 'low']).optional().describe('Chat room message priority'),
     silent: z.boolean().default(false).describe('No offline push (ext.em_ignore_notification)'),
+    parallelSends: z.number().int().min(1).max(64).default(8).describe('Conversations sent at once within a write; the messages of one conversation stay in order'),
     journalRetentionMs: z.number().int().min(60_000).default(2 * 86_400_000).describe('How long accepted sends are remembered, so a redelivered event skips them'),
   })
   .check((ctx) => {
@@ -101,22 +102,29 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
     name,
     async write(batch, signal) {
       const failures = new Map<number, Error>();
-      let holding: Error | undefined;
-      for (const [index, event] of batch.entries()) {
-        if (holding) {
-          failures.set(index, holding);
-          continue;
-        }
-        try {
-          await relay(event, signal);
-        } catch (error) {
-          throwIfAborted(signal);
-          const failure = error instanceof UnmappableError ? new PermanentSinkError(error.message) : (error as Error);
-          failures.set(index, failure);
-          // Order: after a retryable failure the later events wait with it; a dead letter holds nothing back.
-          if (!(failure instanceof PermanentSinkError)) holding = failure;
+      const queue = [...conversations(batch).values()];
+      // One conversation's messages in order; different conversations side by side (the quota, not the latency, sets the pace).
+      async function worker(): Promise<void> {
+        for (let indices = queue.shift(); indices !== undefined && !signal.aborted; indices = queue.shift()) {
+          let holding: Error | undefined;
+          for (const index of indices) {
+            if (holding || signal.aborted) {
+              if (holding) failures.set(index, holding);
+              continue;
+            }
+            try {
+              await relay(batch[index] as Event, signal);
+            } catch (error) {
+              const failure = error instanceof UnmappableError ? new PermanentSinkError(error.message) : (error as Error);
+              failures.set(index, failure);
+              // After a retryable failure the later messages of the conversation wait with it; a dead letter holds nothing back.
+              if (!(failure instanceof PermanentSinkError)) holding = failure;
+            }
+          }
         }
       }
+      await Promise.all(Array.from({ length: Math.min(config.parallelSends, queue.length) }, worker));
+      throwIfAborted(signal);
       if (failures.size > 0) throw new BatchError(failures);
     },
     async close() {
@@ -126,6 +134,22 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
       redis?.disconnect();
     },
   };
+}
+
+/** Batch indices by conversation (the recipient pair, or the group), each in batch order. */
+function conversations(batch: readonly Event[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  batch.forEach((event, index) => {
+    let key = `event:${event.attributes.id}`;
+    try {
+      const m = JSON.parse(event.message ?? 'null') as Partial<NeutralMessage> | null;
+      if (m?.conversation) key = m.conversation === 'one-to-one' ? `c2c:${[m.from, m.to].sort().join('\u0000')}` : `${m.conversation}:${m.groupId}`;
+    } catch {
+      // an unreadable message fails alone in relay()
+    }
+    groups.set(key, [...(groups.get(key) ?? []), index]);
+  });
+  return groups;
 }
 
 async function readSecret(path: string): Promise<string> {

@@ -277,6 +277,17 @@ describe('easemob relay sink against the stand-in', () => {
     });
   });
 
+  test('When a batch mixes conversations, then each conversation keeps its order and all are sent', async () => {
+    const s = await sink();
+    const batch = [0, 1, 2, 3, 4, 5].map((i) => messageEvent({ to: i % 2 ? 'carol' : 'bob', elements: [{ kind: 'text', vendorType: 'TIMTextElem', text: `m${i}` }] }));
+
+    await s.write(batch, signal());
+
+    const to = (who: string) => sent().filter((r) => (r.to as string[])[0] === who).map((r) => (r.body as { msg: string }).msg);
+    expect(to('bob')).toEqual(['m0', 'm2', 'm4']);
+    expect(to('carol')).toEqual(['m1', 'm3', 'm5']);
+  });
+
   describe('no duplicates from retries', () => {
     test('When the second of three sends fails, then the retry sends only the second and third, also after a restart', async () => {
       const elements: MessageElement[] = ['one', 'two', 'three'].map((text) => ({ kind: 'text', vendorType: 'TIMTextElem', text }));
