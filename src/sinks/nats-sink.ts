@@ -92,6 +92,15 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
   const where = servers.map(safeAddress).join(', ');
   let closed = false;
   let opened: NatsConnection | undefined;
+  /** Set while the client has lost its server and is reconnecting by itself. */
+  let disconnected: string | undefined;
+
+  async function watch(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') disconnected = `the connection to ${safeAddress(`nats://${status.server}`)} is down; reconnecting`;
+      if (status.type === 'reconnect') disconnected = undefined;
+    }
+  }
 
   async function open(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
     const nc = await connect({
@@ -113,6 +122,7 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
       throw new Error(`NATS at ${where}: ${jetStreamProblem(error)}`, { cause: error });
     }
     opened = nc;
+    void watch(nc).catch(() => undefined);
     return { nc, js: jetstream(nc) };
   }
   const connection = onceUntilSuccess(open);
@@ -132,7 +142,8 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
         throw new PermanentSinkError(`event of ${Buffer.byteLength(body)} bytes is over the max_payload of ${limit} bytes of the NATS server at ${server}`);
       }
       if (name === 'InvalidSubjectError') throw new PermanentSinkError(`NATS subject ${JSON.stringify(subject.slice(0, 80))} is not valid: ${causeText(error)}`);
-      throw new Error(`NATS publish to ${subject.slice(0, 80)} via ${server}: ${publishProblem(error, config.timeoutMs)}`, { cause: error });
+      const state = disconnected ? ` (${disconnected})` : '';
+      throw new Error(`NATS publish to ${subject.slice(0, 80)} via ${server}: ${publishProblem(error, config.timeoutMs)}${state}`, { cause: error });
     }
   }
 

@@ -168,6 +168,26 @@ describe('nats sink', () => {
     await sink.close();
   });
 
+  test('When the server goes away after connecting, then the error names the server and says what is missing', async () => {
+    const own = await startNats();
+    try {
+      const sink = await createNatsSink(natsSinkConfig.parse({ type: 'nats', servers: own.url, stream: { name: 'GONE' }, timeoutMs: 500 }));
+      await sink.write(contractEvents(1), AbortSignal.timeout(5000));
+      await own.stop();
+
+      const error = (await sink.write(contractEvents(1), AbortSignal.timeout(5000)).catch((e: unknown) => e)) as Error;
+      await sink.close();
+
+      expect(error).toBeInstanceOf(BatchError);
+      expect((error as BatchError).failures.get(0)!.message).toBe(
+        `NATS publish to im.tencent.C2C.CallbackAfterSendMsg via nats://127.0.0.1:${own.port}: no acknowledgement from JetStream within 500 ms ` +
+          `(the connection to nats://127.0.0.1:${own.port} is down; reconnecting)`,
+      );
+    } finally {
+      await own.destroy();
+    }
+  });
+
   test('When the server has no JetStream, then the error says exactly that', async () => {
     const plain = await startNats(undefined, { jetStream: false });
     try {
