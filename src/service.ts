@@ -102,11 +102,16 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   ];
   metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
   const vendors = buildVendors(config.vendors, { clock });
+  const spooledAccepts = spooled.map((sink) => sinkAccepts(sink));
   const clientLimit = createClientLimit({ max: config.maxConnectionsPerClient, trustedProxies: config.trustedProxies });
   const app = createApp({
     vendors: vendors.active,
     inactiveVendors: vendors.inactive,
-    accept: createAcceptor({ spool, deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger, clock }) : undefined }),
+    accept: createAcceptor({
+      spool,
+      deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger, clock }) : undefined,
+      spoolWants: direct ? (event) => spooledAccepts.some((accepts) => accepts(event)) : undefined,
+    }),
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     registry,

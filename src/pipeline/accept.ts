@@ -18,6 +18,17 @@ export interface AcceptDeps {
   readonly spool: Spool;
   /** `direct` ack mode: resolves once every required sink has the event, else rejects with `PipelineUnavailable('sink')`. */
   readonly deliverNow?: (event: Event) => Promise<void>;
+  /**
+   * Direct mode: whether a spooled (not required) sink wants the event. When none does, the spool keeps
+   * only what de-duplication needs (the id and the envelope's required attributes), not the body.
+   */
+  readonly spoolWants?: (event: Event) => boolean;
+}
+
+/** The smallest event that still de-duplicates: its id and the CloudEvents required attributes. */
+function idOnly(event: Event): Event {
+  const { specversion, id, source, type, time, datacontenttype } = event.attributes;
+  return { attributes: { specversion, id, source, type, time, datacontenttype }, data: 'null' };
 }
 
 /** What the pipeline needs to know about the request an intake came from. */
@@ -82,7 +93,8 @@ export function createAcceptor(deps: AcceptDeps) {
         );
         return { kind: 'quarantined', detail: intake.detail };
       case 'event': {
-        const stored = await store(() => deps.spool.append(intake.event, request.receivedAt));
+        const kept = deps.spoolWants && !deps.spoolWants(intake.event) ? idOnly(intake.event) : intake.event;
+        const stored = await store(() => deps.spool.append(kept, request.receivedAt));
         if (deps.deliverNow) await deliverDirectly(deps.deliverNow, intake.event, stored);
         return { kind: stored };
       }
