@@ -80,7 +80,7 @@ try {
   if (!check.ok) process.exitCode = 1;
 
   // 3. idle keep-alive connections, on a fresh gateway (its RSS not inflated by the runs above)
-  const fresh = await spawnGateway('idle', { env: { MAX_CONNECTIONS: String(idle + 100) } });
+  const fresh = await spawnGateway('idle', { env: { MAX_CONNECTIONS: String(idle + 100), MAX_CONNECTIONS_PER_CLIENT: '0' } });
   await signedLoad({ port: fresh.port, connections: 32, duration: 2, acked: fresh.acked });
   await drained(fresh);
   const base = processUsage(fresh.child.pid);
