@@ -20,7 +20,9 @@ import { fmt, max, median } from './lib/stats.mjs';
 const { launch, gatewayMain, root } = launchModule;
 const require = createRequire(import.meta.url);
 const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
-const { readSpool } = require(join(root, 'dist/pipeline/pressure.js'));
+const { readSpool, createSpoolPressure } = require(join(root, 'dist/pipeline/pressure.js'));
+const { createMetrics } = require(join(root, 'dist/metrics.js'));
+const { Registry } = require('prom-client');
 
 const pendingTarget = Number(process.env.PENDING ?? 1_000_000);
 const repeat = Number(process.env.REPEAT ?? 200);
@@ -99,6 +101,16 @@ try {
   const readings = [];
   for (let i = 0; i < repeat; i += 1) readings.push(await timed(() => readSpool(spool)));
   const snapshot = readSpool(spool);
+  // The gateway's own work per /metrics scrape and per /readyz, without HTTP and machine noise.
+  const registry = new Registry();
+  const metrics = createMetrics(registry, ['file']);
+  const pressure = createSpoolPressure({ spool, limits: { maxPending: 3_000_000, maxBytes: 4 * 1024 ** 3, maxAgeMs: 0 } });
+  pressure.stop();
+  metrics.watchSpool(pressure);
+  const scrapes = [];
+  for (let i = 0; i < repeat; i += 1) scrapes.push(await timed(() => registry.metrics()));
+  const readies = [];
+  for (let i = 0; i < repeat; i += 1) readies.push(await timed(() => (pressure.refresh(), pressure.reason())));
   const oldAggregate = spool.db.prepare('SELECT sink, count(*) AS pending, min(received_at) AS oldest FROM pending GROUP BY sink');
   const scans = [];
   for (let i = 0; i < 3; i += 1) scans.push(await timed(() => oldAggregate.all()));
@@ -145,6 +157,8 @@ try {
   lines.push(`| measured (ms) | median | p99 | max |`);
   lines.push('|---|---|---|---|');
   lines.push(row(`bound check reading (readSpool), ${fmt(pendingTarget, 0)} pending`, readings));
+  lines.push(row(`/metrics body rendered in process (registry.metrics()), ${fmt(pendingTarget, 0)} pending`, scrapes));
+  lines.push(row(`/readyz spool check in process (snapshot refresh + bound check), ${fmt(pendingTarget, 0)} pending`, readies));
   lines.push(row(`GET /metrics, empty spool`, results.empty.metrics));
   lines.push(row(`GET /metrics, ${fmt(pendingTarget, 0)} pending`, results.full.metrics));
   lines.push(row(`GET /readyz, empty spool`, results.empty.readyz));
@@ -161,7 +175,7 @@ try {
   lines.push(`- /metrics reported imgw_spool_pending_events{sink="file"} = ${results.full.pendingGauge} on the full spool.`);
   lines.push(`- Gateway start to listening: ${gateways.empty.startMs} ms empty, ${gateways.full.startMs} ms with ${fmt(pendingTarget, 0)} pending (integrity check and counts included).`);
   const limit = (xs) => p(xs, 0.99) < 5;
-  lines.push(`- Under 5 ms at p99: bound check ${limit(readings) ? 'yes' : 'NO'}, /metrics ${limit(results.full.metrics) ? 'yes' : 'NO'}, /readyz ${limit(results.full.readyz) ? 'yes' : 'NO'}.`);
+  lines.push(`- In process, under 5 ms at p99: bound check ${limit(readings) ? 'yes' : 'NO'}, /metrics ${limit(scrapes) ? 'yes' : 'NO'}, /readyz ${limit(readies) ? 'yes' : 'NO'}. Over HTTP the figures include this machine's load; compare the empty and the full spool.`);
   const table = lines.join('\n');
   console.log(table);
   const out = join(root, 'bench/results');

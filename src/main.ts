@@ -1,27 +1,24 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfigFromEnvironment, type Config } from './config';
-import { startService } from './service';
+import { safeLogDestination } from './log-destination';
+import { startService, type RunningService } from './service';
 import { vendorWarnings } from './vendors/registry';
 
 /** The composition root: the only code that reads the environment, listens for signals or exits. */
 async function main(): Promise<void> {
   const config = readConfig();
   const toStderr = config.sinks.some((sink) => sink.type === 'stdout');
-  const logger = pino({ level: config.logLevel, base: { service: 'im-callback-gateway' } }, pino.destination(toStderr ? 2 : 1));
-  for (const warning of vendorWarnings(config.vendors)) logger.warn(warning);
+  // A log destination that cannot write (full disk, closed pipe) drops lines instead of throwing.
+  const destination = safeLogDestination(toStderr ? 2 : 1, { noticeFd: 2 });
+  const logger = pino({ level: config.logLevel, base: { service: 'im-callback-gateway' } }, destination);
 
-  const service = await startService(config, logger);
-  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name) }, 'listening');
-
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    service.stop().then(
+  // Signals are handled from the first moment: a SIGTERM during start-up or right after "listening"
+  // still drains and exits 0 instead of the default action (killed mid-way).
+  let service: RunningService | undefined;
+  let signalled: string | undefined;
+  const stop = (running: RunningService) => {
+    running.stop().then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -32,13 +29,32 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = signal;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    if (service) stop(service);
+  };
+  process.on('SIGTERM', shutdown).on('SIGINT', shutdown);
   // A programmer error: log it as JSON and exit non-zero so Kubernetes restarts the pod.
+  let crashed = false;
   const crash = (kind: string) => (error: unknown) => {
+    if (crashed) return;
+    crashed = true;
     logger.fatal({ err: error }, kind);
     process.exit(1);
   };
   process.on('unhandledRejection', crash('unhandled rejection')).on('uncaughtException', crash('uncaught exception'));
+
+  for (const warning of vendorWarnings(config.vendors)) logger.warn(warning);
+  service = await startService(config, logger);
+  if (signalled) return stop(service);
+  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name) }, 'listening');
 }
 
 function readConfig(): Config {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp } from './app';
+import { drainableServer } from './drain';
 import { sinkName, type Config } from './config';
 import type { ReadinessCheck } from './http/ops-routes';
 import { createClientLimit } from './http/client-limit';
@@ -136,6 +137,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   );
   server.maxConnections = config.maxConnections;
   server.on('connection', (socket) => clientLimit.admit(socket));
+  const drainable = drainableServer(server);
   // While draining, every reply asks the client to close its connection, so keep-alive clients let go.
   server.prependListener('request', (_req, res) => {
     if (draining) res.setHeader('Connection', 'close');
@@ -169,11 +171,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
         draining = true;
         clearInterval(prune);
         pressure.stop();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        const idle = setInterval(() => server.closeIdleConnections(), 100);
-        server.closeIdleConnections();
-        await closed;
-        clearInterval(idle);
+        await drainable.drain();
         await dispatcher.stop();
         await Promise.allSettled(sinks.map((sink) => sink.close()));
         spool.close();

@@ -54,5 +54,7 @@ describe('fault: SIGTERM under load', () => {
     expect(exitMs).toBeLessThan(10_000);
     expect(acknowledged.length).toBeGreaterThan(100);
     expect(lost).toEqual([]);
+    // A request on a kept-alive connection is answered (with Connection: close), never cut.
+    expect(outcomes.brokenAfterSend).toBe(0);
   }, 60_000);
 });

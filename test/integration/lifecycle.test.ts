@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { launchService } from '../helpers/process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { loadFixture } from '../helpers/fixtures';
@@ -10,6 +10,21 @@ const main = join(__dirname, '..', '..', 'dist', 'main.js');
 const sample = loadFixture('c2c-after-send-official');
 
 const launch = (env: Record<string, string>) => launchService(env, { signed: false });
+
+/** Pids of gateway processes (dist/main.js) whose DATA_DIR is `dataDir`, from /proc. */
+function gatewaysOn(dataDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmdline.includes('dist/main.js') && readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`DATA_DIR=${dataDir}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
@@ -69,6 +84,49 @@ describe('the service process', () => {
     });
     relaunched.child.kill('SIGTERM');
     expect(await exitOf(relaunched.child)).toBe(0);
+  });
+
+  test('When SIGTERM arrives during start-up, before "listening", then it still stops cleanly and exits 0', async () => {
+    const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
+    let stdout = '';
+    const exited = exitOf(child);
+    // The first line (a configuration warning) comes before the spool is opened and the port bound.
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('TENCENT_SDKAPPIDS is not set')) resolve();
+      }),
+    );
+    child.kill('SIGTERM');
+
+    expect(await exited).toBe(0);
+    expect(child.signalCode).toBeNull();
+    expect(stdout).toContain('"msg":"stopped"');
+  });
+
+  test('When `npm start` gets SIGTERM, then the server stops with it (no orphan keeps the port)', async () => {
+    const root = join(__dirname, '..', '..');
+    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], { cwd: root, env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
+    let stdout = '';
+    const port = await new Promise<number>((resolve) =>
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(stdout);
+        if (match) resolve(Number(match[1]));
+      }),
+    );
+    const servers = () => gatewaysOn(dataDir);
+    const before = servers();
+
+    child.kill('SIGTERM');
+    await exitOf(child);
+    await until(() => servers().length === 0, 10_000).catch(() => undefined);
+    const left = servers();
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+
+    expect(before).toHaveLength(1);
+    expect(left).toEqual([]);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
   test('When started with no configuration, then it warns that any app is accepted and the Sign check is off', async () => {
