@@ -38,7 +38,7 @@ describe('fault: hostile clients', () => {
   let counter = 0;
   beforeAll(async () => {
     dataDir = tempDataDir();
-    service = await launchService({ PORT: '0', DATA_DIR: dataDir, HTTP_HEADERS_TIMEOUT: '2s', HTTP_REQUEST_TIMEOUT: '3s', MAX_CONNECTIONS: '5000' });
+    service = await launchService({ PORT: '0', DATA_DIR: dataDir, HTTP_HEADERS_TIMEOUT: '2s', HTTP_REQUEST_TIMEOUT: '3s', MAX_CONNECTIONS: '5000', MAX_CONNECTIONS_PER_CLIENT: '5000' });
   });
   afterAll(async () => {
     service.child.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -101,10 +102,14 @@ describe('examples/all-sinks.yaml end to end', () => {
         source: 'tencent-im/1400000001',
         type: `com.tencent.im.${fixture.query.CallbackCommand}`,
         sdkappid: '1400000001',
-        platform: fixture.query.OptPlatform || undefined,
-        clientip: fixture.query.ClientIP || undefined,
         command: fixture.query.CallbackCommand,
       });
+      // Attributes the callback does not carry (or carries empty or invalid) are absent, never null.
+      const platform = fixture.query.OptPlatform || undefined;
+      const clientip = isIP(fixture.query.ClientIP ?? '') ? fixture.query.ClientIP : undefined;
+      expect({ platform: event!.platform, clientip: event!.clientip }).toEqual({ platform, clientip });
+      if (platform === undefined) expect(event).not.toHaveProperty('platform');
+      if (clientip === undefined) expect(event).not.toHaveProperty('clientip');
       if (fixture.body.MsgKey !== undefined) expect(event!.msgkey).toBe(fixture.body.MsgKey);
       if (fixture.body.From_Account !== undefined) expect(event!.fromaccount).toBe(fixture.body.From_Account);
     }
