@@ -3,12 +3,13 @@
  * http -> vendors -> events -> pipeline -> sinks. Vendor modules know their protocol and nothing of
  * Express, the pipeline, the sinks or the metrics; sinks know only `Event`; the pipeline knows only
  * `Event` and `Sink`. The one documented exception: a relay sink (src/sinks/<v>-sink.ts) may use a
- * vendor's outbound client (REST client, token cache, rate limiter), never its intake.
+ * vendor's outbound client (REST client, token cache, rate limiter, send journal, message mapping),
+ * never its intake.
  * `process.env` is confined to the entry points by ESLint (eslint.config.mjs).
  */
 
 /** A vendor's outbound side: what a relay sink may use. Everything else in src/vendors/<v>/ is intake. */
-const outbound = '^src/vendors/[^/]+/(client|token|limiter|outbound|relay|send)[^/]*\\.ts$';
+const outbound = '^src/vendors/[^/]+/(client|token|limiter|journal|outbound|relay|send)[^/]*\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -25,7 +26,25 @@ module.exports = {
       severity: 'error',
       comment: 'A vendor module is pure protocol: it authenticates, maps and renders replies. The shared HTTP code owns Express, the spool, delivery and metrics.',
       from: { path: '^src/vendors/' },
-      to: { path: ['^src/(http|pipeline|sinks)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client|better-sqlite3)/'] },
+      to: {
+        path: ['^src/(http|pipeline|sinks)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client)/'],
+        // A vendor's outbound client serves a relay sink: it may speak the sink contract (its errors, abort handling).
+        pathNot: '^src/sinks/sink\\.ts$',
+      },
+    },
+    {
+      name: 'vendor-intake-not-to-storage',
+      severity: 'error',
+      comment: "A vendor's intake stores nothing (the spool does). The outbound side may keep a relay journal of what it sent.",
+      from: { path: '^src/vendors/', pathNot: outbound },
+      to: { path: '(^|/)node_modules/better-sqlite3/' },
+    },
+    {
+      name: 'vendor-intake-not-to-sink-contract',
+      severity: 'error',
+      comment: "Only a vendor's outbound client may use the sink contract; the intake knows nothing of delivery.",
+      from: { path: '^src/vendors/', pathNot: outbound },
+      to: { path: '^src/sinks/sink\\.ts$' },
     },
     {
       name: 'vendor-outbound-not-to-intake',
@@ -86,7 +105,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|coverage|node_modules)/' },
+    exclude: { path: '^(dist|coverage)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },

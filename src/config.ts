@@ -137,7 +137,7 @@ export function loadConfigFromEnvironment(env: Record<string, string | undefined
     try {
       file = YAML.parse(readFile(resolved.CONFIG_FILE));
     } catch (error) {
-      throw new Error(`Invalid configuration:\n✖ CONFIG_FILE ${resolved.CONFIG_FILE} could not be read: ${(error as Error).message}`);
+      throw new Error(`Invalid configuration:\n✖ CONFIG_FILE ${resolved.CONFIG_FILE} could not be read: ${(error as Error).message}`, { cause: error });
     }
   }
   return loadConfig(resolved, file);
@@ -166,7 +166,7 @@ export function withFileSecrets(
       resolved[name] = readFile(path).trim();
     } catch (error) {
       const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new Error(`Invalid configuration:\n✖ ${name}_FILE names ${path}, which could not be read (${why})\n  → at ${name}_FILE`);
+      throw new Error(`Invalid configuration:\n✖ ${name}_FILE names ${path}, which could not be read (${why})\n  → at ${name}_FILE`, { cause: error });
     }
   }
   return resolved;

@@ -1,5 +1,5 @@
 import type { Event } from '../events/event';
-import type { Intake, Outcome, StoredHead } from '../vendors/vendor';
+import type { Intake, Outcome, StoredHead } from '../events/intake';
 import type { Spool } from './spool';
 
 /** The pipeline could not make an accepted event safe: the spool did not commit, or (direct mode) a required sink did not take it. */

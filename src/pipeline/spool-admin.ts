@@ -12,9 +12,13 @@ export interface Range {
 const where = (range: Range, column: string, sinkColumn?: string) => {
   const clauses: string[] = [];
   const params: (string | number)[] = [];
-  if (range.since !== undefined) clauses.push(`${column} >= ?`), params.push(range.since);
-  if (range.until !== undefined) clauses.push(`${column} < ?`), params.push(range.until);
-  if (range.sink !== undefined && sinkColumn) clauses.push(`${sinkColumn} = ?`), params.push(range.sink);
+  const add = (clause: string, param: string | number) => {
+    clauses.push(clause);
+    params.push(param);
+  };
+  if (range.since !== undefined) add(`${column} >= ?`, range.since);
+  if (range.until !== undefined) add(`${column} < ?`, range.until);
+  if (range.sink !== undefined && sinkColumn) add(`${sinkColumn} = ?`, range.sink);
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 };
 

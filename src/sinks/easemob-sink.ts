@@ -156,7 +156,7 @@ async function readSecret(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (error) {
-    throw new Error(`easemob sink: clientSecretFile ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new Error(`easemob sink: clientSecretFile ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
 }
 

@@ -73,6 +73,7 @@ export function natsReplayWarnings(sinks: readonly { readonly type: string }[], 
  */
 export function subjectProblem(subject: string): string | undefined {
   if (Buffer.byteLength(subject) > maxSubjectBytes) return `longer than ${maxSubjectBytes} bytes`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what a subject may not hold
   if (/[\s\u0000-\u001f\u007f]/.test(subject)) return 'contains white space or a control character';
   const tokens = subject.split('.');
   if (tokens.some((token) => token === '')) return 'has an empty token';

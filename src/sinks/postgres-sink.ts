@@ -240,6 +240,7 @@ function toRow(event: Event, form: 'jsonb' | 'text'): unknown[] {
 
 /** Text PostgreSQL can hold: no NUL, no lone surrogate (each becomes U+FFFD). */
 function clean(value: string): string {
+  // eslint-disable-next-line no-control-regex -- NUL is what PostgreSQL text and jsonb refuse
   return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/g, '\uFFFD');
 }
 

@@ -68,6 +68,6 @@ export async function buildSinks(configs: readonly SinkConfig[], deps: SinkDeps)
   const results = await Promise.allSettled(configs.map((config) => buildSink(config, deps)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!failed) return results.map((r) => (r as PromiseFulfilledResult<Sink>).value);
-  await Promise.allSettled(results.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  await Promise.allSettled(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close()] : [])));
   throw failed.reason;
 }

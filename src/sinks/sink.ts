@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Event } from '../events/event';
-import { routeFilterSchema } from '../pipeline/routing';
+import { routeFilterSchema } from '../events/route-filter';
 
 /**
  * A destination for events. The dispatcher owns retries, backoff, dead letters, timeouts, circuits

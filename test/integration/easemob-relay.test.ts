@@ -101,7 +101,7 @@ describe('easemob relay through the spool and the dispatcher', () => {
       expect(new Set(ids)).toEqual(new Set(events.map((e) => e.attributes.id)));
       expect(ids.length - 40).toBeLessThanOrEqual(1);
     } catch (error) {
-      throw new Error(`${(error as Error).message}; sent ${standin.accepted.length}; gateway output:\n${gateway?.output().slice(-2000) ?? ''}`);
+      throw new Error(`${(error as Error).message}; sent ${standin.accepted.length}; gateway output:\n${gateway?.output().slice(-2000) ?? ''}`, { cause: error });
     } finally {
       await gateway?.stop();
     }

@@ -108,7 +108,7 @@ describe('POST /tencent/callback', () => {
     });
 
     test('When the body is over MAX_BODY_BYTES, then it is refused with 413', async () => {
-      t.close();
+      await t.close();
       t = buildTestApp({ maxBodyBytes: 2048 });
 
       const res = await post(t, callbackPath(text.query), JSON.stringify({ ...text.body, CloudCustomData: 'x'.repeat(4096) }));

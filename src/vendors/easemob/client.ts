@@ -48,7 +48,7 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
     } catch (error) {
       throwIfAborted(signal);
       const timedOut = (error as Error).name === 'TimeoutError';
-      throw new Error(`Easemob ${endpoint} send ${timedOut ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`}`);
+      throw new Error(`Easemob ${endpoint} send ${timedOut ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`}`, { cause: error });
     }
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     return { status: res.status, json };

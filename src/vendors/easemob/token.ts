@@ -54,7 +54,7 @@ export function createAppTokens(options: AppTokenOptions): AppTokens {
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
-      throw new Error(`Easemob token request failed: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : (error as Error).message}`);
+      throw new Error(`Easemob token request failed: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : (error as Error).message}`, { cause: error });
     }
     const json = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
     if (!res.ok || typeof json.access_token !== 'string' || typeof json.expires_in !== 'number') {
