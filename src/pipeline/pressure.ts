@@ -22,6 +22,8 @@ export interface SpoolReadings {
   historyFrom(): number | undefined;
   /** Why the spool cannot be trusted (corrupt, or a file deleted under it), or undefined. */
   damage(): string | undefined;
+  /** A reading failed: the spool decides whether the error means it is damaged. */
+  noteError(error: unknown): void;
   /** Removes delivered events oldest first until `storedBytes()` is at most `targetBytes`. */
   relieve(targetBytes: number): Promise<{ readonly removed: number; readonly exhausted: boolean }>;
 }
@@ -48,7 +50,7 @@ export interface Relief {
 }
 
 /** One reading of the spool: kept counts and index lookups only, so its cost does not grow with the backlog. */
-export function readSpool(spool: Omit<SpoolReadings, 'relieve' | 'damage'>, at: number = Date.now()): SpoolSnapshot {
+export function readSpool(spool: Omit<SpoolReadings, 'relieve' | 'damage' | 'noteError'>, at: number = Date.now()): SpoolSnapshot {
   const rows = spool.backlog();
   return {
     at,
@@ -84,14 +86,24 @@ export function createSpoolPressure(deps: {
 }) {
   const clock = deps.clock ?? Date.now;
   let reason: string | undefined;
-  let snapshot: SpoolSnapshot = read();
+  let snapshot: SpoolSnapshot = read(undefined);
   let relieving = false;
   /** The last relief found nothing to remove: when, and how much was pending then. */
   let exhausted: { readonly at: number; readonly pending: number } | undefined;
   const pendingOf = (now: SpoolSnapshot) => now.backlog.reduce((sum, row) => sum + row.pending, 0);
 
-  function read(): SpoolSnapshot {
-    return readSpool(deps.spool, clock());
+  /**
+   * A spool that cannot be read (corrupt pages) must not crash the gateway or stop the readings: the
+   * error goes to the spool (which marks itself damaged, so callbacks get 503 and /readyz says why) and
+   * the last readings stand.
+   */
+  function read(last: SpoolSnapshot | undefined): SpoolSnapshot {
+    try {
+      return readSpool(deps.spool, clock());
+    } catch (error) {
+      deps.spool.noteError(error);
+      return last ?? { at: clock(), backlog: [], orphans: [], deadLetters: [], bytes: 0, quarantine: { entries: 0, bytes: 0 }, historyFrom: undefined };
+    }
   }
 
   function measure(now: SpoolSnapshot): string | undefined {
@@ -139,7 +151,7 @@ export function createSpoolPressure(deps: {
 
   function refresh(): void {
     try {
-      snapshot = read();
+      snapshot = read(snapshot);
       reason = measure(snapshot);
     } catch (error) {
       // A reading that fails is itself a sign of damage: better not ready than blind.

@@ -363,6 +363,11 @@ export function openSpool(options: {
       listeners.push(listener);
     },
 
+    /** A reading outside the spool's own calls failed: a damaged-file error marks the spool damaged. */
+    noteError(error: unknown): void {
+      markDamaged(error);
+    },
+
     /**
      * Why the spool cannot be trusted, or undefined: a failed integrity check at open, a read or
      * commit that met a corrupt page, or the database or WAL file deleted or replaced while open. In

@@ -95,3 +95,31 @@ describe('spool bounds', () => {
     expect(spool.quarantineSize()).toEqual({ entries: 1, bytes: 1 });
   });
 });
+
+describe('createSpoolPressure on a spool that cannot be read', () => {
+  test('When reading the backlog meets a corrupt page, then nothing throws, the spool is marked damaged and the reason says so', () => {
+    let damage: string | undefined;
+    const corrupt = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    const spool = {
+      sinkNames: ['file'],
+      backlog: () => {
+        throw corrupt;
+      },
+      deadLetterCounts: () => [],
+      storedBytes: () => 0,
+      quarantineSize: () => ({ entries: 0, bytes: 0 }),
+      historyFrom: () => undefined,
+      damage: () => damage,
+      noteError: (error: unknown) => {
+        damage = `${(error as { code: string }).code}: ${(error as Error).message}`;
+      },
+      relieve: async () => ({ removed: 0, exhausted: true }),
+    };
+
+    const pressure = createSpoolPressure({ spool, limits: { maxPending: 10, maxBytes: 0, maxAgeMs: 0 }, intervalMs: 60_000 });
+    const reason = pressure.reason();
+    pressure.stop();
+
+    expect(reason).toBe('spool is damaged (SQLITE_CORRUPT: database disk image is malformed); see the runbook');
+  });
+});
