@@ -14,6 +14,7 @@ export function createClientLimit(options: { readonly max: number; readonly trus
     if (bits === undefined) trusted.addAddress(address, family);
     else trusted.addSubnet(address, Number(bits), family);
   }
+  const anyTrusted = options.trustedProxies.length > 0;
   const isTrusted = (address: string | undefined) => address !== undefined && trusted.check(normalize(address), isIP(normalize(address)) === 6 ? 'ipv6' : 'ipv4');
   const connections = new Map<string, number>();
   const inFlight = new Map<string, number>();
@@ -28,7 +29,7 @@ export function createClientLimit(options: { readonly max: number; readonly trus
     /** For the server's `connection` event: counts the socket, or destroys it when its address is over the limit. */
     admit(socket: Socket): void {
       const address = socket.remoteAddress;
-      if (address === undefined || options.max <= 0 || isTrusted(address)) return;
+      if (address === undefined || options.max <= 0 || (anyTrusted && isTrusted(address))) return;
       const count = (connections.get(address) ?? 0) + 1;
       if (count > options.max) {
         socket.destroy();
@@ -45,7 +46,8 @@ export function createClientLimit(options: { readonly max: number; readonly trus
      */
     enter(remoteAddress: string | undefined, forwardedFor: string | undefined): (() => void) | 'refused' {
       const noop = () => undefined;
-      if (options.max <= 0 || !isTrusted(remoteAddress) || !forwardedFor) return noop;
+      // Checked per request: the cheap tests first (most deployments have no trusted proxy).
+      if (!anyTrusted || options.max <= 0 || !forwardedFor || !isTrusted(remoteAddress)) return noop;
       const client = forwardedClient(forwardedFor, isTrusted);
       if (client === undefined) return noop;
       const count = (inFlight.get(client) ?? 0) + 1;
