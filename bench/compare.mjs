@@ -1,4 +1,5 @@
-// Two builds of the gateway side by side (`node bench/compare.mjs <other>/dist/main.js`): the same
+// Two builds of the gateway side by side (`node bench/compare.mjs <other>/dist/main.js [<first>/dist/main.js]`,
+// the first being this checkout's build unless named): the same
 // signed load, spool mode, Sign on, file sink, in interleaved rounds, pinned like `npm run bench`.
 // For a before/after figure of a change: build the earlier commit in another worktree and name its
 // dist/main.js. Env: ROUNDS (7), DURATION (5 s), CONNECTIONS (32).
@@ -19,7 +20,11 @@ const connections = Number(process.env.CONNECTIONS ?? 32);
 const pinned = canPin() && pinSelf('0');
 const cpus = pinned ? '1' : undefined;
 
-const gateways = [await startGateway('this build', 'spool', { cpus }), await startGateway(`other (${other})`, 'spool', { cpus, main: other })];
+const first = process.argv[3];
+const gateways = [
+  await startGateway(first ? `first (${first})` : 'this build', 'spool', { cpus, ...(first ? { main: first } : {}) }),
+  await startGateway(`other (${other})`, 'spool', { cpus, main: other }),
+];
 const results = new Map(gateways.map((g) => [g.name, []]));
 try {
   for (const g of gateways) await signedLoad({ port: g.port, connections, duration: 2, acked: g.acked });
@@ -44,5 +49,5 @@ for (const g of gateways) {
   const rows = results.get(g.name);
   console.log(`- ${g.name}: ${spread(rows.map((r) => r.rps), 0)} OK/s, p99 ${fmt(median(rows.map((r) => r.p99)))} ms, ${spread(rows.map((r) => r.cpuUs), 0)} µs CPU/request; ${exactlyOnce(g).ok ? 'every OK delivered exactly once' : 'DELIVERY CHECK FAILED'}`);
 }
-console.log(`- this ÷ other, round by round: throughput ${spread(ratio('rps'), 3)}, CPU per request ${spread(ratio('cpuUs'), 3)}`);
+console.log(`- first ÷ other, round by round: throughput ${spread(ratio('rps'), 3)}, CPU per request ${spread(ratio('cpuUs'), 3)}`);
 for (const g of gateways) g.remove();
