@@ -6,16 +6,8 @@ import { bodyLimits } from './bounds';
 import { typedCallback, type C2CAfterSendMsg, type C2CBeforeSendMsg, type GroupAfterSendMsg, type TencentCallback } from './callbacks';
 import { boundedArray, knownMsgTypes, type MsgElement } from './elements';
 import { kindOf, neutralElement, relayedBy } from './neutral';
+import type { MessageFacts } from '../vendor';
 import type { TencentQuery } from './query';
-
-/** What the metrics want to know about an accepted message (all label values bounded). */
-export interface MessageFacts {
-  readonly platform: string;
-  readonly msgTypes: readonly string[];
-  readonly sendFailed: boolean;
-  readonly lagSeconds?: number;
-  readonly unread?: number;
-}
 
 /** Natural-key parts of an occurrence; undefined when the body has none (then a short body-hash key). */
 type NaturalKey = readonly (string | number)[] | undefined;
