@@ -113,7 +113,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (retry.length === 0) return true;
     const attempts = Math.min(...retry.map((failure) => failure.item.attempts)) + 1;
     const retryAfter = Math.max(...retry.map((failure) => (failure.error instanceof RetryLaterError ? failure.error.retryAfterMs : 0)));
-    const delay = Math.max(backoffDelay(attempts - 1, lane), retryAfter);
+    // When every failure is "retry later" (a quota wait, an HTTP 429/503 with Retry-After) the target
+    // said when: try again then, not after a backoff that grows with each wait and idles the sink.
+    const paced = retry.every((failure) => failure.error instanceof RetryLaterError);
+    const delay = paced ? retryAfter : Math.max(backoffDelay(attempts - 1, lane), retryAfter);
     for (const [message, group] of byMessage(retry)) {
       deps.logger.warn({ sink: name, events: group.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
       await deps.spool.failed(name, group.map((failure) => failure.item.seq), message, now + delay, now);

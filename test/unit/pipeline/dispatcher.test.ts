@@ -198,6 +198,18 @@ describe('dispatcher › giving up', () => {
     expect(target.calls).toBe(1);
     expect(spool.nextDueAt('target')! - Date.now()).toBeGreaterThan(59_000);
   });
+
+  test('When the sink asks to retry after a short wait (a quota), then the retry comes then, not after the longer exponential backoff', async () => {
+    const target = failing(() => new RetryLaterError('quota window full', 5_000));
+    start(target, { retryInitialMs: 600_000, retryMaxMs: 600_000 });
+
+    await spool.append(event('e'), Date.now());
+    await until(() => target.calls === 1 && spool.nextDueAt('target')! > 0 && spool.db.prepare('SELECT attempts FROM pending').pluck().get() === 1);
+    const wait = spool.nextDueAt('target')! - Date.now();
+
+    expect(wait).toBeLessThanOrEqual(5_000);
+    expect(wait).toBeGreaterThan(4_000);
+  });
 });
 
 describe('splitBatches', () => {
