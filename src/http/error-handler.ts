@@ -19,7 +19,9 @@ export function errorHandler(metrics: Metrics) {
     if (outcome === 'failed') ctx.log.error(fields, 'callback failed');
     else ctx.log.warn(fields, 'callback rejected');
     if (res.headersSent) return;
-    if (failure.reason === 'payload_too_large' || failure.reason === 'method_not_allowed') res.setHeader('Connection', 'close');
+    // Not for 413: closing while the sender is still sending the body resets the connection, and the
+    // sender may lose the 413 with it. Node reads and discards the rest (bounded by the request timeout).
+    if (failure.reason === 'method_not_allowed') res.setHeader('Connection', 'close');
     if (failure.reason === 'method_not_allowed') res.setHeader('Allow', 'POST');
     const retryAfter = retryAfterSeconds(failure.reason);
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
