@@ -100,9 +100,11 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function writeFailed(lane: Lane, failures: readonly Failure[]): Promise<boolean> {
     const name = lane.sink.name;
     const now = clock();
+    // A "retry later" is a wait the target asked for (a quota, Retry-After), not a failed attempt:
+    // only maxAgeMs bounds it.
     const givesUp = ({ item, error }: Failure) =>
       error instanceof PermanentSinkError ||
-      (lane.maxAttempts > 0 && item.attempts + 1 >= lane.maxAttempts) ||
+      (lane.maxAttempts > 0 && !(error instanceof RetryLaterError) && item.attempts + 1 >= lane.maxAttempts) ||
       (lane.maxAgeMs > 0 && now - item.receivedAt >= lane.maxAgeMs);
     const dead = failures.filter(givesUp);
     const retry = failures.filter((failure) => !givesUp(failure));
@@ -119,7 +121,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     const delay = paced ? retryAfter : Math.max(backoffDelay(attempts - 1, lane), retryAfter);
     for (const [message, group] of byMessage(retry)) {
       deps.logger.warn({ sink: name, events: group.length, attempts, retryInMs: delay, err: message }, 'sink write failed');
-      await deps.spool.failed(name, group.map((failure) => failure.item.seq), message, now + delay, now);
+      const waited = group.every((failure) => failure.error instanceof RetryLaterError);
+      await deps.spool.failed(name, group.map((failure) => failure.item.seq), message, now + delay, now, !waited);
     }
     return false;
   }

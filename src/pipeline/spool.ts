@@ -151,7 +151,7 @@ export function openSpool(options: {
   const selectNextDue = db.prepare('SELECT next_at FROM pending WHERE sink = ? ORDER BY seq LIMIT 1').pluck();
   const deletePending = db.prepare('DELETE FROM pending WHERE sink = ? AND seq = ?');
   const updateFailed = db.prepare(`
-    UPDATE pending SET attempts = attempts + 1, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?),
+    UPDATE pending SET attempts = attempts + ?, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?),
       first_failed_at = coalesce(first_failed_at, ?), last_failed_at = ?
     WHERE sink = ? AND seq = ?`);
   const selectPendingCounts = db.prepare('SELECT sink, pending FROM sink_counts WHERE pending > 0 ORDER BY sink');
@@ -308,10 +308,13 @@ export function openSpool(options: {
       });
     },
 
-    /** A write failed: record the error and when to try again. */
-    failed(sink: string, seqs: readonly number[], error: string, nextAt: number, now = Date.now()): Promise<void> {
+    /**
+     * A write failed: record the error and when to try again. `countAttempt` false for a wait the target
+     * asked for (a quota, Retry-After): it does not use up `maxAttempts`.
+     */
+    failed(sink: string, seqs: readonly number[], error: string, nextAt: number, now = Date.now(), countAttempt = true): Promise<void> {
       return committer.submit(() => {
-        for (const seq of seqs) updateFailed.run(nextAt, error, error, now, now, sink, seq);
+        for (const seq of seqs) updateFailed.run(countAttempt ? 1 : 0, nextAt, error, error, now, now, sink, seq);
       });
     },
 

@@ -62,7 +62,7 @@ export const deliverySettings = {
   timeoutMs: z.number().int().min(1).default(10_000).describe('A write that takes longer is aborted and retried'),
   retryInitialMs: z.number().int().min(1).default(500).describe('First retry delay (exponential, full jitter)'),
   retryMaxMs: z.number().int().min(1).default(60_000).describe('Longest retry delay'),
-  maxAttempts: z.number().int().min(0).default(0).describe('Dead-letter an event after this many failed writes; 0 = no limit'),
+  maxAttempts: z.number().int().min(0).default(0).describe('Dead-letter an event after this many failed writes (waits the target asks for, such as a quota or Retry-After, do not count); 0 = no limit'),
   maxAgeMs: z.number().int().min(0).default(86_400_000).describe('Dead-letter an event still undelivered this long after receipt; 0 = no limit'),
   maxBatchBytes: z.number().int().min(1024).default(1024 * 1024).describe('Most serialized bytes in one write (a single larger event still goes alone)'),
   lingerMs: z.number().int().min(0).default(0).describe('Wait up to this long for a batch to fill before writing'),

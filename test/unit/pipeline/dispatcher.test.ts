@@ -199,12 +199,31 @@ describe('dispatcher › giving up', () => {
     expect(spool.nextDueAt('target')! - Date.now()).toBeGreaterThan(59_000);
   });
 
+  test('When the sink keeps asking to wait (a quota), then the waits do not use up maxAttempts and the event is delivered once it may', async () => {
+    let calls = 0;
+    const target: Sink = {
+      name: 'target',
+      write: async () => {
+        calls += 1;
+        if (calls <= 4) throw new RetryLaterError('quota window full', 1);
+      },
+      close: async () => undefined,
+    };
+    start(target, { maxAttempts: 2 });
+
+    await spool.append(event('e'), Date.now());
+    await until(() => spool.nextDueAt('target') === undefined);
+
+    expect(calls).toBe(5);
+    expect(spool.deadLetterCounts()).toEqual([]);
+  });
+
   test('When the sink asks to retry after a short wait (a quota), then the retry comes then, not after the longer exponential backoff', async () => {
     const target = failing(() => new RetryLaterError('quota window full', 5_000));
     start(target, { retryInitialMs: 600_000, retryMaxMs: 600_000 });
 
     await spool.append(event('e'), Date.now());
-    await until(() => target.calls === 1 && spool.nextDueAt('target')! > 0 && spool.db.prepare('SELECT attempts FROM pending').pluck().get() === 1);
+    await until(() => target.calls === 1 && spool.db.prepare('SELECT last_error FROM pending').pluck().get() !== null);
     const wait = spool.nextDueAt('target')! - Date.now();
 
     expect(wait).toBeLessThanOrEqual(5_000);
