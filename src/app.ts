@@ -11,6 +11,7 @@ import { opsRouter, type ReadinessCheck } from './http/ops-routes';
 import { createRateLimiter, type RateLimiter } from './http/rate-limit';
 import type { Metrics } from './metrics';
 import type { Accept } from './pipeline/accept';
+import type { Refusal } from './pipeline/pressure';
 import type { Vendor } from './vendors/vendor';
 
 export interface AppDeps {
@@ -28,7 +29,7 @@ export interface AppDeps {
   readonly clock: () => number;
   readonly readiness: readonly ReadinessCheck[];
   /** Why new callbacks cannot be accepted now (a spool bound), or undefined. */
-  readonly overloaded?: () => string | undefined;
+  readonly overloaded?: () => Refusal | undefined;
   /** Ingest rate limit per vendor, callbacks per second; 0 or absent = none. */
   readonly ratePerSecond?: number;
   /** Per-client fairness (requests through a trusted proxy are limited per forwarded address). */

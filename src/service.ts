@@ -118,7 +118,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     registry,
     logger,
     clock,
-    overloaded: pressure.reason,
+    overloaded: pressure.refusal,
     ratePerSecond: config.ingestRateLimit,
     clientLimit,
     readiness,

@@ -4,6 +4,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { CallbackError } from '../errors';
 import type { Metrics } from '../metrics';
 import { PipelineUnavailable, type Accept } from '../pipeline/accept';
+import type { Refusal } from '../pipeline/pressure';
 import type { CallbackHead, Intake, Outcome, Vendor, VendorReply } from '../vendors/vendor';
 import { contextOf, elapsedSeconds, type RequestContext } from './context';
 import type { ClientLimit } from './client-limit';
@@ -17,8 +18,8 @@ export interface CallbackRouteDeps {
   readonly accept: Accept;
   /** One bucket per vendor, so one vendor's flood never starves another. */
   readonly rateLimiterFor: (vendor: string) => RateLimiter;
-  /** Why new callbacks cannot be accepted now (a spool bound), or undefined. */
-  readonly overloaded: () => string | undefined;
+  /** Why new callbacks cannot be accepted now (a spool bound or a damaged spool), or undefined. */
+  readonly overloaded: () => Refusal | undefined;
   readonly maxBodyBytes: number;
   readonly metrics: Metrics;
   readonly clock: () => number;
@@ -46,7 +47,7 @@ export function callbackRouter(deps: CallbackRouteDeps): Router {
       if (vendor.authenticates === 'head') vendor.authenticate(head, undefined, deps.clock());
       if (!limiter.take()) throw new CallbackError('rate_limited');
       const overloaded = deps.overloaded();
-      if (overloaded) throw new CallbackError('spool_full', `${overloaded}; retry later`);
+      if (overloaded) throw new CallbackError(overloaded.reason, overloaded.reason === 'spool_full' ? `${overloaded.text}; retry later` : overloaded.text);
       const wire = await getRawBody(req, { limit: deps.maxBodyBytes, length: req.headers['content-length'] });
       const receivedAt = deps.clock();
       const decoded = decodeContent(wire, req.headers['content-encoding'], deps.maxBodyBytes);

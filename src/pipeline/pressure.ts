@@ -1,3 +1,4 @@
+import type { FailureReason } from '../errors';
 import type { SinkBacklog } from './spool';
 
 export interface SpoolLimits {
@@ -63,6 +64,17 @@ export function readSpool(spool: Omit<SpoolReadings, 'relieve' | 'damage' | 'not
   };
 }
 
+/**
+ * Why the spool refuses new callbacks: `spool_full` clears by itself once sinks catch up,
+ * `spool_damaged` needs an operator (docs/runbooks.md).
+ */
+export interface Refusal {
+  readonly reason: Extract<FailureReason, 'spool_full' | 'spool_damaged'>;
+  readonly text: string;
+}
+
+const damaged = (damage: string): Refusal => ({ reason: 'spool_damaged', text: `spool is damaged (${damage}); see the runbook` });
+
 /** Pruning under pressure starts at this share of `maxBytes` and aims for `reliefTarget` of it. */
 const reliefStart = 0.9;
 const reliefTarget = 0.8;
@@ -85,7 +97,7 @@ export function createSpoolPressure(deps: {
   readonly reliefBackoffMs?: number;
 }) {
   const clock = deps.clock ?? Date.now;
-  let reason: string | undefined;
+  let refusal: Refusal | undefined;
   let snapshot: SpoolSnapshot = read(undefined);
   let relieving = false;
   /** The last relief found nothing to remove: when, and how much was pending then. */
@@ -106,9 +118,14 @@ export function createSpoolPressure(deps: {
     }
   }
 
-  function measure(now: SpoolSnapshot): string | undefined {
+  function measure(now: SpoolSnapshot): Refusal | undefined {
     const damage = deps.spool.damage();
-    if (damage !== undefined) return `spool is damaged (${damage}); see the runbook`;
+    if (damage !== undefined) return damaged(damage);
+    const full = bound(now);
+    return full === undefined ? undefined : { reason: 'spool_full', text: full };
+  }
+
+  function bound(now: SpoolSnapshot): string | undefined {
     const { maxPending, maxBytes, maxAgeMs } = deps.limits;
     const worst = now.backlog.reduce((a, b) => (b.pending > a.pending ? b : a), { sink: '', pending: 0, oldestReceivedAt: undefined } as SinkBacklog);
     if (maxPending > 0 && worst.pending >= maxPending) return `spool is full: ${worst.pending} events wait for sink ${worst.sink} (limit ${maxPending})`;
@@ -152,10 +169,11 @@ export function createSpoolPressure(deps: {
   function refresh(): void {
     try {
       snapshot = read(snapshot);
-      reason = measure(snapshot);
+      refusal = measure(snapshot);
     } catch (error) {
       // A reading that fails is itself a sign of damage: better not ready than blind.
-      reason = deps.spool.damage() ?? `spool cannot be read: ${(error as Error).message}`;
+      const damage = deps.spool.damage();
+      refusal = damage !== undefined ? damaged(damage) : { reason: 'spool_damaged', text: `spool cannot be read: ${(error as Error).message}` };
     }
   }
 
@@ -163,8 +181,10 @@ export function createSpoolPressure(deps: {
   const timer = setInterval(refresh, deps.intervalMs ?? 1000);
   timer.unref();
   return {
-    /** The exceeded bound in words, or undefined. */
-    reason: () => reason,
+    /** The exceeded bound (or the damage) in words, or undefined. */
+    reason: () => refusal?.text,
+    /** Why callbacks are refused now, as a catalogue reason and words, or undefined. */
+    refusal: () => refusal,
     /** The latest reading (at most one interval old). */
     snapshot: () => snapshot,
     refresh,

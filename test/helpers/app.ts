@@ -78,7 +78,7 @@ export function buildTestApp(options: TestAppOptions = {}) {
     registry,
     logger,
     clock: now,
-    overloaded: pressure.reason,
+    overloaded: pressure.refusal,
     ratePerSecond: options.ratePerSecond ?? 0,
     readiness,
   });

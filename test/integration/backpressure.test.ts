@@ -73,6 +73,22 @@ describe('POST /tencent/callback › backpressure', () => {
     expect(await t.spool.append({ attributes: { specversion: '1.0', id: `history-${history - 1}`, source: 's', type: 't', time: '2026-01-01T00:00:00Z', datacontenttype: 'application/json' }, data: '{}' }, 1)).toBe('duplicate');
   });
 
+  test('When the spool is damaged, then callbacks get 503 FAIL counted as spool_damaged (not spool_full), with the runbook named, and /readyz says so', async () => {
+    t = buildTestApp();
+    t.spool.noteError(Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' }));
+    t.pressure.refresh();
+
+    const refused = await post(t, text, 'd1');
+    const ready = await request(t.app).get('/readyz');
+
+    expectTencentReply(refused, { status: 503, ActionStatus: 'FAIL', ErrorInfo: 'spool is damaged (SQLITE_CORRUPT: database disk image is malformed); see the runbook' });
+    expect(refused.headers['retry-after']).toBe('30');
+    expect(ready.status).toBe(503);
+    expect(ready.body.problems).toEqual(['spool is damaged (SQLITE_CORRUPT: database disk image is malformed); see the runbook']);
+    expect(await metricValue(t.registry, 'imgw_callback_errors_total', { vendor: 'tencent', reason: 'spool_damaged' })).toBe(1);
+    expect(await metricValue(t.registry, 'imgw_callback_errors_total', { vendor: 'tencent', reason: 'spool_full' })).toBeUndefined();
+  });
+
   test('When callbacks arrive faster than INGEST_RATE_LIMIT, then the excess gets 429 FAIL with Retry-After', async () => {
     t = buildTestApp({ ratePerSecond: 2 });
 

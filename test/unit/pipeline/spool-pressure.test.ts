@@ -118,8 +118,10 @@ describe('createSpoolPressure on a spool that cannot be read', () => {
 
     const pressure = createSpoolPressure({ spool, limits: { maxPending: 10, maxBytes: 0, maxAgeMs: 0 }, intervalMs: 60_000 });
     const reason = pressure.reason();
+    const refusal = pressure.refusal();
     pressure.stop();
 
     expect(reason).toBe('spool is damaged (SQLITE_CORRUPT: database disk image is malformed); see the runbook');
+    expect(refusal).toEqual({ reason: 'spool_damaged', text: reason });
   });
 });
