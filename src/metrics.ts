@@ -167,6 +167,12 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     help: 'Delivered events removed before SPOOL_RETENTION to keep the spool under SPOOL_MAX_BYTES.',
     registers,
   });
+  const quarantineDropped = new Counter({
+    name: 'imgw_quarantine_dropped_total',
+    help: 'Quarantined requests removed (oldest first) to keep the quarantine under QUARANTINE_MAX_BYTES, by vendor and quarantine reason.',
+    labelNames: ['vendor', 'reason'] as const,
+    registers,
+  });
   new Gauge({
     name: 'imgw_quarantine_bytes',
     help: 'Bytes of quarantined request bodies (capped by QUARANTINE_MAX_BYTES, oldest dropped first).',
@@ -220,6 +226,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     /** Delivered events were pruned early under byte pressure. */
     spoolRelieved(relief: Relief): void {
       pressurePruned.inc(relief.removed);
+    },
+    /** Quarantined requests were dropped by the quarantine's byte cap. */
+    quarantineDropped(dropped: readonly { vendor: string; reason: string }[]): void {
+      for (const { vendor, reason } of dropped) quarantineDropped.inc({ vendor, reason });
     },
     /** The spool gauges read the latest snapshot at scrape time. */
     watchSpool(source: SpoolSnapshotSource, now: () => number = Date.now): void {

@@ -48,6 +48,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) })),
       quarantine: config.quarantine,
       verify: !direct,
+      onQuarantineDropped: (dropped) => metrics.quarantineDropped(dropped),
     });
   } catch (error) {
     lock?.release();

@@ -58,6 +58,12 @@ export interface QuarantineLimits {
   readonly maxBytes: number;
 }
 
+/** A quarantined request removed by the quarantine's byte cap: whose it was and why it was quarantined. */
+export interface QuarantineDropped {
+  readonly vendor: string;
+  readonly reason: string;
+}
+
 /** SQLite result codes that mean the database file itself is damaged. */
 const damageCodes = /^SQLITE_(CORRUPT|NOTADB|IOERR)/;
 
@@ -89,6 +95,8 @@ export function openSpool(options: {
   quarantine?: QuarantineLimits;
   /** Run SQLite's quick_check at open (reads every page once); problems make the spool `damaged`, not a crash. */
   verify?: boolean;
+  /** After a commit that dropped quarantined requests to keep under the quarantine's byte cap (for the metric). */
+  onQuarantineDropped?: (dropped: readonly QuarantineDropped[]) => void;
 }) {
   const sinks: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -169,7 +177,7 @@ export function openSpool(options: {
   const deleteAllPending = db.prepare('DELETE FROM pending WHERE seq = ?');
   const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
   const selectQuarantineSize = db.prepare('SELECT entries, bytes FROM quarantine_size');
-  const dropOldestQuarantined = db.prepare('DELETE FROM quarantine WHERE qid IN (SELECT qid FROM quarantine ORDER BY qid LIMIT 1)');
+  const dropOldestQuarantined = db.prepare('DELETE FROM quarantine WHERE qid IN (SELECT qid FROM quarantine ORDER BY qid LIMIT 1) RETURNING vendor, reason');
   const pruneQuarantine = db.prepare('DELETE FROM quarantine WHERE received_at < ?');
   const selectHistoryFrom = db.prepare('SELECT received_at FROM events ORDER BY seq LIMIT 1').pluck();
   const selectSeqRange = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM events');
@@ -213,8 +221,10 @@ export function openSpool(options: {
     },
 
     /** Stores a request that could not become an event. Resolves with its quarantine id. */
-    quarantine(entry: QuarantineEntry): Promise<number> {
-      return committer.submit(() => {
+    async quarantine(entry: QuarantineEntry): Promise<number> {
+      const dropped: QuarantineDropped[] = [];
+      const stored = await committer.submit(() => {
+        dropped.length = 0;
         const qid = Number(
           insertQuarantine.run(entry.receivedAt, entry.vendor, entry.command ?? null, entry.reason, entry.detail, JSON.stringify(entry.head), entry.body)
             .lastInsertRowid,
@@ -224,11 +234,14 @@ export function openSpool(options: {
           while ((selectQuarantineSize.get() as { entries: number; bytes: number }).bytes > quarantineMaxBytes) {
             const size = selectQuarantineSize.get() as { entries: number };
             if (size.entries <= 1) break;
-            quarantineDropped += dropOldestQuarantined.run().changes;
+            dropped.push(...(dropOldestQuarantined.all() as QuarantineDropped[]));
           }
         }
         return qid;
       });
+      quarantineDropped += dropped.length;
+      if (dropped.length > 0) options.onQuarantineDropped?.(dropped);
+      return stored;
     },
 
     /** Removes quarantined requests received before `before`; returns how many. */

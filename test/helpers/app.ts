@@ -24,6 +24,8 @@ export interface TestAppOptions {
   readonly limits?: SpoolLimits;
   readonly ratePerSecond?: number;
   readonly maxBodyBytes?: number;
+  /** QUARANTINE_MAX_BYTES; 0 (the default here) = no cap. */
+  readonly quarantineMaxBytes?: number;
   readonly now?: number;
 }
 
@@ -38,7 +40,12 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const metrics = createMetrics(registry, ['memory']);
   const clock = { now: options.now ?? TEST_NOW_MS };
   const now = () => clock.now;
-  const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: ['memory'] });
+  const spool = openSpool({
+    path: join(dataDir, 'spool.db'),
+    sinks: ['memory'],
+    quarantine: { maxBytes: options.quarantineMaxBytes ?? 0 },
+    onQuarantineDropped: (dropped) => metrics.quarantineDropped(dropped),
+  });
   const sink = new MemorySink();
   const logger = pino({ level: 'silent' });
   const dispatcher = createDispatcher({

@@ -70,6 +70,20 @@ describe('POST /tencent/callback › metrics', () => {
     expect(await metricValue(t.registry, 'imgw_sink_deliveries_total', { sink: 'memory', outcome: 'ok' })).toBe(1);
   });
 
+  test('When quarantined requests pass QUARANTINE_MAX_BYTES, then the oldest are dropped and imgw_quarantine_dropped_total counts them by vendor and reason', async () => {
+    await t.close();
+    t = buildTestApp({ quarantineMaxBytes: 2500 });
+    const text = loadFixture('c2c-after-send-text');
+    const invalid = { ...text.body, MsgBody: 'x'.repeat(1000) };
+    for (let i = 0; i < 5; i += 1) await post(t, callbackPath(text.query), { ...invalid, MsgKey: `q${i}` });
+    await request(t.app).post(callbackPath(text.query)).set('Content-Type', 'application/json').send(`{${'y'.repeat(1000)}`);
+
+    expect(await metricValue(t.registry, 'imgw_callbacks_total', { vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', outcome: 'quarantined' })).toBe(6);
+    expect(t.spool.quarantineSize().entries).toBe(2);
+    expect(await metricValue(t.registry, 'imgw_quarantine_dropped_total', { vendor: 'tencent', reason: 'invalid_payload' })).toBe(4);
+    expect(await metricValue(t.registry, 'imgw_quarantine_dropped_total', { vendor: 'tencent', reason: 'malformed_json' })).toBeUndefined();
+  });
+
   test('When /metrics is scraped, then our families pass promtool check metrics and carry no user ids or message keys', async () => {
     const text = loadFixture('c2c-after-send-text');
     await post(t, callbackPath(text.query), text.body);
