@@ -135,6 +135,21 @@ describe.each([
 });
 
 describe('k8s/base specifics', () => {
+  test('When the example Secrets are filled in as their comments show (one secret, or a JSON array to rotate), then the values pass the gateway schema', () => {
+    const forms = (file: string, key: string) => {
+      const source = readFileSync(join(root, file), 'utf8');
+      const shown = [...source.matchAll(new RegExp(`--from-literal=${key}='([^']*)'`, 'g'))].map((m) => m[1] as string);
+      return [(YAML.parse(source) as Obj).stringData[key] as string, ...shown];
+    };
+    const tokens = forms('k8s/base/secret.example.yaml', 'tokens');
+    const secrets = forms('k8s/base/secret-netease.example.yaml', 'appSecrets');
+
+    expect(tokens).toContain('["new-token","old-token"]');
+    expect(secrets).toContain('["new-secret","old-secret"]');
+    for (const value of tokens) expect(() => loadConfig({ TENCENT_CALLBACK_TOKENS: value })).not.toThrow();
+    for (const value of secrets) expect(() => loadConfig({ NETEASE_APP_SECRETS: value })).not.toThrow();
+  });
+
   const objects = render('k8s/base');
 
   test('When the example Ingress routes callbacks, then it targets the main Service by a port it has', () => {

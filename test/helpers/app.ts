@@ -68,7 +68,13 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const config = loadConfig({ ...options.env });
   const vendorSettings = {
     ...config.vendors,
-    tencent: { sdkAppIds: ['1400000001'], callbackTokens: [TEST_TOKEN], signWindowSeconds: 60, ...options.tencent },
+    tencent: {
+      sdkAppIds: ['1400000001'],
+      // TENCENT_CALLBACK_TOKENS in `env` is read through the real schema; otherwise the test token.
+      callbackTokens: (config.vendors.tencent as TencentSettings | undefined)?.callbackTokens ?? [TEST_TOKEN],
+      signWindowSeconds: 60,
+      ...options.tencent,
+    },
   };
   const vendors = buildVendors(vendorSettings, { clock: now });
   const readiness = [

@@ -35,7 +35,7 @@ describe('Tencent → Easemob relay, end to end', () => {
         ],
       },
       undefined,
-      { PORT: String(port), EASEMOB_CALLBACK_SECRETS: `old-secret,${secret}`, EASEMOB_APPKEY: standin.appKey },
+      { PORT: String(port), EASEMOB_CALLBACK_SECRETS: JSON.stringify(['old-secret', secret]), EASEMOB_APPKEY: standin.appKey },
     );
     const audit = () => readJsonl(join(dataDir, 'audit.jsonl'));
     const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -3,7 +3,7 @@ import { buildTestApp, metricValue, type TestApp } from '../helpers/app';
 import { until } from '../helpers/service';
 import { neteaseFixture, neteaseFixtures, signedHeaders, testAppKey, testSecret } from '../unit/vendors/netease/fixtures';
 
-const env = { NETEASE_APP_SECRETS: `rotated-out-secret,${testSecret}`, NETEASE_APP_KEY: testAppKey };
+const env = { NETEASE_APP_SECRETS: JSON.stringify(['rotated-out-secret', testSecret]), NETEASE_APP_KEY: testAppKey };
 const fixtures = neteaseFixtures();
 const events = fixtures.filter((f) => f.expect.kind === 'event');
 const probes = fixtures.filter((f) => f.expect.kind === 'ignored');

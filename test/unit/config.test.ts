@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       DATA_DIR: '/var/lib/imgw',
       TENCENT_SDKAPPIDS: '1400000001, 1400000002',
-      TENCENT_CALLBACK_TOKENS: 'new-token,old-token',
+      TENCENT_CALLBACK_TOKENS: '["new-token","old-token"]',
       TENCENT_SIGN_WINDOW_SECONDS: '90',
       MAX_BODY_BYTES: '2048',
       LOG_LEVEL: 'debug',
@@ -119,9 +119,9 @@ describe('loadConfig', () => {
 
 describe('withFileSecrets', () => {
   test('When <NAME>_FILE is set, then the file content (trimmed) becomes <NAME>', () => {
-    const env = withFileSecrets({ TENCENT_CALLBACK_TOKENS_FILE: '/run/secrets/tokens' }, ['TENCENT_CALLBACK_TOKENS'], () => 'a,b\n');
+    const env = withFileSecrets({ TENCENT_CALLBACK_TOKENS_FILE: '/run/secrets/tokens' }, ['TENCENT_CALLBACK_TOKENS'], () => '["a","b"]\n');
 
-    expect(env.TENCENT_CALLBACK_TOKENS).toBe('a,b');
+    expect(env.TENCENT_CALLBACK_TOKENS).toBe('["a","b"]');
   });
 
   test('When both <NAME> and <NAME>_FILE are set, then <NAME> wins and the file is not read', () => {
@@ -157,7 +157,9 @@ describe('configuration edges', () => {
   });
 
   test('When a token has a comma inside or white space around it, then the configuration is refused rather than split or trimmed', () => {
-    expect(problemsOf({ TENCENT_CALLBACK_TOKENS: 'abc,,def' })).toMatch(/an item is empty: secrets are comma-separated/);
-    expect(problemsOf({ TENCENT_CALLBACK_TOKENS: 'abc, def' })).toMatch(/white space around it/);
+    expect(problemsOf({ TENCENT_CALLBACK_TOKENS: 'abc,def' })).toContain(
+      'contains a comma: a secret containing a comma, or several secrets for rotation, must be written as a JSON array: ["old","new"]\n  → at TENCENT_CALLBACK_TOKENS',
+    );
+    expect(problemsOf({ TENCENT_CALLBACK_TOKENS: ' abc' })).toMatch(/white space around it/);
   });
 });

@@ -1,21 +1,15 @@
-import { envInteger } from '../../settings';
+import { envInteger, secretList } from '../../settings';
 import { z } from 'zod';
 
 /** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
 export const appKeyPattern = /^[A-Za-z0-9_-]{1,64}#[A-Za-z0-9_-]{1,64}$/;
 
-const csv = (item: z.ZodString) =>
-  z
-    .string()
-    .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
-    .pipe(z.array(item).min(1, 'expected at least one value (unset the variable instead of leaving it empty)'));
-
 /** The Easemob callback's fragment of the one environment schema (the README table is generated from it). */
 export const easemobEnv = {
-  EASEMOB_CALLBACK_SECRETS: csv(z.string().min(1).max(256))
+  EASEMOB_CALLBACK_SECRETS: secretList({ maxLength: 256 })
     .optional()
     .describe(
-      'Comma-separated secrets of the Easemob post-send callback rule (several during rotation); enables POST /easemob/callback. Also read from EASEMOB_CALLBACK_SECRETS_FILE',
+      'Secret(s) of the Easemob post-send callback rule; enables POST /easemob/callback. One secret is used exactly as given; several (rotation), or one containing a comma, are written as a JSON array: ["new","old"]. Also read from EASEMOB_CALLBACK_SECRETS_FILE',
     ),
   EASEMOB_APPKEY: z
     .string()

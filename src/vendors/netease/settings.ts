@@ -1,30 +1,15 @@
-import { envInteger } from '../../settings';
+import { envInteger, secretList as sharedSecretList } from '../../settings';
 import { z } from 'zod';
 
 /**
- * A NetEase AppSecret as the console shows it. Anything that could be a copy-and-paste slip (an empty
- * item, spaces around an item, quotes, control characters) is refused at startup: a secret that is
- * almost right fails every CheckSum, and the error never names the secret itself.
+ * A NetEase AppSecret as the console shows it. Anything that could be a copy-and-paste slip (spaces,
+ * quotes, control characters) is refused at startup: a secret that is almost right fails every
+ * CheckSum, and the error never names the secret itself.
  */
-const secretItem = /^[\x21-\x7e]{1,128}$/;
-
-const secretList = z.string().transform((raw, ctx) => {
-  const items = raw.split(',');
-  items.forEach((item, index) => {
-    const problem = secretProblem(item, items, index);
-    if (problem) ctx.addIssue({ code: 'custom', message: `item ${index + 1} of ${items.length}: ${problem}` });
-  });
-  return items;
+const secretList = sharedSecretList({
+  maxLength: 128,
+  pattern: { regex: /^[\x21\x23-\x26\x28-\x5f\x61-\x7e]+$/, message: 'must be visible ASCII characters without spaces or quotes (write the secret as the console shows it)' },
 });
-
-function secretProblem(item: string, items: readonly string[], index: number): string | undefined {
-  if (item === '') return 'is empty (remove the extra comma, or unset the variable)';
-  if (item.trim() !== item) return 'has spaces around it (write the list as a,b with no spaces)';
-  if (/["'`]/.test(item)) return 'contains a quote (write the secret without quotes)';
-  if (!secretItem.test(item)) return 'must be 1-128 visible ASCII characters without spaces';
-  if (items.indexOf(item) !== index) return 'repeats an earlier item';
-  return undefined;
-}
 
 /** What an AppKey looks like (the console shows 32 hex digits). */
 export const appKeyPattern = /^[0-9A-Za-z_-]{1,64}$/;
@@ -34,7 +19,7 @@ export const neteaseEnv = {
   NETEASE_APP_SECRETS: secretList
     .optional()
     .describe(
-      'Comma-separated NetEase AppSecrets (several during rotation); enables POST /netease/callback, which checks MD5 and CheckSum against them. Also read from NETEASE_APP_SECRETS_FILE',
+      'NetEase AppSecret(s); enables POST /netease/callback, which checks MD5 and CheckSum against them. One secret is used exactly as given; several (rotation), or one containing a comma, are written as a JSON array: ["new","old"]. Also read from NETEASE_APP_SECRETS_FILE',
     ),
   NETEASE_APP_KEY: z
     .string()

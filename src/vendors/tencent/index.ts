@@ -14,10 +14,10 @@ export const tencentVendor = defineVendor({
     TENCENT_SDKAPPIDS: csv(z.string().regex(/^\d{1,20}$/, 'expected digits'))
       .optional()
       .describe('Comma-separated SdkAppid allow-list; when unset every app is accepted (with a warning at startup)'),
-    TENCENT_CALLBACK_TOKENS: secretList(z.string().max(128))
+    TENCENT_CALLBACK_TOKENS: secretList({ maxLength: 128 })
       .optional()
       .describe(
-        'Comma-separated callback tokens (several during rotation); enables the Sign check. A token cannot contain a comma; an empty one or one with white space around it is refused. Also read from TENCENT_CALLBACK_TOKENS_FILE',
+        'Callback token(s); enables the Sign check. One token is used exactly as given; several (rotation), or one containing a comma, are written as a JSON array: ["new","old"]. An empty token or one with white space around it is refused. Also read from TENCENT_CALLBACK_TOKENS_FILE',
       ),
     TENCENT_SIGN_WINDOW_SECONDS: envInteger(1, 3600)
       .default(60)

@@ -9,7 +9,7 @@ const envSchema = z.object(easemobVendor.env);
 const head: CallbackHead = { query: new URLSearchParams(), headers: { 'content-type': 'application/json' } };
 
 function vendor() {
-  const settings = easemobVendor.settings(envSchema.parse({ EASEMOB_CALLBACK_SECRETS: `rotated, ${fixtureSecret}`, EASEMOB_APPKEY: fixtureAppKey }));
+  const settings = easemobVendor.settings(envSchema.parse({ EASEMOB_CALLBACK_SECRETS: JSON.stringify(['rotated', fixtureSecret]), EASEMOB_APPKEY: fixtureAppKey }));
   if (!settings) throw new Error('expected settings');
   return easemobVendor.create(settings, { clock: () => 1718000000123 });
 }
@@ -20,8 +20,8 @@ describe('easemobVendor', () => {
       expect(easemobVendor.settings(envSchema.parse({ EASEMOB_APPKEY: fixtureAppKey }))).toBeUndefined();
     });
 
-    test('When secrets, App Key and window are set, then they are parsed, trimmed and in milliseconds', () => {
-      expect(easemobVendor.settings(envSchema.parse({ EASEMOB_CALLBACK_SECRETS: ' a , b ', EASEMOB_APPKEY: 'acme#chatapp', EASEMOB_TIMESTAMP_WINDOW_SECONDS: '600' }))).toEqual({
+    test('When secrets, App Key and window are set, then they are parsed exactly and the window is in milliseconds', () => {
+      expect(easemobVendor.settings(envSchema.parse({ EASEMOB_CALLBACK_SECRETS: '["a","b"]', EASEMOB_APPKEY: 'acme#chatapp', EASEMOB_TIMESTAMP_WINDOW_SECONDS: '600' }))).toEqual({
         secrets: ['a', 'b'],
         appKey: 'acme#chatapp',
         timestampWindowMs: 600_000,

@@ -15,7 +15,7 @@ describe('NetEase settings', () => {
   });
 
   test('When secrets, AppKey and window are set, then the settings hold them in order', () => {
-    const env = schema.parse({ NETEASE_APP_SECRETS: 'new-secret,c0ffee5ecret42', NETEASE_APP_KEY: '3f1e0c9a7b5d4e2f8a6c1b0d9e8f7a6b', NETEASE_CURTIME_WINDOW_SECONDS: '600' });
+    const env = schema.parse({ NETEASE_APP_SECRETS: '["new-secret","c0ffee5ecret42"]', NETEASE_APP_KEY: '3f1e0c9a7b5d4e2f8a6c1b0d9e8f7a6b', NETEASE_CURTIME_WINDOW_SECONDS: '600' });
 
     expect(neteaseVendor.settings(env)).toEqual({ appSecrets: ['new-secret', 'c0ffee5ecret42'], appKey: '3f1e0c9a7b5d4e2f8a6c1b0d9e8f7a6b', curTimeWindowSeconds: 600 });
     expect(neteaseVendor.warnings(neteaseVendor.settings(env))).toEqual([]);
@@ -29,15 +29,18 @@ describe('NetEase settings', () => {
   });
 
   test.each([
-    ['', 'item 1 of 1: is empty'],
-    ['a,,b', 'item 2 of 3: is empty'],
-    ['a,', 'item 2 of 2: is empty'],
-    ['a, b', 'item 2 of 2: has spaces around it'],
-    [' a', 'item 1 of 1: has spaces around it'],
-    ['"secret"', 'item 1 of 1: contains a quote'],
-    ['sec ret', 'item 1 of 1: must be 1-128 visible ASCII characters'],
-    ['sécret', 'item 1 of 1: must be 1-128 visible ASCII characters'],
-    ['a,a', 'item 2 of 2: repeats an earlier item'],
+    ['', 'the secret is empty'],
+    ['a,,b', 'contains a comma: a secret containing a comma, or several secrets for rotation, must be written as a JSON array: ["old","new"]'],
+    ['a,', 'contains a comma'],
+    ['["a",""]', 'item 2 of 2: is empty'],
+    ['["a"," b"]', 'item 2 of 2: has white space around it'],
+    [' a', 'the secret has white space around it'],
+    ['"secret"', 'the secret must be visible ASCII characters without spaces or quotes'],
+    ['sec ret', 'the secret must be visible ASCII characters without spaces or quotes'],
+    ['sécret', 'the secret must be visible ASCII characters without spaces or quotes'],
+    ['x'.repeat(129), 'the secret is longer than 128 characters'],
+    ['["a","a"]', 'item 2 of 2: repeats an earlier item'],
+    ['["a",', 'starts with [ but is not valid JSON'],
   ])('When NETEASE_APP_SECRETS is %j, then startup fails saying %s, without showing the secret', (value, message) => {
     const text = problems({ NETEASE_APP_SECRETS: value });
 
@@ -55,7 +58,7 @@ describe('NetEase settings', () => {
   });
 
   test('When the secrets come from NETEASE_APP_SECRETS_FILE, then the file content is used (a trailing newline is dropped)', () => {
-    const env = withFileSecrets({ NETEASE_APP_SECRETS_FILE: '/run/secrets/netease' }, neteaseVendor.secretFiles, (path) => (path === '/run/secrets/netease' ? 's1,s2\n' : ''));
+    const env = withFileSecrets({ NETEASE_APP_SECRETS_FILE: '/run/secrets/netease' }, neteaseVendor.secretFiles, (path) => (path === '/run/secrets/netease' ? '["s1","s2"]\n' : ''));
 
     expect(neteaseVendor.settings(schema.parse(env))?.appSecrets).toEqual(['s1', 's2']);
   });
@@ -64,9 +67,9 @@ describe('NetEase settings', () => {
     const files: Record<string, string> = { '/run/secrets/netease': 'file-secret\n' };
 
     expect(loadConfig({}).vendors.netease).toBeUndefined();
-    expect(loadConfig({ NETEASE_APP_SECRETS: 'a,b', NETEASE_APP_KEY: 'k1' }).vendors.netease).toEqual({ appSecrets: ['a', 'b'], appKey: 'k1', curTimeWindowSeconds: undefined });
+    expect(loadConfig({ NETEASE_APP_SECRETS: '["a","b"]', NETEASE_APP_KEY: 'k1' }).vendors.netease).toEqual({ appSecrets: ['a', 'b'], appKey: 'k1', curTimeWindowSeconds: undefined });
     expect(loadConfigFromEnvironment({ NETEASE_APP_SECRETS_FILE: '/run/secrets/netease' }, (path) => files[path]!).vendors.netease).toMatchObject({ appSecrets: ['file-secret'] });
-    expect(() => loadConfig({ NETEASE_APP_SECRETS: 'a,,b' })).toThrow(/NETEASE_APP_SECRETS[\s\S]*item 2 of 3: is empty|item 2 of 3: is empty[\s\S]*NETEASE_APP_SECRETS/);
+    expect(() => loadConfig({ NETEASE_APP_SECRETS: 'a,b' })).toThrow(/contains a comma[\s\S]*→ at NETEASE_APP_SECRETS/);
   });
 
   test('When every variable is listed, then each has a description for the README table', () => {
