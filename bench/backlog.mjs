@@ -6,7 +6,8 @@
 // the spool (`readSpool`, the snapshot the bound check, /readyz and the gauges share) on the full spool,
 // and once the aggregate the gateway used to run every second and on every scrape (GROUP BY over the
 // pending rows); then signed callbacks at a fixed RATE for DURATION seconds against both gateways,
-// interleaved in ROUNDS rounds, comparing p50/p99.
+// interleaved in ROUNDS rounds, comparing p50/p99 (evenly paced open loop, lib/paced.js, up to CONNECTIONS
+// keep-alive connections, latency from each request's scheduled time).
 // Env: PENDING (1000000), REPEAT (200), RATE (200), DURATION (5), ROUNDS (3), CONNECTIONS (8).
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,10 +15,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import launchModule from './lib/launch.js';
-import { sample, sdkAppId, signedLoad, token } from './lib/load.mjs';
+import { sample, sdkAppId, token } from './lib/load.mjs';
+import pacedModule from './lib/paced.js';
 import { fmt, max, median } from './lib/stats.mjs';
 
 const { launch, gatewayMain, root } = launchModule;
+const { pacedLoad } = pacedModule;
 const require = createRequire(import.meta.url);
 const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
 const { readSpool, createSpoolPressure } = require(join(root, 'dist/pipeline/pressure.js'));
@@ -142,7 +145,7 @@ try {
   }
   for (let round = 0; round < rounds; round += 1) {
     for (const kind of round % 2 ? ['full', 'empty'] : ['empty', 'full']) {
-      const r = await signedLoad({ port: gateways[kind].port, connections, duration, rate });
+      const r = await pacedLoad({ port: gateways[kind].port, connections, duration, rate });
       results[kind].p50.push(r.latency.p50);
       results[kind].p99.push(r.latency.p99);
       results[kind].ok += r.okReplies;

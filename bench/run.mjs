@@ -3,19 +3,25 @@
 // Every request is the documented C2C sample, signed at send time, with a fresh MsgKey.
 //
 // Rounds are interleaved (the order rotates every round) so machine noise spreads over all servers.
-// Phase 1 saturates each server with CONNECTIONS connections; phase 2 sends a fixed rate of half the
-// spool gateway's median saturation to every server. The servers run on CPU 1 and the load generator
-// (this process) on CPU 0 where taskset exists. Bounded: about 2 x ROUNDS x 6 x DURATION seconds plus
-// a short warm-up and the gateways' sink drains (each at most 60 s).
+// Phase 1 saturates each server with CONNECTIONS connections (autocannon); phase 2 sends a fixed rate of
+// half the spool gateway's median saturation to every server, evenly paced and open loop (lib/paced.js,
+// at most CONNECTIONS keep-alive connections, latency from each request's scheduled time). Not
+// autocannon's overallRate: it sends each connection's quota for the second in one burst at the start
+// of the second, so its p99 measures the queue in that burst (raw node:http showed 20-35 ms).
+// The servers run on CPU 1 and the load generator (this process) on CPU 0 where taskset exists.
+// Bounded: about 2 x ROUNDS x 6 x DURATION seconds plus a short warm-up, the gateways' sink drains
+// (each at most 60 s) and, at the fixed rate, up to 5 s per measurement for replies still due.
 // Env: ROUNDS (5), DURATION (5 s), CONNECTIONS (32), WARMUP (2 s).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import launchModule from './lib/launch.js';
 import { signedLoad } from './lib/load.mjs';
+import pacedModule from './lib/paced.js';
 import { fmt, max, median, min, pinSelf, spread } from './lib/stats.mjs';
 import { comparison, drained, exactlyOnce, startComparison, startGateway } from './lib/targets.mjs';
 
 const { processUsage, root, canPin } = launchModule;
+const { pacedLoad } = pacedModule;
 const rounds = Math.max(1, Number(process.env.ROUNDS ?? 5));
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 32);
@@ -25,6 +31,7 @@ const started = new Date();
 const pinned = canPin() && pinSelf('0');
 const serverCpus = pinned ? '1' : undefined;
 console.error(`load generator ${pinned ? 'on CPU 0, servers on CPU 1' : 'and servers unpinned (no taskset)'}; ${rounds} rounds x ${duration} s, ${connections} connections`);
+console.error('saturation: autocannon; fixed rate: evenly paced open loop (lib/paced.js), latency from each request\'s scheduled time (autocannon\'s overallRate bursts each second\'s quota)');
 
 const SPOOL = 'gateway, spool mode, Sign on, file sink';
 const DIRECT = 'gateway, direct mode, Sign on, file sink';
@@ -37,7 +44,9 @@ try {
 
   async function measure(server, phase, rate) {
     const before = processUsage(server.child.pid);
-    const r = await signedLoad({ port: server.port, connections, duration, rate, acked: server.acked });
+    const r = rate === undefined
+      ? await signedLoad({ port: server.port, connections, duration, acked: server.acked })
+      : await pacedLoad({ port: server.port, rate, connections, duration, acked: server.acked });
     const after = processUsage(server.child.pid);
     const seconds = r.duration;
     const answered = r.requests.total;
@@ -54,7 +63,9 @@ try {
     console.error(
       `${phase.padEnd(10)} ${server.name.padEnd(42)} ${fmt(row.rps, 0).padStart(7)} OK/s  p50 ${row.p50} ms  p99 ${row.p99} ms  ` +
         `cpu ${fmt(row.cpuUsPerRequest, 0)} µs/req  rss ${fmt(row.rssMiB, 0)} MiB  failed ${row.failed}` +
-        (row.drainMs !== undefined ? `  sink drained in ${row.drainMs} ms` : ''),
+        (row.failed ? ` (errors ${r.errors}, timeouts ${r.timeouts}, not OK ${answered - r.okReplies})` : '') +
+        (row.drainMs !== undefined ? `  sink drained in ${row.drainMs} ms` : '') +
+        (rate === undefined ? '' : `  sent ${fmt(r.sendRate, 0)}/s, sent late p99 ${r.sendLag.p99} ms`),
     );
   }
   const rotate = (round) => servers.map((_, i) => servers[(i + round) % servers.length]);
@@ -90,8 +101,8 @@ function report({ results, rate, peak, checks }) {
   // Ratios are taken round by round (the same machine state), then summarised.
   const ratios = (gateway, name) => results.get(gateway).saturation.map((r, i) => r.rps / results.get(name).saturation[i].rps);
   const lines = [];
-  lines.push(`Command: \`npm run bench\` (ROUNDS=${rounds} DURATION=${duration} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}, ${pinned ? 'servers on CPU 1, load generator (autocannon) on CPU 0' : 'unpinned'}.`);
-  lines.push(`Medians over ${rounds} interleaved rounds, (min–max). Fixed rate: ${fmt(rate, 0)} requests/s, half the spool gateway's median saturation.`);
+  lines.push(`Command: \`npm run bench\` (ROUNDS=${rounds} DURATION=${duration} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}, ${pinned ? 'servers on CPU 1, load generator on CPU 0' : 'unpinned'}.`);
+  lines.push(`Medians over ${rounds} interleaved rounds, (min–max). Saturation: autocannon, ${connections} connections. Fixed rate: ${fmt(rate, 0)} requests/s, half the spool gateway's median saturation, evenly paced open loop (bench/lib/paced.js, up to ${connections} keep-alive connections), latency from each request's scheduled time to its reply; not autocannon's overallRate, which sends each second's quota in one burst.`);
   lines.push('');
   lines.push(`| server | OK/s at saturation | p50 / p99 at saturation (ms) | p50 / p99 at ${fmt(rate, 0)}/s (ms) | CPU µs per request | server CPU busy | peak RSS (MiB) | spool gateway ÷ this | direct gateway ÷ this |`);
   lines.push('|---|---|---|---|---|---|---|---|---|');

@@ -1,57 +1,41 @@
-// Signed Tencent callbacks for autocannon: every request is the documented C2C sample (or a given body)
-// with a fresh MsgKey, signed with Sign = sha256(token + RequestTime) at the moment it is sent.
-// The MsgKeys answered OK are collected, so a run can check that each of them reached the sink.
+// Signed Tencent callbacks for autocannon (lib/signed.js: the documented C2C sample or a given body with
+// a fresh MsgKey, signed when it is sent). The MsgKeys answered OK are collected, so a run can check that
+// each of them reached the sink. autocannon is for saturation only: its `overallRate` is enforced per
+// second (each connection sends its whole quota for the second back to back, then waits), so a fixed
+// rate is a burst at full speed every second. Latency at a fixed rate comes from lib/paced.js.
 import autocannon from 'autocannon';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import launchModule from './launch.js';
+import signed from './signed.js';
 
 export const { root } = launchModule;
-export const token = 'bench-token';
-export const sdkAppId = '1400000001';
-export const sample = JSON.parse(readFileSync(join(root, 'test/fixtures/tencent/c2c-after-send-official.json'), 'utf8'));
-const okReply = '"ActionStatus":"OK"';
-
-let signedAt = '';
-let sign = '';
-function signNow() {
-  const time = String(Math.floor(Date.now() / 1000));
-  if (time !== signedAt) {
-    signedAt = time;
-    sign = createHash('sha256').update(token + time).digest('hex');
-  }
-  return `/tencent/callback?${new URLSearchParams({ ...sample.query, Sign: sign, RequestTime: time })}`;
-}
-
-let counter = 0;
-const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+export const { token, sdkAppId, sample } = signed;
+const { signedPath, nextKey, bodyWithKey, isOk } = signed;
 
 /**
  * One autocannon run against `port`. `body` (an object without MsgKey's uniqueness) is the template;
- * `acked` (a Set) receives every MsgKey answered 200 OK. `rate` makes it open at that many requests/s
- * overall instead of saturating. Returns autocannon's result plus the requests answered OK.
+ * `acked` (a Set) receives every MsgKey answered 200 OK. Saturates: every connection sends its next
+ * request as soon as the previous one is answered. Returns autocannon's result plus the requests answered OK.
  */
-export function signedLoad({ port, connections, duration, rate, body = sample.body, acked }) {
-  const head = JSON.stringify({ ...body, MsgKey: undefined }).slice(0, -1);
+export function signedLoad({ port, connections, duration, body = sample.body, acked }) {
+  const bodyFor = bodyWithKey(body);
   let ok = 0;
   const instance = autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration,
-    overallRate: rate,
     requests: [
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         setupRequest(req, context) {
-          counter += 1;
-          const key = `b${run}_${counter}`;
+          const key = nextKey();
           context.key = key;
-          return { ...req, path: signNow(), body: `${head},"MsgKey":"${key}"}` };
+          return { ...req, path: signedPath(), body: bodyFor(key) };
         },
         onResponse(status, replyBody, context) {
-          if (status === 200 && replyBody.includes(okReply)) {
+          if (isOk(status, replyBody)) {
             ok += 1;
             acked?.add(context.key);
           }
