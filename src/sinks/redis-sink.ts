@@ -22,6 +22,9 @@ export const redisSinkConfig = z.strictObject({
   dedupeTtlSeconds: z.number().int().min(0).default(86_400).describe('Skip an event id seen within this many seconds; 0 = off'),
 });
 
+/** See the `disconnectTimeout` option in `createRedisSink`. */
+const disconnectTimeoutMs = 100;
+
 /** Redis refusals that come back on every attempt for that event: it goes to dead letters alone. */
 const permanentReplies = /^(WRONGTYPE|ERR (Invalid stream ID|The ID specified|string exceeds maximum allowed size))/;
 
@@ -36,7 +39,16 @@ const permanentReplies = /^(WRONGTYPE|ERR (Invalid stream ID|The ID specified|st
  */
 export async function createRedisSink(config: z.output<typeof redisSinkConfig>): Promise<Sink> {
   const where = safeAddress(config.url);
-  const redis = new Redis(config.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  const redis = new Redis(config.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    // How long ioredis waits for a socket it ends to close before destroying it. A client waiting to
+    // reconnect keeps its last socket, already closed, which never reports closing again: each
+    // disconnect() then leaves a timer this long (2 s by default) that holds the process open.
+    disconnectTimeout: disconnectTimeoutMs,
+  });
   let lastError: unknown;
   redis.on('error', (error: unknown) => {
     lastError = error;
@@ -105,7 +117,9 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
     async close() {
       if (closed) return;
       closed = true;
-      await redis.quit().catch(() => redis.disconnect());
+      // QUIT only over a live connection; otherwise end the client at once (nothing is left to send).
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else if (redis.status !== 'end') redis.disconnect();
     },
   };
 }

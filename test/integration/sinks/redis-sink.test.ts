@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import Redis from 'ioredis';
 import { createRedisSink, redisSinkConfig } from '../../../src/sinks/redis-sink';
 import { freePort, startRedis, type TestServer } from '../../helpers/servers';
@@ -5,6 +6,7 @@ import type { Event } from '../../../src/events/event';
 import { BatchError, PermanentSinkError } from '../../../src/sinks/sink';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
 import { runLane } from '../../helpers/sink-lane';
+import { until } from '../../helpers/service';
 
 let server: TestServer;
 let client: Redis;
@@ -118,6 +120,24 @@ describe('redis sink errors', () => {
 
     expect(error.message).toMatch(new RegExp(`^Redis at redis://127\\.0\\.0\\.1:${port}/0: .*connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
     expect(error.message).not.toContain('hunter2');
+  });
+
+  test('When the sink is closed after a refused connect, then it leaves no timer behind to hold the process open', async () => {
+    const sink = await createRedisSink(redisSinkConfig.parse({ type: 'redis', url: `redis://127.0.0.1:${await freePort()}` }));
+    const failed = await sink.write(contractEvents(1), new AbortController().signal).then(() => false, () => true);
+    // The timers close() starts, until each has fired or been cleared.
+    const live = new Set<number>();
+    let closing = true;
+    const hook = createHook({
+      init: (id, type) => void (closing && type === 'Timeout' && live.add(id)),
+      destroy: (id) => void live.delete(id),
+    }).enable();
+    await sink.close();
+    closing = false;
+
+    // ioredis's default keeps a 2 s timer for a socket that is already closed (the client was waiting to reconnect).
+    await until(() => live.size === 0, 1000).finally(() => hook.disable());
+    expect(failed).toBe(true);
   });
 
   test('When the server goes away after connecting, then the error names the address instead of only "Connection is closed."', async () => {
