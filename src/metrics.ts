@@ -191,6 +191,17 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
       for (const sink of sinkNames) this.set({ sink }, open.has(sink) ? 1 : 0);
     },
   });
+  let unreachable: () => readonly string[] = () => [];
+  new Gauge({
+    name: 'imgw_sink_reachable',
+    help: 'Whether the sink could be reached at its last health check or delivery (1) or not (0); checked at start, then every 30 s while unreachable. Sinks without a check count as reachable.',
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      const down = new Set(unreachable());
+      for (const sink of sinkNames) this.set({ sink }, down.has(sink) ? 0 : 1);
+    },
+  });
   for (const sink of sinkNames) for (const outcome of ['ok', 'error', 'timeout'] as const) deliveries.inc({ sink, outcome }, 0);
 
   return {
@@ -222,6 +233,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     /** The circuit gauge reads the dispatcher's state at scrape time. */
     watchCircuits(source: () => readonly { sink: string }[]): void {
       openCircuits = source;
+    },
+    /** The reachability gauge reads the sink health checks' state at scrape time. */
+    watchSinkHealth(source: () => readonly string[]): void {
+      unreachable = source;
     },
     /** Delivered events were pruned early under byte pressure. */
     spoolRelieved(relief: Relief): void {

@@ -16,6 +16,7 @@ import { createSpoolPressure } from './pipeline/pressure';
 import { sinkAccepts } from './pipeline/routing';
 import { lockSpool, openSpool } from './pipeline/spool';
 import { collectProcessMetrics } from './process-metrics';
+import { createSinkHealth, healthProblem } from './sinks/health';
 import { buildSinks } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 import { buildVendors } from './vendors/registry';
@@ -62,7 +63,12 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     lock?.release();
     throw error;
   });
-  const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: sinks[i] as Sink, accepts: sinkAccepts(settings) }));
+  // Unreachable sinks are named at start and in /readyz. The first checks run while the service starts
+  // and are awaited before it reports started (each is bounded); a failed one never prevents the start.
+  const health = createSinkHealth({ sinks, logger, clock });
+  const firstChecks = health.start();
+  metrics.watchSinkHealth(health.unreachable);
+  const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
   const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !direct || !lane.required), metrics, logger, clock });
   dispatcher.start();
   metrics.watchCircuits(() => dispatcher.openCircuits());
@@ -101,6 +107,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
         return open.length > 0 ? `circuit open for required sink(s): ${open.map((c) => c.sink).join(', ')}` : undefined;
       },
     },
+    ...sinks.map((sink): ReadinessCheck => ({ level: 'degraded', check: () => healthProblem(sink.name, health.problem(sink.name)) })),
   ];
   metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
   const vendors = buildVendors(config.vendors, { clock });
@@ -161,6 +168,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   }, 60_000);
   prune.unref();
 
+  await firstChecks;
+
   let stopping: Promise<void> | undefined;
   return {
     server,
@@ -174,6 +183,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
         pressure.stop();
         await drainable.drain();
         await dispatcher.stop();
+        await health.stop();
         await Promise.allSettled(sinks.map((sink) => sink.close()));
         spool.close();
         lock?.release();

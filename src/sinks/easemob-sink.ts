@@ -11,7 +11,8 @@ import { createSendLimiter, endpoints, quotasSchema, type Endpoint, type SendLim
 import { mapMessage, mapUser, maxMessageBytes, messageBytes, relayElementsSchema, relayExt, relayTargetsSchema, UnmappableError } from '../vendors/easemob/relay';
 import { appKeyPattern } from '../vendors/easemob/settings';
 import { createAppTokens } from '../vendors/easemob/token';
-import { BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from './sink';
+import { causeText, safeAddress } from './addresses';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from './sink';
 
 export const easemobSinkConfig = z
   .strictObject({
@@ -65,8 +66,9 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
   const clientSecret = config.clientSecret ?? (await readSecret(config.clientSecretFile as string));
   const [org, app] = config.appKey.split('#') as [string, string];
   const appUrl = `${config.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(org)}/${encodeURIComponent(app)}`;
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, disconnectTimeout: 100 }) : undefined;
   redis?.on('error', () => undefined); // the limiter falls back to the per-pod share while Redis is away
+  // (disconnectTimeout: see the Redis sink: a client waiting to reconnect would hold the process 2 s at close.)
   const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });
   const tokens = createAppTokens({ url: `${appUrl}/token`, clientId: config.clientId, clientSecret, ttlSeconds: config.tokenTtlSeconds, timeoutMs: config.requestTimeoutMs, clock });
   const client = createEasemobClient({ appUrl, tokens, limiter, requestTimeoutMs: config.requestTimeoutMs });
@@ -126,6 +128,18 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
       await Promise.all(Array.from({ length: Math.min(config.parallelSends, queue.length) }, worker));
       throwIfAborted(signal);
       if (failures.size > 0) throw new BatchError(failures);
+    },
+    /**
+     * Gets the app token, as the first send would (kept for the sends): proves the REST domain answers
+     * and takes the credentials. A token already held proves it without a request.
+     */
+    async check(signal) {
+      throwIfAborted(signal);
+      try {
+        await abortable(tokens.get(signal), signal);
+      } catch (error) {
+        throw new Error(`Easemob at ${safeAddress(config.baseUrl)}: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });
+      }
     },
     async close() {
       if (closed) return;

@@ -113,6 +113,15 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       queue = run.catch(() => undefined);
       return run;
     },
+    /** Opens the file for appending, as a write does (creating it if missing), and closes it again. */
+    async check(signal) {
+      throwIfAborted(signal);
+      try {
+        await (await open(path, 'a')).close();
+      } catch (error) {
+        throw new Error(`file ${path} cannot be written: ${(error as Error).message}`, { cause: error });
+      }
+    },
     async close() {
       closed = true;
       await queue;

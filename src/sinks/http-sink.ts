@@ -183,6 +183,20 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
       if (batch.length === 1) return post(batch[0]!.attributes.id, eventToJson(batch[0]!), signal);
       await writeEach(batch, (event) => post(event.attributes.id, eventToJson(event), signal));
     },
+    /**
+     * A HEAD request to the URL, without the configured headers or a body: any HTTP answer (even 404 or
+     * 405) proves the receiver is reachable, through DNS, TCP and TLS; a refused connection, an unknown
+     * host, a TLS error or no answer in time does not.
+     */
+    async check(signal: AbortSignal) {
+      const url = new URL(config.url);
+      try {
+        const res = await fetch(url, { method: 'HEAD', signal, redirect: 'manual' });
+        await res.arrayBuffer().catch(() => undefined);
+      } catch (error) {
+        throw new Error(`HEAD ${safeAddress(url)} failed: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });
+      }
+    },
     async close() {},
   };
 }

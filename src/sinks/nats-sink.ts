@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
-import { deliverySettings, PermanentSinkError, throwIfAborted, writeEach, type Sink } from './sink';
+import { abortable, deliverySettings, PermanentSinkError, throwIfAborted, writeEach, type Sink } from './sink';
 import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
 
@@ -116,6 +116,11 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
     }).catch((error: unknown) => {
       throw new Error(`NATS at ${where}: ${causeText(error)}`, { cause: error });
     });
+    if (closed) {
+      // Closed while connecting (a health check can start the connection): do not leave it open.
+      await nc.close();
+      throw new Error('nats sink is closed');
+    }
     try {
       if (config.stream) await ensureStream(nc, config.stream);
     } catch (error) {
@@ -156,6 +161,24 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
       const { nc, js } = await connection();
       throwIfAborted(signal);
       await writeEach(batch, (event) => publish(nc, js, event));
+    },
+    /**
+     * Connects as a write would (the same connection, which writes then use), creates the stream if
+     * configured and missing, and asks JetStream for the account's information: a server without
+     * JetStream says so.
+     */
+    async check(signal: AbortSignal) {
+      throwIfAborted(signal);
+      if (closed) throw new Error('nats sink is closed');
+      try {
+        const { nc } = await abortable(connection(), signal);
+        if (!config.stream) await abortable(jetstreamManager(nc, { timeout: config.timeoutMs }), signal);
+      } catch (error) {
+        if (signal.aborted) throw new Error(`NATS at ${where}: ${causeText(signal.reason)}`, { cause: error });
+        // Errors of connection() already name the server.
+        if (error instanceof Error && error.message.startsWith('NATS at ')) throw error;
+        throw new Error(`NATS at ${where}: ${jetStreamProblem(error)}`, { cause: error });
+      }
     },
     async close() {
       if (closed) return;

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { z } from 'zod';
 import { eventToJson, type AttributeValue, type Event } from '../events/event';
 import { onceUntilSuccess } from './retry-once';
-import { BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
+import { causeText, safeAddress } from './addresses';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
 
 export const postgresSinkConfig = z.strictObject({
   type: z.literal('postgres'),
@@ -142,6 +143,7 @@ export async function createPostgresSink(config: z.output<typeof postgresSinkCon
     application_name: 'im-callback-gateway',
   });
   pool.on('error', () => {});
+  const where = safeAddress(config.connectionString);
   let closed = false;
   const migrate = onceUntilSuccess(async () => {
     if (!config.migrate) return;
@@ -198,6 +200,21 @@ export async function createPostgresSink(config: z.output<typeof postgresSinkCon
       await migrate();
       const refused = await insert(batch.map((event) => toRow(event, 'jsonb'))).then(() => undefined, refusal);
       if (refused !== undefined) await insertEach(batch, signal);
+    },
+    /**
+     * A query over the sink's pool: the table is there (with `migrate`, after creating or upgrading it
+     * as the first write would).
+     */
+    async check(signal: AbortSignal) {
+      throwIfAborted(signal);
+      if (closed) throw new Error('postgres sink is closed');
+      try {
+        await abortable(migrate(), signal);
+        const { rows } = await abortable(pool.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [config.table]), signal);
+        if (!rows[0]?.found) throw new Error(`table ${config.table} does not exist (migrate is off: create it as the README shows)`);
+      } catch (error) {
+        throw new Error(`PostgreSQL at ${where}: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });
+      }
     },
     async close() {
       if (closed) return;

@@ -2,7 +2,7 @@ import Redis, { type Result } from 'ioredis';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
-import { BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
 import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
 
@@ -113,6 +113,18 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
       });
       if (failures.size === batch.length && [...failures.values()].every((e) => !(e instanceof PermanentSinkError))) throw failures.get(0)!;
       if (failures.size > 0) throw new BatchError(failures);
+    },
+    /** PING over the sink's own connection (connecting it if it is not yet). */
+    async check(signal: AbortSignal) {
+      throwIfAborted(signal);
+      if (closed) throw new Error('redis sink is closed');
+      try {
+        await abortable(ready(), signal);
+        await abortable(redis.ping(), signal);
+      } catch (error) {
+        if (signal.aborted) throw problem(signal.reason);
+        throw error instanceof Error && error.message.startsWith('Redis at ') ? error : problem(error);
+      }
     },
     async close() {
       if (closed) return;

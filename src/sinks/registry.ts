@@ -30,14 +30,16 @@ export function sinkName(config: Pick<SinkConfig, 'name' | 'type'>): string {
 /**
  * Builds the sink a configuration describes. The registry, not the factory, fixes its `name`
  * (`sinkName`), so the spool rows, the lane and the metrics always agree, and makes `close` idempotent
- * (later calls share the first).
+ * (later calls share the first). The health check, where the sink has one, is passed through.
  */
 export async function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
   const sink = await createSink(config, deps);
   let closing: Promise<void> | undefined;
+  const check = sink.check?.bind(sink);
   return {
     name: sinkName(config),
     write: (batch, signal) => sink.write(batch, signal),
+    ...(check ? { check } : {}),
     close: () => (closing ??= sink.close()),
   };
 }

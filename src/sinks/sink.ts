@@ -36,13 +36,23 @@ import { routeFilterSchema } from '../events/route-filter';
  * that can de-duplicate by it must; one that cannot must at least never interleave an aborted write
  * with its retry (serialize, then skip what the earlier call stored).
  *
- * `close` flushes and releases resources; it is called once at shutdown after the last `write` has
- * settled, and must be idempotent.
+ * **Health check** (optional, for sinks with a target that can be away): `check` proves, without
+ * writing an event, that a write could succeed now: it reaches the target (connects, asks it something
+ * cheap) and what the sink needs there is in place (JetStream, the stream, the table, a writable file).
+ * It resolves when so; otherwise it rejects with an `Error` whose message names the address (without
+ * credentials, see `addresses.ts`) and the cause. It may run at any time, also beside writes, and may
+ * do what the first write would do anyway (connect, create the stream or table). It honours `signal`:
+ * once it aborts, reject promptly, naming the address and `signal.reason`. A sink without `check` is
+ * taken to be always reachable.
+ *
+ * `close` flushes and releases resources; it is called once at shutdown after the last `write` and
+ * `check` have settled, and must be idempotent.
  */
 export interface Sink {
   /** Stable, low-cardinality id used in logs, in the spool and as the `sink` metric label. */
   readonly name: string;
   write(batch: readonly Event[], signal: AbortSignal): Promise<void>;
+  check?(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -137,4 +147,35 @@ function asError(reason: unknown): Error {
 /** Rejects with the signal's reason if it is already aborted. */
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+/**
+ * Waits for `promise` unless `signal` aborts first (then rejects with its reason). The work goes on
+ * in the background; `late` receives a value that arrives after the abort (to release a connection).
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal, late?: (value: T) => unknown): Promise<T> {
+  if (signal.aborted) {
+    if (late) promise.then(late, () => undefined);
+    else promise.catch(() => undefined);
+    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => {
+      settled = true;
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) late?.(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!settled) reject(error);
+      },
+    );
+  });
 }
