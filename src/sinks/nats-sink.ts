@@ -172,12 +172,14 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
       if (closed) throw new Error('nats sink is closed');
       try {
         const { nc } = await abortable(connection(), signal);
-        if (!config.stream) await abortable(jetstreamManager(nc, { timeout: config.timeoutMs }), signal);
+        // Asked every time: a connection opened earlier may have lost its server and be reconnecting.
+        await abortable(jetstreamManager(nc, { timeout: config.timeoutMs }), signal);
       } catch (error) {
-        if (signal.aborted) throw new Error(`NATS at ${where}: ${causeText(signal.reason)}`, { cause: error });
+        const state = disconnected ? ` (${disconnected})` : '';
+        if (signal.aborted) throw new Error(`NATS at ${where}: ${causeText(signal.reason)}${state}`, { cause: error });
         // Errors of connection() already name the server.
         if (error instanceof Error && error.message.startsWith('NATS at ')) throw error;
-        throw new Error(`NATS at ${where}: ${jetStreamProblem(error)}`, { cause: error });
+        throw new Error(`NATS at ${where}: ${jetStreamProblem(error)}${state}`, { cause: error });
       }
     },
     async close() {

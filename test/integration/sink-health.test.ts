@@ -117,6 +117,23 @@ describe('sink health checks: nats', () => {
     }
   });
 
+  test('When the server stops after the sink connected, then the check fails naming the server and the lost connection; when it is back, the check passes', async () => {
+    const own = await startNats();
+    try {
+      const sink = await sinkFor({ type: 'nats', servers: own.url, stream: { name: 'COMEBACK', subjects: ['comeback.>'] } });
+      expect(await checkOf(sink)).toBeUndefined();
+      await own.stop();
+
+      const down = await checkOf(sink, 1000);
+      await own.start();
+      await until(async () => (await checkOf(sink, 1000)) === undefined);
+
+      expect(down).toMatch(new RegExp(`^NATS at ${escape(own.url)}: .*\\(the connection to ${escape(own.url)} is down; reconnecting\\)$`));
+    } finally {
+      await own.destroy();
+    }
+  });
+
   test('When the server has no JetStream, then the check says exactly so, with or without a stream to create', async () => {
     const publishOnly = await sinkFor({ type: 'nats', servers: plain.url });
     const withStream = await sinkFor({ type: 'nats', name: 'nats-stream', servers: plain.url, stream: { name: 'NOJS' } });
