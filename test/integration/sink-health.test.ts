@@ -8,6 +8,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { startService, type RunningService } from '../../src/service';
+import { createSinkHealth } from '../../src/sinks/health';
 import { buildSink } from '../../src/sinks/registry';
 import { sinkConfigSchema } from '../../src/sinks/registry';
 import type { Sink } from '../../src/sinks/sink';
@@ -277,6 +278,32 @@ describe('sink health checks: easemob and file', () => {
 
     expect(passed).toBeUndefined();
     expect(problem).toBe(`file ${path} cannot be written: ENOTDIR: not a directory, open '${path}'`);
+  });
+});
+
+describe('the health watch itself', () => {
+  const quiet = { warn: () => undefined, info: () => undefined };
+  /** A sink whose check never settles and ignores its signal. */
+  const stuck = (): Sink => ({ name: 'stuck', write: async () => undefined, check: () => new Promise<void>(() => undefined), close: async () => undefined });
+
+  test('When a check ignores its signal and never settles, then the first round still ends at the bound with "no answer within"', async () => {
+    const health = createSinkHealth({ sinks: [stuck()], logger: quiet, clock: Date.now, timeoutMs: 50 });
+
+    await health.start();
+    await health.stop();
+
+    expect(health.problem('stuck')).toBe('no answer within 50 ms');
+    expect(health.unreachable()).toEqual(['stuck']);
+  });
+
+  test('When the service stops while a check is in flight, then stop aborts it and resolves without waiting for the bound', async () => {
+    const health = createSinkHealth({ sinks: [stuck()], logger: quiet, clock: Date.now, timeoutMs: 60_000 });
+    const first = health.start();
+
+    await health.stop();
+    await first;
+
+    expect(health.problem('stuck')).toBeUndefined();
   });
 });
 
