@@ -55,6 +55,7 @@ try {
       p50: r.latency.p50,
       p99: r.latency.p99,
       failed: answered - r.okReplies + r.errors + r.timeouts,
+      ...(rate === undefined ? {} : { sendLateP99: r.sendLag.p99 }),
       cpuUsPerRequest: answered ? ((after.cpuMs - before.cpuMs) * 1000) / answered : NaN,
       rssMiB: after.rssMiB,
     };
@@ -122,6 +123,8 @@ function report({ results, rate, peak, checks }) {
   const failed = [...results].filter(([, r]) => [...r.saturation, ...r.fixed].some((x) => x.failed > 0));
   for (const [name, r] of failed) lines.push(`- ${name}: ${[...r.saturation, ...r.fixed].reduce((s, x) => s + x.failed, 0)} requests not answered OK.`);
   const slowDrain = [...results].flatMap(([name, r]) => r.saturation.filter((x) => x.drainMs !== undefined).map((x) => [name, x.drainMs]));
+  const late = [...results].map(([, r]) => median(r.fixed.map((x) => x.sendLateP99)));
+  lines.push(`- load generator at ${fmt(rate, 0)}/s: requests issued late by ${fmt(min(late))}–${fmt(max(late))} ms at p99 (median per server), when its own core was busy. Latency at the fixed rate includes that; a p99 close to it says more about the load generator's core than about the server.`);
   if (slowDrain.length) lines.push(`- sink caught up after each saturation round in ${slowDrain.map(([, ms]) => ms).reduce((a, b) => Math.max(a, b))} ms at most (-1: not within 60 s).`);
   lines.push('');
   const bare = 'bare Express 5 + express.json()';
