@@ -150,32 +150,21 @@ export function throwIfAborted(signal: AbortSignal): void {
 }
 
 /**
- * Waits for `promise` unless `signal` aborts first (then rejects with its reason). The work goes on
- * in the background; `late` receives a value that arrives after the abort (to release a connection).
+ * Waits for `promise` unless `signal` aborts first (then rejects with its reason). The work itself goes
+ * on (a connection being opened stays the sink's); only the wait ends.
  */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal, late?: (value: T) => unknown): Promise<T> {
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  const reason = () => (signal.reason instanceof Error ? signal.reason : new Error('aborted'));
   if (signal.aborted) {
-    if (late) promise.then(late, () => undefined);
-    else promise.catch(() => undefined);
-    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    promise.catch(() => undefined);
+    return Promise.reject(reason());
   }
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const onAbort = () => {
-      settled = true;
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
+    const onAbort = () => reject(reason());
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        if (settled) late?.(value);
-        else resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!settled) reject(error);
-      },
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
     );
   });
 }
