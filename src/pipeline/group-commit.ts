@@ -6,15 +6,46 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+interface Committed {
+  readonly item: Pending;
+  readonly result: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
+
+/**
+ * Makes what has been committed so far durable (an `fdatasync` of the WAL file on libuv's thread pool)
+ * and calls `done` once it is, or with the error when it could not be. Absent for a database that is
+ * made durable by SQLite itself (`synchronous=FULL`) or need not be (in memory).
+ */
+export type Sync = (done: (error?: unknown) => void) => void;
+
+export interface GroupCommitOptions {
+  /** Called after each commit (and after each sync) with its outcome. */
+  readonly onCommit?: (ok: boolean, error?: unknown) => void;
+  /** When given, a write resolves only after a sync that began after its commit has finished. */
+  readonly sync?: Sync;
+  /** The synchronous form of `sync`, used by `flush` at shutdown. */
+  readonly syncNow?: () => void;
+}
+
 /**
  * Runs writes that are submitted close together (in the same turn of the event loop) in one SQLite
- * transaction, so that with `synchronous=FULL` they share one fsync. Each write runs in its own
- * savepoint: one that throws is rolled back and rejected alone. A promise resolves only after the
- * transaction holding its write has committed; if the commit fails, every write in it is rejected.
+ * transaction. Each write runs in its own savepoint: one that throws is rolled back and rejected
+ * alone. A promise resolves only after the transaction holding its write has committed and (with
+ * `sync`) reached the disk; if the commit or the sync fails, every write in it is rejected.
+ *
+ * With `sync`, the database runs with `synchronous=NORMAL` and the disk flush happens off the event
+ * loop: while one flush is in flight, later requests are parsed and committed, and the next flush
+ * covers all of them. So the cost of a flush is shared by everything that arrived while the previous
+ * one ran, and the event loop never waits on the disk.
  */
-export function createGroupCommitter(db: Database, onCommit: (ok: boolean, error?: unknown) => void = () => {}) {
+export function createGroupCommitter(db: Database, options: GroupCommitOptions | ((ok: boolean, error?: unknown) => void) = {}) {
+  const { onCommit = () => {}, sync, syncNow } = typeof options === 'function' ? { onCommit: options } : options;
   let queue: Pending[] = [];
   let scheduled = false;
+  /** Committed, waiting for the next sync. */
+  let unsynced: Committed[] = [];
+  /** Committed and covered by the sync in flight, if one is. */
+  let syncing: Committed[] | undefined;
 
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
@@ -34,6 +65,29 @@ export function createGroupCommitter(db: Database, onCommit: (ok: boolean, error
     }),
   );
 
+  function settle(committed: readonly Committed[], error?: unknown): void {
+    for (const { item, result } of committed) {
+      if (error !== undefined) item.reject(error);
+      else if (result.ok) item.resolve(result.value);
+      else item.reject(result.error);
+    }
+  }
+
+  function startSync(): void {
+    if (!sync || syncing || unsynced.length === 0) return;
+    const covered = unsynced;
+    unsynced = [];
+    syncing = covered;
+    sync((error) => {
+      // Settled already by a synchronous flush at shutdown.
+      if (syncing !== covered) return;
+      syncing = undefined;
+      if (error !== undefined) onCommit(false, error);
+      settle(covered, error);
+      startSync();
+    });
+  }
+
   function flush(): void {
     scheduled = false;
     const batch = queue;
@@ -48,11 +102,12 @@ export function createGroupCommitter(db: Database, onCommit: (ok: boolean, error
       return;
     }
     onCommit(true);
-    results.forEach((result, i) => {
-      const item = batch[i] as Pending;
-      if (result.ok) item.resolve(result.value);
-      else item.reject(result.error);
-    });
+    const committed = results.map((result, i) => ({ item: batch[i] as Pending, result }));
+    if (!sync) return settle(committed);
+    // Failed writes were rolled back: they need no sync to be answered.
+    settle(committed.filter((c) => !c.result.ok));
+    for (const c of committed) if (c.result.ok) unsynced.push(c);
+    startSync();
   }
 
   return {
@@ -66,8 +121,21 @@ export function createGroupCommitter(db: Database, onCommit: (ok: boolean, error
         }
       });
     },
-    /** Commits whatever is queued now (used at shutdown). */
-    flush,
+    /** Commits whatever is queued now and, at shutdown, makes it durable before returning. */
+    flush(): void {
+      flush();
+      if (!sync || (unsynced.length === 0 && !syncing)) return;
+      const covered = [...(syncing ?? []), ...unsynced];
+      unsynced = [];
+      syncing = undefined;
+      let error: unknown;
+      try {
+        (syncNow ?? (() => {}))();
+      } catch (caught) {
+        error = caught;
+      }
+      settle(covered, error);
+    },
     get queued(): number {
       return queue.length;
     },

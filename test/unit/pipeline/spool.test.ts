@@ -9,6 +9,13 @@ const event = (id: string, data = '{"n":1}'): Event => ({
   data,
 });
 
+// The module object the spool calls into (a namespace import's properties cannot be replaced).
+const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('spool', () => {
   let dir: string;
   let spool: Spool;
@@ -21,9 +28,53 @@ describe('spool', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('When the database is opened, then it is in WAL mode with synchronous FULL', () => {
+  test('When the database is opened, then it is in WAL mode and SQLite leaves the commit flush to the spool (synchronous NORMAL)', () => {
     expect(spool.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(spool.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(spool.db.pragma('synchronous', { simple: true })).toBe(1);
+  });
+
+  test('When an event is appended, then it is answered only after the WAL file has been flushed to disk', async () => {
+    const flushed: number[] = [];
+    const wal = fs.openSync(join(dir, 'spool.db-wal'), 'r');
+    const walInode = fs.fstatSync(wal).ino;
+    fs.closeSync(wal);
+    const real = fs.fdatasync;
+    let release: (() => void) | undefined;
+    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      flushed.push(fs.fstatSync(fd).ino);
+      release = () => real(fd, callback);
+    }) as typeof fs.fdatasync);
+    try {
+      let answered = false;
+      const appended = spool.append(event('durable'), 1).then((outcome) => {
+        answered = true;
+        return outcome;
+      });
+      await until(() => release !== undefined);
+      // Committed (visible), but not answered before the flush of the WAL has finished.
+      expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(answered).toBe(false);
+      release?.();
+      await expect(appended).resolves.toBe('accepted');
+      expect(flushed).toEqual([walInode]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('When the WAL flush fails, then the writes it covered are rejected and the spool reports itself unhealthy', async () => {
+    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    try {
+      await expect(spool.append(event('lost-flush'), 1)).rejects.toThrow('EIO');
+      expect(spool.healthy).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    await expect(spool.append(event('next'), 1)).resolves.toBe('accepted');
+    expect(spool.healthy).toBe(true);
   });
 
   test('When an event is appended twice, then the second is a duplicate and it is pending once per sink', async () => {
