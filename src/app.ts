@@ -1,9 +1,10 @@
-import express, { type Express } from 'express';
+import express from 'express';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CallbackError } from './errors';
-import { callbackRouter } from './http/callback-route';
+import { callbackHandler, callbackRouter, type CallbackRouteDeps } from './http/callback-route';
 import type { ClientLimit } from './http/client-limit';
 import { requestContext } from './http/context';
 import { errorHandler } from './http/error-handler';
@@ -36,31 +37,64 @@ export interface AppDeps {
   readonly clientLimit?: ClientLimit;
 }
 
-/** Builds the Express app. No environment, no listening, no globals: the entry point does those. */
-export function createApp(deps: AppDeps): Express {
+/** The app: what the HTTP server calls for every request. */
+export type App = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Builds the app. No environment, no listening, no globals: the entry point does those. Callbacks to
+ * an exact vendor path are taken before Express (`callbackHandler`); every other request goes through
+ * Express: helmet, the request context, `/healthz` `/readyz` `/metrics`, the same callback routes for
+ * the spellings Express's matching also accepts, 405/404, and the error handler.
+ */
+export function createApp(deps: AppDeps): App {
+  const limiters = new Map<string, RateLimiter>(deps.vendors.map((vendor) => [vendor.name, createRateLimiter(deps.ratePerSecond ?? 0, deps.clock)]));
+  const security = helmet();
+  const routes: CallbackRouteDeps = {
+    vendors: deps.vendors,
+    inactive: deps.inactiveVendors,
+    accept: deps.accept,
+    rateLimiterFor: (vendor) => limiters.get(vendor) ?? createRateLimiter(0),
+    overloaded: deps.overloaded ?? (() => undefined),
+    maxBodyBytes: deps.maxBodyBytes,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    clock: deps.clock,
+    clientLimit: deps.clientLimit,
+    replyHeaders: headersOf(security),
+  };
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
-  app.use(helmet());
+  app.use(security);
   app.use(requestContext(deps.logger));
   app.use(opsRouter({ registry: deps.registry, readiness: deps.readiness }));
-  const limiters = new Map<string, RateLimiter>(deps.vendors.map((vendor) => [vendor.name, createRateLimiter(deps.ratePerSecond ?? 0, deps.clock)]));
-  app.use(
-    callbackRouter({
-      vendors: deps.vendors,
-      inactive: deps.inactiveVendors,
-      accept: deps.accept,
-      rateLimiterFor: (vendor) => limiters.get(vendor) ?? createRateLimiter(0),
-      overloaded: deps.overloaded ?? (() => undefined),
-      maxBodyBytes: deps.maxBodyBytes,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      clientLimit: deps.clientLimit,
-    }),
-  );
+  app.use(callbackRouter(routes));
   app.use(function notFound() {
     throw new CallbackError('not_found');
   });
   app.use(errorHandler(deps.metrics));
-  return app;
+  const takeCallback = callbackHandler(routes);
+  return function gateway(req, res) {
+    if (!takeCallback(req, res)) app(req, res);
+  };
+}
+
+/** The headers a middleware that only sets headers (helmet) sets, recorded once so the fast path can set them without running it. */
+function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): [string, string][] {
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.set(name, String(value));
+      return recorder;
+    },
+    removeHeader(name: string) {
+      headers.delete(name);
+    },
+  };
+  let done = false;
+  middleware({ headers: {}, method: 'POST', url: '/' } as IncomingMessage, recorder as unknown as ServerResponse, () => {
+    done = true;
+  });
+  if (!done) throw new Error('a header middleware did not finish synchronously');
+  return [...headers];
 }

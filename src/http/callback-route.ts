@@ -1,14 +1,18 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import type { Logger } from 'pino';
 import { CallbackError } from '../errors';
 import type { Metrics } from '../metrics';
 import { PipelineUnavailable, type Accept } from '../pipeline/accept';
 import type { Refusal } from '../pipeline/pressure';
-import type { CallbackHead, Intake, Outcome, Vendor, VendorReply } from '../vendors/vendor';
-import { contextOf, elapsedSeconds, type RequestContext } from './context';
+import type { CallbackHead, Intake, Outcome, Vendor } from '../vendors/vendor';
+import { beginRequest, contextOf, elapsedSeconds, type RequestContext } from './context';
 import type { ClientLimit } from './client-limit';
+import { renderFailure } from './error-handler';
 import type { RateLimiter } from './rate-limit';
+import { send } from './reply';
 
 export interface CallbackRouteDeps {
   /** Configured vendors: `POST /<name>/callback` each. */
@@ -22,8 +26,16 @@ export interface CallbackRouteDeps {
   readonly overloaded: () => Refusal | undefined;
   readonly maxBodyBytes: number;
   readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly clock: () => number;
   readonly clientLimit?: ClientLimit;
+  /** Headers every reply carries (helmet's, computed once). */
+  readonly replyHeaders?: readonly (readonly [string, string])[];
+}
+
+interface Route {
+  readonly vendor: Vendor;
+  readonly limiter: RateLimiter;
 }
 
 /**
@@ -31,38 +43,40 @@ export interface CallbackRouteDeps {
  * authenticates (from the head before the body is read, or over the raw bytes after it), rate limit
  * and spool bounds are checked before the body is read, at most `maxBodyBytes` are read, the vendor
  * maps the body, the pipeline commits or quarantines it, and the vendor renders the reply, which is
- * sent only after the commit. Failures are thrown to the error handler, which the vendor renders too.
+ * sent only after the commit. Failures go to {@link renderFailure}, which the vendor renders too.
+ *
+ * The callback is the hot path, so it is served straight from the HTTP server's request event:
+ * {@link callbackHandler} takes a `POST` to an exact callback path before Express sees the request
+ * (no router walk, no middleware chain, helmet's headers precomputed); everything else, and any
+ * spelling of a callback path that only Express's matching accepts, goes to {@link callbackRouter}.
  */
+export function callbackHandler(deps: CallbackRouteDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const routes = new Map<string, Route>(deps.vendors.map((vendor) => [`/${vendor.name}/callback`, { vendor, limiter: deps.rateLimiterFor(vendor.name) }]));
+  const replyHeaders = deps.replyHeaders ?? [];
+  return function takeCallback(req, res) {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    const mark = url.indexOf('?');
+    const route = routes.get(mark === -1 ? url : url.slice(0, mark));
+    if (!route) return false;
+    for (const [name, value] of replyHeaders) res.setHeader(name, value);
+    const ctx = beginRequest(req, res, deps.logger);
+    handleCallback(deps, route, req, res, ctx).catch((error: unknown) => renderFailure(res, ctx, error, deps.metrics));
+    return true;
+  };
+}
+
+/** The same callbacks inside Express (after helmet and the request context), for the paths the fast match left. */
 export function callbackRouter(deps: CallbackRouteDeps): Router {
   const router = express.Router();
   for (const vendor of deps.vendors) {
     const path = `/${vendor.name}/callback`;
-    const limiter = deps.rateLimiterFor(vendor.name);
-    router.post(path, async function vendorCallback(req: Request, res: Response) {
-      const ctx = begin(res, vendor, req);
-      const head = ctx.head as CallbackHead;
-      const slot = deps.clientLimit?.enter(req.socket.remoteAddress, head.headers['x-forwarded-for']);
-      if (slot === 'refused') throw new CallbackError('rate_limited', 'too many requests in flight from this client; retry later');
-      if (slot) res.once('close', slot);
-      if (vendor.authenticates === 'head') vendor.authenticate(head, undefined, deps.clock());
-      if (!limiter.take()) throw new CallbackError('rate_limited');
-      const overloaded = deps.overloaded();
-      if (overloaded) throw new CallbackError(overloaded.reason, overloaded.reason === 'spool_full' ? `${overloaded.text}; retry later` : overloaded.text);
-      const wire = await getRawBody(req, { limit: deps.maxBodyBytes, length: req.headers['content-length'] });
-      const receivedAt = deps.clock();
-      const decoded = decodeContent(wire, req.headers['content-encoding'], deps.maxBodyBytes);
-      const body = decoded.ok ? decoded.body : wire;
-      if (vendor.authenticates === 'body') vendor.authenticate(head, body, receivedAt);
-      const intake: Intake = decoded.ok
-        ? vendor.toEvent(head, body, receivedAt)
-        : { kind: 'invalid', label: ctx.label ?? 'other', reason: 'unsupported_encoding', detail: decoded.detail };
-      ctx.label = intake.label;
-      const outcome = await deps.accept(intake, { vendor: vendor.name, head: vendor.storedHead(head), body, receivedAt }).catch(asCallbackError);
-      observe(deps.metrics, ctx, vendor, intake, outcome);
-      send(res, vendor.reply(outcome, head));
+    const route = { vendor, limiter: deps.rateLimiterFor(vendor.name) };
+    router.post(path, function vendorCallback(req, res) {
+      return handleCallback(deps, route, req, res, contextOf(res));
     });
-    router.all(path, function wrongMethod(req: Request, res: Response) {
-      begin(res, vendor, req);
+    router.all(path, function wrongMethod(req, res) {
+      begin(contextOf(res), vendor, req);
       throw new CallbackError('method_not_allowed');
     });
   }
@@ -74,19 +88,42 @@ export function callbackRouter(deps: CallbackRouteDeps): Router {
   return router;
 }
 
-function begin(res: Response, vendor: Vendor, req: Request): RequestContext {
-  const ctx = contextOf(res);
+async function handleCallback(deps: CallbackRouteDeps, { vendor, limiter }: Route, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  begin(ctx, vendor, req);
+  const head = ctx.head as CallbackHead;
+  const slot = deps.clientLimit?.enter(req.socket.remoteAddress, head.headers['x-forwarded-for']);
+  if (slot === 'refused') throw new CallbackError('rate_limited', 'too many requests in flight from this client; retry later');
+  if (slot) res.once('close', slot);
+  if (vendor.authenticates === 'head') vendor.authenticate(head, undefined, deps.clock());
+  if (!limiter.take()) throw new CallbackError('rate_limited');
+  const overloaded = deps.overloaded();
+  if (overloaded) throw new CallbackError(overloaded.reason, overloaded.reason === 'spool_full' ? `${overloaded.text}; retry later` : overloaded.text);
+  const wire = await getRawBody(req, { limit: deps.maxBodyBytes, length: req.headers['content-length'] });
+  const receivedAt = deps.clock();
+  const decoded = decodeContent(wire, req.headers['content-encoding'], deps.maxBodyBytes);
+  const body = decoded.ok ? decoded.body : wire;
+  if (vendor.authenticates === 'body') vendor.authenticate(head, body, receivedAt);
+  const intake: Intake = decoded.ok
+    ? vendor.toEvent(head, body, receivedAt)
+    : { kind: 'invalid', label: ctx.label ?? 'other', reason: 'unsupported_encoding', detail: decoded.detail };
+  ctx.label = intake.label;
+  const outcome = await deps.accept(intake, { vendor: vendor.name, head: vendor.storedHead(head), body, receivedAt }).catch(asCallbackError);
+  observe(deps.metrics, ctx, vendor, intake, outcome);
+  send(res, vendor.reply(outcome, head));
+}
+
+function begin(ctx: RequestContext, vendor: Vendor, req: IncomingMessage): void {
   const head = headOf(req);
   ctx.vendor = vendor;
   ctx.head = head;
   ctx.label = vendor.label(head);
-  return ctx;
 }
 
 /** The query (names as sent) and the headers (lower-case names, repeated ones joined) of a request. */
-function headOf(req: Request): CallbackHead {
-  const mark = req.originalUrl.indexOf('?');
-  const query = new URLSearchParams(mark === -1 ? '' : req.originalUrl.slice(mark + 1));
+function headOf(req: IncomingMessage): CallbackHead {
+  const url = req.url ?? '';
+  const mark = url.indexOf('?');
+  const query = new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1));
   const headers: Record<string, string | undefined> = {};
   for (const name in req.headers) {
     const value = req.headers[name];
@@ -119,13 +156,6 @@ function asCallbackError(error: unknown): never {
       : new CallbackError('sink_unavailable', error.message, { cause: error });
   }
   throw error;
-}
-
-export function send(res: Response, reply: VendorReply): void {
-  if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
-  res.status(reply.status);
-  if (typeof reply.body === 'string') res.type('text/plain').send(reply.body);
-  else res.json(reply.body);
 }
 
 const decoders: Record<string, (input: Buffer, options: { maxOutputLength: number }) => Buffer> = {

@@ -1,41 +1,52 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CallbackHead, Vendor } from '../vendors/vendor';
 
-/** Per-request state shared by the middlewares of one request. */
-export interface RequestContext {
-  readonly id: string;
-  readonly log: Logger;
-  readonly startedAt: number;
-  /** Set by the vendor route as soon as it matches: replies and metric labels come from the vendor. */
+const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+const kContext = Symbol('imgw.requestContext');
+
+/** Per-request state shared by the handlers of one request. */
+export class RequestContext {
+  readonly startedAt = performance.now();
+  /** Set as soon as a vendor route matches: replies and metric labels come from the vendor. */
   vendor?: Vendor;
   head?: CallbackHead;
   /** The bounded command label (metrics). */
   label?: string;
-}
+  #log?: Logger;
 
-declare module 'express-serve-static-core' {
-  interface Locals {
-    ctx: RequestContext;
+  constructor(
+    readonly id: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A child logger carrying the request id, made on first use (most requests log nothing). */
+  get log(): Logger {
+    return (this.#log ??= this.logger.child({ reqId: this.id }));
   }
 }
 
-const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Gives the request an id (the caller's `X-Request-Id` when sane), echoes it, and keeps the context on the response. */
+export function beginRequest(req: IncomingMessage, res: ServerResponse, logger: Logger): RequestContext {
+  const header = req.headers['x-request-id'];
+  const id = typeof header === 'string' && safeRequestId.test(header) ? header : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  const ctx = new RequestContext(id, logger);
+  (res as ServerResponse & { [kContext]?: RequestContext })[kContext] = ctx;
+  return ctx;
+}
 
-/** Gives each request an id (the caller's `X-Request-Id` when sane), a child logger and a start time. */
+/** The middleware form of {@link beginRequest}, for the routes served by Express. */
 export function requestContext(logger: Logger) {
-  return function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const header = req.headers['x-request-id'];
-    const id = typeof header === 'string' && safeRequestId.test(header) ? header : randomUUID();
-    res.setHeader('X-Request-Id', id);
-    res.locals.ctx = { id, log: logger.child({ reqId: id }), startedAt: performance.now() };
+  return function requestContextMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    beginRequest(req, res, logger);
     next();
   };
 }
 
-export function contextOf(res: Response): RequestContext {
-  return res.locals.ctx;
+export function contextOf(res: ServerResponse): RequestContext {
+  return (res as ServerResponse & { [kContext]: RequestContext })[kContext];
 }
 
 export function elapsedSeconds(ctx: RequestContext): number {
