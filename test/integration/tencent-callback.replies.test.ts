@@ -205,5 +205,27 @@ describe('POST /tencent/callback', () => {
       expect((await request(t.app).get('/healthz').set('X-Request-Id', 'abc-123')).headers['x-request-id']).toBe('abc-123');
       expect((await request(t.app).get('/healthz')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
+
+    test('When a callback is taken by the fast path, then its reply carries the same headers as one Express serves', async () => {
+      const fast = await post(t, callbackPath(text.query), JSON.stringify(text.body)).set('X-Request-Id', 'fast-1');
+      // A trailing slash and other case: only Express's matching accepts it, so Express serves it.
+      const slow = await post(t, callbackPath(text.query).replace('/tencent/callback', '/Tencent/callback/'), JSON.stringify(text.body)).set('X-Request-Id', 'slow-1');
+      const health = await request(t.app).get('/healthz');
+
+      expectTencentReply(fast, { status: 200, ActionStatus: 'OK', ErrorInfo: '' });
+      expectTencentReply(slow, { status: 200, ActionStatus: 'OK', ErrorInfo: 'duplicate: already received' });
+      expect(fast.headers['x-request-id']).toBe('fast-1');
+      expect(slow.headers['x-request-id']).toBe('slow-1');
+      const shared = (headers: Record<string, string>) => {
+        const { date: _date, 'x-request-id': _id, 'content-length': _length, etag: _etag, connection: _c, 'keep-alive': _k, ...rest } = headers;
+        return rest;
+      };
+      expect(shared(fast.headers)).toEqual(shared(slow.headers));
+      // helmet's headers, as on every other route.
+      expect(fast.headers['x-content-type-options']).toBe('nosniff');
+      expect(fast.headers['content-security-policy']).toBe(health.headers['content-security-policy']);
+      expect(fast.headers['x-powered-by']).toBeUndefined();
+      expect(fast.headers['content-length']).toBe(String(Buffer.byteLength(fast.text)));
+    });
   });
 });
