@@ -50,6 +50,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       quarantine: config.quarantine,
       verify: !direct,
       onQuarantineDropped: (dropped) => metrics.quarantineDropped(dropped),
+      backgroundCheckpoints: { onError: (error) => logger.warn({ err: error }, 'background WAL checkpoint failed; the spool falls back to checkpoints inside commits') },
     });
   } catch (error) {
     lock?.release();

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Event, EventAttributes } from '../events/event';
+import { startCheckpointer } from './checkpointer';
 import { createGroupCommitter } from './group-commit';
 import { migrateSpool } from './spool-schema';
 
@@ -128,6 +129,11 @@ export function openSpool(options: {
   verify?: boolean;
   /** After a commit that dropped quarantined requests to keep under the quarantine's byte cap (for the metric). */
   onQuarantineDropped?: (dropped: readonly QuarantineDropped[]) => void;
+  /**
+   * Copy the WAL back into the database from a worker thread (`checkpointer.ts`) instead of inside a
+   * commit on the event loop. For the long-running service; the CLI's short sessions do without.
+   */
+  backgroundCheckpoints?: { intervalMs?: number; onError?: (error: Error) => void };
 }) {
   const sinks: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -147,6 +153,12 @@ export function openSpool(options: {
     db.close();
     throw error;
   }
+  const checkpointer = onDisk && options.backgroundCheckpoints ? startCheckpointer(options.path, options.backgroundCheckpoints) : undefined;
+  // The thread copies frames back while the writer goes on, but only the writer can start the WAL over,
+  // and only once every frame has been copied: its own (passive) checkpoint every 4,000 frames (16 MiB)
+  // finds little or nothing left to copy, so it costs the event loop two short syncs, and bounds the WAL
+  // should the thread stop.
+  if (checkpointer) db.pragma('wal_autocheckpoint = 4000');
 
   let healthy = true;
   let lastError: unknown;
@@ -445,6 +457,11 @@ export function openSpool(options: {
       return damage;
     },
 
+    /** The background checkpoint thread's progress, when it runs. */
+    get checkpoints(): { readonly copied: number } | undefined {
+      return checkpointer;
+    },
+
     /** False after a commit failed, until one succeeds again. */
     get healthy(): boolean {
       return healthy;
@@ -457,6 +474,7 @@ export function openSpool(options: {
     close(): void {
       committer.flush();
       wal?.close();
+      void checkpointer?.stop();
       if (db.open) db.close();
     },
 
