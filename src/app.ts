@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): App {
 }
 
 /** The headers a middleware that only sets headers (helmet) sets, recorded once so the fast path can set them without running it. */
-function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): [string, string][] {
+function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): string[] {
   const headers = new Map<string, string>();
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {
@@ -96,5 +96,5 @@ function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next:
     done = true;
   });
   if (!done) throw new Error('a header middleware did not finish synchronously');
-  return [...headers];
+  return [...headers].flat();
 }

@@ -30,7 +30,7 @@ export interface CallbackRouteDeps {
   readonly clock: () => number;
   readonly clientLimit?: ClientLimit;
   /** Headers every reply carries (helmet's, computed once). */
-  readonly replyHeaders?: readonly (readonly [string, string])[];
+  readonly replyHeaders?: readonly string[];
 }
 
 interface Route {
@@ -59,8 +59,7 @@ export function callbackHandler(deps: CallbackRouteDeps): (req: IncomingMessage,
     const mark = url.indexOf('?');
     const route = routes.get(mark === -1 ? url : url.slice(0, mark));
     if (!route) return false;
-    for (const [name, value] of replyHeaders) res.setHeader(name, value);
-    const ctx = beginRequest(req, res, deps.logger);
+    const ctx = beginRequest(req, res, deps.logger, replyHeaders);
     handleCallback(deps, route, req, res, ctx).catch((error: unknown) => renderFailure(res, ctx, error, deps.metrics));
     return true;
   };
@@ -107,9 +106,9 @@ async function handleCallback(deps: CallbackRouteDeps, { vendor, limiter }: Rout
     ? vendor.toEvent(head, body, receivedAt)
     : { kind: 'invalid', label: ctx.label ?? 'other', reason: 'unsupported_encoding', detail: decoded.detail };
   ctx.label = intake.label;
-  const outcome = await deps.accept(intake, { vendor: vendor.name, head: vendor.storedHead(head), body, receivedAt }).catch(asCallbackError);
+  const outcome = await deps.accept(intake, { vendor: vendor.name, head: () => vendor.storedHead(head), body, receivedAt }).catch(asCallbackError);
   observe(deps.metrics, ctx, vendor, intake, outcome);
-  send(res, vendor.reply(outcome, head));
+  send(res, vendor.reply(outcome, head), ctx.baseHeaders);
 }
 
 function begin(ctx: RequestContext, vendor: Vendor, req: IncomingMessage): void {
@@ -137,13 +136,13 @@ function observe(metrics: Metrics, ctx: RequestContext, vendor: Vendor, intake: 
   const label = intake.label;
   if (intake.kind === 'event') {
     if (outcome.kind === 'accepted') metrics.messageAccepted(vendor.name, intake.facts);
-    ctx.log.debug({ command: label, eventId: intake.event.attributes.id, outcome: outcome.kind }, 'callback stored');
+    ctx.debug({ command: label, eventId: intake.event.attributes.id, outcome: outcome.kind }, 'callback stored');
   } else if (intake.kind === 'invalid') {
     metrics.callbackError(vendor.name, intake.reason);
     ctx.log.warn({ command: label, reason: intake.reason, detail: intake.detail }, 'callback quarantined');
   } else {
     metrics.callbackIgnored(vendor.name, intake.why);
-    ctx.log.debug({ command: label, why: intake.why }, 'callback ignored');
+    ctx.debug({ command: label, why: intake.why }, 'callback ignored');
   }
   metrics.callbackHandled(vendor.name, label, outcome.kind === 'failed' ? 'failed' : outcome.kind, elapsedSeconds(ctx));
 }

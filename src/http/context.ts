@@ -14,6 +14,11 @@ export class RequestContext {
   head?: CallbackHead;
   /** The bounded command label (metrics). */
   label?: string;
+  /**
+   * Headers the reply still has to carry, as name, value, name, value… (the fast path writes them
+   * with the status line in one go instead of setting them one by one).
+   */
+  baseHeaders: readonly string[] = [];
   #log?: Logger;
 
   constructor(
@@ -25,14 +30,24 @@ export class RequestContext {
   get log(): Logger {
     return (this.#log ??= this.logger.child({ reqId: this.id }));
   }
+
+  /** Logs at debug level, without making the child logger when debug is off (the usual case). */
+  debug(fields: object, message: string): void {
+    if (this.logger.isLevelEnabled('debug')) this.log.debug(fields, message);
+  }
 }
 
-/** Gives the request an id (the caller's `X-Request-Id` when sane), echoes it, and keeps the context on the response. */
-export function beginRequest(req: IncomingMessage, res: ServerResponse, logger: Logger): RequestContext {
+/**
+ * Gives the request an id (the caller's `X-Request-Id` when sane), echoes it, and keeps the context on
+ * the response. With `replyHeaders` (flat name/value list), those and the id go out with the reply
+ * (`baseHeaders`) rather than being set now.
+ */
+export function beginRequest(req: IncomingMessage, res: ServerResponse, logger: Logger, replyHeaders?: readonly string[]): RequestContext {
   const header = req.headers['x-request-id'];
   const id = typeof header === 'string' && safeRequestId.test(header) ? header : randomUUID();
-  res.setHeader('X-Request-Id', id);
   const ctx = new RequestContext(id, logger);
+  if (replyHeaders) ctx.baseHeaders = [...replyHeaders, 'X-Request-Id', id];
+  else res.setHeader('X-Request-Id', id);
   (res as ServerResponse & { [kContext]?: RequestContext })[kContext] = ctx;
   return ctx;
 }

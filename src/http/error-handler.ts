@@ -25,12 +25,12 @@ export function renderFailure(res: ServerResponse, ctx: RequestContext, error: u
   const retryAfter = retryAfterSeconds(failure.reason);
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   if (!vendor) {
-    sendJson(res, httpStatus, { error: failure.message });
+    sendJson(res, httpStatus, { error: failure.message }, ctx.baseHeaders);
     return;
   }
   metrics.callbackError(vendor.name, failure.reason);
   metrics.callbackHandled(vendor.name, ctx.label ?? 'other', outcome, elapsedSeconds(ctx));
-  send(res, vendor.reply({ kind: 'failed', reason: failure.reason, info: failure.message, retryAfterSeconds: retryAfter }, ctx.head));
+  send(res, vendor.reply({ kind: 'failed', reason: failure.reason, info: failure.message, retryAfterSeconds: retryAfter }, ctx.head), ctx.baseHeaders);
 }
 
 /** The Express error middleware: every failure of the routes Express serves goes through {@link renderFailure}. */

@@ -34,7 +34,8 @@ function idOnly(event: Event): Event {
 /** What the pipeline needs to know about the request an intake came from. */
 export interface IntakeRequest {
   readonly vendor: string;
-  readonly head: StoredHead;
+  /** The request head as the quarantine keeps it (secrets redacted); made only when it is needed. */
+  readonly head: () => StoredHead;
   readonly body: Buffer;
   readonly receivedAt: number;
 }
@@ -87,7 +88,7 @@ export function createAcceptor(deps: AcceptDeps) {
             command: intake.label,
             reason: intake.reason,
             detail: intake.detail,
-            head: request.head,
+            head: request.head(),
             body: request.body,
           }),
         );

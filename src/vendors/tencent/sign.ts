@@ -34,11 +34,26 @@ export function verifyTencentSign(
   if (skew > settings.windowSeconds) {
     throw new CallbackError('auth_failed', `RequestTime is ${skew} s away from the server clock (limit ${settings.windowSeconds} s)`);
   }
-  const received = Buffer.from(sign.toLowerCase(), 'hex');
+  const received = Buffer.from(sign, 'hex');
   let matched = false;
-  for (const token of settings.tokens) {
-    const expected = Buffer.from(tencentSign(token, requestTime), 'hex');
-    matched = timingSafeEqual(received, expected) || matched;
-  }
+  for (const expected of expectedSigns(settings.tokens, requestTime)) matched = timingSafeEqual(received, expected) || matched;
   if (!matched) throw new CallbackError('auth_failed', 'Sign does not match');
+}
+
+/**
+ * The expected Sign per token for one RequestTime. Every callback sent in the same second carries the
+ * same RequestTime, so the digests of the last few seconds are kept (per token list) rather than
+ * hashed again for each request; only times inside the window get here.
+ */
+const recentSigns = new WeakMap<readonly string[], Map<string, readonly Buffer[]>>();
+function expectedSigns(tokens: readonly string[], requestTime: string): readonly Buffer[] {
+  let byTime = recentSigns.get(tokens);
+  if (!byTime) recentSigns.set(tokens, (byTime = new Map()));
+  let expected = byTime.get(requestTime);
+  if (!expected) {
+    expected = tokens.map((token) => Buffer.from(tencentSign(token, requestTime), 'hex'));
+    if (byTime.size >= 8) byTime.delete(byTime.keys().next().value as string);
+    byTime.set(requestTime, expected);
+  }
+  return expected;
 }

@@ -10,7 +10,7 @@ const event = (id: string): Event => ({
   message: '{"version":1}',
 });
 const intake = (id: string): Intake => ({ kind: 'event', label: 'l', event: event(id), facts: { platform: 'other', msgTypes: [], sendFailed: false } });
-const request = { vendor: 'tencent', head: { query: 'a=1' }, body: Buffer.from(body), receivedAt: 1 };
+const request = { vendor: 'tencent', head: () => ({ query: 'a=1' }), body: Buffer.from(body), receivedAt: 1 };
 
 describe('accept', () => {
   test('When direct mode has no spooled sink that wants the event, then the spool keeps only the id and the envelope, and a resend is still a duplicate', async () => {
