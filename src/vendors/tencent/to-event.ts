@@ -78,9 +78,10 @@ export function tencentEvent(query: TencentQuery, body: TencentCallback, data: s
     datacontenttype: 'application/json',
     ...definedAttributes(extensions),
   };
+  // Absent optional fields are left out of the text (JSON.stringify drops undefined), as the schema wants.
   const message: NeutralMessage | undefined =
     m.message && elements && m.from !== undefined && m.convtype !== undefined
-      ? withoutUndefined({
+      ? {
           version: 1 as const,
           vendor: 'tencent',
           appId: query.sdkAppId,
@@ -96,7 +97,7 @@ export function tencentEvent(query: TencentQuery, body: TencentCallback, data: s
           elements,
           ext: m.message.cloudCustomData === '' ? undefined : m.message.cloudCustomData,
           relayedBy: relayedBy(m.message.cloudCustomData),
-        })
+        }
       : undefined;
   return {
     event: message ? { attributes, data, message: JSON.stringify(message) } : { attributes, data },
@@ -236,19 +237,16 @@ function otherCommand(body: TencentCallback): Mapped {
 /** EventTime (ms) when present, else MsgTime (s), else when we received the callback. */
 function occurredAt(m: Mapped, receivedAt: number): string {
   const eventTime = Number(m.eventTime);
-  if (m.eventTime !== undefined && Number.isFinite(eventTime) && eventTime > 0) return isoOr(eventTime, new Date(receivedAt).toISOString());
-  if (m.msgTime !== undefined && m.msgTime > 0) return isoOr(m.msgTime * 1000, new Date(receivedAt).toISOString());
+  if (m.eventTime !== undefined && Number.isFinite(eventTime) && eventTime > 0) return isoOr(eventTime, receivedAt);
+  if (m.msgTime !== undefined && m.msgTime > 0) return isoOr(m.msgTime * 1000, receivedAt);
   return new Date(receivedAt).toISOString();
 }
 
-function isoOr(ms: number, fallback: string): string {
+/** `ms` as RFC 3339, or `fallback` (a time or its text) when `ms` is out of the Date range. */
+function isoOr(ms: number, fallback: number | string): string {
   const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? fallback : date.toISOString();
+  if (!Number.isNaN(date.getTime())) return date.toISOString();
+  return typeof fallback === 'string' ? fallback : new Date(fallback).toISOString();
 }
 
 const decimal = (value: number | undefined) => (value === undefined ? undefined : String(value));
-
-/** The neutral message schema is strict about absent fields: optional ones are left out, not undefined. */
-function withoutUndefined<T extends object>(record: T): T {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
-}
