@@ -33,6 +33,27 @@ export default defineConfig(
   {
     // Tests may use non-null assertions on values they have just checked, and empty stubs.
     files: ['test/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-empty-function': 'off' },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-empty-function': 'off',
+      // Tests wait on conditions, never on time: `until` in test/helpers/wait.ts is the one place that
+      // polls (with a deadline). Time the code needs to pass is the injected clock's, moved by the test.
+      'no-restricted-syntax': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate'].map((timer) => ({
+          selector: `CallExpression[callee.name='${timer}'], CallExpression[callee.object.name='globalThis'][callee.property.name='${timer}'], NewExpression > Identifier[name='${timer}'], CallExpression > Identifier.arguments[name='${timer}']`,
+          message: `No ${timer} in tests: wait on a condition with until() from test/helpers/wait.ts, and move the injected clock for time the code needs.`,
+        })),
+        {
+          selector: "ImportDeclaration[source.value=/^(node:)?timers(\\u002Fpromises)?$/], CallExpression[callee.name='require'] > Literal[value=/^(node:)?timers/]",
+          message: 'No timers in tests: wait on a condition with until() from test/helpers/wait.ts.',
+        },
+      ],
+    },
+  },
+  {
+    // The single wait helper.
+    files: ['test/helpers/wait.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -132,7 +132,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const circuit = circuits.get(lane.sink.name) as CircuitBreaker;
     const wait = circuit.waitMs();
     if (wait > 0) {
-      await sleep(wait);
+      await sleep(Math.min(wait, idleMs));
       return true;
     }
     const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : lane.batchSize * lane.concurrency);
@@ -140,7 +140,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (due.length < lane.batchSize && lane.lingerMs > 0) {
       const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
       if (waited < lane.lingerMs) {
-        await sleep(lane.lingerMs - waited);
+        await sleep(Math.min(lane.lingerMs - waited, idleMs));
         if (!stopping) return true;
       }
     }

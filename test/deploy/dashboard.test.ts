@@ -6,7 +6,8 @@ import type { RunningService } from '../../src/service';
 import { allFixtures, loadFixture } from '../helpers/fixtures';
 import { postCallback } from '../helpers/process';
 import { freePort, waitForPort } from '../helpers/servers';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { callbackPath } from '../helpers/tencent';
 import { typecheck } from '../helpers/typecheck';
 
@@ -68,10 +69,13 @@ describe('Grafana dashboard', () => {
         return res.ok ? ((await res.json()) as { data: { result: unknown[] } }).data.result : [];
       };
       await until(async () => (await query('up{job="im-gateway"} == 1')).length > 0, 30_000);
-      // Keep traffic flowing across several scrapes so every rate() has two samples in its window.
-      for (let i = 0; i < 8; i++) {
+      // Keep traffic flowing across several scrapes so every rate() has two samples in its window:
+      // after each callback, wait for Prometheus to scrape again.
+      const scrapes = async () => Number((await query('count_over_time(up{job="im-gateway"}[10m])') as { value: [number, string] }[])[0]?.value[1] ?? 0);
+      for (let i = 0; i < 4; i++) {
+        const seen = await scrapes();
         await postCallback(service.port, text, { ...text.body, MsgKey: `dash_${i}` });
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await until(async () => (await scrapes()) > seen, 30_000);
       }
     }, 90_000);
 

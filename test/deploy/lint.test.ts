@@ -53,6 +53,29 @@ describe('npm run lint', () => {
     expect(eslint('src/main.ts', 'export const port = process.env.PORT;\n')).toEqual([]);
   }, 120_000);
 
+  test('When a test sleeps or sets a timer instead of waiting on a condition, then ESLint refuses it; the one wait helper may poll', () => {
+    const planted = [
+      "import { setTimeout as pause } from 'node:timers/promises';",
+      'export async function settle(): Promise<void> {',
+      '  await new Promise((resolve) => setTimeout(resolve, 100));',
+      '  await pause(10);',
+      '  setInterval(() => undefined, 300);',
+      '  await new Promise((resolve) => setImmediate(resolve));',
+      '  await new Promise((resolve) => globalThis.setTimeout(resolve, 5));',
+      '}',
+      "export const socketTimeout = (socket: { setTimeout(ms: number): void }) => socket.setTimeout(1000);",
+    ].join('\n');
+
+    expect(eslint('test/integration/backpressure.test.ts', planted)).toEqual([
+      '1:no-restricted-syntax',
+      '3:no-restricted-syntax',
+      '5:no-restricted-syntax',
+      '6:no-restricted-syntax',
+      '7:no-restricted-syntax',
+    ]);
+    expect(eslint('test/helpers/wait.ts', planted)).toEqual([]);
+  }, 120_000);
+
   test('When a layer imports against the direction of DESIGN.md, then dependency-cruiser names the rule', () => {
     const violations = depcruise({
       'src/pipeline/spool.ts': 'export const spool = 1;\n',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayMain, launch } from '../../bench/lib/launch';
 import { freePort } from '../helpers/servers';
-import { until } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

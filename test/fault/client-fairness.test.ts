@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { loadFixture } from '../helpers/fixtures';
 import { launchService, postCallback, type ServiceProcess } from '../helpers/process';
 import { tempDataDir } from '../helpers/service';
+import { holdsWithin } from '../helpers/wait';
 
 const sample = loadFixture('c2c-after-send-official');
 
@@ -57,7 +58,7 @@ describe('fault: one client flooding connections', () => {
     const open = () => entry.sockets.filter((s) => !s.destroyed).length;
     // The server closes the extra sockets right after accepting them; wait until those closes arrived.
     const limit = Number(perClient);
-    for (const deadline = Date.now() + 5000; limit > 0 && open() > limit && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (limit > 0) await holdsWithin(() => open() <= limit, 5000);
     const held = open();
     const normal = await normalCallbacks(service.port, 20, `fair_${perClient}`);
     return { held, ...normal };

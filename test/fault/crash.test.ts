@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { loadFixture } from '../helpers/fixtures';
 import { launchService, postCallback, readJsonl, type ServiceProcess } from '../helpers/process';
 import { freePort } from '../helpers/servers';
-import { tempDataDir, until } from '../helpers/service';
+import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const sample = loadFixture('c2c-after-send-official');
 const KILLS = 20;
@@ -13,14 +14,13 @@ describe('fault: kill -9 under load', () => {
     const dataDir = tempDataDir();
     const port = await freePort();
     const env = { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    // The port can stay busy for a moment after a kill: try again until a new process listens.
+    let up = false;
     const launch = async () => {
-      for (;;) {
-        try {
-          return await launchService({ ...env, LOG_LEVEL: 'info' });
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
+      let launched: ServiceProcess | undefined;
+      await until(async () => (launched = await launchService({ ...env, LOG_LEVEL: 'info' })), { timeoutMs: 60_000, what: 'the service started again' });
+      up = true;
+      return launched as ServiceProcess;
     };
     let service: ServiceProcess = await launch();
     const acknowledged = new Set<string>();
@@ -39,19 +39,23 @@ describe('fault: kill -9 under load', () => {
           else failed += 1;
         } catch {
           failed += 1;
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          // Killed under us: post again once the next process listens.
+          await until(() => up || !running, 60_000);
         }
       }
     };
     const posters = Array.from({ length: 8 }, poster);
+    // Each kill comes after a random number (20 to 100) of new acknowledgements, i.e. at a random point of the load.
+    const acknowledgements = (count: number) => until(() => acknowledged.size >= count, { timeoutMs: 60_000, what: `${count} acknowledged callbacks` });
     for (let kill = 0; kill < KILLS; kill++) {
-      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 350));
+      await acknowledgements(acknowledged.size + 20 + Math.floor(Math.random() * 80));
       const exited = service.exited();
+      up = false;
       service.child.kill('SIGKILL');
       await exited;
       service = await launch();
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await acknowledgements(acknowledged.size + 50);
     running = false;
     await Promise.all(posters);
 

@@ -6,7 +6,8 @@ import request from 'supertest';
 import type { RunningService } from '../../src/service';
 import { loadFixture } from '../helpers/fixtures';
 import { postCallback, readJsonl } from '../helpers/process';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const sample = loadFixture('c2c-after-send-official');
 

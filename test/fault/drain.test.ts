@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadFixture } from '../helpers/fixtures';
 import { launchService, postCallback, readJsonl } from '../helpers/process';
-import { tempDataDir, until } from '../helpers/service';
+import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const sample = loadFixture('c2c-after-send-official');
 
@@ -24,12 +25,14 @@ describe('fault: SIGTERM under load', () => {
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') outcomes.refused += 1;
           else outcomes.brokenAfterSend += 1;
-          await new Promise((resolve) => setTimeout(resolve, 10));
+          // The service is gone: nothing more to send until the test ends the load.
+          await until(() => !running, 30_000);
         }
       }
     };
     const posters = Array.from({ length: 10 }, poster);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // SIGTERM once the load is well under way (each of the 10 posters has a request in flight).
+    await until(() => acknowledged.length >= 200, 30_000);
 
     const signalled = Date.now();
     service.child.kill('SIGTERM');

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadFixture } from '../helpers/fixtures';
 import { launchService, readJsonl } from '../helpers/process';
-import { tempDataDir, until } from '../helpers/service';
+import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { callbackPath } from '../helpers/tencent';
 
 const sample = loadFixture('c2c-after-send-official');
@@ -34,9 +35,14 @@ describe('fault: forged and replayed requests', () => {
     const captured = callbackPath(sample.query, { requestTime: now() });
     const replays = await tally(50, () => [captured, sample.body]);
     const file = join(dataDir, 'events.jsonl');
-    await until(() => readJsonl(file).length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Every request has been answered; once the file holds as many events as the service accepted, nothing more will come.
+    const accepted = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return [...text.matchAll(/^imgw_callbacks_total\{[^}]*outcome="accepted"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    await until(async () => readJsonl(file).length >= 1 && readJsonl(file).length === (await accepted()));
     const stored = readJsonl(file);
+    const acceptedTotal = await accepted();
     service.child.kill('SIGTERM');
     await service.exited();
     rmSync(dataDir, { recursive: true, force: true });
@@ -50,6 +56,7 @@ describe('fault: forged and replayed requests', () => {
     expect(foreignApp).toEqual({ 403: 100 });
     expect(unsigned).toEqual({ 401: 100 });
     expect(replays).toEqual({ 200: 50 });
+    expect(acceptedTotal).toBe(1);
     expect(stored.map((e) => e.msgkey)).toEqual([sample.body.MsgKey]);
   }, 60_000);
 });

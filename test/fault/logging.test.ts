@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { loadFixture } from '../helpers/fixtures';
 import { postCallback } from '../helpers/process';
 import { freePort } from '../helpers/servers';
-import { tempDataDir, until } from '../helpers/service';
+import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { TEST_TOKEN } from '../helpers/tencent';
 
 const sample = loadFixture('c2c-after-send-official');

@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/config';
 import type { RunningService } from '../../src/service';
 import { loadFixture } from '../helpers/fixtures';
 import { postCallback, readJsonl } from '../helpers/process';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { TEST_TOKEN } from '../helpers/tencent';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 

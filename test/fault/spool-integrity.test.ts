@@ -3,7 +3,8 @@ import { closeSync, mkdirSync, openSync, rmSync, statSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import { loadFixture } from '../helpers/fixtures';
 import { launchService, postCallback, type ServiceProcess } from '../helpers/process';
-import { tempDataDir, until } from '../helpers/service';
+import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const sample = loadFixture('c2c-after-send-official');
 

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './wait';
 
 /**
  * Real servers on loopback for integration tests, each in its own temporary directory on a free port,
@@ -38,18 +39,15 @@ export function assertPortFree(port: number): Promise<void> {
   });
 }
 
+/** Resolves once something accepts connections on the port. */
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
+  const listening = () =>
+    new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await until(listening, { timeoutMs, what: `something listening on 127.0.0.1:${port}` });
 }
 
 function requireBinary(path: string, pkg: string): string {

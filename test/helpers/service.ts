@@ -17,12 +17,3 @@ export function startTestService(dataDir: string, file: unknown = {}, clock?: ()
   );
   return startService(config, pino({ level: 'silent' }), clock);
 }
-
-/** Polls until `condition` holds or `timeoutMs` passes. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,5 +1,6 @@
 import type { Event } from '../../src/events/event';
 import { BatchError, PermanentSinkError, type Sink } from '../../src/sinks/sink';
+import { until } from './wait';
 
 export interface ContractTarget {
   /** Builds a fresh sink pointed at the target. */
@@ -160,15 +161,6 @@ export function describeSinkContract(title: string, target: () => ContractTarget
 }
 
 /** Retries `attempt` until it resolves (clients reconnect in the background) or 15 s pass. */
-async function eventually(attempt: () => Promise<unknown>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await attempt();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+function eventually(attempt: () => Promise<unknown>): Promise<void> {
+  return until(() => attempt().then(() => true), { timeoutMs: 15_000, what: 'the sink took a write after its server came back' });
 }

@@ -9,6 +9,8 @@ import { createDispatcher, type Lane } from '../../src/pipeline/dispatcher';
 import { openSpool } from '../../src/pipeline/spool';
 import { spoolAdmin } from '../../src/pipeline/spool-admin';
 import { deliverySettingsSchema, type DeliverySettings, type Sink } from '../../src/sinks/sink';
+import { TEST_NOW_MS } from './tencent';
+import { holdsWithin } from './wait';
 
 export interface LaneResult {
   /** Ids of the events the lane moved to dead letters, with the recorded error. */
@@ -20,19 +22,20 @@ export interface LaneResult {
 /**
  * Runs the real dispatcher over a real spool with one lane for `sink`: appends `events` in order and
  * waits until nothing is pending for the sink any more (every event delivered or dead-lettered), or
- * until `timeoutMs` passes, which means something stalled the lane.
+ * until `timeoutMs` passes, which means something stalled the lane. The dispatcher runs on an injected
+ * clock that the wait moves a second at a time, so retries come due without waiting for them.
  */
 export async function runLane(sink: Sink, events: readonly Event[], settings: Partial<DeliverySettings> = {}, timeoutMs = 20_000): Promise<LaneResult> {
   const dir = mkdtempSync(join(tmpdir(), 'imgw-lane-'));
   const spool = openSpool({ path: join(dir, 'spool.db'), sinks: [sink.name] });
   const lane: Lane = { ...deliverySettingsSchema.parse({ batchSize: 100, timeoutMs: 5000, retryInitialMs: 20, retryMaxMs: 200, ...settings }), sink };
-  const dispatcher = createDispatcher({ spool, lanes: [lane], metrics: createMetrics(new Registry(), [sink.name]), logger: pino({ level: 'silent' }), idleMs: 20 });
+  const clock = { now: TEST_NOW_MS };
+  const dispatcher = createDispatcher({ spool, lanes: [lane], metrics: createMetrics(new Registry(), [sink.name]), logger: pino({ level: 'silent' }), clock: () => clock.now, idleMs: 20 });
   try {
-    for (const event of events) await spool.append(event, Date.now());
+    for (const event of events) await spool.append(event, clock.now);
     dispatcher.start();
     const pending = () => spool.backlog().reduce((sum, b) => sum + b.pending, 0);
-    const deadline = Date.now() + timeoutMs;
-    while (pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await holdsWithin(() => pending() === 0, { timeoutMs, step: () => (clock.now += 1000) });
     await dispatcher.stop();
     const rows = spoolAdmin(spool.db).deadLetters({}, 10_000) as { id: string; lastError: string }[];
     return { deadLetters: rows.map((row) => ({ id: row.id, error: row.lastError })), pending: pending() };

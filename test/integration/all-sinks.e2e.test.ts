@@ -11,7 +11,8 @@ import { loadConfig } from '../../src/config';
 import { startService, type RunningService } from '../../src/service';
 import { allFixtures } from '../helpers/fixtures';
 import { startNats, startPostgres, startRedis, type TestServer } from '../helpers/servers';
-import { tempDataDir, until } from '../helpers/service';
+import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { callbackPath, TEST_TOKEN } from '../helpers/tencent';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 

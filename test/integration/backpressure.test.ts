@@ -2,7 +2,7 @@ import request from 'supertest';
 import { buildTestApp, expectTencentReply, metricValue, type TestApp } from '../helpers/app';
 import { loadFixture, type TencentFixture } from '../helpers/fixtures';
 import { callbackPath } from '../helpers/tencent';
-import { until } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const text = loadFixture('c2c-after-send-text');
 const before = loadFixture('c2c-before-send');

@@ -6,7 +6,8 @@ import { runCli } from '../../src/cli';
 import { loadConfig } from '../../src/config';
 import type { RunningService } from '../../src/service';
 import { loadFixture } from '../helpers/fixtures';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { callbackPath, TEST_TOKEN } from '../helpers/tencent';
 
 const sample = loadFixture('c2c-after-send-official');

@@ -5,6 +5,7 @@ import { loadFixture } from '../helpers/fixtures';
 import { startTestService, tempDataDir } from '../helpers/service';
 import { callbackPath } from '../helpers/tencent';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
+import { until } from '../helpers/wait';
 
 const secret = 'whsec_ZGlyZWN0LW1vZGUtdGVzdC1zZWNyZXQtMzItYnl0ZXM=';
 const sample = loadFixture('c2c-after-send-official');
@@ -53,8 +54,12 @@ describe('ACK_MODE=direct', () => {
       return res.status;
     };
     receiver.respond({ status: 200, hang: true });
+    const before = receiver.requests.length;
 
-    const statuses = await Promise.all([send(), new Promise<number>((resolve) => setTimeout(() => resolve(send()), 100))]);
+    const first = send();
+    // The copy is sent once the first write has reached the receiver (which holds it until the sink times out).
+    await until(() => receiver.requests.length > before);
+    const statuses = await Promise.all([first, send()]);
     const retry = await send();
 
     expect(statuses).toEqual([503, 503]);

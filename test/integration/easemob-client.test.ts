@@ -3,6 +3,7 @@ import { createEasemobClient, type SendRequest } from '../../src/vendors/easemob
 import { createSendLimiter, quotasSchema } from '../../src/vendors/easemob/limiter';
 import { createAppTokens, type AppTokens } from '../../src/vendors/easemob/token';
 import { startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
+import { until } from '../helpers/wait';
 
 describe('Easemob REST client against the stand-in', () => {
   let now: number;
@@ -33,7 +34,7 @@ describe('Easemob REST client against the stand-in', () => {
   }
 
   async function settle(tokens: AppTokens, fetches: number): Promise<void> {
-    while (standin.tokenRequests().filter((r) => r.status !== 0).length < fetches || tokens.fetches < fetches) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => standin.tokenRequests().filter((r) => r.status !== 0).length >= fetches && tokens.fetches >= fetches);
   }
 
   describe('app token', () => {
@@ -197,7 +198,7 @@ describe('Easemob REST client against the stand-in', () => {
       const controller = new AbortController();
 
       const pending = client.send('users', txt(), controller.signal).catch((e: unknown) => e);
-      while (standin.sendRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await until(() => standin.sendRequests().length > 0);
       controller.abort(new Error('sink timeout'));
 
       expect(((await pending) as Error).message).toBe('sink timeout');

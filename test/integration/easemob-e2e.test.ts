@@ -4,7 +4,8 @@ import { relayedEventIds, startEasemobStandin, type EasemobStandin } from '../he
 import { loadFixture } from '../helpers/fixtures';
 import { postCallback, readJsonl } from '../helpers/process';
 import { freePort } from '../helpers/servers';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 /**
  * Both directions against the stand-in: a Tencent message is relayed to Easemob, Easemob reports it back

@@ -6,6 +6,7 @@ import type { MessageElement, NeutralMessage } from '../../src/events/message';
 import { createEasemobSink, easemobSinkConfig } from '../../src/sinks/easemob-sink';
 import { BatchError, PermanentSinkError, RetryLaterError, type Sink } from '../../src/sinks/sink';
 import { startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
+import { until } from '../helpers/wait';
 
 let serial = 0;
 function messageEvent(overrides: Partial<NeutralMessage> = {}): Event {
@@ -317,7 +318,7 @@ describe('easemob relay sink against the stand-in', () => {
       const controller = new AbortController();
 
       const first = s.write([event], controller.signal).catch((e: unknown) => e);
-      while (standin.sendRequests().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await until(() => standin.sendRequests().length > 0);
       controller.abort(new Error('timed out'));
       const retry = s.write([event], signal());
 

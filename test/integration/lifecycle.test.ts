@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { loadFixture } from '../helpers/fixtures';
-import { tempDataDir, until } from '../helpers/service';
+import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const main = join(__dirname, '..', '..', 'dist', 'main.js');
 const sample = loadFixture('c2c-after-send-official');
@@ -49,23 +50,29 @@ describe('the service process', () => {
   });
 
   test('When SIGTERM arrives during a request, then the request completes, the event is kept and the process exits 0', async () => {
-    const { child, port } = await launch({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    const service = await launch({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    const { child, port } = service;
     const body = Buffer.from(JSON.stringify(sample.body));
     const params = new URLSearchParams(sample.query).toString();
+    let connected = false;
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/tencent/callback?${params}`, headers: { 'content-length': body.length } });
+    req.on('socket', (socket) => socket.once('connect', () => (connected = true)));
     const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/tencent/callback?${params}`, headers: { 'content-length': body.length } }, (res) => {
+      req.on('response', (res) => {
         let text = '';
         res.on('data', (chunk) => (text += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       });
       req.on('error', reject);
-      req.write(body.subarray(0, 20));
-      setTimeout(() => {
-        child.kill('SIGTERM');
-        setTimeout(() => req.end(body.subarray(20)), 200);
-      }, 100);
     });
     const exited = exitOf(child);
+
+    // The head and the first bytes of the body are sent; the rest only once the service is shutting down.
+    req.write(body.subarray(0, 20));
+    await until(() => connected);
+    child.kill('SIGTERM');
+    await until(() => service.output().includes('shutting down'));
+    req.end(body.subarray(20));
 
     const res = await reply;
     const code = await exited;

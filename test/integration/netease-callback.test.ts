@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { buildTestApp, metricValue, type TestApp } from '../helpers/app';
-import { until } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { neteaseFixture, neteaseFixtures, signedHeaders, testAppKey, testSecret } from '../unit/vendors/netease/fixtures';
 
 const env = { NETEASE_APP_SECRETS: JSON.stringify(['rotated-out-secret', testSecret]), NETEASE_APP_KEY: testAppKey };

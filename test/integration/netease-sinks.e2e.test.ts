@@ -5,7 +5,8 @@ import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import type { RunningService } from '../../src/service';
 import { startNats, startPostgres, type TestServer } from '../helpers/servers';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { expectValidCloudEvent } from '../helpers/vendor-contract';
 import { neteaseFixture, neteaseFixtures, testAppKey, testSecret } from '../unit/vendors/netease/fixtures';
 

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import type { RunningService } from '../../src/service';
 import { loadFixture } from '../helpers/fixtures';
 import { postCallback } from '../helpers/process';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
 const sample = loadFixture('c2c-after-send-official');

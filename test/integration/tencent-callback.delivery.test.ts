@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { RunningService } from '../../src/service';
 import { metricValue } from '../helpers/app';
 import { loadFixture } from '../helpers/fixtures';
-import { startTestService, tempDataDir, until } from '../helpers/service';
+import { startTestService, tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { callbackPath } from '../helpers/tencent';
 
 const sample = loadFixture('c2c-after-send-official');

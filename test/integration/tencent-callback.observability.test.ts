@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { buildTestApp, histogramCount, metricValue, type TestApp } from '../helpers/app';
 import { loadFixture } from '../helpers/fixtures';
-import { until } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { callbackPath } from '../helpers/tencent';
 
 const post = (t: TestApp, path: string, body: unknown) =>

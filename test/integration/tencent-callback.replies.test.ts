@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { allFixtures, loadFixture } from '../helpers/fixtures';
 import { buildTestApp, expectTencentReply, type TestApp } from '../helpers/app';
-import { until } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { callbackPath, TEST_NOW_MS } from '../helpers/tencent';
 
 const text = loadFixture('c2c-after-send-text');

@@ -11,6 +11,8 @@ import { openSpool } from '../../../src/pipeline/spool';
 import { createPostgresSink, migratePostgresTable, postgresSinkConfig } from '../../../src/sinks/postgres-sink';
 import { startPostgres, type TestServer } from '../../helpers/servers';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
+import { TEST_NOW_MS } from '../../helpers/tencent';
+import { until } from '../../helpers/wait';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -84,7 +86,8 @@ describe('postgres sink', () => {
     const sink = await createPostgresSink(config);
     const dir = mkdtempSync(join(tmpdir(), 'imgw-pg-poison-'));
     const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['postgres'] });
-    const dispatcher = createDispatcher({ spool, lanes: [{ ...config, sink }], metrics: createMetrics(new Registry(), ['postgres']), logger: pino({ level: 'silent' }), idleMs: 10 });
+    const clock = { now: TEST_NOW_MS };
+    const dispatcher = createDispatcher({ spool, lanes: [{ ...config, sink }], metrics: createMetrics(new Registry(), ['postgres']), logger: pino({ level: 'silent' }), clock: () => clock.now, idleMs: 10 });
     const [good1, nul, lone, farTime, deep, nulAccount, longAccount, good2, good3] = contractEvents(9) as Event[];
     const poison: Event[] = [
       { ...nul!, data: '{"Text":"a\\u0000b"}' },
@@ -95,11 +98,11 @@ describe('postgres sink', () => {
       { ...longAccount!, attributes: { ...longAccount!.attributes, fromaccount: 'é'.repeat(5000) } },
     ];
     try {
-      for (const event of [good1!, ...poison, good2!]) await spool.append(event, Date.now());
+      for (const event of [good1!, ...poison, good2!]) await spool.append(event, clock.now);
       dispatcher.start();
-      await until(() => spool.backlog().length === 0);
-      await spool.append(good3!, Date.now());
-      await until(() => spool.backlog().length === 0);
+      await until(() => spool.backlog().length === 0, { step: () => (clock.now += 1000) });
+      await spool.append(good3!, clock.now);
+      await until(() => spool.backlog().length === 0, { step: () => (clock.now += 1000) });
 
       const rows = await query<{ id: string; stored: string; text: string | null; time: Date | null; fromaccount: string }>(
         `SELECT id, CASE WHEN event IS NULL THEN 'text' ELSE 'jsonb' END AS stored, event_text AS text, time, fromaccount FROM ${table} ORDER BY seq`,
@@ -130,12 +133,13 @@ describe('postgres sink', () => {
     await query(`ALTER TABLE ${table} ADD CONSTRAINT no_mallory CHECK (fromaccount IS DISTINCT FROM 'mallory')`);
     const dir = mkdtempSync(join(tmpdir(), 'imgw-pg-refused-'));
     const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['postgres'] });
-    const dispatcher = createDispatcher({ spool, lanes: [{ ...config, sink }], metrics: createMetrics(new Registry(), ['postgres']), logger: pino({ level: 'silent' }), idleMs: 10 });
+    const clock = { now: TEST_NOW_MS };
+    const dispatcher = createDispatcher({ spool, lanes: [{ ...config, sink }], metrics: createMetrics(new Registry(), ['postgres']), logger: pino({ level: 'silent' }), clock: () => clock.now, idleMs: 10 });
     const [before, refused, after] = contractEvents(3) as Event[];
     try {
-      for (const event of [before!, { ...refused!, attributes: { ...refused!.attributes, fromaccount: 'mallory' } }, after!]) await spool.append(event, Date.now());
+      for (const event of [before!, { ...refused!, attributes: { ...refused!.attributes, fromaccount: 'mallory' } }, after!]) await spool.append(event, clock.now);
       dispatcher.start();
-      await until(() => spool.backlog().length === 0);
+      await until(() => spool.backlog().length === 0, { step: () => (clock.now += 1000) });
 
       const stored = (await query<{ id: string }>(`SELECT id FROM ${table}`)).map((row) => row.id);
       expect(stored).toEqual(expect.arrayContaining([before!.attributes.id, after!.attributes.id]));
@@ -217,12 +221,4 @@ CREATE INDEX ${table}_time_idx ON ${table} (time);
 CREATE INDEX ${table}_from_idx ON ${table} (sdkappid, from_account, time);
 CREATE INDEX ${table}_to_idx ON ${table} (sdkappid, to_account, time);
 CREATE INDEX ${table}_group_idx ON ${table} (sdkappid, group_id, time) WHERE group_id IS NOT NULL;`;
-}
-
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

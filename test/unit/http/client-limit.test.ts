@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createClientLimit, forwardedClient } from '../../../src/http/client-limit';
+import { until } from '../../helpers/wait';
 
 describe('per-client connection limit', () => {
   let server: Server;
@@ -12,9 +13,6 @@ describe('per-client connection limit', () => {
       socket.on('error', reject);
       sockets.push(socket);
     });
-  const waitFor = async (condition: () => boolean) => {
-    while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-  };
   const closed = (socket: Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
 
   beforeEach(async () => {
@@ -33,7 +31,7 @@ describe('per-client connection limit', () => {
     const flood = await Promise.all(Array.from({ length: 5 }, () => open('127.0.0.1')));
     const other = await open('127.0.0.2');
     await Promise.all(flood.slice(3).map(closed));
-    await waitFor(() => limit.connectionsOf('127.0.0.2') === 1);
+    await until(() => limit.connectionsOf('127.0.0.2') === 1);
 
     expect(flood.slice(0, 3).every((s) => !s.destroyed)).toBe(true);
     expect(limit.connectionsOf('127.0.0.1')).toBe(3);
@@ -43,11 +41,11 @@ describe('per-client connection limit', () => {
 
   test('When connections close, then their slots are free again', async () => {
     const first = await Promise.all(Array.from({ length: 3 }, () => open('127.0.0.1')));
-    await waitFor(() => limit.connectionsOf('127.0.0.1') === 3);
+    await until(() => limit.connectionsOf('127.0.0.1') === 3);
     first.forEach((s) => s.destroy());
-    await waitFor(() => limit.connectionsOf('127.0.0.1') === 0);
+    await until(() => limit.connectionsOf('127.0.0.1') === 0);
     const again = await Promise.all(Array.from({ length: 3 }, () => open('127.0.0.1')));
-    await waitFor(() => limit.connectionsOf('127.0.0.1') === 3);
+    await until(() => limit.connectionsOf('127.0.0.1') === 3);
 
     expect(again.every((s) => !s.destroyed)).toBe(true);
   });

@@ -5,6 +5,7 @@ import { createMetrics } from '../../../src/metrics';
 import { PipelineUnavailable } from '../../../src/pipeline/accept';
 import { createDirectDelivery } from '../../../src/pipeline/direct';
 import { BatchError, deliverySettingsSchema, type Sink } from '../../../src/sinks/sink';
+import { until } from '../../helpers/wait';
 
 const event = (id: string): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
@@ -48,9 +49,6 @@ function direct(sink: Sink, settings: Record<string, unknown> = {}, clock = { no
 }
 
 const settle = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: unknown) => error);
-const until = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-};
 
 describe('direct delivery', () => {
   test('When 50 callbacks arrive while a write is in flight, then they share one next write and each is answered', async () => {

@@ -12,11 +12,26 @@ import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { MemorySink } from '../../../src/sinks/memory-sink';
 import { BatchError, deliverySettingsSchema, PermanentSinkError, RetryLaterError, writeEach, type DeliverySettings, type Sink } from '../../../src/sinks/sink';
 import { metricValue } from '../../helpers/app';
+import { nextTurn, until } from '../../helpers/wait';
 
 const event = (id: string): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
   data: '{}',
 });
+/**
+ * The one clock of a test's dispatcher. It stands still unless the test moves it (`step` moves it a
+ * second per look, so retries come due); `reads` counts how often the dispatcher looked at it.
+ */
+function testClock() {
+  const clock = { now: 1_767_225_600_000, reads: 0, read: () => (clock.reads++, clock.now), step: () => void (clock.now += 1000) };
+  return clock;
+}
+/** Resolves once the dispatcher has looked at the clock `looks` more times (it has been through its loop and decided). */
+const afterLooks = (clock: ReturnType<typeof testClock>, looks = 5) => {
+  const from = clock.reads;
+  return until(() => clock.reads >= from + looks);
+};
+
 /** A lane with the real delivery defaults (the config schema), faster retries and the given settings. */
 const lane = (sink: Sink, timeoutMs = 1000, extra: Partial<DeliverySettings> = {}): Lane => ({
   ...deliverySettingsSchema.parse({ batchSize: 10, timeoutMs, retryInitialMs: 5, retryMaxMs: 20, ...extra }),
@@ -28,12 +43,13 @@ describe('dispatcher', () => {
   let spool: Spool;
   let registry: Registry;
   let stop: () => Promise<void>;
+  let clock: ReturnType<typeof testClock>;
 
   function start(sinks: Sink[], timeoutMs?: number) {
     spool = openSpool({ path: join(dir, 'spool.db'), sinks: sinks.map((s) => s.name) });
     registry = new Registry();
     const metrics = createMetrics(registry, sinks.map((s) => s.name));
-    const dispatcher = createDispatcher({ spool, lanes: sinks.map((s) => lane(s, timeoutMs)), metrics, logger: pino({ level: 'silent' }), idleMs: 10 });
+    const dispatcher = createDispatcher({ spool, lanes: sinks.map((s) => lane(s, timeoutMs)), metrics, logger: pino({ level: 'silent' }), clock: clock.read, idleMs: 10 });
     dispatcher.start();
     stop = async () => {
       await dispatcher.stop();
@@ -43,6 +59,7 @@ describe('dispatcher', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'imgw-dispatch-'));
+    clock = testClock();
   });
   afterEach(async () => {
     await stop();
@@ -54,7 +71,7 @@ describe('dispatcher', () => {
     const b = new MemorySink('b');
     start([a, b]);
 
-    for (const id of ['e1', 'e2', 'e3']) await spool.append(event(id), Date.now());
+    for (const id of ['e1', 'e2', 'e3']) await spool.append(event(id), clock.now);
     await Promise.all([a.waitFor(3), b.waitFor(3)]);
     await until(() => spool.backlog().length === 0);
 
@@ -70,10 +87,10 @@ describe('dispatcher', () => {
     flaky.failNext(4);
     start([healthy, flaky]);
 
-    await spool.append(event('e1'), Date.now());
-    await spool.append(event('e2'), Date.now());
+    await spool.append(event('e1'), clock.now);
+    await spool.append(event('e2'), clock.now);
     await healthy.waitFor(2);
-    await flaky.waitFor(2);
+    await until(() => flaky.ids().length === 2, { step: clock.step });
 
     expect(healthy.ids()).toEqual(['e1', 'e2']);
     expect(flaky.ids().sort()).toEqual(['e1', 'e2']);
@@ -96,8 +113,8 @@ describe('dispatcher', () => {
     };
     start([hanging], 50);
 
-    await spool.append(event('e1'), Date.now());
-    await until(() => received.length === 1);
+    await spool.append(event('e1'), clock.now);
+    await until(() => received.length === 1, { step: clock.step });
 
     expect(received).toEqual(['e1']);
     expect(await metricValue(registry, 'imgw_sink_deliveries_total', { sink: 'hanging', outcome: 'timeout' })).toBe(1);
@@ -107,31 +124,24 @@ describe('dispatcher', () => {
     const first = new MemorySink('s');
     first.failNext(1000);
     start([first]);
-    await spool.append(event('kept'), Date.now());
+    await spool.append(event('kept'), clock.now);
     await stop();
 
     const second = new MemorySink('s');
     start([second]);
-    await second.waitFor(1);
+    await until(() => second.ids().length === 1, { step: clock.step });
 
     expect(first.ids()).toEqual([]);
     expect(second.ids()).toEqual(['kept']);
   });
 });
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('dispatcher › giving up', () => {
   let dir: string;
   let spool: Spool;
   let registry: Registry;
   let dispatcher: ReturnType<typeof createDispatcher>;
+  let clock: ReturnType<typeof testClock>;
   const failing = (error: () => Error): Sink & { calls: number } => {
     const sink = { name: 'target', calls: 0, write: async () => { sink.calls += 1; throw error(); }, close: async () => {} };
     return sink;
@@ -141,11 +151,12 @@ describe('dispatcher › giving up', () => {
     registry = new Registry();
     const metrics = createMetrics(registry, [target.name]);
     metrics.watchSpool({ snapshot: () => readSpool(spool) });
-    dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), idleMs: 10 });
+    dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), clock: clock.read, idleMs: 10 });
     dispatcher.start();
   }
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'imgw-dlq-'));
+    clock = testClock();
   });
   afterEach(async () => {
     await dispatcher.stop();
@@ -157,7 +168,7 @@ describe('dispatcher › giving up', () => {
     const target = failing(() => new PermanentSinkError('HTTP 400'));
     start(target, {});
 
-    await spool.append(event('bad'), Date.now());
+    await spool.append(event('bad'), clock.now);
     await until(() => spool.deadLetterCounts().length > 0);
 
     expect(target.calls).toBe(1);
@@ -170,8 +181,8 @@ describe('dispatcher › giving up', () => {
     const target = failing(() => new Error('connection refused'));
     start(target, { maxAttempts: 3 });
 
-    await spool.append(event('e'), Date.now());
-    await until(() => spool.deadLetterCounts().length > 0);
+    await spool.append(event('e'), clock.now);
+    await until(() => spool.deadLetterCounts().length > 0, { step: clock.step });
 
     expect(target.calls).toBe(3);
     expect(spool.db.prepare('SELECT attempts FROM dead_letters').pluck().get()).toBe(3);
@@ -181,22 +192,27 @@ describe('dispatcher › giving up', () => {
     const target = failing(() => new Error('down'));
     start(target, { maxAgeMs: 1000 });
 
-    await spool.append(event('old'), Date.now() - 5000);
+    await spool.append(event('old'), clock.now - 5000);
     await until(() => spool.deadLetterCounts().length > 0);
 
     expect(target.calls).toBe(1);
   });
 
-  test('When the sink asks to retry later, then the next attempt waits at least that long', async () => {
+  test('When the sink asks to retry later, then the next attempt waits exactly that long', async () => {
     const target = failing(() => new RetryLaterError('HTTP 429', 60_000));
     start(target, {});
 
-    await spool.append(event('e'), Date.now());
-    await until(() => target.calls === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await spool.append(event('e'), clock.now);
+    await until(() => target.calls === 1 && spool.nextDueAt('target') !== undefined && spool.nextDueAt('target')! > clock.now);
+    const wait = spool.nextDueAt('target')! - clock.now;
+    clock.now += 59_999;
+    await afterLooks(clock);
+    const callsBefore = target.calls;
+    clock.now += 1;
+    await until(() => target.calls === 2);
 
-    expect(target.calls).toBe(1);
-    expect(spool.nextDueAt('target')! - Date.now()).toBeGreaterThan(59_000);
+    expect(wait).toBe(60_000);
+    expect(callsBefore).toBe(1);
   });
 
   test('When the sink keeps asking to wait (a quota), then the waits do not use up maxAttempts and the event is delivered once it may', async () => {
@@ -211,8 +227,8 @@ describe('dispatcher › giving up', () => {
     };
     start(target, { maxAttempts: 2 });
 
-    await spool.append(event('e'), Date.now());
-    await until(() => spool.nextDueAt('target') === undefined);
+    await spool.append(event('e'), clock.now);
+    await until(() => spool.nextDueAt('target') === undefined, { step: clock.step });
 
     expect(calls).toBe(5);
     expect(spool.deadLetterCounts()).toEqual([]);
@@ -222,12 +238,11 @@ describe('dispatcher › giving up', () => {
     const target = failing(() => new RetryLaterError('quota window full', 5_000));
     start(target, { retryInitialMs: 600_000, retryMaxMs: 600_000 });
 
-    await spool.append(event('e'), Date.now());
+    await spool.append(event('e'), clock.now);
     await until(() => target.calls === 1 && spool.db.prepare('SELECT last_error FROM pending').pluck().get() !== null);
-    const wait = spool.nextDueAt('target')! - Date.now();
+    const wait = spool.nextDueAt('target')! - clock.now;
 
-    expect(wait).toBeLessThanOrEqual(5_000);
-    expect(wait).toBeGreaterThan(4_000);
+    expect(wait).toBe(5_000);
   });
 });
 
@@ -255,14 +270,16 @@ describe('dispatcher › concurrency', () => {
       write: async (batch) => {
         inFlight += 1;
         most = Math.max(most, inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        // Each write is held until three are in flight (a dispatcher that writes one at a time never gets there).
+        await until(() => most === 3, 2000).catch(() => undefined);
         inFlight -= 1;
         delivered += batch.length;
       },
       close: async () => {},
     };
-    for (let i = 0; i < 9; i++) await spool.append(event(`e${i}`), Date.now());
-    const dispatcher = createDispatcher({ spool, lanes: [lane(slow, 1000, { batchSize: 3, concurrency: 3 })], metrics: createMetrics(new Registry()), logger: pino({ level: 'silent' }), idleMs: 10 });
+    const clock = testClock();
+    for (let i = 0; i < 9; i++) await spool.append(event(`e${i}`), clock.now);
+    const dispatcher = createDispatcher({ spool, lanes: [lane(slow, 5000, { batchSize: 3, concurrency: 3 })], metrics: createMetrics(new Registry()), logger: pino({ level: 'silent' }), clock: clock.read, idleMs: 10 });
 
     dispatcher.start();
     await until(() => delivered === 9);
@@ -290,23 +307,28 @@ describe('dispatcher › circuit breaker', () => {
       },
       close: async () => {},
     };
+    const clock = testClock();
     const dispatcher = createDispatcher({
       spool,
+      // Retries are due at once (full jitter under a 1 ms ceiling is 0): only the open circuit holds writes back.
       lanes: [lane(flaky, 1000, { retryInitialMs: 1, retryMaxMs: 1, circuitBreaker: { failureThreshold: 3, openMs: 300 } })],
       metrics,
       logger: pino({ level: 'silent' }),
+      clock: clock.read,
       idleMs: 10,
     });
     metrics.watchCircuits(() => dispatcher.openCircuits());
-    for (let i = 0; i < 5; i++) await spool.append(event(`c${i}`), Date.now());
+    for (let i = 0; i < 5; i++) await spool.append(event(`c${i}`), clock.now);
 
     dispatcher.start();
     await until(() => batches.length === 3);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    clock.now += 299;
+    await afterLooks(clock);
     const duringOpen = batches.length;
     const openGauge = await metricValue(registry, 'imgw_sink_circuit_open', { sink: 'flaky' });
     const openList = dispatcher.openCircuits();
     failing = false;
+    clock.now += 1;
     await until(() => spool.backlog().length === 0);
     await dispatcher.stop();
     spool.close();
@@ -327,16 +349,18 @@ describe('dispatcher › per-event outcomes', () => {
   let spool: Spool;
   let registry: Registry;
   let dispatcher: ReturnType<typeof createDispatcher>;
+  let clock: ReturnType<typeof testClock>;
   function start(target: Sink, extra: Partial<DeliverySettings> = {}) {
     spool = openSpool({ path: join(dir, 'spool.db'), sinks: [target.name] });
     registry = new Registry();
     const metrics = createMetrics(registry, [target.name]);
-    dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), idleMs: 10 });
+    dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), clock: clock.read, idleMs: 10 });
     metrics.watchCircuits(() => dispatcher.openCircuits());
   }
   const deadLetters = () => spool.db.prepare('SELECT e.id, d.last_error AS error FROM dead_letters d JOIN events e ON e.seq = d.seq ORDER BY d.seq').all();
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'imgw-outcomes-'));
+    clock = testClock();
   });
   afterEach(async () => {
     await dispatcher.stop();
@@ -348,11 +372,11 @@ describe('dispatcher › per-event outcomes', () => {
     const sink = new MemorySink('target');
     sink.refuseWhen((e) => (e.attributes.id === 'poison' ? new PermanentSinkError('value out of range') : undefined));
     start(sink, { circuitBreaker: { failureThreshold: 1, openMs: 60_000 } });
-    for (const id of ['a', 'poison', 'b']) await spool.append(event(id), Date.now());
+    for (const id of ['a', 'poison', 'b']) await spool.append(event(id), clock.now);
 
     dispatcher.start();
     await until(() => spool.backlog().length === 0);
-    await spool.append(event('c'), Date.now());
+    await spool.append(event('c'), clock.now);
     await sink.waitFor(3);
     await until(() => spool.backlog().length === 0);
 
@@ -379,10 +403,10 @@ describe('dispatcher › per-event outcomes', () => {
       close: async () => {},
     };
     start(target);
-    for (const id of ['a', 'flaky', 'b']) await spool.append(event(id), Date.now());
+    for (const id of ['a', 'flaky', 'b']) await spool.append(event(id), clock.now);
 
     dispatcher.start();
-    await until(() => spool.backlog().length === 0);
+    await until(() => spool.backlog().length === 0, { step: clock.step });
 
     expect(written).toEqual([['a', 'flaky', 'b'], ['flaky']]);
     expect(deadLetters()).toEqual([]);
@@ -392,11 +416,11 @@ describe('dispatcher › per-event outcomes', () => {
     const sink = new MemorySink('target');
     sink.refuseWhen((e) => (e.attributes.id === 'slow' ? new RetryLaterError('HTTP 429', 60_000) : undefined));
     start(sink);
-    for (const id of ['a', 'slow', 'b']) await spool.append(event(id), Date.now());
+    for (const id of ['a', 'slow', 'b']) await spool.append(event(id), clock.now);
 
     dispatcher.start();
     await sink.waitFor(2);
-    await until(() => spool.nextDueAt('target') !== undefined && spool.nextDueAt('target')! > Date.now() + 59_000);
+    await until(() => spool.nextDueAt('target') === clock.now + 60_000);
 
     expect(sink.ids()).toEqual(['a', 'b']);
     expect(spool.backlog()).toEqual([expect.objectContaining({ sink: 'target', pending: 1 })]);
@@ -413,10 +437,10 @@ describe('dispatcher › per-event outcomes', () => {
       close: async () => {},
     };
     start(target);
-    for (const id of ['a', 'b']) await spool.append(event(id), Date.now());
+    for (const id of ['a', 'b']) await spool.append(event(id), clock.now);
 
     dispatcher.start();
-    await until(() => spool.backlog().length === 0);
+    await until(() => spool.backlog().length === 0, { step: clock.step });
 
     expect(calls).toEqual([['a', 'b'], ['a', 'b']]);
   });
@@ -432,7 +456,7 @@ describe('dispatcher › per-event outcomes', () => {
       async write(batch) {
         inFlight += 1;
         most = Math.max(most, inFlight);
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         inFlight -= 1;
         if (batch[0]!.attributes.id === 'e0' && failures-- > 0) throw new Error('down');
         written.push(batch.map((e) => e.attributes.id));
@@ -440,10 +464,10 @@ describe('dispatcher › per-event outcomes', () => {
       close: async () => {},
     };
     start(target, { maxBatchBytes: 2048, concurrency: 1 });
-    for (let i = 0; i < 6; i++) await spool.append(big(`e${i}`), Date.now());
+    for (let i = 0; i < 6; i++) await spool.append(big(`e${i}`), clock.now);
 
     dispatcher.start();
-    await until(() => spool.backlog().length === 0);
+    await until(() => spool.backlog().length === 0, { step: clock.step });
 
     expect(most).toBe(1);
     expect(written.flat()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
@@ -476,6 +500,7 @@ describe('dispatcher › payload', () => {
   test('When a sink takes payload message, then it receives the neutral message as data, and an event without one goes to its dead letters', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imgw-payload-'));
     const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['messages', 'events'] });
+    const clock = testClock();
     const messages = new MemorySink('messages');
     const events = new MemorySink('events');
     const dispatcher = createDispatcher({
@@ -483,11 +508,12 @@ describe('dispatcher › payload', () => {
       lanes: [lane(messages, 1000, { payload: 'message' }), lane(events)],
       metrics: createMetrics(new Registry(), ['messages', 'events']),
       logger: pino({ level: 'silent' }),
+      clock: clock.read,
       idleMs: 10,
     });
     const message = '{"version":1,"vendor":"tencent","from":"alice"}';
-    await spool.append({ ...event('with'), message }, Date.now());
-    await spool.append(event('without'), Date.now());
+    await spool.append({ ...event('with'), message }, clock.now);
+    await spool.append(event('without'), clock.now);
 
     dispatcher.start();
     await Promise.all([messages.waitFor(1), events.waitFor(2)]);
