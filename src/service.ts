@@ -59,7 +59,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const damage = spool.damage();
   if (damage) logger.error({ spool: spoolPath, damage }, 'the spool is damaged: not ready, callbacks refused (docs/runbooks.md: the spool is damaged)');
   else if (!direct) logger.info({ spool: spoolPath, ms: Date.now() - checkStarted }, 'spool integrity checked');
-  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir }).catch((error: unknown) => {
+  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock }).catch((error: unknown) => {
     spool.close();
     lock?.release();
     throw error;

@@ -29,8 +29,12 @@ export interface DispatcherDeps {
   readonly lanes: readonly Lane[];
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** What is due, how old an event is and when an open circuit may probe are read from this clock. */
   readonly clock?: () => number;
-  /** Longest sleep when nothing is due; new events wake the lanes at once. */
+  /**
+   * Longest sleep of a lane (idle, an open circuit, lingering); new events wake the lanes at once, and
+   * a clock moved by a test is noticed within this time.
+   */
   readonly idleMs?: number;
 }
 

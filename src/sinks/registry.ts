@@ -53,7 +53,7 @@ function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
     case 'memory':
       return createMemorySink(config);
     case 'http':
-      return createHttpSink(config);
+      return createHttpSink(config, deps.clock);
     case 'nats':
       return createNatsSink(config);
     case 'redis':
@@ -61,7 +61,7 @@ function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
     case 'postgres':
       return createPostgresSink(config);
     case 'easemob':
-      return createEasemobSink(config, deps);
+      return createEasemobSink(config, deps, deps.clock);
   }
 }
 

@@ -59,6 +59,8 @@ export interface Sink {
 /** What every sink factory may use besides its own settings. */
 export interface SinkDeps {
   readonly dataDir: string;
+  /** The service's clock (signature timestamps, Retry-After dates, quota windows, token lifetimes). */
+  readonly clock?: () => number;
 }
 
 /** Settings every sink accepts: how the dispatcher delivers to it. */

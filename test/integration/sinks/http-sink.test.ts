@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { batchWebhookId, createHttpSink, httpSinkConfig, retryAfterMs } from '../../../src/sinks/http-sink';
+import { buildSink, sinkConfigSchema } from '../../../src/sinks/registry';
 import { BatchError, PermanentSinkError, RetryLaterError } from '../../../src/sinks/sink';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
 import { freePort } from '../../helpers/servers';
@@ -49,6 +50,17 @@ describe('http sink', () => {
     expect(req!.headers['x-tenant']).toBe('acme');
     expect(req!.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(JSON.parse(req!.body)).toHaveLength(3);
+  });
+
+  test('When built by the registry with the service clock, then the webhook-timestamp is that clock, not the wall clock', async () => {
+    // A minute behind the wall clock: within the receiver's tolerance, and unmistakably not the wall clock.
+    const clock = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const sink = await buildSink(sinkConfigSchema.parse({ type: 'http', url: receiver.url, secret }), { dataDir: '/nonexistent', clock: () => clock });
+    const before = receiver.requests.length;
+
+    await sink.write(contractEvents(1), signal());
+
+    expect(receiver.requests.slice(before).map((req) => req.headers['webhook-timestamp'])).toEqual([String(clock / 1000)]);
   });
 
   test('When signed with another secret, then the receiver refuses it and the write fails for good (401)', async () => {
