@@ -16,7 +16,7 @@ import { startEasemobStandin, type EasemobStandin } from '../helpers/easemob-sta
 import { loadFixture } from '../helpers/fixtures';
 import { postCallback } from '../helpers/process';
 import { freePort, startNats, startPostgres, startRedis, type TestServer } from '../helpers/servers';
-import { until } from '../helpers/service';
+import { until } from '../helpers/wait';
 import { TEST_TOKEN } from '../helpers/tencent';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'imgw-sink-health-'));

@@ -6,7 +6,7 @@ import type { Event } from '../../../src/events/event';
 import { BatchError, PermanentSinkError } from '../../../src/sinks/sink';
 import { contractEvents, describeSinkContract } from '../../helpers/sink-contract';
 import { runLane } from '../../helpers/sink-lane';
-import { until } from '../../helpers/service';
+import { until } from '../../helpers/wait';
 
 let server: TestServer;
 let client: Redis;
