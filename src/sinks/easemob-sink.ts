@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { z } from 'zod';
 import type { Event } from '../events/event';
 import { neutralMessageSchema, type NeutralMessage } from '../events/message';
@@ -12,6 +11,7 @@ import { mapMessage, mapUser, maxMessageBytes, messageBytes, relayElementsSchema
 import { appKeyPattern } from '../vendors/easemob/settings';
 import { createAppTokens } from '../vendors/easemob/token';
 import { causeText, safeAddress } from './addresses';
+import { loadRedis } from './clients';
 import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from './sink';
 
 export const easemobSinkConfig = z
@@ -66,7 +66,8 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
   const clientSecret = config.clientSecret ?? (await readSecret(config.clientSecretFile as string));
   const [org, app] = config.appKey.split('#') as [string, string];
   const appUrl = `${config.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(org)}/${encodeURIComponent(app)}`;
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, disconnectTimeout: 100 }) : undefined;
+  const Redis = config.redisUrl ? loadRedis() : undefined;
+  const redis = config.redisUrl && Redis ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, disconnectTimeout: 100 }) : undefined;
   redis?.on('error', () => undefined); // the limiter falls back to the per-pod share while Redis is away
   // (disconnectTimeout: see the Redis sink: a client waiting to reconnect would hold the process 2 s at close.)
   const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });

@@ -1,5 +1,6 @@
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { loadNats } from './clients';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
@@ -104,7 +105,7 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
   }
 
   async function open(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
-    const nc = await connect({
+    const nc = await loadNats().connect({
       servers,
       name: 'im-callback-gateway',
       token: config.token,
@@ -129,7 +130,7 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
     }
     opened = nc;
     void watch(nc).catch(() => undefined);
-    return { nc, js: jetstream(nc) };
+    return { nc, js: loadNats().jetstream(nc) };
   }
   const connection = onceUntilSuccess(open);
 
@@ -173,7 +174,7 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
       try {
         const { nc } = await abortable(connection(), signal);
         // Asked every time: a connection opened earlier may have lost its server and be reconnecting.
-        await abortable(jetstreamManager(nc, { timeout: config.timeoutMs }), signal);
+        await abortable(loadNats().jetstreamManager(nc, { timeout: config.timeoutMs }), signal);
       } catch (error) {
         const state = disconnected ? ` (${disconnected})` : '';
         if (signal.aborted) throw new Error(`NATS at ${where}: ${causeText(signal.reason)}${state}`, { cause: error });
@@ -192,6 +193,7 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
 
 /** Creates the stream unless it exists (an existing stream is left as it is). */
 async function ensureStream(nc: NatsConnection, stream: NonNullable<NatsSinkConfig['stream']>): Promise<void> {
+  const { jetstreamManager, nanos } = loadNats();
   const jsm = await jetstreamManager(nc);
   const { name, subjects, duplicateWindowMs: window } = stream;
   try {

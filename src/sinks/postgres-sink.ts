@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type * as Pg from 'pg';
+import { loadPg } from './clients';
 import { z } from 'zod';
 import { eventToJson, type AttributeValue, type Event } from '../events/event';
 import { onceUntilSuccess } from './retry-once';
@@ -89,7 +90,7 @@ ALTER TABLE ${table} ADD CONSTRAINT ${index}_event_kept CHECK (event IS NOT NULL
  * starting together migrate once: creates it, upgrades a version 1 table, or records the version of a
  * table created by hand from the README.
  */
-export async function migratePostgresTable(client: pg.ClientBase, table: string): Promise<void> {
+export async function migratePostgresTable(client: Pg.ClientBase, table: string): Promise<void> {
   const versions = `${table.includes('.') ? `${table.split('.')[0]}.` : ''}imgw_schema_version`;
   await client.query('BEGIN');
   try {
@@ -135,7 +136,7 @@ const rowsPerInsert = Math.floor(65_535 / columns.length);
  * the other events of its batch are stored.
  */
 export async function createPostgresSink(config: z.output<typeof postgresSinkConfig>): Promise<Sink> {
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: config.connectionString,
     max: config.poolSize,
     connectionTimeoutMillis: Math.min(config.timeoutMs, 5000),

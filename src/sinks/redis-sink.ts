@@ -1,4 +1,5 @@
-import Redis, { type Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import { loadRedis } from './clients';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
@@ -39,6 +40,7 @@ const permanentReplies = /^(WRONGTYPE|ERR (Invalid stream ID|The ID specified|st
  */
 export async function createRedisSink(config: z.output<typeof redisSinkConfig>): Promise<Sink> {
   const where = safeAddress(config.url);
+  const Redis = loadRedis();
   const redis = new Redis(config.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
