@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { createGroupCommitter } from '../../../src/pipeline/group-commit';
+import { nextTurn } from '../../helpers/wait';
 
 describe('createGroupCommitter', () => {
   test('When one write of a group throws, then only it is rolled back and rejected; the others commit together', async () => {
@@ -32,7 +33,7 @@ describe('createGroupCommitter', () => {
     const committer = createGroupCommitter(db, { sync: (done) => syncs.push(done) });
     const answered: string[] = [];
     const write = (v: string) => committer.submit(() => insert.run(v)).then(() => answered.push(v));
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const tick = nextTurn;
 
     const first = write('a');
     await tick();
@@ -60,7 +61,7 @@ describe('createGroupCommitter', () => {
     let syncedNow = 0;
     const committer = createGroupCommitter(db, { sync: () => {}, syncNow: () => void syncedNow++ });
     const inFlight = committer.submit(() => insert.run('a'));
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     const queued = committer.submit(() => insert.run('b'));
     committer.flush();
     await expect(Promise.all([inFlight, queued])).resolves.toHaveLength(2);

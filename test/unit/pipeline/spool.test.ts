@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event } from '../../../src/events/event';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
+import { nextTurn, until } from '../../helpers/wait';
 
 const event = (id: string, data = '{"n":1}'): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
@@ -12,9 +13,6 @@ const event = (id: string, data = '{"n":1}'): Event => ({
 // The module object the spool calls into (a namespace import's properties cannot be replaced).
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe('spool', () => {
   let dir: string;
@@ -53,7 +51,7 @@ describe('spool', () => {
       await until(() => release !== undefined);
       // Committed (visible), but not answered before the flush of the WAL has finished.
       expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       expect(answered).toBe(false);
       release?.();
       await expect(appended).resolves.toBe('accepted');
