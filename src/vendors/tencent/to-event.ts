@@ -42,7 +42,8 @@ export function tencentEvent(query: TencentQuery, body: TencentCallback, data: s
   const msgTypes = m.elements.map((element) => element.MsgType);
   const elements = m.message ? m.elements.map(neutralElement) : undefined;
   const command = query.command;
-  const time = occurredAt(m, receivedAt);
+  const sentAt = m.msgTime !== undefined && m.msgTime > 0 ? isoOr(m.msgTime * 1000, receivedAt) : undefined;
+  const time = occurredAt(m, receivedAt, sentAt);
   const key = m.key ?? bodyHashKey(data, receivedAt);
   const id = dedupeId(['tencent', query.sdkAppId, command, ...key]);
   const sendFailed = command === 'C2C.CallbackAfterSendMsg' && m.sendResult !== undefined && m.sendResult !== 0;
@@ -92,7 +93,7 @@ export function tencentEvent(query: TencentQuery, body: TencentCallback, data: s
           from: m.from,
           to: m.convtype === 'c2c' ? m.to : undefined,
           groupId: m.convtype === 'c2c' ? undefined : m.groupId,
-          sentAt: m.msgTime !== undefined && m.msgTime > 0 ? isoOr(m.msgTime * 1000, time) : time,
+          sentAt: sentAt ?? time,
           sendFailed: command === 'C2C.CallbackAfterSendMsg' && m.sendResult !== undefined ? sendFailed : undefined,
           elements,
           ext: m.message.cloudCustomData === '' ? undefined : m.message.cloudCustomData,
@@ -234,12 +235,11 @@ function otherCommand(body: TencentCallback): Mapped {
   };
 }
 
-/** EventTime (ms) when present, else MsgTime (s), else when we received the callback. */
-function occurredAt(m: Mapped, receivedAt: number): string {
+/** EventTime (ms) when present, else MsgTime (`sentAt`, already formatted), else when we received the callback. */
+function occurredAt(m: Mapped, receivedAt: number, sentAt: string | undefined): string {
   const eventTime = Number(m.eventTime);
   if (m.eventTime !== undefined && Number.isFinite(eventTime) && eventTime > 0) return isoOr(eventTime, receivedAt);
-  if (m.msgTime !== undefined && m.msgTime > 0) return isoOr(m.msgTime * 1000, receivedAt);
-  return new Date(receivedAt).toISOString();
+  return sentAt ?? new Date(receivedAt).toISOString();
 }
 
 /** `ms` as RFC 3339, or `fallback` (a time or its text) when `ms` is out of the Date range. */
