@@ -47,10 +47,12 @@ describe('imgw operator CLI', () => {
 
   test('When a sink gave up on events, then dlq list shows them and dlq redrive delivers them while the service runs', async () => {
     mkdirSync(outPath, { recursive: true });
-    service = await startTestService(dataDir, file);
+    const clock = { now: Date.now() };
+    service = await startTestService(dataDir, file, () => clock.now);
     await post(sample.body);
     await post({ ...sample.body, MsgKey: 'second' });
-    await until(async () => (await run('dlq', 'list')).lines.length === 2);
+    // The second attempt comes due when the service's clock is moved past its backoff.
+    await until(async () => (await run('dlq', 'list')).lines.length === 2, { step: () => (clock.now += 1000) });
 
     const listed = await run('dlq', 'list', '--sink', 'file');
     const stats = await run('spool', 'stats');

@@ -13,9 +13,14 @@ describe('GET /readyz and imgw_ready', () => {
   test('When a required sink is down long enough to open its circuit, then /readyz says degraded (200) with the sink, callbacks are still accepted, and it turns ready when the sink is back', async () => {
     const receiver = await startWebhookReceiver(secret);
     const dataDir = tempDataDir();
-    const service: RunningService = await startTestService(dataDir, {
-      sinks: [{ type: 'http', name: 'webhook', url: receiver.url, secret, retryInitialMs: 10, retryMaxMs: 20, circuitBreaker: { failureThreshold: 2, openMs: 300 } }],
-    });
+    // The service's one clock starts at the wall clock (the callback and the webhooks are signed with it) and is moved by the test in small steps.
+    const clock = { now: Date.now() };
+    const step = () => (clock.now += 100);
+    const service: RunningService = await startTestService(
+      dataDir,
+      { sinks: [{ type: 'http', name: 'webhook', url: receiver.url, secret, retryInitialMs: 10, retryMaxMs: 20, circuitBreaker: { failureThreshold: 2, openMs: 300 } }] },
+      () => clock.now,
+    );
     const readyz = async () => {
       const res = await fetch(`http://127.0.0.1:${service.port}/readyz`);
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -24,11 +29,11 @@ describe('GET /readyz and imgw_ready', () => {
     try {
       await receiver.stop();
       const accepted = await postCallback(service.port, sample, sample.body);
-      await until(async () => (await readyz()).body.status === 'degraded');
+      await until(async () => (await readyz()).body.status === 'degraded', { step });
       const degraded = await readyz();
       const readyMetric = await metric();
       await receiver.start();
-      await until(async () => (await readyz()).body.status === 'ready', 10_000);
+      await until(async () => (await readyz()).body.status === 'ready', { step });
       await until(() => receiver.events().length === 1);
 
       expect(accepted.reply).toEqual({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' });

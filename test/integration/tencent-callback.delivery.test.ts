@@ -64,15 +64,17 @@ describe('delivery through the spool to the file sink', () => {
     const path = join(dataDir, 'out', 'events.jsonl');
     mkdirSync(path, { recursive: true });
     const file = { sinks: [{ type: 'file', path, retryInitialMs: 10, retryMaxMs: 20 }] };
-    const first = await startTestService(dataDir, file);
+    const clock = { now: Date.now() };
+    const first = await startTestService(dataDir, file, () => clock.now);
     service = first;
 
     const replies = [await post(service, sample.body), await post(service, { ...sample.body, MsgKey: '2_2_2' })];
     await until(async () => ((await metricValue(first.registry, 'imgw_sink_deliveries_total', { sink: 'file', outcome: 'error' })) ?? 0) >= 1);
     await service.stop();
     rmSync(path, { recursive: true });
-    service = await startTestService(dataDir, file);
-    await until(() => lines(path).length === 2);
+    service = await startTestService(dataDir, file, () => clock.now);
+    // The first start scheduled retries on its clock: move it so they come due.
+    await until(() => lines(path).length === 2, { step: () => (clock.now += 1000) });
 
     expect(replies.every((r) => r.status === 200 && r.body.ActionStatus === 'OK')).toBe(true);
     expect(lines(path).map((l) => JSON.parse(l).msgkey)).toEqual(['48374_2837546_1557481126', '2_2_2']);
