@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
@@ -19,7 +20,7 @@ function loadedClients(sinks: unknown[]): string[] {
 
 describe('sink clients are loaded on first use', () => {
   test('When only a file sink is configured, then pg, ioredis and the NATS client are never loaded', () => {
-    expect(loadedClients([{ type: 'file', name: 'file', path: join(require('node:os').tmpdir(), `lazy-${process.pid}.jsonl`) }])).toEqual([]);
+    expect(loadedClients([{ type: 'file', name: 'file', path: join(tmpdir(), `lazy-${process.pid}.jsonl`) }])).toEqual([]);
   });
 
   test('When a Redis sink is built, then ioredis (and only it) is loaded', () => {
