@@ -52,7 +52,9 @@ export interface Checkpointer {
 export function startCheckpointer(path: string, options: { intervalMs?: number; onError?: (error: Error) => void } = {}): Checkpointer {
   const worker = new Worker(workerSource, {
     eval: true,
-    workerData: { path, driver: require.resolve('better-sqlite3'), intervalMs: options.intervalMs ?? 200 },
+    // The loop holds almost nothing: a small heap keeps the thread's memory small.
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 4, stackSizeMb: 1 },
+    workerData: { path, driver: require.resolve('better-sqlite3'), intervalMs: options.intervalMs ?? 25 },
   });
   let last: Checkpointer['last'];
   let copied = 0;
