@@ -43,6 +43,9 @@ const serviceEnv = {
   HTTP_REQUEST_TIMEOUT: duration.prefault('30s').describe('A client must send its whole request within this time'),
   ACK_MODE: z.enum(['spool', 'direct']).default('spool')
     .describe('spool: OK after the local spool commit; direct: OK after every required sink has the event (no spool on disk)'),
+  DIRECT_DEDUPE_IDS: envInteger(0, 10_000_000)
+    .default(50_000)
+    .describe('ACK_MODE=direct: how many recent event ids are kept in memory (about 0.6 KiB each, for at most 10 minutes) to answer a repeat as a duplicate; the sinks de-duplicate by id beyond that'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
   CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
@@ -74,6 +77,8 @@ export interface Config {
   readonly retentionMs: number;
   readonly shutdownTimeoutMs: number;
   readonly ackMode: 'spool' | 'direct';
+  /** Direct mode: most event ids kept for de-duplication (memory). */
+  readonly directDedupeIds: number;
   readonly spoolLimits: { readonly maxPending: number; readonly maxBytes: number; readonly maxAgeMs: number };
   readonly quarantine: { readonly maxBytes: number; readonly retentionMs: number };
   readonly ingestRateLimit: number;
@@ -112,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     retentionMs: e.SPOOL_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     ackMode: e.ACK_MODE,
+    directDedupeIds: e.DIRECT_DEDUPE_IDS,
     spoolLimits: { maxPending: e.SPOOL_MAX_PENDING, maxBytes: e.SPOOL_MAX_BYTES, maxAgeMs: e.SPOOL_MAX_AGE },
     quarantine: { maxBytes: e.QUARANTINE_MAX_BYTES, retentionMs: e.QUARANTINE_RETENTION },
     ingestRateLimit: e.INGEST_RATE_LIMIT,

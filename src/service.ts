@@ -168,6 +168,14 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       .finally(() => (pruning = false));
   }, 60_000);
   prune.unref();
+  // Direct mode: the id store is in memory, so it is also bounded by count (a busy app would otherwise
+  // fill the pod's memory within the 10 minutes).
+  const trim = direct
+    ? setInterval(() => {
+        spool.trimTo(config.directDedupeIds).catch((error: unknown) => logger.warn({ err: error }, 'trimming the direct-mode id store failed'));
+      }, 1000)
+    : undefined;
+  trim?.unref();
 
   await firstChecks;
 
@@ -181,6 +189,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       stopping ??= (async () => {
         draining = true;
         clearInterval(prune);
+        clearInterval(trim);
         pressure.stop();
         await drainable.drain();
         await dispatcher.stop();

@@ -225,6 +225,10 @@ export function openSpool(options: {
     SELECT sink, seq, received_at, attempts + 1, coalesce(first_error, @error), @error, coalesce(first_failed_at, @now), @now
     FROM pending WHERE sink = @sink AND seq = @seq`);
   const selectSeq = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
+  const trimEvents = db.prepare(`
+    DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?
+      AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.seq = events.seq)
+      AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.seq = events.seq)`);
   const deleteAllPending = db.prepare('DELETE FROM pending WHERE seq = ?');
   const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
   const selectQuarantineSize = db.prepare('SELECT entries, bytes FROM quarantine_size');
@@ -413,6 +417,15 @@ export function openSpool(options: {
       const removed = await committer.submit(() => pruneEvents.run(before, limit).changes);
       if (removed > 0) db.pragma('incremental_vacuum');
       return removed;
+    },
+
+    /**
+     * Keeps at most about the newest `maxEvents` events: older ones that no sink still waits for (no
+     * pending row, no dead letter) are removed. For the in-memory id store of direct mode, whose size
+     * would otherwise grow with the callback rate. Returns how many were removed.
+     */
+    trimTo(maxEvents: number): Promise<number> {
+      return committer.submit(() => trimEvents.run(maxEvents).changes);
     },
 
     /** Prunes in chunks of `chunk` (each its own short transaction) until nothing older is left. */

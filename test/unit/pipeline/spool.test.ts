@@ -224,3 +224,24 @@ describe('spool', () => {
     expect(spool.healthy).toBe(false);
   });
 });
+
+describe('spool.trimTo (the direct-mode id store)', () => {
+  test('When more events are kept than the bound, then the oldest ones no sink waits for are removed and duplicates of the newest are still found', async () => {
+    const spool = openSpool({ path: ':memory:', sinks: [] });
+    const withPending = openSpool({ path: ':memory:', sinks: ['a'] });
+    try {
+      for (let n = 0; n < 50; n++) await spool.append(event(`t${n}`), n);
+      for (let n = 0; n < 5; n++) await withPending.append(event(`p${n}`), n);
+
+      expect(await spool.trimTo(20)).toBe(30);
+      expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(20);
+      await expect(spool.append(event('t49'), 99)).resolves.toBe('duplicate');
+      await expect(spool.append(event('t0'), 99)).resolves.toBe('accepted');
+      // Events a sink still waits for are never dropped by the bound.
+      expect(await withPending.trimTo(0)).toBe(0);
+    } finally {
+      spool.close();
+      withPending.close();
+    }
+  });
+});
