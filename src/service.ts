@@ -10,6 +10,7 @@ import type { ReadinessCheck } from './http/ops-routes';
 import { createClientLimit } from './http/client-limit';
 import { createMetrics } from './metrics';
 import { createAcceptor } from './pipeline/accept';
+import { createRecentIds } from './pipeline/recent-ids';
 import { createDirectDelivery } from './pipeline/direct';
 import { createDispatcher } from './pipeline/dispatcher';
 import { createSpoolPressure } from './pipeline/pressure';
@@ -121,6 +122,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       spool,
       deliverNow: direct ? createDirectDelivery({ lanes, metrics, logger, clock }) : undefined,
       spoolWants: direct ? (event) => spooledAccepts.some((accepts) => accepts(event)) : undefined,
+      recentIds: direct ? createRecentIds({ max: config.directDedupeIds, ttlMs: Math.min(config.retentionMs, 10 * 60_000), clock }) : undefined,
     }),
     maxBodyBytes: config.maxBodyBytes,
     metrics,

@@ -1,5 +1,6 @@
 import type { Event } from '../events/event';
 import type { Intake, Outcome, StoredHead } from '../events/intake';
+import type { RecentIds } from './recent-ids';
 import type { Spool } from './spool';
 
 /** The pipeline could not make an accepted event safe: the spool did not commit, or (direct mode) a required sink did not take it. */
@@ -23,6 +24,8 @@ export interface AcceptDeps {
    * only what de-duplication needs (the id and the envelope's required attributes), not the body.
    */
   readonly spoolWants?: (event: Event) => boolean;
+  /** Direct mode: where an event no spooled sink wants is de-duplicated (instead of the spool). */
+  readonly recentIds?: RecentIds;
 }
 
 /** The smallest event that still de-duplicates: its id and the CloudEvents required attributes. */
@@ -65,6 +68,7 @@ export function createAcceptor(deps: AcceptDeps) {
     const id = event.attributes.id;
     if (stored === 'duplicate') return inFlight.get(id);
     const delivery = deliverNow(event).catch(async (error: unknown) => {
+      deps.recentIds?.forget(id);
       await deps.spool.forget(id);
       throw error;
     });
@@ -94,8 +98,10 @@ export function createAcceptor(deps: AcceptDeps) {
         );
         return { kind: 'quarantined', detail: intake.detail };
       case 'event': {
-        const kept = deps.spoolWants && !deps.spoolWants(intake.event) ? idOnly(intake.event) : intake.event;
-        const stored = await store(() => deps.spool.append(kept, request.receivedAt));
+        const spoolWants = !deps.spoolWants || deps.spoolWants(intake.event);
+        let stored: 'accepted' | 'duplicate';
+        if (!spoolWants && deps.recentIds) stored = deps.recentIds.add(intake.event.attributes.id) ? 'accepted' : 'duplicate';
+        else stored = await store(() => deps.spool.append(spoolWants ? intake.event : idOnly(intake.event), request.receivedAt));
         if (deps.deliverNow) await deliverDirectly(deps.deliverNow, intake.event, stored);
         return { kind: stored };
       }

@@ -1,5 +1,6 @@
 import type { Event } from '../../../src/events/event';
 import { createAcceptor, PipelineUnavailable } from '../../../src/pipeline/accept';
+import { createRecentIds } from '../../../src/pipeline/recent-ids';
 import { openSpool } from '../../../src/pipeline/spool';
 import type { Intake } from '../../../src/vendors/vendor';
 
@@ -25,6 +26,32 @@ describe('accept', () => {
     expect(row.data).toBe('null');
     expect(row.message).toBeNull();
     expect(JSON.parse(row.attributes)).toEqual({ specversion: '1.0', id: 'e1', source: 'tencent-im/1', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' });
+  });
+
+  test('When direct mode keeps recent ids in memory, then an event no spooled sink wants is de-duplicated there and never written to the spool', async () => {
+    const spool = openSpool({ path: ':memory:', sinks: [] });
+    const recentIds = createRecentIds({ max: 100, ttlMs: 600_000, clock: () => 0 });
+    let fail = true;
+    const accept = createAcceptor({
+      spool,
+      deliverNow: async () => {
+        if (fail) throw new PipelineUnavailable('sink', 'down');
+      },
+      spoolWants: () => false,
+      recentIds,
+    });
+
+    const first = await accept(intake('m1'), request).catch((error: unknown) => error);
+    fail = false;
+    const outcomes = [await accept(intake('m1'), request), await accept(intake('m1'), request)];
+    const rows = spool.db.prepare('SELECT count(*) FROM events').pluck().get();
+    spool.close();
+
+    // The failed delivery was forgotten, so the resend is a fresh attempt; then a repeat is a duplicate.
+    expect(first).toBeInstanceOf(PipelineUnavailable);
+    expect(outcomes.map((o) => o.kind)).toEqual(['accepted', 'duplicate']);
+    expect(rows).toBe(0);
+    expect(recentIds.size).toBe(1);
   });
 
   test('When a spooled sink wants the event, then the whole event is kept for it', async () => {
