@@ -170,8 +170,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       .finally(() => (pruning = false));
   }, 60_000);
   prune.unref();
-  // Direct mode: the id store is in memory, so it is also bounded by count (a busy app would otherwise
-  // fill the pod's memory within the 10 minutes).
+  // Direct mode: the in-memory spool holds only events for optional sinks (ids alone are in recentIds);
+  // it is bounded by count too, so a busy app cannot fill the pod's memory within the 10 minutes.
   const trim = direct
     ? setInterval(() => {
         spool.trimTo(config.directDedupeIds).catch((error: unknown) => logger.warn({ err: error }, 'trimming the direct-mode id store failed'));

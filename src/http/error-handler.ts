@@ -2,8 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failureReasons, retryAfterSeconds, toCallbackError } from '../errors';
 import type { Metrics } from '../metrics';
 import { send, sendJson } from './reply';
-import { contextOf, type RequestContext } from './context';
-import { elapsedSeconds } from './context';
+import { contextOf, elapsedSeconds, type RequestContext } from './context';
 
 /**
  * The only place a reply is built from an error: classify, count, log, and let the vendor whose route

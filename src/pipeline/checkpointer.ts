@@ -12,6 +12,7 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true, timeout: 0 });
 let stopped = false;
 let timer;
+let reported = 0;
 function step() {
   timer = undefined;
   if (stopped) return;
@@ -19,7 +20,9 @@ function step() {
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
     again = row.busy === 0 && row.checkpointed < row.log;
-    parentPort.postMessage({ kind: 'checkpoint', log: row.log, checkpointed: row.checkpointed });
+    // Only progress is reported: most steps find nothing new to copy.
+    if (row.checkpointed > 0 && row.checkpointed !== reported) parentPort.postMessage({ kind: 'copied' });
+    reported = row.checkpointed;
   } catch (error) {
     parentPort.postMessage({ kind: 'error', message: String(error && error.message), code: error && error.code });
   }
@@ -36,9 +39,7 @@ step();
 `;
 
 export interface Checkpointer {
-  /** Frames in the WAL and frames copied back, from the latest checkpoint. */
-  readonly last: { readonly log: number; readonly checkpointed: number } | undefined;
-  /** Checkpoints that copied at least one frame. */
+  /** Checkpoints that copied frames back. */
   readonly copied: number;
   stop(): Promise<void>;
 }
@@ -46,8 +47,8 @@ export interface Checkpointer {
 /**
  * Copies the spool's WAL back into the database file from a worker thread every `intervalMs`, so the
  * copying and its two fsyncs never run on the event loop (SQLite's automatic checkpoint would run
- * them inside a commit, stalling every request behind it). The spool keeps a much larger automatic
- * checkpoint as a backstop should this thread stop.
+ * them inside a commit, stalling every request behind it). The writer's own checkpoint every 4,000
+ * frames is what starts the WAL over, and bounds it should this thread stop.
  */
 export function startCheckpointer(path: string, options: { intervalMs?: number; onError?: (error: Error) => void } = {}): Checkpointer {
   const worker = new Worker(workerSource, {
@@ -56,22 +57,15 @@ export function startCheckpointer(path: string, options: { intervalMs?: number; 
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 4, stackSizeMb: 1 },
     workerData: { path, driver: require.resolve('better-sqlite3'), intervalMs: options.intervalMs ?? 25 },
   });
-  let last: Checkpointer['last'];
   let copied = 0;
-  worker.on('message', (message: { kind: 'checkpoint'; log: number; checkpointed: number } | { kind: 'error'; message: string; code?: string }) => {
-    if (message.kind === 'checkpoint') {
-      if (message.checkpointed > 0) copied += 1;
-      last = { log: message.log, checkpointed: message.checkpointed };
-    }
+  worker.on('message', (message: { kind: 'copied' } | { kind: 'error'; message: string; code?: string }) => {
+    if (message.kind === 'copied') copied += 1;
     else options.onError?.(Object.assign(new Error(`checkpoint failed: ${message.message}`), { code: message.code }));
   });
   worker.on('error', (error) => options.onError?.(error));
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
-    get last() {
-      return last;
-    },
     get copied() {
       return copied;
     },
