@@ -307,6 +307,14 @@ describe('the health watch itself', () => {
   });
 });
 
+/** A data directory for a started service and a logger whose lines the test can read. */
+function serviceScaffold() {
+  const serviceDir = mkdtempSync(join(tmpdir(), 'imgw-sink-health-svc-'));
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  return { serviceDir, logs, logger };
+}
+
 describe('sink health at start and in /readyz', () => {
   const sample = loadFixture('c2c-after-send-official');
 
@@ -314,9 +322,7 @@ describe('sink health at start and in /readyz', () => {
     const nats = await startNats();
     await nats.stop();
     const plain = await startNats(undefined, { jetStream: false });
-    const serviceDir = mkdtempSync(join(tmpdir(), 'imgw-sink-health-svc-'));
-    const logs: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const { serviceDir, logs, logger } = serviceScaffold();
     let now = Date.now();
     const config = loadConfig(
       { PORT: '0', HOST: '127.0.0.1', DATA_DIR: serviceDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN },
@@ -374,9 +380,7 @@ describe('sink health at start and in /readyz', () => {
     const port = await freePort();
     const hanging = createServer(() => undefined);
     await new Promise<void>((resolve) => hanging.listen(port, '127.0.0.1', resolve));
-    const serviceDir = mkdtempSync(join(tmpdir(), 'imgw-sink-health-svc-'));
-    const logs: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const { serviceDir, logs, logger } = serviceScaffold();
     const config = loadConfig(
       { PORT: '0', HOST: '127.0.0.1', DATA_DIR: serviceDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN },
       { sinks: [{ type: 'http', name: 'slow', url: `http://127.0.0.1:${port}/events` }] },
@@ -401,9 +405,7 @@ describe('sink health at start and in /readyz', () => {
   test('When a sink unreachable at start takes a delivery once it is back, then its degraded entry clears before any re-check is due', async () => {
     const nats = await startNats();
     await nats.stop();
-    const serviceDir = mkdtempSync(join(tmpdir(), 'imgw-sink-health-svc-'));
-    const logs: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const { serviceDir, logs, logger } = serviceScaffold();
     let now = Date.now();
     const config = loadConfig(
       { PORT: '0', HOST: '127.0.0.1', DATA_DIR: serviceDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN },
