@@ -60,7 +60,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const damage = spool.damage();
   if (damage) logger.error({ spool: spoolPath, damage }, 'the spool is damaged: not ready, callbacks refused (docs/runbooks.md: the spool is damaged)');
   else if (!direct) logger.info({ spool: spoolPath, ms: Date.now() - checkStarted }, 'spool integrity checked');
-  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock }).catch((error: unknown) => {
+  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock }).catch(async (error: unknown) => {
+    await spool.stopCheckpoints();
     spool.close();
     lock?.release();
     throw error;
@@ -197,6 +198,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
         await dispatcher.stop();
         await health.stop();
         await Promise.allSettled(sinks.map((sink) => sink.close()));
+        await spool.stopCheckpoints();
         spool.close();
         lock?.release();
       })();

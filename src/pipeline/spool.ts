@@ -483,6 +483,15 @@ export function openSpool(options: {
       return lastError;
     },
 
+    /**
+     * Stops the background checkpoint thread and waits until it has closed its connection, so that
+     * `close` is the last connection and leaves no WAL or shared-memory file behind (the service does
+     * this before `close` at shutdown; nothing touches the data directory after it).
+     */
+    async stopCheckpoints(): Promise<void> {
+      await checkpointer?.stop();
+    },
+
     /** Commits what is queued and closes the database. */
     close(): void {
       committer.flush();

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningService } from '../../src/service';
 import { metricValue } from '../helpers/app';
@@ -46,6 +46,19 @@ describe('delivery through the spool to the file sink', () => {
     expect(event).toMatchObject({ specversion: '1.0', source: 'tencent-im/1400000001', type: 'com.tencent.im.C2C.CallbackAfterSendMsg', msgkey: '48374_2837546_1557481126' });
     expect(event.data).toEqual(sample.body);
     expect(lines(file)).toHaveLength(1);
+  });
+
+  test('When the service has stopped, then nothing holds the spool: its WAL and shared-memory files are gone', async () => {
+    service = await startTestService(dataDir);
+    const file = join(dataDir, 'events.jsonl');
+    for (let i = 0; i < 20; i++) expect((await post(service, { ...sample.body, MsgKey: `stop_${i}` })).status).toBe(200);
+    await until(() => lines(file).length === 20);
+    expect(existsSync(join(dataDir, 'spool.db-wal'))).toBe(true);
+
+    await service.stop();
+
+    // The checkpoint thread closed its connection first, so the service's own was the last and cleaned up.
+    expect(readdirSync(dataDir).filter((name) => /^spool\.db(-wal|-shm)?$/.test(name)).sort()).toEqual(['spool.db']);
   });
 
   test('When the same sample is posted three times, then the file holds it once', async () => {
