@@ -26,6 +26,8 @@ const serviceEnv = {
     .describe('Most bytes of quarantined bodies kept; the oldest are dropped first; not counted toward SPOOL_MAX_BYTES; 0 = no limit'),
   QUARANTINE_RETENTION: duration.prefault('30d')
     .describe('How long quarantined requests are kept for inspection and redrive, e.g. 30d'),
+  SPOOL_COMMIT_WINDOW: duration.prefault('2ms')
+    .describe('Under load, the least time between two spool commits (each one fsync): gathers concurrent callbacks into one commit; 0ms = commit every turn of the event loop'),
   SPOOL_MAX_AGE: duration.prefault('0s')
     .describe('Refuse new callbacks (503) while an event has waited this long for a sink, e.g. 6h; 0s = no limit'),
   INGEST_RATE_LIMIT: envNumber().pipe(z.number().min(0)).default(0)
@@ -79,6 +81,8 @@ export interface Config {
   readonly ackMode: 'spool' | 'direct';
   /** Direct mode: most event ids kept for de-duplication (memory). */
   readonly directDedupeIds: number;
+  /** Least time between two spool commits under load (ms); see SPOOL_COMMIT_WINDOW. */
+  readonly spoolCommitWindowMs: number;
   readonly spoolLimits: { readonly maxPending: number; readonly maxBytes: number; readonly maxAgeMs: number };
   readonly quarantine: { readonly maxBytes: number; readonly retentionMs: number };
   readonly ingestRateLimit: number;
@@ -118,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     ackMode: e.ACK_MODE,
     directDedupeIds: e.DIRECT_DEDUPE_IDS,
+    spoolCommitWindowMs: e.SPOOL_COMMIT_WINDOW,
     spoolLimits: { maxPending: e.SPOOL_MAX_PENDING, maxBytes: e.SPOOL_MAX_BYTES, maxAgeMs: e.SPOOL_MAX_AGE },
     quarantine: { maxBytes: e.QUARANTINE_MAX_BYTES, retentionMs: e.QUARANTINE_RETENTION },
     ingestRateLimit: e.INGEST_RATE_LIMIT,

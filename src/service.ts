@@ -50,6 +50,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       sinks: spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) })),
       quarantine: config.quarantine,
       verify: !direct,
+      commitWindowMs: config.spoolCommitWindowMs,
       onQuarantineDropped: (dropped) => metrics.quarantineDropped(dropped),
       backgroundCheckpoints: { onError: (error) => logger.warn({ err: error }, 'background WAL checkpoint failed; the spool falls back to checkpoints inside commits') },
     });

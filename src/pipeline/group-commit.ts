@@ -25,27 +25,48 @@ export interface GroupCommitOptions {
   readonly sync?: Sync;
   /** The synchronous form of `sync`, used by `flush` at shutdown. */
   readonly syncNow?: () => void;
+  /**
+   * With `sync`: the least time (ms) from the start of one sync to the next commit, a group-commit
+   * window. Under steady load it gathers the writes of several requests into one transaction and one
+   * sync instead of one each; an idle committer commits at once. 0 (the default): no window.
+   */
+  readonly windowMs?: number;
+  /** Writes queued while a sync is in flight (or a window is open) before they are committed anyway (1,000). */
+  readonly maxDeferred?: number;
+  /** Reads the time for the window (ms); `performance.now` unless given. */
+  readonly clock?: () => number;
+  /** Runs `run` after `ms`, returning a cancel; `setTimeout` unless given. */
+  readonly timer?: (run: () => void, ms: number) => () => void;
 }
 
+const realTimer = (run: () => void, ms: number): (() => void) => {
+  const handle = setTimeout(run, ms);
+  return () => clearTimeout(handle);
+};
+
 /**
- * Runs writes that are submitted close together (in the same turn of the event loop) in one SQLite
- * transaction. Each write runs in its own savepoint: one that throws is rolled back and rejected
+ * Runs writes that are submitted close together (in the same turn of the event loop, or, with `sync`,
+ * while the previous sync runs and within `windowMs` of its start) in one SQLite transaction. Each write runs in its own savepoint: one that throws is rolled back and rejected
  * alone. A promise resolves only after the transaction holding its write has committed and (with
  * `sync`) reached the disk; if the commit or the sync fails, every write in it is rejected.
  *
  * With `sync`, the database runs with `synchronous=NORMAL` and the disk flush happens off the event
- * loop: while one flush is in flight, later requests are parsed and committed, and the next flush
- * covers all of them. So the cost of a flush is shared by everything that arrived while the previous
+ * loop: while one flush is in flight, later requests are parsed and queued, and the next commit and
+ * flush cover all of them. So the cost of a flush is shared by everything that arrived while the previous
  * one ran, and the event loop never waits on the disk.
  */
 export function createGroupCommitter(db: Database, options: GroupCommitOptions | ((ok: boolean, error?: unknown) => void) = {}) {
-  const { onCommit = () => {}, sync, syncNow } = typeof options === 'function' ? { onCommit: options } : options;
+  const settings: GroupCommitOptions = typeof options === 'function' ? { onCommit: options } : options;
+  const { onCommit = () => {}, sync, syncNow, windowMs = 0, maxDeferred = 1000, clock = () => performance.now(), timer = realTimer } = settings;
   let queue: Pending[] = [];
+  /** A commit of the queue is arranged (next turn of the event loop, or when the window closes). */
   let scheduled = false;
+  let cancelTimer: (() => void) | undefined;
   /** Committed, waiting for the next sync. */
   let unsynced: Committed[] = [];
   /** Committed and covered by the sync in flight, if one is. */
   let syncing: Committed[] | undefined;
+  let lastSyncAt = -Infinity;
 
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
@@ -78,18 +99,41 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     const covered = unsynced;
     unsynced = [];
     syncing = covered;
+    lastSyncAt = clock();
     sync((error) => {
       // Settled already by a synchronous flush at shutdown.
       if (syncing !== covered) return;
       syncing = undefined;
       if (error !== undefined) onCommit(false, error);
       settle(covered, error);
-      startSync();
+      // What was submitted while the disk was busy is committed now (or when the window closes), in one
+      // transaction, and the next sync follows it.
+      if (queue.length > 0) schedule();
+      else startSync();
     });
+  }
+
+  /**
+   * Arranges the commit of the queue. With `sync`, nothing committed while a sync is in flight could be
+   * answered before the next sync anyway, so the commit waits for the sync to end: one transaction per
+   * sync instead of one per turn of the event loop, which writes each shared page (the tables' last
+   * leaves, the counts) to the WAL once per sync. `windowMs` stretches the wait to a least time between
+   * syncs. A full queue (`maxDeferred`) is committed at once, so no transaction grows without bound.
+   */
+  function schedule(): void {
+    if (scheduled) return;
+    const full = queue.length >= maxDeferred;
+    if (sync && syncing && !full) return;
+    scheduled = true;
+    const wait = sync && !full ? lastSyncAt + windowMs - clock() : 0;
+    if (wait > 0) cancelTimer = timer(flush, wait);
+    else setImmediate(flush);
   }
 
   function flush(): void {
     scheduled = false;
+    cancelTimer?.();
+    cancelTimer = undefined;
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
@@ -115,10 +159,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     submit<T>(work: () => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        schedule();
       });
     },
     /** Commits whatever is queued now and, at shutdown, makes it durable before returning. */

@@ -134,6 +134,8 @@ export function openSpool(options: {
    * commit on the event loop. For the long-running service; the CLI's short sessions do without.
    */
   backgroundCheckpoints?: { intervalMs?: number; onError?: (error: Error) => void };
+  /** Least time (ms) between the start of one WAL flush and the next commit (`group-commit.ts`); 0: none. */
+  commitWindowMs?: number;
 }) {
   const sinks: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -194,6 +196,7 @@ export function openSpool(options: {
     },
     sync: wal?.sync,
     syncNow: wal?.syncNow,
+    windowMs: options.commitWindowMs ?? 0,
   });
 
   const insertEvent = db.prepare(

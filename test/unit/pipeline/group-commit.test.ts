@@ -25,12 +25,13 @@ describe('createGroupCommitter', () => {
     expect(db.inTransaction).toBe(false);
   });
 
-  test('When a sync is in flight, then later commits go ahead and wait for the next sync, which covers them all', async () => {
+  test('When a sync is in flight, then later writes wait for it and are committed together, covered by the next sync', async () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const syncs: ((error?: unknown) => void)[] = [];
-    const committer = createGroupCommitter(db, { sync: (done) => syncs.push(done) });
+    const commits: boolean[] = [];
+    const committer = createGroupCommitter(db, { sync: (done) => syncs.push(done), onCommit: (ok) => commits.push(ok) });
     const answered: string[] = [];
     const write = (v: string) => committer.submit(() => insert.run(v)).then(() => answered.push(v));
     const tick = nextTurn;
@@ -41,17 +42,112 @@ describe('createGroupCommitter', () => {
     const later = [write('b'), write('c')];
     await tick();
     await tick();
-    // Committed while the first sync runs, but not answered, and no second sync until the first ends.
-    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3);
+    // Queued while the first sync runs: neither committed nor answered, and no second sync yet.
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+    expect(committer.queued).toBe(2);
     expect(syncs).toHaveLength(1);
     expect(answered).toEqual([]);
     syncs[0]?.();
     await first;
     expect(answered).toEqual(['a']);
+    await tick();
+    // Both committed in one transaction, then one sync for them.
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3);
+    expect(commits).toEqual([true, true]);
     expect(syncs).toHaveLength(2);
     syncs[1]?.(new Error('EIO'));
     await expect(Promise.all(later)).rejects.toThrow('EIO');
     expect(answered).toEqual(['a']);
+  });
+
+  test('When a sync runs long, then the queue is still committed every maxDeferred writes, so no transaction grows without bound', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (v INTEGER PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const syncs: ((error?: unknown) => void)[] = [];
+    const committer = createGroupCommitter(db, { sync: (done) => syncs.push(done), maxDeferred: 3 });
+    const writes = [committer.submit(() => insert.run(0))];
+    await nextTurn();
+    expect(syncs).toHaveLength(1);
+    const count = () => db.prepare('SELECT count(*) FROM t').pluck().get();
+    for (let v = 1; v <= 3; v++) writes.push(committer.submit(() => insert.run(v)));
+    await nextTurn();
+    // A full group of three was committed while the sync ran (still unanswered: it needs the next sync).
+    expect(count()).toBe(4);
+    for (let v = 4; v <= 5; v++) writes.push(committer.submit(() => insert.run(v)));
+    await nextTurn();
+    expect(count()).toBe(4);
+    expect(committer.queued).toBe(2);
+    expect(syncs).toHaveLength(1);
+    syncs[0]?.();
+    await nextTurn();
+    // The next sync covers the full group and the two committed after the first sync ended.
+    expect(count()).toBe(6);
+    expect(syncs).toHaveLength(2);
+    syncs[1]?.();
+    await expect(Promise.all(writes)).resolves.toHaveLength(6);
+  });
+
+  test('When writes come within the window of the last sync, then they are committed when it closes, in one transaction; an idle committer commits at once', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const clock = { now: 1000 };
+    const timers: { run: () => void; ms: number; cancelled: boolean }[] = [];
+    const syncs: ((error?: unknown) => void)[] = [];
+    const commits: boolean[] = [];
+    const committer = createGroupCommitter(db, {
+      sync: (done) => syncs.push(done),
+      onCommit: (ok) => commits.push(ok),
+      windowMs: 2,
+      clock: () => clock.now,
+      timer: (run, ms) => {
+        const entry = { run, ms, cancelled: false };
+        timers.push(entry);
+        return () => void (entry.cancelled = true);
+      },
+    });
+    const count = () => db.prepare('SELECT count(*) FROM t').pluck().get();
+
+    // Idle: committed and synced on the next turn, no timer.
+    const first = committer.submit(() => insert.run('a'));
+    await nextTurn();
+    expect(count()).toBe(1);
+    expect(timers).toHaveLength(0);
+    clock.now += 0.5;
+    syncs[0]?.();
+    await first;
+
+    // 0.5 ms after the last sync started: two writes wait 1.5 ms for the window to close.
+    const second = [committer.submit(() => insert.run('b')), committer.submit(() => insert.run('c'))];
+    await nextTurn();
+    expect(count()).toBe(1);
+    expect(timers.map((t) => t.ms)).toEqual([1.5]);
+    clock.now += 1.5;
+    timers[0]?.run();
+    expect(count()).toBe(3);
+    expect(commits).toEqual([true, true]);
+    expect(syncs).toHaveLength(2);
+    syncs[1]?.();
+    await expect(Promise.all(second)).resolves.toHaveLength(2);
+
+    // Long after the last sync: at once again.
+    clock.now += 100;
+    const third = committer.submit(() => insert.run('d'));
+    await nextTurn();
+    expect(count()).toBe(4);
+    expect(timers).toHaveLength(1);
+    syncs[2]?.();
+    await third;
+
+    // A shutdown flush while the window is open commits at once and cancels the timer.
+    clock.now += 0.1;
+    const last = committer.submit(() => insert.run('e'));
+    expect(timers).toHaveLength(2);
+    committer.flush();
+    expect(timers[1]?.cancelled).toBe(true);
+    await last;
+    expect(count()).toBe(5);
   });
 
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
