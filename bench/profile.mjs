@@ -1,7 +1,10 @@
 // Where the gateway's time goes at saturation (`npm run bench:profile`): the spool gateway (Sign on,
 // file sink) runs with --cpu-prof under signed load for DURATION seconds (default 15, CONNECTIONS 32),
-// then the profile is summarised: share of busy time per part and the top self-time frames.
+// then the profile is summarised: share of busy time per part and the top self-time frames. With
+// RATE=<requests/s> the load is the evenly paced open loop of `npm run bench`'s fixed-rate phase
+// instead of saturation (per-request costs that batching hides at saturation show up there).
 // The .cpuprofile stays in bench/results/ for a flame graph.
+import { createRequire } from 'node:module';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,12 +17,16 @@ const { canPin, root } = launchModule;
 const duration = Number(process.env.DURATION ?? 15);
 const connections = Number(process.env.CONNECTIONS ?? 32);
 const mode = process.env.ACK_MODE ?? 'spool';
+const rate = Number(process.env.RATE ?? 0);
+const { pacedLoad } = createRequire(import.meta.url)('./lib/paced.js');
 const pinned = canPin() && pinSelf('0');
 const profileDir = mkdtempSync(join(tmpdir(), 'imgw-prof-'));
 const gateway = await startGateway('gateway', mode, { cpus: pinned ? '1' : undefined, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
 let result;
 try {
-  result = await signedLoad({ port: gateway.port, connections, duration, acked: gateway.acked });
+  result = rate > 0
+    ? await pacedLoad({ port: gateway.port, rate, duration, connections, acked: gateway.acked })
+    : await signedLoad({ port: gateway.port, connections, duration, acked: gateway.acked });
   await drained(gateway);
 } finally {
   await gateway.stop();
@@ -64,8 +71,8 @@ for (const [id, us] of self) {
 }
 const pct = (us) => `${fmt((us / busy) * 100, 1)} %`;
 const lines = [];
-lines.push(`Command: \`npm run bench:profile\` (ACK_MODE=${mode} DURATION=${duration} CONNECTIONS=${connections}), ${new Date().toISOString().slice(0, 10)}, ${pinned ? 'gateway on CPU 1, load on CPU 0' : 'unpinned'}.`);
-lines.push(`${fmt(result.okReplies / result.duration, 0)} OK/s, p99 ${result.latency.p99} ms; busy ${fmt(busy / 1e6, 1)} s of ${fmt(((profile.endTime - profile.startTime) / 1e6), 1)} s profiled; ${fmt(busy / Math.max(1, check.lines), 0)} µs busy per stored event (start-up included); ${check.ok ? 'every OK delivered once' : 'LOST OR DOUBLED'}. Profile: ${relative(root, kept)}`);
+lines.push(`Command: \`npm run bench:profile\` (ACK_MODE=${mode}${rate > 0 ? ` RATE=${rate}` : ''} DURATION=${duration} CONNECTIONS=${connections}), ${new Date().toISOString().slice(0, 10)}, ${pinned ? 'gateway on CPU 1, load on CPU 0' : 'unpinned'}.`);
+lines.push(`${fmt(result.okReplies / (result.duration ?? duration), 0)} OK/s, p99 ${result.latency.p99} ms; busy ${fmt(busy / 1e6, 1)} s of ${fmt(((profile.endTime - profile.startTime) / 1e6), 1)} s profiled; ${fmt(busy / Math.max(1, check.lines), 0)} µs busy per stored event (start-up included); ${check.ok ? 'every OK delivered once' : 'LOST OR DOUBLED'}. Profile: ${relative(root, kept)}`);
 lines.push('');
 lines.push('| part | share of busy time |');
 lines.push('|---|---|');
