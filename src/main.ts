@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfigFromEnvironment, type Config } from './config';
+import { tuneHeap } from './heap';
 import { safeLogDestination } from './log-destination';
 import { startService, type RunningService } from './service';
 import { vendorWarnings } from './vendors/registry';
 
 /** The composition root: the only code that reads the environment, listens for signals or exits. */
 async function main(): Promise<void> {
+  const heapFlag = tuneHeap(process.execArgv);
   const config = readConfig();
   const toStderr = config.sinks.some((sink) => sink.type === 'stdout');
   // A log destination that cannot write (full disk, closed pipe) drops lines instead of throwing.
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
   for (const warning of vendorWarnings(config.vendors)) logger.warn(warning);
   service = await startService(config, logger);
   if (signalled) return stop(service);
-  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name) }, 'listening');
+  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name), v8: heapFlag ?? 'as given' }, 'listening');
 }
 
 function readConfig(): Config {
