@@ -70,6 +70,8 @@ export function startCheckpointer(path: string, options: { intervalMs?: number; 
       return copied;
     },
     async stop() {
+      // Unreferenced while it runs; waiting for it to finish must keep the process alive.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -28,6 +28,8 @@ function gatewaysOn(dataDir: string): number[] {
 }
 
 const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+/** The exit code once the child's stdout and stderr are also drained ('exit' can come before their last data). */
+const closeOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
 
 describe('the service process', () => {
   let dataDir: string;
@@ -96,7 +98,7 @@ describe('the service process', () => {
   test('When SIGTERM arrives during start-up, before "listening", then it still stops cleanly and exits 0', async () => {
     const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
     let stdout = '';
-    const exited = exitOf(child);
+    const exited = closeOf(child);
     // The first line (a configuration warning) comes before the spool is opened and the port bound.
     await new Promise<void>((resolve) =>
       child.stdout.on('data', (chunk) => {
