@@ -31,6 +31,12 @@ export interface GroupCommitOptions {
    * sync instead of one each; an idle committer commits at once. 0 (the default): no window.
    */
   readonly windowMs?: number;
+  /**
+   * The window opens only after a sync that covered at least this many writes (1, the default: after
+   * every sync). Like PostgreSQL's `commit_siblings`: a lone client sending one callback after another
+   * never waits for a window, which would only slow it down; writes that arrive together do.
+   */
+  readonly windowMinWrites?: number;
   /** Writes queued while a sync is in flight (or a window is open) before they are committed anyway (1,000). */
   readonly maxDeferred?: number;
   /** Reads the time for the window (ms); `performance.now` unless given. */
@@ -57,7 +63,7 @@ const realTimer = (run: () => void, ms: number): (() => void) => {
  */
 export function createGroupCommitter(db: Database, options: GroupCommitOptions | ((ok: boolean, error?: unknown) => void) = {}) {
   const settings: GroupCommitOptions = typeof options === 'function' ? { onCommit: options } : options;
-  const { onCommit = () => {}, sync, syncNow, windowMs = 0, maxDeferred = 1000, clock = () => performance.now(), timer = realTimer } = settings;
+  const { onCommit = () => {}, sync, syncNow, windowMs = 0, windowMinWrites = 1, maxDeferred = 1000, clock = () => performance.now(), timer = realTimer } = settings;
   let queue: Pending[] = [];
   /** A commit of the queue is arranged (next turn of the event loop, or when the window closes). */
   let scheduled = false;
@@ -67,6 +73,8 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   /** Committed and covered by the sync in flight, if one is. */
   let syncing: Committed[] | undefined;
   let lastSyncAt = -Infinity;
+  /** How many writes the last sync covered. */
+  let lastSyncWrites = 0;
 
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
@@ -100,6 +108,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     unsynced = [];
     syncing = covered;
     lastSyncAt = clock();
+    lastSyncWrites = covered.length;
     sync((error) => {
       // Settled already by a synchronous flush at shutdown.
       if (syncing !== covered) return;
@@ -118,14 +127,14 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
    * answered before the next sync anyway, so the commit waits for the sync to end: one transaction per
    * sync instead of one per turn of the event loop, which writes each shared page (the tables' last
    * leaves, the counts) to the WAL once per sync. `windowMs` stretches the wait to a least time between
-   * syncs. A full queue (`maxDeferred`) is committed at once, so no transaction grows without bound.
+   * syncs, once a sync covered `windowMinWrites` writes. A full queue (`maxDeferred`) is committed at once, so no transaction grows without bound.
    */
   function schedule(): void {
     if (scheduled) return;
     const full = queue.length >= maxDeferred;
     if (sync && syncing && !full) return;
     scheduled = true;
-    const wait = sync && !full ? lastSyncAt + windowMs - clock() : 0;
+    const wait = sync && !full && lastSyncWrites >= windowMinWrites ? lastSyncAt + windowMs - clock() : 0;
     if (wait > 0) cancelTimer = timer(flush, wait);
     else setImmediate(flush);
   }

@@ -134,7 +134,10 @@ export function openSpool(options: {
    * commit on the event loop. For the long-running service; the CLI's short sessions do without.
    */
   backgroundCheckpoints?: { intervalMs?: number; onError?: (error: Error) => void };
-  /** Least time (ms) between the start of one WAL flush and the next commit (`group-commit.ts`); 0: none. */
+  /**
+   * Least time (ms) between the start of one WAL flush and the next commit, after a flush that covered
+   * at least three writes (`group-commit.ts`); 0: none.
+   */
   commitWindowMs?: number;
 }) {
   const sinks: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
@@ -197,6 +200,8 @@ export function openSpool(options: {
     sync: wal?.sync,
     syncNow: wal?.syncNow,
     windowMs: options.commitWindowMs ?? 0,
+    // Two writes can be one client's callback and the delivery of its predecessor: three are concurrency.
+    windowMinWrites: 3,
   });
 
   const insertEvent = db.prepare(

@@ -150,6 +150,57 @@ describe('createGroupCommitter', () => {
     expect(count()).toBe(5);
   });
 
+  test('When the window needs three writes per sync, then a lone client never waits and writes that came together do', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const clock = { now: 1000 };
+    const timers: number[] = [];
+    const syncs: ((error?: unknown) => void)[] = [];
+    const committer = createGroupCommitter(db, {
+      sync: (done) => syncs.push(done),
+      windowMs: 5,
+      windowMinWrites: 3,
+      clock: () => clock.now,
+      timer: (_run, ms) => {
+        timers.push(ms);
+        return () => undefined;
+      },
+    });
+    const count = () => db.prepare('SELECT count(*) FROM t').pluck().get();
+
+    // One write after another, each right after the last sync started: no window.
+    for (const [i, v] of ['a', 'b', 'c', 'd'].entries()) {
+      const write = committer.submit(() => insert.run(v));
+      await nextTurn();
+      expect(count()).toBe(i + 1);
+      clock.now += 0.5;
+      syncs[i]?.();
+      await write;
+    }
+    expect(timers).toEqual([]);
+
+    // Three writes queued while a sync runs are covered by the next sync, and the one after waits for the window.
+    const lone = committer.submit(() => insert.run('e'));
+    await nextTurn();
+    const together = ['f', 'g', 'h'].map((v) => committer.submit(() => insert.run(v)));
+    syncs[4]?.();
+    await lone;
+    await nextTurn();
+    expect(count()).toBe(8);
+    expect(syncs).toHaveLength(6);
+    clock.now += 1;
+    syncs[5]?.();
+    await Promise.all(together);
+    const after = committer.submit(() => insert.run('i'));
+    await nextTurn();
+    expect(count()).toBe(8);
+    expect(timers).toEqual([4]);
+    committer.flush();
+    await after;
+    expect(count()).toBe(9);
+  });
+
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
