@@ -1,6 +1,6 @@
 // The servers a benchmark compares: the comparison servers in bench/servers/ and the built gateway in
 // spool or direct mode with the JSONL file sink, each in its own data directory.
-import { closeSync, mkdtempSync, openSync, readSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import launchModule from './launch.js';
@@ -89,10 +89,33 @@ export class JsonlFile {
     return this.count;
   }
 
-  /** Every event in the file, parsed. */
-  events() {
-    if (!existsSync(this.path)) return [];
-    return readFileSync(this.path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  /**
+   * Calls `each` with every event in the file, parsed, reading it in pieces: a run with large bodies
+   * writes more than fits in one string.
+   */
+  forEachEvent(each) {
+    if (!existsSync(this.path)) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      const chunk = Buffer.alloc(1 << 22);
+      let rest = Buffer.alloc(0);
+      let position = 0;
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, position);
+        if (n === 0) break;
+        position += n;
+        const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+        let start = 0;
+        for (let end = data.indexOf(10, start); end >= 0; end = data.indexOf(10, start)) {
+          if (end > start) each(JSON.parse(data.toString('utf8', start, end)));
+          start = end + 1;
+        }
+        rest = Buffer.from(data.subarray(start));
+      }
+      if (rest.length > 0) each(JSON.parse(rest.toString('utf8')));
+    } finally {
+      closeSync(fd);
+    }
   }
 
   close() {
@@ -116,11 +139,15 @@ export async function drained(gateway, limitMs = 60_000) {
  * there twice. Events the sink holds beyond the acknowledged ones were in flight when a run stopped.
  */
 export function exactlyOnce(gateway) {
-  const events = gateway.sink.events();
   const ids = new Map();
-  for (const event of events) ids.set(event.id, (ids.get(event.id) ?? 0) + 1);
-  const keys = new Set(events.map((event) => event.msgkey));
+  const keys = new Set();
+  let lines = 0;
+  gateway.sink.forEachEvent((event) => {
+    lines += 1;
+    ids.set(event.id, (ids.get(event.id) ?? 0) + 1);
+    keys.add(event.msgkey);
+  });
   const missing = [...gateway.acked].filter((key) => !keys.has(key)).length;
   const doubled = [...ids.values()].filter((n) => n > 1).length;
-  return { acked: gateway.acked.size, lines: events.length, distinct: ids.size, missing, doubled, ok: missing === 0 && doubled === 0 };
+  return { acked: gateway.acked.size, lines, distinct: ids.size, missing, doubled, ok: missing === 0 && doubled === 0 };
 }
