@@ -23,12 +23,12 @@ export async function startComparison(name, cpus) {
 
 /**
  * Starts the gateway (dist/main.js) in `mode` ('spool' | 'direct') with the Sign check on and the file
- * sink; the file never rotates during a run so every line can be counted.
+ * sink (or the given `sinks`); the file never rotates during a run so every line can be counted.
  */
-export async function startGateway(name, mode, { cpus, nodeArgs, env = {}, main = gatewayMain } = {}) {
+export async function startGateway(name, mode, { cpus, nodeArgs, env = {}, main = gatewayMain, sinks = [{ type: 'file', rotateBytes: 1024 ** 4 }] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), `imgw-bench-${mode}-`));
   const configFile = join(dataDir, 'sinks.json');
-  writeFileSync(configFile, JSON.stringify({ sinks: [{ type: 'file', rotateBytes: 1024 ** 4 }] }));
+  writeFileSync(configFile, JSON.stringify({ sinks }));
   const server = await launch(
     main,
     {
