@@ -8,13 +8,10 @@ import { messageBodySchema } from './bodies';
  * when JSON.parse kept it exactly. Easemob ids have 18 digits, beyond Number.MAX_SAFE_INTEGER: such a
  * number has already lost digits (two ids would become one), so it is refused and the body quarantined.
  */
-const id = z.union([
-  z.string().min(1).max(128),
-  z
-    .number()
-    .refine((n) => Number.isSafeInteger(n) && n >= 0, 'a numeric id must be a whole number below 2^53; larger ids must arrive as strings (the number has lost digits)')
-    .transform(String),
-]);
+const id = z
+  .union([z.string().min(1).max(128), z.number()])
+  .refine((value) => typeof value === 'string' || (Number.isSafeInteger(value) && value >= 0), 'a numeric id must be a whole number below 2^53; larger ids must arrive as strings (the number has lost digits)')
+  .transform(String);
 
 const envelope = {
   callId: z.string(),
