@@ -106,7 +106,8 @@ function generic(f: Fields): Occurrence {
   return {
     from: text('accid') ?? text('fromAccount'),
     to: text('toAccount'),
-    groupId: text('roomId'),
+    // eventType 14's samples spell it `roomid`.
+    groupId: text('roomId') ?? text('roomid'),
     clientType: text('clientType') ?? text('fromClientType'),
     occurredAt: text('timestamp'),
   };

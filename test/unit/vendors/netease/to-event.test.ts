@@ -107,6 +107,16 @@ describe('NetEase events', () => {
     }
   });
 
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])('When a chat-room queue operation (qEvent %i) spells the room id roomid, as the document does, then it is an event of that room', (qEvent) => {
+    const body = `{"eventType":"14","roomid":"88001","qEvent":"${qEvent}","accid":"user_alice","timestamp":"1718000044000"}`;
+
+    const intake = bodyEvent(body);
+
+    expect(intake).toMatchObject({ kind: 'event', label: 'chatroom_queue', event: { attributes: { command: 'chatroom_queue', groupid: '88001', fromaccount: 'user_alice' } } });
+    expect(bodyEvent(body.replace('"roomid"', '"roomId"'))).toMatchObject({ kind: 'event', event: { attributes: { groupid: '88001' } } });
+    expect(bodyEvent(body.replace('"roomid":"88001",', ''))).toMatchObject({ kind: 'invalid', reason: 'invalid_payload', detail: 'roomid: missing (expected the room id, as roomid or roomId)' });
+  });
+
   test('When an event without a natural key is resent soon, then it is a duplicate; much later, it is a new event', () => {
     const heartbeat = eventOf('heartbeat');
 
