@@ -32,6 +32,12 @@ export interface Event {
   readonly data: string;
   /** For message events: the vendor-neutral message (`events/message.ts`) as JSON text. */
   readonly message?: string;
+  /**
+   * Set on a copy an operator asked for again (`imgw replay`, `dlq redrive`) when the spool hands it to
+   * a sink; never stored. A sink that skips ids it may already hold (the file sink after a crash)
+   * writes such a copy anyway: a deliberate replay always writes.
+   */
+  readonly replayed?: true;
 }
 
 /** The event as a CloudEvents structured-mode JSON document (`application/cloudevents+json`). */
