@@ -50,14 +50,19 @@ export function openMarker(path: string): { readonly crashed: boolean; set(): vo
   }
   return {
     crashed,
+    /** Best effort: where the marker cannot be made the file cannot be written either, and `check` says so. */
     set() {
-      closeSync(openSync(marker, 'w'));
-      // The marker must be on disk before the first line it protects.
-      const dir = openSync(dirname(path), 'r');
       try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
+        closeSync(openSync(marker, 'w'));
+        // The marker must be on disk before the first line it protects.
+        const dir = openSync(dirname(path), 'r');
+        try {
+          fsyncSync(dir);
+        } finally {
+          closeSync(dir);
+        }
+      } catch {
+        // Nothing to protect yet; the first write fails with the cause.
       }
     },
     clear: () => rm(marker, { force: true }),
