@@ -33,7 +33,7 @@ export interface Event {
   /** For message events: the vendor-neutral message (`events/message.ts`) as JSON text. */
   readonly message?: string;
   /**
-   * Set on a copy an operator asked for again (`imgw replay`, `dlq redrive`) when the spool hands it to
+   * Set on a copy an operator asked for again (`imgw replay`) when the spool hands it to
    * a sink; never stored. A sink that skips ids it may already hold (the file sink after a crash)
    * writes such a copy anyway: a deliberate replay always writes.
    */
