@@ -1,4 +1,5 @@
-import type { AttributeValue } from './event';
+/** Values CloudEvents allows for context attributes that we use. */
+export type AttributeValue = string | number | boolean;
 
 /**
  * The extension attributes every vendor fills where it has the fact (DESIGN.md decision 12). Routing

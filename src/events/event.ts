@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
+import type { AttributeValue, CommonAttributes } from './attributes';
 
-/** Values CloudEvents allows for context attributes that we use. */
-export type AttributeValue = string | number | boolean;
+export type { AttributeValue } from './attributes';
 
 /**
  * The context attributes of one event: the CloudEvents 1.0 required and optional attributes plus
- * our extension attributes (lower-case names, per the spec's naming rules).
- * https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md
+ * our extension attributes (lower-case names, per the spec's naming rules): the common ones every
+ * vendor fills where it has the fact (typed here), and a vendor's own. Built by `eventAttributes`
+ * (`events/envelope.ts`). https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md
  */
-export interface EventAttributes {
+export interface EventAttributes extends Partial<CommonAttributes> {
   readonly specversion: '1.0';
   /** The dedupe id: stable for the vendor's natural key of the occurrence. */
   readonly id: string;
@@ -31,6 +32,12 @@ export interface Event {
   readonly data: string;
   /** For message events: the vendor-neutral message (`events/message.ts`) as JSON text. */
   readonly message?: string;
+  /**
+   * Set on a copy an operator asked for again (`imgw replay`) when the spool hands it to
+   * a sink; never stored. A sink that skips ids it may already hold (the file sink after a crash)
+   * writes such a copy anyway: a deliberate replay always writes.
+   */
+  readonly replayed?: true;
 }
 
 /** The event as a CloudEvents structured-mode JSON document (`application/cloudevents+json`). */
@@ -53,5 +60,14 @@ export const bodyHashWindowMs = 10 * 60_000;
  * not dropped. A resend that straddles a bucket boundary is delivered again (at-least-once holds).
  */
 export function bodyHashKey(data: string, receivedAt: number, windowMs: number = bodyHashWindowMs): string[] {
-  return ['body-sha256', createHash('sha256').update(data).digest('hex'), String(Math.floor(receivedAt / windowMs))];
+  return [...bodyKey(data), String(Math.floor(receivedAt / windowMs))];
+}
+
+/**
+ * Natural-key parts for an event whose body names its own moment (a timestamp in milliseconds): the
+ * body's SHA-256, with no time window. Two events that differ in any field get two ids; a resend of the
+ * same bytes is a duplicate however late it comes.
+ */
+export function bodyKey(data: string): string[] {
+  return ['body-sha256', createHash('sha256').update(data).digest('hex')];
 }

@@ -128,5 +128,6 @@ export const messageDataSchema = 'urn:imgw:message:v1';
  */
 export function asMessageEvent(event: Event): Event | undefined {
   if (event.message === undefined) return undefined;
-  return { attributes: { ...event.attributes, dataschema: messageDataSchema }, data: event.message, message: event.message };
+  const attributes = { ...event.attributes, dataschema: messageDataSchema };
+  return event.replayed ? { attributes, data: event.message, message: event.message, replayed: true } : { attributes, data: event.message, message: event.message };
 }

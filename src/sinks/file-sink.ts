@@ -4,6 +4,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { eventToJson } from '../events/event';
 import { deliverySettings, throwIfAborted, type Sink, type SinkDeps } from './sink';
+import { openMarker, RecentIds, repairTail } from './file-tail';
 import { oneLine } from './stdout-sink';
 
 export const fileSinkConfig = z.strictObject({
@@ -30,20 +31,33 @@ interface OpenFile {
  * batch and started again.
  *
  * Writes run one after the other. Events of a write that finished after its signal aborted (the
- * dispatcher timed it out and will send them again), and of the last batch before a crash, are
- * remembered by id, and their next copy is skipped once: a slow or interrupted write is never doubled.
+ * dispatcher timed it out and will send them again), and after a crash the events at the file's tail
+ * (the last batches may not have been acknowledged), are remembered by id, and their next copy is
+ * skipped once: a slow or interrupted write is never doubled. After a clean stop nothing is skipped, and
+ * an event marked `replayed` is always written: an operator's replay always reaches the file.
  */
 export async function createFileSink(config: z.output<typeof fileSinkConfig>, deps: SinkDeps): Promise<Sink> {
   const path = config.path ?? join(deps.dataDir, 'events.jsonl');
   await mkdir(dirname(path), { recursive: true });
   const window = Math.max(2 * config.maxBatchBytes * config.concurrency, 1024 * 1024);
-  // A crash can leave the last batch written but not acknowledged (it comes again) and a torn last line.
-  const written = new RecentIds(Math.max(10_000, 2 * config.batchSize * config.concurrency));
-  written.addAll(await repairTail(path, window));
+  const limit = Math.max(10_000, 2 * config.batchSize * config.concurrency);
+  // Ids of writes that finished after their caller gave up; and, after a crash, of the file's tail.
+  const late = new RecentIds(limit);
+  const fromTail = new RecentIds(limit);
+  const marker = openMarker(path);
+  const tail = await repairTail(path, window);
+  if (marker.crashed || tail.torn) fromTail.addAll(tail.ids);
+  marker.set();
   let file: OpenFile | undefined;
   let torn = false;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
+
+  /** Whether a copy of `id` is already in the file (and forgets it: only the next copy is skipped). */
+  function seen(id: string): boolean {
+    const wasLate = late.take(id);
+    return fromTail.take(id) || wasLate;
+  }
 
   async function closeFile(): Promise<void> {
     const open = file;
@@ -79,7 +93,7 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     if (torn) {
       // An earlier failed write could not be cut back: cut its torn line now; its whole lines are kept.
       await closeFile();
-      written.addAll(await repairTail(path, window));
+      fromTail.addAll((await repairTail(path, window)).ids);
       torn = false;
     }
     let { file: target, size } = await current();
@@ -107,11 +121,11 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       const run = queue.then(async () => {
         throwIfAborted(signal);
         if (closed) throw new Error('file sink is closed');
-        const fresh = batch.filter((event) => !written.take(event.attributes.id));
+        const fresh = batch.filter((event) => event.replayed === true || !seen(event.attributes.id));
         if (fresh.length === 0) return;
         await append(Buffer.from(fresh.map((event) => `${oneLine(eventToJson(event))}\n`).join('')));
         // Finished after the caller gave up: these events will come again and must not be written twice.
-        if (signal.aborted) written.addAll(fresh.map((event) => event.attributes.id));
+        if (signal.aborted) late.addAll(fresh.map((event) => event.attributes.id));
       });
       queue = run.catch(() => undefined);
       return run;
@@ -129,56 +143,10 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       closed = true;
       await queue;
       await closeFile();
+      // Copies still owed a skip (a late write's events not yet come again): the next start must look at the tail.
+      if (late.size === 0) await marker.clear();
     },
   };
-}
-
-/** Ids whose next copy is skipped once, oldest forgotten first beyond `limit`. */
-class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly limit: number) {}
-
-  addAll(ids: Iterable<string>): void {
-    for (const id of ids) {
-      this.ids.delete(id);
-      this.ids.add(id);
-    }
-    for (const id of this.ids) {
-      if (this.ids.size <= this.limit) break;
-      this.ids.delete(id);
-    }
-  }
-
-  /** True (and forgets it) when `id` is remembered. */
-  take(id: string): boolean {
-    return this.ids.delete(id);
-  }
-}
-
-/**
- * Cuts a torn last line (a write interrupted by a crash) and returns the ids of the events in the
- * file's last `window` bytes: a redelivered batch whose lines are already there is not written twice.
- */
-async function repairTail(path: string, window: number): Promise<Set<string>> {
-  const handle = await open(path, 'r+').catch(() => undefined);
-  if (!handle) return new Set();
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, window);
-    const tail = Buffer.alloc(length);
-    await handle.read(tail, 0, length, size - length);
-    const end = tail.lastIndexOf(0x0a) + 1;
-    if (end === 0 && length < size) {
-      // A torn line longer than the window: end it, so the next line does not run into it.
-      await handle.write('\n', size);
-      return new Set();
-    }
-    if (end < length) await handle.truncate(size - length + end);
-    const ids = tail.subarray(0, end).toString('utf8').matchAll(/^\{"specversion":"1\.0","id":"([^"\\]+)"/gm);
-    return new Set([...ids].map((match) => match[1] as string));
-  } finally {
-    await handle.close();
-  }
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): undefined {

@@ -34,7 +34,8 @@ import { routeFilterSchema } from '../events/route-filter';
  * while I/O of the aborted call is still in flight. So **a write must tolerate its events coming
  * again** (retry, timeout, redelivery after a crash): `attributes.id` is stable, and a target or sink
  * that can de-duplicate by it must; one that cannot must at least never interleave an aborted write
- * with its retry (serialize, then skip what the earlier call stored).
+ * with its retry (serialize, then skip what the earlier call stored). An event marked `replayed` is an
+ * operator's deliberate replay: a sink that skips ids it may already hold must write it all the same.
  *
  * **Health check** (optional, for sinks with a target that can be away): `check` proves, without
  * writing an event, that a write could succeed now: it reaches the target (connects, asks it something

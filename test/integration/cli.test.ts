@@ -105,6 +105,20 @@ describe('imgw operator CLI', () => {
     expect(lines()[1]!.id).toBe(lines()[0]!.id);
   });
 
+  test('When the service restarted cleanly and stored events are replayed, then the file sink writes them again', async () => {
+    service = await startTestService(dataDir, file);
+    await post(sample.body);
+    await until(async () => lines().length === 1 && ((await run('spool', 'stats')).lines[0] as { pending: unknown[] }).pending.length === 0);
+    await service.stop();
+    service = await startTestService(dataDir, file);
+
+    const replayed = await run('replay', '--since', '1h', '--sink', 'file');
+    await until(() => lines().length === 2);
+
+    expect(replayed.lines).toEqual([{ queued: 1 }]);
+    expect(lines()[1]!.id).toBe(lines()[0]!.id);
+  });
+
   test('When the command is unknown or replay has no --since, then it exits 2 with the usage on stderr', async () => {
     service = await startTestService(dataDir, file);
     const unknown = await run('explode');

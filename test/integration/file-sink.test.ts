@@ -60,6 +60,36 @@ describe('file sink', () => {
     expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(['a', 'b', 'c', 'a']);
   });
 
+  test('When the last run was killed after a whole batch was written, then at the next start that batch is not written twice, but a replayed copy of it is', async () => {
+    const path = join(dir, 'events.jsonl');
+    // Killed: the first sink is never closed before the second starts.
+    const killed = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+    await killed.write([event('a'), event('b')], signal());
+
+    const next = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+    await next.write([event('b')], signal());
+    await next.write([{ ...event('a'), replayed: true }], signal());
+    await next.write([event('c')], signal());
+    await next.close();
+    await killed.close();
+
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(['a', 'b', 'a', 'c']);
+  });
+
+  test('When the last run stopped cleanly, then events already in the file are written again when they come (a replay after a restart)', async () => {
+    const path = join(dir, 'events.jsonl');
+    const first = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+    await first.write([event('a'), event('b')], signal());
+    await first.close();
+
+    const second = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
+    await second.write([event('a'), event('b')], signal());
+    await second.close();
+
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(['a', 'b', 'a', 'b']);
+    expect(readdirSync(dir)).toEqual(['events.jsonl']);
+  });
+
   test('When the signal is already aborted, then the write rejects and nothing is written', async () => {
     const sink = await createFileSink(fileSinkConfig.parse({ type: 'file' }), { dataDir: dir });
     const controller = new AbortController();

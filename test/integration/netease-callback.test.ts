@@ -55,6 +55,20 @@ describe('POST /netease/callback', () => {
     expect(await metricValue(t.registry, 'imgw_callbacks_total', { vendor: 'netease', command: 'conversation', outcome: 'duplicate' })).toBe(3);
   });
 
+  test('When one account logs in, and out, on two devices in the same millisecond, then all four are delivered, and a resend of any is a duplicate', async () => {
+    const bodies = ['2', '3'].flatMap((eventType) =>
+      ['IOS', 'AOS'].map((clientType, i) => Buffer.from(`{"eventType":"${eventType}","accid":"user_alice","clientType":"${clientType}","deviceId":"device-${i}","code":"200","timestamp":"1718000000000"}`)),
+    );
+
+    const replies = [];
+    for (const body of [...bodies, ...bodies]) replies.push((await post(t, signedHeaders(body), body)).body as { outcome: string });
+    await t.sink.waitFor(4);
+    await until(() => t.spool.backlog().every((sink) => sink.pending === 0));
+
+    expect(replies.map((r) => r.outcome)).toEqual([...Array<string>(4).fill('accepted'), ...Array<string>(4).fill('duplicate')]);
+    expect(t.sink.events.map((e) => [e.attributes.command, e.attributes.clienttype])).toEqual([['login', 'IOS'], ['login', 'AOS'], ['logout', 'IOS'], ['logout', 'AOS']]);
+  });
+
   test.each(probes.map((f) => [f.name, f] as const))('When the console probe %s arrives signed, then it gets 200, is counted and nothing is stored', async (_name, fixture) => {
     const res = await post(t, fixture.head.headers, fixture.body);
 

@@ -4,9 +4,14 @@ import { messageBodySchema } from './bodies';
 /**
  * Post-send callback bodies, one loose branch per `chat_type` (Easemob adds fields; we keep them).
  * https://doc.easemob.com/document/server-side/callback_postsending.html and the per-event pages
- * linked from it. Ids are strings in the documented samples; a number is accepted and kept as text.
+ * linked from it. Ids are strings in the documented samples; a number is accepted and kept as text
+ * when JSON.parse kept it exactly. Easemob ids have 18 digits, beyond Number.MAX_SAFE_INTEGER: such a
+ * number has already lost digits (two ids would become one), so it is refused and the body quarantined.
  */
-const id = z.union([z.string().min(1).max(128), z.number().transform(String)]);
+const id = z
+  .union([z.string().min(1).max(128), z.number()])
+  .refine((value) => typeof value === 'string' || (Number.isSafeInteger(value) && value >= 0), 'a numeric id must be a whole number below 2^53; larger ids must arrive as strings (the number has lost digits)')
+  .transform(String);
 
 const envelope = {
   callId: z.string(),

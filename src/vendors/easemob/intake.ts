@@ -1,35 +1,21 @@
-import { z } from 'zod';
-import { CallbackError, quarantineReasons, type QuarantineReason } from '../../errors';
+import { CallbackError } from '../../errors';
 import { relayMarkerKey } from '../../events/message';
+import { cut, describeIssues, parseJsonBody, type JsonBody } from '../body';
 import type { Intake } from '../vendor';
 import { easemobCallbackSchemas, isTypedChatType, otherCallback, type EasemobCallback } from './callbacks';
 import { verifyEasemobSecurity } from './security';
 import type { EasemobCallbackSettings } from './settings';
 import { easemobEvent } from './to-event';
 
-type Decoded = { readonly ok: true; readonly text: string; readonly json: unknown } | { readonly ok: false; readonly reason: QuarantineReason; readonly detail: string };
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** The body is parsed once per request: authentication reads the signed fields, mapping the rest. */
-const decodedBodies = new WeakMap<Buffer, Decoded>();
+const decodedBodies = new WeakMap<Buffer, JsonBody>();
 
-function decode(raw: Buffer): Decoded {
+function decode(raw: Buffer): JsonBody {
   const cached = decodedBodies.get(raw);
   if (cached) return cached;
-  let decoded: Decoded;
-  if (raw.length === 0) decoded = { ok: false, reason: 'empty_body', detail: quarantineReasons.empty_body };
-  else {
-    try {
-      const text = utf8.decode(raw);
-      try {
-        decoded = { ok: true, text, json: JSON.parse(text) };
-      } catch (error) {
-        decoded = { ok: false, reason: 'malformed_json', detail: `body is not valid JSON: ${(error as Error).message.slice(0, 200)}` };
-      }
-    } catch {
-      decoded = { ok: false, reason: 'invalid_encoding', detail: quarantineReasons.invalid_encoding };
-    }
-  }
+  const decoded = parseJsonBody(raw);
   decodedBodies.set(raw, decoded);
   return decoded;
 }
@@ -48,8 +34,6 @@ function withinDepth(root: unknown, limit: number): boolean {
   }
   return true;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Easemob signs inside the JSON body: it must be an object before anything can be trusted. */
 export function authenticateEasemob(raw: Buffer | undefined, settings: EasemobCallbackSettings, nowMs: number): void {
@@ -83,7 +67,7 @@ export function easemobIntake(raw: Buffer, receivedAt: number): Intake {
     return { kind: 'event', label, event, facts };
   } catch (error) {
     // Not expected after the checks above; an authenticated body is kept raw rather than lost.
-    return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${(error as Error).message.slice(0, 200)}` };
+    return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${cut((error as Error).message)}` };
   }
 }
 
@@ -92,14 +76,4 @@ function isRelayed(body: EasemobCallback): boolean {
   if (body.chat_type !== 'chat' && body.chat_type !== 'groupchat') return false;
   const ext = (body.payload as { ext?: Record<string, unknown> }).ext;
   return ext !== undefined && Object.hasOwn(ext, relayMarkerKey);
-}
-
-/** The first few issues as one line, e.g. `payload.bodies[0].msg: expected string, received number`. */
-function describeIssues(error: z.ZodError): string {
-  const lines = error.issues.slice(0, 3).map((issue) => {
-    const path = z.core.toDotPath(issue.path);
-    return `${path || 'body'}: ${issue.message.replace(/^Invalid input: /, '')}`.slice(0, 200);
-  });
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return lines.join('; ') + more;
 }

@@ -1,5 +1,6 @@
-import { definedAttributes, type ConversationType } from '../../events/attributes';
-import { dedupeId, type AttributeValue, type Event, type EventAttributes } from '../../events/event';
+import type { ConversationType } from '../../events/attributes';
+import { eventAttributes } from '../../events/envelope';
+import { dedupeId, type Event, type EventAttributes } from '../../events/event';
 import type { MessageElement, NeutralMessage } from '../../events/message';
 import type { MessageFacts } from '../vendor';
 import { bodyTypeLabel, toElement } from './bodies';
@@ -26,31 +27,30 @@ export function easemobEvent(body: EasemobCallback, data: string, receivedAt: nu
   const sentMs = Number(body.timestamp);
   const time = Number.isFinite(sentMs) && sentMs > 0 && !Number.isNaN(new Date(sentMs).getTime()) ? new Date(sentMs).toISOString() : new Date(receivedAt).toISOString();
   const groupId = str('group_id');
-  const extensions: Record<string, AttributeValue | undefined> = {
-    vendor: 'easemob',
-    command: body.chat_type ?? str('event') ?? 'unknown',
-    appid: body.appkey,
-    fromaccount: body.from,
-    toaccount: conversation === 'c2c' || body.chat_type === 'recall' || body.chat_type === 'read_ack' ? body.to : undefined,
-    groupid: groupId,
-    convtype: conversation,
-    messageid: body.msg_id,
-    elementkinds: message ? elements.map((element) => element.kind).join(',') : undefined,
-    eventtype: body.eventType,
-    contenttype: body.content_type,
-    bodytypes: message ? bodyTypes.join(',') : undefined,
-    recallid: str('recall_id'),
-    ackmessageid: typeof payload.ack_message_id === 'string' ? payload.ack_message_id : undefined,
-  };
-  const attributes: EventAttributes = {
-    specversion: '1.0',
+  const attributes = eventAttributes({
     id: dedupeId(['easemob', body.appkey, ...naturalKey(body)]),
     source: `easemob-im/${body.appkey.split('#').map(encodeURIComponent).join('/')}`,
     type: `com.easemob.im.${typeWord(body.chat_type)}`,
     time,
-    datacontenttype: 'application/json',
-    ...definedAttributes(extensions),
-  };
+    common: {
+      vendor: 'easemob',
+      command: body.chat_type ?? str('event') ?? 'unknown',
+      appid: body.appkey,
+      fromaccount: body.from,
+      toaccount: conversation === 'c2c' || body.chat_type === 'recall' || body.chat_type === 'read_ack' ? body.to : undefined,
+      groupid: groupId,
+      convtype: conversation,
+      messageid: body.msg_id,
+      elementkinds: message ? elements.map((element) => element.kind).join(',') : undefined,
+    },
+    extensions: {
+      eventtype: body.eventType,
+      contenttype: body.content_type,
+      bodytypes: message ? bodyTypes.join(',') : undefined,
+      recallid: str('recall_id'),
+      ackmessageid: typeof payload.ack_message_id === 'string' ? payload.ack_message_id : undefined,
+    },
+  });
   const event: Event = { attributes, data };
   const neutral = message && conversation ? neutralMessage(message, conversation, attributes, elements, time) : undefined;
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonShapeProblem } from '../body';
 
 /**
  * Field types shared by the NetEase schemas. NetEase documents every scalar as a string but some
@@ -52,34 +53,6 @@ export const jsonHolder = z.union([z.string(), z.looseObject({}), z.array(z.unkn
 /** The value as a string: ids and timestamps are kept as sent. */
 export function asText(value: string | number | boolean | undefined): string | undefined {
   return value === undefined ? undefined : String(value);
-}
-
-/** Limits on the shape of a JSON text, far above anything NetEase sends, so hostile shapes cost little. */
-export const jsonLimits = { depth: 64, containers: 10_000, separators: 50_000 } as const;
-
-/**
- * Why a JSON text is too deep or too busy to parse, found by one linear scan without parsing (no
- * recursion, no allocation); undefined when it is within `jsonLimits`. Strings are skipped, so JSON text
- * held inside a string field is not counted here.
- */
-export function jsonShapeProblem(text: string): string | undefined {
-  let depth = 0;
-  let containers = 0;
-  let separators = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > jsonLimits.depth) return `JSON nests deeper than ${jsonLimits.depth} levels`;
-      if (++containers > jsonLimits.containers) return `JSON holds more than ${jsonLimits.containers} objects and arrays`;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-    else if ((c === 0x2c || c === 0x3a) && ++separators > jsonLimits.separators) return `JSON holds more than ${jsonLimits.separators} members and items`;
-  }
-  return undefined;
 }
 
 /**

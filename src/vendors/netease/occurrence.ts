@@ -19,7 +19,8 @@ export interface Occurrence {
   /** When NetEase says it happened: milliseconds since the epoch, as sent (checked by the caller). */
   readonly occurredAt?: string;
   readonly sendFailed?: boolean;
-  readonly key?: readonly string[];
+  /** The natural key; `body` when the body itself is the key (it carries its own timestamp, see `bodyKey`). */
+  readonly key?: readonly string[] | 'body';
   /** eventType 1 and 4 messages: the fields the neutral message is built from. */
   readonly message?: ConversationEvent | ChatroomMessageEvent;
 }
@@ -49,9 +50,12 @@ export function occurrenceOf(parsed: ParsedEvent): Occurrence {
     }
     case '2':
     case '3': {
+      // Login and logout have no event id, and accid + timestamp do not make one: two devices or client
+      // types of one account can log in or out in the same millisecond, with different codes and reasons.
+      // With a timestamp every field is the key (the body); without one, the windowed body hash.
       const f = parsed.value as Fields;
       const timestamp = asText(f.timestamp);
-      return { from: asText(f.accid), clientType: asText(f.clientType), occurredAt: timestamp, key: timestamp === undefined ? undefined : ['accid', String(f.accid), timestamp] };
+      return { from: asText(f.accid), clientType: asText(f.clientType), occurredAt: timestamp, key: timestamp === undefined ? undefined : 'body' };
     }
     case '7':
     case '8':
@@ -102,7 +106,8 @@ function generic(f: Fields): Occurrence {
   return {
     from: text('accid') ?? text('fromAccount'),
     to: text('toAccount'),
-    groupId: text('roomId'),
+    // eventType 14's samples spell it `roomid`.
+    groupId: text('roomId') ?? text('roomid'),
     clientType: text('clientType') ?? text('fromClientType'),
     occurredAt: text('timestamp'),
   };

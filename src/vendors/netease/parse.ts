@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { quarantineReasons, type QuarantineReason } from '../../errors';
-import { jsonShapeProblem } from './fields';
+import { describeIssues, jsonLimits, parseJsonBody } from '../body';
 import { cappedArrays, eventSchemas, isTypedEventType, maxBatchItems, otherEventSchema, type TypedEventType } from './schemas';
 
 export type ParsedEvent =
@@ -12,9 +12,6 @@ export type ParsedBody =
   | { readonly kind: 'probe' }
   | { readonly kind: 'invalid'; readonly eventType: string | undefined; readonly reason: QuarantineReason; readonly detail: string };
 
-/** A byte-order mark is kept (and then fails JSON.parse): `data` must be the bytes exactly as received. */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * Decodes, parses and validates an authenticated body. Work is linear in the body size: its shape is
  * measured before JSON.parse, large arrays are refused before validation, and at most three issues are
@@ -23,20 +20,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function parseNeteaseBody(raw: Buffer): ParsedBody {
   const failed = (reason: QuarantineReason, detail: string = quarantineReasons[reason], eventType?: string): ParsedBody => ({ kind: 'invalid', eventType, reason, detail });
   if (raw.length === 0) return { kind: 'probe' };
-  let text: string;
-  let json: unknown;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    return failed('invalid_encoding');
-  }
-  const shape = jsonShapeProblem(text);
-  if (shape !== undefined) return failed('invalid_payload', `body: ${shape}`);
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return failed('malformed_json', `body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
-  }
+  const parsed = parseJsonBody(raw, jsonLimits);
+  if (!parsed.ok) return failed(parsed.reason, parsed.detail);
+  const { text, json } = parsed;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return failed('invalid_payload', 'body must be a JSON object');
   const body = json as Record<string, unknown>;
   if (!hasAnyKey(body)) return { kind: 'probe' };
@@ -62,14 +48,4 @@ function normalisedEventType(value: unknown): string | undefined {
 function hasAnyKey(record: Record<string, unknown>): boolean {
   for (const key in record) if (Object.hasOwn(record, key)) return true;
   return false;
-}
-
-/** The first three issues as one line, e.g. `attach.url: expected string, received undefined`. */
-function describeIssues(error: z.ZodError): string {
-  const lines = error.issues.slice(0, 3).map((issue) => {
-    const path = z.core.toDotPath(issue.path);
-    return `${path || 'body'}: ${issue.message.replace(/^Invalid input: /, '')}`.slice(0, 300);
-  });
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return lines.join('; ') + more;
 }

@@ -53,6 +53,17 @@ const batchSchema = event({ objects: z.union([z.string(), z.array(z.unknown())])
   }
 });
 
+/**
+ * 14 chat-room queue operations (`qEvent` 1-9). The document's samples spell the room id `roomid`, the
+ * field list `roomId`: either is accepted, one is required.
+ */
+const queueSchema = event({
+  roomid: id.optional(),
+  roomId: id.optional(),
+  qEvent: z.union([z.int().min(0), z.string().regex(/^\d{1,3}$/, 'expected the queue operation number')]),
+  accid: account.optional(),
+}).refine((fields) => fields.roomid !== undefined || fields.roomId !== undefined, { path: ['roomid'], message: 'missing (expected the room id, as roomid or roomId)' });
+
 export const eventSchemas = {
   '1': conversationSchema,
   '2': event(loginShape),
@@ -64,7 +75,7 @@ export const eventSchemas = {
   '10': event({ caller: scalar.optional(), callee: scalar.optional(), duration: scalar.optional(), status: scalar.optional() }),
   '11': batchSchema,
   '12': event({ mobile: scalar.optional(), content: text, timestamp: millis.optional() }),
-  '14': event({ roomId: id, qEvent: z.union([z.int().min(0), z.string().regex(/^\d{1,3}$/, 'expected the queue operation number')]), accid: account.optional() }),
+  '14': queueSchema,
   '20': event({ serverMsgId: id.optional(), msgidServer: id.optional(), yidunBusType: scalar.optional() }),
   '25': recallSchema,
   '30': batchSchema,

@@ -1,5 +1,5 @@
-import { definedAttributes } from '../../events/attributes';
-import { bodyHashKey, dedupeId, type Event, type EventAttributes } from '../../events/event';
+import { eventAttributes } from '../../events/envelope';
+import { bodyHashKey, bodyKey, dedupeId, type Event } from '../../events/event';
 import type { MessageFacts } from '../vendor';
 import { eventTypeName, msgTypeLabel, platformLabel } from './event-types';
 import { neteaseMessage } from './message';
@@ -8,24 +8,24 @@ import type { ParsedEvent } from './parse';
 
 /**
  * Turns a validated delivery into our CloudEvents envelope; `data` is the body text exactly as received.
- * The id is the natural key where NetEase has one (msgidServer; recalls by msgId; login and logout by
- * accid and timestamp), else the body hash within a short window (`bodyHashKey`).
+ * The id is the natural key where NetEase has one (msgidServer; recalls by msgId), the body itself
+ * for login and logout with a timestamp (`bodyKey`), else the body hash within a short window
+ * (`bodyHashKey`).
  */
 export function neteaseEvent(appId: string | undefined, parsed: ParsedEvent, data: string, receivedAt: number): { event: Event; facts: MessageFacts } {
   const o = occurrenceOf(parsed);
   const app = appId ?? 'unknown';
-  const id = dedupeId(['netease', app, parsed.eventType, ...(o.key ?? bodyHashKey(data, receivedAt))]);
+  const key = o.key === 'body' ? bodyKey(data) : (o.key ?? bodyHashKey(data, receivedAt));
+  const id = dedupeId(['netease', app, parsed.eventType, ...key]);
   const sentMs = epochMs(o.occurredAt);
   const time = new Date(sentMs ?? receivedAt).toISOString();
   const message = messageOf(o, app, id, time);
-  const attributes: EventAttributes = {
-    specversion: '1.0',
+  const attributes = eventAttributes({
     id,
     source: `netease-im/${app}`,
     type: `com.netease.im.${eventTypeName(parsed.eventType)}`,
     time,
-    datacontenttype: 'application/json',
-    ...definedAttributes({
+    common: {
       vendor: 'netease',
       command: eventTypeName(parsed.eventType),
       appid: appId,
@@ -36,13 +36,15 @@ export function neteaseEvent(appId: string | undefined, parsed: ParsedEvent, dat
       messageid: o.messageId,
       elementkinds: message?.elements.map((element) => element.kind).join(','),
       sendfailed: o.message === undefined ? undefined : (o.sendFailed ?? false),
+    },
+    extensions: {
       eventtype: parsed.eventType,
       clienttype: o.clientType,
       msgtypes: o.msgType,
       msgidclient: o.clientMessageId,
       neteaseconvtype: parsed.eventType === '1' ? String((parsed.value as { fields: { convType: string } }).fields.convType) : undefined,
-    }),
-  };
+    },
+  });
   return {
     event: message === undefined ? { attributes, data } : { attributes, data, message: JSON.stringify(message) },
     facts: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { csv, envInteger, secretList } from '../../settings';
+import { cut } from '../body';
 import { defineVendor, type CallbackHead, type Outcome, type StoredHead, type Vendor, type VendorReply } from '../vendor';
 import { commandLabel, knownCommands } from './commands';
 import { admitTencentRequest, parseTencentBody, type TencentSettings } from './intake';
@@ -63,7 +64,7 @@ export function createTencentVendor(settings: TencentSettings): Vendor {
         return { kind: 'event', label, event, facts };
       } catch (error) {
         // Not expected after validation; an authenticated body is kept raw in quarantine rather than lost.
-        return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${String((error as Error).message).slice(0, 200)}` };
+        return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${cut(String((error as Error).message))}` };
       }
     },
     label: (head) => commandLabel(rawCommand(head)),

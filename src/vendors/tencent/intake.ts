@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { CallbackError, quarantineReasons, type QuarantineReason } from '../../errors';
+import { describeIssues, parseJsonBody } from '../body';
 import { boundsProblem } from './bounds';
 import { isTypedCommand, otherCallback, tencentBodySchemas, type TencentCallback } from './callbacks';
 import { canonicalSdkAppId, parseTencentQuery, type TencentQuery } from './query';
@@ -32,24 +32,12 @@ export type ParsedBody =
   | { readonly ok: true; readonly body: TencentCallback; readonly text: string }
   | { readonly ok: false; readonly reason: QuarantineReason; readonly detail: string };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Decodes, parses and validates an authenticated body. A failure says why, for the quarantine. */
 export function parseTencentBody(raw: Buffer, query: TencentQuery): ParsedBody {
   const failed = (reason: QuarantineReason, detail: string = quarantineReasons[reason]): ParsedBody => ({ ok: false, reason, detail });
-  if (raw.length === 0) return failed('empty_body');
-  let text: string;
-  let json: unknown;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    return failed('invalid_encoding');
-  }
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return failed('malformed_json', `body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonBody(raw);
+  if (!parsed.ok) return parsed;
+  const { text, json } = parsed;
   const command = (json as { CallbackCommand?: unknown } | null)?.CallbackCommand;
   if (typeof json === 'object' && json !== null && !Array.isArray(json) && typeof command === 'string' && command !== query.command) {
     return failed('command_mismatch', `CallbackCommand in the body (${command.slice(0, 128)}) differs from the query (${query.command})`);
@@ -60,14 +48,4 @@ export function parseTencentBody(raw: Buffer, query: TencentQuery): ParsedBody {
   const result = schema.safeParse(json);
   if (!result.success) return failed('invalid_payload', describeIssues(result.error));
   return { ok: true, body: result.data as TencentCallback, text };
-}
-
-/** The first few issues as one line, e.g. `MsgBody[0].MsgContent.Text: expected string, received number`. */
-function describeIssues(error: z.ZodError): string {
-  const lines = error.issues.slice(0, 3).map((issue) => {
-    const path = z.core.toDotPath(issue.path);
-    return `${path || 'body'}: ${issue.message.replace(/^Invalid input: /, '')}`;
-  });
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return lines.join('; ') + more;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { definedAttributes, type ConversationType } from '../../events/attributes';
-import { bodyHashKey, dedupeId, type AttributeValue, type Event, type EventAttributes } from '../../events/event';
+import type { ConversationType } from '../../events/attributes';
+import { eventAttributes } from '../../events/envelope';
+import { bodyHashKey, dedupeId, type Event } from '../../events/event';
 import type { NeutralMessage } from '../../events/message';
 import { bodyLimits } from './bounds';
 import { typedCallback, type C2CAfterSendMsg, type C2CBeforeSendMsg, type GroupAfterSendMsg, type TencentCallback } from './callbacks';
@@ -47,38 +48,36 @@ export function tencentEvent(query: TencentQuery, body: TencentCallback, data: s
   const key = m.key ?? bodyHashKey(data, receivedAt);
   const id = dedupeId(['tencent', query.sdkAppId, command, ...key]);
   const sendFailed = command === 'C2C.CallbackAfterSendMsg' && m.sendResult !== undefined && m.sendResult !== 0;
-  const extensions: Record<string, AttributeValue | undefined> = {
-    // common attributes (events/attributes.ts)
-    vendor: 'tencent',
-    command,
-    appid: query.sdkAppId,
-    fromaccount: m.from,
-    toaccount: m.to,
-    groupid: m.groupId,
-    convtype: m.convtype,
-    messageid: m.messageId,
-    elementkinds: msgTypes.length > 0 ? msgTypes.map(kindOf).join(',') : undefined,
-    sendfailed: command === 'C2C.CallbackAfterSendMsg' && m.sendResult !== undefined ? sendFailed : undefined,
-    // Tencent's own; numbers as strings: CloudEvents Integer is 32-bit signed, MsgSeq and MsgTime are uint32
-    sdkappid: query.sdkAppId,
-    platform: query.platform,
-    clientip: query.clientIp,
-    msgkey: m.msgKey,
-    msgid: m.msgId,
-    msgseq: decimal(m.msgSeq),
-    msgtime: decimal(m.msgTime),
-    sendresult: decimal(m.sendResult),
-    msgtypes: msgTypes.length > 0 ? msgTypes.join(',') : undefined,
-  };
-  const attributes: EventAttributes = {
-    specversion: '1.0',
+  const attributes = eventAttributes({
     id,
     source: `tencent-im/${query.sdkAppId}`,
     type: `com.tencent.im.${command}`,
     time,
-    datacontenttype: 'application/json',
-    ...definedAttributes(extensions),
-  };
+    common: {
+      vendor: 'tencent',
+      command,
+      appid: query.sdkAppId,
+      fromaccount: m.from,
+      toaccount: m.to,
+      groupid: m.groupId,
+      convtype: m.convtype,
+      messageid: m.messageId,
+      elementkinds: msgTypes.length > 0 ? msgTypes.map(kindOf).join(',') : undefined,
+      sendfailed: command === 'C2C.CallbackAfterSendMsg' && m.sendResult !== undefined ? sendFailed : undefined,
+    },
+    // Numbers as strings: CloudEvents Integer is 32-bit signed, MsgSeq and MsgTime are uint32.
+    extensions: {
+      sdkappid: query.sdkAppId,
+      platform: query.platform,
+      clientip: query.clientIp,
+      msgkey: m.msgKey,
+      msgid: m.msgId,
+      msgseq: decimal(m.msgSeq),
+      msgtime: decimal(m.msgTime),
+      sendresult: decimal(m.sendResult),
+      msgtypes: msgTypes.length > 0 ? msgTypes.join(',') : undefined,
+    },
+  });
   // Absent optional fields are left out of the text (JSON.stringify drops undefined), as the schema wants.
   const message: NeutralMessage | undefined =
     m.message && elements && m.from !== undefined && m.convtype !== undefined

@@ -193,6 +193,16 @@ describe('Easemob intake', () => {
 
       expect(ids.size).toBe(4);
     });
+
+    test('When msg_id arrives as a JSON number beyond 2^53, then the body is quarantined instead of sharing an id with its neighbour', () => {
+      const text = JSON.stringify({ ...fixtureJson('chat-txt'), msg_id: 0 });
+      const withId = (digits: string) => easemobIntake(Buffer.from(text.replace('"msg_id":0', `"msg_id":${digits}`)), receivedAt);
+
+      for (const digits of ['1229384756102938960', '1229384756102938961']) {
+        expect(withId(digits)).toMatchObject({ kind: 'invalid', label: 'chat', reason: 'invalid_payload', detail: expect.stringMatching(/^msg_id: .*2\^53/) });
+      }
+      expect(eventOf(Buffer.from(text.replace('"msg_id":0', '"msg_id":9007199254740991'))).event.attributes.messageid).toBe('9007199254740991');
+    });
   });
 
   test("When a message carries the gateway's relay marker in ext, then it is ignored as relayed", () => {

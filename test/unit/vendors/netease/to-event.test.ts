@@ -83,13 +83,38 @@ describe('NetEase events', () => {
     expect(idOf(bodyEvent(p2p))).not.toBe(idOf(bodyEvent(p2p.replace('"7"', '"8"'))));
   });
 
-  test('When login and logout are mapped, then the id is accid plus eventType plus timestamp', () => {
+  test('When login and logout are mapped, then the id is the whole body, however late a resend comes', () => {
     const login = '{"eventType":"2","accid":"a","timestamp":"1718000000000","clientIp":"198.51.100.7"}';
 
-    expect(idOf(bodyEvent(login))).toBe(idOf(bodyEvent(login.replace('198.51.100.7', '203.0.113.9'), receivedAt + 86_400_000)));
+    expect(idOf(bodyEvent(login))).toBe(idOf(bodyEvent(login, receivedAt + 86_400_000)));
+    expect(idOf(bodyEvent(login))).not.toBe(idOf(bodyEvent(login.replace('198.51.100.7', '203.0.113.9'))));
     expect(idOf(bodyEvent(login))).not.toBe(idOf(bodyEvent(login.replace('1718000000000', '1718000000001'))));
     expect(idOf(bodyEvent(login))).not.toBe(idOf(bodyEvent(login.replace('"2"', '"3"'))));
     expect(eventOf('logout').event.attributes).toMatchObject({ type: 'com.netease.im.logout', fromaccount: 'user_alice', clienttype: 'IOS', time: '2024-06-10T06:15:00.000Z' });
+  });
+
+  test.each([
+    ['device', '"deviceId":"phone-1"', '"deviceId":"tablet-2"'],
+    ['client type', '"clientType":"IOS"', '"clientType":"AOS"'],
+    ['code', '"code":"200"', '"code":"302"'],
+    ['logout reason', '"logOutReason":1', '"logOutReason":3'],
+  ])('When two logins or logouts of one account in one millisecond differ only in %s, then both are kept with their own ids', (_what, one, other) => {
+    for (const eventType of ['2', '3']) {
+      const body = (field: string) => `{"eventType":"${eventType}","accid":"a","timestamp":"1718000000000",${field}}`;
+
+      expect(idOf(bodyEvent(body(one)))).toMatch(/^[0-9a-f]{32}$/);
+      expect(idOf(bodyEvent(body(one)))).not.toBe(idOf(bodyEvent(body(other))));
+    }
+  });
+
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])('When a chat-room queue operation (qEvent %i) spells the room id roomid, as the document does, then it is an event of that room', (qEvent) => {
+    const body = `{"eventType":"14","roomid":"88001","qEvent":"${qEvent}","accid":"user_alice","timestamp":"1718000044000"}`;
+
+    const intake = bodyEvent(body);
+
+    expect(intake).toMatchObject({ kind: 'event', label: 'chatroom_queue', event: { attributes: { command: 'chatroom_queue', groupid: '88001', fromaccount: 'user_alice' } } });
+    expect(bodyEvent(body.replace('"roomid"', '"roomId"'))).toMatchObject({ kind: 'event', event: { attributes: { groupid: '88001' } } });
+    expect(bodyEvent(body.replace('"roomid":"88001",', ''))).toMatchObject({ kind: 'invalid', reason: 'invalid_payload', detail: 'roomid: missing (expected the room id, as roomid or roomId)' });
   });
 
   test('When an event without a natural key is resent soon, then it is a duplicate; much later, it is a new event', () => {
