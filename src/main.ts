@@ -4,6 +4,7 @@ import { loadConfigFromEnvironment, type Config } from './config';
 import { tuneHeap } from './heap';
 import { safeLogDestination } from './log-destination';
 import { startService, type RunningService } from './service';
+import { startupHint } from './startup-hints';
 import { vendorWarnings } from './vendors/registry';
 
 /** The composition root: the only code that reads the environment, listens for signals or exits. */
@@ -69,6 +70,8 @@ function readConfig(): Config {
 }
 
 main().catch((error: unknown) => {
+  const hint = startupHint(error);
+  if (hint) process.stderr.write(`${hint}\n`);
   process.stderr.write(`startup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
