@@ -46,6 +46,7 @@ export function repliesTable(): string {
 const notes: Partial<Record<string, string>> = {
   not_found: 'Any path other than the callback and ops routes; the body is `{"error": …}`.',
   payload_too_large: 'Decided while reading, before the body is buffered past `MAX_BODY_BYTES`.',
+  encoding_not_accepted: 'Decided from the header, before the body is read: `Content-Encoding` may be absent, `identity`, `gzip` (`x-gzip`) or `deflate`; any other coding (`br` included) or more than one is refused, with `Accept-Encoding: gzip, deflate`.',
   spool_unavailable: 'With `Retry-After: 1`; never `OK` for an event that is not committed.',
   internal: 'A bug; logged with its cause.',
 };
