@@ -15,6 +15,7 @@ export const failureReasons = {
   payload_too_large: { httpStatus: 413, outcome: 'rejected', info: 'body is larger than the limit' },
   encoding_not_accepted: { httpStatus: 415, outcome: 'rejected', info: 'Content-Encoding not accepted; send the body as is or in gzip or deflate' },
   rate_limited: { httpStatus: 429, outcome: 'rejected', info: 'too many callbacks; retry later', retryAfterSeconds: 1 },
+  too_many_auth_failures: { httpStatus: 429, outcome: 'rejected', info: 'too many failed authentications from this client; retry later', retryAfterSeconds: 1 },
   spool_full: { httpStatus: 503, outcome: 'failed', info: 'spool is full; retry later', retryAfterSeconds: 5 },
   spool_damaged: { httpStatus: 503, outcome: 'failed', info: 'spool is damaged; an operator must act (see the runbook)', retryAfterSeconds: 30 },
   sink_unavailable: { httpStatus: 503, outcome: 'failed', info: 'a required sink did not take the event; retry later', retryAfterSeconds: 1 },

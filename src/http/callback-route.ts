@@ -8,8 +8,10 @@ import { PipelineUnavailable, type Accept } from '../pipeline/accept';
 import type { Refusal } from '../pipeline/pressure';
 import type { CallbackHead, Intake, Outcome, Vendor } from '../vendors/vendor';
 import { beginRequest, contextOf, elapsedSeconds, type RequestContext } from './context';
+import { admit, authenticated } from './admission';
+import type { AuthFailureLimit } from './auth-failures';
 import type { ClientLimit } from './client-limit';
-import { decodeBody, planDecoding } from './content-encoding';
+import { decodeBody } from './content-encoding';
 import { renderFailure } from './error-handler';
 import type { RateLimiter } from './rate-limit';
 import { send } from './reply';
@@ -29,6 +31,8 @@ export interface CallbackRouteDeps {
   readonly logger: Logger;
   readonly clock: () => number;
   readonly clientLimit?: ClientLimit;
+  /** Failed authentications per client address; over budget, body-authenticated callbacks are refused before the body is read. */
+  readonly authFailures: AuthFailureLimit;
   /** Headers every reply carries (helmet's, computed once). */
   readonly replyHeaders?: readonly string[];
 }
@@ -40,8 +44,8 @@ interface Route {
 
 /**
  * `POST /<vendor>/callback` for every vendor, one handler for all (DESIGN.md decision 11): the vendor
- * authenticates (from the head before the body is read, or over the raw bytes after it), rate limit,
- * Content-Encoding and spool bounds are checked before the body is read, at most `maxBodyBytes` are read, the vendor
+ * authenticates (from the head before the body is read, or over the raw bytes after it), the vendor's
+ * rate limit is taken only from authenticated requests, cheap refusals come before the body is read, at most `maxBodyBytes` are read, the vendor
  * maps the body, the pipeline commits or quarantines it, and the vendor renders the reply, which is
  * sent only after the commit. Failures go to {@link renderFailure}, which the vendor renders too.
  *
@@ -88,15 +92,18 @@ export function callbackRouter(deps: CallbackRouteDeps): Router {
 }
 
 async function handleCallback(deps: CallbackRouteDeps, route: Route, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-  const { vendor } = route;
+  const { vendor, limiter } = route;
   begin(ctx, vendor, req);
   const head = ctx.head as CallbackHead;
-  const coding = admit(deps, route, req, res, head);
+  const { coding, client, admission } = admit(deps, vendor, limiter, req, res, head);
   const wire = await getRawBody(req, { limit: deps.maxBodyBytes, length: req.headers['content-length'] });
   const receivedAt = deps.clock();
   const decoded = decodeBody(wire, coding, deps.maxBodyBytes);
   const body = decoded.ok ? decoded.body : wire;
-  if (vendor.authenticates === 'body') vendor.authenticate(head, body, receivedAt);
+  if (vendor.authenticates === 'body') {
+    authenticated(deps.authFailures, client, admission, () => vendor.authenticate(head, body, receivedAt));
+    if (!limiter.take()) throw new CallbackError('rate_limited');
+  }
   const intake: Intake = decoded.ok
     ? vendor.toEvent(head, body, receivedAt)
     : { kind: 'invalid', label: ctx.label ?? 'other', reason: 'unsupported_encoding', detail: decoded.detail };
@@ -104,20 +111,6 @@ async function handleCallback(deps: CallbackRouteDeps, route: Route, req: Incomi
   const outcome = await deps.accept(intake, { vendor: vendor.name, head: () => vendor.storedHead(head), body, receivedAt }).catch(asCallbackError);
   observe(deps.metrics, ctx, vendor, intake, outcome);
   send(res, vendor.reply(outcome, head), ctx.baseHeaders);
-}
-
-/** Everything decided before the body is read, cheapest first; returns the body's one coding. */
-function admit(deps: CallbackRouteDeps, { vendor, limiter }: Route, req: IncomingMessage, res: ServerResponse, head: CallbackHead): string | undefined {
-  const slot = deps.clientLimit?.enter(req.socket.remoteAddress, head.headers['x-forwarded-for']);
-  if (slot === 'refused') throw new CallbackError('rate_limited', 'too many requests in flight from this client; retry later');
-  if (slot) res.once('close', slot);
-  const plan = planDecoding(head.headers['content-encoding']);
-  if (!plan.ok) throw new CallbackError('encoding_not_accepted', plan.detail);
-  if (vendor.authenticates === 'head') vendor.authenticate(head, undefined, deps.clock());
-  if (!limiter.take()) throw new CallbackError('rate_limited');
-  const overloaded = deps.overloaded();
-  if (overloaded) throw new CallbackError(overloaded.reason, overloaded.reason === 'spool_full' ? `${overloaded.text}; retry later` : overloaded.text);
-  return plan.coding;
 }
 
 function begin(ctx: RequestContext, vendor: Vendor, req: IncomingMessage): void {
