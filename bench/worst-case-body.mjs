@@ -3,13 +3,16 @@
 // Every measurement runs in a fresh child process (so peak memory is that body's alone), the cases are
 // interleaved in every round, and the medians over the rounds are printed.
 // Usage: npm run build && node bench/worst-case-body.mjs   (env: ROUNDS=5, DIST=dist)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { send, serve, unauthenticatedCases, warmUps } from './lib/unauthenticated.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = resolve(root, process.env.DIST ?? 'dist');
+const dists = (process.env.DIST ?? 'dist').split(',').map((d) => resolve(root, d));
+const dist = dists[0];
+const parts = (process.env.PARTS ?? 'body,http').split(',');
 const rounds = Number(process.env.ROUNDS ?? 5);
 const MiB = 1024 * 1024;
 const fixture = (name) => JSON.parse(readFileSync(join(root, 'test/fixtures/tencent', `${name}.json`), 'utf8'));
@@ -97,7 +100,10 @@ async function child(name) {
   process.stdout.write(JSON.stringify({ bytes: body.length, cpuMs: (cpu.user + cpu.system) / 1000, peakMiB: Math.max(0, peakMiB), outcome }));
 }
 
-function parent() {
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const range = (values) => `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+
+function bodyPart() {
   const names = Object.keys(cases);
   const samples = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
@@ -107,7 +113,6 @@ function parent() {
       samples[name].push(JSON.parse(out));
     }
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   console.log(`${rounds} rounds, medians; ${dist}`);
   console.log(`${'case'.padEnd(38)} ${'KiB'.padStart(6)} ${'CPU ms'.padStart(8)} ${'peak MiB'.padStart(9)}  outcome`);
   for (const name of names) {
@@ -118,5 +123,50 @@ function parent() {
   }
 }
 
+/** One unauthenticated request against a fresh gateway process built from `build`. */
+async function measureRequest(build, vendor, request) {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', build], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () => new Promise((res, rej) => {
+    child.once('message', res);
+    child.once('exit', (code) => rej(new Error(`gateway exited with ${code}`)));
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  try {
+    const { port } = await next();
+    for (const warmUp of warmUps) await send(port, vendor, warmUp);
+    child.send('mark');
+    await next();
+    const reply = await send(port, vendor, request);
+    child.send('report');
+    return { ...(await next()), reply };
+  } finally {
+    clearTimeout(timer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+async function httpPart() {
+  const requests = Object.fromEntries(Object.entries(unauthenticatedCases).map(([name, build]) => [name, build()]));
+  const keys = dists.flatMap((build) => Object.keys(requests).flatMap((name) => ['netease', 'easemob'].map((vendor) => ({ build, name, vendor }))));
+  const samples = new Map(keys.map((key) => [key, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const key of round % 2 === 0 ? keys : [...keys].reverse()) samples.get(key).push(await measureRequest(key.build, key.vendor, requests[key.name]));
+  }
+  console.log(`\nRequests without credentials: ${rounds} rounds, gateway process CPU ms and peak MiB above its RSS before, median (range)`);
+  for (const key of keys) {
+    const s = samples.get(key);
+    const cpu = s.map((x) => x.cpuMs);
+    const peak = s.map((x) => x.peakMiB);
+    const label = `${dists.length > 1 ? `${key.build.replace(root, '.')} ` : ''}${key.vendor} ${key.name} (${Math.round(requests[key.name][1].length / 1024)} KiB)`;
+    console.log(`${label.padEnd(70)} ${median(cpu).toFixed(1).padStart(8)} (${range(cpu)}) ${median(peak).toFixed(1).padStart(7)} (${range(peak)})  ${s[0].reply.replace(/\s+/g, ' ').slice(0, 90)}`);
+  }
+}
+
+async function parent() {
+  if (parts.includes('body')) bodyPart();
+  if (parts.includes('http')) await httpPart();
+}
+
 if (process.argv[2] === 'child') await child(process.argv[3]);
-else parent();
+else if (process.argv[2] === 'serve') await serve(process.argv[3]);
+else await parent();

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CallbackError } from './errors';
 import { callbackHandler, callbackRouter, type CallbackRouteDeps } from './http/callback-route';
+import { createAuthFailureLimit } from './http/auth-failures';
 import type { ClientLimit } from './http/client-limit';
 import { requestContext } from './http/context';
 import { errorHandler } from './http/error-handler';
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly ratePerSecond?: number;
   /** Per-client fairness (requests through a trusted proxy are limited per forwarded address). */
   readonly clientLimit?: ClientLimit;
+  /** Failed authentications per second allowed per client address (`AUTH_FAILURE_RATE_LIMIT`); 0 or absent = none. */
+  readonly authFailureRate?: number;
 }
 
 /** The app: what the HTTP server calls for every request. */
@@ -60,6 +63,7 @@ export function createApp(deps: AppDeps): App {
     logger: deps.logger,
     clock: deps.clock,
     clientLimit: deps.clientLimit,
+    authFailures: createAuthFailureLimit(deps.authFailureRate ?? 0, deps.clock),
     replyHeaders: headersOf(security),
   };
   const app = express();

@@ -32,6 +32,8 @@ const serviceEnv = {
     .describe('Refuse new callbacks (503) while an event has waited this long for a sink, e.g. 6h; 0s = no limit'),
   INGEST_RATE_LIMIT: envNumber().pipe(z.number().min(0)).default(0)
     .describe('Callbacks per second accepted from each vendor before answering 429 (one bucket per vendor); 0 = no limit'),
+  AUTH_FAILURE_RATE_LIMIT: envNumber().pipe(z.number().min(0)).default(10)
+    .describe('Failed authentications per second allowed from one client address (the forwarded client behind TRUSTED_PROXIES; IPv6 per /64); over it, NetEase and Easemob callbacks from that address get 429 before their body is read (Tencent is authenticated from the URL first); 0 = no limit'),
   MAX_CONNECTIONS: envInteger(1).default(10_000)
     .describe('Most open client connections; more are refused at connect'),
   MAX_CONNECTIONS_PER_CLIENT: envInteger(0).default(1000)
@@ -86,6 +88,8 @@ export interface Config {
   readonly spoolLimits: { readonly maxPending: number; readonly maxBytes: number; readonly maxAgeMs: number };
   readonly quarantine: { readonly maxBytes: number; readonly retentionMs: number };
   readonly ingestRateLimit: number;
+  /** Failed authentications per second allowed per client address; 0 = no limit. */
+  readonly authFailureRateLimit: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerClient: number;
   readonly trustedProxies: readonly string[];
@@ -126,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     spoolLimits: { maxPending: e.SPOOL_MAX_PENDING, maxBytes: e.SPOOL_MAX_BYTES, maxAgeMs: e.SPOOL_MAX_AGE },
     quarantine: { maxBytes: e.QUARANTINE_MAX_BYTES, retentionMs: e.QUARANTINE_RETENTION },
     ingestRateLimit: e.INGEST_RATE_LIMIT,
+    authFailureRateLimit: e.AUTH_FAILURE_RATE_LIMIT,
     maxConnections: e.MAX_CONNECTIONS,
     maxConnectionsPerClient: e.MAX_CONNECTIONS_PER_CLIENT,
     trustedProxies: e.TRUSTED_PROXIES ?? [],

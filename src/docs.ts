@@ -46,6 +46,8 @@ export function repliesTable(): string {
 const notes: Partial<Record<string, string>> = {
   not_found: 'Any path other than the callback and ops routes; the body is `{"error": …}`.',
   payload_too_large: 'Decided while reading, before the body is buffered past `MAX_BODY_BYTES`.',
+  encoding_not_accepted: 'Decided from the header, before the body is read: `Content-Encoding` may be absent, `identity`, `gzip` (`x-gzip`) or `deflate`; any other coding (`br` included) or more than one is refused, with `Accept-Encoding: gzip, deflate`.',
+  too_many_auth_failures: 'NetEase and Easemob, decided before the body is read: the client address failed authentication more than `AUTH_FAILURE_RATE_LIMIT` allows; with `Retry-After: 1`.',
   spool_unavailable: 'With `Retry-After: 1`; never `OK` for an event that is not committed.',
   internal: 'A bug; logged with its cause.',
 };

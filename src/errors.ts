@@ -13,7 +13,9 @@ export const failureReasons = {
   method_not_allowed: { httpStatus: 405, outcome: 'rejected', info: 'callbacks must be sent with POST' },
   unreadable_body: { httpStatus: 400, outcome: 'rejected', info: 'request body could not be read' },
   payload_too_large: { httpStatus: 413, outcome: 'rejected', info: 'body is larger than the limit' },
+  encoding_not_accepted: { httpStatus: 415, outcome: 'rejected', info: 'Content-Encoding not accepted; send the body as is or in gzip or deflate' },
   rate_limited: { httpStatus: 429, outcome: 'rejected', info: 'too many callbacks; retry later', retryAfterSeconds: 1 },
+  too_many_auth_failures: { httpStatus: 429, outcome: 'rejected', info: 'too many failed authentications from this client; retry later', retryAfterSeconds: 1 },
   spool_full: { httpStatus: 503, outcome: 'failed', info: 'spool is full; retry later', retryAfterSeconds: 5 },
   spool_damaged: { httpStatus: 503, outcome: 'failed', info: 'spool is damaged; an operator must act (see the runbook)', retryAfterSeconds: 30 },
   sink_unavailable: { httpStatus: 503, outcome: 'failed', info: 'a required sink did not take the event; retry later', retryAfterSeconds: 1 },
@@ -50,7 +52,7 @@ export const quarantineReasons = {
   invalid_encoding: 'body is not valid UTF-8',
   malformed_json: 'body is not valid JSON',
   command_mismatch: 'the command in the body differs from the one in the request head',
-  unsupported_encoding: 'body has a Content-Encoding the gateway cannot decode',
+  unsupported_encoding: 'body could not be decoded with its Content-Encoding (corrupt, or larger than `MAX_BODY_BYTES` once decoded)',
   invalid_payload: 'body failed validation',
 } as const;
 

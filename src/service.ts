@@ -133,6 +133,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     clock,
     overloaded: pressure.refusal,
     ratePerSecond: config.ingestRateLimit,
+    authFailureRate: config.authFailureRateLimit,
     clientLimit,
     readiness,
   });

@@ -1,7 +1,6 @@
 import express, { type Router } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { CallbackError } from '../errors';
 import type { Metrics } from '../metrics';
@@ -9,7 +8,10 @@ import { PipelineUnavailable, type Accept } from '../pipeline/accept';
 import type { Refusal } from '../pipeline/pressure';
 import type { CallbackHead, Intake, Outcome, Vendor } from '../vendors/vendor';
 import { beginRequest, contextOf, elapsedSeconds, type RequestContext } from './context';
+import { admit, authenticated } from './admission';
+import type { AuthFailureLimit } from './auth-failures';
 import type { ClientLimit } from './client-limit';
+import { decodeBody } from './content-encoding';
 import { renderFailure } from './error-handler';
 import type { RateLimiter } from './rate-limit';
 import { send } from './reply';
@@ -29,6 +31,8 @@ export interface CallbackRouteDeps {
   readonly logger: Logger;
   readonly clock: () => number;
   readonly clientLimit?: ClientLimit;
+  /** Failed authentications per client address; over budget, body-authenticated callbacks are refused before the body is read. */
+  readonly authFailures: AuthFailureLimit;
   /** Headers every reply carries (helmet's, computed once). */
   readonly replyHeaders?: readonly string[];
 }
@@ -40,8 +44,8 @@ interface Route {
 
 /**
  * `POST /<vendor>/callback` for every vendor, one handler for all (DESIGN.md decision 11): the vendor
- * authenticates (from the head before the body is read, or over the raw bytes after it), rate limit
- * and spool bounds are checked before the body is read, at most `maxBodyBytes` are read, the vendor
+ * authenticates (from the head before the body is read, or over the raw bytes after it), the vendor's
+ * rate limit is taken only from authenticated requests, cheap refusals come before the body is read, at most `maxBodyBytes` are read, the vendor
  * maps the body, the pipeline commits or quarantines it, and the vendor renders the reply, which is
  * sent only after the commit. Failures go to {@link renderFailure}, which the vendor renders too.
  *
@@ -87,21 +91,19 @@ export function callbackRouter(deps: CallbackRouteDeps): Router {
   return router;
 }
 
-async function handleCallback(deps: CallbackRouteDeps, { vendor, limiter }: Route, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+async function handleCallback(deps: CallbackRouteDeps, route: Route, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  const { vendor, limiter } = route;
   begin(ctx, vendor, req);
   const head = ctx.head as CallbackHead;
-  const slot = deps.clientLimit?.enter(req.socket.remoteAddress, head.headers['x-forwarded-for']);
-  if (slot === 'refused') throw new CallbackError('rate_limited', 'too many requests in flight from this client; retry later');
-  if (slot) res.once('close', slot);
-  if (vendor.authenticates === 'head') vendor.authenticate(head, undefined, deps.clock());
-  if (!limiter.take()) throw new CallbackError('rate_limited');
-  const overloaded = deps.overloaded();
-  if (overloaded) throw new CallbackError(overloaded.reason, overloaded.reason === 'spool_full' ? `${overloaded.text}; retry later` : overloaded.text);
+  const { coding, client, admission } = admit(deps, vendor, limiter, req, res, head);
   const wire = await getRawBody(req, { limit: deps.maxBodyBytes, length: req.headers['content-length'] });
   const receivedAt = deps.clock();
-  const decoded = decodeContent(wire, req.headers['content-encoding'], deps.maxBodyBytes);
+  const decoded = decodeBody(wire, coding, deps.maxBodyBytes);
   const body = decoded.ok ? decoded.body : wire;
-  if (vendor.authenticates === 'body') vendor.authenticate(head, body, receivedAt);
+  if (vendor.authenticates === 'body') {
+    authenticated(deps.authFailures, client, admission, () => vendor.authenticate(head, body, receivedAt));
+    if (!limiter.take()) throw new CallbackError('rate_limited');
+  }
   const intake: Intake = decoded.ok
     ? vendor.toEvent(head, body, receivedAt)
     : { kind: 'invalid', label: ctx.label ?? 'other', reason: 'unsupported_encoding', detail: decoded.detail };
@@ -155,35 +157,4 @@ function asCallbackError(error: unknown): never {
       : new CallbackError('sink_unavailable', error.message, { cause: error });
   }
   throw error;
-}
-
-const decoders: Record<string, (input: Buffer, options: { maxOutputLength: number }) => Buffer> = {
-  gzip: gunzipSync,
-  'x-gzip': gunzipSync,
-  deflate: inflateSync,
-  br: brotliDecompressSync,
-};
-
-/**
- * Undoes the body's Content-Encoding (several, applied in the order listed), never beyond `limit`
- * bytes. An encoding the gateway cannot decode is not refused: the request may already be
- * authenticated, so the caller quarantines the bytes as received.
- */
-function decodeContent(wire: Buffer, header: string | undefined, limit: number): { ok: true; body: Buffer } | { ok: false; detail: string } {
-  if (header === undefined) return { ok: true, body: wire };
-  const codings = header
-    .split(',')
-    .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== '' && coding !== 'identity');
-  let body = wire;
-  for (const coding of codings.reverse()) {
-    const decode = decoders[coding];
-    if (!decode) return { ok: false, detail: `Content-Encoding ${JSON.stringify(header.slice(0, 64))} is not supported` };
-    try {
-      body = decode(body, { maxOutputLength: limit });
-    } catch (error) {
-      return { ok: false, detail: `body could not be decoded as ${coding}: ${(error as Error).message.slice(0, 120)}` };
-    }
-  }
-  return { ok: true, body };
 }

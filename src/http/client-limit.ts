@@ -61,6 +61,15 @@ export function createClientLimit(options: { readonly max: number; readonly trus
       };
     },
 
+    /**
+     * The client a request comes from: the forwarded client (the rightmost untrusted `X-Forwarded-For`
+     * hop) when the connection is from a trusted proxy, else the connection's own address.
+     */
+    clientOf(remoteAddress: string | undefined, forwardedFor: string | undefined): string {
+      const client = anyTrusted && forwardedFor && isTrusted(remoteAddress) ? forwardedClient(forwardedFor, isTrusted) : undefined;
+      return client ?? connectionAddress(remoteAddress);
+    },
+
     /** Open connections per client address (for tests and diagnostics). */
     connectionsOf(address: string): number {
       return connections.get(address) ?? 0;
@@ -78,6 +87,11 @@ export function forwardedClient(header: string, isTrusted: (address: string) => 
     .filter((hop) => isIP(normalize(hop)) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) if (!isTrusted(hops[i] as string)) return normalize(hops[i] as string);
   return undefined;
+}
+
+/** The address of a connection as a client key (`unknown` once the socket is gone). */
+export function connectionAddress(remoteAddress: string | undefined): string {
+  return remoteAddress === undefined ? 'unknown' : normalize(remoteAddress);
 }
 
 /** `::ffff:10.0.0.1` (an IPv4 client on a dual-stack socket) is `10.0.0.1`. */

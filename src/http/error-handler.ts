@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failureReasons, retryAfterSeconds, toCallbackError } from '../errors';
 import type { Metrics } from '../metrics';
+import { acceptedEncodings } from './content-encoding';
 import { send, sendJson } from './reply';
 import { contextOf, elapsedSeconds, type RequestContext } from './context';
 
@@ -21,6 +22,7 @@ export function renderFailure(res: ServerResponse, ctx: RequestContext, error: u
   // sender may lose the 413 with it. Node reads and discards the rest (bounded by the request timeout).
   if (failure.reason === 'method_not_allowed') res.setHeader('Connection', 'close');
   if (failure.reason === 'method_not_allowed') res.setHeader('Allow', 'POST');
+  if (failure.reason === 'encoding_not_accepted') res.setHeader('Accept-Encoding', acceptedEncodings);
   const retryAfter = retryAfterSeconds(failure.reason);
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   if (!vendor) {

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Response } from 'supertest';
 import { createApp } from '../../src/app';
+import { createClientLimit } from '../../src/http/client-limit';
 import { loadConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
 import { createAcceptor } from '../../src/pipeline/accept';
@@ -23,6 +24,10 @@ export interface TestAppOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly limits?: SpoolLimits;
   readonly ratePerSecond?: number;
+  /** AUTH_FAILURE_RATE_LIMIT; 0 (the default here) = none. */
+  readonly authFailureRate?: number;
+  /** TRUSTED_PROXIES: requests from them are from their X-Forwarded-For client (no connection limit). */
+  readonly trustedProxies?: readonly string[];
   readonly maxBodyBytes?: number;
   /** QUARANTINE_MAX_BYTES; 0 (the default here) = no cap. */
   readonly quarantineMaxBytes?: number;
@@ -93,6 +98,8 @@ export function buildTestApp(options: TestAppOptions = {}) {
     clock: now,
     overloaded: pressure.refusal,
     ratePerSecond: options.ratePerSecond ?? 0,
+    authFailureRate: options.authFailureRate ?? 0,
+    clientLimit: options.trustedProxies ? createClientLimit({ max: 0, trustedProxies: options.trustedProxies }) : undefined,
     readiness,
   });
   return {

@@ -63,15 +63,16 @@ export function canonicalSdkAppId(sdkAppId: string): string {
 
 /** Parses the callback query. Throws `bad_query` with the first problem in plain words. */
 export function parseTencentQuery(params: URLSearchParams): TencentQuery {
-  const lowered: Record<string, string> = {};
+  // A Map and own-property checks: parameter names are the sender's, and `constructor` or `__proto__`
+  // must be an unknown parameter like any other, not a property every object inherits.
+  const known = new Map<string, string>();
   for (const [key, value] of params) {
     const name = key.toLowerCase();
-    if (name in querySchema.shape && name in lowered) {
-      throw new CallbackError('bad_query', `query parameter ${key} is repeated`);
-    }
-    lowered[name] = value;
+    if (!Object.hasOwn(querySchema.shape, name)) continue;
+    if (known.has(name)) throw new CallbackError('bad_query', `query parameter ${key} is repeated`);
+    known.set(name, value);
   }
-  const result = querySchema.safeParse(lowered);
+  const result = querySchema.safeParse(Object.fromEntries(known));
   if (!result.success) {
     throw new CallbackError('bad_query', result.error.issues[0]?.message ?? 'invalid callback query');
   }

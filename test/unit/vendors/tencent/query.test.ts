@@ -87,4 +87,16 @@ describe('parseTencentQuery', () => {
   ])('When the query is %s, then it is refused: %s', (query, message) => {
     expect(problem(query)).toBe(message);
   });
+
+  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'When the query has a parameter named %s (an Object.prototype name), then it is ignored like any unknown parameter',
+    (name) => {
+      const once = parse(`${base}&${name}=x`);
+      const twice = parse(`${base}&${name}=x&${name.toUpperCase()}=y`);
+
+      expect(once.sdkAppId).toBe('1400000001');
+      expect(once.command).toBe('C2C.CallbackAfterSendMsg');
+      expect(twice).toEqual(once);
+    },
+  );
 });
