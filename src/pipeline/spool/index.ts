@@ -73,6 +73,15 @@ export function openSpool(options: SpoolOptions) {
     dedupe.load(db);
   };
   load();
+  // Another connection (an operator's command) committed: cursors and exceptions are read again.
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let seenVersion = dataVersion.get() as number;
+  const fresh = (): void => {
+    const now = dataVersion.get() as number;
+    if (now === seenVersion) return;
+    seenVersion = now;
+    load();
+  };
 
   let healthy = true;
   let lastError: unknown;
@@ -139,6 +148,7 @@ export function openSpool(options: SpoolOptions) {
 
     /** Up to `limit` of the oldest events due for `sink`, in order; a retry not yet due holds back the later ones. */
     due(sink: string, now: number, limit: number) {
+      guarded(fresh);
       const state = stateOf(sink);
       return state ? guarded(() => reader.due(state, now, limit)) : [];
     },
@@ -152,6 +162,7 @@ export function openSpool(options: SpoolOptions) {
     },
     /** Events waiting per sink and the oldest one's receipt time: counts in memory plus one index lookup per sink. */
     backlog(): SinkBacklog[] {
+      guarded(fresh);
       return [...states.values()]
         .filter((s) => s.pending > 0)
         .sort((a, b) => a.name.localeCompare(b.name))

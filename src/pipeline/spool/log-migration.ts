@@ -63,6 +63,8 @@ export function toLog(db: Database, version: number): void {
       DROP TABLE pending; DROP TABLE dead_letters; DROP TABLE sink_counts; DROP TABLE events;
       PRAGMA user_version = ${version};`);
   }).immediate();
+  // The old tables' pages go back to the file system instead of waiting on the free list.
+  db.pragma('incremental_vacuum');
 }
 
 function carryOver(db: Database, sink: string, last: number): void {
