@@ -60,8 +60,8 @@ export function openSpool(options: SpoolOptions) {
   const checkpointer = onDisk && options.backgroundCheckpoints ? startCheckpointer(options.path, options.backgroundCheckpoints) : undefined;
   // The writer's own passive checkpoint every 4,000 frames finds little left to copy and bounds the WAL should the thread stop.
   if (checkpointer) db.pragma('wal_autocheckpoint = 4000');
-  const watch = createDamageWatch(db, options.path, options.verify ?? false);
 
+  const watch = createDamageWatch(db, options.path, options.verify ?? false);
   const lastSeq = { value: 0 };
   let states = new Map<string, SinkState>();
   const dedupe = createDedupe(options.dedupeWindow ?? defaultDedupeWindow);
@@ -72,7 +72,13 @@ export function openSpool(options: SpoolOptions) {
     states = loadStates(db, routes, lastSeq.value);
     dedupe.load(db);
   };
-  load();
+  try {
+    load();
+  } catch (error) {
+    // A damaged file: the spool opens not ready (`damage()`), for an operator to look at.
+    watch.note(error);
+    if (watch.check() === undefined) throw error;
+  }
   // Another connection (an operator's command) committed: cursors and exceptions are read again.
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
   let seenVersion = dataVersion.get() as number;
