@@ -87,6 +87,35 @@ describe('spool', () => {
     ]);
   });
 
+  test('When the spool is opened again, after a close or after its process stopped without one, then a repeat of a stored event is a duplicate', async () => {
+    await spool.append(event('kept'), 1000);
+    const abandoned = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    await abandoned.append(event('unclosed'), 1001);
+
+    // A second connection reads what the first one committed, as a start after kill -9 reads the WAL.
+    const reopened = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    try {
+      expect(await reopened.append(event('kept'), 2000)).toBe('duplicate');
+      expect(await reopened.append(event('unclosed'), 2000)).toBe('duplicate');
+      expect(await reopened.append(event('new'), 2000)).toBe('accepted');
+    } finally {
+      reopened.close();
+      abandoned.close();
+    }
+  });
+
+  test('When the de-duplication window is smaller than the log, then only the newest ids are remembered', async () => {
+    const small = openSpool({ path: join(dir, 'small.db'), sinks: ['a'], dedupeWindow: 2 });
+    try {
+      for (const id of ['w1', 'w2', 'w3']) await small.append(event(id), 1000);
+
+      expect(await small.append(event('w3'), 2000)).toBe('duplicate');
+      expect(await small.append(event('w1'), 2000)).toBe('accepted');
+    } finally {
+      small.close();
+    }
+  });
+
   test('When many appends are submitted in one turn, then they share one transaction and all resolve', async () => {
     const walBefore = statSync(join(dir, 'spool.db-wal')).size;
 
