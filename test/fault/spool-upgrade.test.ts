@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spoolMigrations } from '../../src/pipeline/spool/schema';
 import { tempDataDir } from '../helpers/service';
+import { until } from '../helpers/wait';
 
 const EVENTS = 1_000_000;
 const root = join(__dirname, '../..');
@@ -27,14 +28,35 @@ function bigSchema3Spool(path: string): void {
   db.close();
 }
 
-/** Opens the spool in a child process (which migrates it); kills it with SIGKILL after `killAfterMs`, if given. */
-function openInChild(path: string, killAfterMs?: number): Promise<{ code: number | null; signal: string | null }> {
+/**
+ * Opens the spool in a child process (which migrates it). With `killAtSeq`, kills it with SIGKILL once
+ * the copy into the log has passed that seq (a random point of the upgrade), unless it finished first.
+ */
+async function openInChild(path: string, killAtSeq?: number): Promise<{ code: number | null; signal: string | null }> {
   const child = spawn(process.execPath, ['-e', `require('./dist/pipeline/spool').openSpool({ path: ${JSON.stringify(path)}, sinks: ['a', 'b'] }).close()`], { cwd: root, stdio: 'inherit' });
-  const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-  return new Promise((resolve) => child.on('exit', (code, signal) => {
-    clearTimeout(timer);
-    resolve({ code, signal });
-  }));
+  let exit: { code: number | null; signal: string | null } | undefined;
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve((exit = { code, signal }))));
+  try {
+    if (killAtSeq !== undefined) {
+      await until(() => exit !== undefined || copiedUpTo(path) > killAtSeq, { timeoutMs: 120_000, what: 'the upgrade copied events' });
+      child.kill('SIGKILL');
+    }
+    return await exited;
+  } finally {
+    if (exit === undefined) child.kill('SIGKILL');
+  }
+}
+
+/** The last seq copied into the log so far (0 before the copy began), read on a connection of its own. */
+function copiedUpTo(path: string): number {
+  const db = new Database(path, { readonly: true, timeout: 1000 });
+  try {
+    return (db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'log'").pluck().get() as number) === 0 ? 0 : (db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get() as number);
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
 }
 
 describe('fault: kill -9 while a spool is upgraded', () => {
@@ -45,7 +67,7 @@ describe('fault: kill -9 while a spool is upgraded', () => {
       bigSchema3Spool(path);
 
       const kills = [];
-      for (let i = 0; i < 3; i += 1) kills.push(await openInChild(path, 300 + Math.floor(Math.random() * 1500)));
+      for (let i = 0; i < 3; i += 1) kills.push(await openInChild(path, copiedUpTo(path) + Math.floor(Math.random() * 300_000)));
       const finished = await openInChild(path);
 
       expect(finished).toEqual({ code: 0, signal: null });

@@ -1,9 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { isFresh, settle, type SinkState } from './cursors';
+import { isFresh, settle, type SinkState, type SpoolSink } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
 import type { QuarantinedHead } from './quarantine';
-import type { SpoolSink } from './index';
 
 /** A time range (ms) and optionally one sink; either end may be open. */
 export interface Range {
@@ -15,9 +14,13 @@ export interface Range {
 function where(range: Range, column: string, sinkColumn?: string) {
   const clauses: string[] = [];
   const params: (string | number)[] = [];
-  if (range.since !== undefined) clauses.push(`${column} >= ?`), params.push(range.since);
-  if (range.until !== undefined) clauses.push(`${column} < ?`), params.push(range.until);
-  if (range.sink !== undefined && sinkColumn) clauses.push(`${sinkColumn} = ?`), params.push(range.sink);
+  const add = (clause: string, param: string | number): void => {
+    clauses.push(clause);
+    params.push(param);
+  };
+  if (range.since !== undefined) add(`${column} >= ?`, range.since);
+  if (range.until !== undefined) add(`${column} < ?`, range.until);
+  if (range.sink !== undefined && sinkColumn) add(`${sinkColumn} = ?`, range.sink);
   return { sql: clauses.length ? `AND ${clauses.join(' AND ')}` : '', params };
 }
 

@@ -1,6 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import type { Event } from '../../events/event';
 
+/** A sink as the spool knows it: its name and its route. */
+export interface SpoolSink {
+  readonly name: string;
+  /** Whether this sink wants the event (its route filter); applied per event as the sink reads the log. */
+  readonly accepts: (event: Event) => boolean;
+}
+
 /** An event of a sink waiting for another attempt (a row of `exceptions` in state `retry`). */
 export interface Retry {
   readonly seq: number;

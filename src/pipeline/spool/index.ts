@@ -1,7 +1,7 @@
 import type { Event } from '../../events/event';
 import { createSpoolAdmin } from './admin';
 import { startCheckpointer } from './checkpointer';
-import { cursorWriter, loadStates, type SinkState } from './cursors';
+import { cursorWriter, loadStates, type SinkState, type SpoolSink } from './cursors';
 import { createDamageWatch, openDatabase, walSync } from './database';
 import { createDedupe, defaultDedupeWindow } from './dedupe';
 import { createGroupCommitter } from './group-commit';
@@ -11,12 +11,7 @@ import { createQuarantine, type QuarantineDropped, type QuarantineLimits } from 
 import { createRetention } from './retention';
 import { migrateSpool } from './schema';
 
-/** A sink as the spool knows it: its name and its route. */
-export interface SpoolSink {
-  readonly name: string;
-  /** Whether this sink wants the event (its route filter); applied per event as the sink reads the log. */
-  readonly accepts: (event: Event) => boolean;
-}
+export type { SpoolSink };
 
 export interface SinkBacklog {
   readonly sink: string;
