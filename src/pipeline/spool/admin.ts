@@ -53,7 +53,24 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
     return true;
   };
 
+  /** One dead letter back to its sink, due now, attempts reset (inside a committer write). */
+  const redriveOne = (sink: string, seq: number, receivedAt: number, now: number): void => {
+    const state = stateOf(sink);
+    retryRow.run(sink, seq, receivedAt, now);
+    state.retries.set(seq, { seq, receivedAt, attempts: 0, nextAt: now });
+    state.dead -= 1;
+    state.pending += 1;
+    state.dirty = true;
+  };
+  const dropDeadRow = db.prepare("DELETE FROM exceptions WHERE sink = ? AND seq = ? AND state = 'dead'");
+
   return {
+    redriveOne,
+    /** Forgets one dead letter (inside a committer write). */
+    dropDead(sink: string, seq: number): void {
+      if (dropDeadRow.run(sink, seq).changes > 0) stateOf(sink).dead -= 1;
+    },
+
     stats() {
       return {
         events: db.prepare('SELECT count(*) FROM log').pluck().get() as number,
@@ -139,14 +156,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
       const w = where(range, 'dead_at', 'sink');
       return committer.submit(() => {
         const rows = db.prepare(`SELECT sink, seq, received_at AS receivedAt FROM exceptions WHERE state = 'dead' ${w.sql}`).all(...w.params) as { sink: string; seq: number; receivedAt: number }[];
-        for (const row of rows) {
-          const state = stateOf(row.sink);
-          retryRow.run(row.sink, row.seq, row.receivedAt, now);
-          state.retries.set(row.seq, { seq: row.seq, receivedAt: row.receivedAt, attempts: 0, nextAt: now });
-          state.dead -= 1;
-          state.pending += 1;
-          state.dirty = true;
-        }
+        for (const row of rows) redriveOne(row.sink, row.seq, row.receivedAt, now);
         return rows.length;
       });
     },

@@ -1,5 +1,6 @@
 import type { Event } from '../../events/event';
 import { createSpoolAdmin } from './admin';
+import { createAdminStore } from './admin-store';
 import { startCheckpointer } from './checkpointer';
 import { cursorWriter, loadStates, type SinkState, type SpoolSink } from './cursors';
 import { createDamageWatch, openDatabase, walSync } from './database';
@@ -116,13 +117,16 @@ export function openSpool(options: SpoolOptions) {
     }
   };
 
+  const admin = createSpoolAdmin(db, { committer, states: () => states, reader, routes });
+  async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
+    const outcome = await outbox.append(event, receivedAt);
+    if (outcome === 'accepted') for (const listener of listeners) listener();
+    return outcome;
+  }
+
   return {
     ...outbox,
-    async append(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
-      const outcome = await outbox.append(event, receivedAt);
-      if (outcome === 'accepted') for (const listener of listeners) listener();
-      return outcome;
-    },
+    append: appendAndWake,
     quarantine: quarantine.quarantine,
     pruneQuarantine: quarantine.pruneQuarantine,
     get quarantineDropped(): number {
@@ -193,7 +197,9 @@ export function openSpool(options: SpoolOptions) {
       return db.pragma(statement, { simple: true });
     },
     /** Operator actions and queries (`admin.ts`), through the same committer. */
-    admin: createSpoolAdmin(db, { committer, states: () => states, reader, routes }),
+    admin,
+    /** The admin module's side of the spool (`../admin-store.ts`). */
+    adminStore: createAdminStore(db, { committer, states: () => states, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at) }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */
     async stopCheckpoints(): Promise<void> {
       await checkpointer?.stop();

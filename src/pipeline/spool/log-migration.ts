@@ -34,7 +34,16 @@ const cursorTables = `
     PRIMARY KEY (sink, seq)
   ) WITHOUT ROWID;
   CREATE INDEX exceptions_seq ON exceptions (seq);
-  CREATE INDEX exceptions_dead ON exceptions (state, dead_at) WHERE state = 'dead';`;
+  CREATE INDEX exceptions_dead ON exceptions (state, dead_at) WHERE state = 'dead';
+  CREATE TABLE audit (
+    seq     INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,
+    actor   TEXT    NOT NULL,
+    action  TEXT    NOT NULL,
+    target  TEXT    NOT NULL,
+    count   INTEGER NOT NULL,
+    dry_run INTEGER NOT NULL
+  );`;
 
 /** A pending row written at append and never touched since: delivered in order from the cursor. */
 const fresh = 'attempts = 0 AND next_at = received_at AND first_error IS NULL';
