@@ -22,9 +22,12 @@ function eventClause(filter: Parameters<AdminStore['searchEvents']>[0], after?: 
   const c = clause();
   for (const [key, attribute] of Object.entries(attributeOf)) {
     const value = filter[key as keyof typeof attributeOf];
-    if (value !== undefined) add(c, `json_extract(attributes, '$.${attribute}') = ?`, value);
+    // A substring test first (attributes are compact JSON): most rows fail it without being parsed.
+    if (value !== undefined) add(c, `instr(attributes, ?) > 0 AND json_extract(attributes, '$.${attribute}') = ?`, `"${attribute}":${JSON.stringify(value)}`, value);
   }
-  if (filter.conversation !== undefined) add(c, "? IN (json_extract(attributes, '$.fromaccount'), json_extract(attributes, '$.toaccount'), json_extract(attributes, '$.groupid'))", filter.conversation);
+  if (filter.conversation !== undefined) {
+    add(c, "instr(attributes, ?) > 0 AND ? IN (json_extract(attributes, '$.fromaccount'), json_extract(attributes, '$.toaccount'), json_extract(attributes, '$.groupid'))", JSON.stringify(filter.conversation), filter.conversation);
+  }
   if (filter.since !== undefined) add(c, 'received_at >= ?', filter.since);
   if (filter.until !== undefined) add(c, 'received_at < ?', filter.until);
   if (after !== undefined) add(c, 'seq < ?', Number(after));
