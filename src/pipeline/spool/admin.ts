@@ -37,7 +37,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
   const stateOf = (sink: string): SinkState => {
     const state = deps.states().get(sink);
     if (state) return state;
-    const made: SinkState = { name: sink, accepts: () => true, configured: false, cursor: Number.MAX_SAFE_INTEGER, ahead: new Map(), deliveredAhead: 0, pending: 0, dead: 0, retries: new Map(), dirty: true, doneMarks: false };
+    const made: SinkState = { name: sink, accepts: () => true, configured: false, cursor: Number.MAX_SAFE_INTEGER, ahead: new Map(), deliveredAhead: 0, pending: 0, dead: 0, retries: new Map(), dirty: true, doneMarks: false, written: 0 };
     deps.states().set(sink, made);
     return made;
   };

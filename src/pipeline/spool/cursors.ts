@@ -34,6 +34,8 @@ export interface SinkState {
   readonly retries: Map<number, Retry>;
   /** The cursor or counts changed since they were last written. */
   dirty: boolean;
+  /** The pending count as this connection last read or wrote it: what it writes is the change since. */
+  written: number;
   /** `done` exceptions (events delivered ahead of the cursor before an upgrade) may remain. */
   doneMarks: boolean;
 }
@@ -79,7 +81,7 @@ export function loadStates(db: Database, routes: readonly { name: string; accept
   const states = new Map<string, SinkState>();
   const make = (name: string, cursor: number, pending: number, dirty: boolean): SinkState => {
     const route = routes.find((r) => r.name === name);
-    return { name, accepts: route?.accepts ?? (() => true), configured: route !== undefined, cursor, ahead: new Map(), deliveredAhead: 0, pending, dead: 0, retries: new Map(), dirty, doneMarks: false };
+    return { name, accepts: route?.accepts ?? (() => true), configured: route !== undefined, cursor, ahead: new Map(), deliveredAhead: 0, pending, dead: 0, retries: new Map(), dirty, doneMarks: false, written: pending };
   };
   for (const row of db.prepare('SELECT sink, acked, pending FROM cursors').all() as { sink: string; acked: number; pending: number }[]) {
     states.set(row.sink, make(row.sink, row.acked, row.pending, false));
@@ -107,13 +109,17 @@ export function loadStates(db: Database, routes: readonly { name: string; accept
 
 /** Writes the cursors and counts that changed (inside the next transaction). */
 export function cursorWriter(db: Database) {
-  const upsert = db.prepare('INSERT INTO cursors (sink, acked, pending) VALUES (?, ?, ?) ON CONFLICT (sink) DO UPDATE SET acked = excluded.acked, pending = excluded.pending');
+  // Another connection (an operator's command) may have written since this one read: a cursor never
+  // goes back, and the count takes this connection's change, not its whole view.
+  const upsert = db.prepare('INSERT INTO cursors (sink, acked, pending) VALUES (?, ?, ?) ON CONFLICT (sink) DO UPDATE SET acked = max(acked, excluded.acked), pending = pending + ?');
   const dropDone = db.prepare("DELETE FROM exceptions WHERE sink = ? AND state = 'done' AND seq <= ?");
   return function writeCursors(states: Iterable<SinkState>): void {
     for (const state of states) {
       if (!state.dirty) continue;
       // Deliveries ahead of the cursor are not on disk yet: after a crash they are pending again.
-      upsert.run(state.name, state.cursor, state.pending + state.deliveredAhead);
+      const value = state.pending + state.deliveredAhead;
+      upsert.run(state.name, state.cursor, value, value - state.written);
+      state.written = value;
       if (state.doneMarks) dropDone.run(state.name, state.cursor);
       state.dirty = false;
     }

@@ -117,7 +117,12 @@ export function openSpool(options: SpoolOptions) {
     }
   };
 
-  const admin = createSpoolAdmin(db, { committer, states: () => states, reader, routes });
+  // Operator actions act on what is on disk now, including another connection's changes.
+  const current = (): Map<string, SinkState> => {
+    fresh();
+    return states;
+  };
+  const admin = createSpoolAdmin(db, { committer, states: current, reader, routes });
   async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
     const outcome = await outbox.append(event, receivedAt);
     if (outcome === 'accepted') for (const listener of listeners) listener();
@@ -199,7 +204,7 @@ export function openSpool(options: SpoolOptions) {
     /** Operator actions and queries (`admin.ts`), through the same committer. */
     admin,
     /** The admin module's side of the spool (`../admin-store.ts`). */
-    adminStore: createAdminStore(db, { committer, states: () => states, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at) }),
+    adminStore: createAdminStore(db, { committer, states: current, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at) }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */
     async stopCheckpoints(): Promise<void> {
       await checkpointer?.stop();

@@ -116,6 +116,22 @@ describe('spool', () => {
     }
   });
 
+  test('When an operator command on its own connection changes a sink while the service delivers, then the service neither goes back nor miscounts', async () => {
+    for (const id of ['o1', 'o2', 'o3']) await spool.append(event(id), 1000);
+    const operator = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    await spool.delivered('a', spool.due('a', 5000, 10).map((item) => item.seq));
+
+    const queued = await operator.admin.replay({ since: 0 }, [{ name: 'a', accepts: (e) => e.attributes.id === 'o1' }], 5000);
+    operator.close();
+
+    expect(queued).toBe(1);
+    expect(spool.due('a', 5000, 10).map((item) => item.event.attributes.id)).toEqual(['o1']);
+    expect(spool.backlog()).toEqual([
+      { sink: 'a', pending: 1, oldestReceivedAt: 1000 },
+      { sink: 'b', pending: 3, oldestReceivedAt: 1000 },
+    ]);
+  });
+
   test('When many appends are submitted in one turn, then they share one transaction and all resolve', async () => {
     const walBefore = statSync(join(dir, 'spool.db-wal')).size;
 
