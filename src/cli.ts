@@ -5,8 +5,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfigFromEnvironment, parseDuration, sinkName, type Config } from './config';
 import { sinkAccepts } from './pipeline/routing';
-import { openSpool, type Spool } from './pipeline/spool';
-import { spoolAdmin, type Range } from './pipeline/spool-admin';
+import { openSpool, type Range, type Spool } from './pipeline/spool';
 import { natsReplayWarnings } from './sinks/nats-sink';
 import { buildVendors } from './vendors/registry';
 import type { Vendor } from './vendors/vendor';
@@ -106,7 +105,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
 
   const path = resolve(join(config.dataDir, 'spool.db'));
   if (name === 'check-config') {
-    const orphans = existsSync(path) ? withSpool(config, path, (spool) => spoolAdmin(spool.db).pendingCounts().filter((row) => !configured.includes(row.sink))) : [];
+    const orphans = existsSync(path) ? withSpool(config, path, (spool) => spool.admin.pendingCounts().filter((row) => !configured.includes(row.sink))) : [];
     print({ ok: true, ackMode: config.ackMode, dataDir: config.dataDir, sinks: configured, ...(orphans.length ? { orphanedPending: orphans } : {}) });
     return 0;
   }
@@ -114,7 +113,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
   if (name === 'replay' && range.since === undefined) throw new UsageError('replay needs --since');
 
   return withSpool(config, path, async (spool) => {
-    const admin = spoolAdmin(spool.db);
+    const admin = spool.admin;
     const known = new Set([...configured, ...admin.pendingCounts().map((r) => r.sink), ...spool.deadLetterCounts().map((r) => r.sink)]);
     if (range.sink !== undefined && !known.has(range.sink)) {
       throw new UsageError(`unknown sink: ${range.sink} (configured: ${configured.join(', ') || 'none'})`);
@@ -136,7 +135,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
         return 0;
       }
       case 'dlq redrive':
-        print({ redriven: admin.redriveDeadLetters(range, now) });
+        print({ redriven: await admin.redriveDeadLetters(range, now) });
         return 0;
       case 'quarantine list':
         admin.quarantine(range, limit).forEach((row) => print(isoTimes(row)));
@@ -156,7 +155,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
       }
       case 'replay':
         for (const warning of natsReplayWarnings(config.sinks.filter((s) => !range.sink || sinkName(s) === range.sink), range.since ?? now, now)) io.err(`warning: ${warning}`);
-        print({ queued: admin.replay(range, routesOf(config).filter((r) => !range.sink || r.name === range.sink), now) });
+        print({ queued: await admin.replay(range, routesOf(config).filter((r) => !range.sink || r.name === range.sink), now) });
         return 0;
       case 'pending drop':
       case 'pending move': {
@@ -164,13 +163,13 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
         if (sink === undefined) throw new UsageError(`usage: imgw ${command.usage}`);
         if (configured.includes(sink)) throw new Refused(`sink ${sink} is configured: its events are being delivered; only a sink no longer in CONFIG_FILE can be dropped or moved`);
         if (name === 'pending drop') {
-          print({ dropped: admin.dropPending(sink) });
+          print({ dropped: await admin.dropPending(sink) });
           return 0;
         }
         const to = values.to;
         if (to === undefined) throw new UsageError(`usage: imgw ${command.usage}`);
         if (!configured.includes(to)) throw new UsageError(`unknown sink: ${to} (configured: ${configured.join(', ') || 'none'})`);
-        print({ moved: admin.movePending(sink, to, now), to });
+        print({ moved: await admin.movePending(sink, to, now), to });
         return 0;
       }
       default:
@@ -226,7 +225,7 @@ function isoTimes(row: unknown): Record<string, unknown> {
  * Re-checks quarantined requests through the vendor that received them (it authenticated them then;
  * the stored head has its secrets redacted). Rows of a vendor not configured now are left alone.
  */
-async function redriveQuarantine(spool: Spool, admin: ReturnType<typeof spoolAdmin>, vendors: readonly Vendor[], ids: readonly number[]) {
+async function redriveQuarantine(spool: Spool, admin: Spool['admin'], vendors: readonly Vendor[], ids: readonly number[]) {
   const result = { accepted: 0, duplicate: 0, ignored: 0, stillInvalid: 0, missing: 0, vendorNotConfigured: 0 };
   for (const qid of ids) {
     const row = admin.quarantined(qid);
@@ -242,13 +241,13 @@ async function redriveQuarantine(spool: Spool, admin: ReturnType<typeof spoolAdm
     const head = { query: new URLSearchParams(row.head.query ?? ''), headers: { ...row.head.headers } };
     const intake = vendor.toEvent(head, row.body, row.received_at);
     if (intake.kind === 'invalid') {
-      admin.updateQuarantine(qid, intake.reason, intake.detail);
+      await admin.updateQuarantine(qid, intake.reason, intake.detail);
       result.stillInvalid += 1;
       continue;
     }
     if (intake.kind === 'event') result[await spool.append(intake.event, row.received_at)] += 1;
     else result.ignored += 1;
-    admin.removeQuarantine(qid);
+    await admin.removeQuarantine(qid);
   }
   return result;
 }

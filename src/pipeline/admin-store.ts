@@ -1,5 +1,5 @@
 import type { Event } from '../events/event';
-import type { QuarantinedHead } from './spool';
+import type { QuarantinedHead } from './spool/quarantine';
 
 /**
  * What the admin module (every operator action: stats, search, dead letters, quarantine, replay,

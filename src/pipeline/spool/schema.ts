@@ -1,13 +1,16 @@
 import type { Database } from 'better-sqlite3';
+import { toLog } from './log-migration';
 
 /**
- * The spool's tables, versioned with `PRAGMA user_version`. `events` holds each accepted event once
- * (unique id); `pending` one row per event and sink still to deliver; `dead_letters` what a sink gave
- * up on; `quarantine` raw requests that could not become events; `sink_counts` and `quarantine_size`
- * keep the counts the gauges and bounds read (maintained by triggers, so the operator CLI's changes
- * are counted too). Times are milliseconds since the epoch.
+ * The spool's tables, versioned with `PRAGMA user_version`. Versions 1 to 3 kept one `pending` row per
+ * event and sink; version 4 (`toLog`, in `log-migration.ts`) turns them into the log with cursors:
+ * `log` holds each accepted event once under a sequential key; `cursors` each sink's progress
+ * (everything up to `acked` is settled) and its pending count; `exceptions` the events of a sink that
+ * are not simply "after the cursor": waiting for a retry, dead letters, and ones already delivered
+ * ahead of the cursor when a spool was upgraded. `quarantine` keeps raw requests that could not become
+ * events. Times are milliseconds since the epoch.
  *
- * Each migration runs once, in order, in one transaction with the version bump. A database created
+ * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
  * before versioning (version 0 with the tables of migration 1) is brought forward like any other.
  * Append new migrations; never edit one that has shipped.
  */
@@ -122,12 +125,14 @@ export const spoolMigrations: readonly string[] = [
   `,
 ];
 
-/** The schema version this code reads and writes. */
-export const spoolSchemaVersion = spoolMigrations.length;
+/** The schema version this code reads and writes: the SQL migrations, then the move to the log. */
+export const spoolSchemaVersion = spoolMigrations.length + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
- * written by a newer version (its tables may mean something this code does not know).
+ * written by a newer version (its tables may mean something this code does not know). The move to the
+ * log copies events in chunks, each its own transaction, and resumes where it stopped if the process
+ * dies meanwhile; the version changes only in its last transaction.
  */
 export function migrateSpool(db: Database): number {
   const found = db.pragma('user_version', { simple: true }) as number;
@@ -135,10 +140,11 @@ export function migrateSpool(db: Database): number {
     throw new Error(`spool ${db.name} has schema version ${found}, newer than this version understands (${spoolSchemaVersion}); run a newer gateway or restore a backup`);
   }
   db.transaction(() => {
-    for (let version = found; version < spoolSchemaVersion; version += 1) {
+    for (let version = found; version < spoolMigrations.length; version += 1) {
       db.exec(spoolMigrations[version] as string);
       db.pragma(`user_version = ${version + 1}`);
     }
   }).immediate();
+  if (found < spoolSchemaVersion) toLog(db, spoolSchemaVersion);
   return found;
 }

@@ -21,6 +21,13 @@ export type Sync = (done: (error?: unknown) => void) => void;
 export interface GroupCommitOptions {
   /** Called after each commit (and after each sync) with its outcome. */
   readonly onCommit?: (ok: boolean, error?: unknown) => void;
+  /**
+   * Runs inside every transaction after its writes (state kept in memory and written with whatever
+   * commits next, such as delivery cursors). If it throws, the transaction is rolled back.
+   */
+  readonly beforeCommit?: () => void;
+  /** A transaction was rolled back as a whole: state changed in memory by its writes is stale. */
+  readonly onRollback?: () => void;
   /** When given, a write resolves only after a sync that began after its commit has finished. */
   readonly sync?: Sync;
   /** The synchronous form of `sync`, used by `flush` at shutdown. */
@@ -63,7 +70,7 @@ const realTimer = (run: () => void, ms: number): (() => void) => {
  */
 export function createGroupCommitter(db: Database, options: GroupCommitOptions | ((ok: boolean, error?: unknown) => void) = {}) {
   const settings: GroupCommitOptions = typeof options === 'function' ? { onCommit: options } : options;
-  const { onCommit = () => {}, sync, syncNow, windowMs = 0, windowMinWrites = 1, maxDeferred = 1000, clock = () => performance.now(), timer = realTimer } = settings;
+  const { onCommit = () => {}, beforeCommit, onRollback, sync, syncNow, windowMs = 0, windowMinWrites = 1, maxDeferred = 1000, clock = () => performance.now(), timer = realTimer } = settings;
   let queue: Pending[] = [];
   /** A commit of the queue is arranged (next turn of the event loop, or when the window closes). */
   let scheduled = false;
@@ -79,8 +86,8 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
   const rollback = db.prepare('ROLLBACK TO group_write');
-  const runBatch = db.transaction((batch: Pending[]) =>
-    batch.map((item) => {
+  const runBatch = db.transaction((batch: Pending[]) => {
+    const results = batch.map((item) => {
       savepoint.run();
       try {
         const value = item.work();
@@ -91,8 +98,10 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
         release.run();
         return { ok: false as const, error };
       }
-    }),
-  );
+    });
+    beforeCommit?.();
+    return results;
+  });
 
   function settle(committed: readonly Committed[], error?: unknown): void {
     for (const { item, result } of committed) {
@@ -151,6 +160,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
       results = runBatch(batch);
     } catch (error) {
       onCommit(false, error);
+      onRollback?.();
       for (const item of batch) item.reject(error);
       return;
     }
