@@ -68,6 +68,13 @@ module.exports = {
       to: { path: ['^src/(http|vendors)/', '^src/(app|service|main|cli)\\.ts$', '(^|/)node_modules/express/'] },
     },
     {
+      name: 'pipeline-not-to-metrics',
+      severity: 'error',
+      comment: 'The pipeline reports deliveries through the narrow interface it owns (pipeline/delivery-observer.ts); the metrics module satisfies it.',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/(metrics|process-metrics)\\.ts$' },
+    },
+    {
       name: 'sinks-not-to-pipeline-http',
       severity: 'error',
       comment: 'Sinks know only Event: no pipeline, no HTTP layer, no metrics (the dispatcher observes around them).',
