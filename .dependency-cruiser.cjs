@@ -75,6 +75,20 @@ module.exports = {
       to: { path: '^src/(metrics|process-metrics)\\.ts$' },
     },
     {
+      name: 'cli-reaches-sinks-through-the-registry',
+      severity: 'error',
+      comment: "The CLI knows no sink's quirks: what a sink type wants said (e.g. replay warnings) is a hook of its definition, reached through the registry.",
+      from: { path: '^src/cli\\.ts$' },
+      to: { path: '^src/sinks/', pathNot: '^src/sinks/registry\\.ts$' },
+    },
+    {
+      name: 'metrics-not-to-vendors',
+      severity: 'error',
+      comment: 'Metrics record what the shared code observed (events/intake.ts names the message facts); no vendor module.',
+      from: { path: '^src/(metrics|process-metrics)\\.ts$' },
+      to: { path: '^src/vendors/' },
+    },
+    {
       name: 'sinks-not-to-pipeline-http',
       severity: 'error',
       comment: 'Sinks know only Event: no pipeline, no HTTP layer, no metrics (the dispatcher observes around them).',

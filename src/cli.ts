@@ -7,7 +7,7 @@ import { loadConfigFromEnvironment, parseDuration, sinkName, type Config } from 
 import { sinkAccepts } from './pipeline/routing';
 import { openSpool, type Spool } from './pipeline/spool';
 import { spoolAdmin, type Range } from './pipeline/spool-admin';
-import { natsReplayWarnings } from './sinks/nats-sink';
+import { replayWarnings } from './sinks/registry';
 import { buildVendors } from './vendors/registry';
 import type { Vendor } from './vendors/vendor';
 
@@ -187,7 +187,7 @@ async function runCommand(name: string, command: Command, { values, positionals 
         return 0;
       }
       case 'replay':
-        for (const warning of natsReplayWarnings(config.sinks.filter((s) => !range.sink || sinkName(s) === range.sink), range.since ?? now, now)) io.err(`warning: ${warning}`);
+        for (const warning of replayWarnings(config.sinks.filter((s) => !range.sink || sinkName(s) === range.sink), range.since ?? now, now)) io.err(`warning: ${warning}`);
         print({ queued: admin.replay(range, routesOf(config).filter((r) => !range.sink || r.name === range.sink), now) });
         return 0;
       case 'pending drop':

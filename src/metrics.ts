@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DeliveryOutcome } from './pipeline/delivery-observer';
 import type { Relief, SpoolSnapshot } from './pipeline/pressure';
-import type { MessageFacts } from './vendors/vendor';
+import type { MessageFacts } from './events/intake';
 
 /** Outcomes of one callback request; the `outcome` label of `imgw_callbacks_total`. */
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'ignored' | 'rejected' | 'failed';
