@@ -68,6 +68,27 @@ module.exports = {
       to: { path: ['^src/(http|vendors)/', '^src/(app|service|main|cli)\\.ts$', '(^|/)node_modules/express/'] },
     },
     {
+      name: 'pipeline-not-to-metrics',
+      severity: 'error',
+      comment: 'The pipeline reports deliveries through the narrow interface it owns (pipeline/delivery-observer.ts); the metrics module satisfies it.',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/(metrics|process-metrics)\\.ts$' },
+    },
+    {
+      name: 'cli-reaches-sinks-through-the-registry',
+      severity: 'error',
+      comment: "The CLI knows no sink's quirks: what a sink type wants said (e.g. replay warnings) is a hook of its definition, reached through the registry.",
+      from: { path: '^src/cli\\.ts$' },
+      to: { path: '^src/sinks/', pathNot: '^src/sinks/registry\\.ts$' },
+    },
+    {
+      name: 'metrics-not-to-vendors',
+      severity: 'error',
+      comment: 'Metrics record what the shared code observed (events/intake.ts names the message facts); no vendor module.',
+      from: { path: '^src/(metrics|process-metrics)\\.ts$' },
+      to: { path: '^src/vendors/' },
+    },
+    {
       name: 'sinks-not-to-pipeline-http',
       severity: 'error',
       comment: 'Sinks know only Event: no pipeline, no HTTP layer, no metrics (the dispatcher observes around them).',

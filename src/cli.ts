@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { loadConfigFromEnvironment, parseDuration, sinkName, type Config } from './config';
 import { sinkAccepts } from './pipeline/routing';
 import { openSpool, type Range, type Spool } from './pipeline/spool';
-import { natsReplayWarnings } from './sinks/nats-sink';
+import { replayWarnings } from './sinks/registry';
 import { buildVendors } from './vendors/registry';
 import type { Vendor } from './vendors/vendor';
 
@@ -33,7 +33,7 @@ const commands: Readonly<Record<string, Command>> = {
 };
 
 const timeHelp = 'T is an ISO 8601 time (2026-01-01T00:00:00Z) or an age before now (30m, 2h, 7d). Times are printed in ISO 8601 (UTC).';
-const usage = `Usage: imgw <command> [options]      (node dist/cli.js …, with the service's environment)
+const toolUsage = `Usage: imgw <command> [options]      (node dist/cli.js …, with the service's environment)
 ${Object.values(commands)
   .map((c) => `  ${c.usage.padEnd(56)} ${c.summary}`)
   .join('\n')}
@@ -48,8 +48,27 @@ export interface CliOutput {
   readonly err: (line: string) => void;
 }
 
-class UsageError extends Error {}
+/** A usage error; `usage` is what is printed after the message (the whole tool's by default). */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    public usage = toolUsage,
+  ) {
+    super(message);
+  }
+}
 class Refused extends Error {}
+
+/** One command's usage, summary and (when it takes times) how to write them. */
+const commandHelp = (command: Command) =>
+  `Usage: imgw ${command.usage}\n  ${command.summary}\n${command.options.some((o) => o === 'since' || o === 'until') ? `${timeHelp}\n` : ''}`;
+
+/** The commands of a group (`dlq`, `quarantine`, …), or undefined when `word` starts none. */
+function groupHelp(word: string | undefined): string | undefined {
+  const members = Object.entries(commands).filter(([name]) => name.startsWith(`${word} `));
+  if (members.length === 0) return undefined;
+  return `Usage: imgw ${word} <command> [options]\n${members.map(([, c]) => `  ${c.usage.padEnd(56)} ${c.summary}`).join('\n')}\n  ${word} <command> --help`;
+}
 
 const positiveId = (what: string) => z.coerce.number({ error: `${what} must be a positive integer` }).int(`${what} must be a positive integer`).positive(`${what} must be a positive integer`);
 const limitSchema = z.coerce.number({ error: '--limit must be an integer from 1 to 100000' }).int('--limit must be an integer from 1 to 100000').min(1, '--limit must be an integer from 1 to 100000').max(100_000, '--limit must be an integer from 1 to 100000');
@@ -66,7 +85,7 @@ export async function runCli(argv: readonly string[], config: Config, io: CliOut
     return await run(argv, config, io, now);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`${error.message}\n${usage}`);
+      io.err(`${error.message}\n${error.usage}`);
       return 2;
     }
     if (error instanceof Refused) {
@@ -87,12 +106,25 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
   const { values, positionals } = parsed;
   const name = positionals.length === 0 ? undefined : commands[positionals[0] as string] ? (positionals[0] as string) : `${positionals[0]} ${positionals[1] ?? ''}`.trim();
   if (name === undefined) {
-    if (values.help) return io.out(usage), 0;
+    if (values.help) return io.out(toolUsage), 0;
     throw new UsageError('no command given');
   }
   const command = commands[name];
+  const group = command ? undefined : groupHelp(positionals[0]);
+  if (group && values.help) return io.out(group), 0;
+  if (group) throw new UsageError(`${positionals[0]} needs a command${positionals[1] ? ` (${positionals[1]} is none of its)` : ''}`, group);
   if (!command) throw new UsageError(`unknown command: ${name}`);
-  if (values.help) return io.out(`Usage: imgw ${command.usage}\n  ${command.summary}\n${command.options.some((o) => o === 'since' || o === 'until') ? `${timeHelp}\n` : ''}`), 0;
+  if (values.help) return io.out(commandHelp(command)), 0;
+  try {
+    return await runCommand(name, command, parsed, config, io, now);
+  } catch (error) {
+    // A usage error once the command is known shows that command's usage, not the whole tool's.
+    if (error instanceof UsageError && error.usage === toolUsage) error.usage = commandHelp(command);
+    throw error;
+  }
+}
+
+async function runCommand(name: string, command: Command, { values, positionals }: ReturnType<typeof parseOptions>, config: Config, io: CliOutput, now: number): Promise<number> {
   const args = positionals.slice(name.split(' ').length);
   for (const option of ['sink', 'since', 'until', 'limit', 'to'] as const) {
     if (values[option] !== undefined && !command.options.includes(option)) throw new UsageError(`${name} does not take --${option}`);
@@ -100,7 +132,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
   if (args.length < command.args[0] || args.length > command.args[1]) throw new UsageError(`usage: imgw ${command.usage}`);
   const limit = parse(limitSchema.default(100), values.limit);
   const range: Range = { sink: values.sink, since: time('--since', values.since, now), until: time('--until', values.until, now) };
-  const print = (value: unknown) => io.out(JSON.stringify(value));
+  const print = (value: unknown) => io.out(JSON.stringify(camelKeys(value)));
   const configured = config.sinks.map(sinkName);
 
   const path = resolve(join(config.dataDir, 'spool.db'));
@@ -154,7 +186,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
         return 0;
       }
       case 'replay':
-        for (const warning of natsReplayWarnings(config.sinks.filter((s) => !range.sink || sinkName(s) === range.sink), range.since ?? now, now)) io.err(`warning: ${warning}`);
+        for (const warning of replayWarnings(config.sinks.filter((s) => !range.sink || sinkName(s) === range.sink), range.since ?? now, now)) io.err(`warning: ${warning}`);
         print({ queued: await admin.replay(range, routesOf(config).filter((r) => !range.sink || r.name === range.sink), now) });
         return 0;
       case 'pending drop':
@@ -219,6 +251,19 @@ function isoTimes(row: unknown): Record<string, unknown> {
     if (typeof value === 'number' && (/At$|_at$/.test(key) || key === 'oldest')) copy[key] = new Date(value).toISOString();
   }
   return copy;
+}
+
+/**
+ * Every command's JSON is camelCase: a row's snake_case column names (`received_at`) become
+ * `receivedAt`, in the printed object and in the rows of its arrays (not inside nested maps such as
+ * a request's headers, whose keys are data).
+ */
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), Array.isArray(field) ? field.map(camelKeys) : field]),
+  );
 }
 
 /**

@@ -16,6 +16,8 @@ const serviceEnv = {
     .describe('Largest callback body accepted; larger bodies get 413'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level'),
+  LOG_SUMMARY_INTERVAL: duration.prefault('60s')
+    .describe('How often a one-line info summary of the traffic is logged (callbacks by outcome, events per sink by outcome, backlog), only when something happened; 0s = never'),
   SPOOL_RETENTION: duration.prefault('24h')
     .describe('How long delivered events stay in the spool (for de-duplication and replay), e.g. 24h'),
   SPOOL_MAX_PENDING: envInteger(0).default(3_000_000)
@@ -77,6 +79,8 @@ export interface Config {
   readonly host: string | undefined;
   readonly dataDir: string;
   readonly logLevel: z.output<typeof envSchema>['LOG_LEVEL'];
+  /** How often the traffic summary is logged (ms); 0 = never. See LOG_SUMMARY_INTERVAL. */
+  readonly logSummaryIntervalMs: number;
   readonly maxBodyBytes: number;
   readonly retentionMs: number;
   readonly shutdownTimeoutMs: number;
@@ -121,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     host: e.HOST,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    logSummaryIntervalMs: e.LOG_SUMMARY_INTERVAL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     retentionMs: e.SPOOL_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,

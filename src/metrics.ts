@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DeliveryOutcome } from './pipeline/delivery-observer';
 import type { Relief, SpoolSnapshot } from './pipeline/pressure';
-import type { MessageFacts } from './vendors/vendor';
+import type { MessageFacts } from './events/intake';
 
 /** Outcomes of one callback request; the `outcome` label of `imgw_callbacks_total`. */
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'ignored' | 'rejected' | 'failed';
 /** Outcomes of one sink write; the `outcome` label of `imgw_sink_deliveries_total`. */
-export type DeliveryOutcome = 'ok' | 'error' | 'timeout';
+export type { DeliveryOutcome };
 
 /** The spool's latest reading (taken once per interval by the pressure watch; scrapes never query the spool). */
 export interface SpoolSnapshotSource {

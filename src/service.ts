@@ -20,6 +20,7 @@ import { collectProcessMetrics } from './process-metrics';
 import { createSinkHealth, healthProblem } from './sinks/health';
 import { buildSinks } from './sinks/registry';
 import type { Sink } from './sinks/sink';
+import { createTrafficSummary, readTraffic } from './traffic-summary';
 import { buildVendors } from './vendors/registry';
 
 export interface RunningService {
@@ -181,6 +182,11 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       }, 1000)
     : undefined;
   trim?.unref();
+  const summary = config.logSummaryIntervalMs > 0
+    ? createTrafficSummary({ intervalMs: config.logSummaryIntervalMs, clock, read: () => readTraffic(registry, pressure.snapshot()), log: (fields, message) => logger.info(fields, message) })
+    : undefined;
+  const summaryTicker = summary ? setInterval(() => void summary.tick().catch((error: unknown) => logger.warn({ err: error }, 'traffic summary failed')), 1000) : undefined;
+  summaryTicker?.unref();
 
   await firstChecks;
 
@@ -195,6 +201,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
         draining = true;
         clearInterval(prune);
         clearInterval(trim);
+        clearInterval(summaryTicker);
         pressure.stop();
         await drainable.drain();
         await dispatcher.stop();

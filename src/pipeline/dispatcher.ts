@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { eventToJson, type Event } from '../events/event';
 import { asMessageEvent } from '../events/message';
-import type { Metrics } from '../metrics';
 import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
+import type { DeliveryObserver } from './delivery-observer';
 import { backoffDelay } from './retry';
 import { attemptWrite } from './write';
 import type { Spool, SpooledEvent } from './spool';
@@ -27,7 +27,7 @@ export type Lane = Pick<
 export interface DispatcherDeps {
   readonly spool: Spool;
   readonly lanes: readonly Lane[];
-  readonly metrics: Metrics;
+  readonly metrics: DeliveryObserver;
   readonly logger: Logger;
   /** What is due, how old an event is and when an open circuit may probe are read from this clock. */
   readonly clock?: () => number;
