@@ -36,8 +36,9 @@ export const replayBody = z.strictObject({
   since: time, until: time.optional(), sink: name.optional().describe('one configured sink; every configured sink when absent'),
   dryRun: z.boolean().default(false).describe('only count'),
 });
-export const pendingDropBody = z.strictObject({ sink: name.describe('a sink no longer configured') });
-export const pendingMoveBody = z.strictObject({ sink: name.describe('a sink no longer configured'), to: name.describe('a configured sink') });
+const preview = z.boolean().default(false).describe('only count, after the same checks');
+export const pendingDropBody = z.strictObject({ sink: name.describe('a sink no longer configured'), dryRun: preview });
+export const pendingMoveBody = z.strictObject({ sink: name.describe('a sink no longer configured'), to: name.describe('a configured sink'), dryRun: preview });
 
 export const seqOrId = z.object({ id: z.string().min(1).max(200).describe('event id or log position') });
 export const qidParam = z.object({ qid: z.coerce.number().int().positive() });

@@ -176,17 +176,17 @@ export function createAdmin(deps: AdminDeps) {
 
     pendingCounts: () => store.pendingCounts(),
     /** Only for a sink this process no longer delivers to. */
-    async dropPending(actor: Actor, sink: string) {
+    async dropPending(actor: Actor, sink: string, options: Bulk = {}) {
       checkRemoved(sink);
-      const dropped = await store.dropPending(sink);
-      await audit(actor, 'pending.drop', { sink }, dropped);
+      const dropped = options.dryRun ? pendingOf(sink) : await store.dropPending(sink);
+      await audit(actor, 'pending.drop', { sink }, dropped, options.dryRun);
       return { dropped };
     },
-    async movePending(actor: Actor, sink: string, to: string) {
+    async movePending(actor: Actor, sink: string, to: string, options: Bulk = {}) {
       checkRemoved(sink);
       checkSink(to, deps.sinks);
-      const moved = await store.movePending(sink, to, clock());
-      await audit(actor, 'pending.move', { sink, to }, moved);
+      const moved = options.dryRun ? pendingOf(sink) : await store.movePending(sink, to, clock());
+      await audit(actor, 'pending.move', { sink, to }, moved, options.dryRun);
       return { moved, to };
     },
 
@@ -205,6 +205,10 @@ export function createAdmin(deps: AdminDeps) {
       return job;
     },
   };
+
+  function pendingOf(sink: string): number {
+    return store.pendingCounts().find((row) => row.sink === sink)?.pending ?? 0;
+  }
 
   function collectQids(filter: QuarantineFilter): number[] {
     const qids: number[] = [];
