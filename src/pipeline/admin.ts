@@ -104,7 +104,7 @@ export function createAdmin(deps: AdminDeps) {
 
   return {
     jobs,
-    stats: () => ({ ...store.stats(), configuredSinks: deps.sinks, pausedSinks: deps.lanes?.paused() ?? [] }),
+    stats: () => ({ instance: deps.instance, ...store.stats(), configuredSinks: deps.sinks, pausedSinks: deps.lanes?.paused() ?? [] }),
     searchEvents: (filter: EventFilter, page: PageRequest) => store.searchEvents(filter, page),
     event(idOrSeq: string | number) {
       const found = store.event(idOrSeq);

@@ -102,4 +102,20 @@ describe('imgw beside a running service', () => {
     expect(sent).toBeGreaterThan(0);
     expect(failed).toBe(0);
   });
+
+  test('When the service runs, then a CLI change goes through its API and is audited as local; when it does not, the CLI opens the spool itself and audits as cli-local', async () => {
+    service = await startTestService(dataDir, { sinks: [{ type: 'file', name: 'file', path: join(dataDir, 'out.jsonl') }] });
+    await post(sample.body);
+    const throughApi = await run(['replay', '--since', '1h']);
+    await service.stop();
+    service = undefined;
+    const direct = await run(['replay', '--since', '1h']);
+    const trail = await run(['audit']);
+
+    expect([throughApi.code, direct.code]).toEqual([0, 0]);
+    expect(trail.out.map((line) => JSON.parse(line) as { actor: string; action: string })).toEqual([
+      expect.objectContaining({ actor: 'cli-local', action: 'replay' }),
+      expect.objectContaining({ actor: 'local', action: 'replay' }),
+    ]);
+  });
 });
