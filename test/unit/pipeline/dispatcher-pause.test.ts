@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import type { Event } from '../../../src/events/event';
 import { createMetrics } from '../../../src/metrics';
 import { createDispatcher } from '../../../src/pipeline/dispatcher';
 import { openSpool } from '../../../src/pipeline/spool';
@@ -10,7 +11,7 @@ import { MemorySink } from '../../../src/sinks/memory-sink';
 import { deliverySettingsSchema } from '../../../src/sinks/sink';
 import { until } from '../../helpers/wait';
 
-const event = (id: string) => ({
+const event = (id: string): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
   data: '{}',
 });
