@@ -77,13 +77,16 @@ export function spoolAdminStore(spool: Spool, sinks: readonly SpoolSink[]): Admi
     FROM dead_letters d JOIN events e ON e.seq = d.seq`;
 
   /** Runs `step` (one bounded commit, returning how many it changed and whether more remain) until done. */
-  async function chunked(step: () => { changed: number; more: boolean }, onProgress?: (done: number) => void): Promise<number> {
+  async function chunked(step: () => { changed: number; more: boolean }, onProgress?: (done: number) => void | Promise<void>): Promise<number> {
     let total = 0;
     for (;;) {
       const { changed, more } = await spool.submit(step);
       total += changed;
-      onProgress?.(total);
-      if (!more) return total;
+      if (!more) {
+        await onProgress?.(total);
+        return total;
+      }
+      await onProgress?.(total);
     }
   }
 
