@@ -142,8 +142,8 @@ export interface SpoolStats {
   readonly quarantined: number;
 }
 
-/** Progress of a bulk change: called after each chunk. */
-export type Progress = (done: number) => void;
+/** Progress of a bulk change: called after each chunk; the next chunk waits for what it returns. */
+export type Progress = (done: number) => void | Promise<void>;
 
 /** The spool's side of the admin module. Reads are synchronous and bounded; changes go through the committer. */
 export interface AdminStore {

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Event, EventAttributes } from '../../events/event';
-import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRequest, QuarantineFilter, QuarantineSummary, SinkState as EventSinkState, StoredEvent } from '../admin-store';
+import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRequest, Progress, QuarantineFilter, QuarantineSummary, SinkState as EventSinkState, StoredEvent } from '../admin-store';
 import { isFresh, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import type { SpoolAdmin } from './admin';
@@ -72,7 +72,7 @@ const stored = (row: EventRow): StoredEvent => {
  * bulk changes in chunks through the group committer, an audit trail. Event search reads the log
  * backwards from its end (no index on attributes, so an append writes no extra page).
  */
-export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; routes: readonly SpoolSink[]; seqOf: (id: string) => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'> }): AdminStore {
+export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; routes: readonly SpoolSink[]; seqOf: (id: string) => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
   const { committer, admin } = deps;
   const eventColumns = 'seq, received_at AS receivedAt, attributes, data, message';
   const deadColumns = `d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
@@ -80,7 +80,7 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
   const deadCursor = (row: DeadLetter) => Buffer.from(JSON.stringify([row.deadAt, row.seq, row.sink])).toString('base64url');
   const strip = <T extends object>(row: T): T => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)) as T;
 
-  async function chunked(select: () => { sink: string; seq: number; receivedAt: number }[], apply: (rows: { sink: string; seq: number; receivedAt: number }[]) => void, options?: { chunk?: number; onProgress?: (done: number) => void }): Promise<number> {
+  async function chunked(select: () => { sink: string; seq: number; receivedAt: number }[], apply: (rows: { sink: string; seq: number; receivedAt: number }[]) => void, options?: { chunk?: number; onProgress?: Progress }): Promise<number> {
     const size = options?.chunk ?? 1000;
     let done = 0;
     for (;;) {
@@ -90,7 +90,9 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
         return rows.length;
       });
       done += moved;
-      options?.onProgress?.(done);
+      // Events queued again wake the lanes at once; the caller's progress step may pause before the next chunk.
+      if (moved > 0) deps.wake();
+      await options?.onProgress?.(done);
       if (moved < size) return done;
     }
   }
@@ -183,11 +185,15 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     },
     replay(range, sink, now, options) {
       const route = deps.routes.filter((r) => r.name === sink);
-      return admin.replay({ since: range.since, until: range.until }, route, now).then((queued) => (options?.onProgress?.(queued), queued));
+      return admin.replay({ since: range.since, until: range.until }, route, now).then(async (queued) => {
+        deps.wake();
+        await options?.onProgress?.(queued);
+        return queued;
+      });
     },
     pendingCounts: () => admin.pendingCounts(),
     dropPending: (sink) => admin.dropPending(sink),
-    movePending: (from, to, now) => admin.movePending(from, to, now),
+    movePending: (from, to, now) => admin.movePending(from, to, now).then((moved) => (deps.wake(), moved)),
     audit(entry: AuditEntry) {
       return committer.submit(() => void db.prepare('INSERT INTO audit (at, actor, action, target, count, dry_run) VALUES (?, ?, ?, ?, ?, ?)').run(entry.at, entry.actor, entry.action, JSON.stringify(entry.target ?? null), entry.count, entry.dryRun ? 1 : 0));
     },

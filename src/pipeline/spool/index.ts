@@ -204,7 +204,7 @@ export function openSpool(options: SpoolOptions) {
     /** Operator actions and queries (`admin.ts`), through the same committer. */
     admin,
     /** The admin module's side of the spool (`../admin-store.ts`). */
-    adminStore: createAdminStore(db, { committer, states: current, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at) }),
+    adminStore: createAdminStore(db, { committer, states: current, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */
     async stopCheckpoints(): Promise<void> {
       await checkpointer?.stop();

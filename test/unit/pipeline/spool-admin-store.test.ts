@@ -51,7 +51,7 @@ describe('spool admin store', () => {
 
     const listed = spool.adminStore.deadLetters({ sink: 'a', error: '400' }, { limit: 3 });
     const rest = spool.adminStore.deadLetters({ sink: 'a' }, { limit: 3, after: listed.next });
-    const redriven = await spool.adminStore.redriveDeadLetters({ sink: 'a' }, 3000, { chunk: 2, onProgress: (done) => progress.push(done) });
+    const redriven = await spool.adminStore.redriveDeadLetters({ sink: 'a' }, 3000, { chunk: 2, onProgress: (done) => void progress.push(done) });
 
     expect([...listed.items, ...rest.items].map((row) => row.seq)).toEqual([5, 4, 3, 2, 1]);
     expect(redriven).toBe(5);
