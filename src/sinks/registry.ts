@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Sink, SinkDeps } from './sink';
-import { createEasemobSink, easemobSinkConfig } from './easemob-sink';
+import { createEasemobSink, easemobSinkConfig } from './relay/easemob/sink';
 import { createFileSink, fileSinkConfig } from './file-sink';
 import { createMemorySink, memorySinkConfig } from './memory-sink';
 import { createHttpSink, httpSinkConfig } from './http-sink';

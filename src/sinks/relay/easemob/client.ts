@@ -1,4 +1,4 @@
-import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sinks/sink';
+import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
 import type { Endpoint, SendLimiter } from './limiter';
 import { untilAborted, type AppTokens } from './token';
 

@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event } from '../../src/events/event';
-import type { MessageElement, NeutralMessage } from '../../src/events/message';
-import { createEasemobSink, easemobSinkConfig } from '../../src/sinks/easemob-sink';
-import { BatchError, PermanentSinkError, RetryLaterError, type Sink } from '../../src/sinks/sink';
-import { startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
-import { until } from '../helpers/wait';
+import type { Event } from '../../../../src/events/event';
+import type { MessageElement, NeutralMessage } from '../../../../src/events/message';
+import { createEasemobSink, easemobSinkConfig } from '../../../../src/sinks/relay/easemob/sink';
+import { BatchError, PermanentSinkError, RetryLaterError, type Sink } from '../../../../src/sinks/sink';
+import { startEasemobStandin, type EasemobStandin } from '../../../helpers/easemob-standin';
+import { until } from '../../../helpers/wait';
 
 let serial = 0;
 function messageEvent(overrides: Partial<NeutralMessage> = {}): Event {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { MessageElement, NeutralMessage } from '../../events/message';
-import { relayMarkerKey } from '../../events/message';
+import type { MessageElement, NeutralMessage } from '../../../events/message';
+import { relayMarkerKey } from '../../../events/message';
 
 /**
  * How a neutral message becomes Easemob REST sends (the relay sink's mapping). Pure: no I/O.

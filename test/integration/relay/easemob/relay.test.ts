@@ -1,12 +1,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Event } from '../../src/events/event';
-import { openSpool } from '../../src/pipeline/spool';
-import type { RunningService } from '../../src/service';
-import { neutralMessageEvent, relayedEventIds, startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
-import { launchService, type ServiceProcess } from '../helpers/process';
-import { startTestService, tempDataDir } from '../helpers/service';
-import { until } from '../helpers/wait';
+import type { Event } from '../../../../src/events/event';
+import { openSpool } from '../../../../src/pipeline/spool';
+import type { RunningService } from '../../../../src/service';
+import { neutralMessageEvent, relayedEventIds, startEasemobStandin, type EasemobStandin } from '../../../helpers/easemob-standin';
+import { launchService, type ServiceProcess } from '../../../helpers/process';
+import { startTestService, tempDataDir } from '../../../helpers/service';
+import { until } from '../../../helpers/wait';
 
 /** Events already accepted by the gateway: committed to the spool for the `easemob` sink. */
 async function seedSpool(dataDir: string, events: readonly Event[]): Promise<void> {

@@ -2,17 +2,19 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Event } from '../events/event';
-import { neutralMessageSchema, type NeutralMessage } from '../events/message';
-import { createEasemobClient, type SendRequest } from '../vendors/easemob/client';
-import { openRelayJournal } from '../vendors/easemob/journal';
-import { createSendLimiter, endpoints, quotasSchema, type Endpoint, type SendLimiter } from '../vendors/easemob/limiter';
-import { mapMessage, mapUser, maxMessageBytes, messageBytes, relayElementsSchema, relayExt, relayTargetsSchema, UnmappableError } from '../vendors/easemob/relay';
-import { appKeyPattern } from '../vendors/easemob/settings';
-import { createAppTokens } from '../vendors/easemob/token';
-import { causeText, safeAddress } from './addresses';
-import { loadRedis } from './clients';
-import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from './sink';
+import type { Event } from '../../../events/event';
+import { neutralMessageSchema, type NeutralMessage } from '../../../events/message';
+import { createEasemobClient, type SendRequest } from './client';
+import { openRelayJournal } from '../journal';
+import { createSendLimiter, endpoints, quotasSchema, type Endpoint, type SendLimiter } from './limiter';
+import { mapMessage, mapUser, maxMessageBytes, messageBytes, relayElementsSchema, relayExt, relayTargetsSchema, UnmappableError } from './mapping';
+import { createAppTokens } from './token';
+import { causeText, safeAddress } from '../../addresses';
+import { loadRedis } from '../../clients';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from '../../sink';
+
+/** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
+const appKeyPattern = /^[A-Za-z0-9_-]{1,64}#[A-Za-z0-9_-]{1,64}$/;
 
 export const easemobSinkConfig = z
   .strictObject({
