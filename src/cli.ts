@@ -151,7 +151,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
       }
       case 'quarantine redrive': {
         const ids = args.length ? args.map((arg) => parse(positiveId('qid'), arg)) : admin.quarantinedIds(range);
-        print(await redriveQuarantine(spool, admin, buildVendors(config.vendors, { clock: () => now }).active, ids));
+        print(await redriveQuarantine(spool, admin, buildVendors(config.vendors, { clock: () => now, relayKeys: config.relayKeys }).active, ids));
         return 0;
       }
       case 'replay':

@@ -61,7 +61,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const damage = spool.damage();
   if (damage) logger.error({ spool: spoolPath, damage }, 'the spool is damaged: not ready, callbacks refused (docs/runbooks.md: the spool is damaged)');
   else if (!direct) logger.info({ spool: spoolPath, ms: Date.now() - checkStarted }, 'spool integrity checked');
-  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock }).catch(async (error: unknown) => {
+  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock, relayKeys: config.relayKeys, logger }).catch(async (error: unknown) => {
     await spool.stopCheckpoints();
     spool.close();
     lock?.release();
@@ -72,6 +72,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const health = createSinkHealth({ sinks, logger, clock });
   const firstChecks = health.start();
   metrics.watchSinkHealth(health.unreachable);
+  metrics.watchRelayJournals(() => sinks.flatMap((sink) => (sink.journalBytes ? [{ sink: sink.name, bytes: sink.journalBytes() }] : [])));
   const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
   const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !direct || !lane.required), metrics, logger, clock });
   dispatcher.start();
@@ -114,7 +115,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     ...sinks.map((sink): ReadinessCheck => ({ level: 'degraded', check: () => healthProblem(sink.name, health.problem(sink.name)) })),
   ];
   metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
-  const vendors = buildVendors(config.vendors, { clock });
+  const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
   const spooledAccepts = spooled.map((sink) => sinkAccepts(sink));
   const clientLimit = createClientLimit({ max: config.maxConnectionsPerClient, trustedProxies: config.trustedProxies });
   const app = createApp({

@@ -36,10 +36,12 @@ export async function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sin
   const sink = await createSink(config, deps);
   let closing: Promise<void> | undefined;
   const check = sink.check?.bind(sink);
+  const journalBytes = sink.journalBytes?.bind(sink);
   return {
     name: sinkName(config),
     write: (batch, signal) => sink.write(batch, signal),
     ...(check ? { check } : {}),
+    ...(journalBytes ? { journalBytes } : {}),
     close: () => (closing ??= sink.close()),
   };
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CallbackError, quarantineReasons, type QuarantineReason } from '../../errors';
-import { relayMarkerKey } from '../../events/message';
 import type { Intake } from '../vendor';
 import { easemobCallbackSchemas, isTypedChatType, otherCallback, type EasemobCallback } from './callbacks';
 import { verifyEasemobSecurity } from './security';
@@ -77,7 +76,6 @@ export function easemobIntake(raw: Buffer, receivedAt: number): Intake {
   const result = schema.safeParse(decoded.json);
   if (!result.success) return { kind: 'invalid', label, reason: 'invalid_payload', detail: describeIssues(result.error) };
   const body = result.data as EasemobCallback;
-  if (isRelayed(body)) return { kind: 'ignored', label, why: 'relayed' };
   try {
     const { event, facts } = easemobEvent(body, decoded.text, receivedAt);
     return { kind: 'event', label, event, facts };
@@ -85,13 +83,6 @@ export function easemobIntake(raw: Buffer, receivedAt: number): Intake {
     // Not expected after the checks above; an authenticated body is kept raw rather than lost.
     return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${(error as Error).message.slice(0, 200)}` };
   }
-}
-
-/** A message this gateway sent itself (a relay sink put the marker into its `ext`): never store or relay it again. */
-function isRelayed(body: EasemobCallback): boolean {
-  if (body.chat_type !== 'chat' && body.chat_type !== 'groupchat') return false;
-  const ext = (body.payload as { ext?: Record<string, unknown> }).ext;
-  return ext !== undefined && Object.hasOwn(ext, relayMarkerKey);
 }
 
 /** The first few issues as one line, e.g. `payload.bodies[0].msg: expected string, received number`. */

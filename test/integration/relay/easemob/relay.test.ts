@@ -15,6 +15,8 @@ async function seedSpool(dataDir: string, events: readonly Event[]): Promise<voi
   spool.close();
 }
 
+const relayEnv = { RELAY_KEY: 'relay-test-key-0123456789abcdef0123456789ab' };
+
 describe('easemob relay through the spool and the dispatcher', () => {
   let standin: EasemobStandin;
   let dataDir: string;
@@ -44,9 +46,12 @@ describe('easemob relay through the spool and the dispatcher', () => {
     const events = Array.from({ length: 20 }, () => neutralMessageEvent());
     await seedSpool(dataDir, events);
     const started = Date.now();
-    const service = await startTestService(dataDir, {
-      sinks: [relaySink({ quotas: { users: { callsPerSecond: 5 } }, batchSize: 1, circuitBreaker: { failureThreshold: 1, openMs: 600_000 } })],
-    });
+    const service = await startTestService(
+      dataDir,
+      { sinks: [relaySink({ quotas: { users: { callsPerSecond: 5 } }, batchSize: 1, circuitBreaker: { failureThreshold: 1, openMs: 600_000 } })] },
+      undefined,
+      relayEnv,
+    );
     try {
       await until(() => standin.accepted.length === 20, 20_000);
       const seconds = (Date.now() - started) / 1000;
@@ -66,11 +71,11 @@ describe('easemob relay through the spool and the dispatcher', () => {
     await seedSpool(dataDir, events);
     const file = { sinks: [relaySink({ quotas: { users: { callsPerSecond: 10 } }, batchSize: 4 })] };
 
-    let service: RunningService = await startTestService(dataDir, file);
+    let service: RunningService = await startTestService(dataDir, file, undefined, relayEnv);
     await until(() => standin.accepted.length >= 8);
     await service.stop();
     const beforeRestart = standin.accepted.length;
-    service = await startTestService(dataDir, file);
+    service = await startTestService(dataDir, file, undefined, relayEnv);
     try {
       await until(() => new Set(relayedEventIds(standin)).size === 30, 20_000);
 
@@ -86,7 +91,7 @@ describe('easemob relay through the spool and the dispatcher', () => {
     await seedSpool(dataDir, events);
     const configFile = join(dataDir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ sinks: [relaySink({ quotas: { users: { callsPerSecond: 10 } }, batchSize: 4 })] }));
-    const env = { PORT: '0', DATA_DIR: dataDir, CONFIG_FILE: configFile };
+    const env = { PORT: '0', DATA_DIR: dataDir, CONFIG_FILE: configFile, ...relayEnv };
 
     let gateway: ServiceProcess | undefined;
     try {
