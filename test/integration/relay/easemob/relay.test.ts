@@ -6,7 +6,7 @@ import type { RunningService } from '../../../../src/service';
 import { neutralMessageEvent, relayedEventIds, startEasemobStandin, type EasemobStandin } from '../../../helpers/easemob-standin';
 import { launchService, type ServiceProcess } from '../../../helpers/process';
 import { startTestService, tempDataDir } from '../../../helpers/service';
-import { until } from '../../../helpers/wait';
+import { holdsWithin, until } from '../../../helpers/wait';
 
 /** Events already accepted by the gateway: committed to the spool for the `easemob` sink. */
 async function seedSpool(dataDir: string, events: readonly Event[]): Promise<void> {
@@ -112,4 +112,69 @@ describe('easemob relay through the spool and the dispatcher', () => {
       await gateway?.stop();
     }
   }, 90_000);
+
+  /** How often each (event, endpoint) step was accepted by the stand-in. */
+  const acceptedPerStep = () => {
+    const counts = new Map<string, number>();
+    for (const send of standin.accepted) {
+      const key = `${(send.request.ext as { imgw_relay: { eventId: string } }).imgw_relay.eventId} ${send.endpoint}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  };
+
+  test('When Easemob takes every send but no answer comes, then each send is made at most twice and the relay then moves on: 40 sends, at most 80 calls', async () => {
+    const events = Array.from({ length: 20 }, (_, i) => neutralMessageEvent({ to: `user${i % 5}` }));
+    await seedSpool(dataDir, events);
+    standin.hold();
+    const service = await startTestService(dataDir, { sinks: [relaySink({ requestTimeoutMs: 200, circuitBreaker: { failureThreshold: 0 }, targets: { users: { mode: 'same' }, chatrooms: ['moderation'] } })] }, undefined, relayEnv);
+    const pending = async () => (await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text()).match(/^imgw_spool_pending_events\{sink="easemob"\} (\d+)$/m)?.[1];
+    try {
+      await until(async () => (await pending()) === '0', 45_000);
+      const perStep = acceptedPerStep();
+
+      expect(perStep.size).toBe(40);
+      expect(Math.max(...perStep.values())).toBeLessThanOrEqual(2);
+      expect(standin.sendRequests().length).toBeLessThanOrEqual(80);
+    } finally {
+      standin.release();
+      await service.stop();
+    }
+  }, 60_000);
+
+  test('When the process is killed 10 times with sends of 8 conversations in flight, then nothing is lost, no send is made more than twice, and each crash repeats at most the 8 calls in flight', async () => {
+    const events = Array.from({ length: 40 }, (_, i) => neutralMessageEvent({ to: `user${i % 10}` }));
+    await seedSpool(dataDir, events);
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ sinks: [relaySink({ requestTimeoutMs: 60_000, parallelSends: 8 })] }));
+    const env = { PORT: '0', DATA_DIR: dataDir, CONFIG_FILE: configFile, ...relayEnv };
+
+    let gateway: ServiceProcess | undefined;
+    const inFlightAtKill: number[] = [];
+    try {
+      for (let kill = 0; kill < 10; kill++) {
+        standin.hold();
+        gateway = await launchService(env, { signed: false });
+        await holdsWithin(() => standin.held() >= 8, 10_000);
+        inFlightAtKill.push(standin.held());
+        await gateway.stop('SIGKILL');
+        standin.release();
+      }
+      gateway = await launchService(env, { signed: false });
+      await until(() => new Set(relayedEventIds(standin)).size === 40, 30_000);
+      const duplicates = standin.accepted.length - 40;
+
+      expect(new Set(relayedEventIds(standin))).toEqual(new Set(events.map((e) => e.attributes.id)));
+      expect(Math.max(...acceptedPerStep().values())).toBeLessThanOrEqual(2);
+      expect(Math.max(...inFlightAtKill)).toBeLessThanOrEqual(8);
+      expect(duplicates).toBeLessThanOrEqual(inFlightAtKill.reduce((a, b) => a + b, 0));
+      // eslint-disable-next-line no-console -- the figure the README quotes
+      console.log(`kill -9 x10, parallelSends 8: in flight at each kill ${inFlightAtKill.join(',')}; ${standin.accepted.length} sends accepted for 40 messages, ${duplicates} duplicates`);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; sent ${standin.accepted.length}; gateway output:\n${gateway?.output().slice(-2000) ?? ''}`, { cause: error });
+    } finally {
+      standin.release();
+      await gateway?.stop();
+    }
+  }, 180_000);
 });
