@@ -168,7 +168,6 @@ describe('easemob relay through the spool and the dispatcher', () => {
       expect(Math.max(...acceptedPerStep().values())).toBeLessThanOrEqual(2);
       expect(Math.max(...inFlightAtKill)).toBeLessThanOrEqual(8);
       expect(duplicates).toBeLessThanOrEqual(inFlightAtKill.reduce((a, b) => a + b, 0));
-      // eslint-disable-next-line no-console -- the figure the README quotes
       console.log(`kill -9 x10, parallelSends 8: in flight at each kill ${inFlightAtKill.join(',')}; ${standin.accepted.length} sends accepted for 40 messages, ${duplicates} duplicates`);
     } catch (error) {
       throw new Error(`${(error as Error).message}; sent ${standin.accepted.length}; gateway output:\n${gateway?.output().slice(-2000) ?? ''}`, { cause: error });
