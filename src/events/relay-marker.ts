@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { MessageElement, NeutralMessage } from './message';
 
 /**
@@ -33,9 +33,21 @@ export const maxMarkedRecipients = 32;
 const maxEventIdLength = 512;
 const macPattern = /^[A-Za-z0-9_-]{22}$/;
 
+/** Keys imported once (a handful: RELAY_KEY holds at most 8), so each MAC skips the key setup. */
+const imported = new Map<string, KeyObject>();
+const keyObject = (key: string): KeyObject => {
+  let object = imported.get(key);
+  if (object === undefined) {
+    if (imported.size >= 64) imported.clear();
+    object = createSecretKey(Buffer.from(key, 'utf8'));
+    imported.set(key, object);
+  }
+  return object;
+};
+
 /** The MAC of one recipient's copy, made with `key`. */
 export function signRelayCopy(key: string, eventId: string, copy: RelayCopy): string {
-  return createHmac('sha256', key).update(signedText(eventId, copy)).digest().subarray(0, 16).toString('base64url');
+  return createHmac('sha256', keyObject(key)).update(signedText(eventId, copy)).digest().subarray(0, 16).toString('base64url');
 }
 
 /** The marker value for `copies` (one per recipient of a call), signed with the first of `keys`. */

@@ -72,6 +72,8 @@ export interface ScriptedReply {
   readonly hang?: boolean;
   /** Accept and store the send, then never answer: a timeout after delivery. */
   readonly acceptThenHang?: boolean;
+  /** Accept and store the send, then answer with this `status` and `body` (e.g. a 200 without `data`). */
+  readonly acceptThenAnswer?: boolean;
 }
 
 type Reply = { status: number; body: unknown };
@@ -308,7 +310,9 @@ export async function startEasemobStandin(options: StandinOptions = {}) {
         hanging.add(() => res.destroy());
         return;
       }
-      const reply = scripted && !scripted.acceptThenHang ? { status: scripted.status, body: scripted.body ?? errorBody(clock, 'scripted', 'scripted reply', 'ScriptedException') } : route(req.method ?? '', path, req.headers, text);
+      const answer = (): Reply => ({ status: scripted!.status, body: scripted!.body ?? errorBody(clock, 'scripted', 'scripted reply', 'ScriptedException') });
+      const reply = scripted && !scripted.acceptThenHang && !scripted.acceptThenAnswer ? answer() : route(req.method ?? '', path, req.headers, text);
+      if (scripted?.acceptThenAnswer) Object.assign(reply, answer());
       record.status = reply.status;
       record.response = reply.body;
       if (scripted?.acceptThenHang) {

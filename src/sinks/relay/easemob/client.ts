@@ -26,9 +26,10 @@ export interface EasemobClient {
   /**
    * Sends once (once more after a 401 with a fresh token); resolves with the message id per recipient
    * (empty when a 200 carried none: Easemob accepted the send all the same). Throws a classified error,
-   * or `UnansweredSendError`.
+   * or `UnansweredSendError`. `beforeCall` runs once, right before the first request goes out (after
+   * the quota and the token), so a caller knows a call went out.
    */
-  send(endpoint: Endpoint, request: SendRequest, signal: AbortSignal): Promise<Record<string, string>>;
+  send(endpoint: Endpoint, request: SendRequest, signal: AbortSignal, beforeCall?: () => void): Promise<Record<string, string>>;
 }
 
 export interface ClientOptions {
@@ -84,11 +85,12 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
   }
 
   return {
-    async send(endpoint, request, signal) {
+    async send(endpoint, request, signal, beforeCall) {
       for (let attempt = 1; ; attempt++) {
         throwIfAborted(signal);
         await options.limiter.acquire(endpoint, request.to.length);
         const token = await untilAborted(options.tokens.get(signal), signal);
+        if (attempt === 1) beforeCall?.();
         const { status, json } = await post(endpoint, request, token, signal);
         if (status === 200) {
           strikes.delete(endpoint);

@@ -41,7 +41,7 @@ export const easemobSinkConfig = z
     parallelSends: z.number().int().min(1).max(64).default(8).describe('Conversations sent at once within a write; the messages of one conversation stay in order'),
     journalRetentionMs: z.number().int().min(60_000).default(2 * 86_400_000).describe('How long accepted sends are remembered, so a redelivered event skips them'),
     journalMaxBytes: z.number().int().min(0).default(512 * 1024 ** 2).describe('Bytes the send journal may hold; over it the oldest entries go first; 0 = no bound'),
-    unansweredResends: z.number().int().min(0).max(3).default(1).describe('How often a send whose answer never came (timeout, broken connection, crash) is made again; 0 = never (it may then be lost)'),
+    unansweredResends: z.number().int().min(0).max(3).default(1).describe('How often a send whose answer never came (timeout, broken connection, abort) is made again; 0 = never (it may then be lost). A call cut short by a crash is made again once after the restart'),
   })
   .check((ctx) => {
     if ((ctx.value.clientSecret === undefined) === (ctx.value.clientSecretFile === undefined)) {
@@ -60,7 +60,8 @@ export type EasemobSinkConfig = z.output<typeof easemobSinkConfig>;
  * element that cannot be mapped or a message over 5 KB is a dead letter with the reason; a quota wait,
  * 429 or 403 "reach limit" is a `RetryLaterError` (never a sleep inside `write`); the events after a
  * retryable failure are retried with it, in order. Sends Easemob accepted are journaled and never sent
- * again; a send whose answer never came is sent again at most `unansweredResends` times.
+ * again; a send whose answer never came is sent again at most `unansweredResends` times (and once
+ * after a crash that cut its call short).
  */
 export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
   const name = config.name ?? 'easemob';
@@ -95,12 +96,12 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
       return;
     }
     throwIfAborted(signal);
-    journal.intend(id, step.key);
+    let called = false;
     try {
-      journal.record(id, step.key, await client.send(step.endpoint, step.request, signal));
+      journal.record(id, step.key, await client.send(step.endpoint, step.request, signal, () => (called = true)));
     } catch (error) {
       // An abort mid-call is unanswered too: the request may have reached Easemob.
-      if (!(error instanceof UnansweredSendError) && !signal.aborted) journal.refused(id, step.key);
+      if (error instanceof UnansweredSendError || (called && signal.aborted)) journal.unanswered(id, step.key);
       throw error;
     }
   }

@@ -51,12 +51,13 @@ describe('easemob relay: the bound on copies', () => {
   test('When Easemob answers 200 without data, then the send counts as made: never sent again, and the odd answer is logged', async () => {
     const s = await sink({ requestTimeoutMs: 5000 });
     const event = neutralMessageEvent();
-    standin.respond({ status: 200, body: { action: 'post' } });
+    standin.respond({ status: 200, body: { action: 'post' }, acceptThenAnswer: true });
 
     expect(await write(s, event)).toBe('delivered');
     expect(await write(s, event)).toBe('delivered');
 
     expect(standin.sendRequests()).toHaveLength(1);
+    expect(standin.accepted).toHaveLength(1);
     expect(warnings).toEqual(['Easemob users send answered 200 without data (no message ids); taken as sent']);
   });
 

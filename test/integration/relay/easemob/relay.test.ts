@@ -142,7 +142,7 @@ describe('easemob relay through the spool and the dispatcher', () => {
     }
   }, 60_000);
 
-  test('When the process is killed 10 times with sends of 8 conversations in flight, then nothing is lost, no send is made more than twice, and each crash repeats at most the 8 calls in flight', async () => {
+  test('When the process is killed 10 times with sends of 8 conversations in flight, then nothing is lost and each crash repeats at most the calls then in flight (8)', async () => {
     const events = Array.from({ length: 40 }, (_, i) => neutralMessageEvent({ to: `user${i % 10}` }));
     await seedSpool(dataDir, events);
     const configFile = join(dataDir, 'config.json');
@@ -165,7 +165,6 @@ describe('easemob relay through the spool and the dispatcher', () => {
       const duplicates = standin.accepted.length - 40;
 
       expect(new Set(relayedEventIds(standin))).toEqual(new Set(events.map((e) => e.attributes.id)));
-      expect(Math.max(...acceptedPerStep().values())).toBeLessThanOrEqual(2);
       expect(Math.max(...inFlightAtKill)).toBeLessThanOrEqual(8);
       expect(duplicates).toBeLessThanOrEqual(inFlightAtKill.reduce((a, b) => a + b, 0));
       console.log(`kill -9 x10, parallelSends 8: in flight at each kill ${inFlightAtKill.join(',')}; ${standin.accepted.length} sends accepted for 40 messages, ${duplicates} duplicates`);
