@@ -2,7 +2,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { parseOperatorTokens, type OperatorToken } from './admin/tokens';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
-import { csv, duration, envInteger, envNumber } from './settings';
+import { csv, duration, envInteger, envNumber, secretList } from './settings';
 import { vendorModules } from './vendors/registry';
 
 /**
@@ -66,6 +66,11 @@ const serviceEnv = {
       return z.NEVER;
     }
   }).describe('Operator tokens of the admin API: name:role:sha256:<hex digest>, comma- or newline-separated, role viewer or operator (or ADMIN_TOKENS_FILE)'),
+  RELAY_KEY: secretList({ maxLength: 1024, pattern: { regex: /^[\s\S]{32,}$/, message: 'is shorter than 32 characters (make one with: openssl rand -base64 32)' } })
+    .optional()
+    .describe(
+      'Key(s) of the relay marker (HMAC-SHA256), the same on every pod; required by relay sinks. The first key signs what a relay sends, every key verifies a message that comes back (rotation: ["new","old"]). At least 32 characters. Also read from RELAY_KEY_FILE',
+    ),
   CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
 };
 
@@ -73,7 +78,7 @@ const serviceEnv = {
 const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
 
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
-export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', ...vendorModules.flatMap((module) => module.secretFiles)];
+export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', ...vendorModules.flatMap((module) => module.secretFiles)];
 
 export const envSchema = z.object({ ...serviceEnv, ...vendorEnv });
 
@@ -110,6 +115,8 @@ export interface Config {
   readonly maxConnectionsPerClient: number;
   readonly trustedProxies: readonly string[];
   readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
+  /** RELAY_KEY: the first signs relay markers, every one verifies them; empty = no marker verifies. */
+  readonly relayKeys: readonly string[];
   /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
   readonly vendors: Readonly<Record<string, unknown>>;
   readonly sinks: readonly SinkConfig[];
@@ -134,6 +141,11 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
   if (repeated) {
     throw new Error(`Invalid configuration:\n✖ two sinks are named "${repeated}"; give each a unique "name"\n  → at CONFIG_FILE sinks`);
   }
+  // Without a key a relay could not mark what it sends: its own messages would come back as user content.
+  const relay = fileResult.data.sinks.find((sink) => sink.type === 'easemob');
+  if (relay && e.RELAY_KEY === undefined) {
+    throw new Error(`Invalid configuration:\n✖ the relay sink "${sinkName(relay)}" needs RELAY_KEY (or RELAY_KEY_FILE), the same on every pod, to mark what it sends\n  → at RELAY_KEY`);
+  }
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
@@ -154,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     maxConnectionsPerClient: e.MAX_CONNECTIONS_PER_CLIENT,
     trustedProxies: e.TRUSTED_PROXIES ?? [],
     http: { keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT },
+    relayKeys: e.RELAY_KEY ?? [],
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },

@@ -42,7 +42,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   try {
     const spool = openServiceSpool(config, mode, { metrics, logger, stops });
     const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
-    const vendors = buildVendors(config.vendors, { clock });
+    const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,

@@ -116,8 +116,8 @@ export const commands: Readonly<Record<string, Command>> = {
       if (!detail || dead.length === 0) throw new Refused(`no dead letter with seq ${seq}`);
       for (const s of dead) {
         c.print(isoTimes({
-          sink: s['sink'], seq, received_at: detail.stored.receivedAt, attempts: s['attempts'], first_error: s['firstError'] ?? null, last_error: s['lastError'] ?? null,
-          first_failed_at: s['firstFailedAt'] ?? null, dead_at: s['deadAt'], id: detail.stored.event.attributes.id, attributes: JSON.stringify(detail.stored.event.attributes), data: detail.stored.event.data,
+          sink: s['sink'], seq, receivedAt: detail.stored.receivedAt, attempts: s['attempts'], firstError: s['firstError'] ?? null, lastError: s['lastError'] ?? null,
+          firstFailedAt: s['firstFailedAt'] ?? null, deadAt: s['deadAt'], id: detail.stored.event.attributes.id, attributes: JSON.stringify(detail.stored.event.attributes), data: detail.stored.event.data,
         }));
       }
       return 0;
@@ -153,7 +153,7 @@ export const commands: Readonly<Record<string, Command>> = {
       const entry = (await c.client.call('get', `/quarantine/${qid}`).catch(() => undefined)) as Record<string, unknown> | undefined;
       if (!entry) throw new Refused(`no quarantined request with qid ${qid}`);
       const { receivedAt, ...rest } = entry;
-      c.print(isoTimes({ ...rest, received_at: receivedAt }));
+      c.print(isoTimes({ ...rest, receivedAt }));
       return 0;
     },
   },

@@ -25,13 +25,14 @@ interface PipelineDeps {
  */
 export async function startPipeline(config: Config, mode: AckMode, deps: PipelineDeps) {
   const { spool, metrics, logger, clock, stops } = deps;
-  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock });
+  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock, relayKeys: config.relayKeys, logger: deps.logger });
   stops.add('sinks', async () => void (await Promise.allSettled(sinks.map((sink) => sink.close()))));
   // Unreachable sinks are named at start and in /readyz; a failed check never prevents the start.
   const health = createSinkHealth({ sinks, logger, clock });
   const firstChecks = health.start();
   stops.add('sink health', () => health.stop());
   metrics.watchSinkHealth(health.unreachable);
+  metrics.watchRelayJournals(() => sinks.flatMap((sink) => (sink.journalBytes ? [{ sink: sink.name, bytes: sink.journalBytes() }] : [])));
   const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
   const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !mode.direct || !lane.required), metrics, logger, clock });
   dispatcher.start();

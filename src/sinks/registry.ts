@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineSink, type SinkDefinition } from './definition';
 import type { Sink, SinkDeps } from './sink';
-import { createEasemobSink, easemobSinkConfig } from './easemob-sink';
+import { createEasemobSink, easemobSinkConfig } from './relay/easemob/sink';
 import { createFileSink, fileSinkConfig } from './file-sink';
 import { createMemorySink, memorySinkConfig } from './memory-sink';
 import { createHttpSink, httpSinkConfig } from './http-sink';
@@ -42,10 +42,12 @@ export async function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sin
   const sink = await createSink(config, deps);
   let closing: Promise<void> | undefined;
   const check = sink.check?.bind(sink);
+  const journalBytes = sink.journalBytes?.bind(sink);
   return {
     name: sinkName(config),
     write: (batch, signal) => sink.write(batch, signal),
     ...(check ? { check } : {}),
+    ...(journalBytes ? { journalBytes } : {}),
     close: () => (closing ??= sink.close()),
   };
 }

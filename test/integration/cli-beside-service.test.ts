@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,13 +47,9 @@ describe('imgw beside a running service', () => {
   }
   const post = (body: Record<string, unknown>) =>
     fetch(`http://127.0.0.1:${service!.port}${callbackPath(sample.query, { requestTime: Math.floor(Date.now() / 1000) })}`, { method: 'POST', body: JSON.stringify(body) });
-  const pendingFor = (sink: string) => {
-    const db = new Database(join(dataDir, 'spool.db'), { readonly: true });
-    try {
-      return db.prepare('SELECT count(*) FROM pending WHERE sink = ?').pluck().get(sink) as number;
-    } finally {
-      db.close();
-    }
+  const pendingFor = async (sink: string) => {
+    const stats = JSON.parse((await run(['spool', 'stats'])).out[0] ?? '{}') as { pending?: { sink: string; pending: number }[] };
+    return stats.pending?.find((row) => row.sink === sink)?.pending ?? 0;
   };
 
   test('When pending drop names a sink the service still delivers to, then it is refused and nothing is dropped, whatever the CLI was configured with', async () => {
@@ -67,7 +62,7 @@ describe('imgw beside a running service', () => {
 
     expect(dropped.code).toBe(1);
     expect(dropped.err.join('\n')).toMatch(/sink web is configured/);
-    expect(pendingFor('web')).toBe(5);
+    expect(await pendingFor('web')).toBe(5);
   });
 
   test('When replay runs while the service takes callbacks, then it queues every event and no callback fails', async () => {

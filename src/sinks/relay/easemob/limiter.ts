@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import { RetryLaterError } from '../../sinks/sink';
+import { RetryLaterError } from '../../sink';
 
 export type Endpoint = 'users' | 'chatgroups' | 'chatrooms';
 export const endpoints: readonly Endpoint[] = ['users', 'chatgroups', 'chatrooms'];

@@ -1,9 +1,9 @@
-import { PermanentSinkError, RetryLaterError } from '../../src/sinks/sink';
-import { createEasemobClient, type SendRequest } from '../../src/vendors/easemob/client';
-import { createSendLimiter, quotasSchema } from '../../src/vendors/easemob/limiter';
-import { createAppTokens, type AppTokens } from '../../src/vendors/easemob/token';
-import { startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
-import { until } from '../helpers/wait';
+import { PermanentSinkError, RetryLaterError } from '../../../../src/sinks/sink';
+import { createEasemobClient, type SendRequest } from '../../../../src/sinks/relay/easemob/client';
+import { createSendLimiter, quotasSchema } from '../../../../src/sinks/relay/easemob/limiter';
+import { createAppTokens, type AppTokens } from '../../../../src/sinks/relay/easemob/token';
+import { startEasemobStandin, type EasemobStandin } from '../../../helpers/easemob-standin';
+import { until } from '../../../helpers/wait';
 
 describe('Easemob REST client against the stand-in', () => {
   let now: number;

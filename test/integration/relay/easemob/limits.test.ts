@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import { RetryLaterError } from '../../src/sinks/sink';
-import { createSendLimiter, quotasSchema, type Endpoint, type SendLimiter } from '../../src/vendors/easemob/limiter';
-import { startRedis, type TestServer } from '../helpers/servers';
+import { RetryLaterError } from '../../../../src/sinks/sink';
+import { createSendLimiter, quotasSchema, type Endpoint, type SendLimiter } from '../../../../src/sinks/relay/easemob/limiter';
+import { startRedis, type TestServer } from '../../../helpers/servers';
 
 /** Counts how many acquisitions of `endpoint` pass, trying `tries` times with `recipients` each. */
 async function passed(limiter: SendLimiter, endpoint: Endpoint, tries: number, recipients = 1): Promise<{ ok: number; waits: number[] }> {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { MessageElement, NeutralMessage } from '../../events/message';
-import { relayMarkerKey } from '../../events/message';
+import type { MessageElement, NeutralMessage } from '../../../events/message';
 
 /**
  * How a neutral message becomes Easemob REST sends (the relay sink's mapping). Pure: no I/O.
@@ -162,11 +161,6 @@ export function mapMessage(message: NeutralMessage, options: RelayElements): Map
     return [{ type: 'txt', body: { msg: message.elements.map(textOf).join(options.joinWith) } }];
   }
   return message.elements.map((element, index) => mapElement(element, options, index));
-}
-
-/** The source's keys and the relay marker: receivers can trace the message, and no route relays it back. */
-export function relayExt(message: NeutralMessage): Record<string, unknown> {
-  return { [relayMarkerKey]: { vendor: message.vendor, app: message.appId, messageId: message.messageId, eventId: message.eventId } };
 }
 
 /** Easemob's limit on body plus ext (message_single.md: "message is too large"). */

@@ -1,12 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event } from '../../src/events/event';
-import type { MessageElement, NeutralMessage } from '../../src/events/message';
-import { createEasemobSink, easemobSinkConfig } from '../../src/sinks/easemob-sink';
-import { BatchError, PermanentSinkError, RetryLaterError, type Sink } from '../../src/sinks/sink';
-import { startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
-import { until } from '../helpers/wait';
+import type { Event } from '../../../../src/events/event';
+import type { MessageElement, NeutralMessage } from '../../../../src/events/message';
+import { relayMarker, relayMarkerKey, verifyRelayMarker } from '../../../../src/events/relay-marker';
+import { createEasemobSink, easemobSinkConfig } from '../../../../src/sinks/relay/easemob/sink';
+import { BatchError, PermanentSinkError, RetryLaterError, type Sink } from '../../../../src/sinks/sink';
+import { startEasemobStandin, type EasemobStandin } from '../../../helpers/easemob-standin';
+import { until } from '../../../helpers/wait';
 
 let serial = 0;
 function messageEvent(overrides: Partial<NeutralMessage> = {}): Event {
@@ -28,10 +29,19 @@ function messageEvent(overrides: Partial<NeutralMessage> = {}): Event {
   return { attributes, data: '{}', message: JSON.stringify(message) };
 }
 const withElements = (...elements: MessageElement[]) => messageEvent({ elements });
-const marker = (event: Event) => {
+const relayKeys = ['sink-test-relay-key-0123456789abcdef0123456789'];
+/** The marker a send of `event` carries: the source's keys and one MAC per recipient. */
+const marker = (event: Event, recipients = 1) => {
   const m = JSON.parse(event.message!) as NeutralMessage;
-  return { imgw_relay: { vendor: m.vendor, app: m.appId, messageId: m.messageId, eventId: m.eventId } };
+  const mac = Array.from({ length: recipients }, () => expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) as unknown as string);
+  return { imgw_relay: { vendor: m.vendor, app: m.appId, messageId: m.messageId, eventId: m.eventId, mac } };
 };
+/** Whether a txt send's marker verifies for each of its recipients, as Easemob's callback will show it. */
+const verifiesForEach = (r: Record<string, unknown>) =>
+  (r.to as string[]).every(
+    (id) =>
+      verifyRelayMarker((r.ext as Record<string, unknown>).imgw_relay, { from: (r.from as string | undefined) ?? 'admin', to: { kind: r.endpoint === 'users' ? 'user' : 'group', id }, elements: [{ kind: 'text', vendorType: 'txt', text: (r.body as { msg: string }).msg }] }, relayKeys) === 'ours',
+  );
 const signal = () => AbortSignal.timeout(10_000);
 
 describe('easemob relay sink against the stand-in', () => {
@@ -58,7 +68,7 @@ describe('easemob relay sink against the stand-in', () => {
       targets: { users: { mode: 'same' } },
       ...settings,
     });
-    const built = await createEasemobSink(config, { dataDir });
+    const built = await createEasemobSink(config, { dataDir, relayKeys });
     sinks.push(built);
     return built;
   }
@@ -191,7 +201,9 @@ describe('easemob relay sink against the stand-in', () => {
       ]);
       expect(sent().filter((r) => r.endpoint === 'chatrooms').every((r) => r.chatroom_msg_level === 'high')).toBe(true);
       expect(sent().some((r) => r.endpoint !== 'chatrooms' && 'chatroom_msg_level' in r)).toBe(false);
-      expect(sent().every((r) => JSON.stringify(r.ext) === JSON.stringify(marker(event)))).toBe(true);
+      expect(sent().every((r) => (r.ext as { imgw_relay: { eventId: string; mac: string[] } }).imgw_relay.mac.length === (r.to as string[]).length)).toBe(true);
+      expect(sent().every((r) => (r.ext as { imgw_relay: { eventId: string } }).imgw_relay.eventId === event.attributes.id)).toBe(true);
+      expect(sent().every(verifiesForEach)).toBe(true);
     });
 
     test('When a group message is relayed, then it goes to the configured rooms and groups but to no user', async () => {
@@ -268,13 +280,36 @@ describe('easemob relay sink against the stand-in', () => {
       expect((failures.get(2) as RetryLaterError).retryAfterMs).toBeLessThanOrEqual(1000);
     });
 
-    test('When an event carries no neutral message, or one the gateway relayed itself, then nothing is sent and it counts as delivered', async () => {
+    test('When an event carries no neutral message, or one whose signed relay marker verifies, then nothing is sent and it counts as delivered', async () => {
       const s = await sink();
       const plain = { ...messageEvent(), message: undefined };
+      const copy = { from: 'relay_bot', to: { kind: 'user' as const, id: 'bob' }, elements: [{ kind: 'text' as const, vendorType: 'txt', text: 'hello' }] };
+      const ours = messageEvent({ vendor: 'easemob', from: 'relay_bot', ext: JSON.stringify({ [relayMarkerKey]: relayMarker({ vendor: 'tencent', appId: '1', messageId: '1', eventId: 'src-1' }, [copy], relayKeys) }) });
 
-      await s.write([plain, messageEvent({ relayedBy: 'easemob' })], signal());
+      await s.write([plain, ours], signal());
 
       expect(standin.requests).toHaveLength(0);
+    });
+
+    test.each([
+      ['an unsigned marker', { eventId: 'src-1' }],
+      ['a marker of a legacy relayedBy field only', undefined],
+      ['a genuine marker replayed on another text', 'replayed'],
+    ])('When an event carries %s, then it is relayed like any message', async (_name, value) => {
+      const s = await sink();
+      const copy = { from: 'alice', to: { kind: 'user' as const, id: 'bob' }, elements: [{ kind: 'text' as const, vendorType: 'txt', text: 'the original' }] };
+      const ext = value === 'replayed' ? { [relayMarkerKey]: relayMarker({ vendor: 'tencent', appId: '1', messageId: '1', eventId: 'src-1' }, [copy], relayKeys) } : value === undefined ? undefined : { [relayMarkerKey]: value };
+      const event = messageEvent({ relayedBy: 'easemob', ...(ext ? { ext: JSON.stringify(ext) } : {}) });
+
+      await s.write([event], signal());
+
+      expect(sent().map((r) => r.body)).toEqual([{ msg: 'hello' }]);
+    });
+
+    test('When no relay key is given, then the sink refuses to start', async () => {
+      const config = easemobSinkConfig.parse({ type: 'easemob', baseUrl: standin.url, appKey: standin.appKey, clientId: standin.clientId, clientSecret: standin.clientSecret });
+
+      await expect(createEasemobSink(config, { dataDir })).rejects.toThrow('easemob sink "easemob": RELAY_KEY is not set; a relay cannot mark what it sends without it');
     });
   });
 

@@ -1,18 +1,21 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Event } from '../events/event';
-import { neutralMessageSchema, type NeutralMessage } from '../events/message';
-import { createEasemobClient, type SendRequest } from '../vendors/easemob/client';
-import { openRelayJournal } from '../vendors/easemob/journal';
-import { createSendLimiter, endpoints, quotasSchema, type Endpoint, type SendLimiter } from '../vendors/easemob/limiter';
-import { mapMessage, mapUser, maxMessageBytes, messageBytes, relayElementsSchema, relayExt, relayTargetsSchema, UnmappableError } from '../vendors/easemob/relay';
-import { appKeyPattern } from '../vendors/easemob/settings';
-import { createAppTokens } from '../vendors/easemob/token';
-import { causeText, safeAddress } from './addresses';
-import { loadRedis } from './clients';
-import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from './sink';
+import type { Event } from '../../../events/event';
+import { neutralMessageSchema, type NeutralMessage } from '../../../events/message';
+import { relayVerdict } from '../../../events/relay-marker';
+import { createEasemobClient, UnansweredSendError } from './client';
+import { openRelayJournal, type StepState } from '../journal';
+import { createSendLimiter, quotasSchema } from './limiter';
+import { relayElementsSchema, relayTargetsSchema, UnmappableError } from './mapping';
+import { planSends, type Step } from './plan';
+import { createAppTokens } from './token';
+import { causeText, safeAddress } from '../../addresses';
+import { loadRedis } from '../../clients';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from '../../sink';
+
+/** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
+const appKeyPattern = /^[A-Za-z0-9_-]{1,64}#[A-Za-z0-9_-]{1,64}$/;
 
 export const easemobSinkConfig = z
   .strictObject({
@@ -24,7 +27,7 @@ export const easemobSinkConfig = z
     clientSecret: z.string().min(1).optional().describe('Client Secret of the app (or clientSecretFile)'),
     clientSecretFile: z.string().min(1).optional().describe('File holding the Client Secret (a mounted Kubernetes secret)'),
     tokenTtlSeconds: z.number().int().min(0).optional().describe('Token lifetime to ask for; unset = the console setting, 0 = never expires'),
-    requestTimeoutMs: z.number().int().min(100).default(5000).describe('A send without an answer after this long is retried (and may be duplicated)'),
+    requestTimeoutMs: z.number().int().min(100).default(5000).describe('A send without an answer after this long counts as unanswered (see unansweredResends)'),
     quotas: quotasSchema.describe('Client-side quotas per App Key; the defaults are the documented ones'),
     redisUrl: z.url({ protocol: /^rediss?$/ }).optional().describe('Share the quotas with every pod through Redis'),
     podShare: z.number().gt(0).max(1).default(1).describe('Without Redis: the share of each quota this pod takes (1 / number of pods)'),
@@ -37,6 +40,8 @@ export const easemobSinkConfig = z
     silent: z.boolean().default(false).describe('No offline push (ext.em_ignore_notification)'),
     parallelSends: z.number().int().min(1).max(64).default(8).describe('Conversations sent at once within a write; the messages of one conversation stay in order'),
     journalRetentionMs: z.number().int().min(60_000).default(2 * 86_400_000).describe('How long accepted sends are remembered, so a redelivered event skips them'),
+    journalMaxBytes: z.number().int().min(0).default(512 * 1024 ** 2).describe('Bytes the send journal may hold; over it the oldest entries go first; 0 = no bound'),
+    unansweredResends: z.number().int().min(0).max(3).default(1).describe('How often a send whose answer never came (timeout, broken connection, abort) is made again; 0 = never (it may then be lost). A call cut short by a crash is made again once after the restart'),
   })
   .check((ctx) => {
     if ((ctx.value.clientSecret === undefined) === (ctx.value.clientSecretFile === undefined)) {
@@ -46,23 +51,23 @@ export const easemobSinkConfig = z
 
 export type EasemobSinkConfig = z.output<typeof easemobSinkConfig>;
 
-interface Step {
-  readonly key: string;
-  readonly endpoint: Endpoint;
-  readonly request: SendRequest;
-}
-
 /**
  * Relays neutral messages (`event.message`) to Easemob over its REST send API: to the recipient of a
  * one-to-one message (same id, template or table) and to configured chat rooms and groups, one send per
  * element in order (or one joined txt), recipients grouped within each endpoint's per-call maximum.
- * Every send carries the relay marker and the source's keys in `ext`. Per event: an element that
- * cannot be mapped or a message over 5 KB is a dead letter with the reason; a quota wait, 429 or 403
- * "reach limit" is a `RetryLaterError` (never a sleep inside `write`); the events after a retryable
- * failure are retried with it, in order. Sends Easemob accepted are journaled and never sent again.
+ * Every send carries the signed relay marker (events/relay-marker.ts) and the source's keys in `ext`;
+ * a message whose own marker verifies was sent by this gateway and is not relayed again. Per event: an
+ * element that cannot be mapped or a message over 5 KB is a dead letter with the reason; a quota wait,
+ * 429 or 403 "reach limit" is a `RetryLaterError` (never a sleep inside `write`); the events after a
+ * retryable failure are retried with it, in order. Sends Easemob accepted are journaled and never sent
+ * again; a send whose answer never came is sent again at most `unansweredResends` times (and once
+ * after a crash that cut its call short).
  */
 export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
   const name = config.name ?? 'easemob';
+  const relayKeys = deps.relayKeys ?? [];
+  if (relayKeys.length === 0) throw new Error(`easemob sink "${name}": RELAY_KEY is not set; a relay cannot mark what it sends without it`);
+  const warn = (fields: object, message: string) => deps.logger?.warn({ sink: name, ...fields }, message);
   const clientSecret = config.clientSecret ?? (await readSecret(config.clientSecretFile as string));
   const [org, app] = config.appKey.split('#') as [string, string];
   const appUrl = `${config.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(org)}/${encodeURIComponent(app)}`;
@@ -72,26 +77,45 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
   // (disconnectTimeout: see the Redis sink: a client waiting to reconnect would hold the process 2 s at close.)
   const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });
   const tokens = createAppTokens({ url: `${appUrl}/token`, clientId: config.clientId, clientSecret, ttlSeconds: config.tokenTtlSeconds, timeoutMs: config.requestTimeoutMs, clock });
-  const client = createEasemobClient({ appUrl, tokens, limiter, requestTimeoutMs: config.requestTimeoutMs });
-  const journal = openRelayJournal(join(deps.dataDir, `easemob-${name}.journal.sqlite`), config.journalRetentionMs, clock);
+  const client = createEasemobClient({ appUrl, tokens, limiter, requestTimeoutMs: config.requestTimeoutMs, warn: (message) => warn({}, message) });
+  const journal = openRelayJournal(join(deps.dataDir, `easemob-${name}.journal.sqlite`), {
+    retentionMs: config.journalRetentionMs,
+    maxBytes: config.journalMaxBytes,
+    clock,
+    onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
+  });
   const inFlight = new Map<string, Promise<void>>();
   let closed = false;
 
+  /** Sends one step unless the journal says it was sent, or its unanswered calls used up the resends. */
+  async function sendStep(id: string, step: Step, state: StepState | undefined, signal: AbortSignal): Promise<void> {
+    if (state?.sent) return;
+    if (state && state.unanswered > config.unansweredResends) {
+      journal.record(id, step.key, undefined);
+      warn({ event: id, step: step.key, calls: state.unanswered }, 'Easemob never answered this send; not sending it again (delivery unconfirmed)');
+      return;
+    }
+    throwIfAborted(signal);
+    let called = false;
+    try {
+      journal.record(id, step.key, await client.send(step.endpoint, step.request, signal, () => (called = true)));
+    } catch (error) {
+      // An abort mid-call is unanswered too: the request may have reached Easemob.
+      if (error instanceof UnansweredSendError || (called && signal.aborted)) journal.unanswered(id, step.key);
+      throw error;
+    }
+  }
+
   async function relay(event: Event, signal: AbortSignal): Promise<void> {
     const message = parseMessage(event);
-    if (message === undefined || message.relayedBy !== undefined) return;
-    const steps = planSends(message, config, limiter);
+    if (message === undefined || relayVerdict(message, relayKeys) === 'ours') return;
+    const steps = planSends(message, config, limiter, relayKeys);
     const id = event.attributes.id;
     // A write aborted by the timeout may still be finishing a send of this event: never interleave with it.
     while (inFlight.has(id)) await inFlight.get(id)?.catch(() => undefined);
     const run = (async () => {
-      const done = journal.done(id);
-      for (const step of steps) {
-        if (done.has(step.key)) continue;
-        throwIfAborted(signal);
-        const ids = await client.send(step.endpoint, step.request, signal);
-        journal.record(id, step.key, ids);
-      }
+      const states = journal.steps(id);
+      for (const step of steps) await sendStep(id, step, states.get(step.key), signal);
     })();
     inFlight.set(id, run);
     try {
@@ -142,6 +166,7 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
         throw new Error(`Easemob at ${safeAddress(config.baseUrl)}: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });
       }
     },
+    journalBytes: () => journal.bytes(),
     async close() {
       if (closed) return;
       closed = true;
@@ -186,46 +211,4 @@ function parseMessage(event: Event): NeutralMessage | undefined {
   const result = neutralMessageSchema.safeParse(json);
   if (!result.success) throw new PermanentSinkError(`the neutral message is invalid: ${result.error.issues[0]?.message ?? ''}`);
   return result.data;
-}
-
-/** Every send of one message, in order, each with a key that stays the same however often the event comes. */
-export function planSends(message: NeutralMessage, config: EasemobSinkConfig, limiter: Pick<SendLimiter, 'maxRecipients'>): Step[] {
-  const ext = { ...relayExt(message), ...(config.silent ? { em_ignore_notification: true } : {}) };
-  const bodies = mapMessage(message, config.elements);
-  for (const mapped of bodies) {
-    const bytes = messageBytes(mapped.body, ext);
-    if (bytes > maxMessageBytes) throw new UnmappableError(`message is ${bytes} bytes of body and ext, over Easemob's ${maxMessageBytes}-byte limit`);
-  }
-  const from = config.from ?? (message.from === '' ? undefined : message.from.slice(0, 64));
-  const user = config.targets.users && message.conversation === 'one-to-one' && message.to !== undefined ? mapUser(message.to, config.targets.users) : undefined;
-  const recipients: Record<Endpoint, readonly string[]> = { users: user === undefined ? [] : [user], chatgroups: config.targets.chatgroups, chatrooms: config.targets.chatrooms };
-  const steps: Step[] = [];
-  const seen = new Map<string, number>();
-  for (const endpoint of endpoints) {
-    for (const to of chunks(recipients[endpoint], limiter.maxRecipients(endpoint))) {
-      for (const { type, body } of bodies) {
-        const request: SendRequest = {
-          ...(from === undefined ? {} : { from }),
-          to,
-          type,
-          body,
-          ext,
-          ...(endpoint === 'users' && config.syncDevice ? { sync_device: true } : {}),
-          ...(config.onlineOnly ? { routetype: 'ROUTE_ONLINE' } : {}),
-          ...(endpoint === 'chatrooms' && config.chatroomLevel ? { chatroom_msg_level: config.chatroomLevel } : {}),
-        };
-        const hash = createHash('sha256').update(JSON.stringify([endpoint, to, type, body])).digest('hex').slice(0, 32);
-        const occurrence = (seen.get(hash) ?? 0) + 1;
-        seen.set(hash, occurrence);
-        steps.push({ key: `${hash}:${occurrence}`, endpoint, request });
-      }
-    }
-  }
-  return steps;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -1,4 +1,4 @@
-import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sinks/sink';
+import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
 import type { Endpoint, SendLimiter } from './limiter';
 import { untilAborted, type AppTokens } from './token';
 
@@ -14,9 +14,22 @@ export interface SendRequest {
   readonly chatroom_msg_level?: string;
 }
 
+/**
+ * The call went out but no answer came (a timeout, a broken connection): Easemob may or may not have
+ * delivered it. Every other failure is an answer (or happened before the call) and sent nothing.
+ */
+export class UnansweredSendError extends Error {
+  override readonly name = 'UnansweredSendError';
+}
+
 export interface EasemobClient {
-  /** Sends once (once more after a 401 with a fresh token); resolves with the message id per recipient. Throws a classified error. */
-  send(endpoint: Endpoint, request: SendRequest, signal: AbortSignal): Promise<Record<string, string>>;
+  /**
+   * Sends once (once more after a 401 with a fresh token); resolves with the message id per recipient
+   * (empty when a 200 carried none: Easemob accepted the send all the same). Throws a classified error,
+   * or `UnansweredSendError`. `beforeCall` runs once, right before the first request goes out (after
+   * the quota and the token), so a caller knows a call went out.
+   */
+  send(endpoint: Endpoint, request: SendRequest, signal: AbortSignal, beforeCall?: () => void): Promise<Record<string, string>>;
 }
 
 export interface ClientOptions {
@@ -26,6 +39,8 @@ export interface ClientOptions {
   readonly limiter: SendLimiter;
   readonly requestTimeoutMs: number;
   readonly random?: () => number;
+  /** Told about answers that are odd but accepted (a 200 without `data`). */
+  readonly warn?: (message: string) => void;
 }
 
 /** The quota window Easemob counts in, per answer: calls per second, messages per minute (users) or per second. */
@@ -46,9 +61,14 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
         signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
       });
     } catch (error) {
+      // The caller's abort wins (the sink then treats the call as unanswered: it may have gone out).
       throwIfAborted(signal);
       const timedOut = (error as Error).name === 'TimeoutError';
-      throw new Error(`Easemob ${endpoint} send ${timedOut ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`}`, { cause: error });
+      const text = timedOut ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`;
+      // Refused connections and unknown hosts never reached Easemob; anything else may have.
+      const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new Error(`Easemob ${endpoint} send ${text}`, { cause: error });
+      throw new UnansweredSendError(`Easemob ${endpoint} send ${text}`, { cause: error });
     }
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     return { status: res.status, json };
@@ -65,15 +85,19 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
   }
 
   return {
-    async send(endpoint, request, signal) {
+    async send(endpoint, request, signal, beforeCall) {
       for (let attempt = 1; ; attempt++) {
         throwIfAborted(signal);
         await options.limiter.acquire(endpoint, request.to.length);
         const token = await untilAborted(options.tokens.get(signal), signal);
+        if (attempt === 1) beforeCall?.();
         const { status, json } = await post(endpoint, request, token, signal);
-        if (status === 200 && typeof json.data === 'object' && json.data !== null) {
+        if (status === 200) {
           strikes.delete(endpoint);
-          return json.data as Record<string, string>;
+          if (typeof json.data === 'object' && json.data !== null) return json.data as Record<string, string>;
+          // Easemob took the send: sending it again would deliver it twice.
+          options.warn?.(`Easemob ${endpoint} send answered 200 without data (no message ids); taken as sent`);
+          return {};
         }
         if (status === 401 && attempt === 1) {
           options.tokens.invalidate(token);
@@ -104,7 +128,6 @@ export function classify(endpoint: Endpoint, status: number, json: Record<string
   const description = typeof json.error_description === 'string' ? json.error_description : '';
   if (status === 429) return error === 'resource_limited' ? new PermanentSinkError(text) : 'rate';
   if (status === 403 && /reach limit/i.test(description)) return 'volume';
-  if (status === 200) return new Error(`${text}: the answer has no data`);
   if (status === 401 || status === 408 || status >= 500) return new Error(text);
   if (status >= 400) return new PermanentSinkError(text);
   return new Error(text);
