@@ -5,6 +5,7 @@ import { askAll, askPod, type PodAnswer } from './fleet';
 import { mergeOverview } from './merge-overview';
 import { decodeCursor, mergePages, podQueries, type Listed, type PodPage } from './merge-search';
 import type { Peer, PeerDirectory } from './peers';
+import { redactHead } from './redact';
 import type { Principal, Session } from './sessions';
 
 export interface FleetDeps {
@@ -66,7 +67,7 @@ export function fleetRoutes(deps: FleetDeps): { api: Router; samples: Router } {
     res.json(mergePages(cursor, answers));
   });
 
-  api.all('/pods/:pod/*rest', express.json({ limit: '64kb' }), async function podProxy(req: Request, res: Response) {
+  api.all('/pods/:pod/*rest', async function podProxy(req: Request, res: Response) {
     const { principal, token } = session(req);
     const changes = req.method !== 'GET' && req.method !== 'HEAD';
     if (changes && principal.role !== 'operator') return void res.status(403).json({ error: 'the viewer role can look, not act' });
@@ -77,7 +78,7 @@ export function fleetRoutes(deps: FleetDeps): { api: Router; samples: Router } {
     const search = query(req.query as Record<string, unknown>);
     const path = `${deps.apiPrefix}/${segments.map(encodeURIComponent).join('/')}${search ? `?${search}` : ''}`;
     const answer = await askPod(peer, { method: req.method, path, token, body: changes ? req.body : undefined, timeoutMs: deps.timeoutMs });
-    if (answer.ok) return void res.status(answer.status).json(answer.data ?? {});
+    if (answer.ok) return void res.status(answer.status).json(redactHead(answer.data ?? {}));
     res.status(answer.status ?? 502).json({ error: answer.error, pod: peer.name, ...(answer.data !== undefined ? { detail: answer.data } : {}) });
   });
 

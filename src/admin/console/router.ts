@@ -10,6 +10,7 @@ import { fleetRoutes } from './fleet-routes';
 import { appShell } from './html';
 import { createLoginLimit, type LoginLimitSettings } from './login-limit';
 import type { PeerDirectory } from './peers';
+import { consoleCss } from './styles';
 import { createSessionStore, type Principal, type SessionLimits } from './sessions';
 
 export interface ConsoleDeps {
@@ -49,11 +50,14 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.use(consoleHeaders());
   router.use(fleet.samples);
+  router.get('/assets/console.css', function consoleStyles(_req: Request, res: Response) {
+    res.type('css').set('cache-control', 'no-cache').send(consoleCss);
+  });
   router.get('/assets/:file', function consoleAsset(req: Request, res: Response) {
     const file = String(req.params['file']);
     const path = join(assetsDir, file);
-    if (!/^[a-z][a-z0-9-]*\.(js|css)$/.test(file) || !existsSync(path)) return void res.status(404).end();
-    res.type(file.endsWith('.css') ? 'css' : 'js').set('cache-control', 'no-cache').send(readFileSync(path));
+    if (!/^[a-z][a-z0-9-]*\.js$/.test(file) || !existsSync(path)) return void res.status(404).end();
+    res.type('js').set('cache-control', 'no-cache').send(readFileSync(path));
   });
   router.use(auth.router);
   router.get('/', auth.requireSession, function consoleShell(_req: Request, res: Response) {
