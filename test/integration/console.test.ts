@@ -77,7 +77,7 @@ describe('console sign-in', () => {
 
 describe('console actions through the pod proxy', () => {
   test('When a change comes without the CSRF token, from another origin, or from a viewer, then it is refused and never reaches the pod', async () => {
-    const pod = await startRecordingPod({ '/api/dead-letters/redrive': { count: 3 } });
+    const pod = await startRecordingPod({ '/dead-letters/redrive': { count: 3 } });
     const gateway = await startConsole([{ name: 'gw-0', url: pod.url }]);
     try {
       const operator = request.agent(gateway.url);
@@ -95,7 +95,7 @@ describe('console actions through the pod proxy', () => {
       expect([missing.status, wrong.status, foreign.status, byViewer.status]).toEqual([403, 403, 403, 403]);
       expect(done.status).toBe(200);
       expect(done.body).toEqual({ count: 3 });
-      expect(pod.calls).toEqual([{ method: 'POST', path: '/api/dead-letters/redrive', authorization: `Bearer ${OPERATOR}`, body: { sink: 'web' } }]);
+      expect(pod.calls).toEqual([{ method: 'POST', path: '/dead-letters/redrive', authorization: `Bearer ${OPERATOR}`, body: { sink: 'web' } }]);
     } finally {
       await gateway.stop();
       await pod.stop();
@@ -103,7 +103,7 @@ describe('console actions through the pod proxy', () => {
   });
 
   test('When one of two pods is down, then the overview is partial and names it, and the pod that answered is counted', async () => {
-    const pod = await startRecordingPod({ '/api/stats': { events: 4, storedBytes: 10, quarantined: 0, sinks: [{ sink: 'web', pending: 2, dead: 1 }] } });
+    const pod = await startRecordingPod({ '/stats': { events: 4, storedBytes: 10, quarantined: 0, sinks: [{ sink: 'web', pending: 2, dead: 1 }] } });
     const gateway = await startConsole([{ name: 'gw-0', url: pod.url }, { name: 'gw-1', url: 'http://127.0.0.1:9' }]);
     try {
       const agent = request.agent(gateway.url);

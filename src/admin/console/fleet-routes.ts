@@ -10,7 +10,7 @@ import type { Principal, Session } from './sessions';
 
 export interface FleetDeps {
   readonly peers: PeerDirectory;
-  /** Where the admin API is mounted on each pod's admin listener, e.g. `/api`. */
+  /** Where the admin API is mounted on each pod's admin listener (`''`: its root). */
   readonly apiPrefix: string;
   readonly mountPath: string;
   /** How long the console waits for one pod (a slow pod is marked, never waited for). */

@@ -37,6 +37,8 @@ export async function askPod<T>(peer: Peer, request: PodRequest, maxBytes = 8 * 
 }
 
 function errorText(data: unknown, status: number): string {
+  // The admin API answers problems as { error: code, message: words }.
+  if (typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string') return data.message;
   if (typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string') return data.error;
   return `HTTP ${status}`;
 }

@@ -21,7 +21,7 @@ export interface ConsoleDeps {
   readonly peers: PeerDirectory;
   readonly sampler: Sampler;
   readonly clock: () => number;
-  /** Where the admin API is mounted on every pod's admin listener (default `/api`). */
+  /** Where the admin API is mounted on every pod's admin listener (default: its root). */
   readonly apiPrefix?: string;
   /** Where this router is mounted (default `/console`); the same on every pod. */
   readonly mountPath?: string;
@@ -45,7 +45,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const assetsDir = deps.assetsDir ?? join(__dirname, 'web');
   const sessions = createSessionStore(deps.clock, deps.sessions);
   const auth = authRoutes({ ...deps, sessions, loginLimit: createLoginLimit(deps.loginLimit), cookieSecurity: deps.cookieSecurity ?? 'auto', mountPath });
-  const fleet = fleetRoutes({ ...deps, apiPrefix: deps.apiPrefix ?? '/api', mountPath, timeoutMs: deps.peerTimeoutMs ?? 2000 });
+  const fleet = fleetRoutes({ ...deps, apiPrefix: deps.apiPrefix ?? '', mountPath, timeoutMs: deps.peerTimeoutMs ?? 2000 });
   const router = express.Router();
 
   router.use(consoleHeaders());

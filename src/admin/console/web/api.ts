@@ -28,8 +28,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 401) location.assign('login');
-  const data = (await response.json().catch(() => ({}))) as T & { error?: string };
-  if (!response.ok) throw new ApiError(response.status, data.error ?? `HTTP ${response.status}`);
+  const data = (await response.json().catch(() => ({}))) as T & { error?: string; message?: string };
+  if (!response.ok) throw new ApiError(response.status, data.message ?? data.error ?? `HTTP ${response.status}`);
   return data;
 }
 
@@ -59,5 +59,6 @@ export const routes = {
   replay: 'replay',
   job: (id: string) => `jobs/${encodeURIComponent(id)}`,
   stats: 'stats',
-  sinks: 'sinks',
+  pause: (sink: string) => `sinks/${encodeURIComponent(sink)}/pause`,
+  resume: (sink: string) => `sinks/${encodeURIComponent(sink)}/resume`,
 };

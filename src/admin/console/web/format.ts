@@ -32,9 +32,9 @@ export function hexDump(data: Uint8Array, max = 64 * 1024): string {
   return lines.join('\n');
 }
 
-/** A request body as the admin API sends it: base64 text, Node's Buffer JSON, or plain text. */
-export function bodyBytes(body: unknown): Uint8Array {
+/** A quarantined body as the admin API sends it: `bodyBase64` (exact bytes), else the text `body`. */
+export function bodyBytes(body: unknown, base64?: unknown): Uint8Array {
+  if (typeof base64 === 'string') return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   if (typeof body === 'object' && body !== null && 'data' in body && Array.isArray(body.data)) return Uint8Array.from(body.data as number[]);
-  if (typeof body === 'object' && body !== null && 'base64' in body && typeof body.base64 === 'string') return Uint8Array.from(atob(body.base64), (c) => c.charCodeAt(0));
   return new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body ?? ''));
 }

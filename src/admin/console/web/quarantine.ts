@@ -16,6 +16,7 @@ interface Summary {
 interface Detail extends Summary {
   readonly head: { readonly query?: string; readonly headers?: Record<string, string> };
   readonly body: unknown;
+  readonly bodyBase64?: string;
 }
 
 /** Quarantined requests of every pod, by vendor and reason. */
@@ -36,7 +37,7 @@ export async function quarantinePage(main: HTMLElement, session: SessionInfo): P
 /** One quarantined request: the head (secrets already redacted by the console), the body as text and as hex, redrive and drop. */
 export async function quarantinedPage(main: HTMLElement, session: SessionInfo, podName: string, qid: number): Promise<void> {
   const d = await get<Detail>(pod(podName, routes.quarantined(qid)));
-  const body = bodyBytes(d.body);
+  const body = bodyBytes(d.body, d.bodyBase64);
   const status = h('div', { class: 'progress', 'aria-live': 'polite' });
   const act = async (verb: 'Redrive' | 'Drop') => {
     if (!(await confirmDialog(verb === 'Redrive' ? 'Check this request again through its vendor?' : 'Drop this request for good?', verb))) return;
