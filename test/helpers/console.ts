@@ -30,7 +30,9 @@ export interface RecordedCall {
  * recording each call: enough to check what the console forwards, with which token, and what it does
  * with the answer.
  */
-export async function startRecordingPod(answers: Record<string, unknown>) {
+export type Answer = unknown | ((req: express.Request) => unknown);
+
+export async function startRecordingPod(answers: Record<string, Answer>) {
   const calls: RecordedCall[] = [];
   const app = express();
   app.use(express.json());
@@ -38,7 +40,8 @@ export async function startRecordingPod(answers: Record<string, unknown>) {
     calls.push({ method: req.method, path: req.originalUrl, authorization: req.get('authorization'), body: req.body as unknown });
     const key = Object.keys(answers).find((k) => req.originalUrl === k || req.originalUrl.split('?')[0] === k);
     if (key === undefined) return void res.status(404).json({ error: 'not found' });
-    res.json(answers[key]);
+    const answer = answers[key];
+    res.json(typeof answer === 'function' ? (answer as (r: express.Request) => unknown)(req) : answer);
   });
   const server = createServer(app);
   const url = await listen(server);

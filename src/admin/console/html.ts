@@ -8,6 +8,7 @@ const page = (title: string, body: string, scripts: string) => `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · IM gateway console</title>
 <link rel="stylesheet" href="assets/console.css">
+<link rel="icon" href="assets/icon.svg" type="image/svg+xml">
 ${scripts}
 </head>
 <body>

@@ -10,7 +10,7 @@ import { fleetRoutes } from './fleet-routes';
 import { appShell } from './html';
 import { createLoginLimit, type LoginLimitSettings } from './login-limit';
 import type { PeerDirectory } from './peers';
-import { consoleCss } from './styles';
+import { consoleCss, consoleIcon } from './styles';
 import { createSessionStore, type Principal, type SessionLimits } from './sessions';
 
 export interface ConsoleDeps {
@@ -53,6 +53,9 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.get('/assets/console.css', function consoleStyles(_req: Request, res: Response) {
     res.type('css').set('cache-control', 'no-cache').send(consoleCss);
   });
+  router.get('/assets/icon.svg', function consoleIconFile(_req: Request, res: Response) {
+    res.type('svg').set('cache-control', 'no-cache').send(consoleIcon);
+  });
   router.get('/assets/:file', function consoleAsset(req: Request, res: Response) {
     const file = String(req.params['file']);
     const path = join(assetsDir, file);
@@ -82,7 +85,8 @@ function consoleHeaders(): express.RequestHandler {
         baseUri: ["'none'"],
       },
     },
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts, which the origin check refuses.
+    referrerPolicy: { policy: 'same-origin' },
   });
   return function consoleSecurityHeaders(req, res, next) {
     res.set('cache-control', 'no-store');

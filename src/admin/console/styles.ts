@@ -44,3 +44,6 @@ dialog { border: 1px solid var(--line); border-radius: 6px; max-width: 28rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: 0; } dt { color: var(--muted); } dd { margin: 0; word-break: break-all; }
 @media (max-width: 600px) { main { padding: .5rem; } .top { padding: .5rem; } th, td { padding: .25rem; } }
 `;
+
+/** The tab icon (a browser asks for one; without it every page logs a 404). */
+export const consoleIcon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0a58ca"/><path d="M4 5h8M4 8h8M4 11h5" stroke="#fff" stroke-width="1.5"/></svg>';
