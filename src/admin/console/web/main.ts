@@ -12,7 +12,8 @@ const pages: [string, string][] = [['overview', 'Overview'], ['messages', 'Messa
 
 /** The page for the current hash; returns what stops it (the overview's refresh). */
 async function show(main: HTMLElement, session: SessionInfo): Promise<(() => void) | void> {
-  const [page = 'overview', a, b] = (location.hash.replace(/^#\/?/, '').split('?')[0] ?? '').split('/').map(decodeURIComponent);
+  const [first, a, b] = (location.hash.replace(/^#\/?/, '').split('?')[0] ?? '').split('/').map(decodeURIComponent);
+  const page = first || 'overview';
   for (const link of document.querySelectorAll('#nav a')) link.toggleAttribute('aria-current', link.getAttribute('href') === `#/${page}`);
   switch (page) {
     case 'messages': return messagesPage(main, session);
