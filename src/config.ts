@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { z } from 'zod';
+import { parseOperatorTokens, type OperatorToken } from './admin/tokens';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
 import { csv, duration, envInteger, envNumber } from './settings';
 import { vendorModules } from './vendors/registry';
@@ -50,6 +51,17 @@ const serviceEnv = {
     .describe('ACK_MODE=direct: how many recent event ids are kept in memory (about 0.1 KiB each, for at most 10 minutes) to answer a repeat as a duplicate; the sinks de-duplicate by id beyond that'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
+  ADMIN_PORT: envInteger(0, 65535).optional()
+    .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
+  ADMIN_TOKENS: z.string().optional().transform((raw, ctx) => {
+    try {
+      return raw === undefined ? [] : parseOperatorTokens(raw);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }).describe('Operator tokens of the admin API: name:role:sha256:<hex digest>, comma- or newline-separated, role viewer or operator (or ADMIN_TOKENS_FILE)'),
   CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
 };
 
@@ -57,7 +69,7 @@ const serviceEnv = {
 const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
 
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
-export const secretFileVariables: readonly string[] = vendorModules.flatMap((module) => module.secretFiles);
+export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', ...vendorModules.flatMap((module) => module.secretFiles)];
 
 export const envSchema = z.object({ ...serviceEnv, ...vendorEnv });
 
@@ -93,6 +105,8 @@ export interface Config {
   /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
   readonly vendors: Readonly<Record<string, unknown>>;
   readonly sinks: readonly SinkConfig[];
+  /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
+  readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
 }
 
 /** Validates the environment and the parsed config file together; throws one error listing every problem. */
@@ -132,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     http: { keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT },
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
+    admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
   });
 }
 

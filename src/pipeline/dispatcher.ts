@@ -52,6 +52,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   const idleMs = deps.idleMs ?? 1000;
   let stopping = false;
   const wakers = new Set<() => void>();
+  // Lanes an operator paused: they take nothing new (in memory; a restart resumes them).
+  const paused = new Set<string>();
   const runs: Promise<void>[] = [];
   const circuits = new Map<string, CircuitBreaker>(deps.lanes.map((lane) => [lane.sink.name, createCircuitBreaker(lane.circuitBreaker, clock)]));
 
@@ -133,6 +135,10 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** One pass: take due events and write them; resolves false when nothing was due. */
   async function pass(lane: Lane): Promise<boolean> {
+    if (paused.has(lane.sink.name)) {
+      await sleep(idleMs);
+      return true;
+    }
     const circuit = circuits.get(lane.sink.name) as CircuitBreaker;
     const wait = circuit.waitMs();
     if (wait > 0) {
@@ -178,6 +184,20 @@ export function createDispatcher(deps: DispatcherDeps) {
       return deps.lanes
         .filter((lane) => circuits.get(lane.sink.name)?.open)
         .map((lane) => ({ sink: lane.sink.name, required: lane.required }));
+    },
+    /** Holds back a lane (its writes in flight finish); false when it was paused already or is unknown. */
+    pause(sink: string): boolean {
+      if (paused.has(sink) || !circuits.has(sink)) return false;
+      paused.add(sink);
+      return true;
+    },
+    resume(sink: string): boolean {
+      const was = paused.delete(sink);
+      wakeAll();
+      return was;
+    },
+    paused(): string[] {
+      return [...paused];
     },
     /** Lets each lane finish its current writes (bounded by the sink timeout), then stops. */
     async stop(): Promise<void> {

@@ -446,6 +446,16 @@ export function openSpool(options: {
       }
     },
 
+    /** Runs `work` in the group committer's next transaction (operator changes: never beside it). */
+    submit<T>(work: () => T): Promise<T> {
+      return committer.submit(work);
+    },
+
+    /** Wakes the dispatcher's lanes, as after an append (operator changes that queued events). */
+    notifyAppended(): void {
+      for (const listener of listeners) listener();
+    },
+
     /** Called after every newly accepted event has been committed. */
     onAppend(listener: () => void): void {
       listeners.push(listener);

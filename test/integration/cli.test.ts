@@ -204,7 +204,7 @@ describe('imgw operator CLI', () => {
     const checked = await run('check-config');
     const refused = await run('pending', 'drop', '--sink', 'file');
     const badTarget = await run('pending', 'move', '--sink', 'old', '--to', 'nowhere');
-    const moved = await run('pending', 'move', '--sink', 'old', '--to', 'file');
+    const moved = await run('pending', 'move', '--sink', 'old', '--to', 'file', '--yes');
     service = await startTestService(dataDir, file);
     await until(() => lines().length === 2);
     const after = await run('check-config');
