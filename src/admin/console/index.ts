@@ -13,8 +13,8 @@ export interface ConsoleParts {
   readonly audit: (entry: AuditEntry) => void | Promise<void>;
   readonly registry: Registry;
   readonly clock: () => number;
-  /** This gateway's admin listener, as the console reaches it when it has no peers configured. */
-  readonly self: Peer;
+  /** This gateway's admin listener, as the console reaches it when it has no peers configured (known once it listens). */
+  readonly self: () => Peer;
 }
 
 /**
@@ -30,7 +30,7 @@ export function startConsole(parts: ConsoleParts) {
     audit: parts.audit,
     sampler,
     clock: parts.clock,
-    peers: createPeerDirectory(peerSource(env, parts.self), parts.clock),
+    peers: env.CONSOLE_PEERS_DNS === undefined && env.CONSOLE_PEERS === undefined ? async () => [parts.self()] : createPeerDirectory(peerSource(env, parts.self()), parts.clock),
     peerTimeoutMs: env.CONSOLE_PEER_TIMEOUT,
     cookieSecurity: env.CONSOLE_COOKIE_SECURE,
     sessions: { maxAgeMs: env.CONSOLE_SESSION_LIFETIME, idleMs: env.CONSOLE_SESSION_IDLE, max: env.CONSOLE_MAX_SESSIONS },

@@ -42,7 +42,7 @@ export interface ConsoleDeps {
  */
 export function createConsoleRouter(deps: ConsoleDeps): Router {
   const mountPath = deps.mountPath ?? '/console';
-  const assetsDir = deps.assetsDir ?? join(__dirname, 'web');
+  const assetsDir = deps.assetsDir ?? builtModules();
   const sessions = createSessionStore(deps.clock, deps.sessions);
   const auth = authRoutes({ ...deps, sessions, loginLimit: createLoginLimit(deps.loginLimit), cookieSecurity: deps.cookieSecurity ?? 'auto', mountPath });
   const fleet = fleetRoutes({ ...deps, apiPrefix: deps.apiPrefix ?? '', mountPath, timeoutMs: deps.peerTimeoutMs ?? 2000 });
@@ -68,6 +68,12 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   });
   router.use('/api', auth.requireSession, express.json({ limit: '64kb' }), auth.requireCsrf, fleet.api);
   return router;
+}
+
+/** The compiled page modules: beside this file in dist/, or, when this runs from the sources (tests), in dist/ of the checkout. */
+function builtModules(): string {
+  const beside = join(__dirname, 'web');
+  return existsSync(join(beside, 'main.js')) ? beside : join(__dirname, '..', '..', '..', 'dist', 'admin', 'console', 'web');
 }
 
 function consoleHeaders(): express.RequestHandler {
