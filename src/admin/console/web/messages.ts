@@ -52,12 +52,12 @@ async function showPage(results: HTMLElement, query: Record<string, string | num
   await fillBadges(page.items, badgeCells);
 }
 
-/** Rows without sink states get them from each event's detail, a few at a time. */
+/** Rows without sink states get them from each event's detail, a few at a time, by log position (the spool's key: a direct lookup). */
 async function fillBadges(items: readonly Row[], cells: readonly HTMLElement[]): Promise<void> {
   const todo = items.map((row, i) => ({ row, cell: cells[i] })).filter((t) => t.row.sinks === undefined);
   const worker = async () => {
     for (let t = todo.shift(); t !== undefined; t = todo.shift()) {
-      const detail = await get<{ sinks: SinkState[] }>(pod(t.row.pod, routes.event(String(t.row.event.attributes['id'])))).catch(() => undefined);
+      const detail = await get<{ sinks: SinkState[] }>(pod(t.row.pod, routes.event(String(t.row.seq)))).catch(() => undefined);
       t.cell?.replaceChildren(detail ? sinkBadges(detail.sinks) : 'unknown');
     }
   };
