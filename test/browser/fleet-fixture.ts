@@ -42,7 +42,9 @@ export async function startFleet() {
     '/stats': { instance: `gw-${i}`, events: 100 + i, storedBytes: 40_960 * (i + 1), quarantined: i === 0 ? 1 : 0, configuredSinks: ['moderation', 'web'], pausedSinks: [],
       sinks: [{ sink: 'moderation', pending: 3 + i, oldestReceivedAt: T0, dead: 1 }, { sink: 'web', pending: 0, dead: 0 }] },
     '/events': (req: express.Request) => ({ items: req.query['after'] === undefined ? [message] : [] }),
+    // The event page asks by id, the search's badges by log position: the admin API takes either.
     [`/events/${message.event.attributes.id}`]: { stored: message, sinks: sinkStates },
+    [`/events/${message.seq}`]: { stored: message, sinks: sinkStates },
     '/dead-letters': { items: [{ sink: 'moderation', seq: message.seq, id: message.event.attributes.id, type: message.event.attributes.type, receivedAt: message.receivedAt, attempts: 8, firstError: 'HTTP 503', lastError: 'HTTP 503 Service Unavailable', deadAt: T0 + 90_000 }] },
     '/dead-letters/redrive': (req: express.Request) => ((req.body as { dryRun?: boolean }).dryRun ? { dryRun: true, count: 1 } : { job: { id: `gw-${i}-1`, action: 'dlq.redrive', actor: 'alice', startedAt: T0, total: 1, state: 'done', done: 1, result: { count: 1 } } }),
     '/quarantine': { items: i === 0 ? [{ qid: 4, receivedAt: T0 + 30_000, vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', reason: 'schema', detail: 'MsgBody[0].MsgType: expected string', bytes: 74 }] : [] },
