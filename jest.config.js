@@ -1,6 +1,7 @@
 /**
  * Projects, selected by folder: `jest --selectProjects unit|integration|fault|deploy|scale`.
  * scale: several gateway processes behind nginx on a three-node NATS cluster (needs `npm run build`).
+ * browser: the operator console in Debian's chromium through Playwright (needs `npm run build`).
  */
 const project = (name) => ({
   displayName: name,
@@ -9,6 +10,6 @@ const project = (name) => ({
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
 });
 module.exports = {
-  projects: [project('unit'), project('integration'), project('fault'), project('deploy'), project('scale')],
+  projects: [project('unit'), project('integration'), project('fault'), project('deploy'), project('scale'), project('browser')],
   testTimeout: 30000,
 };

@@ -25,7 +25,12 @@ function isStale(root) {
 
 if (require.main === module) {
   const root = join(__dirname, '..');
-  if (isStale(root)) execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // The same two compilations as `npm run build`: the service, and the console's browser modules.
+  if (isStale(root)) {
+    for (const project of ['tsconfig.build.json', 'src/admin/console/web/tsconfig.json']) {
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, project)], { stdio: 'inherit' });
+    }
+  }
 }
 
 module.exports = { isStale };

@@ -3,7 +3,8 @@
 # prometheus + promtool (metrics lint, alert tests, live dashboard check), nats-server (JetStream),
 # redis-server, postgresql (the sink tests use real servers), and kubectl (renders the kustomize
 # overlays; Debian's kubernetes-client provides one when none is installed), yamllint, and nginx (the
-# load balancer of the scale-out test, test/scale/).
+# load balancer of the scale-out test, test/scale/), and chromium (the console's browser tests drive it
+# through Playwright, which downloads no browser: `npm ci` runs with PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1).
 # `--check` installs nothing: it exits 1 with one line naming what is missing (`npm test` runs it first).
 # ROOT (default /) is where the packages' files are looked for.
 set -euo pipefail
@@ -16,6 +17,7 @@ compgen -G "$root/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgres
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 command -v yamllint >/dev/null || need+=(yamllint)
 [ -x "$root/usr/sbin/nginx" ] || need+=(nginx)
+[ -x "$root/usr/bin/chromium" ] || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   [ "${1:-}" = --check ] || echo "test servers and tools: all present"
   exit 0

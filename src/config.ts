@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { z } from 'zod';
+import { consoleEnv, type ConsoleEnv } from './admin/console/settings';
 import { parseOperatorTokens, type OperatorToken } from './admin/tokens';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
 import { csv, duration, envInteger, envNumber, secretList } from './settings';
@@ -80,7 +81,7 @@ const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module)
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
 export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', ...vendorModules.flatMap((module) => module.secretFiles)];
 
-export const envSchema = z.object({ ...serviceEnv, ...vendorEnv });
+export const envSchema = z.object({ ...serviceEnv, ...consoleEnv, ...vendorEnv });
 
 /** The structured settings that come from the file named by `CONFIG_FILE`. */
 export const fileSchema = z.strictObject({
@@ -122,6 +123,8 @@ export interface Config {
   readonly sinks: readonly SinkConfig[];
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
   readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
+  /** The operator console on the admin listener (peers, sessions, cookie, Grafana link). */
+  readonly console: ConsoleEnv;
 }
 
 /** Validates the environment and the parsed config file together; throws one error listing every problem. */
@@ -170,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
+    console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,
   });
 }
 

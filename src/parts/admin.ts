@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -6,7 +7,8 @@ import type { Registry } from 'prom-client';
 import { createAdminApp } from '../admin/app';
 import { writeDiscovery } from '../admin/discovery';
 import { createAdminMetrics } from '../admin/metrics';
-import { digest, newLocalToken } from '../admin/tokens';
+import { startConsole } from '../admin/console';
+import { digest, newLocalToken, verifyToken } from '../admin/tokens';
 import type { Config } from '../config';
 import { createAdmin, type Recheck } from '../pipeline/admin';
 import type { AdminStore } from '../pipeline/admin-store';
@@ -63,7 +65,11 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
   const localToken = newLocalToken();
   const local = { name: 'local', role: 'operator' as const, sha256: digest(localToken).toString('hex') };
   const tokens = [...config.admin.tokens, local];
-  const app = createAdminApp({ admin, tokens: () => tokens, metrics, logger, instance, version: '1' });
+  const api = createAdminApp({ admin, tokens: () => tokens, metrics, logger, instance, version: '1' });
+  // The operator console beside the API: same tokens and roles; its sign-ins go to the audit trail.
+  let self = { name: instance, url: '' };
+  const consoleParts = startConsole({ env: config.console, authenticate: (token) => verifyToken(tokens, token), audit: (entry) => deps.store.audit(entry), registry: deps.registry, clock: deps.clock, self: () => self });
+  const app = express().set('trust proxy', config.trustedProxies).use('/console', consoleParts.router).use(api);
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -71,10 +77,12 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host}:${port}`;
+  self = { name: instance, url };
   const unlink = deps.dataDir ? writeDiscovery(deps.dataDir, { url, token: localToken, pid: process.pid }) : () => undefined;
   logger.info({ url, tokens: config.admin.tokens.map((t) => `${t.name} (${t.role})`) }, 'admin API listening');
   deps.stops.add('admin listener', async () => {
     unlink();
+    consoleParts.stop();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await admin.jobs.stop();
