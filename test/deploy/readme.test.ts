@@ -84,6 +84,52 @@ describe('README.md shell samples', () => {
   }, 90_000);
 });
 
+/** Markdown headings outside code blocks, with their level. */
+function headings(markdown: string): { level: number; text: string }[] {
+  let fenced = false;
+  return markdown.split('\n').flatMap((line) => {
+    if (line.startsWith('```')) fenced = !fenced;
+    const heading = fenced ? null : /^(#{1,6}) (.+)$/.exec(line);
+    return heading ? [{ level: heading[1]!.length, text: heading[2]!.trim() }] : [];
+  });
+}
+
+/** The anchor GitHub and GitLab give a heading: lower case, punctuation dropped, spaces as hyphens. */
+const anchorOf = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N}\p{M}\- _]/gu, '').replaceAll(' ', '-');
+
+/** The `- [text](#anchor)` lines of the README's table of contents (the list after **Contents**). */
+function tableOfContents(markdown: string): { text: string; anchor: string }[] {
+  const after = markdown.split('**Contents**')[1] ?? '';
+  const list = after.trimStart().split('\n\n')[0]!.split('\n');
+  return list.flatMap((line) => {
+    const entry = /^- \[(.+)\]\(#(.+)\)$/.exec(line);
+    return entry ? [{ text: entry[1]!, anchor: entry[2]! }] : [];
+  });
+}
+
+describe('README.md table of contents', () => {
+  test('When the README has a ## section, then the table of contents lists it, in order, with the anchor the heading gets', () => {
+    const sections = headings(readme).filter((h) => h.level === 2).map((h) => ({ text: h.text, anchor: anchorOf(h.text) }));
+
+    expect(sections.length).toBeGreaterThanOrEqual(10);
+    expect(tableOfContents(readme)).toEqual(sections);
+  });
+
+  test('When a ## section is added without a contents entry, then the check sees it (it can fail)', () => {
+    const added = readme.replace('\n## Development\n', '\n## Added later\n\ntext\n\n## Development\n');
+
+    expect(tableOfContents(added)).not.toEqual(headings(added).filter((h) => h.level === 2).map((h) => ({ text: h.text, anchor: anchorOf(h.text) })));
+  });
+
+  test('When the README links to a section of itself, then a heading has that anchor', () => {
+    const anchors = new Set(headings(readme).map((h) => anchorOf(h.text)));
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((link) => !anchors.has(link))).toEqual([]);
+  });
+});
+
 describe('README.md and the deployment files agree', () => {
   const manifests = ['k8s/base/statefulset.yaml', 'k8s/overlays/direct/deployment.yaml'].map((path) => [path, readFileSync(join(root, path), 'utf8')] as const);
 
