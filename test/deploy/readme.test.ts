@@ -44,16 +44,32 @@ const runnable = samples.filter((s) => s.marker?.startsWith('run'));
  * the only change: tests never listen on fixed ports.
  */
 async function runSample(sample: Sample): Promise<{ status: number | null; stdout: string; stderr: string; service: string }> {
-  const env = Object.fromEntries((sample.marker ?? '').split(/\s+/).slice(1).map((pair) => pair.split('=', 2) as [string, string]));
+  const [result] = await runInOneDirectory([sample]);
+  return result!;
+}
+
+/**
+ * Runs samples one after the other in one scratch directory, as a reader following the README does:
+ * each against its own start of the service, all sharing the same ./data.
+ */
+async function runInOneDirectory(list: readonly Sample[]): Promise<{ status: number | null; stdout: string; stderr: string; service: string }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'imgw-readme-'));
-  for (const link of ['dist', 'node_modules', 'examples', 'package.json']) symlinkSync(join(root, link), join(dir, link));
-  const service = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', ...env }, { cwd: dir });
   try {
-    const script = sample.body.replaceAll('127.0.0.1:8080', `127.0.0.1:${service.port}`);
-    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, service: service.output() };
+    for (const link of ['dist', 'node_modules', 'examples', 'package.json']) symlinkSync(join(root, link), join(dir, link));
+    const results = [];
+    for (const sample of list) {
+      const env = Object.fromEntries((sample.marker ?? '').split(/\s+/).slice(1).map((pair) => pair.split('=', 2) as [string, string]));
+      const service = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', ...env }, { cwd: dir });
+      try {
+        const script = sample.body.replaceAll('127.0.0.1:8080', `127.0.0.1:${service.port}`);
+        const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+        results.push({ status: result.status, stdout: result.stdout, stderr: result.stderr, service: service.output() });
+      } finally {
+        await service.stop();
+      }
+    }
+    return results;
   } finally {
-    await service.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -73,6 +89,21 @@ describe('README.md shell samples', () => {
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     for (const line of documentedOutput(sample.body)) expect(printed).toContain(line);
   }, 90_000);
+
+  test('When a reader sends every Tencent callback sample in turn with ./data kept, then each one is a new event (no sample repeats another)', async () => {
+    const tencent = runnable.filter((s) => s.body.includes('/tencent/callback') && documentedOutput(s.body).includes('{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}'));
+
+    const results = await runInOneDirectory(tencent);
+
+    expect(tencent.length).toBeGreaterThanOrEqual(2);
+    for (const [i, result] of results.entries()) {
+      expect({ sample: tencent[i]!.line, status: result.status, printed: result.stdout.split('\n') }).toEqual({
+        sample: tencent[i]!.line,
+        status: 0,
+        printed: expect.arrayContaining(['{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}']),
+      });
+    }
+  }, 180_000);
 
   test('When a sample prints something other than what the README shows, then the check fails (it can fail)', async () => {
     const sample = { line: 0, marker: 'run', body: 'curl -s http://127.0.0.1:8080/healthz\n# {"status":"not what it prints"}' };
