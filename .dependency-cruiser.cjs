@@ -1,15 +1,12 @@
 /**
  * The import direction of ../shared/DESIGN.md, checked by `npm run lint` (part of `npm test`):
- * http -> vendors -> events -> pipeline -> sinks. Vendor modules know their protocol and nothing of
- * Express, the pipeline, the sinks or the metrics; sinks know only `Event`; the pipeline knows only
- * `Event` and `Sink`. The one documented exception: a relay sink (src/sinks/<v>-sink.ts) may use a
- * vendor's outbound client (REST client, token cache, rate limiter, send journal, message mapping),
- * never its intake.
+ * http -> vendors -> events -> pipeline -> sinks. Vendor modules (src/vendors/) are inbound only: they
+ * know their protocol and nothing of Express, the pipeline, the sinks or the metrics. Sinks know only
+ * `Event`; the relay sinks (src/sinks/relay/, one folder per target) hold everything outbound (REST
+ * clients, tokens, quotas, the send journal, mapping). Vendors and sinks share only src/events/ (the
+ * neutral message, the relay marker). The pipeline knows only `Event` and `Sink`.
  * `process.env` is confined to the entry points by ESLint (eslint.config.mjs).
  */
-
-/** A vendor's outbound side: what a relay sink may use. Everything else in src/vendors/<v>/ is intake. */
-const outbound = '^src/vendors/[^/]+/(client|token|limiter|journal|outbound|relay|send)[^/]*\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -24,34 +21,16 @@ module.exports = {
     {
       name: 'vendors-not-to-express-pipeline-sinks-metrics',
       severity: 'error',
-      comment: 'A vendor module is pure protocol: it authenticates, maps and renders replies. The shared HTTP code owns Express, the spool, delivery and metrics.',
+      comment: 'A vendor module is inbound protocol only: it authenticates, maps and renders replies. The shared HTTP code owns Express, the spool, delivery and metrics; sending is a sink\'s job.',
       from: { path: '^src/vendors/' },
-      to: {
-        path: ['^src/(http|pipeline|sinks)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client)/'],
-        // A vendor's outbound client serves a relay sink: it may speak the sink contract (its errors, abort handling).
-        pathNot: '^src/sinks/sink\\.ts$',
-      },
+      to: { path: ['^src/(http|pipeline|sinks)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client)/'] },
     },
     {
-      name: 'vendor-intake-not-to-storage',
+      name: 'vendors-not-to-storage',
       severity: 'error',
-      comment: "A vendor's intake stores nothing (the spool does). The outbound side may keep a relay journal of what it sent.",
-      from: { path: '^src/vendors/', pathNot: outbound },
+      comment: 'A vendor stores nothing (the spool does).',
+      from: { path: '^src/vendors/' },
       to: { path: '(^|/)node_modules/better-sqlite3/' },
-    },
-    {
-      name: 'vendor-intake-not-to-sink-contract',
-      severity: 'error',
-      comment: "Only a vendor's outbound client may use the sink contract; the intake knows nothing of delivery.",
-      from: { path: '^src/vendors/', pathNot: outbound },
-      to: { path: '^src/sinks/sink\\.ts$' },
-    },
-    {
-      name: 'vendor-outbound-not-to-intake',
-      severity: 'error',
-      comment: "A vendor's outbound client (the part a relay sink may use) does not reach into the vendor's intake.",
-      from: { path: outbound },
-      to: { path: '^src/vendors/', pathNot: [outbound, '^src/vendors/vendor\\.ts$', '^src/vendors/[^/]+/settings\\.ts$'] },
     },
     {
       name: 'events-not-to-outer-layers',
@@ -68,6 +47,27 @@ module.exports = {
       to: { path: ['^src/(http|vendors)/', '^src/(app|service|main|cli)\\.ts$', '(^|/)node_modules/express/'] },
     },
     {
+      name: 'pipeline-not-to-metrics',
+      severity: 'error',
+      comment: 'The pipeline reports deliveries through the narrow interface it owns (pipeline/delivery-observer.ts); the metrics module satisfies it.',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/(metrics|process-metrics)\\.ts$' },
+    },
+    {
+      name: 'cli-reaches-sinks-through-the-registry',
+      severity: 'error',
+      comment: "The CLI knows no sink's quirks: what a sink type wants said (e.g. replay warnings) is a hook of its definition, reached through the registry.",
+      from: { path: '^src/cli\\.ts$' },
+      to: { path: '^src/sinks/', pathNot: '^src/sinks/registry\\.ts$' },
+    },
+    {
+      name: 'metrics-not-to-vendors',
+      severity: 'error',
+      comment: 'Metrics record what the shared code observed (events/intake.ts names the message facts); no vendor module.',
+      from: { path: '^src/(metrics|process-metrics)\\.ts$' },
+      to: { path: '^src/vendors/' },
+    },
+    {
       name: 'sinks-not-to-pipeline-http',
       severity: 'error',
       comment: 'Sinks know only Event: no pipeline, no HTTP layer, no metrics (the dispatcher observes around them).',
@@ -75,11 +75,11 @@ module.exports = {
       to: { path: ['^src/(http|pipeline)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client)/'] },
     },
     {
-      name: 'sinks-not-to-vendor-intake',
+      name: 'sinks-not-to-vendors',
       severity: 'error',
-      comment: "A sink does not use a vendor's intake; a relay sink may use the vendor's outbound client only.",
+      comment: 'A sink (a relay sink too) shares nothing with the vendors but src/events/: the neutral message and the relay marker.',
       from: { path: '^src/sinks/' },
-      to: { path: '^src/vendors/', pathNot: [outbound, '^src/vendors/[^/]+/settings\\.ts$'] },
+      to: { path: '^src/vendors/' },
     },
     {
       name: 'src-not-to-tests-or-bench',

@@ -1,8 +1,14 @@
-// Easemob relay throughput: the built gateway relays COUNT one-to-one messages, already committed to
-// its spool, to the Easemob stand-in (test/helpers/easemob-standin.ts) under the default, documented
-// quotas (users: 100 calls/s and 6,000 messages/min). It should run at the quota: not above it (no 429
-// or 403 from the stand-in) and not far below it. Reports messages/s overall and per second.
-// Usage: npm run build && node bench/relay.mjs   (env: COUNT=1500)
+// Easemob relay against the stand-in (test/helpers/easemob-standin.ts), the built gateway relaying
+// messages already committed to its spool. SCENARIO picks what is measured:
+//   throughput (default): COUNT one-to-one messages under the documented quotas (users: 100 calls/s and
+//     6,000 messages/min); it should run at the quota, not above it (no 429/403) and not far below it.
+//   hang: 20 messages to a user and a chat room (40 sends); the stand-in takes every send but holds
+//     its answers for HOLD_MS (6000), then answers; sends received, accepted, duplicates.
+//   nodata: 20 messages (40 sends), every send accepted and answered 200 without `data`.
+//   kill: 40 messages in 10 conversations (parallelSends 8, 10 calls/s); kill -9 KILLS (10) times,
+//     each once a few more sends were accepted; duplicates after the last start.
+// Usage: npm run build && node bench/relay.mjs   (env: SCENARIO, COUNT=1500, HOLD_MS=6000, KILLS=10,
+//   REQUEST_TIMEOUT_MS: the sink's requestTimeoutMs, default 5000)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -13,7 +19,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { launch, gatewayMain } = require('./lib/launch.js');
 const { openSpool } = require(join(root, 'dist', 'pipeline', 'spool.js'));
-const count = Number(process.env.COUNT ?? 1500);
+const scenario = process.env.SCENARIO ?? 'throughput';
+const count = Number(process.env.COUNT ?? (scenario === 'throughput' ? 1500 : scenario === 'kill' ? 40 : 20));
+const relayKey = 'bench-relay-key-0123456789abcdef0123456789abcdef';
 const tmp = mkdtempSync(join(tmpdir(), 'imgw-relaybench-'));
 
 /** The stand-in is a TypeScript test helper with only type imports: transpile it once to CommonJS. */
@@ -33,16 +41,56 @@ const spool = openSpool({ path: join(tmp, 'spool.db'), sinks: ['easemob'] });
 const now = Date.now();
 await Promise.all(
   Array.from({ length: count }, (_, i) => {
-    const message = { version: 1, vendor: 'tencent', appId: '1400000001', eventId: `bench-${i}`, messageId: `${i}_1_1767225601`, conversation: 'one-to-one', from: 'alice', to: `user${i % 500}`, sentAt: new Date(now).toISOString(), elements: [{ kind: 'text', vendorType: 'TIMTextElem', text: `message ${i}` }] };
+    const message = { version: 1, vendor: 'tencent', appId: '1400000001', eventId: `bench-${i}`, messageId: `${i}_1_1767225601`, conversation: 'one-to-one', from: 'alice', to: `user${i % (scenario === 'kill' ? 10 : 500)}`, sentAt: new Date(now).toISOString(), elements: [{ kind: 'text', vendorType: 'TIMTextElem', text: `message ${i}` }] };
     const attributes = { specversion: '1.0', id: message.eventId, source: 'tencent-im/1400000001', type: 'com.tencent.im.C2C.CallbackAfterSendMsg', time: message.sentAt, datacontenttype: 'application/json', vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg' };
     return spool.append({ attributes, data: '{}', message: JSON.stringify(message) }, now);
   }),
 );
 spool.close();
 const config = join(tmp, 'config.json');
-writeFileSync(config, JSON.stringify({ sinks: [{ type: 'easemob', name: 'easemob', baseUrl: standin.url, appKey: standin.appKey, clientId: standin.clientId, clientSecret: standin.clientSecret, targets: { users: { mode: 'same' } } }] }));
+const targets = scenario === 'hang' || scenario === 'nodata' ? { users: { mode: 'same' }, chatrooms: ['moderation'] } : { users: { mode: 'same' } };
+const quotas = scenario === 'kill' ? { users: { callsPerSecond: 10 } } : undefined;
+writeFileSync(config, JSON.stringify({ sinks: [{ type: 'easemob', name: 'easemob', baseUrl: standin.url, appKey: standin.appKey, clientId: standin.clientId, clientSecret: standin.clientSecret, targets, ...(quotas ? { quotas } : {}), ...(process.env.REQUEST_TIMEOUT_MS ? { requestTimeoutMs: Number(process.env.REQUEST_TIMEOUT_MS) } : {}) }] }));
+const env = { HOST: '127.0.0.1', PORT: '0', DATA_DIR: tmp, CONFIG_FILE: config, LOG_LEVEL: 'info', RELAY_KEY: relayKey };
+const sends = count * (scenario === 'hang' || scenario === 'nodata' ? 2 : 1);
+/** Accepted sends per (event, endpoint): more than one is a duplicate. */
+const duplicates = () => standin.accepted.length - new Set(standin.accepted.map((a) => `${a.request.ext.imgw_relay.eventId} ${a.endpoint}`)).size;
+const mostCopies = () => {
+  const counts = new Map();
+  for (const a of standin.accepted) counts.set(`${a.request.ext.imgw_relay.eventId} ${a.endpoint}`, (counts.get(`${a.request.ext.imgw_relay.eventId} ${a.endpoint}`) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
+};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const gateway = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', DATA_DIR: tmp, CONFIG_FILE: config, LOG_LEVEL: 'info' }, { keepOutput: false });
+if (scenario !== 'throughput') {
+  const started = Date.now();
+  let kills = 0;
+  if (scenario === 'hang') standin.hold();
+  if (scenario === 'nodata') standin.respond(...Array.from({ length: sends * 3 }, () => ({ status: 200, body: { action: 'post' }, acceptThenAnswer: true })));
+  let gateway = await launch(gatewayMain, env, { keepOutput: false });
+  if (scenario === 'hang') {
+    await sleep(Number(process.env.HOLD_MS ?? 6000));
+    standin.release();
+  }
+  if (scenario === 'kill') {
+    for (; kills < Number(process.env.KILLS ?? 10); kills++) {
+      const before = standin.accepted.length;
+      while (standin.accepted.length < before + 3 && new Set(standin.accepted.map((a) => a.request.ext.imgw_relay.eventId)).size < count) await sleep(5);
+      await gateway.stop('SIGKILL');
+      gateway = await launch(gatewayMain, env, { keepOutput: false });
+    }
+  }
+  const distinct = () => new Set(standin.accepted.map((a) => `${a.request.ext.imgw_relay.eventId} ${a.endpoint}`)).size;
+  while (distinct() < sends && Date.now() - started < 120_000) await sleep(50);
+  await sleep(1000); // late resends, if any, still arrive
+  await gateway.stop();
+  console.log(JSON.stringify({ scenario, messages: count, sends, kills, sendsReceived: standin.sendRequests().length, accepted: standin.accepted.length, delivered: distinct(), duplicates: duplicates(), mostCopiesOfOneSend: mostCopies(), seconds: Math.round((Date.now() - started) / 100) / 10 }));
+  await standin.close();
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
+
+const gateway = await launch(gatewayMain, env, { keepOutput: false });
 const started = Date.now();
 const perSecond = [];
 let last = 0;
@@ -66,7 +114,7 @@ console.log(
     maxSecond: Math.max(...perSecond),
     quota: '100 calls/s, 6000 messages/min',
     refusedByStandin: refused.length,
-    duplicates: standin.accepted.length - new Set(standin.accepted.map((a) => a.request.ext.imgw_relay.eventId)).size,
+    duplicates: duplicates(),
     tokenRequests: standin.tokenRequests().length,
   }),
 );

@@ -3,14 +3,15 @@
 # NATS with JetStream (4222), Redis (6379), PostgreSQL (5432, user postgres, no password) and an
 # HTTP receiver for POST /events (9999) that answers 204 and appends each body to http-events.log.
 # Data, logs and PID files stay under DIR (default ./data/example-sinks); stop stops them by PID.
+# start also writes DIR/all-sinks.yaml: the example with the ports the servers took.
 #
 #   bash scripts/example-sinks.sh start [DIR]
-#   CONFIG_FILE=examples/all-sinks.yaml npm start
+#   CONFIG_FILE=data/example-sinks/all-sinks.yaml npm start
 #   bash scripts/example-sinks.sh stop [DIR]
 #
 # Needs nats-server, redis-server and PostgreSQL's initdb/pg_ctl (scripts/install-test-deps.sh
 # installs them). As root, PostgreSQL runs as the postgres user. NATS_PORT, REDIS_PORT, PG_PORT and
-# HTTP_PORT move a server (the config file must then name the same port).
+# HTTP_PORT move a server (DIR/all-sinks.yaml then names the same port).
 set -euo pipefail
 action=${1:-}
 dir=${2:-./data/example-sinks}
@@ -41,7 +42,11 @@ case "$action" in
       }).listen(Number(port), "127.0.0.1");
     ' "$HTTP_PORT" "$dir/http-events.log" > "$dir/http.log" 2>&1 & echo $! > "$dir/http.pid"
     for port in "$NATS_PORT" "$REDIS_PORT" "$PG_PORT" "$HTTP_PORT"; do wait_for "$port"; done
+    sed -e "s/127.0.0.1:4222/127.0.0.1:$NATS_PORT/g" -e "s/127.0.0.1:6379/127.0.0.1:$REDIS_PORT/g" \
+      -e "s/127.0.0.1:5432/127.0.0.1:$PG_PORT/g" -e "s/127.0.0.1:9999/127.0.0.1:$HTTP_PORT/g" \
+      "$(dirname "$0")/../examples/all-sinks.yaml" > "$dir/all-sinks.yaml"
     echo "NATS 127.0.0.1:$NATS_PORT, Redis :$REDIS_PORT, PostgreSQL :$PG_PORT, HTTP receiver :$HTTP_PORT/events; data and logs in $dir"
+    echo "the example with these ports: CONFIG_FILE=$dir/all-sinks.yaml"
     ;;
   stop)
     for name in nats redis http; do

@@ -4,18 +4,25 @@
 # redis-server, postgresql (the sink tests use real servers), and kubectl (renders the kustomize
 # overlays; Debian's kubernetes-client provides one when none is installed), yamllint, and nginx (the
 # load balancer of the scale-out test, test/scale/).
+# `--check` installs nothing: it exits 1 with one line naming what is missing (`npm test` runs it first).
+# ROOT (default /) is where the packages' files are looked for.
 set -euo pipefail
+root=${ROOT:-}
 need=()
 command -v promtool >/dev/null || need+=(prometheus)
-[ -x /usr/sbin/nats-server ] || need+=(nats-server)
-[ -x /usr/bin/redis-server ] || need+=(redis-server)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x "$root/usr/sbin/nats-server" ] || need+=(nats-server)
+[ -x "$root/usr/bin/redis-server" ] || need+=(redis-server)
+compgen -G "$root/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 command -v yamllint >/dev/null || need+=(yamllint)
-[ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -x "$root/usr/sbin/nginx" ] || need+=(nginx)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "test servers and tools: all present"
+  [ "${1:-}" = --check ] || echo "test servers and tools: all present"
   exit 0
+fi
+if [ "${1:-}" = --check ]; then
+  echo "missing test servers and tools (${need[*]}): install them with: sudo bash scripts/install-test-deps.sh" >&2
+  exit 1
 fi
 echo "installing: ${need[*]}"
 apt-get update -qq

@@ -1,7 +1,8 @@
 import YAML from 'yaml';
 import { z } from 'zod';
+import { parseOperatorTokens, type OperatorToken } from './admin/tokens';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
-import { csv, duration, envInteger, envNumber } from './settings';
+import { csv, duration, envInteger, envNumber, secretList } from './settings';
 import { vendorModules } from './vendors/registry';
 
 /**
@@ -16,6 +17,8 @@ const serviceEnv = {
     .describe('Largest callback body accepted; larger bodies get 413'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level'),
+  LOG_SUMMARY_INTERVAL: duration.prefault('60s')
+    .describe('How often a one-line info summary of the traffic is logged (callbacks by outcome, events per sink by outcome, backlog), only when something happened; 0s = never'),
   SPOOL_RETENTION: duration.prefault('24h')
     .describe('How long delivered events stay in the spool (for de-duplication and replay), e.g. 24h'),
   SPOOL_MAX_PENDING: envInteger(0).default(3_000_000)
@@ -52,6 +55,22 @@ const serviceEnv = {
     .describe('ACK_MODE=direct: how many recent event ids are kept in memory (about 0.1 KiB each, for at most 10 minutes) to answer a repeat as a duplicate; the sinks de-duplicate by id beyond that'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
+  ADMIN_PORT: envInteger(0, 65535).optional()
+    .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
+  ADMIN_TOKENS: z.string().optional().transform((raw, ctx) => {
+    try {
+      return raw === undefined ? [] : parseOperatorTokens(raw);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }).describe('Operator tokens of the admin API: name:role:sha256:<hex digest>, comma- or newline-separated, role viewer or operator (or ADMIN_TOKENS_FILE)'),
+  RELAY_KEY: secretList({ maxLength: 1024, pattern: { regex: /^[\s\S]{32,}$/, message: 'is shorter than 32 characters (make one with: openssl rand -base64 32)' } })
+    .optional()
+    .describe(
+      'Key(s) of the relay marker (HMAC-SHA256), the same on every pod; required by relay sinks. The first key signs what a relay sends, every key verifies a message that comes back (rotation: ["new","old"]). At least 32 characters. Also read from RELAY_KEY_FILE',
+    ),
   CONFIG_FILE: z.string().min(1).optional().describe('YAML or JSON file with structured settings (the sink list)'),
 };
 
@@ -59,7 +78,7 @@ const serviceEnv = {
 const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
 
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
-export const secretFileVariables: readonly string[] = vendorModules.flatMap((module) => module.secretFiles);
+export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', ...vendorModules.flatMap((module) => module.secretFiles)];
 
 export const envSchema = z.object({ ...serviceEnv, ...vendorEnv });
 
@@ -77,6 +96,8 @@ export interface Config {
   readonly host: string | undefined;
   readonly dataDir: string;
   readonly logLevel: z.output<typeof envSchema>['LOG_LEVEL'];
+  /** How often the traffic summary is logged (ms); 0 = never. See LOG_SUMMARY_INTERVAL. */
+  readonly logSummaryIntervalMs: number;
   readonly maxBodyBytes: number;
   readonly retentionMs: number;
   readonly shutdownTimeoutMs: number;
@@ -94,9 +115,13 @@ export interface Config {
   readonly maxConnectionsPerClient: number;
   readonly trustedProxies: readonly string[];
   readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
+  /** RELAY_KEY: the first signs relay markers, every one verifies them; empty = no marker verifies. */
+  readonly relayKeys: readonly string[];
   /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
   readonly vendors: Readonly<Record<string, unknown>>;
   readonly sinks: readonly SinkConfig[];
+  /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
+  readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
 }
 
 /** Validates the environment and the parsed config file together; throws one error listing every problem. */
@@ -116,11 +141,17 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
   if (repeated) {
     throw new Error(`Invalid configuration:\n✖ two sinks are named "${repeated}"; give each a unique "name"\n  → at CONFIG_FILE sinks`);
   }
+  // Without a key a relay could not mark what it sends: its own messages would come back as user content.
+  const relay = fileResult.data.sinks.find((sink) => sink.type === 'easemob');
+  if (relay && e.RELAY_KEY === undefined) {
+    throw new Error(`Invalid configuration:\n✖ the relay sink "${sinkName(relay)}" needs RELAY_KEY (or RELAY_KEY_FILE), the same on every pod, to mark what it sends\n  → at RELAY_KEY`);
+  }
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    logSummaryIntervalMs: e.LOG_SUMMARY_INTERVAL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     retentionMs: e.SPOOL_RETENTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
@@ -135,8 +166,10 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     maxConnectionsPerClient: e.MAX_CONNECTIONS_PER_CLIENT,
     trustedProxies: e.TRUSTED_PROXIES ?? [],
     http: { keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT },
+    relayKeys: e.RELAY_KEY ?? [],
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
+    admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
   });
 }
 

@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DeliveryOutcome } from './pipeline/delivery-observer';
 import type { Relief, SpoolSnapshot } from './pipeline/pressure';
-import type { MessageFacts } from './vendors/vendor';
+import type { MessageFacts } from './events/intake';
 
 /** Outcomes of one callback request; the `outcome` label of `imgw_callbacks_total`. */
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'ignored' | 'rejected' | 'failed';
 /** Outcomes of one sink write; the `outcome` label of `imgw_sink_deliveries_total`. */
-export type DeliveryOutcome = 'ok' | 'error' | 'timeout';
+export type { DeliveryOutcome };
 
 /** The spool's latest reading (taken once per interval by the pressure watch; scrapes never query the spool). */
 export interface SpoolSnapshotSource {
@@ -40,6 +41,12 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
   const ignored = new Counter({
     name: 'imgw_callbacks_ignored_total',
     help: 'Authenticated callbacks answered as success without storing anything: console probes, and messages this gateway relayed itself.',
+    labelNames: ['vendor', 'reason'] as const,
+    registers,
+  });
+  const suspicious = new Counter({
+    name: 'imgw_callbacks_suspicious_total',
+    help: 'Accepted callbacks stored as ordinary content although they pose as something only the gateway makes: forged_relay_marker = a relay marker that does not verify.',
     labelNames: ['vendor', 'reason'] as const,
     registers,
   });
@@ -162,6 +169,17 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
       this.set(spoolSource?.snapshot().bytes ?? 0);
     },
   });
+  let relayJournals: () => readonly { sink: string; bytes: number }[] = () => [];
+  new Gauge({
+    name: 'imgw_relay_journal_bytes',
+    help: "Bytes in use in a relay sink's send journal (DATA_DIR/<type>-<name>.journal.sqlite), bounded by its journalMaxBytes.",
+    labelNames: ['sink'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { sink, bytes } of relayJournals()) this.set({ sink }, bytes);
+    },
+  });
   const pressurePruned = new Counter({
     name: 'imgw_spool_pressure_pruned_events_total',
     help: 'Delivered events removed before SPOOL_RETENTION to keep the spool under SPOOL_MAX_BYTES.',
@@ -219,6 +237,7 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
       platforms.inc({ vendor, platform: message.platform });
       for (const msgType of message.msgTypes) elements.inc({ vendor, msg_type: msgType });
       if (message.sendFailed) sendFailures.inc({ vendor });
+      if (message.forgedRelayMarker) suspicious.inc({ vendor, reason: 'forged_relay_marker' });
       if (message.lagSeconds !== undefined) lag.observe({ vendor }, Math.max(0, message.lagSeconds));
       if (message.unread !== undefined && message.unread >= 0) unread.observe({ vendor }, message.unread);
     },
@@ -237,6 +256,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     /** The reachability gauge reads the sink health checks' state at scrape time. */
     watchSinkHealth(source: () => readonly string[]): void {
       unreachable = source;
+    },
+    /** The relay journal gauge reads each relay sink's journal size at scrape time. */
+    watchRelayJournals(source: () => readonly { sink: string; bytes: number }[]): void {
+      relayJournals = source;
     },
     /** Delivered events were pruned early under byte pressure. */
     spoolRelieved(relief: Relief): void {

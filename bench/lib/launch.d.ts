@@ -18,6 +18,8 @@ export interface LaunchOptions {
   cwd?: string;
   /** Keep the whole output (default) or only its last 4 KiB (long benchmark runs). */
   keepOutput?: boolean;
+  /** How long it may take to listen before it is killed and the launch rejects (default 30 s). */
+  timeoutMs?: number;
 }
 
 export const gatewayMain: string;

@@ -22,7 +22,8 @@ function canPin() {
 
 /**
  * Spawns `node [nodeArgs] script` with `env` (plus PATH). `cpus` ('1', '0-1') pins it with taskset
- * where available. Resolves once the process logs that it listens, with its port; rejects if it exits first.
+ * where available. Resolves once the process logs that it listens, with its port; rejects with its output
+ * if it exits first, or stops it and rejects if it does not listen within `timeoutMs` (30 s).
  */
 async function launch(script, env = {}, options = {}) {
   const nodeArgs = options.nodeArgs ?? [];
@@ -43,19 +44,29 @@ async function launch(script, env = {}, options = {}) {
   };
   child.stdout.on('data', onChunk);
   child.stderr.on('data', onChunk);
-  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const exit = new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const port = await new Promise((resolve, reject) => {
     let seen = '';
     const onData = (chunk) => {
       seen += chunk;
       const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(seen);
       if (match) {
+        clearTimeout(timer);
         child.stdout.off('data', onData);
         resolve(Number(match[1]));
       }
     };
     child.stdout.on('data', onData);
-    exit.then((code) => reject(new Error(`${script} exited with ${code} before listening: ${keep ? output : pending}`)));
+    // A child that neither listens nor exits in time is stopped, so a failed start leaves nothing behind.
+    let late = false;
+    const timer = setTimeout(() => ((late = true), child.kill('SIGKILL')), timeoutMs);
+    child.once('error', (error) => (clearTimeout(timer), reject(new Error(`${script} could not start: ${error.message}`))));
+    void exit.then((code) => {
+      clearTimeout(timer);
+      const what = late ? `did not listen within ${timeoutMs} ms (killed it)` : `exited with ${code} before listening`;
+      reject(new Error(`${script} ${what}: ${keep ? output : pending}`));
+    });
   });
   return {
     child,

@@ -25,6 +25,8 @@ export interface MessageFacts {
   readonly lagSeconds?: number;
   /** Recipient's unread count, where the vendor reports it. */
   readonly unread?: number;
+  /** The message carries a relay marker that does not verify: user content posing as the relay's (stored as usual). */
+  readonly forgedRelayMarker?: boolean;
 }
 
 /** What an authenticated body becomes. `label` is the bounded command label for metrics. */

@@ -110,14 +110,11 @@ export const neutralMessageSchema = z
     sendFailed: z.boolean().optional().describe('The vendor reports that the message did not reach its recipient'),
     elements: z.array(messageElementSchema),
     ext: z.string().optional().describe("The message's extension or cloud custom data, as sent"),
-    relayedBy: z.string().optional().describe('Set when the message was sent by this gateway (a relay): never relay it again'),
+    relayedBy: z.string().optional().describe('No longer set (relayed messages are recognised by the signed marker in ext); kept so messages stored by earlier versions still read'),
   })
   .describe('One IM message in a vendor-neutral form');
 
 export type NeutralMessage = z.output<typeof neutralMessageSchema>;
-
-/** The marker key a relay sink puts into what it sends, and vendors look for to recognise relayed messages. */
-export const relayMarkerKey = 'imgw_relay';
 
 /** The `dataschema` of a CloudEvent whose data is a neutral message. */
 export const messageDataSchema = 'urn:imgw:message:v1';

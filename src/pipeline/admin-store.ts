@@ -1,5 +1,5 @@
 import type { Event } from '../events/event';
-import type { QuarantinedHead } from './spool';
+import type { QuarantinedHead } from './spool/quarantine';
 
 /**
  * What the admin module (every operator action: stats, search, dead letters, quarantine, replay,
@@ -142,8 +142,8 @@ export interface SpoolStats {
   readonly quarantined: number;
 }
 
-/** Progress of a bulk change: called after each chunk. */
-export type Progress = (done: number) => void;
+/** Progress of a bulk change: called after each chunk; the next chunk waits for what it returns. */
+export type Progress = (done: number) => void | Promise<void>;
 
 /** The spool's side of the admin module. Reads are synchronous and bounded; changes go through the committer. */
 export interface AdminStore {

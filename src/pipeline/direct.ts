@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Event } from '../events/event';
-import type { Metrics } from '../metrics';
 import { PermanentSinkError } from '../sinks/sink';
 import { PipelineUnavailable } from './accept';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
+import type { DeliveryObserver } from './delivery-observer';
 import { payloadEvent, type Lane } from './dispatcher';
 import { attemptWrite } from './write';
 
@@ -29,7 +29,7 @@ interface Waiting {
  */
 export function createDirectDelivery(deps: {
   readonly lanes: readonly DirectLane[];
-  readonly metrics: Metrics;
+  readonly metrics: DeliveryObserver;
   readonly logger: Logger;
   readonly clock?: () => number;
 }) {
@@ -57,7 +57,7 @@ function errorText(error: unknown): string {
 /** Enough for `maxBatchBytes`: the body plus a bound for the attributes (no serialisation per request). */
 const attributeBytes = 2048;
 
-function createDirectLane(settings: DirectLane, metrics: Metrics, logger: Logger, clock: () => number) {
+function createDirectLane(settings: DirectLane, metrics: DeliveryObserver, logger: Logger, clock: () => number) {
   const queue: Waiting[] = [];
   const circuit: CircuitBreaker = createCircuitBreaker(settings.circuitBreaker, clock);
   let inFlight = 0;

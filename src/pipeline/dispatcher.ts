@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { eventToJson, type Event } from '../events/event';
 import { asMessageEvent } from '../events/message';
-import type { Metrics } from '../metrics';
 import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
+import type { DeliveryObserver } from './delivery-observer';
 import { backoffDelay } from './retry';
 import { attemptWrite } from './write';
 import type { Spool, SpooledEvent } from './spool';
@@ -27,7 +27,7 @@ export type Lane = Pick<
 export interface DispatcherDeps {
   readonly spool: Spool;
   readonly lanes: readonly Lane[];
-  readonly metrics: Metrics;
+  readonly metrics: DeliveryObserver;
   readonly logger: Logger;
   /** What is due, how old an event is and when an open circuit may probe are read from this clock. */
   readonly clock?: () => number;
@@ -52,6 +52,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   const idleMs = deps.idleMs ?? 1000;
   let stopping = false;
   const wakers = new Set<() => void>();
+  // Lanes an operator paused: they take nothing new (in memory; a restart resumes them).
+  const paused = new Set<string>();
   const runs: Promise<void>[] = [];
   const circuits = new Map<string, CircuitBreaker>(deps.lanes.map((lane) => [lane.sink.name, createCircuitBreaker(lane.circuitBreaker, clock)]));
 
@@ -133,6 +135,10 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** One pass: take due events and write them; resolves false when nothing was due. */
   async function pass(lane: Lane): Promise<boolean> {
+    if (paused.has(lane.sink.name)) {
+      await sleep(idleMs);
+      return true;
+    }
     const circuit = circuits.get(lane.sink.name) as CircuitBreaker;
     const wait = circuit.waitMs();
     if (wait > 0) {
@@ -178,6 +184,20 @@ export function createDispatcher(deps: DispatcherDeps) {
       return deps.lanes
         .filter((lane) => circuits.get(lane.sink.name)?.open)
         .map((lane) => ({ sink: lane.sink.name, required: lane.required }));
+    },
+    /** Holds back a lane (its writes in flight finish); false when it was paused already or is unknown. */
+    pause(sink: string): boolean {
+      if (paused.has(sink) || !circuits.has(sink)) return false;
+      paused.add(sink);
+      return true;
+    },
+    resume(sink: string): boolean {
+      const was = paused.delete(sink);
+      wakeAll();
+      return was;
+    },
+    paused(): string[] {
+      return [...paused];
     },
     /** Lets each lane finish its current writes (bounded by the sink timeout), then stops. */
     async stop(): Promise<void> {

@@ -1,25 +1,31 @@
 import { z } from 'zod';
+import { defineSink, type SinkDefinition } from './definition';
 import type { Sink, SinkDeps } from './sink';
-import { createEasemobSink, easemobSinkConfig } from './easemob-sink';
+import { createEasemobSink, easemobSinkConfig } from './relay/easemob/sink';
 import { createFileSink, fileSinkConfig } from './file-sink';
 import { createMemorySink, memorySinkConfig } from './memory-sink';
 import { createHttpSink, httpSinkConfig } from './http-sink';
-import { createNatsSink, natsSinkConfig } from './nats-sink';
+import { createNatsSink, natsReplayWarnings, natsSinkConfig } from './nats-sink';
 import { createPostgresSink, postgresSinkConfig } from './postgres-sink';
 import { createRedisSink, redisSinkConfig } from './redis-sink';
 import { createStdoutSink, stdoutSinkConfig } from './stdout-sink';
 
-/** Every sink type; `type` picks the branch. Adding a sink: one member here and one `case` below. */
-export const sinkConfigSchema = z.discriminatedUnion('type', [
-  fileSinkConfig,
-  stdoutSinkConfig,
-  memorySinkConfig,
-  httpSinkConfig,
-  natsSinkConfig,
-  redisSinkConfig,
-  postgresSinkConfig,
-  easemobSinkConfig,
-]);
+/** Every sink type. Adding a sink: its module (schema + factory) and one line here. */
+const definitions = [
+  defineSink({ config: fileSinkConfig, create: createFileSink }),
+  defineSink({ config: stdoutSinkConfig, create: (config) => createStdoutSink(config) }),
+  defineSink({ config: memorySinkConfig, create: (config) => createMemorySink(config) }),
+  defineSink({ config: httpSinkConfig, create: (config, deps) => createHttpSink(config, deps.clock) }),
+  defineSink({ config: natsSinkConfig, create: (config) => createNatsSink(config), replayWarnings: natsReplayWarnings }),
+  defineSink({ config: redisSinkConfig, create: (config) => createRedisSink(config) }),
+  defineSink({ config: postgresSinkConfig, create: (config) => createPostgresSink(config) }),
+  defineSink({ config: easemobSinkConfig, create: (config, deps) => createEasemobSink(config, deps, deps.clock) }),
+] as const;
+
+type ConfigSchemas<T extends readonly SinkDefinition<z.ZodObject>[]> = { -readonly [K in keyof T]: T[K]['config'] };
+
+/** Every sink type's settings; `type` picks the branch. */
+export const sinkConfigSchema = z.discriminatedUnion('type', definitions.map((d) => d.config) as unknown as ConfigSchemas<typeof definitions>);
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
 /** A sink's stable name (spool key, lane, metric label): its `name` setting, or its type. */
@@ -36,33 +42,33 @@ export async function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sin
   const sink = await createSink(config, deps);
   let closing: Promise<void> | undefined;
   const check = sink.check?.bind(sink);
+  const journalBytes = sink.journalBytes?.bind(sink);
   return {
     name: sinkName(config),
     write: (batch, signal) => sink.write(batch, signal),
     ...(check ? { check } : {}),
+    ...(journalBytes ? { journalBytes } : {}),
     close: () => (closing ??= sink.close()),
   };
 }
 
 function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
-  switch (config.type) {
-    case 'file':
-      return createFileSink(config, deps);
-    case 'stdout':
-      return createStdoutSink(config);
-    case 'memory':
-      return createMemorySink(config);
-    case 'http':
-      return createHttpSink(config, deps.clock);
-    case 'nats':
-      return createNatsSink(config);
-    case 'redis':
-      return createRedisSink(config);
-    case 'postgres':
-      return createPostgresSink(config);
-    case 'easemob':
-      return createEasemobSink(config, deps, deps.clock);
-  }
+  // The definition pairs this schema with its factory, so the config is the factory's own type.
+  return definitionOf(config.type).create(config as never, deps);
+}
+
+function definitionOf(type: SinkConfig['type']): SinkDefinition<z.ZodObject> {
+  const definition = definitions.find((d) => d.config.shape.type.value === type);
+  if (!definition) throw new Error(`no sink type ${type}`); // unreachable: the schema admits only listed types
+  return definition as SinkDefinition<z.ZodObject>;
+}
+
+/** What a sink type warns about replaying events received since `since` to `sinks` (see `SinkDefinition`). */
+export function replayWarnings(sinks: readonly SinkConfig[], since: number, now: number): string[] {
+  return [...new Set(sinks.map((sink) => sink.type))].flatMap((type) => {
+    const hook = definitionOf(type).replayWarnings;
+    return hook ? hook(sinks.filter((sink) => sink.type === type), since, now) : [];
+  });
 }
 
 /** Builds every configured sink; if one fails, the ones already built are closed and the error is thrown. */

@@ -54,6 +54,8 @@ export interface Sink {
   readonly name: string;
   write(batch: readonly Event[], signal: AbortSignal): Promise<void>;
   check?(signal: AbortSignal): Promise<void>;
+  /** Sinks that keep a local journal (relay sinks): its bytes in use, read at scrape time (`imgw_relay_journal_bytes`). */
+  journalBytes?(): number;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,10 @@ export interface SinkDeps {
   readonly dataDir: string;
   /** The service's clock (signature timestamps, Retry-After dates, quota windows, token lifetimes). */
   readonly clock?: () => number;
+  /** Where a sink reports what it handled but finds odd (pino's shape). */
+  readonly logger?: { warn(fields: object, message: string): void };
+  /** RELAY_KEY: relay sinks sign what they send with the first and skip messages whose marker verifies. */
+  readonly relayKeys?: readonly string[];
 }
 
 /** Settings every sink accepts: how the dispatcher delivers to it. */

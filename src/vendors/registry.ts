@@ -1,4 +1,4 @@
-import type { Vendor, VendorModule } from './vendor';
+import type { Vendor, VendorDeps, VendorModule } from './vendor';
 import { easemobVendor } from './easemob';
 import { neteaseVendor } from './netease';
 import { tencentVendor } from './tencent';
@@ -18,7 +18,7 @@ export interface BuiltVendors {
 }
 
 /** Builds each configured vendor from its settings (`Config.vendors`). */
-export function buildVendors(settings: Readonly<Record<string, unknown>>, deps: { readonly clock: () => number }): BuiltVendors {
+export function buildVendors(settings: Readonly<Record<string, unknown>>, deps: VendorDeps): BuiltVendors {
   const active: Vendor[] = [];
   const inactive: { name: string; hint: string }[] = [];
   for (const module of vendorModules) {

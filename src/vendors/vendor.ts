@@ -60,7 +60,14 @@ export interface VendorModule<Shape extends z.ZodRawShape = z.ZodRawShape, Setti
   settings(env: z.output<z.ZodObject<Shape>>): Settings | undefined;
   /** Startup warnings about weak settings (e.g. no allow-list). */
   warnings(settings: Settings | undefined): readonly string[];
-  create(settings: Settings, deps: { readonly clock: () => number }): Vendor;
+  create(settings: Settings, deps: VendorDeps): Vendor;
+}
+
+/** What every vendor is built with besides its own settings. */
+export interface VendorDeps {
+  readonly clock: () => number;
+  /** RELAY_KEY: the keys a relay marker may be signed with (empty: no marker is ours). */
+  readonly relayKeys: readonly string[];
 }
 
 /** Types a vendor module (keeps `settings` and `create` in step). */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,12 @@ describe.each([
   const container = pod.spec.containers[0];
   const env = Object.fromEntries(container.env.map((e: Obj) => [e.name, e.value]));
   const ports = container.ports.map((p: Obj) => p.name);
+
+  test('When rendered, then kustomize warns about nothing (no deprecated fields)', () => {
+    const result = spawnSync('kubectl', ['kustomize', join(root, dir)], { encoding: 'utf8' });
+
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  });
 
   test('When rendered, then every object passes the Kubernetes and prometheus-operator types (misspelled fields fail)', () => {
     const examples = ['k8s/base/secret.example.yaml', 'k8s/base/secret-netease.example.yaml', 'k8s/examples/ingress.yaml'];

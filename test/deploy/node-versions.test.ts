@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import semver from 'semver';
 
@@ -36,10 +37,39 @@ describe('Supported Node versions', () => {
     const gypi = readFileSync(join(root, 'node_modules/better-sqlite3/build/config.gypi'), 'utf8');
     const nodedir = /"nodedir": "([^"]+)"/.exec(gypi)![1]!;
     const abi = /"node_module_version": (\d+)/.exec(gypi)![1];
-    const objectWrap = readFileSync(join(nodedir, 'include/node/node_object_wrap.h'), 'utf8');
 
     expect(abi).toBe(process.versions.modules);
-    expect(objectWrap).toContain('class ObjectWrap');
-    expect(objectWrap).not.toContain('AddEnvironmentCleanupHook');
+    expectNoCleanupHooks(join(nodedir, 'include/node/node_object_wrap.h'));
+  });
+
+  test('When the headers have cleanup hooks, then the failure names the file and only the lines that have them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-headers-'));
+    const header = join(dir, 'node_object_wrap.h');
+    const filler = Array.from({ length: 2000 }, (_, i) => `// line ${i}`).join('\n');
+    writeFileSync(header, `${filler}\nclass ObjectWrap {\n  node::AddEnvironmentCleanupHook(isolate, DeleteMe, this);\n};\n${filler}\n`);
+    let message = '';
+    try {
+      expectNoCleanupHooks(header);
+    } catch (error) {
+      message = (error as Error).message;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    expect(message).toContain(header);
+    expect(message).toContain('node::AddEnvironmentCleanupHook(isolate, DeleteMe, this);');
+    expect(message).not.toContain('// line');
+    expect(message.length).toBeLessThan(1500);
   });
 });
+
+/** Asserts on what matters in the ObjectWrap header (not the whole file, which a failure would print). */
+function expectNoCleanupHooks(path: string): void {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const facts = {
+    path,
+    declaresObjectWrap: lines.some((line) => line.includes('class ObjectWrap')),
+    cleanupHookLines: lines.filter((line) => line.includes('AddEnvironmentCleanupHook')).map((line) => line.trim()),
+  };
+  expect(facts).toEqual({ path, declaresObjectWrap: true, cleanupHookLines: [] });
+}

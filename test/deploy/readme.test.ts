@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayMain, launch } from '../../bench/lib/launch';
@@ -189,19 +189,18 @@ describe('scripts/example-sinks.sh with examples/all-sinks.yaml', () => {
     const ports = { NATS_PORT: await freePort(), REDIS_PORT: await freePort(), PG_PORT: await freePort(), HTTP_PORT: await freePort() };
     const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
     const script = (action: string) => spawnSync('bash', [join(root, 'scripts/example-sinks.sh'), action, join(dir, 'servers')], { env, encoding: 'utf8', timeout: 60_000 });
-    const example = readFileSync(join(root, 'examples/all-sinks.yaml'), 'utf8')
-      .replaceAll(':4222', `:${ports.NATS_PORT}`)
-      .replaceAll(':6379', `:${ports.REDIS_PORT}`)
-      .replaceAll(':5432', `:${ports.PG_PORT}`)
-      .replaceAll(':9999', `:${ports.HTTP_PORT}`);
-    writeFileSync(join(dir, 'all-sinks.yaml'), example);
     const sh = (command: string) => spawnSync('bash', ['-c', command], { encoding: 'utf8' }).stdout.trim();
     try {
       const started = script('start');
       expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });
+      // The script writes the example with the ports it used; nothing else of the example changes.
+      const written = readFileSync(join(dir, 'servers', 'all-sinks.yaml'), 'utf8');
+      const ported = (text: string) => Object.values(ports).reduce((t, p, i) => t.replaceAll(`127.0.0.1:${p}`, `127.0.0.1:${[4222, 6379, 5432, 9999][i]}`), text);
+      expect(ported(written)).toBe(readFileSync(join(root, 'examples/all-sinks.yaml'), 'utf8'));
+      for (const port of Object.values(ports)) expect(written).toContain(`127.0.0.1:${port}`);
       // The example's stdout sink takes standard output, so the service logs to stderr: wait on /healthz.
       const port = await freePort();
-      const service = spawn(process.execPath, [gatewayMain], { cwd: dir, env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'all-sinks.yaml') }, stdio: 'ignore' });
+      const service = spawn(process.execPath, [gatewayMain], { cwd: dir, env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'servers', 'all-sinks.yaml') }, stdio: 'ignore' });
       const exited = new Promise((resolve) => service.once('exit', resolve));
       try {
         await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 30_000);

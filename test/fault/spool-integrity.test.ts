@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { openSpool } from '../../src/pipeline/spool';
 import { loadFixture } from '../helpers/fixtures';
 import { launchService, postCallback, type ServiceProcess } from '../helpers/process';
 import { tempDataDir } from '../helpers/service';
@@ -23,11 +23,11 @@ async function readyz(port: number): Promise<{ status: number; body: { problems?
 }
 
 const storedEvents = (dataDir: string): number => {
-  const db = new Database(join(dataDir, 'spool.db'), { readonly: true });
+  const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: [] });
   try {
-    return db.prepare('SELECT count(*) FROM events').pluck().get() as number;
+    return spool.admin.stats().events;
   } finally {
-    db.close();
+    spool.close();
   }
 };
 

@@ -81,7 +81,7 @@ export function buildTestApp(options: TestAppOptions = {}) {
       ...options.tencent,
     },
   };
-  const vendors = buildVendors(vendorSettings, { clock: now });
+  const vendors = buildVendors(vendorSettings, { clock: now, relayKeys: config.relayKeys });
   const readiness = [
     { level: 'blocking' as const, check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
     { level: 'blocking' as const, check: pressure.reason },

@@ -72,6 +72,8 @@ export interface ScriptedReply {
   readonly hang?: boolean;
   /** Accept and store the send, then never answer: a timeout after delivery. */
   readonly acceptThenHang?: boolean;
+  /** Accept and store the send, then answer with this `status` and `body` (e.g. a 200 without `data`). */
+  readonly acceptThenAnswer?: boolean;
 }
 
 type Reply = { status: number; body: unknown };
@@ -105,6 +107,9 @@ export async function startEasemobStandin(options: StandinOptions = {}) {
   const script: ScriptedReply[] = [];
   const pendingCallbacks = new Set<Promise<void>>();
   const hanging = new Set<() => void>();
+  /** While set, every send is handled (accepted, when it would be) and its answer held until `release()`. */
+  let holding = false;
+  const held: (() => void)[] = [];
   let plan: 'standard' | 'community' = 'standard';
   let tokenSerial = 0;
   let nextMessageId = 1229384756103000001n;
@@ -305,11 +310,21 @@ export async function startEasemobStandin(options: StandinOptions = {}) {
         hanging.add(() => res.destroy());
         return;
       }
-      const reply = scripted && !scripted.acceptThenHang ? { status: scripted.status, body: scripted.body ?? errorBody(clock, 'scripted', 'scripted reply', 'ScriptedException') } : route(req.method ?? '', path, req.headers, text);
+      const answer = (): Reply => ({ status: scripted!.status, body: scripted!.body ?? errorBody(clock, 'scripted', 'scripted reply', 'ScriptedException') });
+      const reply = scripted && !scripted.acceptThenHang && !scripted.acceptThenAnswer ? answer() : route(req.method ?? '', path, req.headers, text);
+      if (scripted?.acceptThenAnswer) Object.assign(reply, answer());
       record.status = reply.status;
       record.response = reply.body;
       if (scripted?.acceptThenHang) {
         hanging.add(() => res.destroy());
+        return;
+      }
+      if (holding && !path.endsWith('/token')) {
+        held.push(() => {
+          if (res.destroyed) return;
+          res.writeHead(reply.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(reply.body));
+        });
         return;
       }
       res.writeHead(reply.status, { 'content-type': 'application/json' });
@@ -335,6 +350,17 @@ export async function startEasemobStandin(options: StandinOptions = {}) {
     respond(...replies: ScriptedReply[]): void {
       script.push(...replies);
     },
+    /** From now on every send is handled (a valid one accepted) but its answer is held back: a send whose answer never comes. */
+    hold(): void {
+      holding = true;
+    },
+    /** Sends handled whose answer is held back. */
+    held: () => held.length,
+    /** Stops holding and sends every held answer (a client that gave up or died never reads it). */
+    release(): void {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
+    },
     /** Every issued token stops working now (Easemob may end a token before `expires_in`). */
     expireTokens(): void {
       for (const token of tokens.keys()) tokens.set(token, -Infinity);
@@ -348,6 +374,8 @@ export async function startEasemobStandin(options: StandinOptions = {}) {
       while (pendingCallbacks.size > 0) await Promise.all([...pendingCallbacks]);
     },
     async close(): Promise<void> {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
       for (const drop of hanging) drop();
       await Promise.all([...pendingCallbacks]);
       server.closeAllConnections();

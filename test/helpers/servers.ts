@@ -1,14 +1,15 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { daemon, freePort, portOpen, stopChild, untilStarted, type Daemon } from '../../bench/lib/children';
 import { until } from './wait';
 
 /**
  * Real servers on loopback for integration tests, each in its own temporary directory on a free port,
  * and each able to stop and start again (to test outages). A missing binary is an error, never a skip:
- * `.ci/run` installs them.
+ * `.ci/run` installs them. A start that fails or times out stops the server and throws with its output.
  */
 export interface TestServer {
   readonly port: number;
@@ -19,16 +20,8 @@ export interface TestServer {
   destroy(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free port for a server that must be told its port (see bench/lib/children.js: below the ephemeral range). */
+export { freePort };
 
 /** A fixed port (the default ports of examples/all-sinks.yaml) must be free, or tests would talk to a stranger. */
 export function assertPortFree(port: number): Promise<void> {
@@ -64,30 +57,38 @@ async function childServer(name: string, args: (dir: string, port: number) => [s
   const dir = mkdtempSync(join(tmpdir(), `imgw-${name}-`));
   if (fixedPort !== undefined) await assertPortFree(fixedPort);
   const port = fixedPort ?? (await freePort());
-  let child: ChildProcess | undefined;
+  let child: Daemon | undefined;
   const server: TestServer = {
     port,
     url: '',
     async start() {
-      if (child && child.exitCode === null) return;
+      if (child && child.child.exitCode === null) return;
       const [command, argv] = args(dir, port);
-      child = spawn(command, argv, { stdio: 'ignore' });
-      await waitForPort(port);
+      const started = daemon(command, argv, name);
+      child = started;
+      try {
+        await untilStarted(started, () => portOpen(port), 15_000, `${name} to listen on 127.0.0.1:${port}`);
+      } catch (error) {
+        await server.stop();
+        throw new Error(`${(error as Error).message}\n${started.describe()}`, { cause: error });
+      }
     },
     async stop() {
       const running = child;
       child = undefined;
-      if (!running || running.exitCode !== null) return;
-      const exited = new Promise((resolve) => running.once('exit', resolve));
-      running.kill('SIGTERM');
-      await exited;
+      await stopChild(running);
     },
     async destroy() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return server;
 }
 
@@ -117,14 +118,27 @@ export async function startPostgres(fixedPort?: number): Promise<TestServer> {
   execFileSync('chown', ['postgres:postgres', dir, data]);
   if (fixedPort !== undefined) await assertPortFree(fixedPort);
   const port = fixedPort ?? (await freePort());
-  const asPostgres = (args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
-  asPostgres([`${bin}/initdb`, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
+  const asPostgres = (args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'pipe' });
+  const log = join(dir, 'pg.log');
+  try {
+    asPostgres([`${bin}/initdb`, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${commandOutput(error)}`, { cause: error });
+  }
   const server: TestServer = {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async start() {
       if (existsSync(join(data, 'postmaster.pid'))) return;
-      asPostgres([`${bin}/pg_ctl`, '-D', data, '-l', join(dir, 'pg.log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', 'start']);
+      try {
+        asPostgres([`${bin}/pg_ctl`, '-D', data, '-l', log, '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', 'start']);
+      } catch (error) {
+        // pg_ctl gives up waiting but leaves a slow postmaster running: stop it before reporting.
+        await server.stop();
+        const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-4096) : '';
+        throw new Error(`PostgreSQL did not start on 127.0.0.1:${port}: ${commandOutput(error)}\n--- ${log}:\n${tail}`, { cause: error });
+      }
     },
     async stop() {
       try {
@@ -138,6 +152,17 @@ export async function startPostgres(fixedPort?: number): Promise<TestServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return server;
+}
+
+/** What a failed execFileSync wrote (its stdout and stderr), or its message. */
+function commandOutput(error: unknown): string {
+  const { stdout, stderr, message } = error as { stdout?: Buffer; stderr?: Buffer; message?: string };
+  return `${message ?? String(error)}\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`;
 }

@@ -7,7 +7,6 @@ import type { Event } from '../../src/events/event';
 import { createMetrics } from '../../src/metrics';
 import { createDispatcher, type Lane } from '../../src/pipeline/dispatcher';
 import { openSpool } from '../../src/pipeline/spool';
-import { spoolAdmin } from '../../src/pipeline/spool-admin';
 import { deliverySettingsSchema, type DeliverySettings, type Sink } from '../../src/sinks/sink';
 import { TEST_NOW_MS } from './tencent';
 import { holdsWithin } from './wait';
@@ -37,7 +36,7 @@ export async function runLane(sink: Sink, events: readonly Event[], settings: Pa
     const pending = () => spool.backlog().reduce((sum, b) => sum + b.pending, 0);
     await holdsWithin(() => pending() === 0, { timeoutMs, step: () => (clock.now += 1000) });
     await dispatcher.stop();
-    const rows = spoolAdmin(spool.db).deadLetters({}, 10_000) as { id: string; lastError: string }[];
+    const rows = spool.admin.deadLetters({}, 10_000) as { id: string; lastError: string }[];
     return { deadLetters: rows.map((row) => ({ id: row.id, error: row.lastError })), pending: pending() };
   } finally {
     await dispatcher.stop();

@@ -83,7 +83,11 @@ export async function startWebhookReceiver(secret: string, fixedPort?: number) {
           res.writeHead(reply?.status ?? 204, reply?.headers).end();
         });
       });
-      await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(port, '127.0.0.1', resolve));
+      const starting = server;
+      await new Promise<void>((resolve, reject) => starting.once('error', reject).listen(port, '127.0.0.1', resolve)).catch((error: unknown) => {
+        server = undefined; // a failed listen leaves nothing to stop, and a later start may try again
+        throw error;
+      });
     },
     async stop() {
       const running = server;

@@ -128,6 +128,31 @@ describe('imgw operator CLI', () => {
     expect(replay).toMatchObject({ code: 2, lines: [], errors: [expect.stringMatching(/^replay needs --since\nUsage: imgw/)] });
   });
 
+  test('When replay has no --since, then it prints what is missing and only that command\'s usage', async () => {
+    service = await startTestService(dataDir, file);
+    const replay = await run('replay');
+
+    expect(replay.errors).toHaveLength(1);
+    expect(replay.errors[0]).toMatch(/^replay needs --since\nUsage: imgw replay --since T \[--until T\] \[--sink S\]\n/);
+    expect(replay.errors[0]).not.toContain('spool stats');
+  });
+
+  test('When a command group is given --help, then it lists that group\'s commands; without a command it exits 2 with the same list', async () => {
+    const help = await run('dlq', '--help');
+    const bare = await run('quarantine');
+    const wrong = await run('pending', 'flush');
+
+    expect(help).toMatchObject({ code: 0, errors: [] });
+    expect(help.lines[0]).toMatch(/^Usage: imgw dlq <command>/);
+    for (const name of ['dlq list', 'dlq show <seq>', 'dlq redrive']) expect(help.lines[0]).toContain(name);
+    expect(help.lines[0]).not.toContain('quarantine');
+    expect(bare).toMatchObject({ code: 2, lines: [] });
+    expect(bare.errors[0]).toMatch(/^quarantine needs a command\nUsage: imgw quarantine <command>/);
+    expect(bare.errors[0]).toContain('quarantine redrive');
+    expect(wrong.errors[0]).toMatch(/^pending needs a command \(flush is none of its\)\nUsage: imgw pending <command>/);
+    expect(existsSync(join(dataDir, 'spool.db'))).toBe(false);
+  });
+
   test('When --help or -h is given to the tool or to any command, then its usage is printed and it exits 0', async () => {
     const tool = await run('--help');
     const short = await run('-h');
@@ -202,8 +227,33 @@ describe('imgw operator CLI', () => {
     const stats = (await run('spool', 'stats')).lines[0] as { pending: unknown[] };
     const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-    for (const value of [dead!.receivedAt, dead!.deadAt, dead!.firstFailedAt, shown!.received_at, shown!.dead_at, quarantined!.receivedAt]) expect(value).toMatch(iso);
+    for (const value of [dead!.receivedAt, dead!.deadAt, dead!.firstFailedAt, shown!.receivedAt, shown!.deadAt, quarantined!.receivedAt]) expect(value).toMatch(iso);
     expect(stats.pending).toEqual([]);
+  });
+
+  test('When any command prints JSON, then its keys are camelCase, the same spelling in list and show', async () => {
+    mkdirSync(outPath, { recursive: true });
+    service = await startTestService(dataDir, file);
+    await post(sample.body);
+    await until(async () => (await run('dlq', 'list')).lines.length === 1);
+    await post({ ...sample.body, MsgBody: 'oops' });
+
+    const [dead] = (await run('dlq', 'list')).lines as Record<string, unknown>[];
+    const [quarantined] = (await run('quarantine', 'list')).lines as Record<string, unknown>[];
+    const outputs = [
+      ...(await run('spool', 'stats')).lines,
+      dead,
+      ...(await run('dlq', 'show', String(dead!.seq))).lines,
+      quarantined,
+      ...(await run('quarantine', 'show', String(quarantined!.qid))).lines,
+      ...(await run('check-config')).lines,
+    ] as Record<string, unknown>[];
+    const keys = outputs.flatMap((row) => Object.entries(row).flatMap(([key, value]) => [key, ...(Array.isArray(value) ? value.flatMap((v) => (typeof v === 'object' && v !== null ? Object.keys(v) : [])) : [])]));
+
+    expect(outputs).toHaveLength(6);
+    expect(keys.filter((key) => !/^[a-z][A-Za-z0-9]*$/.test(key))).toEqual([]);
+    expect(Object.keys(outputs[2]!)).toEqual(expect.arrayContaining(['receivedAt', 'deadAt', 'lastError']));
+    expect(Object.keys(outputs[4]!)).toEqual(expect.arrayContaining(['receivedAt', 'bodyBase64']));
   });
 
   test('When events wait for a sink no longer configured, then check-config reports them and pending drop or move clears them; a configured sink is refused', async () => {
@@ -218,7 +268,7 @@ describe('imgw operator CLI', () => {
     const checked = await run('check-config');
     const refused = await run('pending', 'drop', '--sink', 'file');
     const badTarget = await run('pending', 'move', '--sink', 'old', '--to', 'nowhere');
-    const moved = await run('pending', 'move', '--sink', 'old', '--to', 'file');
+    const moved = await run('pending', 'move', '--sink', 'old', '--to', 'file', '--yes');
     service = await startTestService(dataDir, file);
     await until(() => lines().length === 2);
     const after = await run('check-config');

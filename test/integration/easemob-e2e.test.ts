@@ -1,6 +1,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { relayedEventIds, startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
+import type { MessageElement } from '../../src/events/message';
+import type { RunningService } from '../../src/service';
+import { createEasemobSink, easemobSinkConfig } from '../../src/sinks/relay/easemob/sink';
+import type { Sink } from '../../src/sinks/sink';
+import { neutralMessageEvent, relayedEventIds, startEasemobStandin, type EasemobStandin } from '../helpers/easemob-standin';
 import { loadFixture } from '../helpers/fixtures';
 import { postCallback, readJsonl } from '../helpers/process';
 import { freePort } from '../helpers/servers';
@@ -15,6 +19,7 @@ describe('Tencent → Easemob relay, end to end', () => {
   let standin: EasemobStandin;
   let dataDir: string;
   const secret = 'em-cb-secret-7788';
+  const relayKey = 'e2e-relay-key-0123456789abcdef0123456789abcd';
 
   beforeEach(() => {
     dataDir = tempDataDir();
@@ -36,7 +41,7 @@ describe('Tencent → Easemob relay, end to end', () => {
         ],
       },
       undefined,
-      { PORT: String(port), EASEMOB_CALLBACK_SECRETS: JSON.stringify(['old-secret', secret]), EASEMOB_APPKEY: standin.appKey },
+      { PORT: String(port), EASEMOB_CALLBACK_SECRETS: JSON.stringify(['old-secret', secret]), EASEMOB_APPKEY: standin.appKey, RELAY_KEY: relayKey },
     );
     const audit = () => readJsonl(join(dataDir, 'audit.jsonl'));
     const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -56,7 +61,7 @@ describe('Tencent → Easemob relay, end to end', () => {
         to: ['tc_Jonh'],
         type: 'txt',
         body: { msg: 'red packet' },
-        ext: { imgw_relay: { vendor: 'tencent', app: '1400000001', messageId: '48374_2837546_1557481126', eventId: tencentEvent.id } },
+        ext: { imgw_relay: { vendor: 'tencent', app: '1400000001', messageId: '48374_2837546_1557481126', eventId: tencentEvent.id, mac: [expect.stringMatching(/^[A-Za-z0-9_-]{22}$/)] } },
       });
       expect(relayedEventIds(standin)).toEqual([tencentEvent.id]);
       expect(standin.callbacks[0]).toMatchObject({ status: 200, body: { chat_type: 'chat', from: 'jared', to: 'tc_Jonh', msg_id: Object.values(standin.accepted[0]!.ids)[0] } });
@@ -80,7 +85,7 @@ describe('Tencent → Easemob relay, end to end', () => {
         ],
       },
       undefined,
-      { PORT: String(port), EASEMOB_CALLBACK_SECRETS: secret, EASEMOB_APPKEY: standin.appKey },
+      { PORT: String(port), EASEMOB_CALLBACK_SECRETS: secret, EASEMOB_APPKEY: standin.appKey, RELAY_KEY: relayKey },
     );
     const audit = () => readJsonl(join(dataDir, 'audit.jsonl'));
     try {
@@ -107,4 +112,60 @@ describe('Tencent → Easemob relay, end to end', () => {
       await service.stop();
     }
   });
+});
+
+describe("Easemob's own callback of every kind of relayed message", () => {
+  const secret = 'em-cb-secret-7788';
+  const relayKey = 'e2e-relay-key-0123456789abcdef0123456789abcd';
+  let standin: EasemobStandin | undefined;
+  let dataDir: string;
+  let service: RunningService | undefined;
+  let relay: Sink | undefined;
+
+  afterEach(async () => {
+    await relay?.close();
+    await standin?.close();
+    await service?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('When the relay sends each element kind to a user, a group and rooms, then every callback Easemob makes of it verifies: answered 200, counted as relayed, nothing stored', async () => {
+    dataDir = tempDataDir();
+    const port = await freePort();
+    service = await startTestService(dataDir, { sinks: [{ type: 'file', name: 'audit', path: join(dataDir, 'audit.jsonl') }] }, undefined, {
+      PORT: String(port),
+      EASEMOB_CALLBACK_SECRETS: secret,
+      EASEMOB_APPKEY: 'acme#chatapp',
+      RELAY_KEY: JSON.stringify([relayKey]),
+    });
+    standin = await startEasemobStandin({ callback: { url: `http://127.0.0.1:${port}/easemob/callback`, secret } });
+    const config = easemobSinkConfig.parse({
+      type: 'easemob', baseUrl: standin.url, appKey: standin.appKey, clientId: standin.clientId, clientSecret: standin.clientSecret,
+      targets: { users: { mode: 'same' }, chatgroups: ['g1', 'g2'], chatrooms: ['r1', 'r2', 'r3'] }, elements: { face: 'custom' },
+    });
+    relay = await createEasemobSink(config, { dataDir, relayKeys: [relayKey] });
+    const elements: MessageElement[] = [
+      { kind: 'text', vendorType: 'TIMTextElem', text: 'hi 👋' },
+      { kind: 'image', vendorType: 'TIMImageElem', name: 'p.jpg', images: [{ url: 'https://cdn.example/p.jpg', width: 800, height: 600 }] },
+      { kind: 'audio', vendorType: 'TIMSoundElem', url: 'https://cdn.example/a.amr', durationSeconds: 3 },
+      { kind: 'video', vendorType: 'TIMVideoFileElem', url: 'https://cdn.example/v.mp4', durationSeconds: 5, size: 1000, thumbnailUrl: 'https://cdn.example/t.jpg' },
+      { kind: 'file', vendorType: 'TIMFileElem', url: 'https://cdn.example/f.pdf', name: 'f.pdf' },
+      { kind: 'location', vendorType: 'TIMLocationElem', latitude: 39.9042, longitude: 116.4074, description: 'Beijing' },
+      { kind: 'custom', vendorType: 'TIMCustomElem', data: '{"orderId":"A1","state":"paid"}' },
+      { kind: 'custom', vendorType: 'TIMCustomElem', data: 'not json' },
+      { kind: 'face', vendorType: 'TIMFaceElem', index: 3, data: 'smile' },
+    ];
+
+    await relay.write([neutralMessageEvent({ elements })], AbortSignal.timeout(20_000));
+    await standin.callbacksSettled();
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+
+    // 9 elements to 1 user, 2 groups and 3 rooms (one call each for groups and rooms): 54 callbacks.
+    expect(standin.accepted).toHaveLength(27);
+    expect(standin.callbacks).toHaveLength(54);
+    expect(standin.callbacks.map((c) => c.status)).toEqual(standin.callbacks.map(() => 200));
+    expect(metrics).toMatch(/^imgw_callbacks_ignored_total\{vendor="easemob",reason="relayed"\} 54$/m);
+    expect(metrics).not.toMatch(/^imgw_callbacks_suspicious_total\{/m);
+    expect(readJsonl(join(dataDir, 'audit.jsonl'))).toEqual([]);
+  }, 60_000);
 });

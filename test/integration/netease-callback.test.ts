@@ -15,7 +15,7 @@ function post(t: TestApp, headers: Readonly<Record<string, string | undefined>>,
   return req.serialize((raw: unknown) => raw as string).send(body);
 }
 
-const count = (t: TestApp, table: 'events' | 'quarantine') => t.spool.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+const count = (t: TestApp, table: 'events' | 'quarantine') => (table === 'events' ? t.spool.admin.stats().events : t.spool.quarantineSize().entries);
 
 describe('POST /netease/callback', () => {
   let t: TestApp;
@@ -100,7 +100,7 @@ describe('POST /netease/callback', () => {
     const res = await post(t, signedHeaders(body), body);
 
     expect([res.status, res.body]).toEqual([200, { code: 200, outcome: 'quarantined', detail: 'attach: a PICTURE message needs attach to hold a JSON object' }]);
-    const row = t.spool.db.prepare('SELECT vendor, command, reason, head, body FROM quarantine').get() as Record<string, unknown>;
+    const row = t.spool.admin.quarantineRows()[0] as unknown as Record<string, unknown>;
     expect(row).toMatchObject({ vendor: 'netease', command: 'conversation', reason: 'invalid_payload' });
     expect(JSON.parse(String(row.head))).toEqual({ headers: expect.objectContaining({ appkey: testAppKey, checksum: 'redacted', md5: expect.any(String) }) });
     expect(Buffer.from(row.body as Uint8Array).equals(body)).toBe(true);

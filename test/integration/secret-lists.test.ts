@@ -122,3 +122,41 @@ describe('a token that contains a comma, given as a JSON array', () => {
     expect((await post('secret')).status).toBe(401);
   });
 });
+
+describe('RELAY_KEY (the relay marker keys)', () => {
+  const key = (n: number) => `relay-key-${n}-0123456789abcdef0123456789abcdef`;
+
+  test('When one key or a rotation list is given (or from RELAY_KEY_FILE), then the keys are kept in order: the first signs', () => {
+    const files: Record<string, string> = { '/run/secrets/relay-key': `${JSON.stringify([key(2), key(1)])}\n` };
+
+    expect(loadConfig({ RELAY_KEY: key(1) }).relayKeys).toEqual([key(1)]);
+    expect(loadConfig({ RELAY_KEY: JSON.stringify([key(2), key(1)]) }).relayKeys).toEqual([key(2), key(1)]);
+    expect(loadConfigFromEnvironment({ RELAY_KEY_FILE: '/run/secrets/relay-key' }, (path) => files[path] as string).relayKeys).toEqual([key(2), key(1)]);
+    expect(loadConfig({}).relayKeys).toEqual([]);
+  });
+
+  test.each([
+    ['a short key', 'short-key', /the secret is shorter than 32 characters \(make one with: openssl rand -base64 32\)/],
+    ['a comma in a plain value', `${key(1)},${key(2)}`, /contains a comma/],
+    ['a repeated key', JSON.stringify([key(1), key(1)]), /item 2 of 2: repeats an earlier item/],
+  ])('When RELAY_KEY has %s, then the configuration is refused clearly, never showing the key', (_name, value, message) => {
+    const problems = problemsOf({ RELAY_KEY: value });
+
+    expect(problems).toMatch(message);
+    expect(problems).toContain('→ at RELAY_KEY');
+    expect(problems).not.toContain('0123456789abcdef');
+  });
+
+  test('When a relay sink is configured without RELAY_KEY, then the configuration is refused saying what to set', () => {
+    const relay = { type: 'easemob', name: 'to-easemob', baseUrl: 'https://a1.easemob.com', appKey: 'acme#chatapp', clientId: 'YXA6-id', clientSecret: 'secret' };
+    let problems = '';
+    try {
+      loadConfig({}, { sinks: [relay] });
+    } catch (error) {
+      problems = (error as Error).message;
+    }
+
+    expect(problems).toBe('Invalid configuration:\n✖ the relay sink "to-easemob" needs RELAY_KEY (or RELAY_KEY_FILE), the same on every pod, to mark what it sends\n  → at RELAY_KEY');
+    expect(loadConfig({ RELAY_KEY: key(1) }, { sinks: [relay] }).sinks).toHaveLength(1);
+  });
+});

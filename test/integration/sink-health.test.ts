@@ -28,7 +28,7 @@ afterEach(async () => {
   await Promise.allSettled(opened.splice(0).map((sink) => sink.close()));
 });
 async function sinkFor(settings: Record<string, unknown>): Promise<Sink> {
-  const sink = await buildSink(sinkConfigSchema.parse(settings), { dataDir });
+  const sink = await buildSink(sinkConfigSchema.parse(settings), { dataDir, relayKeys: ['health-test-relay-key-0123456789abcdef01'] });
   opened.push(sink);
   return sink;
 }

@@ -80,8 +80,8 @@ describe('POST /tencent/callback', () => {
       const res = await post(t, path(), body);
 
       expectTencentReply(res, { status, ActionStatus: 'FAIL', ErrorInfo: info });
-      expect(t.spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
-      expect(t.spool.db.prepare('SELECT count(*) FROM quarantine').pluck().get()).toBe(0);
+      expect(t.spool.admin.stats().events).toBe(0);
+      expect(t.spool.quarantineSize().entries).toBe(0);
     });
 
     test.each(['999.1.1.1', ''])('When ClientIP is %j (not an address), then the callback is stored without a client address', async (clientIp) => {
@@ -98,7 +98,7 @@ describe('POST /tencent/callback', () => {
       const replay = await post(t, callbackPath({ ...text.query, SdkAppid: `0${text.query.SdkAppid}` }), body);
 
       expectTencentReply(replay, { status: 200, ActionStatus: 'OK', ErrorInfo: 'duplicate: already received' });
-      expect(t.spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+      expect(t.spool.admin.stats().events).toBe(1);
     });
 
     test('When the Sign is upper-case, then it is accepted', async () => {
@@ -124,7 +124,7 @@ describe('POST /tencent/callback', () => {
     });
 
     test('When the spool cannot commit, then it is answered 503 FAIL with Retry-After, never OK', async () => {
-      t.spool.db.pragma('max_page_count = 1');
+      t.spool.pragma('max_page_count = 1');
 
       const res = await post(t, callbackPath(text.query), JSON.stringify({ ...text.body, CloudCustomData: 'x'.repeat(20_000) }));
 
@@ -152,12 +152,12 @@ describe('POST /tencent/callback', () => {
       const res = await post(t, callbackPath(text.query), raw);
 
       expectTencentReply(res, { status: 200, ActionStatus: 'OK', ErrorInfo: info });
-      const row = t.spool.db.prepare('SELECT reason, command, head, body FROM quarantine').get() as Record<string, unknown>;
+      const row = t.spool.admin.quarantineRows()[0] as unknown as Record<string, unknown>;
       expect(row.reason).toBe(reason);
       expect(row.command).toBe('C2C.CallbackAfterSendMsg');
       expect(row.body).toEqual(Buffer.from(raw));
       expect(JSON.parse(row.head as string)).toEqual({ query: expect.stringMatching(/Sign=redacted/) });
-      expect(t.spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+      expect(t.spool.admin.stats().events).toBe(0);
     });
   });
 
@@ -176,11 +176,11 @@ describe('POST /tencent/callback', () => {
       const res = await post(t, callbackPath(before.query, { token: 'wrong' }), JSON.stringify(before.body));
 
       expectTencentReply(res, { status: 200, ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' });
-      expect(t.spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+      expect(t.spool.admin.stats().events).toBe(0);
     });
 
     test('When the spool fails during a before-callback, then it is answered allow, not FAIL', async () => {
-      t.spool.db.pragma('max_page_count = 1');
+      t.spool.pragma('max_page_count = 1');
 
       const res = await post(t, callbackPath(before.query), JSON.stringify({ ...before.body, CloudCustomData: 'x'.repeat(20_000) }));
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startNatsCluster, startNginx, until, type NatsCluster, type Nginx } from '../../bench/lib/cluster';
+import { startNatsCluster, startNginx, until, type NatsCluster, type Nginx } from '../../bench/lib/cluster';
 import { loadFixture } from '../helpers/fixtures';
 import { launchService, type ServiceProcess } from '../helpers/process';
 import { StreamReader } from './jetstream';
@@ -66,9 +66,10 @@ async function startGateways(mode: 'direct' | 'spool', subject: string): Promise
       circuitBreaker: { failureThreshold: 0 },
     };
     writeFileSync(config, JSON.stringify({ sinks: [sink] }));
-    const port = await freePort();
-    const env = { PORT: String(port), DATA_DIR: dataDir, CONFIG_FILE: config, ACK_MODE: mode, LOG_LEVEL: 'info' };
-    const gateway: Gateway = { port, dataDir, env, process: await launchService(env) };
+    // The gateway picks its own port; a restart asks for the same one (nginx knows it).
+    const env = { PORT: '0', DATA_DIR: dataDir, CONFIG_FILE: config, ACK_MODE: mode, LOG_LEVEL: 'info' };
+    const process = await launchService(env);
+    const gateway: Gateway = { port: process.port, dataDir, env: { ...env, PORT: String(process.port) }, process };
     gateways.push(gateway);
     cleanups.push(() => gateway.process.stop());
   }

@@ -1,3 +1,4 @@
+import { withRelayMarker } from '../relay-check';
 import { defineVendor, type CallbackHead, type StoredHead, type Vendor } from '../vendor';
 import { typedChatTypes } from './callbacks';
 import { authenticateEasemob, easemobIntake } from './intake';
@@ -12,12 +13,12 @@ function storedHead(head: CallbackHead): StoredHead {
   return contentType === undefined ? {} : { headers: { 'content-type': contentType.slice(0, 200) } };
 }
 
-function createEasemobVendor(settings: EasemobCallbackSettings): Vendor {
+function createEasemobVendor(settings: EasemobCallbackSettings, relayKeys: readonly string[]): Vendor {
   return {
     name: 'easemob',
     authenticates: 'body',
     authenticate: (_head, body, nowMs) => authenticateEasemob(body, settings, nowMs),
-    toEvent: (_head, body, receivedAt) => easemobIntake(body, receivedAt),
+    toEvent: (_head, body, receivedAt) => withRelayMarker(easemobIntake(body, receivedAt), relayKeys),
     // The chat_type is in the body; before it is read the label is `other`.
     label: () => 'other',
     labels,
@@ -33,5 +34,5 @@ export const easemobVendor = defineVendor({
   secretFiles: ['EASEMOB_CALLBACK_SECRETS'],
   settings: easemobSettings,
   warnings: easemobWarnings,
-  create: (settings) => createEasemobVendor(settings),
+  create: (settings, deps) => createEasemobVendor(settings, deps.relayKeys),
 });

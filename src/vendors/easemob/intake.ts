@@ -1,5 +1,4 @@
 import { CallbackError } from '../../errors';
-import { relayMarkerKey } from '../../events/message';
 import { cut, describeIssues, parseJsonBody, type JsonBody } from '../body';
 import type { Intake } from '../vendor';
 import { easemobCallbackSchemas, isTypedChatType, otherCallback, type EasemobCallback } from './callbacks';
@@ -61,7 +60,6 @@ export function easemobIntake(raw: Buffer, receivedAt: number): Intake {
   const result = schema.safeParse(decoded.json);
   if (!result.success) return { kind: 'invalid', label, reason: 'invalid_payload', detail: describeIssues(result.error) };
   const body = result.data as EasemobCallback;
-  if (isRelayed(body)) return { kind: 'ignored', label, why: 'relayed' };
   try {
     const { event, facts } = easemobEvent(body, decoded.text, receivedAt);
     return { kind: 'event', label, event, facts };
@@ -69,11 +67,4 @@ export function easemobIntake(raw: Buffer, receivedAt: number): Intake {
     // Not expected after the checks above; an authenticated body is kept raw rather than lost.
     return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${cut((error as Error).message)}` };
   }
-}
-
-/** A message this gateway sent itself (a relay sink put the marker into its `ext`): never store or relay it again. */
-function isRelayed(body: EasemobCallback): boolean {
-  if (body.chat_type !== 'chat' && body.chat_type !== 'groupchat') return false;
-  const ext = (body.payload as { ext?: Record<string, unknown> }).ext;
-  return ext !== undefined && Object.hasOwn(ext, relayMarkerKey);
 }

@@ -1,3 +1,4 @@
+import { withRelayMarker } from '../relay-check';
 import { defineVendor, type Intake, type Vendor } from '../vendor';
 import { verifyNeteaseRequest } from './checksum';
 import { eventTypeName, neteaseLabels } from './event-types';
@@ -16,10 +17,11 @@ export const neteaseVendor = defineVendor({
   secretFiles: ['NETEASE_APP_SECRETS'],
   settings: neteaseSettings,
   warnings: neteaseWarnings,
-  create: createNeteaseVendor,
+  create: (settings, deps) => createNeteaseVendor(settings, deps.relayKeys),
 });
 
-export function createNeteaseVendor(settings: NeteaseSettings): Vendor {
+/** `relayKeys`: RELAY_KEY (a message whose relay marker verifies is ours, answered and not stored). */
+export function createNeteaseVendor(settings: NeteaseSettings, relayKeys: readonly string[] = []): Vendor {
   return {
     name: 'netease',
     authenticates: 'body',
@@ -37,7 +39,7 @@ export function createNeteaseVendor(settings: NeteaseSettings): Vendor {
       const sent = head.headers.appkey;
       const appId = sent !== undefined && appKeyPattern.test(sent) ? sent : settings.appKey;
       const { event, facts } = neteaseEvent(appId, parsed.event, parsed.text, receivedAt);
-      return { kind: 'event', label: eventTypeName(parsed.event.eventType), event, facts };
+      return withRelayMarker({ kind: 'event', label: eventTypeName(parsed.event.eventType), event, facts }, relayKeys);
     },
     label() {
       return 'unknown';

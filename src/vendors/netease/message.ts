@@ -1,6 +1,5 @@
-import { relayMarkerKey, type MessageElement, type NeutralMessage } from '../../events/message';
+import type { MessageElement, NeutralMessage } from '../../events/message';
 import type { TypedAttach } from './attach';
-import { member } from './fields';
 
 /** What the neutral message is built from: a validated eventType 1 (PERSON, TEAM, SUPER_TEAM) or 4 delivery. */
 export interface MessageSource {
@@ -25,7 +24,6 @@ export interface MessageSource {
 
 /** The vendor-neutral message (events/message.ts): everything needed to send it again elsewhere. */
 export function neteaseMessage(source: MessageSource): NeutralMessage {
-  const relay = member(source.extView, relayMarkerKey);
   return {
     version: 1,
     vendor: 'netease',
@@ -41,7 +39,6 @@ export function neteaseMessage(source: MessageSource): NeutralMessage {
     sendFailed: source.sendFailed || undefined,
     elements: [neteaseElement(source.msgType, source.body, source.attach, source.typedAttach)],
     ext: source.ext === undefined || source.ext === '' ? undefined : asJsonText(source.ext),
-    relayedBy: relay === undefined || relay === null ? undefined : typeof relay === 'string' ? relay : JSON.stringify(relay),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { csv, envInteger, secretList } from '../../settings';
 import { cut } from '../body';
+import { withRelayMarker } from '../relay-check';
 import { defineVendor, type CallbackHead, type Outcome, type StoredHead, type Vendor, type VendorReply } from '../vendor';
 import { commandLabel, knownCommands } from './commands';
 import { admitTencentRequest, parseTencentBody, type TencentSettings } from './intake';
@@ -34,12 +35,13 @@ export const tencentVendor = defineVendor({
     ...(settings?.sdkAppIds ? [] : ['TENCENT_SDKAPPIDS is not set: callbacks from any SdkAppid are accepted']),
     ...(settings?.callbackTokens ? [] : ['TENCENT_CALLBACK_TOKENS is not set: the Sign check is disabled']),
   ],
-  create: (settings) => createTencentVendor(settings),
+  create: (settings, deps) => createTencentVendor(settings, deps.relayKeys),
 });
 
 const labels = [...knownCommands, 'other'];
 
-export function createTencentVendor(settings: TencentSettings): Vendor {
+/** `relayKeys`: RELAY_KEY (a message whose relay marker verifies is ours, answered and not stored). */
+export function createTencentVendor(settings: TencentSettings, relayKeys: readonly string[] = []): Vendor {
   // The query is parsed once per request: admission parses it, the mapping reuses it.
   const admitted = new WeakMap<CallbackHead, TencentQuery>();
   const rawCommand = (head: CallbackHead | undefined) => {
@@ -61,7 +63,7 @@ export function createTencentVendor(settings: TencentSettings): Vendor {
       if (!parsed.ok) return { kind: 'invalid', label, reason: parsed.reason, detail: parsed.detail };
       try {
         const { event, facts } = tencentEvent(query, parsed.body, parsed.text, receivedAt);
-        return { kind: 'event', label, event, facts };
+        return withRelayMarker({ kind: 'event', label, event, facts }, relayKeys);
       } catch (error) {
         // Not expected after validation; an authenticated body is kept raw in quarantine rather than lost.
         return { kind: 'invalid', label, reason: 'invalid_payload', detail: `message could not be mapped: ${cut(String((error as Error).message))}` };

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { relayMarkerKey, type ElementKind, type MessageElement } from '../../events/message';
+import type { ElementKind, MessageElement } from '../../events/message';
 import { isKnownElement, type KnownElement, type MsgElement } from './elements';
 
 /** `ImageFormat` codes of the message format page (https://cloud.tencent.com/document/product/269/2720). */
@@ -85,22 +84,4 @@ export function neutralElement(element: MsgElement): MessageElement {
       return defined({ kind: 'merged', vendorType, title: c.Title, summary: c.AbstractList, messageCount: c.MsgNum ?? c.MsgList?.length });
     }
   }
-}
-
-const relayMarker = z.looseObject({ [relayMarkerKey]: z.string() });
-
-/**
- * The relay marker in `CloudCustomData` (a JSON object holding `imgw_relay`), set when this gateway
- * sent the message to Tencent itself; undefined for any other value (CloudCustomData is opaque text).
- */
-export function relayedBy(cloudCustomData: string | undefined): string | undefined {
-  if (cloudCustomData === undefined || !cloudCustomData.trimStart().startsWith('{')) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(cloudCustomData);
-  } catch {
-    return undefined;
-  }
-  const result = relayMarker.safeParse(json);
-  return result.success ? result.data[relayMarkerKey] : undefined;
 }

@@ -6,7 +6,7 @@ import type { NeutralMessage } from '../../events/message';
 import { bodyLimits } from './bounds';
 import { typedCallback, type C2CAfterSendMsg, type C2CBeforeSendMsg, type GroupAfterSendMsg, type TencentCallback } from './callbacks';
 import { boundedArray, knownMsgTypes, type MsgElement } from './elements';
-import { kindOf, neutralElement, relayedBy } from './neutral';
+import { kindOf, neutralElement } from './neutral';
 import type { MessageFacts } from '../vendor';
 import type { TencentQuery } from './query';
 
@@ -96,7 +96,6 @@ export function tencentEvent(query: TencentQuery, body: TencentCallback, data: s
           sendFailed: command === 'C2C.CallbackAfterSendMsg' && m.sendResult !== undefined ? sendFailed : undefined,
           elements,
           ext: m.message.cloudCustomData === '' ? undefined : m.message.cloudCustomData,
-          relayedBy: relayedBy(m.message.cloudCustomData),
         }
       : undefined;
   return {

@@ -144,7 +144,7 @@ describe('postgres sink', () => {
       const stored = (await query<{ id: string }>(`SELECT id FROM ${table}`)).map((row) => row.id);
       expect(stored).toEqual(expect.arrayContaining([before!.attributes.id, after!.attributes.id]));
       expect(stored).not.toContain(refused!.attributes.id);
-      expect(spool.db.prepare('SELECT last_error FROM dead_letters').pluck().all()).toEqual([
+      expect(spool.admin.exceptions('dead').map((row) => row.last_error)).toEqual([
         expect.stringMatching(/^PostgreSQL refused the event: .*no_mallory.* \(SQLSTATE 23514\)$/),
       ]);
     } finally {

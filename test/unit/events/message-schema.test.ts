@@ -8,7 +8,7 @@ import type { CallbackHead } from '../../../src/vendors/vendor';
 import { allFixtures } from '../../helpers/fixtures';
 
 const published = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'message.schema.json'), 'utf8');
-const { active } = buildVendors(loadConfig({ NETEASE_APP_SECRETS: 'c0ffee5ecret42' }).vendors, { clock: () => 0 });
+const { active } = buildVendors(loadConfig({ NETEASE_APP_SECRETS: 'c0ffee5ecret42' }).vendors, { clock: () => 0, relayKeys: [] });
 const vendor = (name: string) => {
   const found = active.find((v) => v.name === name);
   if (!found) throw new Error(`vendor ${name} is not built`);

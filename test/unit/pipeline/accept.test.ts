@@ -19,7 +19,7 @@ describe('accept', () => {
     const accept = createAcceptor({ spool, deliverNow: async () => undefined, spoolWants: () => false });
 
     const outcomes = [await accept(intake('e1'), request), await accept(intake('e1'), request)];
-    const row = spool.db.prepare('SELECT data, message, attributes FROM events').get() as { data: string; message: string | null; attributes: string };
+    const row = spool.admin.events(1)[0] as { data: string; message: string | null; attributes: string };
     spool.close();
 
     expect(outcomes.map((o) => o.kind)).toEqual(['accepted', 'duplicate']);
@@ -44,7 +44,7 @@ describe('accept', () => {
     const first = await accept(intake('m1'), request).catch((error: unknown) => error);
     fail = false;
     const outcomes = [await accept(intake('m1'), request), await accept(intake('m1'), request)];
-    const rows = spool.db.prepare('SELECT count(*) FROM events').pluck().get();
+    const rows = spool.admin.stats().events;
     spool.close();
 
     // The failed delivery was forgotten, so the resend is a fresh attempt; then a repeat is a duplicate.
@@ -91,7 +91,7 @@ describe('accept', () => {
     const accept = createAcceptor({ spool });
 
     const outcome = await accept({ kind: 'invalid', label: 'l', reason: 'malformed_json', detail: 'bad' }, request);
-    const row = spool.db.prepare('SELECT vendor, reason, head FROM quarantine').get() as { vendor: string; reason: string; head: string };
+    const row = (({ vendor, reason, head }) => ({ vendor, reason, head }))(spool.admin.quarantineRows()[0]!);
     spool.close();
 
     expect(outcome).toEqual({ kind: 'quarantined', detail: 'bad' });

@@ -172,7 +172,7 @@ describe('dispatcher › giving up', () => {
     await until(() => spool.deadLetterCounts().length > 0);
 
     expect(target.calls).toBe(1);
-    expect(spool.db.prepare('SELECT attempts, first_error, last_error FROM dead_letters').get()).toEqual({ attempts: 1, first_error: 'HTTP 400', last_error: 'HTTP 400' });
+    expect((({ attempts, first_error, last_error }) => ({ attempts, first_error, last_error }))(spool.admin.exceptions('dead')[0]!)).toEqual({ attempts: 1, first_error: 'HTTP 400', last_error: 'HTTP 400' });
     expect(spool.backlog()).toEqual([]);
     expect(await metricValue(registry, 'imgw_dead_letter_events', { sink: 'target' })).toBe(1);
   });
@@ -185,7 +185,7 @@ describe('dispatcher › giving up', () => {
     await until(() => spool.deadLetterCounts().length > 0, { step: clock.step });
 
     expect(target.calls).toBe(3);
-    expect(spool.db.prepare('SELECT attempts FROM dead_letters').pluck().get()).toBe(3);
+    expect(spool.admin.exceptions('dead')[0]?.attempts).toBe(3);
   });
 
   test('When the event is older than maxAgeMs, then the next failure dead-letters it', async () => {
@@ -239,7 +239,7 @@ describe('dispatcher › giving up', () => {
     start(target, { retryInitialMs: 600_000, retryMaxMs: 600_000 });
 
     await spool.append(event('e'), clock.now);
-    await until(() => target.calls === 1 && spool.db.prepare('SELECT last_error FROM pending').pluck().get() !== null);
+    await until(() => target.calls === 1 && (spool.admin.exceptions('retry')[0]?.last_error ?? null) !== null);
     const wait = spool.nextDueAt('target')! - clock.now;
 
     expect(wait).toBe(5_000);
@@ -357,7 +357,7 @@ describe('dispatcher › per-event outcomes', () => {
     dispatcher = createDispatcher({ spool, lanes: [lane(target, 1000, extra)], metrics, logger: pino({ level: 'silent' }), clock: clock.read, idleMs: 10 });
     metrics.watchCircuits(() => dispatcher.openCircuits());
   }
-  const deadLetters = () => spool.db.prepare('SELECT e.id, d.last_error AS error FROM dead_letters d JOIN events e ON e.seq = d.seq ORDER BY d.seq').all();
+  const deadLetters = () => spool.admin.exceptions('dead').map((row) => ({ id: row.id, error: row.last_error }));
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'imgw-outcomes-'));
     clock = testClock();
@@ -519,7 +519,7 @@ describe('dispatcher › payload', () => {
     await Promise.all([messages.waitFor(1), events.waitFor(2)]);
     await until(() => spool.backlog().length === 0);
     await dispatcher.stop();
-    const dead = spool.db.prepare('SELECT sink, last_error FROM dead_letters').all();
+    const dead = spool.admin.exceptions('dead').map((row) => ({ sink: row.sink, last_error: row.last_error }));
     spool.close();
     rmSync(dir, { recursive: true, force: true });
 

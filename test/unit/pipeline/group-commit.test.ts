@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { createGroupCommitter } from '../../../src/pipeline/group-commit';
+import { createGroupCommitter } from '../../../src/pipeline/spool/group-commit';
 import { nextTurn } from '../../helpers/wait';
 
 describe('createGroupCommitter', () => {

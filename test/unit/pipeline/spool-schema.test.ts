@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSpool } from '../../../src/pipeline/spool';
-import { spoolAdmin } from '../../../src/pipeline/spool-admin';
-import { migrateSpool, spoolMigrations, spoolSchemaVersion } from '../../../src/pipeline/spool-schema';
+import { migrateSpool, spoolMigrations, spoolSchemaVersion } from '../../../src/pipeline/spool/schema';
 
 /** A spool as the first release wrote it: no user_version, quarantine with the URL in `query`. */
 function firstReleaseSpool(path: string): void {
@@ -33,12 +32,12 @@ describe('spool schema versions', () => {
 
     const spool = openSpool({ path, sinks: ['a', 'b'] });
     try {
-      expect(spool.db.pragma('user_version', { simple: true })).toBe(spoolSchemaVersion);
+      expect(spool.pragma('user_version')).toBe(spoolSchemaVersion);
       expect(spool.due('a', 5000, 10).map((item) => item.event.attributes.id)).toEqual(['old-1', 'old-2']);
       expect(spool.due('a', 5000, 10)[0]?.event).toEqual({ attributes: expect.objectContaining({ id: 'old-1' }), data: '{"n":1}' });
       expect(spool.backlog()).toEqual([{ sink: 'a', pending: 2, oldestReceivedAt: 1000 }]);
       expect(spool.deadLetterCounts()).toEqual([{ sink: 'b', count: 1 }]);
-      expect(spoolAdmin(spool.db).quarantined(1)).toMatchObject({
+      expect(spool.admin.quarantined(1)).toMatchObject({
         vendor: 'tencent',
         reason: 'invalid_json',
         head: { query: 'SdkAppid=1400000001&CallbackCommand=C2C.CallbackAfterSendMsg&Sign=redacted' },

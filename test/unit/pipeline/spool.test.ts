@@ -27,8 +27,8 @@ describe('spool', () => {
   });
 
   test('When the database is opened, then it is in WAL mode and SQLite leaves the commit flush to the spool (synchronous NORMAL)', () => {
-    expect(spool.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(spool.db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(spool.pragma('journal_mode')).toBe('wal');
+    expect(spool.pragma('synchronous')).toBe(1);
   });
 
   test('When an event is appended, then it is answered only after the WAL file has been flushed to disk', async () => {
@@ -50,7 +50,7 @@ describe('spool', () => {
       });
       await until(() => release !== undefined);
       // Committed (visible), but not answered before the flush of the WAL has finished.
-      expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+      expect(spool.admin.stats().events).toBe(1);
       await nextTurn();
       expect(answered).toBe(false);
       release?.();
@@ -87,6 +87,51 @@ describe('spool', () => {
     ]);
   });
 
+  test('When the spool is opened again, after a close or after its process stopped without one, then a repeat of a stored event is a duplicate', async () => {
+    await spool.append(event('kept'), 1000);
+    const abandoned = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    await abandoned.append(event('unclosed'), 1001);
+
+    // A second connection reads what the first one committed, as a start after kill -9 reads the WAL.
+    const reopened = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    try {
+      expect(await reopened.append(event('kept'), 2000)).toBe('duplicate');
+      expect(await reopened.append(event('unclosed'), 2000)).toBe('duplicate');
+      expect(await reopened.append(event('new'), 2000)).toBe('accepted');
+    } finally {
+      reopened.close();
+      abandoned.close();
+    }
+  });
+
+  test('When the de-duplication window is smaller than the log, then only the newest ids are remembered', async () => {
+    const small = openSpool({ path: join(dir, 'small.db'), sinks: ['a'], dedupeWindow: 2 });
+    try {
+      for (const id of ['w1', 'w2', 'w3']) await small.append(event(id), 1000);
+
+      expect(await small.append(event('w3'), 2000)).toBe('duplicate');
+      expect(await small.append(event('w1'), 2000)).toBe('accepted');
+    } finally {
+      small.close();
+    }
+  });
+
+  test('When an operator command on its own connection changes a sink while the service delivers, then the service neither goes back nor miscounts', async () => {
+    for (const id of ['o1', 'o2', 'o3']) await spool.append(event(id), 1000);
+    const operator = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    await spool.delivered('a', spool.due('a', 5000, 10).map((item) => item.seq));
+
+    const queued = await operator.admin.replay({ since: 0 }, [{ name: 'a', accepts: (e) => e.attributes.id === 'o1' }], 5000);
+    operator.close();
+
+    expect(queued).toBe(1);
+    expect(spool.due('a', 5000, 10).map((item) => item.event.attributes.id)).toEqual(['o1']);
+    expect(spool.backlog()).toEqual([
+      { sink: 'a', pending: 1, oldestReceivedAt: 1000 },
+      { sink: 'b', pending: 3, oldestReceivedAt: 1000 },
+    ]);
+  });
+
   test('When many appends are submitted in one turn, then they share one transaction and all resolve', async () => {
     const walBefore = statSync(join(dir, 'spool.db-wal')).size;
 
@@ -96,7 +141,7 @@ describe('spool', () => {
     expect(statSync(join(dir, 'spool.db-wal')).size - walBefore).toBeLessThan(100_000);
     expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(150);
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(50);
-    expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(150);
+    expect(spool.admin.stats().events).toBe(150);
   });
 
   test('When one sink has an event, then it is no longer due for it but still due for the other', async () => {
@@ -120,7 +165,7 @@ describe('spool', () => {
     expect(spool.due('a', 19_999, 10)).toEqual([]);
     expect(spool.nextDueAt('a')).toBe(20_000);
     expect(spool.due('a', 20_000, 10)[0]?.attempts).toBe(2);
-    expect(spool.db.prepare('SELECT first_error, last_error FROM pending WHERE sink = ?').get('a')).toEqual({ first_error: 'first', last_error: 'second' });
+    expect(spool.admin.exceptions('retry', 'a').map(({ first_error, last_error }) => ({ first_error, last_error }))).toEqual([{ first_error: 'first', last_error: 'second' }]);
   });
 
   test('When the oldest event waits for a retry, then later events are held back so the sink gets them in order', async () => {
@@ -155,7 +200,7 @@ describe('spool', () => {
     const removed = await spool.prune(5000);
 
     expect(removed).toBe(1);
-    expect(spool.db.prepare('SELECT id FROM events ORDER BY seq').pluck().all()).toEqual(['old-pending', 'new-done']);
+    expect(spool.admin.events().map((row) => row.id)).toEqual(['old-pending', 'new-done']);
     expect(await spool.append(event('old-done'), 9500)).toBe('accepted');
   });
 
@@ -168,7 +213,7 @@ describe('spool', () => {
     const removed = await spool.pruneAll(5000, 10);
 
     expect(removed).toBe(25);
-    expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+    expect(spool.admin.stats().events).toBe(0);
   });
 
   test('When a request is quarantined, then its raw bytes and reason are kept', async () => {
@@ -178,7 +223,8 @@ describe('spool', () => {
 
     const id = await spool.quarantine({ receivedAt: 1, vendor: 'tencent', command: 'C2C.X', reason: 'invalid_encoding', detail: 'd', head, body });
 
-    const row = spool.db.prepare('SELECT reason, head, body FROM quarantine WHERE qid = ?').get(id) as { reason: string; head: string; body: Buffer };
+    const { reason, head: storedHead, body: storedBody } = spool.admin.quarantineRows().find((entry) => entry.qid === id)!;
+    const row = { reason, head: storedHead, body: storedBody };
     expect(row).toEqual({ reason: 'invalid_encoding', head: expect.any(String), body });
     expect(JSON.parse(row.head)).toEqual(head);
   });
@@ -201,12 +247,9 @@ describe('spool', () => {
     await spool.delivered('a', [seqs[0]!]);
     await spool.deadLetter('a', [seqs[1]!], 'gone', 2000);
     await spool.forget('c4');
-    // The operator CLI works on its own connection: a redrive there must be counted here too.
-    spool.db.prepare("INSERT INTO pending (sink, seq, received_at, next_at) SELECT sink, seq, received_at, 0 FROM dead_letters").run();
-    spool.db.prepare('DELETE FROM dead_letters').run();
+    // An operator's redrive goes through the spool's own committer: it is counted at once.
+    await spool.admin.redriveDeadLetters({}, 0);
 
-    const scanned = spool.db.prepare('SELECT sink, count(*) AS pending, min(received_at) AS oldestReceivedAt FROM pending GROUP BY sink ORDER BY sink').all();
-    expect(spool.backlog()).toEqual(scanned);
     expect(spool.backlog()).toEqual([
       { sink: 'a', pending: 2, oldestReceivedAt: 1002 },
       { sink: 'b', pending: 3, oldestReceivedAt: 1001 },
@@ -215,7 +258,7 @@ describe('spool', () => {
   });
 
   test('When a commit fails, then every write of that batch is rejected and the spool reports unhealthy', async () => {
-    spool.db.pragma('max_page_count = 1');
+    spool.pragma('max_page_count = 1');
     const big = 'x'.repeat(100_000);
 
     const results = await Promise.allSettled([spool.append(event('f1', `"${big}"`), 1), spool.append(event('f2', `"${big}"`), 1)]);
@@ -234,7 +277,7 @@ describe('spool.trimTo (the direct-mode id store)', () => {
       for (let n = 0; n < 5; n++) await withPending.append(event(`p${n}`), n);
 
       expect(await spool.trimTo(20)).toBe(30);
-      expect(spool.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(20);
+      expect(spool.admin.stats().events).toBe(20);
       await expect(spool.append(event('t49'), 99)).resolves.toBe('duplicate');
       await expect(spool.append(event('t0'), 99)).resolves.toBe('accepted');
       // Events a sink still waits for are never dropped by the bound.

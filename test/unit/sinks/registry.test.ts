@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSink, sinkConfigSchema, sinkName } from '../../../src/sinks/registry';
+import { buildSink, replayWarnings, sinkConfigSchema, sinkName } from '../../../src/sinks/registry';
 import { deliverySettingsSchema } from '../../../src/sinks/sink';
 
 describe('sink registry', () => {
@@ -19,6 +19,18 @@ describe('sink registry', () => {
     expect(plain.name).toBe('memory');
     expect(sinkName({ type: 'stdout' })).toBe('stdout');
     await Promise.all([named.close(), plain.close()]);
+  });
+
+  test('When a replay is planned, then each sink type\'s own replay hook speaks for its sinks (NATS: the duplicate window) and the others say nothing', () => {
+    const sinks = [
+      sinkConfigSchema.parse({ type: 'file', path: join(dir, 'a.jsonl') }),
+      sinkConfigSchema.parse({ type: 'nats', name: 'bus', servers: ['nats://127.0.0.1:4222'], subject: 'im' }),
+      sinkConfigSchema.parse({ type: 'memory' }),
+    ];
+
+    expect(replayWarnings(sinks, 0, 119_000)).toEqual([]);
+    expect(replayWarnings(sinks, 0, 121_000)).toEqual([expect.stringMatching(/^sink bus: events received before .* duplicate window/)]);
+    expect(replayWarnings([sinks[0]!, sinks[2]!], 0, 10_000_000)).toEqual([]);
   });
 
   test('When close is called twice, then both calls share one close', async () => {

@@ -6,6 +6,8 @@ import { fixtureAppKey, fixtureBytes, fixtureNames, fixtureSecret } from './fixt
 
 const settings: EasemobCallbackSettings = { secrets: ['older-secret-1', fixtureSecret], appKey: fixtureAppKey, timestampWindowMs: 0 };
 const head = { query: new URLSearchParams(), headers: { 'content-type': 'application/json' } };
+/** The relay key the `chat-relayed-signed` fixture's marker was made with. */
+const relayKeys = ['test-relay-key-7f3a9c2e5b8d1f4a6c0e9b2d5f8a1c3e'];
 const labels: Record<string, string> = { recall: 'recall', 'read-ack': 'read_ack', 'notify-reaction': 'notify', 'muc-create': 'muc', 'group-op-join': 'other' };
 
 const fixtures: ContractFixture[] = fixtureNames().map((name) => ({
@@ -13,13 +15,13 @@ const fixtures: ContractFixture[] = fixtureNames().map((name) => ({
   head,
   body: fixtureBytes(name),
   nowMs: 1_718_000_000_123,
-  expect: { kind: name === 'chat-relayed' ? 'ignored' : 'event', label: labels[name] ?? name.split('-')[0] },
+  expect: { kind: name === 'chat-relayed-signed' ? 'ignored' : 'event', label: labels[name] ?? name.split('-')[0] },
 }));
 
 describeVendorContract(
   () => ({
-    vendor: easemobVendor.create(settings, { clock: () => 1_718_000_000_123 }),
-    wrongSecret: easemobVendor.create({ ...settings, secrets: ['not-the-secret'] }, { clock: () => 1_718_000_000_123 }),
+    vendor: easemobVendor.create(settings, { clock: () => 1_718_000_000_123, relayKeys }),
+    wrongSecret: easemobVendor.create({ ...settings, secrets: ['not-the-secret'] }, { clock: () => 1_718_000_000_123, relayKeys }),
     secrets: settings.secrets,
     // The signature sits inside the body: the odd bodies carry none, so they are refused before mapping.
     sign: (body) => ({ head, body, nowMs: 1_718_000_000_123 }),

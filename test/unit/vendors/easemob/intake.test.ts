@@ -205,12 +205,15 @@ describe('Easemob intake', () => {
     });
   });
 
-  test("When a message carries the gateway's relay marker in ext, then it is ignored as relayed", () => {
-    expect(easemobIntake(fixtureBytes('chat-relayed'), receivedAt)).toEqual({ kind: 'ignored', label: 'chat', why: 'relayed' });
+  test('When a message carries an unsigned relay marker in ext, then the intake maps it like any message, keeping ext for the marker check', () => {
+    const intake = easemobIntake(fixtureBytes('chat-relayed'), receivedAt);
+
+    expect(intake.kind).toBe('event');
+    expect(JSON.parse((intake as { event: { message: string } }).event.message).ext).toContain('imgw_relay');
   });
 
   test('When any fixture is mapped, then every attribute is a string or a boolean and the common names are set where known', () => {
-    for (const name of fixtureNames().filter((n) => n !== 'chat-relayed')) {
+    for (const name of fixtureNames()) {
       const { event } = eventOf(name);
       for (const value of Object.values(event.attributes)) expect(['string', 'boolean']).toContain(typeof value);
       expect(event.attributes.vendor).toBe('easemob');

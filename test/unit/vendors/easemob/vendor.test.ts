@@ -11,7 +11,7 @@ const head: CallbackHead = { query: new URLSearchParams(), headers: { 'content-t
 function vendor() {
   const settings = easemobVendor.settings(envSchema.parse({ EASEMOB_CALLBACK_SECRETS: JSON.stringify(['rotated', fixtureSecret]), EASEMOB_APPKEY: fixtureAppKey }));
   if (!settings) throw new Error('expected settings');
-  return easemobVendor.create(settings, { clock: () => 1718000000123 });
+  return easemobVendor.create(settings, { clock: () => 1718000000123, relayKeys: [] });
 }
 
 describe('easemobVendor', () => {

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * The admin API's inputs and outputs. Validation and the OpenAPI document (`openapi.ts`) both come
+ * from these schemas. Times are given as ISO 8601 (`2026-01-01T00:00:00Z`) or milliseconds since the
+ * epoch, and returned in milliseconds.
+ */
+const time = z
+  .union([z.string().regex(/^\d+$/), z.iso.datetime({ offset: true })])
+  .transform((value) => (/^\d+$/.test(value) ? Number(value) : Date.parse(value)))
+  .or(z.number().int().nonnegative())
+  .describe('ISO 8601 time or milliseconds since the epoch');
+const name = z.string().min(1).max(200);
+const ids = (what: string) => z.array(z.number().int().positive()).min(1).max(10_000).describe(`only these ${what}`);
+
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('most items (1–1000)'),
+  after: z.string().max(40).optional().describe('the `next` cursor of the previous page'),
+});
+
+export const eventQuery = pageQuery.extend({
+  vendor: name.optional(), command: name.optional(), app: name.optional(), conversation: name.optional().describe('either party, or the group/room'),
+  sender: name.optional(), recipient: name.optional(), group: name.optional(), messageId: name.optional(),
+  since: time.optional(), until: time.optional(),
+});
+
+const deadFilter = { sink: name.optional(), since: time.optional(), until: time.optional(), error: name.optional().describe('substring of the last error') };
+export const deadLetterQuery = pageQuery.extend(deadFilter);
+export const deadLetterChange = z.strictObject({ ...deadFilter, seqs: ids('log positions').optional(), dryRun: z.boolean().default(false).describe('only count') });
+
+const quarantineFilter = { vendor: name.optional(), reason: name.optional(), since: time.optional(), until: time.optional() };
+export const quarantineQuery = pageQuery.extend(quarantineFilter);
+export const quarantineChange = z.strictObject({ ...quarantineFilter, qids: ids('quarantine ids').optional(), dryRun: z.boolean().default(false).describe('only count') });
+
+export const replayBody = z.strictObject({
+  since: time, until: time.optional(), sink: name.optional().describe('one configured sink; every configured sink when absent'),
+  dryRun: z.boolean().default(false).describe('only count'),
+});
+const preview = z.boolean().default(false).describe('only count, after the same checks');
+export const pendingDropBody = z.strictObject({ sink: name.describe('a sink no longer configured'), dryRun: preview });
+export const pendingMoveBody = z.strictObject({ sink: name.describe('a sink no longer configured'), to: name.describe('a configured sink'), dryRun: preview });
+
+export const seqOrId = z.object({ id: z.string().min(1).max(200).describe('event id or log position') });
+export const qidParam = z.object({ qid: z.coerce.number().int().positive() });
+export const sinkParam = z.object({ sink: name });
+export const jobParam = z.object({ id: z.string().min(1).max(200) });
+
+// Outputs (documented; the handlers return these shapes).
+const ms = z.number().int().describe('milliseconds since the epoch');
+const eventSchema = z.object({ attributes: z.record(z.string(), z.unknown()), data: z.string(), message: z.string().optional() });
+const storedEvent = z.object({ seq: z.number().int(), receivedAt: ms, event: eventSchema });
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().optional().describe('cursor of the next (older) page') });
+export const eventPage = page(storedEvent);
+export const sinkState = z.object({
+  sink: z.string(), state: z.enum(['delivered', 'not_routed', 'pending', 'dead']), attempts: z.number().int().optional(), nextAt: ms.optional(),
+  firstError: z.string().optional(), lastError: z.string().optional(), firstFailedAt: ms.optional(), deadAt: ms.optional(),
+});
+export const eventDetail = z.object({ stored: storedEvent, sinks: z.array(sinkState) });
+export const deadLetter = z.object({
+  sink: z.string(), seq: z.number().int(), id: z.string(), type: z.string(), receivedAt: ms, attempts: z.number().int(),
+  firstError: z.string().optional(), lastError: z.string().optional(), firstFailedAt: ms.optional(), deadAt: ms,
+});
+export const quarantineSummary = z.object({
+  qid: z.number().int(), receivedAt: ms, vendor: z.string(), command: z.string().optional(), reason: z.string(), detail: z.string(), bytes: z.number().int(),
+});
+export const quarantineDetail = quarantineSummary.extend({
+  head: z.object({ query: z.string().optional(), headers: z.record(z.string(), z.string()).optional() }),
+  body: z.string().describe('the body as UTF-8 text (invalid bytes replaced)'), bodyBase64: z.string(),
+});
+export const stats = z.object({
+  instance: z.string(), events: z.number().int(), firstSeq: z.number().int().optional(), lastSeq: z.number().int().optional(), storedBytes: z.number().int(),
+  sinks: z.array(z.object({ sink: z.string(), pending: z.number().int(), oldestReceivedAt: ms.optional(), dead: z.number().int() })),
+  quarantined: z.number().int(), configuredSinks: z.array(z.string()), pausedSinks: z.array(z.string()),
+});
+export const job = z.object({
+  id: z.string(), action: z.string(), actor: z.string(), startedAt: ms, total: z.number().int(), state: z.enum(['running', 'done', 'failed']),
+  done: z.number().int(), finishedAt: ms.optional(), result: z.record(z.string(), z.unknown()).optional(), error: z.string().optional(),
+});
+export const bulkResult = z.union([z.object({ dryRun: z.boolean(), count: z.number().int() }), z.object({ job })]).describe('a count (dry run, or a change done at once) or the started job');
+export const auditEntry = z.object({ seq: z.number().int(), at: ms, actor: z.string(), action: z.string(), target: z.unknown(), count: z.number().int(), dryRun: z.boolean() });
+export const pendingCounts = z.object({ items: z.array(z.object({ sink: z.string(), pending: z.number().int(), configured: z.boolean() })) });
+export const problem = z.object({ error: z.string(), message: z.string() });
+export const pendingDropped = z.object({ dropped: z.number().int() });
+export const pendingMoved = z.object({ moved: z.number().int(), to: z.string() });
+export const sinkPaused = z.object({ sink: z.string(), paused: z.boolean() });

@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AdminCallError, httpAdminClient, inProcessAdminClient, type AdminClient } from '../admin/client';
+import { readDiscovery } from '../admin/discovery';
+import { sinkName, type Config } from '../config';
+import { recheckThrough } from '../parts/admin';
+import { createAdmin } from '../pipeline/admin';
+import { sinkAccepts } from '../pipeline/routing';
+import { lockSpool, openSpool } from '../pipeline/spool';
+import { buildVendors } from '../vendors/registry';
+
+/** Where the admin API of a running service is, when not found through DATA_DIR/admin.json. */
+export interface RemoteSettings {
+  readonly url?: string;
+  readonly token?: string;
+}
+
+export const spoolPath = (config: Config): string => resolve(join(config.dataDir, 'spool.db'));
+
+/**
+ * Runs `work` against the admin API: over HTTP when a service holds the spool's lock (its address and
+ * a token from ADMIN_URL/ADMIN_TOKEN, else from the service's DATA_DIR/admin.json), or in this process
+ * on the spool file, holding the lock, when none does. Both take the same routes and checks.
+ */
+export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: () => number, work: (client: AdminClient, where: 'service' | 'local') => Promise<T>): Promise<T> {
+  const path = spoolPath(config);
+  let lock: { release(): void };
+  try {
+    lock = lockSpool(path);
+  } catch (error) {
+    if (!/in use by another gateway process/.test((error as Error).message)) throw error;
+    return work(remoteClient(config, remote), 'service');
+  }
+  try {
+    const sinks = config.sinks.map((s) => ({ name: sinkName(s), accepts: sinkAccepts(s) }));
+    const spool = openSpool({ path, sinks });
+    try {
+      const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys }).active;
+      const admin = createAdmin({ store: spool.adminStore, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors), clock: now, instance: 'cli' });
+      return await work(inProcessAdminClient(admin, 'cli-local'), 'local');
+    } finally {
+      spool.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+function remoteClient(config: Config, remote: RemoteSettings): AdminClient {
+  const found = readDiscovery(config.dataDir);
+  const url = remote.url ?? found?.url;
+  const token = remote.token ?? (remote.url === undefined ? found?.token : undefined);
+  if (url === undefined || token === undefined) {
+    throw new AdminCallError(409, 'refused', `a gateway is running on ${spoolPath(config)} but its admin API is unknown here: set ADMIN_URL and ADMIN_TOKEN (or run as the service's user, which can read ${join(config.dataDir, 'admin.json')})`);
+  }
+  return httpAdminClient(url, token);
+}
+
+export const spoolExists = (config: Config): boolean => existsSync(spoolPath(config));

@@ -1,0 +1,83 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createAdminApp } from '../admin/app';
+import { writeDiscovery } from '../admin/discovery';
+import { createAdminMetrics } from '../admin/metrics';
+import { digest, newLocalToken } from '../admin/tokens';
+import type { Config } from '../config';
+import { createAdmin, type Recheck } from '../pipeline/admin';
+import type { AdminStore } from '../pipeline/admin-store';
+import type { Dispatcher } from '../pipeline/dispatcher';
+import type { Vendor } from '../vendors/vendor';
+import type { Stops } from './stops';
+
+interface AdminPartDeps {
+  readonly store: AdminStore;
+  /** The sinks this process delivers to through the spool. */
+  readonly sinks: readonly string[];
+  readonly dispatcher: Dispatcher;
+  readonly vendors: readonly Vendor[];
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly stops: Stops;
+  /** Where the local CLI finds the listener (`admin.json`); absent: not advertised (direct mode). */
+  readonly dataDir?: string;
+}
+
+/** Re-checks a quarantined request through the vendor that received it, as it is configured now. */
+export const recheckThrough = (vendors: readonly Vendor[]) => (entry: Parameters<Parameters<typeof createAdmin>[0]['recheck']>[0]): Recheck => {
+  const vendor = vendors.find((v) => v.name === entry.vendor);
+  if (!vendor) return { kind: 'no_vendor' };
+  const intake = vendor.toEvent({ query: new URLSearchParams(entry.head.query ?? ''), headers: { ...entry.head.headers } }, entry.body, entry.receivedAt);
+  if (intake.kind === 'event') return { kind: 'event', event: intake.event };
+  if (intake.kind === 'invalid') return { kind: 'invalid', reason: intake.reason, detail: intake.detail };
+  return { kind: 'ignored' };
+};
+
+/**
+ * The admin listener (ADMIN_HOST:ADMIN_PORT, 127.0.0.1 and an OS-chosen port by default): the admin
+ * API over this process's spool, its metrics, and `admin.json` in the data directory with a per-start
+ * token for the local CLI. Its stop step closes the listener and stops running jobs between chunks.
+ */
+export async function startAdminListener(config: Config, deps: AdminPartDeps) {
+  const { logger } = deps;
+  // The pod's name in Kubernetes (a StatefulSet's pods keep theirs across restarts).
+  const instance = hostname();
+  const metrics = createAdminMetrics(deps.registry);
+  const admin = createAdmin({
+    store: deps.store,
+    sinks: deps.sinks,
+    recheck: recheckThrough(deps.vendors),
+    lanes: deps.dispatcher,
+    clock: deps.clock,
+    instance,
+    audited: (entry) => {
+      metrics.audit(entry.action);
+      logger.info({ audit: entry }, `admin: ${entry.actor} ${entry.action}${entry.dryRun ? ' (dry run)' : ''}: ${entry.count}`);
+    },
+  });
+  const localToken = newLocalToken();
+  const local = { name: 'local', role: 'operator' as const, sha256: digest(localToken).toString('hex') };
+  const tokens = [...config.admin.tokens, local];
+  const app = createAdminApp({ admin, tokens: () => tokens, metrics, logger, instance, version: '1' });
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: config.admin.port ?? 0, host: config.admin.host }, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host}:${port}`;
+  const unlink = deps.dataDir ? writeDiscovery(deps.dataDir, { url, token: localToken, pid: process.pid }) : () => undefined;
+  logger.info({ url, tokens: config.admin.tokens.map((t) => `${t.name} (${t.role})`) }, 'admin API listening');
+  deps.stops.add('admin listener', async () => {
+    unlink();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await admin.jobs.stop();
+  });
+  return { admin, port, url };
+}

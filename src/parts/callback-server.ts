@@ -1,0 +1,100 @@
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createApp } from '../app';
+import type { Config } from '../config';
+import { drainableServer } from '../drain';
+import { createClientLimit } from '../http/client-limit';
+import type { ReadinessCheck } from '../http/ops-routes';
+import type { Metrics } from '../metrics';
+import { createAcceptor } from '../pipeline/accept';
+import type { Spool } from '../pipeline/spool';
+import { healthProblem } from '../sinks/health';
+import type { BuiltVendors } from '../vendors/registry';
+import type { AckMode } from './ack-mode';
+import type { Pipeline } from './pipeline';
+import type { Stops } from './stops';
+
+interface CallbackServerDeps {
+  readonly spool: Spool;
+  readonly pipeline: Pipeline;
+  readonly vendors: BuiltVendors;
+  readonly metrics: Metrics;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly stops: Stops;
+}
+
+/** What /readyz reports: blocking problems (503) and degraded ones (200). */
+function readinessChecks(deps: CallbackServerDeps, draining: () => boolean): ReadinessCheck[] {
+  const { spool, pipeline } = deps;
+  return [
+    { level: 'blocking', check: () => (draining() ? 'shutting down' : undefined) },
+    { level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
+    { level: 'blocking', check: pipeline.pressure.reason },
+    {
+      level: 'degraded',
+      check: () => {
+        const open = pipeline.dispatcher.openCircuits().filter((c) => c.required);
+        return open.length > 0 ? `circuit open for required sink(s): ${open.map((c) => c.sink).join(', ')}` : undefined;
+      },
+    },
+    ...pipeline.sinks.map((sink): ReadinessCheck => ({ level: 'degraded', check: () => healthProblem(sink.name, pipeline.health.problem(sink.name)) })),
+  ];
+}
+
+/**
+ * The callback listener (PORT): the app, its connection limits and its graceful drain, registered as
+ * a stop step (not ready, finish in-flight requests, then the steps before it).
+ */
+export async function startCallbackServer(config: Config, mode: AckMode, deps: CallbackServerDeps): Promise<Server> {
+  const { metrics, logger, clock } = deps;
+  let draining = false;
+  const readiness = readinessChecks(deps, () => draining);
+  metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
+  const clientLimit = createClientLimit({ max: config.maxConnectionsPerClient, trustedProxies: config.trustedProxies });
+  const app = createApp({
+    vendors: deps.vendors.active,
+    inactiveVendors: deps.vendors.inactive,
+    accept: createAcceptor({ spool: deps.spool, ...mode.acceptor(deps.pipeline.lanes, { metrics, logger, clock }) }),
+    maxBodyBytes: config.maxBodyBytes,
+    metrics,
+    registry: deps.registry,
+    logger,
+    clock,
+    overloaded: deps.pipeline.pressure.refusal,
+    ratePerSecond: config.ingestRateLimit,
+    authFailureRate: config.authFailureRateLimit,
+    clientLimit,
+    readiness,
+  });
+  // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
+  // bound how long a client may take to send headers and a whole request.
+  const server = createServer(
+    {
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      // How often the header and request timeouts are enforced (Node's default is every 30 s).
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+    },
+    app,
+  );
+  server.maxConnections = config.maxConnections;
+  server.on('connection', (socket) => clientLimit.admit(socket));
+  const drainable = drainableServer(server);
+  // While draining, every reply asks the client to close its connection, so keep-alive clients let go.
+  server.prependListener('request', (_req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: config.port, host: config.host }, resolve);
+  });
+  deps.stops.add('callback server', async () => {
+    draining = true;
+    await drainable.drain();
+  });
+  return server;
+}

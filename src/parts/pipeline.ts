@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import { type Config } from '../config';
+import type { Metrics } from '../metrics';
+import { createDispatcher } from '../pipeline/dispatcher';
+import { createSpoolPressure } from '../pipeline/pressure';
+import { sinkAccepts } from '../pipeline/routing';
+import type { Spool } from '../pipeline/spool';
+import { createSinkHealth } from '../sinks/health';
+import { buildSinks } from '../sinks/registry';
+import type { Sink } from '../sinks/sink';
+import type { AckMode } from './ack-mode';
+import type { Stops } from './stops';
+
+interface PipelineDeps {
+  readonly spool: Spool;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly stops: Stops;
+}
+
+/**
+ * Sinks (with their health checks), the dispatcher's lanes and the spool's bounds, each with its stop
+ * step. The first health checks are started, not awaited: `firstChecks` settles when they are done.
+ */
+export async function startPipeline(config: Config, mode: AckMode, deps: PipelineDeps) {
+  const { spool, metrics, logger, clock, stops } = deps;
+  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock, relayKeys: config.relayKeys, logger: deps.logger });
+  stops.add('sinks', async () => void (await Promise.allSettled(sinks.map((sink) => sink.close()))));
+  // Unreachable sinks are named at start and in /readyz; a failed check never prevents the start.
+  const health = createSinkHealth({ sinks, logger, clock });
+  const firstChecks = health.start();
+  stops.add('sink health', () => health.stop());
+  metrics.watchSinkHealth(health.unreachable);
+  metrics.watchRelayJournals(() => sinks.flatMap((sink) => (sink.journalBytes ? [{ sink: sink.name, bytes: sink.journalBytes() }] : [])));
+  const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
+  const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !mode.direct || !lane.required), metrics, logger, clock });
+  dispatcher.start();
+  stops.add('dispatcher', () => dispatcher.stop());
+  metrics.watchCircuits(() => dispatcher.openCircuits());
+  const pressure = startPressure(config, mode, deps);
+  return { sinks, health, lanes, dispatcher, pressure, firstChecks };
+}
+
+function startPressure(config: Config, mode: AckMode, { spool, metrics, logger, clock, stops }: PipelineDeps) {
+  const pressure = createSpoolPressure({
+    spool,
+    limits: mode.limits,
+    clock,
+    onRelief: (relief) => {
+      metrics.spoolRelieved(relief);
+      const historySeconds = relief.historyFrom === undefined ? 0 : Math.round((clock() - relief.historyFrom) / 1000);
+      logger.warn(
+        { removed: relief.removed, historySeconds, exhausted: relief.exhausted, maxBytes: config.spoolLimits.maxBytes },
+        relief.exhausted
+          ? 'spool near SPOOL_MAX_BYTES with no delivered history left to prune: the rest is undelivered'
+          : 'spool near SPOOL_MAX_BYTES: pruned delivered events early; de-duplication and replay now reach back historySeconds',
+      );
+    },
+  });
+  stops.add('spool bounds', () => pressure.stop());
+  metrics.watchSpool(pressure, clock);
+  for (const orphan of pressure.snapshot().orphans) {
+    logger.warn(
+      { sink: orphan.sink, pending: orphan.pending },
+      'events are pending for a sink that is no longer configured: they are not delivered and not counted toward the bounds (imgw pending drop|move)',
+    );
+  }
+  return pressure;
+}
+
+export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;

@@ -1,0 +1,235 @@
+import type { Event } from '../events/event';
+import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, PageRequest, QuarantineDetail, QuarantineFilter } from './admin-store';
+import { createJobs, type Job } from './admin-jobs';
+
+/** Why an operator action was not done: `not_found` (nothing there), `refused` (not allowed now), `invalid` (a bad target). */
+export class AdminError extends Error {
+  constructor(readonly kind: 'not_found' | 'refused' | 'invalid', message: string) {
+    super(message);
+  }
+}
+
+/** What a quarantined request becomes when its vendor checks it again (the pipeline knows no vendor). */
+export type Recheck =
+  | { readonly kind: 'event'; readonly event: Event }
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'invalid'; readonly reason: string; readonly detail: string }
+  | { readonly kind: 'no_vendor' };
+
+/** Delivery lanes the operator may hold back (the dispatcher). */
+export interface LaneControl {
+  pause(sink: string): boolean;
+  resume(sink: string): boolean;
+  paused(): readonly string[];
+}
+
+export interface AdminDeps {
+  readonly store: AdminStore;
+  /** Names of the sinks this process delivers to. */
+  readonly sinks: readonly string[];
+  readonly recheck: (entry: QuarantineDetail) => Recheck;
+  readonly lanes?: LaneControl;
+  readonly clock: () => number;
+  /** Every change, after it was written to the audit trail (the log and the metric). */
+  readonly audited?: (entry: AuditEntry) => void;
+  /** Names this process's jobs (the pod). */
+  readonly instance: string;
+  /** Most entries changed per commit (250). */
+  readonly chunk?: number;
+}
+
+/** Who acts: the token's name. */
+export type Actor = string;
+export interface Bulk {
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Every operator action on one gateway's spool: reads straight from the store, changes through it
+ * (its committer), each change audited. Large changes run as jobs in chunks and return at once; a
+ * dry run only counts (and is audited as such).
+ */
+export function createAdmin(deps: AdminDeps) {
+  const { store, clock } = deps;
+  const chunk = deps.chunk ?? 250;
+  const jobs = createJobs({ instance: deps.instance, clock });
+
+  async function audit(actor: Actor, action: string, target: unknown, count: number, dryRun = false): Promise<void> {
+    const entry: AuditEntry = { at: clock(), actor, action, target, count, dryRun };
+    await store.audit(entry);
+    deps.audited?.(entry);
+  }
+
+  function knownSinks(): string[] {
+    return [...new Set([...deps.sinks, ...store.stats().sinks.map((s) => s.sink)])];
+  }
+  function checkSink(sink: string | undefined, among: readonly string[] = knownSinks()): void {
+    if (sink !== undefined && !among.includes(sink)) throw new AdminError('invalid', `unknown sink: ${sink} (configured: ${deps.sinks.join(', ') || 'none'})`);
+  }
+
+  /** Counts (dry run) or starts a job that changes `total` entries and audits the outcome. */
+  async function bulk(actor: Actor, action: string, target: unknown, total: number, dryRun: boolean | undefined, work: (progress: (n: number) => Promise<void>) => Promise<Record<string, unknown> & { count: number }>) {
+    if (dryRun) {
+      await audit(actor, action, target, total, true);
+      return { dryRun: true as const, count: total };
+    }
+    let done = 0;
+    return jobs.start(action, actor, total, async (progress) => {
+      // Between chunks the job rests as long as the chunk took (at most 50 ms): ingest shares the
+      // committer and the event loop, and gets at least half of both while a large change runs.
+      let chunkStart = performance.now();
+      const paced = async (n: number): Promise<void> => {
+        progress((done = n));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, performance.now() - chunkStart)));
+        chunkStart = performance.now();
+      };
+      try {
+        const result = await work(paced);
+        await audit(actor, action, target, result.count);
+        return result;
+      } catch (error) {
+        // What an interrupted job changed is audited too.
+        await audit(actor, `${action}.interrupted`, target, done).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async function redriveOne(entry: QuarantineDetail, tally: Record<string, number>): Promise<void> {
+    const outcome = deps.recheck(entry);
+    const add = (key: string): void => void (tally[key] = (tally[key] ?? 0) + 1);
+    if (outcome.kind === 'no_vendor') return add('vendorNotConfigured');
+    if (outcome.kind === 'invalid') {
+      await store.requarantine(entry.qid, outcome.reason, outcome.detail);
+      return add('stillInvalid');
+    }
+    if (outcome.kind === 'ignored') {
+      await store.dropQuarantine({ qids: [entry.qid] });
+      return add('ignored');
+    }
+    add(await store.releaseQuarantined(entry.qid, outcome.event, entry.receivedAt));
+  }
+
+  return {
+    jobs,
+    stats: () => ({ instance: deps.instance, ...store.stats(), configuredSinks: deps.sinks, pausedSinks: deps.lanes?.paused() ?? [] }),
+    searchEvents: (filter: EventFilter, page: PageRequest) => store.searchEvents(filter, page),
+    event(idOrSeq: string | number) {
+      const found = store.event(idOrSeq);
+      if (!found) throw new AdminError('not_found', `no event ${idOrSeq}`);
+      return found;
+    },
+
+    deadLetters(filter: DeadLetterFilter, page: PageRequest) {
+      checkSink(filter.sink);
+      return store.deadLetters(filter, page);
+    },
+    async redriveDeadLetters(actor: Actor, filter: DeadLetterFilter, options: Bulk = {}) {
+      checkSink(filter.sink);
+      return bulk(actor, 'dlq.redrive', filter, store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
+        count: await store.redriveDeadLetters(filter, clock(), { chunk, onProgress }),
+      }));
+    },
+    async dropDeadLetters(actor: Actor, filter: DeadLetterFilter, options: Bulk = {}) {
+      checkSink(filter.sink);
+      return bulk(actor, 'dlq.drop', filter, store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
+        count: await store.dropDeadLetters(filter, { chunk, onProgress }),
+      }));
+    },
+
+    quarantine: (filter: QuarantineFilter, page: PageRequest) => store.quarantine(filter, page),
+    quarantined(qid: number) {
+      const entry = store.quarantined(qid);
+      if (!entry) throw new AdminError('not_found', `no quarantined request with qid ${qid}`);
+      return entry;
+    },
+    /** Re-checks each entry through the vendor that received it; valid ones become events. */
+    async redriveQuarantine(actor: Actor, filter: QuarantineFilter, options: Bulk = {}) {
+      return bulk(actor, 'quarantine.redrive', filter, store.countQuarantine(filter), options.dryRun, async (progress) => {
+        const tally: Record<string, number> = { accepted: 0, duplicate: 0, ignored: 0, stillInvalid: 0, missing: 0, vendorNotConfigured: 0 };
+        // Listed ids are taken one by one (a missing one is counted); a filter is paged through first.
+        const qids = filter.qids ? [...filter.qids] : collectQids(filter);
+        let done = 0;
+        for (const qid of [...qids].sort((a, b) => a - b)) {
+          const entry = store.quarantined(qid);
+          if (entry) await redriveOne(entry, tally);
+          else tally['missing'] = (tally['missing'] ?? 0) + 1;
+          await progress((done += 1));
+        }
+        return { ...tally, count: done };
+      });
+    },
+    async dropQuarantine(actor: Actor, filter: QuarantineFilter, options: Bulk = {}) {
+      const total = store.countQuarantine(filter);
+      if (options.dryRun) return bulk(actor, 'quarantine.drop', filter, total, true, async () => ({ count: 0 }));
+      const count = await store.dropQuarantine(filter);
+      await audit(actor, 'quarantine.drop', filter, count);
+      return { dryRun: false as const, count };
+    },
+
+    /** Queues stored events of the range again for `sink`, or for every configured sink. */
+    async replay(actor: Actor, range: { since?: number; until?: number; sink?: string }, options: Bulk = {}) {
+      checkSink(range.sink, deps.sinks);
+      const targets = range.sink === undefined ? deps.sinks : [range.sink];
+      const total = targets.reduce((sum, sink) => sum + store.countReplay(range, sink), 0);
+      return bulk(actor, 'replay', range, total, options.dryRun, async (progress) => {
+        let queued = 0;
+        for (const sink of targets) {
+          const before = queued;
+          queued += await store.replay(range, sink, clock(), { chunk, onProgress: (n) => progress(before + n) });
+        }
+        return { queued, count: queued };
+      });
+    },
+
+    pendingCounts: () => store.pendingCounts(),
+    /** Only for a sink this process no longer delivers to. */
+    async dropPending(actor: Actor, sink: string, options: Bulk = {}) {
+      checkRemoved(sink);
+      const dropped = options.dryRun ? pendingOf(sink) : await store.dropPending(sink);
+      await audit(actor, 'pending.drop', { sink }, dropped, options.dryRun);
+      return { dropped };
+    },
+    async movePending(actor: Actor, sink: string, to: string, options: Bulk = {}) {
+      checkRemoved(sink);
+      checkSink(to, deps.sinks);
+      const moved = options.dryRun ? pendingOf(sink) : await store.movePending(sink, to, clock());
+      await audit(actor, 'pending.move', { sink, to }, moved, options.dryRun);
+      return { moved, to };
+    },
+
+    async pauseSink(actor: Actor, sink: string, pause: boolean) {
+      checkSink(sink, deps.sinks);
+      if (!deps.lanes) throw new AdminError('refused', 'no dispatcher runs here: sinks cannot be paused');
+      const changed = pause ? deps.lanes.pause(sink) : deps.lanes.resume(sink);
+      await audit(actor, pause ? 'sink.pause' : 'sink.resume', { sink }, changed ? 1 : 0);
+      return { sink, paused: deps.lanes.paused().includes(sink) };
+    },
+
+    auditTrail: (page: PageRequest) => store.auditTrail(page),
+    job(id: string): Job {
+      const job = jobs.get(id);
+      if (!job) throw new AdminError('not_found', `no job ${id}`);
+      return job;
+    },
+  };
+
+  function pendingOf(sink: string): number {
+    return store.pendingCounts().find((row) => row.sink === sink)?.pending ?? 0;
+  }
+
+  function collectQids(filter: QuarantineFilter): number[] {
+    const qids: number[] = [];
+    for (let page = store.quarantine(filter, { limit: chunk }); ; page = store.quarantine(filter, { limit: chunk, after: page.next })) {
+      qids.push(...page.items.map((item) => item.qid));
+      if (page.next === undefined) return qids;
+    }
+  }
+
+  function checkRemoved(sink: string): void {
+    if (deps.sinks.includes(sink)) throw new AdminError('refused', `sink ${sink} is configured: its events are being delivered; only a sink no longer in CONFIG_FILE can be dropped or moved`);
+    checkSink(sink);
+  }
+}
+
+export type Admin = ReturnType<typeof createAdmin>;

@@ -1,0 +1,207 @@
+import type { Database } from 'better-sqlite3';
+import type { Event, EventAttributes } from '../../events/event';
+import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRequest, Progress, QuarantineFilter, QuarantineSummary, SinkState as EventSinkState, StoredEvent } from '../admin-store';
+import { isFresh, type SinkState } from './cursors';
+import type { GroupCommitter } from './group-commit';
+import type { SpoolAdmin } from './admin';
+import type { SpoolSink } from './cursors';
+
+type Clause = { sql: string[]; params: (string | number)[] };
+const clause = (): Clause => ({ sql: [], params: [] });
+const add = (c: Clause, sql: string, ...params: (string | number)[]): void => {
+  c.sql.push(sql);
+  c.params.push(...params);
+};
+const whereOf = (c: Clause): string => (c.sql.length ? `WHERE ${c.sql.join(' AND ')}` : '');
+const pageOf = <T>(rows: T[], limit: number, cursor: (last: T) => string): Page<T> => (rows.length > limit ? { items: rows.slice(0, limit), next: cursor(rows[limit - 1] as T) } : { items: rows });
+
+/** Attribute names the event search matches on (exact). */
+const attributeOf = { vendor: 'vendor', command: 'command', app: 'appid', sender: 'fromaccount', recipient: 'toaccount', group: 'groupid', messageId: 'messageid' } as const;
+
+function eventClause(filter: Parameters<AdminStore['searchEvents']>[0], after?: string): Clause {
+  const c = clause();
+  for (const [key, attribute] of Object.entries(attributeOf)) {
+    const value = filter[key as keyof typeof attributeOf];
+    // A substring test first (attributes are compact JSON): most rows fail it without being parsed.
+    if (value !== undefined) add(c, `instr(attributes, ?) > 0 AND json_extract(attributes, '$.${attribute}') = ?`, `"${attribute}":${JSON.stringify(value)}`, value);
+  }
+  if (filter.conversation !== undefined) {
+    add(c, "instr(attributes, ?) > 0 AND ? IN (json_extract(attributes, '$.fromaccount'), json_extract(attributes, '$.toaccount'), json_extract(attributes, '$.groupid'))", JSON.stringify(filter.conversation), filter.conversation);
+  }
+  if (filter.since !== undefined) add(c, 'received_at >= ?', filter.since);
+  if (filter.until !== undefined) add(c, 'received_at < ?', filter.until);
+  if (after !== undefined) add(c, 'seq < ?', Number(after));
+  return c;
+}
+
+function deadClause(filter: DeadLetterFilter, after?: string): Clause {
+  const c = clause();
+  add(c, "d.state = 'dead'");
+  if (filter.sink !== undefined) add(c, 'd.sink = ?', filter.sink);
+  if (filter.since !== undefined) add(c, 'd.dead_at >= ?', filter.since);
+  if (filter.until !== undefined) add(c, 'd.dead_at < ?', filter.until);
+  if (filter.error !== undefined) add(c, 'instr(d.last_error, ?) > 0', filter.error);
+  if (filter.seqs !== undefined) add(c, `d.seq IN (${filter.seqs.map(() => '?').join(',') || 'NULL'})`, ...filter.seqs);
+  if (after !== undefined) {
+    const [deadAt, seq, sink] = JSON.parse(Buffer.from(after, 'base64url').toString()) as [number, number, string];
+    add(c, '(d.dead_at, d.seq, d.sink) < (?, ?, ?)', deadAt, seq, sink);
+  }
+  return c;
+}
+
+function quarantineClause(filter: QuarantineFilter, after?: string): Clause {
+  const c = clause();
+  if (filter.vendor !== undefined) add(c, 'vendor = ?', filter.vendor);
+  if (filter.reason !== undefined) add(c, 'reason = ?', filter.reason);
+  if (filter.since !== undefined) add(c, 'received_at >= ?', filter.since);
+  if (filter.until !== undefined) add(c, 'received_at < ?', filter.until);
+  if (filter.qids !== undefined) add(c, `qid IN (${filter.qids.map(() => '?').join(',') || 'NULL'})`, ...filter.qids);
+  if (after !== undefined) add(c, 'qid < ?', Number(after));
+  return c;
+}
+
+type EventRow = { seq: number; receivedAt: number; attributes: string; data: string; message: string | null };
+const stored = (row: EventRow): StoredEvent => {
+  const attributes = JSON.parse(row.attributes) as EventAttributes;
+  const event: Event = row.message === null ? { attributes, data: row.data } : { attributes, data: row.data, message: row.message };
+  return { seq: row.seq, receivedAt: row.receivedAt, event };
+};
+
+/**
+ * The admin module's view of the spool (`AdminStore`): searches newest first with cursor paging,
+ * bulk changes in chunks through the group committer, an audit trail. Event search reads the log
+ * backwards from its end (no index on attributes, so an append writes no extra page).
+ */
+export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; routes: readonly SpoolSink[]; seqOf: (id: string) => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
+  const { committer, admin } = deps;
+  const eventColumns = 'seq, received_at AS receivedAt, attributes, data, message';
+  const deadColumns = `d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
+    d.last_error AS lastError, d.first_failed_at AS firstFailedAt, d.dead_at AS deadAt`;
+  const deadCursor = (row: DeadLetter) => Buffer.from(JSON.stringify([row.deadAt, row.seq, row.sink])).toString('base64url');
+  const strip = <T extends object>(row: T): T => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)) as T;
+
+  async function chunked(select: () => { sink: string; seq: number; receivedAt: number }[], apply: (rows: { sink: string; seq: number; receivedAt: number }[]) => void, options?: { chunk?: number; onProgress?: Progress }): Promise<number> {
+    const size = options?.chunk ?? 1000;
+    let done = 0;
+    for (;;) {
+      const moved = await committer.submit(() => {
+        const rows = select().slice(0, size);
+        apply(rows);
+        return rows.length;
+      });
+      done += moved;
+      // Events queued again wake the lanes at once; the caller's progress step may pause before the next chunk.
+      if (moved > 0) deps.wake();
+      await options?.onProgress?.(done);
+      if (moved < size) return done;
+    }
+  }
+
+  function sinkStates(seq: number, event: Event): EventSinkState[] {
+    const exceptions = db.prepare('SELECT sink, state, attempts, next_at, first_error, last_error, first_failed_at, dead_at FROM exceptions WHERE seq = ?').all(seq) as { sink: string; state: string; attempts: number; next_at: number; first_error: string | null; last_error: string | null; first_failed_at: number | null; dead_at: number }[];
+    return [...deps.states().values()].map((state): EventSinkState => {
+      const row = exceptions.find((e) => e.sink === state.name);
+      if (row?.state === 'dead') return strip({ sink: state.name, state: 'dead', attempts: row.attempts, firstError: row.first_error ?? undefined, lastError: row.last_error ?? undefined, firstFailedAt: row.first_failed_at ?? undefined, deadAt: row.dead_at }) as EventSinkState;
+      if (row?.state === 'retry') return strip({ sink: state.name, state: 'pending', attempts: row.attempts, nextAt: row.next_at, lastError: row.last_error ?? undefined, firstFailedAt: row.first_failed_at ?? undefined }) as EventSinkState;
+      if (!state.accepts(event)) return { sink: state.name, state: 'not_routed' };
+      return isFresh(state, seq) ? { sink: state.name, state: 'pending', attempts: 0, nextAt: 0 } : { sink: state.name, state: 'delivered' };
+    });
+  }
+
+  const limitOf = (page: PageRequest): number => Math.max(1, Math.min(1000, page.limit));
+
+  return {
+    stats() {
+      const range = db.prepare('SELECT count(*) AS events, min(seq) AS firstSeq, max(seq) AS lastSeq FROM log').get() as { events: number; firstSeq: number | null; lastSeq: number | null };
+      const stats = admin.stats();
+      const sinks = [...deps.states().values()].filter((s) => s.configured || s.pending > 0 || s.dead > 0).sort((a, b) => a.name.localeCompare(b.name))
+        .map((s) => strip({ sink: s.name, pending: s.pending, oldestReceivedAt: stats.pending.find((p) => p.sink === s.name)?.oldest, dead: s.dead }));
+      return strip({ events: range.events, firstSeq: range.firstSeq ?? undefined, lastSeq: range.lastSeq ?? undefined, storedBytes: deps.storedBytes(), sinks, quarantined: stats.quarantined });
+    },
+    searchEvents(filter, page) {
+      const limit = limitOf(page);
+      const c = eventClause(filter, page.after);
+      const rows = db.prepare(`SELECT ${eventColumns} FROM log ${whereOf(c)} ORDER BY seq DESC LIMIT ?`).all(...c.params, limit + 1) as EventRow[];
+      return pageOf(rows.map(stored), limit, (last) => String(last.seq));
+    },
+    event(idOrSeq) {
+      const seq = typeof idOrSeq === 'number' ? idOrSeq : (deps.seqOf(idOrSeq) ?? (db.prepare('SELECT seq FROM log WHERE id = ? ORDER BY seq DESC LIMIT 1').pluck().get(idOrSeq) as number | undefined));
+      const row = seq === undefined ? undefined : (db.prepare(`SELECT ${eventColumns} FROM log WHERE seq = ?`).get(seq) as EventRow | undefined);
+      if (!row) return undefined;
+      const found = stored(row);
+      return { stored: found, sinks: sinkStates(found.seq, found.event) };
+    },
+    deadLetters(filter, page) {
+      const limit = limitOf(page);
+      const c = deadClause(filter, page.after);
+      const rows = db.prepare(`SELECT ${deadColumns} FROM exceptions d JOIN log e ON e.seq = d.seq ${whereOf(c)} ORDER BY d.dead_at DESC, d.seq DESC, d.sink DESC LIMIT ?`).all(...c.params, limit + 1) as DeadLetter[];
+      return pageOf(rows.map(strip), limit, deadCursor);
+    },
+    countDeadLetters(filter) {
+      const c = deadClause(filter);
+      return db.prepare(`SELECT count(*) FROM exceptions d ${whereOf(c)}`).pluck().get(...c.params) as number;
+    },
+    redriveDeadLetters(filter, now, options) {
+      const c = deadClause(filter);
+      return chunked(() => db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} LIMIT ${options?.chunk ?? 1000}`).all(...c.params) as never, (rows) => {
+        for (const row of rows) admin.redriveOne(row.sink, row.seq, row.receivedAt, now);
+      }, options);
+    },
+    dropDeadLetters(filter, options) {
+      const c = deadClause(filter);
+      return chunked(() => db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} LIMIT ${options?.chunk ?? 1000}`).all(...c.params) as never, (rows) => {
+        for (const row of rows) admin.dropDead(row.sink, row.seq);
+      }, options);
+    },
+    quarantine(filter, page) {
+      const limit = limitOf(page);
+      const c = quarantineClause(filter, page.after);
+      const rows = db.prepare(`SELECT qid, received_at AS receivedAt, vendor, command, reason, detail, length(body) AS bytes FROM quarantine ${whereOf(c)} ORDER BY qid DESC LIMIT ?`).all(...c.params, limit + 1) as QuarantineSummary[];
+      return pageOf(rows.map(strip), limit, (last) => String(last.qid));
+    },
+    countQuarantine(filter) {
+      const c = quarantineClause(filter);
+      return db.prepare(`SELECT count(*) FROM quarantine ${whereOf(c)}`).pluck().get(...c.params) as number;
+    },
+    quarantined(qid) {
+      const row = admin.quarantined(qid);
+      return row && strip({ qid: row.qid, receivedAt: row.received_at, vendor: row.vendor, command: row.command ?? undefined, reason: row.reason, detail: row.detail, bytes: row.body.length, head: row.head, body: row.body });
+    },
+    async releaseQuarantined(qid, event, receivedAt) {
+      // The append and the removal are queued together, so they share one commit.
+      const [outcome] = await Promise.all([deps.append(event, receivedAt), admin.removeQuarantine(qid)]);
+      return outcome;
+    },
+    requarantine: (qid, reason, detail) => admin.updateQuarantine(qid, reason, detail),
+    dropQuarantine(filter) {
+      const c = quarantineClause(filter);
+      return committer.submit(() => db.prepare(`DELETE FROM quarantine ${whereOf(c)}`).run(...c.params).changes);
+    },
+    countReplay(range, sink) {
+      const route = deps.routes.find((r) => r.name === sink);
+      const c = eventClause(range);
+      if (!route) return 0;
+      return (db.prepare(`SELECT ${eventColumns} FROM log ${whereOf(c)}`).all(...c.params) as EventRow[]).filter((row) => route.accepts(stored(row).event)).length;
+    },
+    replay(range, sink, now, options) {
+      const route = deps.routes.filter((r) => r.name === sink);
+      return admin.replay({ since: range.since, until: range.until }, route, now).then(async (queued) => {
+        deps.wake();
+        await options?.onProgress?.(queued);
+        return queued;
+      });
+    },
+    pendingCounts: () => admin.pendingCounts(),
+    dropPending: (sink) => admin.dropPending(sink),
+    movePending: (from, to, now) => admin.movePending(from, to, now).then((moved) => (deps.wake(), moved)),
+    audit(entry: AuditEntry) {
+      return committer.submit(() => void db.prepare('INSERT INTO audit (at, actor, action, target, count, dry_run) VALUES (?, ?, ?, ?, ?, ?)').run(entry.at, entry.actor, entry.action, JSON.stringify(entry.target ?? null), entry.count, entry.dryRun ? 1 : 0));
+    },
+    auditTrail(page) {
+      const limit = limitOf(page);
+      const rows = db.prepare(`SELECT seq, at, actor, action, target, count, dry_run AS dryRun FROM audit ${page.after !== undefined ? 'WHERE seq < ?' : ''} ORDER BY seq DESC LIMIT ?`)
+        .all(...(page.after !== undefined ? [Number(page.after)] : []), limit + 1) as { seq: number; at: number; actor: string; action: string; target: string; count: number; dryRun: number }[];
+      return pageOf(rows.map((row) => ({ ...row, target: JSON.parse(row.target) as unknown, dryRun: row.dryRun === 1 })), limit, (last) => String(last.seq));
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import type { Database } from 'better-sqlite3';
+import { isFresh, settle, type SinkState, type SpoolSink } from './cursors';
+import type { GroupCommitter } from './group-commit';
+import type { LogReader } from './log';
+import type { QuarantinedHead } from './quarantine';
+
+/** A time range (ms) and optionally one sink; either end may be open. */
+export interface Range {
+  readonly since?: number;
+  readonly until?: number;
+  readonly sink?: string;
+}
+
+function where(range: Range, column: string, sinkColumn?: string) {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (clause: string, param: string | number): void => {
+    clauses.push(clause);
+    params.push(param);
+  };
+  if (range.since !== undefined) add(`${column} >= ?`, range.since);
+  if (range.until !== undefined) add(`${column} < ?`, range.until);
+  if (range.sink !== undefined && sinkColumn) add(`${sinkColumn} = ?`, range.sink);
+  return { sql: clauses.length ? `AND ${clauses.join(' AND ')}` : '', params };
+}
+
+/**
+ * Operator queries and actions on the spool (statistics, dead letters, quarantine, replay, pending of
+ * sinks no longer configured). Every change goes through the group committer and the sinks' state in
+ * memory, so the running counts and cursors stay true.
+ */
+export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; reader: LogReader; routes: readonly SpoolSink[] }) {
+  const { committer, reader } = deps;
+  const retryRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at) VALUES (?, ?, 'retry', ?, 0, ?)
+    ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at`);
+  const receivedAtOf = db.prepare('SELECT received_at FROM log WHERE seq = ?').pluck();
+  const stateOf = (sink: string): SinkState => {
+    const state = deps.states().get(sink);
+    if (state) return state;
+    const made: SinkState = { name: sink, accepts: () => true, configured: false, cursor: Number.MAX_SAFE_INTEGER, ahead: new Map(), deliveredAhead: 0, pending: 0, dead: 0, retries: new Map(), dirty: true, doneMarks: false, written: 0 };
+    deps.states().set(sink, made);
+    return made;
+  };
+  /** Queues `seq` for `state` again (due `now`, attempts reset) unless it is pending there already. */
+  const requeue = (state: SinkState, seq: number, receivedAt: number, now: number): boolean => {
+    if (state.retries.has(seq) || isFresh(state, seq)) return false;
+    retryRow.run(state.name, seq, receivedAt, now);
+    state.retries.set(seq, { seq, receivedAt, attempts: 0, nextAt: now });
+    if (state.ahead.get(seq) === true) state.deliveredAhead -= 1;
+    settle(state, seq, false);
+    state.pending += 1;
+    state.dirty = true;
+    return true;
+  };
+
+  /** One dead letter back to its sink, due now, attempts reset (inside a committer write). */
+  const redriveOne = (sink: string, seq: number, receivedAt: number, now: number): void => {
+    const state = stateOf(sink);
+    retryRow.run(sink, seq, receivedAt, now);
+    state.retries.set(seq, { seq, receivedAt, attempts: 0, nextAt: now });
+    state.dead -= 1;
+    state.pending += 1;
+    state.dirty = true;
+  };
+  const dropDeadRow = db.prepare("DELETE FROM exceptions WHERE sink = ? AND seq = ? AND state = 'dead'");
+
+  return {
+    redriveOne,
+    /** Forgets one dead letter (inside a committer write). */
+    dropDead(sink: string, seq: number): void {
+      if (dropDeadRow.run(sink, seq).changes > 0) stateOf(sink).dead -= 1;
+    },
+
+    stats() {
+      return {
+        events: db.prepare('SELECT count(*) FROM log').pluck().get() as number,
+        pending: [...deps.states().values()].filter((s) => s.pending > 0).sort((a, b) => a.name.localeCompare(b.name))
+          .map((s) => ({ sink: s.name, pending: s.pending, oldest: reader.oldestReceivedAt(s) as number })),
+        deadLetters: [...deps.states().values()].filter((s) => s.dead > 0).sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ sink: s.name, count: s.dead })),
+        quarantined: db.prepare('SELECT entries FROM quarantine_size').pluck().get() as number,
+      };
+    },
+
+    /** Pending counts per sink, configured or not (counts in memory). */
+    pendingCounts(): { sink: string; pending: number }[] {
+      return [...deps.states().values()].filter((s) => s.pending > 0).sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ sink: s.name, pending: s.pending }));
+    },
+
+    /** Forgets everything `sink` still waits for (a sink that is no longer configured). Returns how many. */
+    dropPending(sink: string): Promise<number> {
+      return committer.submit(() => {
+        const state = deps.states().get(sink);
+        if (!state) return 0;
+        db.prepare("DELETE FROM exceptions WHERE sink = ? AND state != 'dead'").run(sink);
+        db.prepare('DELETE FROM cursors WHERE sink = ?').run(sink);
+        deps.states().delete(sink);
+        return state.pending;
+      });
+    },
+
+    /** Hands what `from` waits for to `to`, due now, attempts reset; an event `to` already waits for is not doubled. */
+    movePending(from: string, to: string, now: number): Promise<number> {
+      return committer.submit(() => {
+        const source = deps.states().get(from);
+        if (!source) return 0;
+        const target = stateOf(to);
+        const seqs = [...source.retries.keys(), ...(db.prepare('SELECT seq FROM log WHERE seq > ? ORDER BY seq').pluck().all(source.cursor) as number[]).filter((seq) => !source.ahead.has(seq))];
+        let moved = 0;
+        for (const seq of seqs) {
+          const event = reader.event(seq);
+          if (event && requeue(target, seq, receivedAtOf.get(seq) as number, now)) moved += 1;
+        }
+        db.prepare("DELETE FROM exceptions WHERE sink = ? AND state != 'dead'").run(from);
+        db.prepare('DELETE FROM cursors WHERE sink = ?').run(from);
+        deps.states().delete(from);
+        return moved;
+      });
+    },
+
+    /** Stored events in acceptance order, oldest first, with their raw columns. */
+    events(limit = 100): { seq: number; id: string; receivedAt: number; attributes: string; data: string; message: string | null }[] {
+      return db.prepare('SELECT seq, id, received_at AS receivedAt, attributes, data, message FROM log ORDER BY seq LIMIT ?').all(limit) as never;
+    },
+
+    /** A sink's exceptions in one state (retries waiting, or dead letters), oldest seq first, with the event id. */
+    exceptions(state: 'retry' | 'dead', sink?: string) {
+      return db.prepare(`
+        SELECT d.sink, d.seq, e.id, d.received_at, d.attempts, d.next_at, d.first_error, d.last_error, d.first_failed_at, d.last_failed_at, d.dead_at
+        FROM exceptions d JOIN log e ON e.seq = d.seq WHERE d.state = ? AND (? IS NULL OR d.sink = ?) ORDER BY d.seq`).all(state, sink ?? null, sink ?? null) as {
+        sink: string; seq: number; id: string; received_at: number; attempts: number; next_at: number; first_error: string | null; last_error: string | null;
+        first_failed_at: number | null; last_failed_at: number | null; dead_at: number | null;
+      }[];
+    },
+
+    /** Quarantined requests in the order they came, with the head as stored (JSON text). */
+    quarantineRows(): { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; head: string; body: Buffer }[] {
+      return db.prepare('SELECT qid, received_at, vendor, command, reason, detail, head, body FROM quarantine ORDER BY qid').all() as never;
+    },
+
+    deadLetters(range: Range, limit = 100) {
+      const w = where(range, 'd.dead_at', 'd.sink');
+      return db.prepare(`
+        SELECT d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.attempts, d.first_error AS firstError,
+               d.last_error AS lastError, d.received_at AS receivedAt, d.first_failed_at AS firstFailedAt, d.dead_at AS deadAt
+        FROM exceptions d JOIN log e ON e.seq = d.seq WHERE d.state = 'dead' ${w.sql} ORDER BY d.dead_at, d.seq LIMIT ?`).all(...w.params, limit);
+    },
+
+    deadLetter(seq: number) {
+      return db.prepare(`
+        SELECT d.sink, d.seq, d.received_at, d.attempts, d.first_error, d.last_error, d.first_failed_at, d.dead_at, e.id, e.attributes, e.data
+        FROM exceptions d JOIN log e ON e.seq = d.seq WHERE d.state = 'dead' AND d.seq = ?`).all(seq);
+    },
+
+    /** Moves dead letters back to their sink's pending events, due now, attempts reset. Returns how many. */
+    redriveDeadLetters(range: Range, now: number): Promise<number> {
+      const w = where(range, 'dead_at', 'sink');
+      return committer.submit(() => {
+        const rows = db.prepare(`SELECT sink, seq, received_at AS receivedAt FROM exceptions WHERE state = 'dead' ${w.sql}`).all(...w.params) as { sink: string; seq: number; receivedAt: number }[];
+        for (const row of rows) redriveOne(row.sink, row.seq, row.receivedAt, now);
+        return rows.length;
+      });
+    },
+
+    quarantine(range: Range, limit = 100) {
+      const w = where(range, 'received_at');
+      return db.prepare(`SELECT qid, received_at AS receivedAt, vendor, command, reason, detail, length(body) AS bytes FROM quarantine WHERE 1 ${w.sql} ORDER BY qid LIMIT ?`).all(...w.params, limit);
+    },
+
+    quarantined(qid: number) {
+      const row = db.prepare('SELECT * FROM quarantine WHERE qid = ?').get(qid) as
+        | { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; head: string; body: Buffer }
+        | undefined;
+      return row && { ...row, head: JSON.parse(row.head) as QuarantinedHead };
+    },
+
+    quarantinedIds(range: Range): number[] {
+      const w = where(range, 'received_at');
+      return db.prepare(`SELECT qid FROM quarantine WHERE 1 ${w.sql} ORDER BY qid`).pluck().all(...w.params) as number[];
+    },
+
+    updateQuarantine(qid: number, reason: string, detail: string): Promise<void> {
+      return committer.submit(() => void db.prepare('UPDATE quarantine SET reason = ?, detail = ? WHERE qid = ?').run(reason, detail, qid));
+    },
+
+    removeQuarantine(qid: number): Promise<void> {
+      return committer.submit(() => void db.prepare('DELETE FROM quarantine WHERE qid = ?').run(qid));
+    },
+
+    /** Queues stored events received in the range again for each sink whose route accepts them (due now). Returns how many. */
+    replay(range: Range, sinks: readonly SpoolSink[], now: number): Promise<number> {
+      const w = where(range, 'received_at');
+      return committer.submit(() => {
+        let queued = 0;
+        for (const seq of db.prepare(`SELECT seq FROM log WHERE 1 ${w.sql} ORDER BY seq`).pluck().all(...w.params) as number[]) {
+          const event = reader.event(seq);
+          if (!event) continue;
+          const receivedAt = receivedAtOf.get(seq) as number;
+          for (const sink of sinks) if (sink.accepts(event) && requeue(stateOf(sink.name), seq, receivedAt, now)) queued += 1;
+        }
+        return queued;
+      });
+    },
+  };
+}
+
+export type SpoolAdmin = ReturnType<typeof createSpoolAdmin>;

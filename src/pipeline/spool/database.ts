@@ -1,0 +1,118 @@
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** SQLite result codes that mean the database file itself is damaged. */
+const damageCodes = /^SQLITE_(CORRUPT|NOTADB|IOERR)/;
+
+/**
+ * Holds an OS file lock (fcntl, released by the kernel when the process dies, even on `kill -9`) on
+ * `<spool>.lock` for as long as the process runs: a second gateway on the same DATA_DIR cannot start.
+ */
+export function lockSpool(path: string): { release(): void } {
+  mkdirSync(dirname(path), { recursive: true });
+  const lockPath = `${path}.lock`;
+  const lock = new Database(lockPath, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started_at TEXT); DELETE FROM holder;');
+    lock.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString());
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(`the spool ${path} is in use by another gateway process (lock ${lockPath} is held): run one process per DATA_DIR`, { cause: error });
+    }
+    throw error;
+  }
+  return { release: () => lock.close() };
+}
+
+/**
+ * Opens the spool's database: WAL, `synchronous=NORMAL` on disk (the group committer flushes the WAL
+ * itself before any reply, see `walSync`), incremental auto-vacuum, a WAL cut back to 64 MiB after
+ * checkpoints.
+ */
+export function openDatabase(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('auto_vacuum = INCREMENTAL');
+  db.pragma('journal_mode = WAL');
+  db.pragma(path !== ':memory:' ? 'synchronous = NORMAL' : 'synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  return db;
+}
+
+/**
+ * Flushes the WAL file to disk (`fdatasync`, on libuv's thread pool) for the group committer. With
+ * `synchronous=NORMAL` SQLite syncs the WAL only at checkpoints, and checkpoints sync the WAL before
+ * copying it back: with this flush after every commit and before any reply, a committed write is on
+ * disk as surely as with `synchronous=FULL`. The file is opened at the first flush and kept open.
+ */
+export function walSync(path: string) {
+  let fd: number | undefined;
+  const descriptor = (): number => (fd ??= openSync(path, 'r'));
+  return {
+    sync(done: (error?: unknown) => void): void {
+      let target: number;
+      try {
+        target = descriptor();
+      } catch (error) {
+        done(error);
+        return;
+      }
+      fdatasync(target, (error) => done(error ?? undefined));
+    },
+    syncNow(): void {
+      if (existsSync(path)) fdatasyncSync(descriptor());
+    },
+    close(): void {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+/**
+ * Why the spool cannot be trusted: a failed integrity check at open, a read or commit that met a
+ * corrupt page, or the database or WAL file deleted or replaced while open (then the WAL is
+ * checkpointed at once, so what it holds reaches the database file). Sticky.
+ */
+export function createDamageWatch(db: Database.Database, path: string, verify: boolean) {
+  let damage: string | undefined;
+  if (verify) {
+    const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    if (problems.length !== 1 || problems[0]?.quick_check !== 'ok') {
+      const lines = problems.flatMap((p) => p.quick_check.split('\n')).filter((line) => line.trim() && !line.startsWith('***'));
+      damage = `quick_check: ${lines.join('; ')}`;
+    }
+  }
+  const identity = (file: string) => {
+    try {
+      return statSync(file).ino;
+    } catch {
+      return undefined;
+    }
+  };
+  const files = path === ':memory:' ? [] : [path, `${path}-wal`].map((file) => ({ file, ino: identity(file) }));
+  return {
+    note(error: unknown): void {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      if (damage === undefined && typeof code === 'string' && damageCodes.test(code)) damage = `${code}: ${(error as Error).message}`;
+    },
+    check(): string | undefined {
+      if (damage !== undefined) return damage;
+      for (const { file, ino } of files) {
+        const now = identity(file);
+        if (ino === undefined || now === ino) continue;
+        damage = `${file} was ${now === undefined ? 'deleted' : 'replaced'} while the gateway had it open`;
+        try {
+          db.pragma('wal_checkpoint(FULL)');
+        } catch {
+          // Nothing more can be saved from here.
+        }
+      }
+      return damage;
+    },
+  };
+}

@@ -1,0 +1,224 @@
+import type { Event } from '../../events/event';
+import { createSpoolAdmin } from './admin';
+import { createAdminStore } from './admin-store';
+import { startCheckpointer } from './checkpointer';
+import { cursorWriter, loadStates, type SinkState, type SpoolSink } from './cursors';
+import { createDamageWatch, openDatabase, walSync } from './database';
+import { createDedupe, defaultDedupeWindow } from './dedupe';
+import { createGroupCommitter } from './group-commit';
+import { createLogReader } from './log';
+import { createOutbox } from './outbox';
+import { createQuarantine, type QuarantineDropped, type QuarantineLimits } from './quarantine';
+import { createRetention } from './retention';
+import { migrateSpool } from './schema';
+
+export type { SpoolSink };
+
+export interface SinkBacklog {
+  readonly sink: string;
+  readonly pending: number;
+  readonly oldestReceivedAt: number | undefined;
+}
+
+export interface SpoolOptions {
+  path: string;
+  sinks: readonly (SpoolSink | string)[];
+  quarantine?: QuarantineLimits;
+  /** Run SQLite's quick_check at open (reads every page once); problems make the spool `damaged`, not a crash. */
+  verify?: boolean;
+  /** After a commit that dropped quarantined requests to keep under the quarantine's byte cap (for the metric). */
+  onQuarantineDropped?: (dropped: readonly QuarantineDropped[]) => void;
+  /** Copy the WAL back into the database from a worker thread (`checkpointer.ts`), for the long-running service. */
+  backgroundCheckpoints?: { intervalMs?: number; onError?: (error: Error) => void };
+  /** Least time (ms) between the start of one WAL flush and the next commit (`group-commit.ts`); 0: none. */
+  commitWindowMs?: number;
+  /** How many of the newest event ids are remembered for de-duplication (`dedupe.ts`). */
+  dedupeWindow?: number;
+}
+
+/**
+ * The durable outbox as a log with cursors (SQLite, WAL, every commit flushed to disk before it is
+ * answered). An event is appended once at the end of the log; each sink reads the log from its
+ * cursor, applying its route per event; failed attempts and dead letters are exceptions of the sink.
+ * Writes from concurrent requests share a transaction (group commit); deliveries ride on the next
+ * one. Counts live in memory. Nothing else in the product runs SQL on the spool.
+ */
+export function openSpool(options: SpoolOptions) {
+  const routes: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
+  const onDisk = options.path !== ':memory:';
+  const db = openDatabase(options.path);
+  try {
+    migrateSpool(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const checkpointer = onDisk && options.backgroundCheckpoints ? startCheckpointer(options.path, options.backgroundCheckpoints) : undefined;
+  // The writer's own passive checkpoint every 4,000 frames finds little left to copy and bounds the WAL should the thread stop.
+  if (checkpointer) db.pragma('wal_autocheckpoint = 4000');
+
+  const watch = createDamageWatch(db, options.path, options.verify ?? false);
+  const lastSeq = { value: 0 };
+  let states = new Map<string, SinkState>();
+  const dedupe = createDedupe(options.dedupeWindow ?? defaultDedupeWindow);
+  const writeCursors = cursorWriter(db);
+  /** Memory from disk: cursors, exceptions, the newest ids (at open, and after a rolled-back commit). */
+  const load = (): void => {
+    lastSeq.value = Math.max(lastSeq.value, db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get() as number);
+    states = loadStates(db, routes, lastSeq.value);
+    dedupe.load(db);
+  };
+  try {
+    load();
+  } catch (error) {
+    // A damaged file: the spool opens not ready (`damage()`), for an operator to look at.
+    watch.note(error);
+    if (watch.check() === undefined) throw error;
+  }
+  // Another connection (an operator's command) committed: cursors and exceptions are read again.
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let seenVersion = dataVersion.get() as number;
+  const fresh = (): void => {
+    const now = dataVersion.get() as number;
+    if (now === seenVersion) return;
+    seenVersion = now;
+    load();
+  };
+
+  let healthy = true;
+  let lastError: unknown;
+  const listeners: (() => void)[] = [];
+  const wal = onDisk ? walSync(`${options.path}-wal`) : undefined;
+  const committer = createGroupCommitter(db, {
+    onCommit: (ok, error) => {
+      healthy = ok;
+      lastError = error;
+      if (!ok) watch.note(error);
+    },
+    beforeCommit: () => writeCursors(states.values()),
+    onRollback: load,
+    sync: wal?.sync,
+    syncNow: wal?.syncNow,
+    windowMs: options.commitWindowMs ?? 0,
+    // Two writes can be one client's callback and the delivery of its predecessor: three are concurrency.
+    windowMinWrites: 3,
+  });
+  const reader = createLogReader(db);
+  const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, lastSeq });
+  const quarantine = createQuarantine(db, committer, { limits: options.quarantine, onDropped: options.onQuarantineDropped });
+  const retention = createRetention(db, committer, () => states, dedupe.forget);
+  const stateOf = (sink: string): SinkState | undefined => states.get(sink);
+  const guarded = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      watch.note(error);
+      throw error;
+    }
+  };
+
+  // Operator actions act on what is on disk now, including another connection's changes.
+  const current = (): Map<string, SinkState> => {
+    fresh();
+    return states;
+  };
+  const admin = createSpoolAdmin(db, { committer, states: current, reader, routes });
+  async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
+    const outcome = await outbox.append(event, receivedAt);
+    if (outcome === 'accepted') for (const listener of listeners) listener();
+    return outcome;
+  }
+
+  return {
+    ...outbox,
+    append: appendAndWake,
+    quarantine: quarantine.quarantine,
+    pruneQuarantine: quarantine.pruneQuarantine,
+    get quarantineDropped(): number {
+      return quarantine.quarantineDropped;
+    },
+    quarantineSize: quarantine.quarantineSize,
+    storedBytes: retention.storedBytes,
+    historyFrom: retention.historyFrom,
+    relieve: retention.relieve,
+    prune: retention.prune,
+    trimTo: (maxEvents: number) => retention.trimTo(maxEvents, lastSeq.value),
+    /** Prunes in chunks of `chunk` (each its own short transaction) until nothing older is left. */
+    async pruneAll(before: number, chunk = 5000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const removed = await retention.prune(before, chunk);
+        total += removed;
+        if (removed < chunk) return total;
+      }
+    },
+
+    /** The configured sinks' names. */
+    sinkNames: routes.map((sink) => sink.name),
+
+    /** Up to `limit` of the oldest events due for `sink`, in order; a retry not yet due holds back the later ones. */
+    due(sink: string, now: number, limit: number) {
+      guarded(fresh);
+      const state = stateOf(sink);
+      return state ? guarded(() => reader.due(state, now, limit)) : [];
+    },
+    /** When the oldest pending event for `sink` becomes due, or undefined when nothing is pending. */
+    nextDueAt(sink: string): number | undefined {
+      const state = stateOf(sink);
+      return state && guarded(() => reader.nextDueAt(state));
+    },
+    deadLetterCounts(): { sink: string; count: number }[] {
+      return [...states.values()].filter((s) => s.dead > 0).map((s) => ({ sink: s.name, count: s.dead })).sort((a, b) => a.sink.localeCompare(b.sink));
+    },
+    /** Events waiting per sink and the oldest one's receipt time: counts in memory plus one index lookup per sink. */
+    backlog(): SinkBacklog[] {
+      guarded(fresh);
+      return [...states.values()]
+        .filter((s) => s.pending > 0)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((s) => ({ sink: s.name, pending: s.pending, oldestReceivedAt: guarded(() => reader.oldestReceivedAt(s)) }));
+    },
+    /** Called after every newly accepted event has been committed. */
+    onAppend(listener: () => void): void {
+      listeners.push(listener);
+    },
+    /** A reading outside the spool's own calls failed: a damaged-file error marks the spool damaged. */
+    noteError: watch.note,
+    /** Why the spool cannot be trusted, or undefined (sticky; docs/runbooks.md). */
+    damage: watch.check,
+    /** The background checkpoint thread's progress, when it runs. */
+    get checkpoints(): { readonly copied: number } | undefined {
+      return checkpointer;
+    },
+    /** False after a commit failed, until one succeeds again. */
+    get healthy(): boolean {
+      return healthy;
+    },
+    get lastError(): unknown {
+      return lastError;
+    },
+    /** Runs one PRAGMA on the spool's connection (diagnostics, and fault tests that cap its size). */
+    pragma(statement: string): unknown {
+      return db.pragma(statement, { simple: true });
+    },
+    /** Operator actions and queries (`admin.ts`), through the same committer. */
+    admin,
+    /** The admin module's side of the spool (`../admin-store.ts`). */
+    adminStore: createAdminStore(db, { committer, states: current, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
+    /** Stops the background checkpoint thread and waits until it has closed its connection. */
+    async stopCheckpoints(): Promise<void> {
+      await checkpointer?.stop();
+    },
+    /** Commits what is queued (the cursors too) and closes the database. */
+    close(): void {
+      if (!db.open) return;
+      if ([...states.values()].some((s) => s.dirty)) void committer.submit(() => undefined).catch(() => undefined);
+      committer.flush();
+      wal?.close();
+      void checkpointer?.stop();
+      db.close();
+    },
+  };
+}
+
+export type Spool = ReturnType<typeof openSpool>;

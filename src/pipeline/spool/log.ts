@@ -1,0 +1,122 @@
+import type { Database } from 'better-sqlite3';
+import type { Event, EventAttributes } from '../../events/event';
+import { isFresh, settle, passOne, type Retry, type SinkState } from './cursors';
+import type { GroupCommitter } from './group-commit';
+
+/** One event waiting for one sink. */
+export interface SpooledEvent {
+  readonly seq: number;
+  readonly attempts: number;
+  readonly receivedAt: number;
+  readonly event: Event;
+}
+
+type Row = [seq: number, receivedAt: number, attributes: string, data: string, message: string | null];
+
+function toEvent(row: Row): Event {
+  const attributes = JSON.parse(row[2]) as EventAttributes;
+  return row[4] === null ? { attributes, data: row[3] } : { attributes, data: row[3], message: row[4] };
+}
+
+/** Rows read after a cursor per query while looking for due events. */
+const readAhead = 256;
+
+/**
+ * Reading the log for a sink: its retries and the events after its cursor, merged in seq order, with
+ * the route applied per event. Events the sink's route does not want are passed by the cursor as
+ * they are read.
+ */
+export function createLogReader(db: Database) {
+  const after = db.prepare('SELECT seq, received_at, attributes, data, message FROM log WHERE seq > ? ORDER BY seq LIMIT ?').raw();
+  const one = db.prepare('SELECT seq, received_at, attributes, data, message FROM log WHERE seq = ?').raw();
+  const firstAfter = db.prepare('SELECT received_at FROM log WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
+
+  /** Up to `limit` fresh events of `state` (after the cursor, not settled, wanted by its route). */
+  function fresh(state: SinkState, limit: number): SpooledEvent[] {
+    const found: SpooledEvent[] = [];
+    let from = state.cursor;
+    let prefix = true;
+    while (found.length < limit) {
+      const rows = after.all(from, readAhead) as Row[];
+      for (const row of rows) {
+        const seq = row[0];
+        from = seq;
+        const settled = state.ahead.get(seq);
+        if (settled !== undefined || found.length >= limit) {
+          if (prefix && settled !== undefined) passOne(state, seq, settled);
+          continue;
+        }
+        const event = toEvent(row);
+        if (!state.accepts(event)) {
+          if (prefix) passOne(state, seq, undefined);
+          else state.ahead.set(seq, false);
+          continue;
+        }
+        prefix = false;
+        found.push({ seq, attempts: 0, receivedAt: row[1], event });
+      }
+      if (rows.length < readAhead) {
+        // The whole log after the cursor was read: the count cannot say more than is there.
+        if (found.length === 0 && state.pending > state.retries.size) {
+          state.pending = state.retries.size;
+          state.dirty = true;
+        }
+        break;
+      }
+    }
+    return found;
+  }
+
+  function retried(state: SinkState): (SpooledEvent & { nextAt: number })[] {
+    return [...state.retries.values()]
+      .sort((a, b) => a.seq - b.seq)
+      .flatMap((retry) => {
+        const row = one.get(retry.seq) as Row | undefined;
+        return row ? [{ seq: retry.seq, attempts: retry.attempts, receivedAt: retry.receivedAt, event: toEvent(row), nextAt: retry.nextAt }] : [];
+      });
+  }
+
+  return {
+    /**
+     * Up to `limit` of the oldest events pending for the sink, in seq order, stopping at the first one
+     * not yet due: a sink receives events in order, and a retried event holds back the later ones.
+     */
+    due(state: SinkState, now: number, limit: number): SpooledEvent[] {
+      const waiting = retried(state);
+      const newer = fresh(state, limit);
+      const merged = [...waiting, ...newer].sort((a, b) => a.seq - b.seq);
+      const stop = merged.findIndex((item) => 'nextAt' in item && (item as { nextAt: number }).nextAt > now);
+      return (stop === -1 ? merged : merged.slice(0, stop)).slice(0, limit).map(({ seq, attempts, receivedAt, event }) => ({ seq, attempts, receivedAt, event }));
+    },
+
+    /** When the sink's oldest pending event becomes due, or undefined when nothing is pending. */
+    nextDueAt(state: SinkState): number | undefined {
+      const first = [...state.retries.values()].reduce<Retry | undefined>((a, b) => (a === undefined || b.seq < a.seq ? b : a), undefined);
+      const next = state.pending > state.retries.size ? fresh(state, 1)[0] : undefined;
+      if (first === undefined) return next?.receivedAt;
+      return next !== undefined && next.seq < first.seq ? next.receivedAt : first.nextAt;
+    },
+
+    /** When the sink's oldest pending event was received. */
+    oldestReceivedAt(state: SinkState): number | undefined {
+      let oldest = state.pending > state.retries.size ? (firstAfter.get(state.cursor) as number | undefined) : undefined;
+      for (const retry of state.retries.values()) if (oldest === undefined || retry.receivedAt < oldest) oldest = retry.receivedAt;
+      return oldest;
+    },
+
+    event(seq: number): Event | undefined {
+      const row = one.get(seq) as Row | undefined;
+      return row && toEvent(row);
+    },
+  };
+}
+
+export type LogReader = ReturnType<typeof createLogReader>;
+
+/** Whether `seq` is pending for the sink (a retry, or fresh after the cursor). */
+export function isPending(state: SinkState, seq: number): boolean {
+  return state.retries.has(seq) || isFresh(state, seq);
+}
+
+export { settle };
+export type { GroupCommitter };

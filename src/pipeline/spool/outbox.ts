@@ -1,0 +1,129 @@
+import type { Database } from 'better-sqlite3';
+import type { Event } from '../../events/event';
+import { isFresh, settle, type SinkState } from './cursors';
+import type { Dedupe } from './dedupe';
+import type { GroupCommitter } from './group-commit';
+import type { LogReader } from './log';
+
+/**
+ * The writes of the log with cursors, each through the group committer: an append is one row at the
+ * end of `log`; a delivery changes only memory (the cursor is written by the next commit); a failed
+ * attempt or a dead letter is one row of `exceptions`. In-memory state changed by a write that is
+ * rolled back is reloaded by the spool (`onRollback`).
+ */
+export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; lastSeq: { value: number } }) {
+  const { committer, dedupe, reader } = deps;
+  const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
+  const receivedAt = db.prepare('SELECT received_at FROM log WHERE seq = ?').pluck();
+  const newRetry = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at)
+    VALUES (?, ?, 'retry', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = excluded.attempts, next_at = excluded.next_at,
+      first_error = excluded.first_error, last_error = excluded.last_error, first_failed_at = excluded.first_failed_at, last_failed_at = excluded.last_failed_at`);
+  const retryAgain = db.prepare(`UPDATE exceptions SET attempts = attempts + ?, next_at = ?, last_error = ?, first_error = coalesce(first_error, ?),
+    first_failed_at = coalesce(first_failed_at, ?), last_failed_at = ? WHERE sink = ? AND seq = ?`);
+  const toDead = db.prepare(`UPDATE exceptions SET state = 'dead', attempts = attempts + 1, first_error = coalesce(first_error, @error), last_error = @error,
+    first_failed_at = coalesce(first_failed_at, @now), last_failed_at = @now, dead_at = @now WHERE sink = @sink AND seq = @seq`);
+  const newDead = db.prepare(`INSERT OR REPLACE INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at, dead_at)
+    VALUES (@sink, @seq, 'dead', @receivedAt, 1, @now, @error, @error, @now, @now, @now)`);
+  const dropException = db.prepare('DELETE FROM exceptions WHERE sink = ? AND seq = ?');
+  const dropEvent = db.prepare('DELETE FROM log WHERE seq = ?');
+  const dropExceptions = db.prepare('DELETE FROM exceptions WHERE seq = ?');
+  const state = (sink: string): SinkState | undefined => deps.states().get(sink);
+
+  return {
+    /** Makes the event durable; `duplicate` when its id is among the remembered ones. */
+    append(event: Event, at: number): Promise<'accepted' | 'duplicate'> {
+      const id = event.attributes.id;
+      if (dedupe.has(id)) return Promise.resolve('duplicate');
+      const seq = ++deps.lastSeq.value;
+      dedupe.add(id, seq);
+      return committer.submit(() => {
+        insert.run(seq, id, at, JSON.stringify(event.attributes), event.data, event.message ?? null);
+        for (const sink of deps.states().values()) {
+          if (!sink.configured) continue;
+          if (sink.accepts(event)) {
+            sink.pending += 1;
+            sink.dirty = true;
+          } else settle(sink, seq, false);
+        }
+        return 'accepted' as const;
+      }).catch((error: unknown) => {
+        // Not committed: a resend is a new event. (A commit whose flush failed keeps its id.)
+        if (dedupe.seqOf(id) === seq && !reader.event(seq)) dedupe.forget(id);
+        throw error;
+      });
+    },
+
+    delivered(sink: string, seqs: readonly number[]): Promise<void> {
+      return committer.submit(() => {
+        const s = state(sink);
+        if (!s) return;
+        for (const seq of seqs) {
+          if (s.retries.delete(seq)) {
+            dropException.run(sink, seq);
+            settle(s, seq, false);
+          } else if (isFresh(s, seq)) settle(s, seq, true);
+          else continue;
+          s.pending -= 1;
+          s.dirty = true;
+        }
+      });
+    },
+
+    failed(sink: string, seqs: readonly number[], error: string, nextAt: number, now = Date.now(), countAttempt = true): Promise<void> {
+      return committer.submit(() => {
+        const s = state(sink);
+        if (!s) return;
+        const add = countAttempt ? 1 : 0;
+        for (const seq of seqs) {
+          const retry = s.retries.get(seq);
+          if (retry) {
+            retryAgain.run(add, nextAt, error, error, now, now, sink, seq);
+            retry.attempts += add;
+            retry.nextAt = nextAt;
+          } else if (isFresh(s, seq)) {
+            const at = receivedAt.get(seq) as number;
+            newRetry.run(sink, seq, at, add, nextAt, error, error, now, now);
+            s.retries.set(seq, { seq, receivedAt: at, attempts: add, nextAt });
+            settle(s, seq, false);
+          }
+        }
+      });
+    },
+
+    deadLetter(sink: string, seqs: readonly number[], error: string, now: number): Promise<void> {
+      return committer.submit(() => {
+        const s = state(sink);
+        if (!s) return;
+        for (const seq of seqs) {
+          if (s.retries.delete(seq)) toDead.run({ error, now, sink, seq });
+          else if (isFresh(s, seq)) newDead.run({ sink, seq, receivedAt: receivedAt.get(seq) as number, error, now });
+          else continue;
+          settle(s, seq, false);
+          s.pending -= 1;
+          s.dead += 1;
+          s.dirty = true;
+        }
+      });
+    },
+
+    /** Removes an event entirely (a direct delivery that failed must not make its resend a duplicate). */
+    forget(id: string): Promise<void> {
+      const seq = dedupe.seqOf(id);
+      dedupe.forget(id);
+      if (seq === undefined) return Promise.resolve();
+      return committer.submit(() => {
+        const event = reader.event(seq);
+        if (!event) return;
+        for (const s of deps.states().values()) {
+          if (s.retries.delete(seq) || (isFresh(s, seq) && s.configured && s.accepts(event))) {
+            s.pending -= 1;
+            s.dirty = true;
+          }
+          settle(s, seq, false);
+        }
+        dropExceptions.run(seq);
+        dropEvent.run(seq);
+      });
+    },
+  };
+}

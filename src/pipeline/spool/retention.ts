@@ -1,0 +1,72 @@
+import type { Database } from 'better-sqlite3';
+import type { SinkState } from './cursors';
+import type { GroupCommitter } from './group-commit';
+
+/**
+ * Removes delivered events from the front of the log: only events every sink's cursor has passed
+ * (no sink waits for them) and no exception holds (a retry or a dead letter still needs its event).
+ * Each removal is one short transaction over a range of seqs.
+ */
+export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string) => void) {
+  const unheld = 'seq NOT IN (SELECT seq FROM exceptions WHERE state != \'done\')';
+  const pruneOld = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
+  const deleteIn = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
+  const trim = db.prepare(`DELETE FROM log WHERE seq <= ? AND seq <= ? AND ${unheld} RETURNING id`);
+  /** Removed events' ids are forgotten: de-duplication reaches back as far as the log. */
+  const forgetAll = (rows: unknown[]): number => {
+    for (const id of rows as string[]) forget(id);
+    return rows.length;
+  };
+  const range = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM log');
+  const historyFrom = db.prepare('SELECT received_at FROM log ORDER BY seq LIMIT 1').pluck();
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const quarantineBytes = db.prepare('SELECT bytes FROM quarantine_size').pluck();
+
+  /** The highest seq every sink is done with. */
+  const lowWater = (): number => Math.min(...[...states().values()].map((state) => state.cursor), Number.MAX_SAFE_INTEGER);
+
+  function storedBytes(): number {
+    const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+    return Math.max(0, used * pageSize - (quarantineBytes.get() as number));
+  }
+
+  return {
+    /** Bytes of live database pages, without quarantined bodies (those have their own cap). */
+    storedBytes,
+
+    /** When the oldest stored event was received (replay reaches back to here). */
+    historyFrom(): number | undefined {
+      return (historyFrom.get() as number | undefined) ?? undefined;
+    },
+
+    /** Removes delivered events received before `before`, at most `limit` of them; returns how many. */
+    async prune(before: number, limit = 5000): Promise<number> {
+      const removed = await committer.submit(() => forgetAll(pruneOld.pluck().all(lowWater(), before, limit)));
+      if (removed > 0) db.pragma('incremental_vacuum');
+      return removed;
+    },
+
+    /**
+     * Under byte pressure: removes delivered events oldest first, in short transactions of at most
+     * `batch` events over `window` seqs at a time (bounded work per turn of the event loop), until
+     * `storedBytes()` is at most `targetBytes`. `exhausted` when the target is still not met.
+     */
+    async relieve(targetBytes: number, { window = 5000, batch = 256 } = {}): Promise<{ removed: number; exhausted: boolean }> {
+      const { first, last } = range.get() as { first: number | null; last: number | null };
+      let removed = 0;
+      if (first === null || last === null) return { removed, exhausted: storedBytes() > targetBytes };
+      for (let from = first; from <= Math.min(last, lowWater()); ) {
+        if (storedBytes() <= targetBytes) return { removed, exhausted: false };
+        const changes = await committer.submit(() => forgetAll(deleteIn.pluck().all(from, from + window, lowWater(), batch)));
+        removed += changes;
+        if (changes < batch) from += window;
+      }
+      return { removed, exhausted: storedBytes() > targetBytes };
+    },
+
+    /** Keeps at most about the newest `maxEvents` events (direct mode's in-memory store). */
+    trimTo(maxEvents: number, lastSeq: number): Promise<number> {
+      return committer.submit(() => forgetAll(trim.pluck().all(lastSeq - maxEvents, lowWater())));
+    },
+  };
+}

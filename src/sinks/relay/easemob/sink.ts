@@ -1,0 +1,214 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Event } from '../../../events/event';
+import { neutralMessageSchema, type NeutralMessage } from '../../../events/message';
+import { relayVerdict } from '../../../events/relay-marker';
+import { createEasemobClient, UnansweredSendError } from './client';
+import { openRelayJournal, type StepState } from '../journal';
+import { createSendLimiter, quotasSchema } from './limiter';
+import { relayElementsSchema, relayTargetsSchema, UnmappableError } from './mapping';
+import { planSends, type Step } from './plan';
+import { createAppTokens } from './token';
+import { causeText, safeAddress } from '../../addresses';
+import { loadRedis } from '../../clients';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from '../../sink';
+
+/** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
+const appKeyPattern = /^[A-Za-z0-9_-]{1,64}#[A-Za-z0-9_-]{1,64}$/;
+
+export const easemobSinkConfig = z
+  .strictObject({
+    type: z.literal('easemob'),
+    ...deliverySettings,
+    baseUrl: z.url({ protocol: /^https?$/ }).describe("The app's REST domain from the Easemob console, e.g. https://a1.easemob.com"),
+    appKey: z.string().regex(appKeyPattern, 'expected an App Key such as acme#chatapp').describe('App Key (org#app) to send with'),
+    clientId: z.string().min(1).describe('Client ID of the app'),
+    clientSecret: z.string().min(1).optional().describe('Client Secret of the app (or clientSecretFile)'),
+    clientSecretFile: z.string().min(1).optional().describe('File holding the Client Secret (a mounted Kubernetes secret)'),
+    tokenTtlSeconds: z.number().int().min(0).optional().describe('Token lifetime to ask for; unset = the console setting, 0 = never expires'),
+    requestTimeoutMs: z.number().int().min(100).default(5000).describe('A send without an answer after this long counts as unanswered (see unansweredResends)'),
+    quotas: quotasSchema.describe('Client-side quotas per App Key; the defaults are the documented ones'),
+    redisUrl: z.url({ protocol: /^rediss?$/ }).optional().describe('Share the quotas with every pod through Redis'),
+    podShare: z.number().gt(0).max(1).default(1).describe('Without Redis: the share of each quota this pod takes (1 / number of pods)'),
+    from: z.string().min(1).max(64).optional().describe('Sender user id on Easemob; unset = the original sender id'),
+    targets: relayTargetsSchema,
+    elements: relayElementsSchema,
+    syncDevice: z.boolean().default(false).describe("One-to-one sends also reach the sender's other devices"),
+    onlineOnly: z.boolean().default(false).describe('Deliver only to online receivers (routetype ROUTE_ONLINE)'),
+    chatroomLevel: z.enum(['high', 'normal', 'low']).optional().describe('Chat room message priority'),
+    silent: z.boolean().default(false).describe('No offline push (ext.em_ignore_notification)'),
+    parallelSends: z.number().int().min(1).max(64).default(8).describe('Conversations sent at once within a write; the messages of one conversation stay in order'),
+    journalRetentionMs: z.number().int().min(60_000).default(2 * 86_400_000).describe('How long accepted sends are remembered, so a redelivered event skips them'),
+    journalMaxBytes: z.number().int().min(0).default(512 * 1024 ** 2).describe('Bytes the send journal may hold; over it the oldest entries go first; 0 = no bound'),
+    unansweredResends: z.number().int().min(0).max(3).default(1).describe('How often a send whose answer never came (timeout, broken connection, abort) is made again; 0 = never (it may then be lost). A call cut short by a crash is made again once after the restart'),
+  })
+  .check((ctx) => {
+    if ((ctx.value.clientSecret === undefined) === (ctx.value.clientSecretFile === undefined)) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['clientSecret'], message: 'set exactly one of clientSecret and clientSecretFile' });
+    }
+  });
+
+export type EasemobSinkConfig = z.output<typeof easemobSinkConfig>;
+
+/**
+ * Relays neutral messages (`event.message`) to Easemob over its REST send API: to the recipient of a
+ * one-to-one message (same id, template or table) and to configured chat rooms and groups, one send per
+ * element in order (or one joined txt), recipients grouped within each endpoint's per-call maximum.
+ * Every send carries the signed relay marker (events/relay-marker.ts) and the source's keys in `ext`;
+ * a message whose own marker verifies was sent by this gateway and is not relayed again. Per event: an
+ * element that cannot be mapped or a message over 5 KB is a dead letter with the reason; a quota wait,
+ * 429 or 403 "reach limit" is a `RetryLaterError` (never a sleep inside `write`); the events after a
+ * retryable failure are retried with it, in order. Sends Easemob accepted are journaled and never sent
+ * again; a send whose answer never came is sent again at most `unansweredResends` times (and once
+ * after a crash that cut its call short).
+ */
+export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
+  const name = config.name ?? 'easemob';
+  const relayKeys = deps.relayKeys ?? [];
+  if (relayKeys.length === 0) throw new Error(`easemob sink "${name}": RELAY_KEY is not set; a relay cannot mark what it sends without it`);
+  const warn = (fields: object, message: string) => deps.logger?.warn({ sink: name, ...fields }, message);
+  const clientSecret = config.clientSecret ?? (await readSecret(config.clientSecretFile as string));
+  const [org, app] = config.appKey.split('#') as [string, string];
+  const appUrl = `${config.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(org)}/${encodeURIComponent(app)}`;
+  const Redis = config.redisUrl ? loadRedis() : undefined;
+  const redis = config.redisUrl && Redis ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, disconnectTimeout: 100 }) : undefined;
+  redis?.on('error', () => undefined); // the limiter falls back to the per-pod share while Redis is away
+  // (disconnectTimeout: see the Redis sink: a client waiting to reconnect would hold the process 2 s at close.)
+  const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });
+  const tokens = createAppTokens({ url: `${appUrl}/token`, clientId: config.clientId, clientSecret, ttlSeconds: config.tokenTtlSeconds, timeoutMs: config.requestTimeoutMs, clock });
+  const client = createEasemobClient({ appUrl, tokens, limiter, requestTimeoutMs: config.requestTimeoutMs, warn: (message) => warn({}, message) });
+  const journal = openRelayJournal(join(deps.dataDir, `easemob-${name}.journal.sqlite`), {
+    retentionMs: config.journalRetentionMs,
+    maxBytes: config.journalMaxBytes,
+    clock,
+    onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
+  });
+  const inFlight = new Map<string, Promise<void>>();
+  let closed = false;
+
+  /** Sends one step unless the journal says it was sent, or its unanswered calls used up the resends. */
+  async function sendStep(id: string, step: Step, state: StepState | undefined, signal: AbortSignal): Promise<void> {
+    if (state?.sent) return;
+    if (state && state.unanswered > config.unansweredResends) {
+      journal.record(id, step.key, undefined);
+      warn({ event: id, step: step.key, calls: state.unanswered }, 'Easemob never answered this send; not sending it again (delivery unconfirmed)');
+      return;
+    }
+    throwIfAborted(signal);
+    let called = false;
+    try {
+      journal.record(id, step.key, await client.send(step.endpoint, step.request, signal, () => (called = true)));
+    } catch (error) {
+      // An abort mid-call is unanswered too: the request may have reached Easemob.
+      if (error instanceof UnansweredSendError || (called && signal.aborted)) journal.unanswered(id, step.key);
+      throw error;
+    }
+  }
+
+  async function relay(event: Event, signal: AbortSignal): Promise<void> {
+    const message = parseMessage(event);
+    if (message === undefined || relayVerdict(message, relayKeys) === 'ours') return;
+    const steps = planSends(message, config, limiter, relayKeys);
+    const id = event.attributes.id;
+    // A write aborted by the timeout may still be finishing a send of this event: never interleave with it.
+    while (inFlight.has(id)) await inFlight.get(id)?.catch(() => undefined);
+    const run = (async () => {
+      const states = journal.steps(id);
+      for (const step of steps) await sendStep(id, step, states.get(step.key), signal);
+    })();
+    inFlight.set(id, run);
+    try {
+      await run;
+    } finally {
+      inFlight.delete(id);
+    }
+  }
+
+  return {
+    name,
+    async write(batch, signal) {
+      const failures = new Map<number, Error>();
+      const queue = [...conversations(batch).values()];
+      // One conversation's messages in order; different conversations side by side (the quota, not the latency, sets the pace).
+      async function worker(): Promise<void> {
+        for (let indices = queue.shift(); indices !== undefined && !signal.aborted; indices = queue.shift()) {
+          let holding: Error | undefined;
+          for (const index of indices) {
+            if (holding || signal.aborted) {
+              if (holding) failures.set(index, holding);
+              continue;
+            }
+            try {
+              await relay(batch[index] as Event, signal);
+            } catch (error) {
+              const failure = error instanceof UnmappableError ? new PermanentSinkError(error.message) : (error as Error);
+              failures.set(index, failure);
+              // After a retryable failure the later messages of the conversation wait with it; a dead letter holds nothing back.
+              if (!(failure instanceof PermanentSinkError)) holding = failure;
+            }
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(config.parallelSends, queue.length) }, worker));
+      throwIfAborted(signal);
+      if (failures.size > 0) throw new BatchError(failures);
+    },
+    /**
+     * Gets the app token, as the first send would (kept for the sends): proves the REST domain answers
+     * and takes the credentials. A token already held proves it without a request.
+     */
+    async check(signal) {
+      throwIfAborted(signal);
+      try {
+        await abortable(tokens.get(signal), signal);
+      } catch (error) {
+        throw new Error(`Easemob at ${safeAddress(config.baseUrl)}: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });
+      }
+    },
+    journalBytes: () => journal.bytes(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      journal.close();
+      redis?.disconnect();
+    },
+  };
+}
+
+/** Batch indices by conversation (the recipient pair, or the group), each in batch order. */
+function conversations(batch: readonly Event[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  batch.forEach((event, index) => {
+    let key = `event:${event.attributes.id}`;
+    try {
+      const m = JSON.parse(event.message ?? 'null') as Partial<NeutralMessage> | null;
+      if (m?.conversation) key = m.conversation === 'one-to-one' ? `c2c:${[m.from, m.to].sort().join('\u0000')}` : `${m.conversation}:${m.groupId}`;
+    } catch {
+      // an unreadable message fails alone in relay()
+    }
+    groups.set(key, [...(groups.get(key) ?? []), index]);
+  });
+  return groups;
+}
+
+async function readSecret(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    throw new Error(`easemob sink: clientSecretFile ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+}
+
+function parseMessage(event: Event): NeutralMessage | undefined {
+  if (event.message === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(event.message);
+  } catch {
+    throw new PermanentSinkError('the neutral message is not valid JSON');
+  }
+  const result = neutralMessageSchema.safeParse(json);
+  if (!result.success) throw new PermanentSinkError(`the neutral message is invalid: ${result.error.issues[0]?.message ?? ''}`);
+  return result.data;
+}

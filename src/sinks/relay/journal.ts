@@ -1,0 +1,124 @@
+import Database from 'better-sqlite3';
+
+/**
+ * What a relay sink has sent of each event, on disk (fsynced), so a retried or redelivered event never
+ * repeats a send the target accepted. A target's send API has no idempotency key, so a call whose answer
+ * never came (a timeout, a broken connection, an abort) may or may not have been delivered: the journal
+ * counts those calls per step, so the sink can bound how often such a step is sent again (see the
+ * README, "What can be duplicated"). A call cut short by a crash is not counted: it is made again once
+ * after the restart (counting it beforehand would need a write before every call, and a crash between
+ * that write and the call would count a call never made, so a send could be lost).
+ *
+ * The file has its own byte bound: past `maxBytes` the oldest entries are dropped early (a redelivery
+ * of such an old event would send it again), and `bytes()` feeds `imgw_relay_journal_bytes`.
+ */
+export interface RelayJournal {
+  /** Steps of `eventId` begun so far: sent (accepted, or given up as unconfirmed), or how many calls went unanswered. */
+  steps(eventId: string): ReadonlyMap<string, StepState>;
+  /** A call of the step got no answer (it may have been delivered). */
+  unanswered(eventId: string, step: string): void;
+  /** The target accepted the step (`messageIds`), or the sink stops sending it (`undefined`: delivery unconfirmed). */
+  record(eventId: string, step: string, messageIds: Readonly<Record<string, string>> | undefined): void;
+  /** Bytes in use (pages holding data). */
+  bytes(): number;
+  close(): void;
+}
+
+export interface StepState {
+  readonly sent: boolean;
+  readonly unanswered: number;
+}
+
+export interface JournalOptions {
+  readonly retentionMs: number;
+  /** 0 = no bound. */
+  readonly maxBytes: number;
+  readonly clock: () => number;
+  /** Entries dropped early to stay under `maxBytes`. */
+  readonly onPruned?: (entries: number) => void;
+}
+
+/** The byte bound is checked every this many writes (reading two pragmas). */
+const boundCheckEvery = 256;
+
+export function openRelayJournal(path: string, options: JournalOptions): RelayJournal {
+  const { clock, retentionMs, maxBytes } = options;
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE IF NOT EXISTS sent (
+    event_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    message_ids TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (event_id, step)
+  ) WITHOUT ROWID`);
+  db.exec('CREATE INDEX IF NOT EXISTS sent_at ON sent (sent_at)');
+  db.exec(`CREATE TABLE IF NOT EXISTS unanswered (
+    event_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    unanswered INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (event_id, step)
+  ) WITHOUT ROWID`);
+  const selectSent = db.prepare<[string], { step: string }>('SELECT step FROM sent WHERE event_id = ?');
+  const selectUnanswered = db.prepare<[string], { step: string; unanswered: number }>('SELECT step, unanswered FROM unanswered WHERE event_id = ?');
+  const insertSent = db.prepare('INSERT OR IGNORE INTO sent (event_id, step, message_ids, sent_at) VALUES (?, ?, ?, ?)');
+  const countUnanswered = db.prepare('INSERT INTO unanswered (event_id, step, unanswered, at) VALUES (?, ?, 1, ?) ON CONFLICT (event_id, step) DO UPDATE SET unanswered = unanswered + 1, at = excluded.at');
+  const clearUnanswered = db.prepare('DELETE FROM unanswered WHERE event_id = ? AND step = ?');
+  const pruneSent = db.prepare('DELETE FROM sent WHERE sent_at < ?');
+  const pruneUnanswered = db.prepare('DELETE FROM unanswered WHERE at < ?');
+  const oldest = db.prepare<[number], { sent_at: number }>('SELECT sent_at FROM sent ORDER BY sent_at LIMIT 1 OFFSET ?');
+  const countSent = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sent');
+  const pruneSentUpTo = db.prepare('DELETE FROM sent WHERE sent_at <= ?');
+  const record = db.transaction((eventId: string, step: string, ids: string) => {
+    insertSent.run(eventId, step, ids, clock());
+    clearUnanswered.run(eventId, step);
+  });
+  let writes = 0;
+
+  const bytes = () => {
+    const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+    return pages * (db.pragma('page_size', { simple: true }) as number);
+  };
+
+  /** Drops by age, then (over the bound) the oldest tenth of the entries until under 90 % of it. */
+  function prune(): void {
+    pruneSent.run(clock() - retentionMs);
+    pruneUnanswered.run(clock() - retentionMs);
+    for (let round = 0; maxBytes > 0 && bytes() > maxBytes * 0.9 && round < 10; round++) {
+      const total = countSent.get()?.n ?? 0;
+      const cut = oldest.get(Math.max(0, Math.floor(total / 10)))?.sent_at;
+      if (cut === undefined) break;
+      const removed = pruneSentUpTo.run(cut).changes + pruneUnanswered.run(cut + 1).changes;
+      options.onPruned?.(removed);
+    }
+  }
+
+  const wrote = () => {
+    if (++writes % boundCheckEvery !== 0) return;
+    if (writes % (boundCheckEvery * 40) === 0 || (maxBytes > 0 && bytes() > maxBytes)) prune();
+  };
+  prune();
+
+  return {
+    steps(eventId) {
+      const states = new Map<string, StepState>();
+      for (const { step, unanswered } of selectUnanswered.all(eventId)) states.set(step, { sent: false, unanswered });
+      for (const { step } of selectSent.all(eventId)) states.set(step, { sent: true, unanswered: 0 });
+      return states;
+    },
+    unanswered(eventId, step) {
+      countUnanswered.run(eventId, step, clock());
+      wrote();
+    },
+    record(eventId, step, messageIds) {
+      record(eventId, step, messageIds === undefined ? 'null' : JSON.stringify(messageIds));
+      wrote();
+    },
+    bytes,
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { loadConfig } from '../../src/config';
+
+const root = join(__dirname, '..', '..');
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const render = (dir: string): Obj[] =>
+  YAML.parseAllDocuments(execFileSync('kubectl', ['kustomize', join(root, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).map((doc) => doc.toJS() as Obj);
+
+describe.each([['k8s/base'], ['k8s/overlays/direct']])('%s: the admin port', (dir) => {
+  const objects = render(dir);
+  const workload = objects.find((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment') as Obj;
+  const container = workload.spec.template.spec.containers[0];
+  const env = Object.fromEntries(container.env.filter((e: Obj) => 'value' in e).map((e: Obj) => [e.name, e.value]));
+  const admin = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'im-gateway-admin') as Obj;
+
+  test('When rendered, then the admin API has its own ClusterIP Service on a container port, apart from the callback port and from Prometheus', () => {
+    const adminPort = container.ports.find((p: Obj) => p.name === 'admin');
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor') as Obj;
+
+    expect(admin.spec.type).toBe('ClusterIP');
+    expect(admin.spec.ports).toEqual([expect.objectContaining({ targetPort: 'admin', port: 9091 })]);
+    expect(adminPort.containerPort).toBe(Number(env.ADMIN_PORT));
+    expect(Number(env.ADMIN_PORT)).not.toBe(Number(env.PORT));
+    expect(Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => admin.metadata.labels[k] === v)).toBe(false);
+    expect(() => loadConfig({ ...env, TENCENT_CALLBACK_TOKENS: 'x' })).not.toThrow();
+  });
+
+  test('When NetworkPolicies apply, then the admin port is open only to pods of the namespace and no Ingress routes to it', () => {
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'im-gateway-admin') as Obj;
+
+    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ port: 'admin', protocol: 'TCP' }] }]);
+    const ingress = YAML.parse(readFileSync(join(root, 'k8s/examples/ingress.yaml'), 'utf8')) as Obj;
+    expect(JSON.stringify(ingress)).not.toContain('im-gateway-admin');
+  });
+});
+
+test('When the example admin Secret is filled in as its comment shows, then ADMIN_TOKENS passes the gateway schema', () => {
+  const example = YAML.parse(readFileSync(join(root, 'k8s/base/secret-admin.example.yaml'), 'utf8')) as Obj;
+
+  expect(loadConfig({ ADMIN_TOKENS: example.stringData.tokens }).admin.tokens).toEqual([expect.objectContaining({ name: 'alice', role: 'operator' })]);
+});

@@ -1,0 +1,104 @@
+// The helpers that start servers and child processes for the tests and benchmarks: a start that
+// fails or times out leaves no process behind and reports what the child wrote.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNatsCluster, startNginx } from '../../bench/lib/cluster';
+import { launch } from '../../bench/lib/launch';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'imgw-helpers-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** An executable shell script in the test's directory. */
+function script(name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Whether a process with this pid still exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pids a start error names ("--- n1 (pid 123) ..."). */
+const pidsIn = (message: string) => [...message.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+
+async function failure(start: Promise<unknown>): Promise<string> {
+  const error = await start.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  if (!error) throw new Error('the start succeeded');
+  return error.message;
+}
+
+describe('startNatsCluster', () => {
+  test('When a node exits at start, then the error carries its output and no node is left running', async () => {
+    const bin = script('fake-nats-server', 'echo "nats-server: config unreadable: $*" >&2; exit 3');
+    const message = await failure(startNatsCluster(join(dir, 'nats'), { bin }));
+    expect(message).toMatch(/n1 \(pid \d+\) exited with 3/);
+    expect(message).toContain('nats-server: config unreadable: -c');
+    expect(pidsIn(message).filter(alive)).toEqual([]);
+  });
+
+  test('When the cluster is not ready in time, then every node started is stopped and the error shows their output', async () => {
+    const message = await failure(startNatsCluster(join(dir, 'nats'), { timeoutMs: 1 }));
+    expect(message).toContain('timed out after 1 ms');
+    expect(message).toMatch(/--- n1 \(pid \d+\) exited with \S+; its output:/);
+    const pids = pidsIn(message);
+    expect(pids.length).toBeGreaterThan(0);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  test('When it starts, then three nodes on ports they chose agree on a meta leader, and stop ends them', async () => {
+    const cluster = await startNatsCluster(join(dir, 'nats'));
+    const pids = cluster.nodes.map((node) => node.pid);
+    try {
+      expect(new Set(cluster.nodes.map((node) => node.client)).size).toBe(3);
+      for (const i of [0, 1, 2]) {
+        const jsz = (await cluster.monitor(i, '/jsz')) as { meta_cluster: { leader: string; cluster_size: number } };
+        expect(jsz.meta_cluster).toMatchObject({ leader: expect.stringMatching(/^n[123]$/), cluster_size: 3 });
+      }
+    } finally {
+      await cluster.stop();
+    }
+    expect(pids.filter(alive)).toEqual([]);
+  });
+});
+
+describe('startNginx', () => {
+  test('When nginx never listens, then it is stopped at the deadline and the error shows its output', async () => {
+    const bin = script('fake-nginx', 'echo "nginx: still thinking" >&2; exec sleep 600');
+    const message = await failure(startNginx(join(dir, 'nginx'), [1], { bin, timeoutMs: 300 }));
+    expect(message).toContain('timed out after 300 ms waiting for nginx to listen');
+    expect(message).toContain('nginx: still thinking');
+    expect(pidsIn(message).filter(alive)).toEqual([]);
+  });
+});
+
+describe('launch', () => {
+  test('When a process never logs that it listens, then it is killed at the deadline and the error shows its output', async () => {
+    const main = join(dir, 'silent.js');
+    writeFileSync(main, "console.log('starting, never listening'); setInterval(() => {}, 1000);\n");
+    const message = await failure(launch(main, {}, { timeoutMs: 300 }));
+    expect(message).toContain('did not listen within 300 ms');
+    expect(message).toContain('starting, never listening');
+  });
+
+  test('When a process exits before listening, then the error carries its exit code and output', async () => {
+    const main = join(dir, 'failing.js');
+    writeFileSync(main, "console.error('cannot open the spool'); process.exit(4);\n");
+    const message = await failure(launch(main));
+    expect(message).toMatch(/exited with 4 before listening: cannot open the spool/);
+  });
+});

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Event } from '../../../src/events/event';
+import { openSpool, type Spool } from '../../../src/pipeline/spool';
+
+const event = (id: string, extra: Record<string, string> = {}): Event => ({
+  attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json', vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', ...extra },
+  data: '{}',
+});
+
+describe('spool admin store', () => {
+  let dir: string;
+  let spool: Spool;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-admin-store-'));
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', { name: 'b', accepts: (e) => e.attributes.fromaccount === 'alice' }] });
+  });
+  afterEach(() => {
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('When events are searched by sender, then they come newest first in pages that follow one another', async () => {
+    for (let i = 1; i <= 5; i += 1) await spool.append(event(`e${i}`, { fromaccount: i % 2 ? 'alice' : 'bob' }), 1000 + i);
+
+    const first = spool.adminStore.searchEvents({ sender: 'alice' }, { limit: 2 });
+    const second = spool.adminStore.searchEvents({ sender: 'alice' }, { limit: 2, after: first.next });
+
+    expect(first.items.map((item) => item.event.attributes.id)).toEqual(['e5', 'e3']);
+    expect(second.items.map((item) => item.event.attributes.id)).toEqual(['e1']);
+    expect(second.next).toBeUndefined();
+    expect(spool.adminStore.searchEvents({ conversation: 'bob', since: 1004 }, { limit: 10 }).items.map((item) => item.event.attributes.id)).toEqual(['e4']);
+  });
+
+  test('When an event is looked up, then each sink says where it stands: delivered, pending, dead or not routed', async () => {
+    await spool.append(event('e1', { fromaccount: 'alice' }), 1000);
+    await spool.append(event('e2', { fromaccount: 'bob' }), 1001);
+    await spool.delivered('a', [1]);
+    await spool.deadLetter('b', [1], 'refused', 2000);
+
+    expect(spool.adminStore.event('e1')?.sinks).toEqual([{ sink: 'a', state: 'delivered' }, expect.objectContaining({ sink: 'b', state: 'dead', lastError: 'refused', deadAt: 2000 })]);
+    expect(spool.adminStore.event(2)?.sinks).toEqual([{ sink: 'a', state: 'pending', attempts: 0, nextAt: 0 }, { sink: 'b', state: 'not_routed' }]);
+    expect(spool.adminStore.event('missing')).toBeUndefined();
+  });
+
+  test('When dead letters are redriven in chunks, then progress is reported, counts follow and the events are due again', async () => {
+    for (let i = 1; i <= 5; i += 1) await spool.append(event(`e${i}`), 1000 + i);
+    await spool.deadLetter('a', [1, 2, 3, 4, 5], 'HTTP 400', 2000);
+    const progress: number[] = [];
+
+    const listed = spool.adminStore.deadLetters({ sink: 'a', error: '400' }, { limit: 3 });
+    const rest = spool.adminStore.deadLetters({ sink: 'a' }, { limit: 3, after: listed.next });
+    const redriven = await spool.adminStore.redriveDeadLetters({ sink: 'a' }, 3000, { chunk: 2, onProgress: (done) => void progress.push(done) });
+
+    expect([...listed.items, ...rest.items].map((row) => row.seq)).toEqual([5, 4, 3, 2, 1]);
+    expect(redriven).toBe(5);
+    expect(progress).toEqual([2, 4, 5]);
+    expect(spool.adminStore.countDeadLetters({})).toBe(0);
+    expect(spool.deadLetterCounts()).toEqual([]);
+    expect(spool.due('a', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+  });
+
+  test('When operator actions are audited, then the trail lists them newest first', async () => {
+    await spool.adminStore.audit({ at: 1, actor: 'ops', action: 'dlq.redrive', target: { sink: 'a' }, count: 5, dryRun: false });
+    await spool.adminStore.audit({ at: 2, actor: 'ops', action: 'replay', target: { since: 0 }, count: 3, dryRun: true });
+
+    expect(spool.adminStore.auditTrail({ limit: 10 }).items).toEqual([
+      { seq: 2, at: 2, actor: 'ops', action: 'replay', target: { since: 0 }, count: 3, dryRun: true },
+      { seq: 1, at: 1, actor: 'ops', action: 'dlq.redrive', target: { sink: 'a' }, count: 5, dryRun: false },
+    ]);
+  });
+});
