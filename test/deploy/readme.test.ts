@@ -44,16 +44,32 @@ const runnable = samples.filter((s) => s.marker?.startsWith('run'));
  * the only change: tests never listen on fixed ports.
  */
 async function runSample(sample: Sample): Promise<{ status: number | null; stdout: string; stderr: string; service: string }> {
-  const env = Object.fromEntries((sample.marker ?? '').split(/\s+/).slice(1).map((pair) => pair.split('=', 2) as [string, string]));
+  const [result] = await runInOneDirectory([sample]);
+  return result!;
+}
+
+/**
+ * Runs samples one after the other in one scratch directory, as a reader following the README does:
+ * each against its own start of the service, all sharing the same ./data.
+ */
+async function runInOneDirectory(list: readonly Sample[]): Promise<{ status: number | null; stdout: string; stderr: string; service: string }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'imgw-readme-'));
-  for (const link of ['dist', 'node_modules', 'examples', 'package.json']) symlinkSync(join(root, link), join(dir, link));
-  const service = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', ...env }, { cwd: dir });
   try {
-    const script = sample.body.replaceAll('127.0.0.1:8080', `127.0.0.1:${service.port}`);
-    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, service: service.output() };
+    for (const link of ['dist', 'node_modules', 'examples', 'package.json']) symlinkSync(join(root, link), join(dir, link));
+    const results = [];
+    for (const sample of list) {
+      const env = Object.fromEntries((sample.marker ?? '').split(/\s+/).slice(1).map((pair) => pair.split('=', 2) as [string, string]));
+      const service = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', ...env }, { cwd: dir });
+      try {
+        const script = sample.body.replaceAll('127.0.0.1:8080', `127.0.0.1:${service.port}`);
+        const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+        results.push({ status: result.status, stdout: result.stdout, stderr: result.stderr, service: service.output() });
+      } finally {
+        await service.stop();
+      }
+    }
+    return results;
   } finally {
-    await service.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -74,6 +90,21 @@ describe('README.md shell samples', () => {
     for (const line of documentedOutput(sample.body)) expect(printed).toContain(line);
   }, 90_000);
 
+  test('When a reader sends every Tencent callback sample in turn with ./data kept, then each one is a new event (no sample repeats another)', async () => {
+    const tencent = runnable.filter((s) => s.body.includes('/tencent/callback') && documentedOutput(s.body).includes('{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}'));
+
+    const results = await runInOneDirectory(tencent);
+
+    expect(tencent.length).toBeGreaterThanOrEqual(2);
+    for (const [i, result] of results.entries()) {
+      expect({ sample: tencent[i]!.line, status: result.status, printed: result.stdout.split('\n') }).toEqual({
+        sample: tencent[i]!.line,
+        status: 0,
+        printed: expect.arrayContaining(['{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}']),
+      });
+    }
+  }, 180_000);
+
   test('When a sample prints something other than what the README shows, then the check fails (it can fail)', async () => {
     const sample = { line: 0, marker: 'run', body: 'curl -s http://127.0.0.1:8080/healthz\n# {"status":"not what it prints"}' };
 
@@ -82,6 +113,52 @@ describe('README.md shell samples', () => {
     expect(result.status).toBe(0);
     expect(result.stdout.split('\n')).not.toContain(documentedOutput(sample.body)[0]);
   }, 90_000);
+});
+
+/** Markdown headings outside code blocks, with their level. */
+function headings(markdown: string): { level: number; text: string }[] {
+  let fenced = false;
+  return markdown.split('\n').flatMap((line) => {
+    if (line.startsWith('```')) fenced = !fenced;
+    const heading = fenced ? null : /^(#{1,6}) (.+)$/.exec(line);
+    return heading ? [{ level: heading[1]!.length, text: heading[2]!.trim() }] : [];
+  });
+}
+
+/** The anchor GitHub and GitLab give a heading: lower case, punctuation dropped, spaces as hyphens. */
+const anchorOf = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N}\p{M}\- _]/gu, '').replaceAll(' ', '-');
+
+/** The `- [text](#anchor)` lines of the README's table of contents (the list after **Contents**). */
+function tableOfContents(markdown: string): { text: string; anchor: string }[] {
+  const after = markdown.split('**Contents**')[1] ?? '';
+  const list = after.trimStart().split('\n\n')[0]!.split('\n');
+  return list.flatMap((line) => {
+    const entry = /^- \[(.+)\]\(#(.+)\)$/.exec(line);
+    return entry ? [{ text: entry[1]!, anchor: entry[2]! }] : [];
+  });
+}
+
+describe('README.md table of contents', () => {
+  test('When the README has a ## section, then the table of contents lists it, in order, with the anchor the heading gets', () => {
+    const sections = headings(readme).filter((h) => h.level === 2).map((h) => ({ text: h.text, anchor: anchorOf(h.text) }));
+
+    expect(sections.length).toBeGreaterThanOrEqual(10);
+    expect(tableOfContents(readme)).toEqual(sections);
+  });
+
+  test('When a ## section is added without a contents entry, then the check sees it (it can fail)', () => {
+    const added = readme.replace('\n## Development\n', '\n## Added later\n\ntext\n\n## Development\n');
+
+    expect(tableOfContents(added)).not.toEqual(headings(added).filter((h) => h.level === 2).map((h) => ({ text: h.text, anchor: anchorOf(h.text) })));
+  });
+
+  test('When the README links to a section of itself, then a heading has that anchor', () => {
+    const anchors = new Set(headings(readme).map((h) => anchorOf(h.text)));
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((link) => !anchors.has(link))).toEqual([]);
+  });
 });
 
 describe('README.md and the deployment files agree', () => {
