@@ -12,7 +12,7 @@ test('When the test servers are missing, then the check fails at once with one l
   expect(result.stdout).toBe('');
   const lines = result.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^missing test servers and tools \(.*nats-server.*nginx\): install them with: sudo bash scripts\/install-test-deps.sh$/);
+  expect(lines[0]).toMatch(/^missing test servers and tools \(.*nats-server.*nginx.*chromium\): install them with: sudo bash scripts\/install-test-deps.sh$/);
 });
 
 test('When they are installed (as here), then the check passes silently', () => {
