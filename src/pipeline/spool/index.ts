@@ -11,6 +11,7 @@ import { createOutbox } from './outbox';
 import { createQuarantine, type QuarantineDropped, type QuarantineLimits } from './quarantine';
 import { createRetention } from './retention';
 import { migrateSpool } from './schema';
+import { createSearch, defaultSearchBudget } from './search';
 
 export type { SpoolSink };
 
@@ -34,6 +35,8 @@ export interface SpoolOptions {
   commitWindowMs?: number;
   /** How many of the newest event ids are remembered for de-duplication (`dedupe.ts`). */
   dedupeWindow?: number;
+  /** Stored events an event search examines per call (`search.ts`); bounds the time one call takes. */
+  searchBudget?: number;
 }
 
 /**
@@ -204,7 +207,7 @@ export function openSpool(options: SpoolOptions) {
     /** Operator actions and queries (`admin.ts`), through the same committer. */
     admin,
     /** The admin module's side of the spool (`../admin-store.ts`). */
-    adminStore: createAdminStore(db, { committer, states: current, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at) }),
+    adminStore: createAdminStore(db, { committer, states: current, admin, routes, search: createSearch(db, options.searchBudget ?? defaultSearchBudget), seqOf: dedupe.seqOf, oldestRemembered: dedupe.oldestSeq, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at) }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */
     async stopCheckpoints(): Promise<void> {
       await checkpointer?.stop();
