@@ -89,11 +89,14 @@ export interface SearchStep {
  * runs out of budget returns what it found with the seq to continue below.
  */
 export function createSearch(db: Database, budget: number) {
-  const bounds = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM search');
+  // Two statements: SQLite answers min() or max() alone from the end of the b-tree, both together by a scan.
+  const firstSeq = db.prepare('SELECT min(seq) FROM search').pluck();
+  const lastSeq = db.prepare('SELECT max(seq) FROM search').pluck();
   return {
     /** Up to `limit` matching seqs below `before` (the newest when absent). */
     find(filter: EventFilter, limit: number, before?: number): SearchStep {
-      const { first, last } = bounds.get() as { first: number | null; last: number | null };
+      const first = firstSeq.get() as number | null;
+      const last = lastSeq.get() as number | null;
       if (first === null || last === null) return { seqs: [] };
       const top = Math.min(before ?? last + 1, last + 1);
       const bottom = Math.max(top - budget, first);
