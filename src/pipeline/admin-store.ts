@@ -164,7 +164,7 @@ export interface AdminStore {
    * `next` until it is absent to search the whole spool; a short page with `next` is not the end.
    */
   searchEvents(filter: EventFilter, page: PageRequest): Page<SearchedEvent>;
-  /** Where each of these stored events stands with each sink; seqs the spool no longer holds are absent. */
+  /** Where each of these stored events (at most 1000 seqs; more are ignored) stands with each sink; seqs the spool no longer holds are absent. */
   sinkStates(seqs: readonly number[]): ReadonlyMap<number, readonly SinkState[]>;
   /**
    * By log position (one key lookup) or by event id: found when it is among the newest events the

@@ -124,7 +124,7 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       return step.before === undefined ? { items } : { items, next: String(step.before) };
     },
     sinkStates(seqs) {
-      return new Map(withSinks(seqs).map((item) => [item.seq, item.sinks]));
+      return new Map(withSinks(seqs.slice(0, 1000)).map((item) => [item.seq, item.sinks]));
     },
     event(idOrSeq) {
       const seq = typeof idOrSeq === 'number' ? idOrSeq : seqOfId(idOrSeq);
