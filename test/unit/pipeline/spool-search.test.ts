@@ -111,7 +111,7 @@ describe('spool event search', () => {
   });
 
   test('When retention removes events, then their search rows go with them', async () => {
-    const spool = open();
+    const spool = open({ searchFlushRows: 1 });
     for (let i = 1; i <= 5; i += 1) await spool.append(event(`e${i}`, { messageid: `m${i}` }), 1000 + i);
     await spool.delivered('a', [1, 2, 3, 4, 5]);
     await spool.delivered('b', []);
@@ -120,6 +120,26 @@ describe('spool event search', () => {
 
     expect(ids(spool.adminStore.searchEvents({}, { limit: 10 }).items)).toEqual(['e5', 'e4']);
     expect(searchRows()).toBe(2);
+  });
+
+  test('When fewer events than a group are appended, then they are searchable before their rows are written, and rows lost in a crash are read back from the log', async () => {
+    const spool = open({ searchFlushRows: 3 });
+    for (let i = 1; i <= 4; i += 1) await spool.append(event(`e${i}`, { messageid: `m${i}` }), 1000 + i);
+
+    expect(searchRows()).toBe(3);
+    expect(ids(spool.adminStore.searchEvents({}, { limit: 10 }).items)).toEqual(['e4', 'e3', 'e2', 'e1']);
+    spool.close();
+    expect(searchRows()).toBe(4);
+    const db = new Database(path);
+    db.exec('DELETE FROM search WHERE seq > 1');
+    db.close();
+
+    const reopened = open({ searchFlushRows: 2 });
+
+    expect(ids(reopened.adminStore.searchEvents({ messageId: 'm3' }, { limit: 10 }).items)).toEqual(['e3']);
+    await reopened.append(event('e5'), 1005);
+    expect(searchRows()).toBe(5);
+    expect(ids(reopened.adminStore.searchEvents({}, { limit: 10 }).items)).toEqual(['e5', 'e4', 'e3', 'e2', 'e1']);
   });
 
   test('When a schema-4 spool is opened, then the search table is filled from the log, and a fill stopped midway is finished without doubling', async () => {
