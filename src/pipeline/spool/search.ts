@@ -3,7 +3,7 @@ import type { EventFilter } from '../admin-store';
 import { columnOf, matches, searchColumns as columns, type SearchTail } from './search-tail';
 
 /** Log rows examined per search call by default: a few milliseconds of the event loop. */
-export const defaultSearchBudget = 50_000;
+export const defaultSearchBudget = 25_000;
 
 /** Events indexed per transaction when an older spool is upgraded: a kill loses at most one chunk. */
 const chunk = 20_000;
