@@ -8,7 +8,11 @@ import type { QuarantinedHead } from './spool/quarantine';
  * Lists are newest first and paged by an opaque cursor; bulk changes run in bounded chunks.
  */
 
-/** A page of results; `next` is an opaque cursor for the following (older) page, absent at the end. */
+/**
+ * A page of results; `next` is an opaque cursor for the following (older) page, absent at the end.
+ * A page may hold fewer items than asked (even none) and still have a `next`: a search examines a
+ * bounded part of the log per call, so such a page means "nothing more found yet, keep going".
+ */
 export interface Page<T> {
   readonly items: readonly T[];
   readonly next?: string;
@@ -38,6 +42,8 @@ export interface EventFilter {
   readonly group?: string;
   /** The vendor's message id (attribute `messageid`). */
   readonly messageId?: string;
+  /** The event's own id (CloudEvents `id`). */
+  readonly id?: string;
   readonly since?: number;
   readonly until?: number;
 }
@@ -71,6 +77,11 @@ export type SinkState =
       readonly firstFailedAt?: number;
       readonly deadAt: number;
     };
+
+/** A search result: the event and where it stands with each sink (as `event()` answers). */
+export interface SearchedEvent extends StoredEvent {
+  readonly sinks: readonly SinkState[];
+}
 
 /** Dead letters to act on: a sink, a time range on `deadAt`, a substring of the last error, or listed seqs. */
 export interface DeadLetterFilter {
@@ -148,8 +159,18 @@ export type Progress = (done: number) => void | Promise<void>;
 /** The spool's side of the admin module. Reads are synchronous and bounded; changes go through the committer. */
 export interface AdminStore {
   stats(): SpoolStats;
-  searchEvents(filter: EventFilter, page: PageRequest): Page<StoredEvent>;
-  /** By event id or log position; undefined when the spool no longer holds it. */
+  /**
+   * Newest first. Each call examines a bounded number of stored events (a few milliseconds): follow
+   * `next` until it is absent to search the whole spool; a short page with `next` is not the end.
+   */
+  searchEvents(filter: EventFilter, page: PageRequest): Page<SearchedEvent>;
+  /** Where each of these stored events (at most 1000 seqs; more are ignored) stands with each sink; seqs the spool no longer holds are absent. */
+  sinkStates(seqs: readonly number[]): ReadonlyMap<number, readonly SinkState[]>;
+  /**
+   * By log position (one key lookup) or by event id: found when it is among the newest events the
+   * spool remembers for de-duplication or the search budget below them, else undefined (search with
+   * `EventFilter.id` to reach further back). Undefined when the spool no longer holds it.
+   */
   event(idOrSeq: string | number): { readonly stored: StoredEvent; readonly sinks: readonly SinkState[] } | undefined;
 
   deadLetters(filter: DeadLetterFilter, page: PageRequest): Page<DeadLetter>;

@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import type { Event, EventAttributes } from '../../events/event';
-import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRequest, Progress, QuarantineFilter, QuarantineSummary, SinkState as EventSinkState, StoredEvent } from '../admin-store';
+import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRequest, Progress, QuarantineFilter, QuarantineSummary, SearchedEvent, SinkState as EventSinkState, StoredEvent } from '../admin-store';
 import { isFresh, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import type { SpoolAdmin } from './admin';
 import type { SpoolSink } from './cursors';
+import type { Search } from './search';
 
 type Clause = { sql: string[]; params: (string | number)[] };
 const clause = (): Clause => ({ sql: [], params: [] });
@@ -14,25 +15,6 @@ const add = (c: Clause, sql: string, ...params: (string | number)[]): void => {
 };
 const whereOf = (c: Clause): string => (c.sql.length ? `WHERE ${c.sql.join(' AND ')}` : '');
 const pageOf = <T>(rows: T[], limit: number, cursor: (last: T) => string): Page<T> => (rows.length > limit ? { items: rows.slice(0, limit), next: cursor(rows[limit - 1] as T) } : { items: rows });
-
-/** Attribute names the event search matches on (exact). */
-const attributeOf = { vendor: 'vendor', command: 'command', app: 'appid', sender: 'fromaccount', recipient: 'toaccount', group: 'groupid', messageId: 'messageid' } as const;
-
-function eventClause(filter: Parameters<AdminStore['searchEvents']>[0], after?: string): Clause {
-  const c = clause();
-  for (const [key, attribute] of Object.entries(attributeOf)) {
-    const value = filter[key as keyof typeof attributeOf];
-    // A substring test first (attributes are compact JSON): most rows fail it without being parsed.
-    if (value !== undefined) add(c, `instr(attributes, ?) > 0 AND json_extract(attributes, '$.${attribute}') = ?`, `"${attribute}":${JSON.stringify(value)}`, value);
-  }
-  if (filter.conversation !== undefined) {
-    add(c, "instr(attributes, ?) > 0 AND ? IN (json_extract(attributes, '$.fromaccount'), json_extract(attributes, '$.toaccount'), json_extract(attributes, '$.groupid'))", JSON.stringify(filter.conversation), filter.conversation);
-  }
-  if (filter.since !== undefined) add(c, 'received_at >= ?', filter.since);
-  if (filter.until !== undefined) add(c, 'received_at < ?', filter.until);
-  if (after !== undefined) add(c, 'seq < ?', Number(after));
-  return c;
-}
 
 function deadClause(filter: DeadLetterFilter, after?: string): Clause {
   const c = clause();
@@ -67,13 +49,17 @@ const stored = (row: EventRow): StoredEvent => {
   return { seq: row.seq, receivedAt: row.receivedAt, event };
 };
 
+type ExceptionRow = { seq: number; sink: string; state: string; attempts: number; next_at: number; first_error: string | null; last_error: string | null; first_failed_at: number | null; dead_at: number };
+
 /**
  * The admin module's view of the spool (`AdminStore`): searches newest first with cursor paging,
- * bulk changes in chunks through the group committer, an audit trail. Event search reads the log
- * backwards from its end (no index on attributes, so an append writes no extra page).
+ * bulk changes in chunks through the group committer, an audit trail. Event search runs on the
+ * search table (`search.ts`), a bounded slice of the log per call; sink states come from the cursors
+ * in memory and one read of the exceptions of a whole page.
  */
-export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; routes: readonly SpoolSink[]; seqOf: (id: string) => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
-  const { committer, admin } = deps;
+export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; routes: readonly SpoolSink[]; search: Search; seqOf: (id: string) => number | undefined; oldestRemembered: () => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
+  const { committer, admin, search } = deps;
+  const eventRow = db.prepare('SELECT seq, received_at AS receivedAt, attributes, data, message FROM log WHERE seq = ?');
   const eventColumns = 'seq, received_at AS receivedAt, attributes, data, message';
   const deadColumns = `d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
     d.last_error AS lastError, d.first_failed_at AS firstFailedAt, d.dead_at AS deadAt`;
@@ -97,8 +83,11 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     }
   }
 
-  function sinkStates(seq: number, event: Event): EventSinkState[] {
-    const exceptions = db.prepare('SELECT sink, state, attempts, next_at, first_error, last_error, first_failed_at, dead_at FROM exceptions WHERE seq = ?').all(seq) as { sink: string; state: string; attempts: number; next_at: number; first_error: string | null; last_error: string | null; first_failed_at: number | null; dead_at: number }[];
+  const exceptionsOf = (seqs: readonly number[]): ExceptionRow[] => (seqs.length === 0 ? [] :
+    db.prepare(`SELECT seq, sink, state, attempts, next_at, first_error, last_error, first_failed_at, dead_at FROM exceptions WHERE seq IN (${seqs.map(() => '?').join(',')})`).all(...seqs) as ExceptionRow[]);
+
+  /** Each sink's answer for one event, given that event's exceptions. */
+  function statesOf(seq: number, event: Event, exceptions: readonly ExceptionRow[]): EventSinkState[] {
     return [...deps.states().values()].map((state): EventSinkState => {
       const row = exceptions.find((e) => e.sink === state.name);
       if (row?.state === 'dead') return strip({ sink: state.name, state: 'dead', attempts: row.attempts, firstError: row.first_error ?? undefined, lastError: row.last_error ?? undefined, firstFailedAt: row.first_failed_at ?? undefined, deadAt: row.dead_at }) as EventSinkState;
@@ -107,6 +96,19 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       return isFresh(state, seq) ? { sink: state.name, state: 'pending', attempts: 0, nextAt: 0 } : { sink: state.name, state: 'delivered' };
     });
   }
+
+  /** Stored events with their sink states: one key lookup per event, one read of their exceptions. */
+  function withSinks(seqs: readonly number[]): SearchedEvent[] {
+    const found = seqs.flatMap((seq) => {
+      const row = eventRow.get(seq) as EventRow | undefined;
+      return row ? [stored(row)] : [];
+    });
+    const exceptions = exceptionsOf(found.map((item) => item.seq));
+    return found.map((item) => ({ ...item, sinks: statesOf(item.seq, item.event, exceptions.filter((e) => e.seq === item.seq)) }));
+  }
+
+  /** The seq of an event id: the de-duplication window, else a bounded search below it. */
+  const seqOfId = (id: string): number | undefined => deps.seqOf(id) ?? search.seqOfId(id, deps.oldestRemembered());
 
   const limitOf = (page: PageRequest): number => Math.max(1, Math.min(1000, page.limit));
 
@@ -119,17 +121,17 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       return strip({ events: range.events, firstSeq: range.firstSeq ?? undefined, lastSeq: range.lastSeq ?? undefined, storedBytes: deps.storedBytes(), sinks, quarantined: stats.quarantined });
     },
     searchEvents(filter, page) {
-      const limit = limitOf(page);
-      const c = eventClause(filter, page.after);
-      const rows = db.prepare(`SELECT ${eventColumns} FROM log ${whereOf(c)} ORDER BY seq DESC LIMIT ?`).all(...c.params, limit + 1) as EventRow[];
-      return pageOf(rows.map(stored), limit, (last) => String(last.seq));
+      const step = search.find(filter, limitOf(page), page.after === undefined ? undefined : Number(page.after));
+      const items = withSinks(step.seqs);
+      return step.before === undefined ? { items } : { items, next: String(step.before) };
+    },
+    sinkStates(seqs) {
+      return new Map(withSinks(seqs.slice(0, 1000)).map((item) => [item.seq, item.sinks]));
     },
     event(idOrSeq) {
-      const seq = typeof idOrSeq === 'number' ? idOrSeq : (deps.seqOf(idOrSeq) ?? (db.prepare('SELECT seq FROM log WHERE id = ? ORDER BY seq DESC LIMIT 1').pluck().get(idOrSeq) as number | undefined));
-      const row = seq === undefined ? undefined : (db.prepare(`SELECT ${eventColumns} FROM log WHERE seq = ?`).get(seq) as EventRow | undefined);
-      if (!row) return undefined;
-      const found = stored(row);
-      return { stored: found, sinks: sinkStates(found.seq, found.event) };
+      const seq = typeof idOrSeq === 'number' ? idOrSeq : seqOfId(idOrSeq);
+      const found = seq === undefined ? undefined : withSinks([seq])[0];
+      return found && { stored: { seq: found.seq, receivedAt: found.receivedAt, event: found.event }, sinks: found.sinks };
     },
     deadLetters(filter, page) {
       const limit = limitOf(page);
@@ -179,7 +181,9 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     },
     countReplay(range, sink) {
       const route = deps.routes.find((r) => r.name === sink);
-      const c = eventClause(range);
+      const c = clause();
+      if (range.since !== undefined) add(c, 'received_at >= ?', range.since);
+      if (range.until !== undefined) add(c, 'received_at < ?', range.until);
       if (!route) return 0;
       return (db.prepare(`SELECT ${eventColumns} FROM log ${whereOf(c)}`).all(...c.params) as EventRow[]).filter((row) => route.accepts(stored(row).event)).length;
     },

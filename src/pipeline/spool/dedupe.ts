@@ -47,6 +47,8 @@ export function createDedupe(max: number) {
       const rows = db.prepare('SELECT seq, id FROM log ORDER BY seq DESC LIMIT ?').raw().all(max) as [number, string][];
       for (let i = rows.length - 1; i >= 0; i -= 1) add((rows[i] as [number, string])[1], (rows[i] as [number, string])[0]);
     },
+    /** The seq of the oldest remembered id, or undefined when none is. */
+    oldestSeq: (): number | undefined => (count === 0 ? undefined : ringSeqs[oldest]),
     get size(): number {
       return seqs.size;
     },

@@ -11,6 +11,8 @@ import { createOutbox } from './outbox';
 import { createQuarantine, type QuarantineDropped, type QuarantineLimits } from './quarantine';
 import { createRetention } from './retention';
 import { migrateSpool } from './schema';
+import { createSearch, defaultSearchBudget } from './search';
+import { createSearchTail } from './search-tail';
 
 export type { SpoolSink };
 
@@ -34,6 +36,10 @@ export interface SpoolOptions {
   commitWindowMs?: number;
   /** How many of the newest event ids are remembered for de-duplication (`dedupe.ts`). */
   dedupeWindow?: number;
+  /** Stored events an event search examines per call (`search.ts`); bounds the time one call takes. */
+  searchBudget?: number;
+  /** Search rows held in memory before they are written together (`search-tail.ts`). */
+  searchFlushRows?: number;
 }
 
 /**
@@ -62,11 +68,13 @@ export function openSpool(options: SpoolOptions) {
   let states = new Map<string, SinkState>();
   const dedupe = createDedupe(options.dedupeWindow ?? defaultDedupeWindow);
   const writeCursors = cursorWriter(db);
-  /** Memory from disk: cursors, exceptions, the newest ids (at open, and after a rolled-back commit). */
+  const searchTail = createSearchTail(db, options.searchFlushRows);
+  /** Memory from disk: cursors, exceptions, the newest ids, the search tail (at open, and after a rolled-back commit). */
   const load = (): void => {
     lastSeq.value = Math.max(lastSeq.value, db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get() as number);
     states = loadStates(db, routes, lastSeq.value);
     dedupe.load(db);
+    searchTail.reload();
   };
   try {
     load();
@@ -104,7 +112,7 @@ export function openSpool(options: SpoolOptions) {
     windowMinWrites: 3,
   });
   const reader = createLogReader(db);
-  const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, lastSeq });
+  const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq });
   const quarantine = createQuarantine(db, committer, { limits: options.quarantine, onDropped: options.onQuarantineDropped });
   const retention = createRetention(db, committer, () => states, dedupe.forget);
   const stateOf = (sink: string): SinkState | undefined => states.get(sink);
@@ -204,7 +212,7 @@ export function openSpool(options: SpoolOptions) {
     /** Operator actions and queries (`admin.ts`), through the same committer. */
     admin,
     /** The admin module's side of the spool (`../admin-store.ts`). */
-    adminStore: createAdminStore(db, { committer, states: current, admin, routes, seqOf: dedupe.seqOf, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
+    adminStore: createAdminStore(db, { committer, states: current, admin, routes, search: createSearch(db, options.searchBudget ?? defaultSearchBudget, searchTail), seqOf: dedupe.seqOf, oldestRemembered: dedupe.oldestSeq, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */
     async stopCheckpoints(): Promise<void> {
       await checkpointer?.stop();
@@ -212,7 +220,8 @@ export function openSpool(options: SpoolOptions) {
     /** Commits what is queued (the cursors too) and closes the database. */
     close(): void {
       if (!db.open) return;
-      if ([...states.values()].some((s) => s.dirty)) void committer.submit(() => undefined).catch(() => undefined);
+      // The search tail is written too, so the next open need not read it back from the log.
+      if (searchTail.rows().length > 0 || [...states.values()].some((s) => s.dirty)) void committer.submit(searchTail.flush).catch(() => undefined);
       committer.flush();
       wal?.close();
       void checkpointer?.stop();

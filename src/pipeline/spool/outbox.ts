@@ -4,14 +4,15 @@ import { isFresh, settle, type SinkState } from './cursors';
 import type { Dedupe } from './dedupe';
 import type { GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
+import type { SearchTail } from './search-tail';
 
 /**
  * The writes of the log with cursors, each through the group committer: an append is one row at the
- * end of `log`; a delivery changes only memory (the cursor is written by the next commit); a failed
- * attempt or a dead letter is one row of `exceptions`. In-memory state changed by a write that is
- * rolled back is reloaded by the spool (`onRollback`).
+ * end of `log` (its search row joins the search tail); a delivery changes only memory (the cursor is written
+ * by the next commit); a failed attempt or a dead letter is one row of `exceptions`. In-memory state
+ * changed by a write that is rolled back is reloaded by the spool (`onRollback`).
  */
-export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; lastSeq: { value: number } }) {
+export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number } }) {
   const { committer, dedupe, reader } = deps;
   const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
   const receivedAt = db.prepare('SELECT received_at FROM log WHERE seq = ?').pluck();
@@ -38,6 +39,8 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
       dedupe.add(id, seq);
       return committer.submit(() => {
         insert.run(seq, id, at, JSON.stringify(event.attributes), event.data, event.message ?? null);
+        // Keyed by the same seq, written in groups: rows land on the search table's last page.
+        deps.searchTail.add(seq, at, event.attributes);
         for (const sink of deps.states().values()) {
           if (!sink.configured) continue;
           if (sink.accepts(event)) {

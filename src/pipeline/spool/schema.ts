@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { toLog } from './log-migration';
+import { toSearch } from './search';
 
 /**
  * The spool's tables, versioned with `PRAGMA user_version`. Versions 1 to 3 kept one `pending` row per
@@ -7,8 +8,9 @@ import { toLog } from './log-migration';
  * `log` holds each accepted event once under a sequential key; `cursors` each sink's progress
  * (everything up to `acked` is settled) and its pending count; `exceptions` the events of a sink that
  * are not simply "after the cursor": waiting for a retry, dead letters, and ones already delivered
- * ahead of the cursor when a spool was upgraded. `quarantine` keeps raw requests that could not become
- * events. Times are milliseconds since the epoch.
+ * ahead of the cursor when a spool was upgraded. Version 5 (`toSearch`, in `search.ts`) adds `search`:
+ * the attributes the admin search filters on, keyed by the log's seq. `quarantine` keeps raw requests
+ * that could not become events. Times are milliseconds since the epoch.
  *
  * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
  * before versioning (version 0 with the tables of migration 1) is brought forward like any other.
@@ -125,14 +127,18 @@ export const spoolMigrations: readonly string[] = [
   `,
 ];
 
-/** The schema version this code reads and writes: the SQL migrations, then the move to the log. */
-export const spoolSchemaVersion = spoolMigrations.length + 1;
+/** The version the move to the log ends at. */
+const logVersion = spoolMigrations.length + 1;
+
+/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table. */
+export const spoolSchemaVersion = logVersion + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
  * written by a newer version (its tables may mean something this code does not know). The move to the
  * log copies events in chunks, each its own transaction, and resumes where it stopped if the process
- * dies meanwhile; the version changes only in its last transaction.
+ * dies meanwhile; the version changes only in its last transaction. Filling the search table works
+ * the same way.
  */
 export function migrateSpool(db: Database): number {
   const found = db.pragma('user_version', { simple: true }) as number;
@@ -145,6 +151,7 @@ export function migrateSpool(db: Database): number {
       db.pragma(`user_version = ${version + 1}`);
     }
   }).immediate();
-  if (found < spoolSchemaVersion) toLog(db, spoolSchemaVersion);
+  if (found < logVersion) toLog(db, logVersion);
+  if (found < spoolSchemaVersion) toSearch(db, spoolSchemaVersion);
   return found;
 }
