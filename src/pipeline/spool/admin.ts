@@ -33,6 +33,8 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
   const { committer, reader } = deps;
   const retryRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at) VALUES (?, ?, 'retry', ?, 0, ?)
     ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at`);
+  const replayRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, replay) VALUES (?, ?, 'retry', ?, 0, ?, 1)
+    ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at, replay = 1`);
   const receivedAtOf = db.prepare('SELECT received_at FROM log WHERE seq = ?').pluck();
   const stateOf = (sink: string): SinkState => {
     const state = deps.states().get(sink);
@@ -41,11 +43,14 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
     deps.states().set(sink, made);
     return made;
   };
-  /** Queues `seq` for `state` again (due `now`, attempts reset) unless it is pending there already. */
+  /**
+   * Queues `seq` for `state` again (due `now`, attempts reset, marked as replayed so that a sink which
+   * skips ids it may already hold writes it all the same) unless it is pending there already.
+   */
   const requeue = (state: SinkState, seq: number, receivedAt: number, now: number): boolean => {
     if (state.retries.has(seq) || isFresh(state, seq)) return false;
-    retryRow.run(state.name, seq, receivedAt, now);
-    state.retries.set(seq, { seq, receivedAt, attempts: 0, nextAt: now });
+    replayRow.run(state.name, seq, receivedAt, now);
+    state.retries.set(seq, { seq, receivedAt, attempts: 0, nextAt: now, replayed: true });
     if (state.ahead.get(seq) === true) state.deliveredAhead -= 1;
     settle(state, seq, false);
     state.pending += 1;

@@ -14,6 +14,8 @@ export interface Retry {
   readonly receivedAt: number;
   attempts: number;
   nextAt: number;
+  /** Queued again by an operator's replay: the sink gets the event marked `replayed` (always written). */
+  readonly replayed?: true;
 }
 
 /**
@@ -88,11 +90,11 @@ export function loadStates(db: Database, routes: readonly { name: string; accept
   }
   for (const route of routes) if (!states.has(route.name)) states.set(route.name, make(route.name, last, 0, true));
   db.prepare("DELETE FROM exceptions WHERE state = 'done' AND seq <= (SELECT acked FROM cursors c WHERE c.sink = exceptions.sink)").run();
-  const rows = db.prepare("SELECT sink, seq, state, received_at AS receivedAt, attempts, next_at AS nextAt FROM exceptions WHERE state != 'dead'").all() as (Retry & { sink: string; state: string })[];
+  const rows = db.prepare("SELECT sink, seq, state, received_at AS receivedAt, attempts, next_at AS nextAt, replay FROM exceptions WHERE state != 'dead'").all() as (Retry & { sink: string; state: string; replay: number })[];
   for (const row of rows) {
     const state = states.get(row.sink) ?? make(row.sink, 0, 0, true);
     states.set(row.sink, state);
-    if (row.state === 'retry') state.retries.set(row.seq, { seq: row.seq, receivedAt: row.receivedAt, attempts: row.attempts, nextAt: row.nextAt });
+    if (row.state === 'retry') state.retries.set(row.seq, { seq: row.seq, receivedAt: row.receivedAt, attempts: row.attempts, nextAt: row.nextAt, ...(row.replay === 1 ? { replayed: true } : {}) });
     else state.doneMarks = true;
     if (row.seq > state.cursor) state.ahead.set(row.seq, false);
   }

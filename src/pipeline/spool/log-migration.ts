@@ -26,6 +26,7 @@ const cursorTables = `
     received_at     INTEGER NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_at         INTEGER NOT NULL DEFAULT 0,
+    replay          INTEGER NOT NULL DEFAULT 0,
     first_error     TEXT,
     last_error      TEXT,
     first_failed_at INTEGER,

@@ -72,7 +72,9 @@ export function createLogReader(db: Database) {
       .sort((a, b) => a.seq - b.seq)
       .flatMap((retry) => {
         const row = one.get(retry.seq) as Row | undefined;
-        return row ? [{ seq: retry.seq, attempts: retry.attempts, receivedAt: retry.receivedAt, event: toEvent(row), nextAt: retry.nextAt }] : [];
+        if (!row) return [];
+        const event = toEvent(row);
+        return [{ seq: retry.seq, attempts: retry.attempts, receivedAt: retry.receivedAt, event: retry.replayed ? { ...event, replayed: true as const } : event, nextAt: retry.nextAt }];
       });
   }
 

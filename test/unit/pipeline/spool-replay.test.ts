@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Event } from '../../../src/events/event';
+import { openSpool, type Spool } from '../../../src/pipeline/spool';
+
+const event = (id: string): Event => ({
+  attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
+  data: '{}',
+});
+
+describe('spool replay', () => {
+  let dir: string;
+  let spool: Spool;
+  const path = () => join(dir, 'spool.db');
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-replay-'));
+    spool = openSpool({ path: path(), sinks: ['file'] });
+  });
+  afterEach(() => {
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function deliveredThenReplayed(): Promise<void> {
+    await spool.append(event('e1'), 1000);
+    await spool.append(event('e2'), 1000);
+    await spool.delivered('file', spool.due('file', 2000, 10).map((item) => item.seq));
+    await spool.adminStore.replay({ since: 0 }, 'file', 3000);
+  }
+
+  test('When delivered events are replayed, then the sink gets them marked replayed, and fresh events are not', async () => {
+    await deliveredThenReplayed();
+    await spool.append(event('e3'), 4000);
+
+    const due = spool.due('file', 5000, 10);
+
+    expect(due.map((item) => [item.event.attributes.id, item.event.replayed ?? false])).toEqual([
+      ['e1', true],
+      ['e2', true],
+      ['e3', false],
+    ]);
+  });
+
+  test('When a replayed event fails and the gateway restarts, then its retry is still marked replayed', async () => {
+    await deliveredThenReplayed();
+    const [first] = spool.due('file', 5000, 10);
+    await spool.failed('file', [first!.seq], 'refused', 6000, 5000);
+    spool.close();
+
+    spool = openSpool({ path: path(), sinks: ['file'] });
+    const due = spool.due('file', 7000, 10);
+
+    expect(due.map((item) => [item.event.attributes.id, item.event.replayed ?? false, item.attempts])).toEqual([
+      ['e1', true, 1],
+      ['e2', true, 0],
+    ]);
+  });
+});
