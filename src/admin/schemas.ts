@@ -50,11 +50,12 @@ const ms = z.number().int().describe('milliseconds since the epoch');
 const eventSchema = z.object({ attributes: z.record(z.string(), z.unknown()), data: z.string(), message: z.string().optional() });
 const storedEvent = z.object({ seq: z.number().int(), receivedAt: ms, event: eventSchema });
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().optional().describe('cursor of the next (older) page') });
-export const eventPage = page(storedEvent);
 export const sinkState = z.object({
   sink: z.string(), state: z.enum(['delivered', 'not_routed', 'pending', 'dead']), attempts: z.number().int().optional(), nextAt: ms.optional(),
   firstError: z.string().optional(), lastError: z.string().optional(), firstFailedAt: ms.optional(), deadAt: ms.optional(),
 });
+/** A search result: the stored event with where it stands with each sink. A short page with `next` means: ask again, the search goes on. */
+export const eventPage = page(storedEvent.extend({ sinks: z.array(sinkState).optional() }));
 export const eventDetail = z.object({ stored: storedEvent, sinks: z.array(sinkState) });
 export const deadLetter = z.object({
   sink: z.string(), seq: z.number().int(), id: z.string(), type: z.string(), receivedAt: ms, attempts: z.number().int(),
