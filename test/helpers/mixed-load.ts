@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { loadFixture } from './fixtures';
+import { postJson } from './process';
 import { callbackPath, TEST_TOKEN } from './tencent';
 
 /** The secrets and app keys the three vendors sign with in a mixed load (the fixtures' own). */
@@ -71,25 +71,5 @@ export function answeredOk(vendor: MixedVendor, status: number, reply: Record<st
 
 /** Posts one callback over a fresh connection; resolves with the status and parsed reply, rejects on a network error. */
 export function postMixed(port: number, callback: MixedCallback): Promise<{ status: number; reply: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: callback.path, agent: false, headers: { ...callback.headers, 'content-length': callback.body.length } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, reply: JSON.parse(text) as Record<string, unknown> });
-          } catch (error) {
-            reject(error);
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(callback.body);
-  });
+  return postJson(port, { path: callback.path, headers: callback.headers, body: callback.body });
 }

@@ -23,11 +23,20 @@ export function postCallback(
   agentless = true,
   localAddress?: string,
 ): Promise<{ status: number; reply: Record<string, unknown> }> {
-  const payload = Buffer.from(JSON.stringify(body));
   const path = callbackPath(fixture.query, { requestTime: Math.floor(Date.now() / 1000) });
+  return postJson(port, { path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) }, { agentless, localAddress });
+}
+
+/** Posts bytes and reads a JSON reply; resolves with the status and reply, or rejects on a network error or a reply that is not JSON. */
+export function postJson(
+  port: number,
+  message: { readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body: Buffer },
+  options: { readonly agentless?: boolean; readonly localAddress?: string } = {},
+): Promise<{ status: number; reply: Record<string, unknown> }> {
+  const { agentless = true, localAddress } = options;
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, localAddress, method: 'POST', path, agent: agentless ? false : undefined, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+      { host: '127.0.0.1', port, localAddress, method: 'POST', path: message.path, agent: agentless ? false : undefined, headers: { ...message.headers, 'content-length': message.body.length } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -44,7 +53,7 @@ export function postCallback(
     );
     req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
-    req.end(payload);
+    req.end(message.body);
   });
 }
 
