@@ -1,5 +1,5 @@
 import type { Event } from '../events/event';
-import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, PageRequest, QuarantineDetail, QuarantineFilter } from './admin-store';
+import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, SearchedEvent } from './admin-store';
 import { createJobs, type Job } from './admin-jobs';
 
 /** Why an operator action was not done: `not_found` (nothing there), `refused` (not allowed now), `invalid` (a bad target). */
@@ -113,7 +113,7 @@ export function createAdmin(deps: AdminDeps) {
   return {
     jobs,
     stats: () => ({ instance: deps.instance, ...store.stats(), configuredSinks: deps.sinks, pausedSinks: deps.lanes?.paused() ?? [] }),
-    searchEvents: (filter: EventFilter, page: PageRequest) => store.searchEvents(filter, page),
+    searchEvents: (filter: EventFilter, page: PageRequest) => searchFollowing(store, filter, page),
     event(idOrSeq: string | number) {
       const found = store.event(idOrSeq);
       if (!found) throw new AdminError('not_found', `no event ${idOrSeq}`);
@@ -233,3 +233,24 @@ export function createAdmin(deps: AdminDeps) {
 }
 
 export type Admin = ReturnType<typeof createAdmin>;
+
+/** Slices of the log one search request may examine (each a bounded call into the spool). */
+const searchSlices = 40;
+
+/**
+ * The spool examines a bounded slice of the log per call and may answer a short page with `next`;
+ * a request follows `next` until its page is full, the log is exhausted or `searchSlices` slices were
+ * read, yielding the event loop between slices so callbacks are served meanwhile.
+ */
+async function searchFollowing(store: AdminStore, filter: EventFilter, page: PageRequest): Promise<Page<SearchedEvent>> {
+  const items: SearchedEvent[] = [];
+  let after = page.after;
+  for (let slice = 0; slice < searchSlices; slice += 1) {
+    if (slice > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const found = store.searchEvents(filter, { limit: page.limit - items.length, ...(after === undefined ? {} : { after }) });
+    items.push(...found.items);
+    after = found.next;
+    if (after === undefined || items.length >= page.limit) break;
+  }
+  return after === undefined ? { items } : { items, next: after };
+}
