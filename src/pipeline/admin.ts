@@ -1,5 +1,5 @@
 import type { Event } from '../events/event';
-import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, SearchedEvent } from './admin-store';
+import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, SearchedEvent, SpoolStats } from './admin-store';
 import { createJobs, type Job } from './admin-jobs';
 
 /** Why an operator action was not done: `not_found` (nothing there), `refused` (not allowed now), `invalid` (a bad target). */
@@ -110,9 +110,17 @@ export function createAdmin(deps: AdminDeps) {
     add(await store.releaseQuarantined(entry.qid, outcome.event, entry.receivedAt));
   }
 
+  // Open consoles ask every second each: the spool's statistics are read at most once a second of the clock.
+  let statsRead: { at: number; stats: SpoolStats } | undefined;
+  function recentStats(): SpoolStats {
+    const now = clock();
+    if (statsRead === undefined || now - statsRead.at >= 1000 || now < statsRead.at) statsRead = { at: now, stats: store.stats() };
+    return statsRead.stats;
+  }
+
   return {
     jobs,
-    stats: () => ({ instance: deps.instance, ...store.stats(), configuredSinks: deps.sinks, pausedSinks: deps.lanes?.paused() ?? [] }),
+    stats: () => ({ instance: deps.instance, ...recentStats(), configuredSinks: deps.sinks, pausedSinks: deps.lanes?.paused() ?? [] }),
     searchEvents: (filter: EventFilter, page: PageRequest) => searchFollowing(store, filter, page),
     event(idOrSeq: string | number) {
       const found = store.event(idOrSeq);

@@ -59,6 +59,8 @@ type ExceptionRow = { seq: number; sink: string; state: string; attempts: number
  */
 export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; routes: readonly SpoolSink[]; search: Search; seqOf: (id: string) => number | undefined; oldestRemembered: () => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
   const { committer, admin, search } = deps;
+  const firstSeqOf = db.prepare('SELECT seq FROM log ORDER BY seq LIMIT 1').pluck();
+  const lastSeqOf = db.prepare('SELECT seq FROM log ORDER BY seq DESC LIMIT 1').pluck();
   const eventRow = db.prepare('SELECT seq, received_at AS receivedAt, attributes, data, message FROM log WHERE seq = ?');
   const eventColumns = 'seq, received_at AS receivedAt, attributes, data, message';
   const deadColumns = `d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
@@ -114,11 +116,13 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
 
   return {
     stats() {
-      const range = db.prepare('SELECT count(*) AS events, min(seq) AS firstSeq, max(seq) AS lastSeq FROM log').get() as { events: number; firstSeq: number | null; lastSeq: number | null };
+      // First and last by the log's key (two lookups); SQLite answers min and max together by a scan.
+      const firstSeq = firstSeqOf.get() as number | undefined;
+      const lastSeq = lastSeqOf.get() as number | undefined;
       const stats = admin.stats();
       const sinks = [...deps.states().values()].filter((s) => s.configured || s.pending > 0 || s.dead > 0).sort((a, b) => a.name.localeCompare(b.name))
         .map((s) => strip({ sink: s.name, pending: s.pending, oldestReceivedAt: stats.pending.find((p) => p.sink === s.name)?.oldest, dead: s.dead }));
-      return strip({ events: range.events, firstSeq: range.firstSeq ?? undefined, lastSeq: range.lastSeq ?? undefined, storedBytes: deps.storedBytes(), sinks, quarantined: stats.quarantined });
+      return strip({ events: stats.events, firstSeq, lastSeq, storedBytes: deps.storedBytes(), sinks, quarantined: stats.quarantined });
     },
     searchEvents(filter, page) {
       const step = search.find(filter, limitOf(page), page.after === undefined ? undefined : Number(page.after));

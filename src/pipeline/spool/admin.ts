@@ -29,7 +29,7 @@ function where(range: Range, column: string, sinkColumn?: string) {
  * sinks no longer configured). Every change goes through the group committer and the sinks' state in
  * memory, so the running counts and cursors stay true.
  */
-export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; reader: LogReader; routes: readonly SpoolSink[] }) {
+export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; reader: LogReader; routes: readonly SpoolSink[]; countEvents: () => number }) {
   const { committer, reader } = deps;
   const retryRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at) VALUES (?, ?, 'retry', ?, 0, ?)
     ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at`);
@@ -78,7 +78,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
 
     stats() {
       return {
-        events: db.prepare('SELECT count(*) FROM log').pluck().get() as number,
+        events: deps.countEvents(),
         pending: [...deps.states().values()].filter((s) => s.pending > 0).sort((a, b) => a.name.localeCompare(b.name))
           .map((s) => ({ sink: s.name, pending: s.pending, oldest: reader.oldestReceivedAt(s) as number })),
         deadLetters: [...deps.states().values()].filter((s) => s.dead > 0).sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ sink: s.name, count: s.dead })),

@@ -130,7 +130,11 @@ export function openSpool(options: SpoolOptions) {
     fresh();
     return states;
   };
-  const admin = createSpoolAdmin(db, { committer, states: current, reader, routes });
+  // Events stored: the narrow search table (one row per event) and the rows still held for it; never a scan of the log itself.
+  const countSearchRows = db.prepare('SELECT count(*) FROM search').pluck();
+  const logHas = db.prepare('SELECT 1 FROM log WHERE seq = ?').pluck();
+  const countEvents = (): number => (countSearchRows.get() as number) + searchTail.rows().filter((row) => logHas.get(row.seq) !== undefined).length;
+  const admin = createSpoolAdmin(db, { committer, states: current, reader, routes, countEvents });
   async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
     const outcome = await outbox.append(event, receivedAt);
     if (outcome === 'accepted') for (const listener of listeners) listener();
