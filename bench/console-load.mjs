@@ -2,7 +2,7 @@
 // by side with ten operators whose overview refreshes every second and one running searches.
 // The console clients are HTTP clients making exactly the requests the pages make (sign in, then
 // GET /console/api/overview?since=<last sample> every second; GET /console/api/events with a changing
-// filter every 500 ms plus each result row's event detail), not ten Chromium processes: on a shared
+// filter every 500 ms, each row's sink states in the answer), not ten Chromium processes: on a shared
 // 2-core machine ten browsers would measure the browsers' own CPU, not what the gateway serves them.
 // The clients run in a worker thread, so they do not slow this thread's load generator.
 // Rounds are interleaved (none, console, console, none, ...). Env: ROUNDS (3), DURATION (5 s),
@@ -21,8 +21,9 @@ const searchEveryMs = Number(process.env.SEARCH_EVERY_MS ?? 1000);
 // OVERVIEWS (10) and SEARCHERS (1) split the console's cost between the two pages.
 const overviews = Number(process.env.OVERVIEWS ?? 10);
 const searchers = Number(process.env.SEARCHERS ?? 1);
-// DETAILS=0: searches without the per-row detail requests (to tell the two costs apart).
-const details = process.env.DETAILS !== '0';
+// The Messages page takes each row's sink states from the search answer; DETAILS=1 adds one detail
+// request per row, as a page whose search answer lacked them would make.
+const details = process.env.DETAILS === '1';
 const TOKEN = 'bench-operator-token-0123456789abcdef';
 const sha = createHash('sha256').update(TOKEN).digest('hex');
 
