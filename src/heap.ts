@@ -22,3 +22,17 @@ export function tuneHeap(execArgv: readonly string[], set: (flags: string) => vo
   set(flag);
   return flag;
 }
+
+/**
+ * The young generation's size limit the gateway is started with (`npm start`, the image's command,
+ * the benchmarks). Node 22 and later let each of V8's two semi-spaces grow to 64 MiB on a machine with
+ * a few GiB of memory (Node 20: 16 MiB): under callback load the young generation alone then holds up
+ * to 128 MiB, most of it garbage, and peak RSS rose from about 140 to 190–270 MiB. V8 reads the limit
+ * only when the isolate is created, so it must be on the command line (or in `NODE_OPTIONS`).
+ */
+export const semiSpaceFlag = '--max-semi-space-size=16';
+
+/** Whether the process was started with a semi-space limit (on its command line or in `NODE_OPTIONS`). */
+export function semiSpaceGiven(execArgv: readonly string[], nodeOptions = ''): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg));
+}

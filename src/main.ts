@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfigFromEnvironment, type Config } from './config';
-import { tuneHeap } from './heap';
+import { semiSpaceFlag, semiSpaceGiven, tuneHeap } from './heap';
 import { safeLogDestination } from './log-destination';
 import { startService, type RunningService } from './service';
 import { startupHint } from './startup-hints';
@@ -58,6 +58,9 @@ async function main(): Promise<void> {
   service = await startService(config, logger);
   if (signalled) return stop(service);
   logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name), v8: heapFlag ?? 'as given' }, 'listening');
+  if (!semiSpaceGiven(process.execArgv, process.env.NODE_OPTIONS)) {
+    logger.warn(`started without a young-generation limit: V8 may hold up to 128 MiB of it; start with node ${semiSpaceFlag} dist/main.js (npm start and the image do)`);
+  }
 }
 
 function readConfig(): Config {

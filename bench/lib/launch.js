@@ -9,6 +9,8 @@ const { join } = require('node:path');
 const root = join(__dirname, '..', '..');
 /** The built gateway entry point. */
 const gatewayMain = join(root, 'dist', 'main.js');
+/** The Node flags `npm start` runs the gateway with (package.json's start script: `exec node <flags> dist/main.js`). */
+const gatewayNodeArgs = (/\bnode((?: --\S+)*) dist\/main\.js/.exec(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
 
 let tasksetChecked;
 /** True when `taskset` exists and works here (Linux with util-linux). */
@@ -91,4 +93,4 @@ function processUsage(pid) {
   return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024, cpuMs: (ticks * 1000) / 100 };
 }
 
-module.exports = { launch, canPin, processUsage, gatewayMain, root };
+module.exports = { launch, canPin, processUsage, gatewayMain, gatewayNodeArgs, root };

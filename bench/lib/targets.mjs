@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import launchModule from './launch.js';
 import { sdkAppId, token } from './load.mjs';
 
-const { launch, gatewayMain, root } = launchModule;
+const { launch, gatewayMain, gatewayNodeArgs, root } = launchModule;
 
 export const comparison = {
   'raw node:http': 'raw-http.mjs',
@@ -42,7 +42,8 @@ export async function startGateway(name, mode, { cpus, nodeArgs, env = {}, main 
       TENCENT_CALLBACK_TOKENS: token,
       ...env,
     },
-    { cpus, nodeArgs, keepOutput: false },
+    // With the Node flags `npm start` and the image use (a young-generation limit), then the caller's.
+    { cpus, nodeArgs: [...gatewayNodeArgs, ...(nodeArgs ?? [])], keepOutput: false },
   );
   const sink = new JsonlFile(join(dataDir, 'events.jsonl'));
   return {

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { heapGrowingPercent, tuneHeap } from '../../src/heap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
 
 describe('tuneHeap', () => {
   test('When the command line sets no heap growing factor, then the gateway sets its own', () => {
@@ -24,5 +26,39 @@ describe('tuneHeap', () => {
     // V8 names the flag it does not know, and only that one.
     expect(run.stderr).toMatch(/no-such-flag-for-sure/);
     expect(run.stderr).not.toMatch(/heap-growing-percent/);
+  });
+});
+
+describe('the young-generation limit', () => {
+  /** The largest size V8's new space reached in a child Node (MiB) while it churned through short-lived objects with many survivors. */
+  function newSpacePeak(nodeArgs: readonly string[]): number {
+    const script = `const v8 = require('node:v8'); const keep = []; let max = 0;
+      for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 200000) keep.splice(0, 100000);
+        if (i % 50000 === 0) max = Math.max(max, v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size); }
+      process.stdout.write(String(max / 1048576));`;
+    const run = spawnSync(process.execPath, [...nodeArgs, '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    return Number(run.stdout);
+  }
+
+  test('When a child Node starts with the flag, then its new space stays within two 16 MiB semi-spaces', () => {
+    expect(newSpacePeak([semiSpaceFlag])).toBeLessThanOrEqual(32);
+  });
+
+  test('When npm start and the image start the gateway, then both pass the flag', () => {
+    const root = join(__dirname, '..', '..');
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toBe(`exec node ${semiSpaceFlag} dist/main.js`);
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "dist/main.js"]`);
+  });
+
+  test.each([
+    [['--max-semi-space-size=8'], '', true],
+    [['--max_semi_space_size=8'], '', true],
+    [[], '--enable-source-maps --max-semi-space-size=32', true],
+    [['--enable-source-maps'], '--max-old-space-size=512', false],
+    [[], '', false],
+  ])('When the command line is %j and NODE_OPTIONS %j, then a limit is given: %s', (execArgv, nodeOptions, given) => {
+    expect(semiSpaceGiven(execArgv, nodeOptions)).toBe(given);
   });
 });
