@@ -57,10 +57,11 @@ async function main(): Promise<void> {
   for (const warning of vendorWarnings(config.vendors)) logger.warn(warning);
   service = await startService(config, logger);
   if (signalled) return stop(service);
-  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name), v8: heapFlag ?? 'as given' }, 'listening');
+  // Before the listening line, so whatever waits for that line has seen the warning too.
   if (!semiSpaceGiven(process.execArgv, process.env.NODE_OPTIONS)) {
     logger.warn(`started without a young-generation limit: V8 may hold up to 128 MiB of it; start with node ${semiSpaceFlag} dist/main.js (npm start and the image do)`);
   }
+  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name), v8: heapFlag ?? 'as given' }, 'listening');
 }
 
 function readConfig(): Config {

@@ -23,6 +23,8 @@ export interface LaunchOptions {
 }
 
 export const gatewayMain: string;
+/** The Node flags `npm start` runs the gateway with. */
+export const gatewayNodeArgs: string[];
 export const root: string;
 export function canPin(): boolean;
 export function launch(script: string, env?: Record<string, string>, options?: LaunchOptions): Promise<Launched>;

@@ -1,18 +1,18 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { gatewayMain, launch, type Launched } from '../../bench/lib/launch';
+import { gatewayMain, gatewayNodeArgs, launch, type Launched } from '../../bench/lib/launch';
 import type { TencentFixture } from './fixtures';
 import { callbackPath, TEST_TOKEN } from './tencent';
 
 export type ServiceProcess = Launched;
 
 /**
- * Runs the built service as its own process; resolves once it logs that it listens. By default it
+ * Runs the built service as its own process, with the Node flags `npm start` uses; resolves once it logs that it listens. By default it
  * accepts the test app, signed with the test token; `{ signed: false }` starts it unconfigured.
  */
 export function launchService(env: Record<string, string>, options: { signed?: boolean } = {}): Promise<ServiceProcess> {
   const tencent: Record<string, string> = options.signed === false ? {} : { TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN };
-  return launch(gatewayMain, { HOST: '127.0.0.1', ...tencent, ...env });
+  return launch(gatewayMain, { HOST: '127.0.0.1', ...tencent, ...env }, { nodeArgs: gatewayNodeArgs });
 }
 
 /** One signed callback over a fresh connection; resolves with the status and reply, or rejects on a network error. */
