@@ -26,7 +26,7 @@ import { fmt, median, spread } from './lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
-const rounds = env('ROUNDS', 5);
+const rounds = Math.max(1, env('ROUNDS', 5));
 const rssRounds = env('RSS_ROUNDS', 2);
 const scale = env('SCALE', 1);
 const sizes = { 64: Math.round(10_240 * scale), 8: Math.round(2_048 * scale), 1: Math.round(512 * scale) };
