@@ -11,6 +11,7 @@ import { startConsole } from '../admin/console';
 import { digest, newLocalToken, verifyToken } from '../admin/tokens';
 import type { Config } from '../config';
 import { createAdmin, type Recheck } from '../pipeline/admin';
+import { publicSinkSettings } from '../sinks/public-settings';
 import type { AdminStore } from '../pipeline/admin-store';
 import type { Dispatcher } from '../pipeline/dispatcher';
 import type { Vendor } from '../vendors/vendor';
@@ -57,6 +58,7 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
     lanes: deps.dispatcher,
     clock: deps.clock,
     instance,
+    sinkSettings: config.sinks.map(publicSinkSettings),
     audited: (entry) => {
       metrics.audit(entry.action);
       logger.info({ audit: entry }, `admin: ${entry.actor} ${entry.action}${entry.dryRun ? ' (dry run)' : ''}: ${entry.count}`);
