@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config';
+import { podEnv } from '../helpers/pod-env';
 
 const root = join(__dirname, '..', '..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -14,12 +15,7 @@ describe.each([['k8s/base'], ['k8s/overlays/direct']])('%s: the admin port', (di
   const workload = objects.find((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment') as Obj;
   const container = workload.spec.template.spec.containers[0];
   const namespace = (objects.find((o) => o.kind === 'Namespace') as Obj).metadata.name as string;
-  // As the kubelet sets them: a fieldRef to the namespace, and $(NAME) of an earlier variable expanded.
-  const env: Record<string, string> = {};
-  for (const e of container.env as Obj[]) {
-    if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
-    else if ('value' in e) env[e.name] = String(e.value).replace(/\$\((\w+)\)/g, (_, name: string) => env[name] ?? `$(${name})`);
-  }
+  const env = podEnv(container, namespace);
   const admin = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'im-gateway-admin') as Obj;
 
   test('When rendered, then the admin API has its own ClusterIP Service on a container port, apart from the callback port and from Prometheus', () => {
