@@ -84,3 +84,9 @@ export const problem = z.object({ error: z.string(), message: z.string() });
 export const pendingDropped = z.object({ dropped: z.number().int() });
 export const pendingMoved = z.object({ moved: z.number().int(), to: z.string() });
 export const sinkPaused = z.object({ sink: z.string(), paused: z.boolean() });
+export const sinkSettings = z.object({
+  items: z.array(z.object({
+    name: z.string(), type: z.string(),
+    settings: z.record(z.string(), z.unknown()).describe('effective settings, defaults applied; every secret (passwords, tokens, keys, header values, a URL\'s user, password and query values) reads [redacted]'),
+  })),
+});

@@ -11,7 +11,7 @@ import { beginRequest, contextOf, elapsedSeconds, type RequestContext } from './
 import { admit, authenticated } from './admission';
 import type { AuthFailureLimit } from './auth-failures';
 import type { ClientLimit } from './client-limit';
-import { decodeBody } from './content-encoding';
+import { decodeBody, withCoding } from './content-encoding';
 import { renderFailure } from './error-handler';
 import type { RateLimiter } from './rate-limit';
 import { send } from './reply';
@@ -108,7 +108,9 @@ async function handleCallback(deps: CallbackRouteDeps, route: Route, req: Incomi
     ? vendor.toEvent(head, body, receivedAt)
     : { kind: 'invalid', label: ctx.label ?? 'other', reason: 'unsupported_encoding', detail: decoded.detail };
   ctx.label = intake.label;
-  const outcome = await deps.accept(intake, { vendor: vendor.name, head: () => vendor.storedHead(head), body, receivedAt }).catch(asCallbackError);
+  // A body kept as it came on the wire keeps its coding too, so a redrive (after MAX_BODY_BYTES is raised) can decode it.
+  const storedHead = () => (decoded.ok || coding === undefined ? vendor.storedHead(head) : withCoding(vendor.storedHead(head), coding));
+  const outcome = await deps.accept(intake, { vendor: vendor.name, head: storedHead, body, receivedAt }).catch(asCallbackError);
   observe(deps.metrics, ctx, vendor, intake, outcome);
   send(res, vendor.reply(outcome, head), ctx.baseHeaders);
 }

@@ -1,4 +1,5 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
+import type { StoredHead } from '../events/intake';
 
 type Decode = (input: Buffer, options: { maxOutputLength: number }) => Buffer;
 
@@ -52,4 +53,20 @@ export function decodeBody(wire: Buffer, coding: string | undefined, limit: numb
   } catch (error) {
     return { ok: false, detail: `body could not be decoded as ${coding}: ${(error as Error).message.slice(0, 120)}` };
   }
+}
+
+/**
+ * The head kept with a body that could not be decoded (it is kept as it came on the wire): the coding
+ * goes with it, under `content-encoding`, so a later redrive can decode the body (`decodeStored`).
+ */
+export function withCoding(head: StoredHead, coding: string): StoredHead {
+  return { ...head, headers: { ...head.headers, 'content-encoding': coding } };
+}
+
+/**
+ * A quarantined body as its vendor should read it: decoded when its head names a coding (with today's
+ * `limit`, so raising MAX_BODY_BYTES lets a body that was too large once decoded through), else as kept.
+ */
+export function decodeStored(head: StoredHead, body: Buffer, limit: number): ReturnType<typeof decodeBody> {
+  return decodeBody(body, head.headers?.['content-encoding'], limit);
 }

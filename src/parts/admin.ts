@@ -10,7 +10,9 @@ import { createAdminMetrics } from '../admin/metrics';
 import { startConsole } from '../admin/console';
 import { digest, newLocalToken, verifyToken } from '../admin/tokens';
 import type { Config } from '../config';
+import { decodeStored } from '../http/content-encoding';
 import { createAdmin, type Recheck } from '../pipeline/admin';
+import { publicSinkSettings } from '../sinks/public-settings';
 import type { AdminStore } from '../pipeline/admin-store';
 import type { Dispatcher } from '../pipeline/dispatcher';
 import type { Vendor } from '../vendors/vendor';
@@ -30,11 +32,16 @@ interface AdminPartDeps {
   readonly dataDir?: string;
 }
 
-/** Re-checks a quarantined request through the vendor that received it, as it is configured now. */
-export const recheckThrough = (vendors: readonly Vendor[]) => (entry: Parameters<Parameters<typeof createAdmin>[0]['recheck']>[0]): Recheck => {
+/**
+ * Re-checks a quarantined request through the vendor that received it, as it is configured now: a body
+ * kept undecoded is decoded first within today's MAX_BODY_BYTES.
+ */
+export const recheckThrough = (vendors: readonly Vendor[], maxBodyBytes: number) => (entry: Parameters<Parameters<typeof createAdmin>[0]['recheck']>[0]): Recheck => {
   const vendor = vendors.find((v) => v.name === entry.vendor);
   if (!vendor) return { kind: 'no_vendor' };
-  const intake = vendor.toEvent({ query: new URLSearchParams(entry.head.query ?? ''), headers: { ...entry.head.headers } }, entry.body, entry.receivedAt);
+  const decoded = decodeStored(entry.head, entry.body, maxBodyBytes);
+  if (!decoded.ok) return { kind: 'invalid', reason: 'unsupported_encoding', detail: decoded.detail };
+  const intake = vendor.toEvent({ query: new URLSearchParams(entry.head.query ?? ''), headers: { ...entry.head.headers } }, decoded.body, entry.receivedAt);
   if (intake.kind === 'event') return { kind: 'event', event: intake.event };
   if (intake.kind === 'invalid') return { kind: 'invalid', reason: intake.reason, detail: intake.detail };
   return { kind: 'ignored' };
@@ -53,10 +60,11 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
   const admin = createAdmin({
     store: deps.store,
     sinks: deps.sinks,
-    recheck: recheckThrough(deps.vendors),
+    recheck: recheckThrough(deps.vendors, config.maxBodyBytes),
     lanes: deps.dispatcher,
     clock: deps.clock,
     instance,
+    sinkSettings: config.sinks.map(publicSinkSettings),
     audited: (entry) => {
       metrics.audit(entry.action);
       logger.info({ audit: entry }, `admin: ${entry.actor} ${entry.action}${entry.dryRun ? ' (dry run)' : ''}: ${entry.count}`);

@@ -36,6 +36,15 @@ export interface AdminDeps {
   readonly instance: string;
   /** Most entries changed per commit (250). */
   readonly chunk?: number;
+  /** Each configured sink's effective settings, secrets already redacted (shown to viewers). */
+  readonly sinkSettings?: readonly SinkSettings[];
+}
+
+/** A sink's settings as an operator may see them (no secret in them). */
+export interface SinkSettings {
+  readonly name: string;
+  readonly type: string;
+  readonly settings: Readonly<Record<string, unknown>>;
 }
 
 /** Who acts: the token's name. */
@@ -121,6 +130,7 @@ export function createAdmin(deps: AdminDeps) {
   return {
     jobs,
     stats: () => ({ instance: deps.instance, ...recentStats(), configuredSinks: deps.sinks, pausedSinks: deps.lanes?.paused() ?? [] }),
+    sinkSettings: () => ({ items: deps.sinkSettings ?? [] }),
     searchEvents: (filter: EventFilter, page: PageRequest) => searchFollowing(store, filter, page),
     event(idOrSeq: string | number) {
       const found = store.event(idOrSeq);

@@ -135,6 +135,19 @@ describe('console on three real gateways', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  test('When a viewer opens the Sinks page, then each gateway\'s webhook sink shows its settings, and its signing secret appears nowhere', async () => {
+    const page = await signIn(VIEWER);
+    await page.getByRole('link', { name: 'Sinks' }).click();
+    await page.getByText(/^Settings of hook \(http\) on /).first().waitFor();
+
+    const text = (await page.locator('main').textContent()) ?? '';
+    const html = await page.content();
+    expect(await page.getByText(/^Settings of hook \(http\) on /).count()).toBe(3);
+    expect(text).toContain(receiver.url);
+    expect(text).toContain('secret[redacted]');
+    for (const shown of [text, html]) expect(shown).not.toContain(WEBHOOK_SECRET.slice('whsec_'.length));
+  });
+
   test('When a viewer signs in, then there is no redrive button, and the real admin API refuses a redrive sent anyway with 403', async () => {
     const page = await signIn(VIEWER);
     await page.goto(`${gateways[0]!.adminUrl}/console/#/dead`);

@@ -1,4 +1,6 @@
 import type express from 'express';
+import { publicSinkSettings } from '../../src/sinks/public-settings';
+import { sinkConfigSchema } from '../../src/sinks/registry';
 import { startRecordingPod } from '../helpers/console';
 
 /** Fixed times so screenshots are stable: one minute apart, newest on gw-2. */
@@ -22,6 +24,15 @@ function stored(seq: number, vendor: string, command: string, receivedAt: number
 
 const sinkStates = [{ sink: 'web', state: 'delivered' }, { sink: 'moderation', state: 'dead', attempts: 8, firstError: 'HTTP 503', lastError: 'HTTP 503 Service Unavailable', deadAt: T0 + 90_000 }];
 
+/** The pods' sinks as the admin API shows them; the secrets here must never reach the page. */
+export const SINK_SECRETS = ['Bearer mod-SECRET-0123', 'web-SECRET-4567'];
+const sinkSettings = {
+  items: [
+    sinkConfigSchema.parse({ type: 'http', name: 'moderation', url: 'https://moderation.internal/events', mode: 'single', headers: { authorization: SINK_SECRETS[0] }, maxAttempts: 8 }),
+    sinkConfigSchema.parse({ type: 'redis', name: 'web', url: `redis://default:${SINK_SECRETS[1]}@redis:6379/0`, stream: 'imgw:web' }),
+  ].map(publicSinkSettings),
+};
+
 /**
  * Three pods' admin endpoints answering in the admin API's shapes (one message per vendor, one dead
  * letter each, one quarantined Tencent request on gw-0), recording what the console sends them.
@@ -41,6 +52,7 @@ export async function startFleet() {
     '/console/samples': (req: express.Request) => samples(i).filter((x) => x.at > Number(req.query['since'] ?? 0)),
     '/stats': { instance: `gw-${i}`, events: 100 + i, storedBytes: 40_960 * (i + 1), quarantined: i === 0 ? 1 : 0, configuredSinks: ['moderation', 'web'], pausedSinks: [],
       sinks: [{ sink: 'moderation', pending: 3 + i, oldestReceivedAt: T0, dead: 1 }, { sink: 'web', pending: 0, dead: 0 }] },
+    '/sinks': sinkSettings,
     '/events': (req: express.Request) => ({ items: req.query['after'] === undefined ? [message] : [] }),
     // The event page asks by id, the search's badges by log position: the admin API takes either.
     [`/events/${message.event.attributes.id}`]: { stored: message, sinks: sinkStates },

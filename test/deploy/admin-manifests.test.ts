@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config';
+import { podEnv } from '../helpers/pod-env';
 
 const root = join(__dirname, '..', '..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -13,7 +14,8 @@ describe.each([['k8s/base'], ['k8s/overlays/direct']])('%s: the admin port', (di
   const objects = render(dir);
   const workload = objects.find((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment') as Obj;
   const container = workload.spec.template.spec.containers[0];
-  const env = Object.fromEntries(container.env.filter((e: Obj) => 'value' in e).map((e: Obj) => [e.name, e.value]));
+  const namespace = (objects.find((o) => o.kind === 'Namespace') as Obj).metadata.name as string;
+  const env = podEnv(container, namespace);
   const admin = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'im-gateway-admin') as Obj;
 
   test('When rendered, then the admin API has its own ClusterIP Service on a container port, apart from the callback port and from Prometheus', () => {
@@ -28,12 +30,24 @@ describe.each([['k8s/base'], ['k8s/overlays/direct']])('%s: the admin port', (di
     expect(() => loadConfig({ ...env, TENCENT_CALLBACK_TOKENS: 'x' })).not.toThrow();
   });
 
-  test('When NetworkPolicies apply, then the admin port is open only to pods of the namespace and no Ingress routes to it', () => {
+  test('When NetworkPolicies apply, then the admin port is open only to the gateway\'s own pods and no Ingress routes to it', () => {
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'im-gateway-admin') as Obj;
 
-    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ port: 'admin', protocol: 'TCP' }] }]);
+    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: workload.spec.template.metadata.labels } }], ports: [{ port: 'admin', protocol: 'TCP' }] }]);
     const ingress = YAML.parse(readFileSync(join(root, 'k8s/examples/ingress.yaml'), 'utf8')) as Obj;
     expect(JSON.stringify(ingress)).not.toContain('im-gateway-admin');
+  });
+
+  test('When the console looks for its fleet, then CONSOLE_PEERS_DNS names a headless Service of every gateway pod, not-ready ones included, on the admin port', () => {
+    const peers = objects.find((o) => o.kind === 'Service' && o.spec.clusterIP === 'None' && o.spec.ports.some((p: Obj) => p.targetPort === 'admin')) as Obj;
+    const adminPort = container.ports.find((p: Obj) => p.name === 'admin');
+
+    expect(env.CONSOLE_PEERS_DNS).toBe(`${peers.metadata.name}.${namespace}.svc.cluster.local:${peers.spec.ports[0].port}`);
+    expect(peers.spec.ports).toEqual([expect.objectContaining({ targetPort: 'admin', port: adminPort.containerPort })]);
+    expect(peers.spec.selector).toEqual(workload.spec.selector.matchLabels);
+    expect(peers.spec.publishNotReadyAddresses).toBe(true);
+    expect(env.ADMIN_HOST).toBe('0.0.0.0');
+    expect(loadConfig({ ...env, TENCENT_CALLBACK_TOKENS: 'x' }).console.CONSOLE_PEERS_DNS).toBe(env.CONSOLE_PEERS_DNS);
   });
 });
 

@@ -6,6 +6,7 @@ import request from 'supertest';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config';
 import { buildTestApp } from '../helpers/app';
+import { podEnv } from '../helpers/pod-env';
 import { typecheck } from '../helpers/typecheck';
 
 const root = join(__dirname, '..', '..');
@@ -63,7 +64,7 @@ describe.each([
   const workload = one(objects, workloadKind);
   const pod = workload.spec.template;
   const container = pod.spec.containers[0];
-  const env = Object.fromEntries(container.env.map((e: Obj) => [e.name, e.value]));
+  const env: Obj = podEnv(container, (objects.find((o) => o.kind === 'Namespace') as Obj).metadata.name);
   const ports = container.ports.map((p: Obj) => p.name);
 
   test('When rendered, then kustomize warns about nothing (no deprecated fields)', () => {

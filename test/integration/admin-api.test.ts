@@ -72,7 +72,7 @@ describe('admin API against a running service', () => {
     expect(doc.openapi).toBe('3.1.0');
     for (const r of routes) expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method]).toBeDefined();
     for (const operations of Object.values(doc.paths)) for (const op of Object.values(operations)) for (const res of Object.values(op.responses)) ajv.compile(res.content['application/json'].schema);
-    for (const [path, shown] of [['/stats', '/stats'], ['/dead-letters', '/dead-letters'], ['/events', '/events?sender=alice'], ['/audit', '/audit']] as const) {
+    for (const [path, shown] of [['/stats', '/stats'], ['/dead-letters', '/dead-letters'], ['/events', '/events?sender=alice'], ['/audit', '/audit'], ['/sinks', '/sinks']] as const) {
       const validate = ajv.compile(schemaOf(path, 'get'));
       const answer = await api('get', shown, VIEWER);
       expect({ path, valid: validate(answer.body), errors: validate.errors ?? null }).toEqual({ path, valid: true, errors: null });
@@ -141,6 +141,7 @@ describe('admin API against a running service', () => {
     const stats = await api('get', '/stats', VIEWER);
     const resumed = await api('post', '/sinks/web/resume', OPERATOR);
     const jobs = await api('get', '/jobs', VIEWER);
+    const settings = await api('get', '/sinks', VIEWER);
 
     expect(shown.body).toMatchObject({ qid, vendor: 'tencent', reason: 'invalid_payload', body: expect.stringContaining('"oops"') });
     expect(redriven).toMatchObject({ stillInvalid: 1, accepted: 0 });
@@ -152,6 +153,7 @@ describe('admin API against a running service', () => {
     expect([paused.body, resumed.body]).toEqual([{ sink: 'web', paused: true }, { sink: 'web', paused: false }]);
     expect(stats.body.pausedSinks).toEqual(['web']);
     expect((jobs.body.items ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(settings).toEqual({ status: 200, body: { items: [{ name: 'web', type: 'file', settings: expect.objectContaining({ path: join(dataDir, 'out.jsonl'), maxAttempts: 1, batchSize: 1000 }) }] } });
   });
 
   test('When a client keeps presenting wrong tokens, then it is refused with 429 even with a good one, the failures are counted, and no token reaches the log', async () => {

@@ -41,6 +41,8 @@ pre.code { background: #f6f8fa; padding: .75rem; overflow: auto; max-height: 30r
 pre.hex { white-space: pre; }
 progress { width: 16rem; margin-right: .5rem; }
 dialog { border: 1px solid var(--line); border-radius: 6px; max-width: 28rem; }
+.settings { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: .5rem 1rem; }
+.settings details { border: 1px solid var(--line); border-radius: 4px; padding: .35rem .6rem; } .settings summary { cursor: pointer; font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: 0; } dt { color: var(--muted); } dd { margin: 0; word-break: break-all; }
 @media (max-width: 600px) { main { padding: .5rem; } .top { padding: .5rem; } th, td { padding: .25rem; } }
 `;

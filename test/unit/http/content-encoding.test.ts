@@ -1,5 +1,5 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { decodeBody, planDecoding } from '../../../src/http/content-encoding';
+import { decodeBody, decodeStored, planDecoding, withCoding } from '../../../src/http/content-encoding';
 
 const MiB = 1024 * 1024;
 
@@ -61,5 +61,22 @@ describe('decodeBody', () => {
     const decoded = decodeBody(Buffer.from('not gzip at all'), 'gzip', MiB);
 
     expect(decoded).toEqual({ ok: false, detail: expect.stringMatching(/^body could not be decoded as gzip: /) });
+  });
+});
+
+describe('decodeStored', () => {
+  test('When a body kept undecoded is read again, then its coding from the stored head decodes it within the limit given now', () => {
+    const text = JSON.stringify({ Text: 'x'.repeat(4000) });
+    const head = withCoding({ query: 'SdkAppid=1' }, 'gzip');
+    const wire = gzipSync(text);
+
+    const then = decodeStored(head, wire, 1024);
+    const now = decodeStored(head, wire, 1024 * 1024);
+    const plain = decodeStored({ query: 'SdkAppid=1' }, Buffer.from(text), 1024);
+
+    expect(head).toEqual({ query: 'SdkAppid=1', headers: { 'content-encoding': 'gzip' } });
+    expect(then.ok).toBe(false);
+    expect(now).toEqual({ ok: true, body: Buffer.from(text) });
+    expect(plain).toEqual({ ok: true, body: Buffer.from(text) });
   });
 });

@@ -59,6 +59,7 @@ export const routes = {
   replay: 'replay',
   job: (id: string) => `jobs/${encodeURIComponent(id)}`,
   stats: 'stats',
+  sinkSettings: 'sinks',
   pause: (sink: string) => `sinks/${encodeURIComponent(sink)}/pause`,
   resume: (sink: string) => `sinks/${encodeURIComponent(sink)}/resume`,
 };

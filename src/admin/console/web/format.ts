@@ -38,3 +38,12 @@ export function bodyBytes(body: unknown, base64?: unknown): Uint8Array {
   if (typeof body === 'object' && body !== null && 'data' in body && Array.isArray(body.data)) return Uint8Array.from(body.data as number[]);
   return new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body ?? ''));
 }
+
+/** Settings as `[dotted path, text]` lines: nested objects are walked, lists and other values shown as JSON. */
+export function settingLines(settings: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {
+  return Object.entries(settings).flatMap(([key, value]): [string, string][] => {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) return settingLines(value as Record<string, unknown>, path);
+    return [[path, typeof value === 'string' ? value : JSON.stringify(value) ?? '']];
+  });
+}
