@@ -150,6 +150,7 @@ describe('RELAY_KEY (the relay marker keys)', () => {
   test.each([
     ['to-easemob', { type: 'easemob', name: 'to-easemob', baseUrl: 'https://a1.easemob.com', appKey: 'acme#chatapp', clientId: 'YXA6-id', clientSecret: 'secret' }],
     ['to-tencent', { type: 'tencent', name: 'to-tencent', sdkAppId: 1400000077, secretKey: 'app-key' }],
+    ['to-netease', { type: 'netease', name: 'to-netease', appKey: 'a1b2c3', appSecret: 'app-secret' }],
   ])('When the relay sink %s is configured without RELAY_KEY, then the configuration is refused saying what to set', (name, relay) => {
     let problems = '';
     try {

@@ -13,7 +13,7 @@ export const endpointPaths: Readonly<Record<Endpoint, string>> = {
   import_group_msg: 'group_open_http_svc/import_group_msg',
 };
 
-/** 200 calls per second per SDKAppID for each command (each one's "最高调用频率" on its REST page); one message per call. */
+/** 200 calls per second per SDKAppID: sendmsg's documented 最高调用频率, taken for each command (docs/protocols/tencent-rest.md); one message per call. */
 const perCommand = () => quotaSchema(200, 200, 1, 1, 1);
 
 export const quotasSchema = z
