@@ -7,8 +7,10 @@
 //   nodata: 20 messages (40 sends), every send accepted and answered 200 without `data`.
 //   kill: 40 messages in 10 conversations (parallelSends 8, 10 calls/s); kill -9 KILLS (10) times,
 //     each once a few more sends were accepted; duplicates after the last start.
-// Usage: npm run build && node bench/relay.mjs   (env: SCENARIO, COUNT=1500, HOLD_MS=6000, KILLS=10,
-//   REQUEST_TIMEOUT_MS: the sink's requestTimeoutMs, default 5000)
+//   TARGET=tencent|netease (throughput only): the same run against the Tencent stand-in (200 calls/s
+//     per command, sendmsg) or the NetEase stand-in (100 calls/s per API by default, sendMsg.action).
+// Usage: npm run build && node bench/relay.mjs   (env: SCENARIO, TARGET=easemob, COUNT=1500, HOLD_MS=6000,
+//   KILLS=10, REQUEST_TIMEOUT_MS: the sink's requestTimeoutMs, default 5000)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -24,15 +26,22 @@ const count = Number(process.env.COUNT ?? (scenario === 'throughput' ? 1500 : sc
 const relayKey = 'bench-relay-key-0123456789abcdef0123456789abcdef';
 const tmp = mkdtempSync(join(tmpdir(), 'imgw-relaybench-'));
 
-/** The stand-in is a TypeScript test helper with only type imports: transpile it once to CommonJS. */
-function loadStandin() {
+const target = process.env.TARGET ?? 'easemob';
+
+/** A stand-in is a TypeScript test helper with only type imports: transpile it once to CommonJS. */
+function loadStandin(name = 'easemob') {
   const ts = require('typescript');
   const { readFileSync } = require('node:fs');
-  const source = readFileSync(join(root, 'test', 'helpers', 'easemob-standin.ts'), 'utf8');
+  const source = readFileSync(join(root, 'test', 'helpers', `${name}-standin.ts`), 'utf8');
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
-  const file = join(tmp, 'easemob-standin.cjs');
+  const file = join(tmp, `${name}-standin.cjs`);
   writeFileSync(file, outputText);
   return require(file);
+}
+
+if (target !== 'easemob') {
+  await otherTarget(target);
+  process.exit(0);
 }
 
 const { startEasemobStandin } = loadStandin();
@@ -120,3 +129,53 @@ console.log(
 );
 await standin.close();
 rmSync(tmp, { recursive: true, force: true });
+
+/** COUNT one-to-one messages relayed to the Tencent or NetEase stand-in at its default quota; messages per full second, refusals, duplicates. */
+async function otherTarget(name) {
+  const { startTencentStandin, startNeteaseStandin } = loadStandin(name);
+  const standin = name === 'tencent' ? await startTencentStandin() : await startNeteaseStandin();
+  const spool = openSpool({ path: join(tmp, 'spool.db'), sinks: [name] });
+  const now = Date.now();
+  await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const message = { version: 1, vendor: 'easemob', appId: 'acme#chatapp', eventId: `bench-${i}`, messageId: `m${i}`, conversation: 'one-to-one', from: 'alice', to: `user${i % 500}`, sentAt: new Date(now).toISOString(), elements: [{ kind: 'text', vendorType: 'txt', text: `message ${i}` }] };
+      const attributes = { specversion: '1.0', id: message.eventId, source: 'easemob/acme#chatapp', type: 'com.easemob.im.chat', time: message.sentAt, datacontenttype: 'application/json', vendor: 'easemob' };
+      return spool.append({ attributes, data: '{}', message: JSON.stringify(message) }, now);
+    }),
+  );
+  spool.close();
+  const sink =
+    name === 'tencent'
+      ? { type: 'tencent', name, baseUrl: standin.url, sdkAppId: standin.sdkAppId, secretKey: standin.secretKey, targets: { users: { mode: 'same' } } }
+      : { type: 'netease', name, baseUrl: standin.url, appKey: standin.appKey, appSecret: standin.appSecret, targets: { users: { mode: 'same' } } };
+  const config = join(tmp, 'config.json');
+  writeFileSync(config, JSON.stringify({ sinks: [sink] }));
+  const eventIdOf = (a) => JSON.parse(name === 'tencent' ? a.body.CloudCustomData : a.form.ext).imgw_relay.eventId;
+  const gateway = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', DATA_DIR: tmp, CONFIG_FILE: config, LOG_LEVEL: 'info', RELAY_KEY: relayKey }, { keepOutput: false });
+  const started = Date.now();
+  const perSecond = [];
+  let last = 0;
+  while (standin.accepted.length < count && Date.now() - started < count * 100) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    perSecond.push(standin.accepted.length - last);
+    last = standin.accepted.length;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  await gateway.stop();
+  const full = perSecond.slice(1, -1).sort((a, b) => a - b);
+  console.log(
+    JSON.stringify({
+      target: name,
+      messages: standin.accepted.length,
+      seconds: Math.round(seconds * 10) / 10,
+      messagesPerSecond: Math.round((standin.accepted.length / seconds) * 10) / 10,
+      medianFullSecond: full.length ? full[Math.floor(full.length / 2)] : undefined,
+      maxSecond: Math.max(...perSecond),
+      quota: name === 'tencent' ? '200 calls/s (sendmsg)' : '100 calls/s (sendMsg.action, default)',
+      refusedByStandin: standin.answers.filter((a) => a.code !== 0 && a.code !== 200).length,
+      duplicates: standin.accepted.length - new Set(standin.accepted.map(eventIdOf)).size,
+    }),
+  );
+  await standin.close();
+  rmSync(tmp, { recursive: true, force: true });
+}

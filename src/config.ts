@@ -145,7 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     throw new Error(`Invalid configuration:\n✖ two sinks are named "${repeated}"; give each a unique "name"\n  → at CONFIG_FILE sinks`);
   }
   // Without a key a relay could not mark what it sends: its own messages would come back as user content.
-  const relay = fileResult.data.sinks.find((sink) => sink.type === 'easemob');
+  const relay = fileResult.data.sinks.find((sink) => sink.type === 'easemob' || sink.type === 'tencent' || sink.type === 'netease');
   if (relay && e.RELAY_KEY === undefined) {
     throw new Error(`Invalid configuration:\n✖ the relay sink "${sinkName(relay)}" needs RELAY_KEY (or RELAY_KEY_FILE), the same on every pod, to mark what it sends\n  → at RELAY_KEY`);
   }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineSink, type SinkDefinition } from './definition';
 import type { Sink, SinkDeps } from './sink';
 import { createEasemobSink, easemobSinkConfig } from './relay/easemob/sink';
+import { createNeteaseSink, neteaseSinkConfig } from './relay/netease/sink';
+import { createTencentSink, tencentSinkConfig } from './relay/tencent/sink';
 import { createFileSink, fileSinkConfig } from './file-sink';
 import { createMemorySink, memorySinkConfig } from './memory-sink';
 import { createHttpSink, httpSinkConfig } from './http-sink';
@@ -20,6 +22,8 @@ const definitions = [
   defineSink({ config: redisSinkConfig, create: (config) => createRedisSink(config) }),
   defineSink({ config: postgresSinkConfig, create: (config) => createPostgresSink(config) }),
   defineSink({ config: easemobSinkConfig, create: (config, deps) => createEasemobSink(config, deps, deps.clock) }),
+  defineSink({ config: tencentSinkConfig, create: (config, deps) => createTencentSink(config, deps, deps.clock) }),
+  defineSink({ config: neteaseSinkConfig, create: (config, deps) => createNeteaseSink(config, deps, deps.clock) }),
 ] as const;
 
 type ConfigSchemas<T extends readonly SinkDefinition<z.ZodObject>[]> = { -readonly [K in keyof T]: T[K]['config'] };

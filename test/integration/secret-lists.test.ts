@@ -147,8 +147,11 @@ describe('RELAY_KEY (the relay marker keys)', () => {
     expect(problems).not.toContain('0123456789abcdef');
   });
 
-  test('When a relay sink is configured without RELAY_KEY, then the configuration is refused saying what to set', () => {
-    const relay = { type: 'easemob', name: 'to-easemob', baseUrl: 'https://a1.easemob.com', appKey: 'acme#chatapp', clientId: 'YXA6-id', clientSecret: 'secret' };
+  test.each([
+    ['to-easemob', { type: 'easemob', name: 'to-easemob', baseUrl: 'https://a1.easemob.com', appKey: 'acme#chatapp', clientId: 'YXA6-id', clientSecret: 'secret' }],
+    ['to-tencent', { type: 'tencent', name: 'to-tencent', sdkAppId: 1400000077, secretKey: 'app-key' }],
+    ['to-netease', { type: 'netease', name: 'to-netease', appKey: 'a1b2c3', appSecret: 'app-secret' }],
+  ])('When the relay sink %s is configured without RELAY_KEY, then the configuration is refused saying what to set', (name, relay) => {
     let problems = '';
     try {
       loadConfig({}, { sinks: [relay] });
@@ -156,7 +159,7 @@ describe('RELAY_KEY (the relay marker keys)', () => {
       problems = (error as Error).message;
     }
 
-    expect(problems).toBe('Invalid configuration:\n✖ the relay sink "to-easemob" needs RELAY_KEY (or RELAY_KEY_FILE), the same on every pod, to mark what it sends\n  → at RELAY_KEY');
+    expect(problems).toBe(`Invalid configuration:\n✖ the relay sink "${name}" needs RELAY_KEY (or RELAY_KEY_FILE), the same on every pod, to mark what it sends\n  → at RELAY_KEY`);
     expect(loadConfig({ RELAY_KEY: key(1) }, { sinks: [relay] }).sinks).toHaveLength(1);
   });
 });

@@ -1,6 +1,9 @@
 import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
+import { UnansweredSendError } from '../errors';
 import type { Endpoint, SendLimiter } from './limiter';
 import { untilAborted, type AppTokens } from './token';
+
+export { UnansweredSendError };
 
 /** One REST send (https://doc.easemob.com/document/server-side/message_single.html §2.1). */
 export interface SendRequest {
@@ -12,14 +15,6 @@ export interface SendRequest {
   readonly sync_device?: boolean;
   readonly routetype?: string;
   readonly chatroom_msg_level?: string;
-}
-
-/**
- * The call went out but no answer came (a timeout, a broken connection): Easemob may or may not have
- * delivered it. Every other failure is an answer (or happened before the call) and sent nothing.
- */
-export class UnansweredSendError extends Error {
-  override readonly name = 'UnansweredSendError';
 }
 
 export interface EasemobClient {

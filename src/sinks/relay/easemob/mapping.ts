@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import type { MessageElement, NeutralMessage } from '../../../events/message';
+import { conversationTargetsSchema } from '../conversations';
+import { fileNameOf } from '../file-name';
+import { UnmappableError } from '../errors';
+
+export { UnmappableError };
 
 /**
  * How a neutral message becomes Easemob REST sends (the relay sink's mapping). Pure: no I/O.
@@ -9,24 +14,8 @@ import type { MessageElement, NeutralMessage } from '../../../events/message';
 const customEvent = z.string().regex(/^[a-zA-Z0-9-_/.]{1,32}$/, 'Easemob customEvent: 1-32 of a-z A-Z 0-9 - _ / .');
 const easemobId = z.string().min(1).max(64);
 
-export const relayTargetsSchema = z
-  .strictObject({
-    users: z
-      .discriminatedUnion('mode', [
-        z.strictObject({ mode: z.literal('same') }).describe('The recipient keeps its user id'),
-        z.strictObject({ mode: z.literal('template'), template: z.string().includes('{id}').max(64) }).describe('e.g. "tc_{id}"'),
-        z.strictObject({
-          mode: z.literal('table'),
-          table: z.record(z.string(), easemobId),
-          unmapped: z.enum(['fail', 'skip']).default('fail').describe('A recipient missing from the table fails the event, or is skipped'),
-        }),
-      ])
-      .optional()
-      .describe('Send one-to-one messages to their recipient on Easemob, with the same id or mapped'),
-    chatrooms: z.array(easemobId).max(1000).default([]).describe('Chat room ids every relayed message goes to (e.g. a moderation room)'),
-    chatgroups: z.array(easemobId).max(1000).default([]).describe('Group ids every relayed message goes to'),
-  })
-  .prefault({});
+/** Users, groups and rooms on Easemob (ids of at most 64 characters). */
+export const relayTargetsSchema = conversationTargetsSchema(easemobId);
 
 export const relayElementsSchema = z
   .strictObject({
@@ -46,11 +35,6 @@ export type RelayElements = z.output<typeof relayElementsSchema>;
 export interface Mapped {
   readonly type: string;
   readonly body: Record<string, unknown>;
-}
-
-/** An element or message the relay cannot send: the event fails alone, with this reason (a dead letter). */
-export class UnmappableError extends Error {
-  override readonly name = 'UnmappableError';
 }
 
 const maxCustomExts = 16;
@@ -92,7 +76,7 @@ export function mapElement(element: MessageElement, options: RelayElements, posi
       const image = largest(element.images);
       if (!image) throw missing('image URL');
       const size = image.width !== undefined && image.height !== undefined ? { size: { width: image.width, height: image.height } } : {};
-      return { type: 'img', body: { url: image.url, ...(element.name ? { filename: element.name } : {}), ...size } };
+      return { type: 'img', body: { url: image.url, filename: fileNameOf('image', image.url, element.name, element.format), ...size } };
     }
     case 'audio':
       if (!element.url) throw missing('url');
@@ -168,21 +152,6 @@ export const maxMessageBytes = 5 * 1024;
 
 export function messageBytes(body: Record<string, unknown>, ext: Record<string, unknown>): number {
   return Buffer.byteLength(JSON.stringify(body)) + Buffer.byteLength(JSON.stringify(ext));
-}
-
-/** The Easemob user a one-to-one message goes to, or undefined to skip; throws when the table has no entry and must. */
-export function mapUser(id: string, users: NonNullable<RelayTargets['users']>): string | undefined {
-  switch (users.mode) {
-    case 'same':
-      return id;
-    case 'template':
-      return users.template.replaceAll('{id}', id);
-    case 'table': {
-      const mapped = Object.hasOwn(users.table, id) ? users.table[id] : undefined;
-      if (mapped !== undefined || users.unmapped === 'skip') return mapped;
-      throw new UnmappableError(`no Easemob user for recipient ${id.slice(0, 64)} in the users table`);
-    }
-  }
 }
 
 function defined<T extends Record<string, unknown>>(value: T): T {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { NeutralMessage } from '../../../events/message';
 import type { SendRequest } from './client';
 import { endpoints, type Endpoint, type SendLimiter } from './limiter';
-import { mapMessage, mapUser, maxMessageBytes, messageBytes, UnmappableError, type RelayElements, type RelayTargets } from './mapping';
+import { destinationsOf, senderOf, type DestinationKind } from '../conversations';
+import { mapMessage, maxMessageBytes, messageBytes, UnmappableError, type RelayElements, type RelayTargets } from './mapping';
 import { markedExt } from './marker';
 
 /** One Easemob send of a relayed message. */
@@ -24,12 +25,16 @@ export interface PlanSettings {
   readonly chatroomLevel?: string;
 }
 
-/** Every send of one message, in order, each marked for its recipients with the first relay key. */
+const endpointOf: Readonly<Record<DestinationKind, Endpoint>> = { user: 'users', group: 'chatgroups', chatroom: 'chatrooms' };
+
+/** Every send of one message (none when its sender is skipped), in order, each marked for its recipients with the first relay key. */
 export function planSends(message: NeutralMessage, config: PlanSettings, limiter: Pick<SendLimiter, 'maxRecipients'>, relayKeys: readonly string[]): Step[] {
+  const sender = senderOf(message, config.targets, config.from, 'Easemob');
+  if (sender === 'skip') return [];
   const bodies = mapMessage(message, config.elements);
-  const from = config.from ?? (message.from === '' ? undefined : message.from.slice(0, 64));
-  const user = config.targets.users && message.conversation === 'one-to-one' && message.to !== undefined ? mapUser(message.to, config.targets.users) : undefined;
-  const recipients: Record<Endpoint, readonly string[]> = { users: user === undefined ? [] : [user], chatgroups: config.targets.chatgroups, chatrooms: config.targets.chatrooms };
+  const from = sender.from === '' ? undefined : sender.from.slice(0, 64);
+  const recipients: Record<Endpoint, string[]> = { users: [], chatgroups: [], chatrooms: [] };
+  for (const { kind, id } of destinationsOf(message, config.targets, 'Easemob')) recipients[endpointOf[kind]].push(id);
   const silent = config.silent ? { em_ignore_notification: true } : {};
   const steps: Step[] = [];
   const seen = new Map<string, number>();

@@ -1,18 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Event } from '../../../events/event';
-import { neutralMessageSchema, type NeutralMessage } from '../../../events/message';
-import { relayVerdict } from '../../../events/relay-marker';
-import { createEasemobClient, UnansweredSendError } from './client';
-import { openRelayJournal, type StepState } from '../journal';
+import { createEasemobClient } from './client';
+import { openRelayJournal } from '../journal';
+import { createRelayRunner } from '../runner';
 import { createSendLimiter, quotasSchema } from './limiter';
-import { relayElementsSchema, relayTargetsSchema, UnmappableError } from './mapping';
+import { relayElementsSchema, relayTargetsSchema } from './mapping';
 import { planSends, type Step } from './plan';
 import { createAppTokens } from './token';
 import { causeText, safeAddress } from '../../addresses';
 import { loadRedis } from '../../clients';
-import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink, type SinkDeps } from '../../sink';
+import { abortable, deliverySettings, throwIfAborted, type Sink, type SinkDeps } from '../../sink';
 
 /** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
 const appKeyPattern = /^[A-Za-z0-9_-]{1,64}#[A-Za-z0-9_-]{1,64}$/;
@@ -52,8 +50,8 @@ export const easemobSinkConfig = z
 export type EasemobSinkConfig = z.output<typeof easemobSinkConfig>;
 
 /**
- * Relays neutral messages (`event.message`) to Easemob over its REST send API: to the recipient of a
- * one-to-one message (same id, template or table) and to configured chat rooms and groups, one send per
+ * Relays neutral messages (`event.message`) to Easemob over its REST send API: to the user, group or
+ * chat room each source conversation maps to (../conversations.ts) and to the `alsoTo` lists, one send per
  * element in order (or one joined txt), recipients grouped within each endpoint's per-call maximum.
  * Every send carries the signed relay marker (events/relay-marker.ts) and the source's keys in `ext`;
  * a message whose own marker verifies was sent by this gateway and is not relayed again. Per event: an
@@ -84,76 +82,21 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
     clock,
     onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
   });
-  const inFlight = new Map<string, Promise<void>>();
+  const runner = createRelayRunner({
+    target: 'Easemob',
+    journal,
+    relayKeys,
+    unansweredResends: config.unansweredResends,
+    parallelSends: config.parallelSends,
+    plan: (message) => planSends(message, config, limiter, relayKeys),
+    send: (step: Step, signal, beforeCall) => client.send(step.endpoint, step.request, signal, beforeCall),
+    warn,
+  });
   let closed = false;
-
-  /** Sends one step unless the journal says it was sent, or its unanswered calls used up the resends. */
-  async function sendStep(id: string, step: Step, state: StepState | undefined, signal: AbortSignal): Promise<void> {
-    if (state?.sent) return;
-    if (state && state.unanswered > config.unansweredResends) {
-      journal.record(id, step.key, undefined);
-      warn({ event: id, step: step.key, calls: state.unanswered }, 'Easemob never answered this send; not sending it again (delivery unconfirmed)');
-      return;
-    }
-    throwIfAborted(signal);
-    let called = false;
-    try {
-      journal.record(id, step.key, await client.send(step.endpoint, step.request, signal, () => (called = true)));
-    } catch (error) {
-      // An abort mid-call is unanswered too: the request may have reached Easemob.
-      if (error instanceof UnansweredSendError || (called && signal.aborted)) journal.unanswered(id, step.key);
-      throw error;
-    }
-  }
-
-  async function relay(event: Event, signal: AbortSignal): Promise<void> {
-    const message = parseMessage(event);
-    if (message === undefined || relayVerdict(message, relayKeys) === 'ours') return;
-    const steps = planSends(message, config, limiter, relayKeys);
-    const id = event.attributes.id;
-    // A write aborted by the timeout may still be finishing a send of this event: never interleave with it.
-    while (inFlight.has(id)) await inFlight.get(id)?.catch(() => undefined);
-    const run = (async () => {
-      const states = journal.steps(id);
-      for (const step of steps) await sendStep(id, step, states.get(step.key), signal);
-    })();
-    inFlight.set(id, run);
-    try {
-      await run;
-    } finally {
-      inFlight.delete(id);
-    }
-  }
 
   return {
     name,
-    async write(batch, signal) {
-      const failures = new Map<number, Error>();
-      const queue = [...conversations(batch).values()];
-      // One conversation's messages in order; different conversations side by side (the quota, not the latency, sets the pace).
-      async function worker(): Promise<void> {
-        for (let indices = queue.shift(); indices !== undefined && !signal.aborted; indices = queue.shift()) {
-          let holding: Error | undefined;
-          for (const index of indices) {
-            if (holding || signal.aborted) {
-              if (holding) failures.set(index, holding);
-              continue;
-            }
-            try {
-              await relay(batch[index] as Event, signal);
-            } catch (error) {
-              const failure = error instanceof UnmappableError ? new PermanentSinkError(error.message) : (error as Error);
-              failures.set(index, failure);
-              // After a retryable failure the later messages of the conversation wait with it; a dead letter holds nothing back.
-              if (!(failure instanceof PermanentSinkError)) holding = failure;
-            }
-          }
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(config.parallelSends, queue.length) }, worker));
-      throwIfAborted(signal);
-      if (failures.size > 0) throw new BatchError(failures);
-    },
+    write: (batch, signal) => runner.write(batch, signal),
     /**
      * Gets the app token, as the first send would (kept for the sends): proves the REST domain answers
      * and takes the credentials. A token already held proves it without a request.
@@ -176,39 +119,10 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
   };
 }
 
-/** Batch indices by conversation (the recipient pair, or the group), each in batch order. */
-function conversations(batch: readonly Event[]): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  batch.forEach((event, index) => {
-    let key = `event:${event.attributes.id}`;
-    try {
-      const m = JSON.parse(event.message ?? 'null') as Partial<NeutralMessage> | null;
-      if (m?.conversation) key = m.conversation === 'one-to-one' ? `c2c:${[m.from, m.to].sort().join('\u0000')}` : `${m.conversation}:${m.groupId}`;
-    } catch {
-      // an unreadable message fails alone in relay()
-    }
-    groups.set(key, [...(groups.get(key) ?? []), index]);
-  });
-  return groups;
-}
-
 async function readSecret(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (error) {
     throw new Error(`easemob sink: clientSecretFile ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-}
-
-function parseMessage(event: Event): NeutralMessage | undefined {
-  if (event.message === undefined) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(event.message);
-  } catch {
-    throw new PermanentSinkError('the neutral message is not valid JSON');
-  }
-  const result = neutralMessageSchema.safeParse(json);
-  if (!result.success) throw new PermanentSinkError(`the neutral message is invalid: ${result.error.issues[0]?.message ?? ''}`);
-  return result.data;
 }

@@ -96,7 +96,8 @@ describe('easemob relay sink against the stand-in', () => {
         },
         { type: 'img', body: { url: 'https://cdn/orig.jpg', filename: 'p.jpg', size: { width: 1280, height: 720 } } },
       ],
-      ['image without sizes (the first)', { kind: 'image', vendorType: 'PICTURE', images: [{ url: 'https://cdn/a.png' }, { url: 'https://cdn/b.png' }] }, { type: 'img', body: { url: 'https://cdn/a.png' } }],
+      ['image without sizes (the first), named after its URL', { kind: 'image', vendorType: 'PICTURE', images: [{ url: 'https://cdn/a.png' }, { url: 'https://cdn/b.png' }] }, { type: 'img', body: { url: 'https://cdn/a.png', filename: 'a.png' } }],
+      ['image whose URL names no file, named by its format', { kind: 'image', vendorType: 'TIMImageElem', format: 'gif', images: [{ url: 'https://cdn/download?id=7' }] }, { type: 'img', body: { url: 'https://cdn/download?id=7', filename: 'image.gif' } }],
       ['audio', { kind: 'audio', vendorType: 'TIMSoundElem', url: 'https://cdn/v.amr', durationSeconds: 4.4, size: 6630 }, { type: 'audio', body: { url: 'https://cdn/v.amr', length: 4 } }],
       [
         'video',
@@ -212,6 +213,49 @@ describe('easemob relay sink against the stand-in', () => {
       await s.write([messageEvent({ conversation: 'group', to: undefined, groupId: '@TGS#1' })], signal());
 
       expect(sent().map((r) => [r.endpoint, r.to])).toEqual([['chatrooms', ['mod-room']]]);
+    });
+
+    const group = (groupId: string) => messageEvent({ conversation: 'group', to: undefined, groupId });
+    const room = (groupId: string) => messageEvent({ conversation: 'chatroom', to: undefined, groupId });
+
+    test.each([
+      ['groups same', { groups: { mode: 'same' } }, group('g-1'), [['chatgroups', ['g-1']]]],
+      ['groups by template', { groups: { mode: 'template', template: 'em_{id}' } }, group('g-1'), [['chatgroups', ['em_g-1']]]],
+      ['groups by table', { groups: { mode: 'table', table: { 'g-1': '2001' } } }, group('g-1'), [['chatgroups', ['2001']]]],
+      ['groups as chat rooms', { groups: { mode: 'same', as: 'chatroom' } }, group('g-1'), [['chatrooms', ['g-1']]]],
+      ['rooms by template', { rooms: { mode: 'template', template: 'r_{id}' } }, room('live'), [['chatrooms', ['r_live']]]],
+      ['rooms as groups', { rooms: { mode: 'table', table: { live: '3001' }, as: 'group' } }, room('live'), [['chatgroups', ['3001']]]],
+      ['a group rule only (one-to-one not sent)', { groups: { mode: 'same' } }, messageEvent(), []],
+      ['a room rule only (group not sent)', { rooms: { mode: 'same' } }, group('g-1'), []],
+      ['groups mapped plus alsoTo', { groups: { mode: 'same' }, alsoTo: { chatrooms: ['mod'], groups: ['audit', 'g-1'] } }, group('g-1'), [['chatgroups', ['g-1', 'audit']], ['chatrooms', ['mod']]]],
+    ])('When %s, then the message goes to the mapped conversation', async (_, targets, event, expected) => {
+      const s = await sink({ targets });
+
+      await s.write([event], signal());
+
+      expect(sent().map((r) => [r.endpoint, r.to])).toEqual(expected);
+      expect(sent().every(verifiesForEach)).toBe(true);
+    });
+
+    test('When the groups or rooms table has no entry, then the event is a dead letter (unmapped: fail) or only alsoTo gets it (unmapped: skip)', async () => {
+      const failing = await sink({ targets: { groups: { mode: 'table', table: {} } } });
+      const skipping = await sink({ name: 'skipping', targets: { rooms: { mode: 'table', table: {}, unmapped: 'skip' }, alsoTo: { chatrooms: ['mod'] } } });
+
+      const failures = await failureOf(failing.write([group('g-9')], signal()));
+      await skipping.write([room('live')], signal());
+
+      expect(failures.get(0)).toBeInstanceOf(PermanentSinkError);
+      expect(failures.get(0)?.message).toBe('no Easemob group for group g-9 in the groups table');
+      expect(sent().map((r) => [r.endpoint, r.to])).toEqual([['chatrooms', ['mod']]]);
+    });
+
+    test('When senders are mapped, then the send comes from the mapped user, and a sender missing from a skipping table is not relayed', async () => {
+      const s = await sink({ targets: { users: { mode: 'same' }, senders: { mode: 'table', table: { alice: 'em_alice' }, unmapped: 'skip' } } });
+
+      await s.write([messageEvent(), messageEvent({ from: 'mallory' })], signal());
+
+      expect(sent().map((r) => [r.from, r.to])).toEqual([['em_alice', ['bob']]]);
+      expect(sent().every(verifiesForEach)).toBe(true);
     });
 
     test('When from, syncDevice, onlineOnly and silent are set, then the request carries them', async () => {

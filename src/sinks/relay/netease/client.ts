@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
+import { UnansweredSendError } from '../errors';
+import { endpointPaths, type Endpoint, type SendLimiter } from './limiter';
+
+export interface NeteaseClient {
+  /** Sends once; resolves with NetEase's message id; throws a classified error or `UnansweredSendError`. `beforeCall` runs right before the request. */
+  send(endpoint: Endpoint, form: Readonly<Record<string, string>>, signal: AbortSignal, beforeCall?: () => void): Promise<Record<string, string>>;
+}
+
+export interface ClientOptions {
+  /** `https://api.netease.im` (or the app's data centre). */
+  readonly baseUrl: string;
+  readonly appKey: string;
+  readonly appSecret: string;
+  readonly limiter: SendLimiter;
+  readonly requestTimeoutMs: number;
+  readonly clock: () => number;
+  readonly random?: () => number;
+}
+
+/** The headers of every server API call: AppKey, Nonce, CurTime (seconds) and CheckSum = sha1(AppSecret + Nonce + CurTime), lower-case hex. */
+export function authHeaders(appKey: string, appSecret: string, nonce: string, curTime: string): Record<string, string> {
+  const checkSum = createHash('sha1').update(appSecret + nonce + curTime).digest('hex');
+  return { AppKey: appKey, Nonce: nonce, CurTime: curTime, CheckSum: checkSum };
+}
+
+const maxBackoffMs = 60_000;
+
+export function createNeteaseClient(options: ClientOptions): NeteaseClient {
+  const random = options.random ?? Math.random;
+  const strikes = new Map<Endpoint, number>();
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  function backoff(endpoint: Endpoint): number {
+    const strike = (strikes.get(endpoint) ?? 0) + 1;
+    strikes.set(endpoint, strike);
+    const delay = Math.max(1000, Math.round(random() * Math.min(maxBackoffMs, 1000 * 2 ** strike)));
+    options.limiter.pause(endpoint, delay);
+    return delay;
+  }
+
+  return {
+    async send(endpoint, form, signal, beforeCall) {
+      throwIfAborted(signal);
+      await options.limiter.acquire(endpoint, 1);
+      // A fresh Nonce per call: NetEase refuses a repeated one (431).
+      const headers = authHeaders(options.appKey, options.appSecret, randomBytes(16).toString('hex'), String(Math.floor(options.clock() / 1000)));
+      beforeCall?.();
+      let res: Response;
+      try {
+        res = await fetch(`${base}/${endpointPaths[endpoint]}`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
+          body: new URLSearchParams(form).toString(),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+        });
+      } catch (error) {
+        throwIfAborted(signal);
+        const text = (error as Error).name === 'TimeoutError' ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`;
+        const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+        if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new Error(`NetEase ${endpoint} send ${text}`, { cause: error });
+        throw new UnansweredSendError(`NetEase ${endpoint} send ${text}`, { cause: error });
+      }
+      const json = (await res.json().catch(() => ({}))) as { code?: unknown; desc?: unknown; data?: { msgid?: unknown } };
+      if (res.status === 200 && json.code === 200) {
+        strikes.delete(endpoint);
+        const id = json.data?.msgid ?? (json.desc as { msgid_server?: unknown } | undefined)?.msgid_server;
+        const ids: Record<string, string> = id === undefined ? {} : { msgid: String(id) };
+        return ids;
+      }
+      const text = `NetEase ${endpoint} send: ${res.status === 200 ? `code ${String(json.code)} ${typeof json.desc === 'string' ? json.desc.slice(0, 300) : ''}` : `HTTP ${res.status}`}`.trim();
+      const failure = res.status === 200 && typeof json.code === 'number' ? classify(json.code) : 'retry';
+      if (failure === 'rate') throw new RetryLaterError(text, backoff(endpoint));
+      if (failure === 'permanent') throw new PermanentSinkError(text);
+      throw new Error(text);
+    },
+  };
+}
+
+/** Server and setup codes (NetEase's common code table): retried, never dead letters. */
+const retryCodes = new Set([403, 408, 431, 500, 503, 514, 998, 999]);
+
+/**
+ * What a NetEase code means (docs/protocols/netease-rest.md): 416 frequency control → `rate`; 403 (no
+ * permission, a wrong CheckSum), 408, 431 (repeated request), 5xx and pack errors → `retry`; anything else
+ * (414 parameter error, 404 unknown account, 801–806 team, 13001–13006 chat room closed, muted, …) is the
+ * message or its recipient → `permanent`, a dead letter carrying NetEase's `desc`.
+ */
+export function classify(code: number): 'rate' | 'retry' | 'permanent' {
+  if (code === 416) return 'rate';
+  if (retryCodes.has(code)) return 'retry';
+  return 'permanent';
+}

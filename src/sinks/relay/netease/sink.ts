@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { conversationTargetsSchema } from '../conversations';
+import { openRelayJournal } from '../journal';
+import { createRelayRunner } from '../runner';
+import { relaySettings } from '../settings';
+import { quotaRedis, readSecretFile } from '../setup';
+import { deliverySettings, type Sink, type SinkDeps } from '../../sink';
+import { createNeteaseClient } from './client';
+import { createSendLimiter, quotasSchema } from './limiter';
+import { planSends, type Step } from './plan';
+
+/** An accid, team id or chat-room id on NetEase (accids up to 32 characters; ids are numbers as text). */
+const neteaseId = z.string().min(1).max(64);
+
+export const neteaseSinkConfig = z
+  .strictObject({
+    type: z.literal('netease'),
+    ...deliverySettings,
+    baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.netease.im').describe("The server API's domain (https://api.netease.im; https://api.yunxinapi.com)"),
+    appKey: z.string().min(1).max(64).describe('AppKey of the target app'),
+    appSecret: z.string().min(1).optional().describe('AppSecret of the target app (or appSecretFile)'),
+    appSecretFile: z.string().min(1).optional().describe('File holding the AppSecret (a mounted Kubernetes secret)'),
+    quotas: quotasSchema.describe("Client-side quotas per AppKey; set your plan's figures"),
+    from: neteaseId.optional().describe('Sender accid on NetEase; unset = the original sender (mapped by targets.senders)'),
+    targets: conversationTargetsSchema(neteaseId),
+    ...relaySettings,
+  })
+  .check((ctx) => {
+    if ((ctx.value.appSecret === undefined) === (ctx.value.appSecretFile === undefined)) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['appSecret'], message: 'set exactly one of appSecret and appSecretFile' });
+    }
+  });
+
+export type NeteaseSinkConfig = z.output<typeof neteaseSinkConfig>;
+
+/**
+ * Relays neutral messages to NetEase Yunxin over its server API (`msg/sendMsg.action` for users and
+ * teams, `chatroom/sendMsg.action` for chat rooms; form-encoded, signed with AppKey, Nonce, CurTime and
+ * CheckSum): to the user, team or chat room each source conversation maps to, one send per element,
+ * the signed relay marker in `ext`. The write loop, journal and duplicate bounds are those of every relay
+ * target (../runner.ts); quotas per AppKey are shared through Redis.
+ */
+export async function createNeteaseSink(config: NeteaseSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
+  const name = config.name ?? 'netease';
+  const relayKeys = deps.relayKeys ?? [];
+  if (relayKeys.length === 0) throw new Error(`netease sink "${name}": RELAY_KEY is not set; a relay cannot mark what it sends without it`);
+  const warn = (fields: object, message: string) => deps.logger?.warn({ sink: name, ...fields }, message);
+  const appSecret = config.appSecret ?? (await readSecretFile(config.appSecretFile as string, 'netease sink: appSecretFile'));
+  const redis = quotaRedis(config.redisUrl);
+  const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });
+  const client = createNeteaseClient({ baseUrl: config.baseUrl, appKey: config.appKey, appSecret, limiter, requestTimeoutMs: config.requestTimeoutMs, clock });
+  const journal = openRelayJournal(join(deps.dataDir, `netease-${name}.journal.sqlite`), {
+    retentionMs: config.journalRetentionMs,
+    maxBytes: config.journalMaxBytes,
+    clock,
+    onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
+  });
+  const runner = createRelayRunner({
+    target: 'NetEase',
+    journal,
+    relayKeys,
+    unansweredResends: config.unansweredResends,
+    parallelSends: config.parallelSends,
+    plan: (message) => planSends(message, config, relayKeys),
+    send: (step: Step, signal, beforeCall) => client.send(step.endpoint, step.form, signal, beforeCall),
+    warn,
+  });
+  let closed = false;
+  return {
+    name,
+    write: (batch, signal) => runner.write(batch, signal),
+    journalBytes: () => journal.bytes(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      journal.close();
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { z } from 'zod';
+import { RetryLaterError } from '../sink';
+
+/** The quota of one send endpoint: calls per second, and messages (one per recipient) per window. */
+export interface Quota {
+  readonly callsPerSecond: number;
+  readonly messages: number;
+  readonly windowSeconds: number;
+  readonly recipientsPerCall: number;
+}
+
+/** The config schema of one endpoint's quota, defaulting to a target's documented figures. */
+export const quotaSchema = (calls: number, messages: number, windowSeconds: number, recipients: number, max: number) =>
+  z
+    .strictObject({
+      callsPerSecond: z.number().int().min(1).default(calls).describe('Send calls per second'),
+      messages: z.number().int().min(1).default(messages).describe('Messages (one per recipient) per window'),
+      windowSeconds: z.number().int().min(1).max(3600).default(windowSeconds).describe('Length of the message window in seconds'),
+      recipientsPerCall: z.number().int().min(1).max(max).default(recipients).describe('Recipients grouped into one call'),
+    })
+    .prefault({});
+
+export interface QuotaLimiter<E extends string> {
+  /** Takes one call and `recipients` messages of `endpoint`'s quota, or throws `RetryLaterError` with the wait. Never sleeps. */
+  acquire(endpoint: E, recipients: number): Promise<void>;
+  /** The target said the quota is used up (by someone else too): take no budget for `ms`. */
+  pause(endpoint: E, ms: number): void;
+  /** Recipients one call may carry: the per-call maximum, or less when this pod's message quota is smaller. */
+  maxRecipients(endpoint: E): number;
+}
+
+export interface QuotaLimiterOptions<E extends string> {
+  /** The target's name in messages and Redis keys (`Easemob`, `Tencent`, `NetEase`). */
+  readonly target: string;
+  /** What the target counts quotas per (an App Key, an SDKAppID). */
+  readonly key: string;
+  readonly quotas: Readonly<Record<E, Quota>>;
+  /** Shared across pods when given (quotas are per app, not per pod). */
+  readonly redis?: Redis;
+  /** Without Redis, the share of each quota this pod takes (e.g. 0.25 with four pods). */
+  readonly podShare: number;
+  readonly clock: () => number;
+}
+
+/**
+ * Client-side quotas with rate-limiter-flexible. Windows are fixed and aligned to the clock (the key
+ * carries the window number), so every pod counts the same window, and a call is refused here before
+ * the target would refuse it. With Redis the counters are shared by every pod; a Redis outage falls
+ * back to the per-pod share (insurance limiter) rather than stopping the relay.
+ */
+export function createQuotaLimiter<E extends string>(options: QuotaLimiterOptions<E>): QuotaLimiter<E> {
+  const { clock, target } = options;
+  const pausedUntil = new Map<E, number>();
+  const share = (points: number) => Math.max(1, Math.floor(points * options.podShare));
+  const prefix = `imgw-${target.toLowerCase()}`;
+  const build = (name: string, points: number, windowSeconds: number): RateLimiterAbstract => {
+    const local = new RateLimiterMemory({ keyPrefix: `${prefix}-${name}`, points: share(points), duration: windowSeconds + 1 });
+    if (!options.redis) return local;
+    return new RateLimiterRedis({ storeClient: options.redis, keyPrefix: `${prefix}-${name}`, points, duration: windowSeconds + 1, rejectIfRedisNotReady: true, insuranceLimiter: local });
+  };
+  const limiters = new Map<E, { calls: RateLimiterAbstract; messages: RateLimiterAbstract; windowMs: number }>();
+  for (const endpoint of Object.keys(options.quotas) as E[]) {
+    const q = options.quotas[endpoint];
+    limiters.set(endpoint, { calls: build(`${endpoint}-calls`, q.callsPerSecond, 1), messages: build(`${endpoint}-messages`, q.messages, q.windowSeconds), windowMs: q.windowSeconds * 1000 });
+  }
+  const limiterOf = (endpoint: E) => {
+    const found = limiters.get(endpoint);
+    if (!found) throw new Error(`${target}: no quota for ${endpoint}`);
+    return found;
+  };
+
+  /** Consumes `points` in the aligned window, or returns the ms until that window ends (the points given back). */
+  async function take(limiter: RateLimiterAbstract, windowMs: number, points: number): Promise<number | undefined> {
+    const now = clock();
+    const window = Math.floor(now / windowMs);
+    const key = `${options.key}:${window}`;
+    try {
+      await limiter.consume(key, points);
+      return undefined;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      await limiter.reward(key, points).catch(() => undefined);
+      return (window + 1) * windowMs - now;
+    }
+  }
+
+  return {
+    async acquire(endpoint, recipients) {
+      const paused = (pausedUntil.get(endpoint) ?? 0) - clock();
+      if (paused > 0) throw new RetryLaterError(`${target} ${endpoint} quota used up; waiting ${paused} ms`, paused);
+      const { calls, messages, windowMs } = limiterOf(endpoint);
+      const callWait = await take(calls, 1000, 1);
+      if (callWait !== undefined) throw new RetryLaterError(`${target} ${endpoint} calls per second reached; waiting ${callWait} ms`, callWait);
+      const messageWait = await take(messages, windowMs, recipients);
+      if (messageWait !== undefined) {
+        await calls.reward(`${options.key}:${Math.floor(clock() / 1000)}`, 1).catch(() => undefined);
+        throw new RetryLaterError(`${target} ${endpoint} messages per ${windowMs / 1000} s reached; waiting ${messageWait} ms`, messageWait);
+      }
+    },
+    maxRecipients(endpoint) {
+      const q = options.quotas[endpoint];
+      return Math.min(q.recipientsPerCall, options.redis ? q.messages : share(q.messages));
+    },
+    pause(endpoint, ms) {
+      pausedUntil.set(endpoint, Math.max(pausedUntil.get(endpoint) ?? 0, clock() + ms));
+    },
+  };
+}
