@@ -51,7 +51,6 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
   let file: OpenFile | undefined;
   let torn = false;
   let queue: Promise<unknown> = Promise.resolve();
-  let closed = false;
 
   /** Whether a copy of `id` is already in the file (and forgets it: only the next copy is skipped). */
   function seen(id: string): boolean {
@@ -119,8 +118,8 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     name: config.name ?? 'file',
     write(batch, signal) {
       const run = queue.then(async () => {
+        // The guard checked the signal on entry; this write may have waited behind others since.
         throwIfAborted(signal);
-        if (closed) throw new Error('file sink is closed');
         const fresh = batch.filter((event) => event.replayed === true || !seen(event.attributes.id));
         if (fresh.length === 0) return;
         await append(Buffer.from(fresh.map((event) => `${oneLine(eventToJson(event))}\n`).join('')));
@@ -131,8 +130,7 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       return run;
     },
     /** Opens the file for appending, as a write does (creating it if missing), and closes it again. */
-    async check(signal) {
-      throwIfAborted(signal);
+    async check() {
       try {
         await (await open(path, 'a')).close();
       } catch (error) {
@@ -140,7 +138,6 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       }
     },
     async close() {
-      closed = true;
       await queue;
       await closeFile();
       // Copies still owed a skip (a late write's events not yet come again): the next start must look at the tail.

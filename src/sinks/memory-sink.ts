@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Event } from '../events/event';
-import { BatchError, deliverySettings, throwIfAborted, type Sink } from './sink';
+import { BatchError, deliverySettings, type Sink } from './sink';
 
 export const memorySinkConfig = z.strictObject({ type: z.literal('memory'), ...deliverySettings });
 
@@ -17,8 +17,7 @@ export class MemorySink implements Sink {
 
   constructor(readonly name = 'memory') {}
 
-  async write(batch: readonly Event[], signal: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
+  async write(batch: readonly Event[]): Promise<void> {
     const failure = this.failures.shift();
     if (failure) throw failure;
     const refused = new Map<number, Error>();

@@ -157,8 +157,6 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
   return {
     name: config.name ?? 'nats',
     async write(batch: readonly Event[], signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('nats sink is closed');
       const { nc, js } = await connection();
       throwIfAborted(signal);
       await writeEach(batch, (event) => publish(nc, js, event));
@@ -169,8 +167,6 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
      * JetStream says so.
      */
     async check(signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('nats sink is closed');
       try {
         const { nc } = await abortable(connection(), signal);
         // Asked every time: a connection opened earlier may have lost its server and be reconnecting.

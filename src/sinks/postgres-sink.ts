@@ -196,8 +196,6 @@ export async function createPostgresSink(config: z.output<typeof postgresSinkCon
   return {
     name: config.name ?? 'postgres',
     async write(batch: readonly Event[], signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('postgres sink is closed');
       await migrate();
       const refused = await insert(batch.map((event) => toRow(event, 'jsonb'))).then(() => undefined, refusal);
       if (refused !== undefined) await insertEach(batch, signal);
@@ -207,8 +205,6 @@ export async function createPostgresSink(config: z.output<typeof postgresSinkCon
      * as the first write would).
      */
     async check(signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('postgres sink is closed');
       try {
         await abortable(migrate(), signal);
         const { rows } = await abortable(pool.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [config.table]), signal);

@@ -3,7 +3,7 @@ import { loadRedis } from './clients';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
-import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, type Sink } from './sink';
 import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
 
@@ -92,9 +92,7 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
 
   return {
     name: config.name ?? 'redis',
-    async write(batch: readonly Event[], signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('redis sink is closed');
+    async write(batch: readonly Event[]) {
       await ready();
       const pipeline = redis.pipeline();
       for (const event of batch) {
@@ -118,8 +116,6 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
     },
     /** PING over the sink's own connection (connecting it if it is not yet). */
     async check(signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('redis sink is closed');
       try {
         await abortable(ready(), signal);
         await abortable(redis.ping(), signal);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineSink, type SinkDefinition } from './definition';
+import { guardSink } from './guard';
 import type { Sink, SinkDeps } from './sink';
 import { createEasemobSink, easemobSinkConfig } from './relay/easemob/sink';
 import { createFileSink, fileSinkConfig } from './file-sink';
@@ -28,28 +29,17 @@ type ConfigSchemas<T extends readonly SinkDefinition<z.ZodObject>[]> = { -readon
 export const sinkConfigSchema = z.discriminatedUnion('type', definitions.map((d) => d.config) as unknown as ConfigSchemas<typeof definitions>);
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
+/** Every sink type's name (the `type` setting), in the registry's order. */
+export const sinkTypes: readonly SinkConfig['type'][] = definitions.map((d) => d.config.shape.type.value);
+
 /** A sink's stable name (spool key, lane, metric label): its `name` setting, or its type. */
 export function sinkName(config: Pick<SinkConfig, 'name' | 'type'>): string {
   return config.name ?? config.type;
 }
 
-/**
- * Builds the sink a configuration describes. The registry, not the factory, fixes its `name`
- * (`sinkName`), so the spool rows, the lane and the metrics always agree, and makes `close` idempotent
- * (later calls share the first). The health check, where the sink has one, is passed through.
- */
+/** Builds the sink a configuration describes, named `sinkName(config)` and guarded as `guardSink` says. */
 export async function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
-  const sink = await createSink(config, deps);
-  let closing: Promise<void> | undefined;
-  const check = sink.check?.bind(sink);
-  const journalBytes = sink.journalBytes?.bind(sink);
-  return {
-    name: sinkName(config),
-    write: (batch, signal) => sink.write(batch, signal),
-    ...(check ? { check } : {}),
-    ...(journalBytes ? { journalBytes } : {}),
-    close: () => (closing ??= sink.close()),
-  };
+  return guardSink(await createSink(config, deps), sinkName(config));
 }
 
 function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {

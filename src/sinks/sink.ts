@@ -8,7 +8,8 @@ import { routeFilterSchema } from '../events/route-filter';
  *
  * **Calls.** The dispatcher calls `write` at most `concurrency` times at once for one sink (with the
  * default 1: one call at a time, batches in acceptance order), never after `close` has been called.
- * A batch is never empty.
+ * A batch is never empty. The registry wraps every sink it builds (`guard.ts`): a `write` or `check`
+ * with an already aborted signal, or after `close`, is refused there and never reaches the sink.
  *
  * **Outcome of `write`**, decided when the returned promise settles:
  * - **resolves** (with nothing): every event of the batch is durably at the target (acknowledged by
@@ -29,7 +30,7 @@ import { routeFilterSchema } from '../events/route-filter';
  *   of its sink (order), so a failure that will happen again on every attempt must be permanent.
  *
  * **Blocking and cancellation.** `write` must honour `signal` (the sink's `timeoutMs`, or shutdown):
- * once it aborts, start no new I/O and reject promptly with `signal.reason`. The dispatcher does not
+ * once it aborts during the call, start no new I/O and reject promptly with `signal.reason`. The dispatcher does not
  * wait: at abort it counts the whole batch as failed (timeout) and writes it again later, possibly
  * while I/O of the aborted call is still in flight. So **a write must tolerate its events coming
  * again** (retry, timeout, redelivery after a crash): `attributes.id` is stable, and a target or sink

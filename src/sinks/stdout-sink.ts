@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Writable } from 'node:stream';
 import { eventToJson } from '../events/event';
-import { deliverySettings, throwIfAborted, type Sink } from './sink';
+import { deliverySettings, type Sink } from './sink';
 
 export const stdoutSinkConfig = z.strictObject({ type: z.literal('stdout'), ...deliverySettings });
 
@@ -15,7 +15,6 @@ export async function createStdoutSink(
   return {
     name: config.name ?? 'stdout',
     async write(batch, signal) {
-      throwIfAborted(signal);
       const text = batch.map((event) => `${oneLine(eventToJson(event))}\n`).join('');
       const written = new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
       const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));

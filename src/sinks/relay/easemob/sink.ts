@@ -159,7 +159,6 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
      * and takes the credentials. A token already held proves it without a request.
      */
     async check(signal) {
-      throwIfAborted(signal);
       try {
         await abortable(tokens.get(signal), signal);
       } catch (error) {
