@@ -3,13 +3,17 @@ import { statSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { eventToJson } from '../events/event';
-import { deliverySettings, throwIfAborted, type Sink, type SinkDeps } from './sink';
+import { defineSink } from './definition';
+import { deliverySettings, throwIfAborted, type DeliveryDefaults, type Sink, type SinkDeps } from './sink';
 import { openMarker, RecentIds, repairTail } from './file-tail';
 import { oneLine } from './stdout-sink';
 
+/** One append and one fsync per write: the common sizes; one write at a time (the file has one end). */
+const fileDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const fileSinkConfig = z.strictObject({
   type: z.literal('file'),
-  ...deliverySettings,
+  ...deliverySettings(fileDelivery),
   path: z.string().min(1).optional().describe('JSONL file; defaults to $DATA_DIR/events.jsonl'),
   rotateBytes: z.number().int().min(1024).default(100 * 1024 * 1024).describe('Rotate when the file would grow past this size'),
   keepFiles: z.number().int().min(0).max(1000).default(5).describe('Rotated files kept (events.jsonl.1 is the newest)'),
@@ -145,6 +149,8 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     },
   };
 }
+
+export const fileSink = defineSink({ config: fileSinkConfig, delivery: fileDelivery, create: createFileSink });
 
 function ignoreMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code !== 'ENOENT') throw error;

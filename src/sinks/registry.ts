@@ -1,27 +1,22 @@
 import { z } from 'zod';
-import { defineSink, type SinkDefinition } from './definition';
+import type { SinkDefinition } from './definition';
 import { guardSink } from './guard';
 import type { Sink, SinkDeps } from './sink';
-import { createEasemobSink, easemobSinkConfig } from './relay/easemob/sink';
-import { createFileSink, fileSinkConfig } from './file-sink';
-import { createMemorySink, memorySinkConfig } from './memory-sink';
-import { createHttpSink, httpSinkConfig } from './http-sink';
-import { createNatsSink, natsReplayWarnings, natsSinkConfig } from './nats-sink';
-import { createPostgresSink, postgresSinkConfig } from './postgres-sink';
-import { createRedisSink, redisSinkConfig } from './redis-sink';
-import { createStdoutSink, stdoutSinkConfig } from './stdout-sink';
+import { easemobSink } from './relay/easemob/sink';
+import { fileSink } from './file-sink';
+import { memorySink } from './memory-sink';
+import { httpSink } from './http-sink';
+import { natsSink } from './nats-sink';
+import { postgresSink } from './postgres-sink';
+import { redisSink } from './redis-sink';
+import { stdoutSink } from './stdout-sink';
 
-/** Every sink type. Adding a sink: its module (schema + factory) and one line here. */
-const definitions = [
-  defineSink({ config: fileSinkConfig, create: createFileSink }),
-  defineSink({ config: stdoutSinkConfig, create: (config) => createStdoutSink(config) }),
-  defineSink({ config: memorySinkConfig, create: (config) => createMemorySink(config) }),
-  defineSink({ config: httpSinkConfig, create: (config, deps) => createHttpSink(config, deps.clock) }),
-  defineSink({ config: natsSinkConfig, create: (config) => createNatsSink(config), replayWarnings: natsReplayWarnings }),
-  defineSink({ config: redisSinkConfig, create: (config) => createRedisSink(config) }),
-  defineSink({ config: postgresSinkConfig, create: (config) => createPostgresSink(config) }),
-  defineSink({ config: easemobSinkConfig, create: (config, deps) => createEasemobSink(config, deps, deps.clock) }),
-] as const;
+/**
+ * Every sink type. Adding a sink: its module (schema, delivery defaults and factory, in one
+ * `defineSink`) and one entry here.
+ */
+export const sinkDefinitions = [fileSink, stdoutSink, memorySink, httpSink, natsSink, redisSink, postgresSink, easemobSink] as const;
+const definitions = sinkDefinitions;
 
 type ConfigSchemas<T extends readonly SinkDefinition<z.ZodObject>[]> = { -readonly [K in keyof T]: T[K]['config'] };
 
