@@ -75,6 +75,13 @@ module.exports = {
       to: { path: ['^src/(http|pipeline)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client)/'] },
     },
     {
+      name: 'sinks-guarded-by-the-registry',
+      severity: 'error',
+      comment: 'The registry wraps every sink it builds (sinks/guard.ts: name, idempotent close, no work after abort or close); nothing else wraps sinks, so every sink is guarded the same way.',
+      from: { path: '^src/', pathNot: '^src/sinks/registry\\.ts$' },
+      to: { path: '^src/sinks/guard\\.ts$' },
+    },
+    {
       name: 'sinks-not-to-vendors',
       severity: 'error',
       comment: 'A sink (a relay sink too) shares nothing with the vendors but src/events/: the neutral message and the relay marker.',

@@ -4,7 +4,8 @@ import { envSchema } from './config';
 import { failureReasons, quarantineReasons } from './errors';
 import { createMetrics } from './metrics';
 import { neutralMessageSchema } from './events/message';
-import { deliverySettings } from './sinks/sink';
+import { sinkDefinitions } from './sinks/registry';
+import { commonDelivery, deliverySettings, type DeliveryDefaults } from './sinks/sink';
 
 /**
  * Renders the README's reference tables from the code that defines them, so the two cannot drift
@@ -18,14 +19,23 @@ export function configTable(): string {
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-/** The settings every sink accepts (`deliverySettings`), with defaults and descriptions. */
+/**
+ * The settings every sink accepts (`deliverySettings`), with defaults and descriptions; then the
+ * defaults each sink type declares for its own (`SinkDefinition.delivery`), one row per type.
+ */
 export function sinkSettingsTable(): string {
-  const rows = Object.entries(deliverySettings).map(([name, schema]) => {
+  const own = Object.keys(commonDelivery);
+  const rows = Object.entries(deliverySettings(commonDelivery)).map(([name, schema]) => {
     const fallback = defaultOf(schema as z.ZodType, true);
-    const shown = fallback === undefined ? '–' : `\`${JSON.stringify(fallback)}\``;
+    const shown = own.includes(name) ? 'by sink type (below)' : fallback === undefined ? '–' : `\`${JSON.stringify(fallback)}\``;
     return `| \`${name}\` | ${shown} | ${(schema as z.ZodType).description ?? ''} |`;
   });
-  return ['| Setting | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+  const types = sinkDefinitions.map((d) => `| \`${d.config.shape.type.value}\` | ${own.map((key) => `\`${d.delivery[key as keyof DeliveryDefaults]}\``).join(' | ')} |`);
+  return [
+    ['| Setting | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n'),
+    'Defaults of each sink type (its module declares them; a setting in the sink\'s entry wins):',
+    [`| Type | ${own.map((key) => `\`${key}\``).join(' | ')} |`, `| --- |${' --- |'.repeat(own.length)}`, ...types].join('\n'),
+  ].join('\n\n');
 }
 
 export function repliesTable(): string {

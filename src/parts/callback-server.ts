@@ -45,13 +45,13 @@ function readinessChecks(deps: CallbackServerDeps, draining: () => boolean): Rea
 }
 
 /**
- * The callback listener (PORT): the app, its connection limits and its graceful drain, registered as
- * a stop step (not ready, finish in-flight requests, then the steps before it).
+ * The callback app over the pipeline, without a listener: the vendors' routes, the acceptor of the
+ * ack mode, the rate and client limits, and /readyz (with `draining` among its checks). The listener
+ * (`startCallbackServer`) serves it; the test app hands it to supertest.
  */
-export async function startCallbackServer(config: Config, mode: AckMode, deps: CallbackServerDeps): Promise<Server> {
+export function createCallbackApp(config: Config, mode: AckMode, deps: CallbackServerDeps, draining: () => boolean = () => false) {
   const { metrics, logger, clock } = deps;
-  let draining = false;
-  const readiness = readinessChecks(deps, () => draining);
+  const readiness = readinessChecks(deps, draining);
   metrics.watchReadiness(() => readiness.every((r) => r.level !== 'blocking' || r.check() === undefined));
   const clientLimit = createClientLimit({ max: config.maxConnectionsPerClient, trustedProxies: config.trustedProxies });
   const app = createApp({
@@ -69,6 +69,16 @@ export async function startCallbackServer(config: Config, mode: AckMode, deps: C
     clientLimit,
     readiness,
   });
+  return { app, clientLimit };
+}
+
+/**
+ * The callback listener (PORT): the app, its connection limits and its graceful drain, registered as
+ * a stop step (not ready, finish in-flight requests, then the steps before it).
+ */
+export async function startCallbackServer(config: Config, mode: AckMode, deps: CallbackServerDeps): Promise<Server> {
+  let draining = false;
+  const { app, clientLimit } = createCallbackApp(config, mode, deps, () => draining);
   // Tencent reuses connections: keep idle ones longer than the usual 60 s load-balancer idle timeout;
   // bound how long a client may take to send headers and a whole request.
   const server = createServer(

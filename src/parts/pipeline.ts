@@ -17,6 +17,8 @@ interface PipelineDeps {
   readonly logger: Logger;
   readonly clock: () => number;
   readonly stops: Stops;
+  /** How often an idle lane looks for due events and the spool bounds are re-read (ms); 1000 by default. */
+  readonly pollMs?: number;
 }
 
 /**
@@ -24,8 +26,16 @@ interface PipelineDeps {
  * step. The first health checks are started, not awaited: `firstChecks` settles when they are done.
  */
 export async function startPipeline(config: Config, mode: AckMode, deps: PipelineDeps) {
+  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock: deps.clock, relayKeys: config.relayKeys, logger: deps.logger });
+  return pipelineOver(sinks, config, mode, deps);
+}
+
+/**
+ * The pipeline over sinks already built, one per `config.sinks` entry and in its order (the test app
+ * brings its own MemorySink this way); it closes them in its stop step.
+ */
+export function pipelineOver(sinks: readonly Sink[], config: Config, mode: AckMode, deps: PipelineDeps) {
   const { spool, metrics, logger, clock, stops } = deps;
-  const sinks = await buildSinks(config.sinks, { dataDir: config.dataDir, clock, relayKeys: config.relayKeys, logger: deps.logger });
   stops.add('sinks', async () => void (await Promise.allSettled(sinks.map((sink) => sink.close()))));
   // Unreachable sinks are named at start and in /readyz; a failed check never prevents the start.
   const health = createSinkHealth({ sinks, logger, clock });
@@ -34,7 +44,7 @@ export async function startPipeline(config: Config, mode: AckMode, deps: Pipelin
   metrics.watchSinkHealth(health.unreachable);
   metrics.watchRelayJournals(() => sinks.flatMap((sink) => (sink.journalBytes ? [{ sink: sink.name, bytes: sink.journalBytes() }] : [])));
   const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
-  const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !mode.direct || !lane.required), metrics, logger, clock });
+  const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !mode.direct || !lane.required), metrics, logger, clock, idleMs: deps.pollMs });
   dispatcher.start();
   stops.add('dispatcher', () => dispatcher.stop());
   metrics.watchCircuits(() => dispatcher.openCircuits());
@@ -42,11 +52,12 @@ export async function startPipeline(config: Config, mode: AckMode, deps: Pipelin
   return { sinks, health, lanes, dispatcher, pressure, firstChecks };
 }
 
-function startPressure(config: Config, mode: AckMode, { spool, metrics, logger, clock, stops }: PipelineDeps) {
+function startPressure(config: Config, mode: AckMode, { spool, metrics, logger, clock, stops, pollMs }: PipelineDeps) {
   const pressure = createSpoolPressure({
     spool,
     limits: mode.limits,
     clock,
+    intervalMs: pollMs,
     onRelief: (relief) => {
       metrics.spoolRelieved(relief);
       const historySeconds = relief.historyFrom === undefined ? 0 : Math.round((clock() - relief.historyFrom) / 1000);
@@ -69,4 +80,4 @@ function startPressure(config: Config, mode: AckMode, { spool, metrics, logger, 
   return pressure;
 }
 
-export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
+export type Pipeline = ReturnType<typeof pipelineOver>;

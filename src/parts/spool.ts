@@ -8,9 +8,11 @@ import type { Stops } from './stops';
 
 /**
  * The one place the service opens its spool: the lock (one process per DATA_DIR: a second gateway, or
- * the CLI, stops at it), the open with its integrity check, and their stop steps.
+ * the CLI, stops at it), the open with its integrity check, and their stop steps. WAL checkpoints run
+ * on their own thread unless `backgroundCheckpoints` is false (the test app's small, short-lived
+ * spools, where starting and stopping a thread per app would cost more than the checkpoints).
  */
-export function openServiceSpool(config: Config, mode: AckMode, deps: { metrics: Metrics; logger: Logger; stops: Stops }): Spool {
+export function openServiceSpool(config: Config, mode: AckMode, deps: { metrics: Metrics; logger: Logger; stops: Stops; backgroundCheckpoints?: boolean }): Spool {
   const { logger } = deps;
   const lock = mode.onDisk ? lockSpool(mode.spoolPath) : undefined;
   if (lock) deps.stops.add('spool lock', () => lock.release());
@@ -22,7 +24,7 @@ export function openServiceSpool(config: Config, mode: AckMode, deps: { metrics:
     verify: mode.onDisk,
     commitWindowMs: config.spoolCommitWindowMs,
     onQuarantineDropped: (dropped) => deps.metrics.quarantineDropped(dropped),
-    backgroundCheckpoints: { onError: (error) => logger.warn({ err: error }, 'background WAL checkpoint failed; the spool falls back to checkpoints inside commits') },
+    backgroundCheckpoints: deps.backgroundCheckpoints === false ? undefined : { onError: (error) => logger.warn({ err: error }, 'background WAL checkpoint failed; the spool falls back to checkpoints inside commits') },
   });
   deps.stops.add('spool', async () => {
     await spool.stopCheckpoints();

@@ -1,12 +1,15 @@
 import type { z } from 'zod';
-import type { Sink, SinkDeps } from './sink';
+import type { DeliveryDefaults, Sink, SinkDeps } from './sink';
 
 /**
- * One sink type, as the registry lists it: its settings schema (a strict object whose `type` literal
- * names the type), its factory, and the optional hooks that tools reach through the registry.
+ * One sink type, declared in its own module and listed by the registry: its settings schema (a strict
+ * object whose `type` literal names the type, built with `deliverySettings(delivery)`), its delivery
+ * defaults, its factory, and the optional hooks that tools reach through the registry.
  */
 export interface SinkDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly config: S;
+  /** The delivery settings this type takes when the operator gives none (its schema applies them). */
+  readonly delivery: DeliveryDefaults;
   /** Builds the sink; async so it can fail fast at start-up (bad address, unreachable dependency). */
   readonly create: (config: z.output<S>, deps: SinkDeps) => Promise<Sink>;
   /**

@@ -3,13 +3,17 @@ import { statSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { eventToJson } from '../events/event';
-import { deliverySettings, throwIfAborted, type Sink, type SinkDeps } from './sink';
+import { defineSink } from './definition';
+import { deliverySettings, throwIfAborted, type DeliveryDefaults, type Sink, type SinkDeps } from './sink';
 import { openMarker, RecentIds, repairTail } from './file-tail';
 import { oneLine } from './stdout-sink';
 
+/** One append and one fsync per write: the common sizes; one write at a time (the file has one end). */
+const fileDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const fileSinkConfig = z.strictObject({
   type: z.literal('file'),
-  ...deliverySettings,
+  ...deliverySettings(fileDelivery),
   path: z.string().min(1).optional().describe('JSONL file; defaults to $DATA_DIR/events.jsonl'),
   rotateBytes: z.number().int().min(1024).default(100 * 1024 * 1024).describe('Rotate when the file would grow past this size'),
   keepFiles: z.number().int().min(0).max(1000).default(5).describe('Rotated files kept (events.jsonl.1 is the newest)'),
@@ -51,7 +55,6 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
   let file: OpenFile | undefined;
   let torn = false;
   let queue: Promise<unknown> = Promise.resolve();
-  let closed = false;
 
   /** Whether a copy of `id` is already in the file (and forgets it: only the next copy is skipped). */
   function seen(id: string): boolean {
@@ -119,8 +122,8 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     name: config.name ?? 'file',
     write(batch, signal) {
       const run = queue.then(async () => {
+        // The guard checked the signal on entry; this write may have waited behind others since.
         throwIfAborted(signal);
-        if (closed) throw new Error('file sink is closed');
         const fresh = batch.filter((event) => event.replayed === true || !seen(event.attributes.id));
         if (fresh.length === 0) return;
         await append(Buffer.from(fresh.map((event) => `${oneLine(eventToJson(event))}\n`).join('')));
@@ -131,8 +134,7 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       return run;
     },
     /** Opens the file for appending, as a write does (creating it if missing), and closes it again. */
-    async check(signal) {
-      throwIfAborted(signal);
+    async check() {
       try {
         await (await open(path, 'a')).close();
       } catch (error) {
@@ -140,7 +142,6 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
       }
     },
     async close() {
-      closed = true;
       await queue;
       await closeFile();
       // Copies still owed a skip (a late write's events not yet come again): the next start must look at the tail.
@@ -148,6 +149,8 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
     },
   };
 }
+
+export const fileSink = defineSink({ config: fileSinkConfig, delivery: fileDelivery, create: createFileSink });
 
 function ignoreMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code !== 'ENOENT') throw error;

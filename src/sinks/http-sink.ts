@@ -2,7 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
-import { BatchError, deliverySettings, PermanentSinkError, RetryLaterError, writeEach, type Sink } from './sink';
+import { defineSink } from './definition';
+import { BatchError, deliverySettings, PermanentSinkError, RetryLaterError, writeEach, type DeliveryDefaults, type Sink } from './sink';
 
 const secretPrefix = 'whsec_';
 /** Padded standard base64, which every Standard Webhooks library decodes the same way. */
@@ -30,9 +31,15 @@ const webhookSecret = z.string().superRefine((secret, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/**
+ * A batch is one POST (a JSON array) in `batch` mode: the common sizes, which receivers have been
+ * written against; one request at a time, so a receiver sees events in order.
+ */
+const httpDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const httpSinkConfig = z.strictObject({
   type: z.literal('http'),
-  ...deliverySettings,
+  ...deliverySettings(httpDelivery),
   url: z
     .url({ protocol: /^https?$/ })
     .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'user and password do not belong in the URL: set headers: { authorization: … } instead')
@@ -263,3 +270,5 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   const ms = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - nowMs;
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
 }
+
+export const httpSink = defineSink({ config: httpSinkConfig, delivery: httpDelivery, create: (config, deps) => createHttpSink(config, deps.clock) });

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import type { Event } from '../events/event';
-import { BatchError, deliverySettings, throwIfAborted, type Sink } from './sink';
+import { defineSink } from './definition';
+import { BatchError, commonDelivery, deliverySettings, type Sink } from './sink';
 
-export const memorySinkConfig = z.strictObject({ type: z.literal('memory'), ...deliverySettings });
+/** A stand-in for any target: the common defaults, so what it shows holds for the others. */
+const memoryDelivery = commonDelivery;
+
+export const memorySinkConfig = z.strictObject({ type: z.literal('memory'), ...deliverySettings(memoryDelivery) });
 
 /**
  * Keeps every delivered event in memory, in order. For tests and local experiments; it is a real
@@ -17,8 +21,7 @@ export class MemorySink implements Sink {
 
   constructor(readonly name = 'memory') {}
 
-  async write(batch: readonly Event[], signal: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
+  async write(batch: readonly Event[]): Promise<void> {
     const failure = this.failures.shift();
     if (failure) throw failure;
     const refused = new Map<number, Error>();
@@ -67,3 +70,5 @@ export class MemorySink implements Sink {
 export async function createMemorySink(config: z.output<typeof memorySinkConfig>): Promise<MemorySink> {
   return new MemorySink(config.name ?? 'memory');
 }
+
+export const memorySink = defineSink({ config: memorySinkConfig, delivery: memoryDelivery, create: (config) => createMemorySink(config) });

@@ -4,7 +4,8 @@ import { loadNats } from './clients';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
-import { abortable, deliverySettings, PermanentSinkError, throwIfAborted, writeEach, type Sink } from './sink';
+import { defineSink } from './definition';
+import { abortable, deliverySettings, PermanentSinkError, throwIfAborted, writeEach, type DeliveryDefaults, type Sink } from './sink';
 import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
 
@@ -16,9 +17,12 @@ export const jetStreamDefaultDuplicateWindowMs = 120_000;
  */
 export const maxSubjectBytes = 1024;
 
+/** Publishes of a batch go out together and are acknowledged one by one: the common sizes, in order. */
+const natsDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const natsSinkConfig = z.strictObject({
   type: z.literal('nats'),
-  ...deliverySettings,
+  ...deliverySettings(natsDelivery),
   servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('nats://127.0.0.1:4222'),
   subject: z.string().min(1).default('im.{vendor}.{command}').describe('Subject template; {attribute} is filled from the event'),
   token: z.string().min(1).optional(),
@@ -157,8 +161,6 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
   return {
     name: config.name ?? 'nats',
     async write(batch: readonly Event[], signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('nats sink is closed');
       const { nc, js } = await connection();
       throwIfAborted(signal);
       await writeEach(batch, (event) => publish(nc, js, event));
@@ -169,8 +171,6 @@ export async function createNatsSink(config: NatsSinkConfig): Promise<Sink> {
      * JetStream says so.
      */
     async check(signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('nats sink is closed');
       try {
         const { nc } = await abortable(connection(), signal);
         // Asked every time: a connection opened earlier may have lost its server and be reconnecting.
@@ -220,3 +220,5 @@ function publishProblem(error: unknown, timeoutMs: number): string {
   }
   return causeText(error);
 }
+
+export const natsSink = defineSink({ config: natsSinkConfig, delivery: natsDelivery, create: (config) => createNatsSink(config), replayWarnings: natsReplayWarnings });

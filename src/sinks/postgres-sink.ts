@@ -4,11 +4,15 @@ import { z } from 'zod';
 import { eventToJson, type AttributeValue, type Event } from '../events/event';
 import { onceUntilSuccess } from './retry-once';
 import { causeText, safeAddress } from './addresses';
-import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
+import { defineSink } from './definition';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type DeliveryDefaults, type Sink } from './sink';
+
+/** One multi-row INSERT per batch: the common sizes, in order. */
+const postgresDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
 
 export const postgresSinkConfig = z.strictObject({
   type: z.literal('postgres'),
-  ...deliverySettings,
+  ...deliverySettings(postgresDelivery),
   connectionString: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/postgres').describe('libpq-style URL'),
   table: z
     .string()
@@ -196,8 +200,6 @@ export async function createPostgresSink(config: z.output<typeof postgresSinkCon
   return {
     name: config.name ?? 'postgres',
     async write(batch: readonly Event[], signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('postgres sink is closed');
       await migrate();
       const refused = await insert(batch.map((event) => toRow(event, 'jsonb'))).then(() => undefined, refusal);
       if (refused !== undefined) await insertEach(batch, signal);
@@ -207,8 +209,6 @@ export async function createPostgresSink(config: z.output<typeof postgresSinkCon
      * as the first write would).
      */
     async check(signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('postgres sink is closed');
       try {
         await abortable(migrate(), signal);
         const { rows } = await abortable(pool.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [config.table]), signal);
@@ -272,3 +272,5 @@ function timestamp(value: string): string | null {
   const match = /^(\d{4})-\d{2}-\d{2}T/.exec(value);
   return match && Number(match[1]) >= 1 && Number.isFinite(Date.parse(value)) ? value : null;
 }
+
+export const postgresSink = defineSink({ config: postgresSinkConfig, delivery: postgresDelivery, create: (config) => createPostgresSink(config) });

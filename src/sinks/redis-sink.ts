@@ -3,7 +3,8 @@ import { loadRedis } from './clients';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
-import { abortable, BatchError, deliverySettings, PermanentSinkError, throwIfAborted, type Sink } from './sink';
+import { defineSink } from './definition';
+import { abortable, BatchError, deliverySettings, PermanentSinkError, type DeliveryDefaults, type Sink } from './sink';
 import { onceUntilSuccess } from './retry-once';
 import { renderTemplate } from './templates';
 
@@ -14,9 +15,12 @@ declare module 'ioredis' {
   }
 }
 
+/** One pipelined round trip per batch: the common sizes, in order. */
+const redisDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const redisSinkConfig = z.strictObject({
   type: z.literal('redis'),
-  ...deliverySettings,
+  ...deliverySettings(redisDelivery),
   url: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('redis:// or rediss:// URL (password in the URL)'),
   stream: z.string().min(1).default('imgw:events').describe('Stream key template; {attribute} is filled from the event'),
   maxLen: z.number().int().min(1).optional().describe('Approximate MAXLEN trimming (XADD MAXLEN ~)'),
@@ -92,9 +96,7 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
 
   return {
     name: config.name ?? 'redis',
-    async write(batch: readonly Event[], signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('redis sink is closed');
+    async write(batch: readonly Event[]) {
       await ready();
       const pipeline = redis.pipeline();
       for (const event of batch) {
@@ -118,8 +120,6 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
     },
     /** PING over the sink's own connection (connecting it if it is not yet). */
     async check(signal: AbortSignal) {
-      throwIfAborted(signal);
-      if (closed) throw new Error('redis sink is closed');
       try {
         await abortable(ready(), signal);
         await abortable(redis.ping(), signal);
@@ -137,3 +137,5 @@ export async function createRedisSink(config: z.output<typeof redisSinkConfig>):
     },
   };
 }
+
+export const redisSink = defineSink({ config: redisSinkConfig, delivery: redisDelivery, create: (config) => createRedisSink(config) });

@@ -1,30 +1,24 @@
 import { z } from 'zod';
-import { defineSink, type SinkDefinition } from './definition';
+import type { SinkDefinition } from './definition';
+import { guardSink } from './guard';
 import type { Sink, SinkDeps } from './sink';
-import { createEasemobSink, easemobSinkConfig } from './relay/easemob/sink';
-import { createNeteaseSink, neteaseSinkConfig } from './relay/netease/sink';
-import { createTencentSink, tencentSinkConfig } from './relay/tencent/sink';
-import { createFileSink, fileSinkConfig } from './file-sink';
-import { createMemorySink, memorySinkConfig } from './memory-sink';
-import { createHttpSink, httpSinkConfig } from './http-sink';
-import { createNatsSink, natsReplayWarnings, natsSinkConfig } from './nats-sink';
-import { createPostgresSink, postgresSinkConfig } from './postgres-sink';
-import { createRedisSink, redisSinkConfig } from './redis-sink';
-import { createStdoutSink, stdoutSinkConfig } from './stdout-sink';
+import { easemobSink } from './relay/easemob/sink';
+import { neteaseSink } from './relay/netease/sink';
+import { tencentSink } from './relay/tencent/sink';
+import { fileSink } from './file-sink';
+import { memorySink } from './memory-sink';
+import { httpSink } from './http-sink';
+import { natsSink } from './nats-sink';
+import { postgresSink } from './postgres-sink';
+import { redisSink } from './redis-sink';
+import { stdoutSink } from './stdout-sink';
 
-/** Every sink type. Adding a sink: its module (schema + factory) and one line here. */
-const definitions = [
-  defineSink({ config: fileSinkConfig, create: createFileSink }),
-  defineSink({ config: stdoutSinkConfig, create: (config) => createStdoutSink(config) }),
-  defineSink({ config: memorySinkConfig, create: (config) => createMemorySink(config) }),
-  defineSink({ config: httpSinkConfig, create: (config, deps) => createHttpSink(config, deps.clock) }),
-  defineSink({ config: natsSinkConfig, create: (config) => createNatsSink(config), replayWarnings: natsReplayWarnings }),
-  defineSink({ config: redisSinkConfig, create: (config) => createRedisSink(config) }),
-  defineSink({ config: postgresSinkConfig, create: (config) => createPostgresSink(config) }),
-  defineSink({ config: easemobSinkConfig, create: (config, deps) => createEasemobSink(config, deps, deps.clock) }),
-  defineSink({ config: tencentSinkConfig, create: (config, deps) => createTencentSink(config, deps, deps.clock) }),
-  defineSink({ config: neteaseSinkConfig, create: (config, deps) => createNeteaseSink(config, deps, deps.clock) }),
-] as const;
+/**
+ * Every sink type. Adding a sink: its module (schema, delivery defaults and factory, in one
+ * `defineSink`) and one entry here.
+ */
+export const sinkDefinitions = [fileSink, stdoutSink, memorySink, httpSink, natsSink, redisSink, postgresSink, easemobSink, tencentSink, neteaseSink] as const;
+const definitions = sinkDefinitions;
 
 type ConfigSchemas<T extends readonly SinkDefinition<z.ZodObject>[]> = { -readonly [K in keyof T]: T[K]['config'] };
 
@@ -32,28 +26,17 @@ type ConfigSchemas<T extends readonly SinkDefinition<z.ZodObject>[]> = { -readon
 export const sinkConfigSchema = z.discriminatedUnion('type', definitions.map((d) => d.config) as unknown as ConfigSchemas<typeof definitions>);
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
+/** Every sink type's name (the `type` setting), in the registry's order. */
+export const sinkTypes: readonly SinkConfig['type'][] = definitions.map((d) => d.config.shape.type.value);
+
 /** A sink's stable name (spool key, lane, metric label): its `name` setting, or its type. */
 export function sinkName(config: Pick<SinkConfig, 'name' | 'type'>): string {
   return config.name ?? config.type;
 }
 
-/**
- * Builds the sink a configuration describes. The registry, not the factory, fixes its `name`
- * (`sinkName`), so the spool rows, the lane and the metrics always agree, and makes `close` idempotent
- * (later calls share the first). The health check, where the sink has one, is passed through.
- */
+/** Builds the sink a configuration describes, named `sinkName(config)` and guarded as `guardSink` says. */
 export async function buildSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
-  const sink = await createSink(config, deps);
-  let closing: Promise<void> | undefined;
-  const check = sink.check?.bind(sink);
-  const journalBytes = sink.journalBytes?.bind(sink);
-  return {
-    name: sinkName(config),
-    write: (batch, signal) => sink.write(batch, signal),
-    ...(check ? { check } : {}),
-    ...(journalBytes ? { journalBytes } : {}),
-    close: () => (closing ??= sink.close()),
-  };
+  return guardSink(await createSink(config, deps), sinkName(config));
 }
 
 function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {

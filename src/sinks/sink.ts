@@ -8,7 +8,8 @@ import { routeFilterSchema } from '../events/route-filter';
  *
  * **Calls.** The dispatcher calls `write` at most `concurrency` times at once for one sink (with the
  * default 1: one call at a time, batches in acceptance order), never after `close` has been called.
- * A batch is never empty.
+ * A batch is never empty. The registry wraps every sink it builds (`guard.ts`): a `write` or `check`
+ * with an already aborted signal, or after `close`, is refused there and never reaches the sink.
  *
  * **Outcome of `write`**, decided when the returned promise settles:
  * - **resolves** (with nothing): every event of the batch is durably at the target (acknowledged by
@@ -29,7 +30,7 @@ import { routeFilterSchema } from '../events/route-filter';
  *   of its sink (order), so a failure that will happen again on every attempt must be permanent.
  *
  * **Blocking and cancellation.** `write` must honour `signal` (the sink's `timeoutMs`, or shutdown):
- * once it aborts, start no new I/O and reject promptly with `signal.reason`. The dispatcher does not
+ * once it aborts during the call, start no new I/O and reject promptly with `signal.reason`. The dispatcher does not
  * wait: at abort it counts the whole batch as failed (timeout) and writes it again later, possibly
  * while I/O of the aborted call is still in flight. So **a write must tolerate its events coming
  * again** (retry, timeout, redelivery after a crash): `attributes.id` is stable, and a target or sink
@@ -70,39 +71,57 @@ export interface SinkDeps {
   readonly relayKeys?: readonly string[];
 }
 
-/** Settings every sink accepts: how the dispatcher delivers to it. */
-export const deliverySettings = {
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected lower-case letters, digits, "_" or "-", starting with a letter')
-    .optional()
-    .describe('Unique sink name (metric label, spool key); defaults to the type'),
-  batchSize: z.number().int().min(1).max(10_000).default(1000).describe('Most events handed to one write; a batch takes what is due, so it grows with the backlog up to this and maxBatchBytes'),
-  timeoutMs: z.number().int().min(1).default(10_000).describe('A write that takes longer is aborted and retried'),
-  retryInitialMs: z.number().int().min(1).default(500).describe('First retry delay (exponential, full jitter)'),
-  retryMaxMs: z.number().int().min(1).default(60_000).describe('Longest retry delay'),
-  maxAttempts: z.number().int().min(0).default(0).describe('Dead-letter an event after this many failed writes (waits the target asks for, such as a quota or Retry-After, do not count); 0 = no limit'),
-  maxAgeMs: z.number().int().min(0).default(86_400_000).describe('Dead-letter an event still undelivered this long after receipt; 0 = no limit'),
-  maxBatchBytes: z.number().int().min(1024).default(1024 * 1024).describe('Most serialized bytes in one write (a single larger event still goes alone)'),
-  lingerMs: z.number().int().min(0).default(0).describe('Wait up to this long for a batch to fill before writing'),
-  concurrency: z.number().int().min(1).max(64).default(1).describe('Batches written at once (1 keeps order)'),
-  filter: routeFilterSchema.optional().describe('Only events matching every given criterion go to this sink (see Routing)'),
-  required: z.boolean().default(true).describe('An open circuit on a required sink shows in /readyz; in direct mode the reply waits for it'),
-  circuitBreaker: z
-    .strictObject({
-      failureThreshold: z.number().int().min(0).default(5).describe('Consecutive failed writes that open the circuit; 0 = never'),
-      openMs: z.number().int().min(100).default(30_000).describe('How long the circuit stays open before one probe write'),
-    })
-    .prefault({})
-    .describe('Stops hammering a dead sink: after the threshold, pause, then probe with one event'),
-  payload: z
-    .enum(['cloudevent', 'message'])
-    .default('cloudevent')
-    .describe('cloudevent: data is the vendor body as received; message: data is the vendor-neutral message (docs/message.schema.json), for events that carry one'),
-};
+/**
+ * The delivery settings whose defaults each sink type declares in its definition (`defineSink`), the
+ * way Benthos outputs declare their batching and in-flight defaults: how large a write is and how many
+ * run at once suit the target. An operator's value always wins.
+ */
+export interface DeliveryDefaults {
+  readonly batchSize: number;
+  readonly maxBatchBytes: number;
+  readonly lingerMs: number;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+}
 
-/** The delivery settings alone, with their one set of defaults (lanes built in tests parse it too). */
-export const deliverySettingsSchema = z.strictObject(deliverySettings);
+/** The defaults a sink type takes when nothing about its target asks for others. */
+export const commonDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
+/** Settings every sink accepts, how the dispatcher delivers to it, with the sink type's `defaults`. */
+export function deliverySettings(defaults: DeliveryDefaults) {
+  return {
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected lower-case letters, digits, "_" or "-", starting with a letter')
+      .optional()
+      .describe('Unique sink name (metric label, spool key); defaults to the type'),
+    batchSize: z.number().int().min(1).max(10_000).default(defaults.batchSize).describe('Most events handed to one write; a batch takes what is due, so it grows with the backlog up to this and maxBatchBytes'),
+    timeoutMs: z.number().int().min(1).default(defaults.timeoutMs).describe('A write that takes longer is aborted and retried'),
+    retryInitialMs: z.number().int().min(1).default(500).describe('First retry delay (exponential, full jitter)'),
+    retryMaxMs: z.number().int().min(1).default(60_000).describe('Longest retry delay'),
+    maxAttempts: z.number().int().min(0).default(0).describe('Dead-letter an event after this many failed writes (waits the target asks for, such as a quota or Retry-After, do not count); 0 = no limit'),
+    maxAgeMs: z.number().int().min(0).default(86_400_000).describe('Dead-letter an event still undelivered this long after receipt; 0 = no limit'),
+    maxBatchBytes: z.number().int().min(1024).default(defaults.maxBatchBytes).describe('Most serialized bytes in one write (a single larger event still goes alone)'),
+    lingerMs: z.number().int().min(0).default(defaults.lingerMs).describe('Wait up to this long for a batch to fill before writing'),
+    concurrency: z.number().int().min(1).max(64).default(defaults.concurrency).describe('Batches written at once (1 keeps order)'),
+    filter: routeFilterSchema.optional().describe('Only events matching every given criterion go to this sink (see Routing)'),
+    required: z.boolean().default(true).describe('An open circuit on a required sink shows in /readyz; in direct mode the reply waits for it'),
+    circuitBreaker: z
+      .strictObject({
+        failureThreshold: z.number().int().min(0).default(5).describe('Consecutive failed writes that open the circuit; 0 = never'),
+        openMs: z.number().int().min(100).default(30_000).describe('How long the circuit stays open before one probe write'),
+      })
+      .prefault({})
+      .describe('Stops hammering a dead sink: after the threshold, pause, then probe with one event'),
+    payload: z
+      .enum(['cloudevent', 'message'])
+      .default('cloudevent')
+      .describe('cloudevent: data is the vendor body as received; message: data is the vendor-neutral message (docs/message.schema.json), for events that carry one'),
+  };
+}
+
+/** The delivery settings alone, with the common defaults (lanes built in tests parse it too). */
+export const deliverySettingsSchema = z.strictObject(deliverySettings(commonDelivery));
 
 export type DeliverySettings = z.output<typeof deliverySettingsSchema>;
 

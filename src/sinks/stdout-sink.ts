@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import type { Writable } from 'node:stream';
 import { eventToJson } from '../events/event';
-import { deliverySettings, throwIfAborted, type Sink } from './sink';
+import { defineSink } from './definition';
+import { deliverySettings, type DeliveryDefaults, type Sink } from './sink';
 
-export const stdoutSinkConfig = z.strictObject({ type: z.literal('stdout'), ...deliverySettings });
+/** One stream, one write at a time (lines must not interleave): the common sizes. */
+const stdoutDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
+export const stdoutSinkConfig = z.strictObject({ type: z.literal('stdout'), ...deliverySettings(stdoutDelivery) });
 
 /** Writes one CloudEvent JSON document per line to standard output (logs then go to stderr). */
 export async function createStdoutSink(
@@ -15,7 +19,6 @@ export async function createStdoutSink(
   return {
     name: config.name ?? 'stdout',
     async write(batch, signal) {
-      throwIfAborted(signal);
       const text = batch.map((event) => `${oneLine(eventToJson(event))}\n`).join('');
       const written = new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
       const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
@@ -24,6 +27,8 @@ export async function createStdoutSink(
     async close() {},
   };
 }
+
+export const stdoutSink = defineSink({ config: stdoutSinkConfig, delivery: stdoutDelivery, create: (config) => createStdoutSink(config) });
 
 /**
  * Valid JSON has no raw line breaks inside strings, so any CR/LF in a body is insignificant

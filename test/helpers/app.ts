@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Response } from 'supertest';
-import { createApp } from '../../src/app';
-import { createClientLimit } from '../../src/http/client-limit';
-import { loadConfig } from '../../src/config';
+import { loadConfig, type Config } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
-import { createAcceptor } from '../../src/pipeline/accept';
-import { createDispatcher } from '../../src/pipeline/dispatcher';
-import { deliverySettingsSchema } from '../../src/sinks/sink';
-import { openSpool } from '../../src/pipeline/spool';
-import { createSpoolPressure, type SpoolLimits } from '../../src/pipeline/pressure';
+import type { SpoolLimits } from '../../src/pipeline/pressure';
+import { ackMode } from '../../src/parts/ack-mode';
+import { createCallbackApp } from '../../src/parts/callback-server';
+import { startHousekeeping } from '../../src/parts/housekeeping';
+import { pipelineOver } from '../../src/parts/pipeline';
+import { openServiceSpool } from '../../src/parts/spool';
+import { createStops } from '../../src/parts/stops';
+import { guardSink } from '../../src/sinks/guard';
 import { MemorySink } from '../../src/sinks/memory-sink';
 import { buildVendors } from '../../src/vendors/registry';
 import type { TencentSettings } from '../../src/vendors/tencent/intake';
@@ -34,74 +35,58 @@ export interface TestAppOptions {
   readonly now?: number;
 }
 
+/** Quick retries and no circuit, so a test sees a recovered sink at once. */
+const memoryLane = { type: 'memory', batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50, maxAgeMs: 0, circuitBreaker: { failureThreshold: 0 } };
+
+/** The service's configuration for a test app: one memory sink, the options, the test's Tencent app. */
+function testConfig(dataDir: string, options: TestAppOptions): Config {
+  const config = loadConfig({ ...options.env }, { sinks: [memoryLane] });
+  return {
+    ...config,
+    dataDir,
+    spoolLimits: options.limits ?? { maxPending: 0, maxBytes: 0, maxAgeMs: 0 },
+    quarantine: { ...config.quarantine, maxBytes: options.quarantineMaxBytes ?? 0 },
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    ingestRateLimit: options.ratePerSecond ?? 0,
+    authFailureRateLimit: options.authFailureRate ?? 0,
+    // No connection limit: supertest opens every request from one address.
+    maxConnectionsPerClient: 0,
+    trustedProxies: options.trustedProxies ?? [],
+    vendors: {
+      ...config.vendors,
+      tencent: {
+        sdkAppIds: ['1400000001'],
+        // TENCENT_CALLBACK_TOKENS in `env` is read through the real schema; otherwise the test token.
+        callbackTokens: (config.vendors.tencent as TencentSettings | undefined)?.callbackTokens ?? [TEST_TOKEN],
+        signWindowSeconds: 60,
+        ...options.tencent,
+      },
+    },
+  };
+}
+
 /**
- * The real app with a real SQLite spool in a temporary directory, a MemorySink and a running
- * dispatcher. One clock drives everything (signature freshness, dispatcher, rate limiter, bounds,
- * gauges): it stands still at `now` unless a test moves `clock.now`.
+ * The service's own parts (ack mode, spool, pipeline, callback app, housekeeping, stop steps) over a
+ * real SQLite spool in a temporary directory and a MemorySink, without listeners: supertest serves the
+ * app. One clock drives everything (signature freshness, dispatcher, rate limiter, bounds, gauges): it
+ * stands still at `now` unless a test moves `clock.now`. Lanes and bounds poll every 20 ms.
  */
 export function buildTestApp(options: TestAppOptions = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'imgw-test-'));
+  const config = testConfig(dataDir, options);
+  const mode = ackMode(config);
   const registry = new Registry();
   const metrics = createMetrics(registry, ['memory']);
   const clock = { now: options.now ?? TEST_NOW_MS };
   const now = () => clock.now;
-  const spool = openSpool({
-    path: join(dataDir, 'spool.db'),
-    sinks: ['memory'],
-    quarantine: { maxBytes: options.quarantineMaxBytes ?? 0 },
-    onQuarantineDropped: (dropped) => metrics.quarantineDropped(dropped),
-  });
-  const sink = new MemorySink();
   const logger = pino({ level: 'silent' });
-  const dispatcher = createDispatcher({
-    spool,
-    lanes: [{ ...deliverySettingsSchema.parse({ batchSize: 100, timeoutMs: 1000, retryInitialMs: 10, retryMaxMs: 50, maxAgeMs: 0, circuitBreaker: { failureThreshold: 0 } }), sink }],
-    metrics,
-    logger,
-    clock: now,
-    idleMs: 20,
-  });
-  dispatcher.start();
-  const pressure = createSpoolPressure({
-    spool,
-    limits: options.limits ?? { maxPending: 0, maxBytes: 0, maxAgeMs: 0 },
-    intervalMs: 20,
-    onRelief: (relief) => metrics.spoolRelieved(relief),
-    clock: now,
-  });
-  metrics.watchSpool(pressure, now);
-  const config = loadConfig({ ...options.env });
-  const vendorSettings = {
-    ...config.vendors,
-    tencent: {
-      sdkAppIds: ['1400000001'],
-      // TENCENT_CALLBACK_TOKENS in `env` is read through the real schema; otherwise the test token.
-      callbackTokens: (config.vendors.tencent as TencentSettings | undefined)?.callbackTokens ?? [TEST_TOKEN],
-      signWindowSeconds: 60,
-      ...options.tencent,
-    },
-  };
-  const vendors = buildVendors(vendorSettings, { clock: now, relayKeys: config.relayKeys });
-  const readiness = [
-    { level: 'blocking' as const, check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
-    { level: 'blocking' as const, check: pressure.reason },
-  ];
-  metrics.watchReadiness(() => readiness.every((r) => r.check() === undefined));
-  const app = createApp({
-    vendors: vendors.active,
-    inactiveVendors: vendors.inactive,
-    accept: createAcceptor({ spool }),
-    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-    metrics,
-    registry,
-    logger,
-    clock: now,
-    overloaded: pressure.refusal,
-    ratePerSecond: options.ratePerSecond ?? 0,
-    authFailureRate: options.authFailureRate ?? 0,
-    clientLimit: options.trustedProxies ? createClientLimit({ max: 0, trustedProxies: options.trustedProxies }) : undefined,
-    readiness,
-  });
+  const stops = createStops();
+  const spool = openServiceSpool(config, mode, { metrics, logger, stops, backgroundCheckpoints: false });
+  const sink = new MemorySink();
+  const pipeline = pipelineOver([guardSink(sink, 'memory')], config, mode, { spool, metrics, logger, clock: now, stops, pollMs: 20 });
+  const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys });
+  startHousekeeping(config, mode, { spool, pressure: pipeline.pressure, registry, logger, clock: now, stops });
+  const { app } = createCallbackApp(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock: now, stops });
   return {
     app,
     sink,
@@ -109,11 +94,9 @@ export function buildTestApp(options: TestAppOptions = {}) {
     registry,
     clock,
     dataDir,
-    pressure,
+    pressure: pipeline.pressure,
     async close() {
-      pressure.stop();
-      await dispatcher.stop();
-      spool.close();
+      await stops.run();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,9 +1,10 @@
 import type { Event } from '../../src/events/event';
+import { guardSink } from '../../src/sinks/guard';
 import { BatchError, PermanentSinkError, type Sink } from '../../src/sinks/sink';
 import { until } from './wait';
 
 export interface ContractTarget {
-  /** Builds a fresh sink pointed at the target. */
+  /** Builds a fresh sink pointed at the target (the suite guards it as the registry does). */
   makeSink(): Promise<Sink>;
   /** The CloudEvents stored at the target (parsed), in the target's order. */
   readBack(): Promise<Record<string, unknown>[]>;
@@ -70,7 +71,8 @@ export function describeSinkContract(title: string, target: () => ContractTarget
     let t: ContractTarget;
     beforeEach(async () => {
       t = target();
-      sink = await t.makeSink();
+      const made = await t.makeSink();
+      sink = guardSink(made, made.name);
     });
     afterEach(async () => {
       await t.start().catch(() => undefined);

@@ -17,6 +17,8 @@ const configured = [
   { type: 'postgres', connectionString: 'postgres://pguser:SECRET-PG-PASS@db:5432/app?sslmode=require&sslpassword=SECRET-PG-SSLPASS' },
   { type: 'easemob', name: 'relay', baseUrl: 'https://a1.easemob.com', appKey: 'acme#chatapp', clientId: 'YXA6client', clientSecret: 'SECRET-EASEMOB-CLIENT',
     redisUrl: 'rediss://:SECRET-EASEMOB-REDIS-PASS@quota-redis:6380', targets: { chatrooms: ['room1'] } },
+  { type: 'tencent', name: 'to-tencent', sdkAppId: 1400000001, secretKey: 'SECRET-TENCENT-KEY', redisUrl: 'redis://:SECRET-TENCENT-REDIS-PASS@quota-redis:6379' },
+  { type: 'netease', name: 'to-netease', appKey: 'nimappkey', appSecret: 'SECRET-NETEASE-APPSECRET', redisUrl: 'redis://:SECRET-NETEASE-REDIS-PASS@quota-redis:6379' },
 ].map((raw) => sinkConfigSchema.parse(raw));
 
 describe('publicSinkSettings', () => {

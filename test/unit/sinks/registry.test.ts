@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSink, replayWarnings, sinkConfigSchema, sinkName } from '../../../src/sinks/registry';
-import { deliverySettingsSchema } from '../../../src/sinks/sink';
+import { z } from 'zod';
+import { buildSink, replayWarnings, sinkConfigSchema, sinkDefinitions, sinkName } from '../../../src/sinks/registry';
+import { deliverySettings, deliverySettingsSchema } from '../../../src/sinks/sink';
 
 describe('sink registry', () => {
   let dir: string;
@@ -51,5 +52,31 @@ describe('sink registry', () => {
       expect(delivery).toEqual(defaults);
     }
     expect(defaults).toMatchObject({ batchSize: 1000, maxBatchBytes: 1024 * 1024, concurrency: 1, payload: 'cloudevent', maxAgeMs: 86_400_000 });
+  });
+
+  test('When a sink is configured without delivery settings, then its type\'s own defaults apply, and a setting given wins', () => {
+    const required: Record<string, Record<string, unknown>> = {
+      http: { url: 'http://receiver:8080/x' },
+      easemob: { baseUrl: 'https://a1.easemob.com', appKey: 'acme#chatapp', clientId: 'id', clientSecret: 'secret' },
+      tencent: { sdkAppId: 1400000001, secretKey: 'secret' },
+      netease: { appKey: 'nimappkey', appSecret: 'secret' },
+    };
+    for (const definition of sinkDefinitions) {
+      const type = definition.config.shape.type.value;
+
+      const plain = sinkConfigSchema.parse({ type, ...required[type] }) as Record<string, unknown>;
+      const tuned = sinkConfigSchema.parse({ type, ...required[type], batchSize: 7, concurrency: 3 }) as Record<string, unknown>;
+
+      expect(Object.fromEntries(Object.keys(definition.delivery).map((key) => [key, plain[key]]))).toEqual(definition.delivery);
+      expect(tuned).toMatchObject({ batchSize: 7, concurrency: 3, timeoutMs: definition.delivery.timeoutMs });
+    }
+  });
+
+  test('When delivery settings are built with a type\'s defaults, then those defaults, not the common ones, fill what is missing', () => {
+    const own = { batchSize: 50, maxBatchBytes: 4096, lingerMs: 5, concurrency: 4, timeoutMs: 2000 };
+
+    const parsed = z.strictObject(deliverySettings(own)).parse({ lingerMs: 0 });
+
+    expect(parsed).toMatchObject({ ...own, lingerMs: 0, retryInitialMs: 500, required: true });
   });
 });

@@ -10,15 +10,22 @@ import { planSends, type Step } from './plan';
 import { createAppTokens } from './token';
 import { causeText, safeAddress } from '../../addresses';
 import { loadRedis } from '../../clients';
-import { abortable, deliverySettings, throwIfAborted, type Sink, type SinkDeps } from '../../sink';
+import { defineSink } from '../../definition';
+import { abortable, deliverySettings, type DeliveryDefaults, type Sink, type SinkDeps } from '../../sink';
 
 /** An Easemob App Key: `org#app` (the console shows it this way; the REST paths use `/org/app`). */
 const appKeyPattern = /^[A-Za-z0-9_-]{1,64}#[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * The common sizes: within a write, the conversations go at once and the quota sets the pace (a quota
+ * wait ends the write with a retry-later, never a sleep), so one write at a time.
+ */
+const easemobDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const easemobSinkConfig = z
   .strictObject({
     type: z.literal('easemob'),
-    ...deliverySettings,
+    ...deliverySettings(easemobDelivery),
     baseUrl: z.url({ protocol: /^https?$/ }).describe("The app's REST domain from the Easemob console, e.g. https://a1.easemob.com"),
     appKey: z.string().regex(appKeyPattern, 'expected an App Key such as acme#chatapp').describe('App Key (org#app) to send with'),
     clientId: z.string().min(1).describe('Client ID of the app'),
@@ -102,7 +109,6 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
      * and takes the credentials. A token already held proves it without a request.
      */
     async check(signal) {
-      throwIfAborted(signal);
       try {
         await abortable(tokens.get(signal), signal);
       } catch (error) {
@@ -126,3 +132,5 @@ async function readSecret(path: string): Promise<string> {
     throw new Error(`easemob sink: clientSecretFile ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
 }
+
+export const easemobSink = defineSink({ config: easemobSinkConfig, delivery: easemobDelivery, create: (config, deps) => createEasemobSink(config, deps, deps.clock) });

@@ -5,7 +5,8 @@ import { openRelayJournal } from '../journal';
 import { createRelayRunner } from '../runner';
 import { relaySettings } from '../settings';
 import { quotaRedis, readSecretFile } from '../setup';
-import { deliverySettings, type Sink, type SinkDeps } from '../../sink';
+import { defineSink } from '../../definition';
+import { deliverySettings, type DeliveryDefaults, type Sink, type SinkDeps } from '../../sink';
 import { createNeteaseClient } from './client';
 import { createSendLimiter, quotasSchema } from './limiter';
 import { planSends, type Step } from './plan';
@@ -13,10 +14,13 @@ import { planSends, type Step } from './plan';
 /** An accid, team id or chat-room id on NetEase (accids up to 32 characters; ids are numbers as text). */
 const neteaseId = z.string().min(1).max(64);
 
+/** The common sizes, as for every relay target: the quota sets the pace within one write at a time. */
+const neteaseDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const neteaseSinkConfig = z
   .strictObject({
     type: z.literal('netease'),
-    ...deliverySettings,
+    ...deliverySettings(neteaseDelivery),
     baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.netease.im').describe("The server API's domain (https://api.netease.im; https://api.yunxinapi.com)"),
     appKey: z.string().min(1).max(64).describe('AppKey of the target app'),
     appSecret: z.string().min(1).optional().describe('AppSecret of the target app (or appSecretFile)'),
@@ -79,3 +83,5 @@ export async function createNeteaseSink(config: NeteaseSinkConfig, deps: SinkDep
     },
   };
 }
+
+export const neteaseSink = defineSink({ config: neteaseSinkConfig, delivery: neteaseDelivery, create: (config, deps) => createNeteaseSink(config, deps, deps.clock) });

@@ -5,7 +5,8 @@ import { openRelayJournal } from '../journal';
 import { createRelayRunner } from '../runner';
 import { relaySettings } from '../settings';
 import { quotaRedis, readSecretFile } from '../setup';
-import { deliverySettings, type Sink, type SinkDeps } from '../../sink';
+import { defineSink } from '../../definition';
+import { deliverySettings, type DeliveryDefaults, type Sink, type SinkDeps } from '../../sink';
 import { createTencentClient } from './client';
 import { relayElementsSchema } from './elements';
 import { createSendLimiter, quotasSchema } from './limiter';
@@ -25,10 +26,13 @@ export const tencentRegions = {
 /** A UserID or group id on Tencent (UserIDs up to 32 bytes, group ids up to 48). */
 const tencentId = z.string().min(1).max(48);
 
+/** The common sizes, as for every relay target: the quota sets the pace within one write at a time. */
+const tencentDelivery: DeliveryDefaults = { batchSize: 1000, maxBatchBytes: 1024 * 1024, lingerMs: 0, concurrency: 1, timeoutMs: 10_000 };
+
 export const tencentSinkConfig = z
   .strictObject({
     type: z.literal('tencent'),
-    ...deliverySettings,
+    ...deliverySettings(tencentDelivery),
     region: z.enum(Object.keys(tencentRegions) as [keyof typeof tencentRegions]).default('china').describe("The app's data centre (its REST domain)"),
     baseUrl: z.url({ protocol: /^https?$/ }).optional().describe('The REST domain, overriding region (a proxy, a test stand-in)'),
     sdkAppId: z.number().int().positive().describe('SDKAppID of the target app'),
@@ -99,3 +103,5 @@ export async function createTencentSink(config: TencentSinkConfig, deps: SinkDep
     },
   };
 }
+
+export const tencentSink = defineSink({ config: tencentSinkConfig, delivery: tencentDelivery, create: (config, deps) => createTencentSink(config, deps, deps.clock) });
