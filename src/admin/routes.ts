@@ -72,7 +72,7 @@ export const routes: readonly Route[] = [
     handle: (a, { actor, body }) => a.dropPending(actor, body.sink, { dryRun: body.dryRun }) }),
   route({ method: 'post', path: '/pending/move', role: 'operator', tag: 'pending', summary: 'Hand what waits for a removed sink to a configured one', body: s.pendingMoveBody, response: s.pendingMoved,
     handle: (a, { actor, body }) => a.movePending(actor, body.sink, body.to, { dryRun: body.dryRun }) }),
-  route({ method: 'post', path: '/sinks/:sink/pause', role: 'operator', tag: 'sinks', summary: 'Hold back deliveries to a sink (until resumed or restarted)', params: s.sinkParam, response: s.sinkPaused,
+  route({ method: 'post', path: '/sinks/:sink/pause', role: 'operator', tag: 'sinks', summary: 'Hold back deliveries to a sink until resumed (kept across restarts)', params: s.sinkParam, response: s.sinkPaused,
     handle: (a, { actor, params }) => a.pauseSink(actor, params.sink, true) }),
   route({ method: 'post', path: '/sinks/:sink/resume', role: 'operator', tag: 'sinks', summary: 'Resume deliveries to a paused sink', params: s.sinkParam, response: s.sinkPaused,
     handle: (a, { actor, params }) => a.pauseSink(actor, params.sink, false) }),

@@ -206,12 +206,22 @@ export function createAdmin(deps: AdminDeps) {
       return { moved, to };
     },
 
+    /** Holds back (or resumes) a sink's deliveries; kept in the spool, so a restart keeps it paused. */
     async pauseSink(actor: Actor, sink: string, pause: boolean) {
       checkSink(sink, deps.sinks);
-      if (!deps.lanes) throw new AdminError('refused', 'no dispatcher runs here: sinks cannot be paused');
-      const changed = pause ? deps.lanes.pause(sink) : deps.lanes.resume(sink);
+      const lanes = deps.lanes;
+      if (!lanes) throw new AdminError('refused', 'no dispatcher runs here: sinks cannot be paused');
+      const changed = pause ? lanes.pause(sink) : lanes.resume(sink);
+      try {
+        if (changed) await store.setPaused(sink, pause ? { at: clock(), actor } : undefined);
+      } catch (error) {
+        // Not on disk: the lane goes back to where it was, so memory and spool agree.
+        if (pause) lanes.resume(sink);
+        else lanes.pause(sink);
+        throw error;
+      }
       await audit(actor, pause ? 'sink.pause' : 'sink.resume', { sink }, changed ? 1 : 0);
-      return { sink, paused: deps.lanes.paused().includes(sink) };
+      return { sink, paused: lanes.paused().includes(sink) };
     },
 
     auditTrail: (page: PageRequest) => store.auditTrail(page),
