@@ -91,7 +91,8 @@ try {
   gateway = await launch(
     gatewayMain,
     { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: sdkAppId, TENCENT_CALLBACK_TOKENS: token },
-    { keepOutput: false },
+    // The start checks the whole spool (quick_check): seconds per gigabyte.
+    { keepOutput: false, timeoutMs: 600_000 },
   );
   const results = { alone: [], redrive: [] };
   const progress = [];
