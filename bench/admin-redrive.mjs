@@ -92,7 +92,7 @@ try {
     gatewayMain,
     { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: sdkAppId, TENCENT_CALLBACK_TOKENS: token },
     // The start checks the whole spool (quick_check): seconds per gigabyte.
-    { keepOutput: false, timeoutMs: 600_000 },
+    { keepOutput: false, timeoutMs: 600_000, nodeArgs: process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [] },
   );
   const results = { alone: [], redrive: [] };
   const progress = [];
@@ -131,6 +131,9 @@ try {
     `Redrive progress at the end of each window: ${progress.map((p) => `${fmt(p.done, 0)}/${fmt(p.total, 0)} (${p.state})`).join(', ')}.`,
   ];
   console.log(lines.join('\n'));
+} catch (error) {
+  if (gateway) console.error(`the gateway's last output:\n${gateway.output()}`);
+  throw error;
 } finally {
   await gateway?.stop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });

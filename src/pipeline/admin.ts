@@ -38,6 +38,10 @@ export interface AdminDeps {
   readonly chunk?: number;
 }
 
+/** A bulk change rests `restFactor` times as long as its last chunk took, at most `restMaxMs`. */
+const restFactor = 3;
+const restMaxMs = 200;
+
 /** Who acts: the token's name. */
 export type Actor = string;
 export interface Bulk {
@@ -75,12 +79,12 @@ export function createAdmin(deps: AdminDeps) {
     }
     let done = 0;
     return jobs.start(action, actor, total, async (progress) => {
-      // Between chunks the job rests as long as the chunk took (at most 50 ms): ingest shares the
-      // committer and the event loop, and gets at least half of both while a large change runs.
+      // Between chunks the job rests three times as long as the chunk took (at most 200 ms): ingest
+      // shares the committer and the event loop with the chunk and with delivering what it queued.
       let chunkStart = performance.now();
       const paced = async (n: number): Promise<void> => {
         progress((done = n));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(50, performance.now() - chunkStart)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(restMaxMs, restFactor * (performance.now() - chunkStart))));
         chunkStart = performance.now();
       };
       try {
