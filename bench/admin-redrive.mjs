@@ -9,7 +9,8 @@
 // Goal: p99 with the redrive within 2x of p99 without it.
 // Before the next window the redrive must have finished and its events been delivered; a run where that
 // takes longer than SETTLE seconds stops with an error (the gateway is stopped, the spool removed).
-// Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600).
+// Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600); PROFILE_DIR
+// writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
