@@ -1,17 +1,20 @@
 // Admin redrive benchmark (`npm run build && node bench/admin-redrive.mjs`): what a large redrive through
 // the admin API costs the callbacks arriving meanwhile. One gateway (spool mode) on a spool holding
 // ROUNDS batches of DEAD dead letters each (default 1,000,000; batch r has dead_at = r) for a file sink
-// writing to /dev/null. Each round runs signed callbacks at a fixed RATE for DURATION seconds twice,
+// (a JSONL file in the run's temporary directory). Each round runs signed callbacks at a fixed RATE for DURATION seconds twice,
 // in alternating order: once alone, once while POST /dead-letters/redrive moves that round's batch back
 // to the queue (a job in chunks, each its own spool commit) and the dispatcher delivers it. Reports
 // p50/p99 of callbacks (evenly paced open loop, lib/paced.js; latency from each request's scheduled
 // time), medians and ranges over the rounds, and how far each redrive got within its window.
 // Goal: p99 with the redrive within 2x of p99 without it.
-// Env: DEAD (1000000), RATE (200), DURATION (10), ROUNDS (3), CONNECTIONS (8).
+// Before the next window the redrive must have finished and its events been delivered; a run where that
+// takes longer than SETTLE seconds stops with an error (the gateway is stopped, the spool removed).
+// Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600); PROFILE_DIR
+// writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import launchModule from './lib/launch.js';
 import { sample, sdkAppId, token } from './lib/load.mjs';
@@ -25,33 +28,49 @@ const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
 
 const dead = Number(process.env.DEAD ?? 1_000_000);
 const rate = Number(process.env.RATE ?? 200);
-const duration = Number(process.env.DURATION ?? 10);
+const duration = Number(process.env.DURATION ?? 30);
 const rounds = Number(process.env.ROUNDS ?? 3);
 const connections = Number(process.env.CONNECTIONS ?? 8);
+const settle = Number(process.env.SETTLE ?? 600);
 const started = new Date();
 
-/** ROUNDS batches of `count` dead letters of sink `file`, the documented sample with distinct ids. */
+/**
+ * ROUNDS batches of `count` dead letters of sink `file` (the documented sample with distinct ids), written
+ * into the current schema with one SQL statement per table and batch (the log, its search rows, the dead
+ * exceptions; the sink's cursor past them all), so a million takes seconds.
+ */
 function fill(dir, count) {
   openSpool({ path: join(dir, 'spool.db'), sinks: ['file'] }).close();
   const db = new Database(join(dir, 'spool.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  const data = JSON.stringify(sample.body);
-  const insertEvent = db.prepare('INSERT INTO events (id, received_at, attributes, data) VALUES (?, ?, ?, ?)');
-  const insertDead = db.prepare("INSERT INTO dead_letters (sink, seq, received_at, attempts, first_error, last_error, first_failed_at, dead_at) VALUES ('file', ?, ?, 3, 'refused', 'refused', ?, ?)");
   const at = Date.now() - 3_600_000;
-  const chunk = db.transaction((round, from, to) => {
-    for (let i = from; i < to; i += 1) {
-      const id = `dead-${round}-${i}`;
-      const attributes = JSON.stringify({ specversion: '1.0', id, source: `tencent-im/${sdkAppId}`, type: 'com.tencent.im.C2C.CallbackAfterSendMsg', time: new Date(at).toISOString(), datacontenttype: 'application/json' });
-      const seq = insertEvent.run(id, at, attributes, data).lastInsertRowid;
-      insertDead.run(seq, at, at, round);
-    }
+  const attributes = (id) => `json_object('specversion', '1.0', 'id', ${id}, 'source', 'tencent-im/${sdkAppId}', 'type', 'com.tencent.im.C2C.CallbackAfterSendMsg', 'time', '${new Date(at).toISOString()}', 'datacontenttype', 'application/json', 'vendor', 'tencent', 'command', 'C2C.CallbackAfterSendMsg', 'appid', '${sdkAppId}')`;
+  const batch = db.transaction((round) => {
+    const first = (db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get()) + 1;
+    db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${count - 1})
+      INSERT INTO log (seq, id, received_at, attributes, data) SELECT ${first} + i, 'dead-${round}-' || i, ${at}, ${attributes(`'dead-${round}-' || i`)}, ? FROM n`).run(JSON.stringify(sample.body));
+    db.prepare(`INSERT INTO search (seq, id, received_at, vendor, command, appid) SELECT seq, id, received_at, 'tencent', 'C2C.CallbackAfterSendMsg', '${sdkAppId}' FROM log WHERE seq >= ?`).run(first);
+    db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at, dead_at)
+      SELECT 'file', seq, 'dead', received_at, 3, ${at}, 'refused', 'refused', ${at}, ${at}, ${round} FROM log WHERE seq >= ?`).run(first);
   });
-  for (let round = 0; round < rounds; round += 1) for (let i = 0; i < count; i += 50_000) chunk(round, i, Math.min(count, i + 50_000));
+  for (let round = 0; round < rounds; round += 1) batch(round);
+  db.prepare("INSERT INTO cursors (sink, acked, pending) SELECT 'file', max(seq), 0 FROM log WHERE true ON CONFLICT (sink) DO UPDATE SET acked = excluded.acked, pending = 0").run();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
 }
+
+/** Polls `ready` every half second until it holds or `seconds` have passed; resolves whether it held. */
+async function waitFor(ready, seconds) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (await ready()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const pendingOf = (stats) => stats.sinks.find((s) => s.sink === 'file')?.pending ?? 0;
 
 async function admin(dir, method, path, body) {
   const { url, token: adminToken } = JSON.parse(readFileSync(join(dir, 'admin.json'), 'utf8'));
@@ -66,17 +85,19 @@ async function admin(dir, method, path, body) {
 const dir = mkdtempSync(join(tmpdir(), 'imgw-redrive-'));
 let gateway;
 try {
-  writeFileSync(join(dir, 'sinks.json'), JSON.stringify({ sinks: [{ type: 'file', path: '/dev/null' }] }));
+  writeFileSync(join(dir, 'sinks.json'), JSON.stringify({ sinks: [{ type: 'file', path: join(dir, 'out.jsonl') }] }));
   const fillStart = Date.now();
   fill(dir, dead);
   console.error(`filled ${fmt(dead * rounds, 0)} dead letters in ${fmt((Date.now() - fillStart) / 1000)} s`);
   gateway = await launch(
     gatewayMain,
     { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: sdkAppId, TENCENT_CALLBACK_TOKENS: token },
-    { keepOutput: false },
+    // The start checks the whole spool (quick_check): seconds per gigabyte.
+    { keepOutput: false, timeoutMs: 600_000, nodeArgs: process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [] },
   );
   const results = { alone: [], redrive: [] };
   const progress = [];
+  const loads = [loadavg()[0]];
   for (let round = 0; round < rounds; round += 1) {
     const order = round % 2 === 0 ? ['alone', 'redrive'] : ['redrive', 'alone'];
     for (const kind of order) {
@@ -87,9 +108,12 @@ try {
       if (job) {
         const now = await admin(dir, 'GET', `/jobs/${job.id}`);
         progress.push({ round, done: now.done, total: now.total, state: now.state });
-        // The next round starts when this redrive has finished (its deliveries may still run).
-        for (let state = now.state; state === 'running'; state = (await admin(dir, 'GET', `/jobs/${job.id}`)).state) await new Promise((r2) => setTimeout(r2, 500));
+        // The next window starts once this redrive has finished and its events are delivered, so no
+        // "alone" window overlaps it; a redrive that cannot finish within SETTLE seconds ends the run.
+        const settled = await waitFor(async () => (await admin(dir, 'GET', `/jobs/${job.id}`)).state !== 'running' && pendingOf(await admin(dir, 'GET', '/stats')) === 0, settle);
+        if (!settled) throw new Error(`the redrive of round ${round + 1} and its deliveries did not finish within ${settle} s: ${JSON.stringify({ job: await admin(dir, 'GET', `/jobs/${job.id}`), stats: await admin(dir, 'GET', '/stats') })}`);
       }
+      loads.push(loadavg()[0]);
       console.error(`round ${round + 1} ${kind}: p50 ${fmt(r.latency.p50)} ms, p99 ${fmt(r.latency.p99)} ms, ok ${r.okReplies}/${r.requests.scheduled}`);
     }
   }
@@ -104,9 +128,13 @@ try {
     ...['alone', 'redrive'].map((kind) => `| ${kind === 'alone' ? 'alone' : 'during the redrive'} | ${spread(p50(kind))} | ${spread(p99(kind))} | ${results[kind].map((r) => `${r.okReplies}/${r.requests.scheduled}`).join(', ')} |`),
     '',
     `p99 during / alone, per round: ${ratio.map((x) => fmt(x)).join(', ')} (median ${spread(ratio)}; goal ≤ 2).`,
+    `Load average (1 min) at the start and after each window: ${loads.map((x) => fmt(x)).join(', ')} (2 cores, shared).`,
     `Redrive progress at the end of each window: ${progress.map((p) => `${fmt(p.done, 0)}/${fmt(p.total, 0)} (${p.state})`).join(', ')}.`,
   ];
   console.log(lines.join('\n'));
+} catch (error) {
+  if (gateway) console.error(`the gateway's last output:\n${gateway.output()}`);
+  throw error;
 } finally {
   await gateway?.stop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });

@@ -73,7 +73,7 @@ export const routes: readonly Route[] = [
   route({ method: 'post', path: '/pending/move', role: 'operator', tag: 'pending', summary: 'Hand what waits for a removed sink to a configured one', body: s.pendingMoveBody, response: s.pendingMoved,
     handle: (a, { actor, body }) => a.movePending(actor, body.sink, body.to, { dryRun: body.dryRun }) }),
   route({ method: 'get', path: '/sinks', role: 'viewer', tag: 'sinks', summary: "Each configured sink's settings, secrets redacted", response: s.sinkSettings, handle: (a) => a.sinkSettings() }),
-  route({ method: 'post', path: '/sinks/:sink/pause', role: 'operator', tag: 'sinks', summary: 'Hold back deliveries to a sink (until resumed or restarted)', params: s.sinkParam, response: s.sinkPaused,
+  route({ method: 'post', path: '/sinks/:sink/pause', role: 'operator', tag: 'sinks', summary: 'Hold back deliveries to a sink until resumed (kept across restarts)', params: s.sinkParam, response: s.sinkPaused,
     handle: (a, { actor, params }) => a.pauseSink(actor, params.sink, true) }),
   route({ method: 'post', path: '/sinks/:sink/resume', role: 'operator', tag: 'sinks', summary: 'Resume deliveries to a paused sink', params: s.sinkParam, response: s.sinkPaused,
     handle: (a, { actor, params }) => a.pauseSink(actor, params.sink, false) }),

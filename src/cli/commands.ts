@@ -206,7 +206,7 @@ export const commands: Readonly<Record<string, Command>> = {
     },
   },
   'sink pause': {
-    usage: 'sink pause --sink S', summary: 'hold back deliveries to a sink of the running service (until resumed or restarted)', options: ['sink'], args: [0, 0],
+    usage: 'sink pause --sink S', summary: 'hold back deliveries to a sink of the running service until resumed (kept across restarts)', options: ['sink'], args: [0, 0],
     run: async (c) => {
       if (c.sink === undefined) throw new UsageError('usage: imgw sink pause --sink S');
       c.print(await c.client.call('post', `/sinks/${encodeURIComponent(c.sink)}/pause`));

@@ -44,12 +44,22 @@ export function pipelineOver(sinks: readonly Sink[], config: Config, mode: AckMo
   metrics.watchSinkHealth(health.unreachable);
   metrics.watchRelayJournals(() => sinks.flatMap((sink) => (sink.journalBytes ? [{ sink: sink.name, bytes: sink.journalBytes() }] : [])));
   const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
-  const dispatcher = createDispatcher({ spool, lanes: lanes.filter((lane) => !mode.direct || !lane.required), metrics, logger, clock, idleMs: deps.pollMs });
+  const delivering = lanes.filter((lane) => !mode.direct || !lane.required);
+  const dispatcher = createDispatcher({ spool, lanes: delivering, metrics, logger, clock, paused: heldBack(spool, delivering.map((lane) => lane.sink.name), logger), idleMs: deps.pollMs });
   dispatcher.start();
   stops.add('dispatcher', () => dispatcher.stop());
   metrics.watchCircuits(() => dispatcher.openCircuits());
   const pressure = startPressure(config, mode, deps);
   return { sinks, health, lanes, dispatcher, pressure, firstChecks };
+}
+
+/** Sinks an operator paused before this start: they stay paused, each named in the log. */
+function heldBack(spool: Spool, delivering: readonly string[], logger: Logger): string[] {
+  const paused = spool.pausedSinks().filter((entry) => delivering.includes(entry.sink));
+  for (const { sink, at, actor } of paused) {
+    logger.warn({ sink, pausedAt: new Date(at).toISOString(), pausedBy: actor }, 'sink paused by an operator: nothing is delivered to it until it is resumed (imgw sink resume --sink S)');
+  }
+  return paused.map((entry) => entry.sink);
 }
 
 function startPressure(config: Config, mode: AckMode, { spool, metrics, logger, clock, stops, pollMs }: PipelineDeps) {

@@ -1,5 +1,8 @@
 import type { Event } from '../events/event';
+import type { PausedSink } from './spool/pauses';
 import type { QuarantinedHead } from './spool/quarantine';
+
+export type { PausedSink };
 
 /**
  * What the admin module (every operator action: stats, search, dead letters, quarantine, replay,
@@ -198,6 +201,11 @@ export interface AdminStore {
   dropPending(sink: string): Promise<number>;
   /** Hands what is pending for `from` to `to`, due now, attempts reset, without doubling. */
   movePending(from: string, to: string, now: number): Promise<number>;
+
+  /** Sinks an operator paused, by name: kept across restarts until resumed. */
+  pausedSinks(): readonly PausedSink[];
+  /** Marks a sink paused (by whom, when) or resumed (undefined). */
+  setPaused(sink: string, by: { readonly at: number; readonly actor: string } | undefined): Promise<void>;
 
   audit(entry: AuditEntry): Promise<void>;
   auditTrail(page: PageRequest): Page<AuditEntry & { readonly seq: number }>;

@@ -47,6 +47,10 @@ export interface SinkSettings {
   readonly settings: Readonly<Record<string, unknown>>;
 }
 
+/** A bulk change rests `restFactor` times as long as its last chunk took, at most `restMaxMs`. */
+const restFactor = 3;
+const restMaxMs = 200;
+
 /** Who acts: the token's name. */
 export type Actor = string;
 export interface Bulk {
@@ -84,12 +88,12 @@ export function createAdmin(deps: AdminDeps) {
     }
     let done = 0;
     return jobs.start(action, actor, total, async (progress) => {
-      // Between chunks the job rests as long as the chunk took (at most 50 ms): ingest shares the
-      // committer and the event loop, and gets at least half of both while a large change runs.
+      // Between chunks the job rests three times as long as the chunk took (at most 200 ms): ingest
+      // shares the committer and the event loop with the chunk and with delivering what it queued.
       let chunkStart = performance.now();
       const paced = async (n: number): Promise<void> => {
         progress((done = n));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(50, performance.now() - chunkStart)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(restMaxMs, restFactor * (performance.now() - chunkStart))));
         chunkStart = performance.now();
       };
       try {
@@ -216,12 +220,22 @@ export function createAdmin(deps: AdminDeps) {
       return { moved, to };
     },
 
+    /** Holds back (or resumes) a sink's deliveries; kept in the spool, so a restart keeps it paused. */
     async pauseSink(actor: Actor, sink: string, pause: boolean) {
       checkSink(sink, deps.sinks);
-      if (!deps.lanes) throw new AdminError('refused', 'no dispatcher runs here: sinks cannot be paused');
-      const changed = pause ? deps.lanes.pause(sink) : deps.lanes.resume(sink);
+      const lanes = deps.lanes;
+      if (!lanes) throw new AdminError('refused', 'no dispatcher runs here: sinks cannot be paused');
+      const changed = pause ? lanes.pause(sink) : lanes.resume(sink);
+      try {
+        if (changed) await store.setPaused(sink, pause ? { at: clock(), actor } : undefined);
+      } catch (error) {
+        // Not on disk: the lane goes back to where it was, so memory and spool agree.
+        if (pause) lanes.resume(sink);
+        else lanes.pause(sink);
+        throw error;
+      }
       await audit(actor, pause ? 'sink.pause' : 'sink.resume', { sink }, changed ? 1 : 0);
-      return { sink, paused: deps.lanes.paused().includes(sink) };
+      return { sink, paused: lanes.paused().includes(sink) };
     },
 
     auditTrail: (page: PageRequest) => store.auditTrail(page),

@@ -36,6 +36,8 @@ export interface DispatcherDeps {
    * a clock moved by a test is noticed within this time.
    */
   readonly idleMs?: number;
+  /** Lanes held back from the start (an operator paused them before a restart) until `resume`. */
+  readonly paused?: readonly string[];
 }
 
 /**
@@ -52,8 +54,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   const idleMs = deps.idleMs ?? 1000;
   let stopping = false;
   const wakers = new Set<() => void>();
-  // Lanes an operator paused: they take nothing new (in memory; a restart resumes them).
-  const paused = new Set<string>();
+  // Lanes an operator paused: they take nothing new (the spool keeps the list across restarts).
+  const paused = new Set<string>((deps.paused ?? []).filter((sink) => deps.lanes.some((lane) => lane.sink.name === sink)));
   const runs: Promise<void>[] = [];
   const circuits = new Map<string, CircuitBreaker>(deps.lanes.map((lane) => [lane.sink.name, createCircuitBreaker(lane.circuitBreaker, clock)]));
 

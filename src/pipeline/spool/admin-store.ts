@@ -4,6 +4,7 @@ import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRe
 import { isFresh, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import type { SpoolAdmin } from './admin';
+import type { createPauses } from './pauses';
 import type { SpoolSink } from './cursors';
 import type { Search } from './search';
 
@@ -57,7 +58,7 @@ type ExceptionRow = { seq: number; sink: string; state: string; attempts: number
  * search table (`search.ts`), a bounded slice of the log per call; sink states come from the cursors
  * in memory and one read of the exceptions of a whole page.
  */
-export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; routes: readonly SpoolSink[]; search: Search; seqOf: (id: string) => number | undefined; oldestRemembered: () => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
+export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; pauses: ReturnType<typeof createPauses>; routes: readonly SpoolSink[]; search: Search; seqOf: (id: string) => number | undefined; oldestRemembered: () => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
   const { committer, admin, search } = deps;
   const firstSeqOf = db.prepare('SELECT seq FROM log ORDER BY seq LIMIT 1').pluck();
   const lastSeqOf = db.prepare('SELECT seq FROM log ORDER BY seq DESC LIMIT 1').pluck();
@@ -202,6 +203,8 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     pendingCounts: () => admin.pendingCounts(),
     dropPending: (sink) => admin.dropPending(sink),
     movePending: (from, to, now) => admin.movePending(from, to, now).then((moved) => (deps.wake(), moved)),
+    pausedSinks: () => deps.pauses.pausedSinks(),
+    setPaused: (sink, by) => deps.pauses.setPaused(sink, by),
     audit(entry: AuditEntry) {
       return committer.submit(() => void db.prepare('INSERT INTO audit (at, actor, action, target, count, dry_run) VALUES (?, ?, ?, ?, ?, ?)').run(entry.at, entry.actor, entry.action, JSON.stringify(entry.target ?? null), entry.count, entry.dryRun ? 1 : 0));
     },

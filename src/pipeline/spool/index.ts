@@ -8,6 +8,7 @@ import { createDedupe, defaultDedupeWindow } from './dedupe';
 import { createGroupCommitter } from './group-commit';
 import { createLogReader } from './log';
 import { createOutbox } from './outbox';
+import { createPauses } from './pauses';
 import { createQuarantine, type QuarantineDropped, type QuarantineLimits } from './quarantine';
 import { createRetention } from './retention';
 import { migrateSpool } from './schema';
@@ -115,6 +116,7 @@ export function openSpool(options: SpoolOptions) {
   const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq });
   const quarantine = createQuarantine(db, committer, { limits: options.quarantine, onDropped: options.onQuarantineDropped });
   const retention = createRetention(db, committer, () => states, dedupe.forget);
+  const pauses = createPauses(db, committer);
   const stateOf = (sink: string): SinkState | undefined => states.get(sink);
   const guarded = <T>(read: () => T): T => {
     try {
@@ -164,6 +166,9 @@ export function openSpool(options: SpoolOptions) {
         if (removed < chunk) return total;
       }
     },
+
+    /** Sinks an operator paused (kept across restarts until resumed), configured here or not. */
+    pausedSinks: pauses.pausedSinks,
 
     /** The configured sinks' names. */
     sinkNames: routes.map((sink) => sink.name),
@@ -216,7 +221,7 @@ export function openSpool(options: SpoolOptions) {
     /** Operator actions and queries (`admin.ts`), through the same committer. */
     admin,
     /** The admin module's side of the spool (`../admin-store.ts`). */
-    adminStore: createAdminStore(db, { committer, states: current, admin, routes, search: createSearch(db, options.searchBudget ?? defaultSearchBudget, searchTail), seqOf: dedupe.seqOf, oldestRemembered: dedupe.oldestSeq, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
+    adminStore: createAdminStore(db, { committer, states: current, admin, pauses, routes, search: createSearch(db, options.searchBudget ?? defaultSearchBudget, searchTail), seqOf: dedupe.seqOf, oldestRemembered: dedupe.oldestSeq, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */
     async stopCheckpoints(): Promise<void> {
       await checkpointer?.stop();

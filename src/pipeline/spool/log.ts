@@ -67,15 +67,14 @@ export function createLogReader(db: Database) {
     return found;
   }
 
-  function retried(state: SinkState): (SpooledEvent & { nextAt: number })[] {
-    return [...state.retries.values()]
-      .sort((a, b) => a.seq - b.seq)
-      .flatMap((retry) => {
-        const row = one.get(retry.seq) as Row | undefined;
-        if (!row) return [];
-        const event = toEvent(row);
-        return [{ seq: retry.seq, attempts: retry.attempts, receivedAt: retry.receivedAt, event: retry.replayed ? { ...event, replayed: true as const } : event, nextAt: retry.nextAt }];
-      });
+  /** The sink's `limit` retries of lowest seq, with their events: one pass over the retries, `limit` rows read. */
+  function retried(state: SinkState, limit: number): (SpooledEvent & { nextAt: number })[] {
+    return lowestSeqs(state.retries, limit).flatMap((retry) => {
+      const row = one.get(retry.seq) as Row | undefined;
+      if (!row) return [];
+      const event = toEvent(row);
+      return [{ seq: retry.seq, attempts: retry.attempts, receivedAt: retry.receivedAt, event: retry.replayed ? { ...event, replayed: true as const } : event, nextAt: retry.nextAt }];
+    });
   }
 
   return {
@@ -84,7 +83,7 @@ export function createLogReader(db: Database) {
      * not yet due: a sink receives events in order, and a retried event holds back the later ones.
      */
     due(state: SinkState, now: number, limit: number): SpooledEvent[] {
-      const waiting = retried(state);
+      const waiting = retried(state, limit);
       const newer = fresh(state, limit);
       const merged = [...waiting, ...newer].sort((a, b) => a.seq - b.seq);
       const stop = merged.findIndex((item) => 'nextAt' in item && (item as { nextAt: number }).nextAt > now);
@@ -114,6 +113,47 @@ export function createLogReader(db: Database) {
 }
 
 export type LogReader = ReturnType<typeof createLogReader>;
+
+/**
+ * The `limit` retries of lowest seq, in seq order. A redrive can leave a million retries: they are
+ * passed once through a bounded max-heap (no sort of them all, no event read beyond `limit`).
+ */
+export function lowestSeqs(retries: ReadonlyMap<number, Retry>, limit: number): Retry[] {
+  if (limit <= 0) return [];
+  if (retries.size <= limit) return [...retries.values()].sort((a, b) => a.seq - b.seq);
+  const heap: Retry[] = [];
+  for (const retry of retries.values()) {
+    if (heap.length < limit) heapPush(heap, retry);
+    else if (retry.seq < (heap[0] as Retry).seq) heapReplaceTop(heap, retry);
+  }
+  return heap.sort((a, b) => a.seq - b.seq);
+}
+
+/** A max-heap on seq in an array: the largest at index 0. */
+function heapPush(heap: Retry[], item: Retry): void {
+  let i = heap.push(item) - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if ((heap[parent] as Retry).seq >= item.seq) break;
+    heap[i] = heap[parent] as Retry;
+    i = parent;
+  }
+  heap[i] = item;
+}
+
+function heapReplaceTop(heap: Retry[], item: Retry): void {
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= heap.length) break;
+    const right = left + 1;
+    const child = right < heap.length && (heap[right] as Retry).seq > (heap[left] as Retry).seq ? right : left;
+    if ((heap[child] as Retry).seq <= item.seq) break;
+    heap[i] = heap[child] as Retry;
+    i = child;
+  }
+  heap[i] = item;
+}
 
 /** Whether `seq` is pending for the sink (a retry, or fresh after the cursor). */
 export function isPending(state: SinkState, seq: number): boolean {
