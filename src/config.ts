@@ -56,6 +56,10 @@ const serviceEnv = {
     .describe('ACK_MODE=direct: how many recent event ids are kept in memory (about 0.1 KiB each, for at most 10 minutes) to answer a repeat as a duplicate; the sinks de-duplicate by id beyond that'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
+  GAP_ALIVE_INTERVAL: duration.prefault('5s')
+    .describe('How often the gateway notes in the spool that it is alive; after a stop or crash, the time from the last note to the next start is recorded as an outage to backfill'),
+  GAP_SEQUENCE_GRACE: duration.prefault('30s')
+    .describe('How long a Tencent group MsgSeq that was skipped may still arrive (a retried or reordered callback) before it is recorded as a gap'),
   ADMIN_PORT: envInteger(0, 65535).optional()
     .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
@@ -121,6 +125,8 @@ export interface Config {
   /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
   readonly vendors: Readonly<Record<string, unknown>>;
   readonly sinks: readonly SinkConfig[];
+  /** The alive note's interval and the sequence-gap grace period (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE. */
+  readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number };
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
   readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
   /** The operator console on the admin listener (peers, sessions, cookie, Grafana link). */
@@ -172,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     relayKeys: e.RELAY_KEY ?? [],
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
+    gaps: { aliveIntervalMs: e.GAP_ALIVE_INTERVAL, sequenceGraceMs: e.GAP_SEQUENCE_GRACE },
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
     console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,
   });

@@ -8,6 +8,7 @@ import { sinkAccepts } from './pipeline/routing';
 import { ackMode } from './parts/ack-mode';
 import { startAdminListener } from './parts/admin';
 import { startCallbackServer } from './parts/callback-server';
+import { startGapWatch } from './parts/gaps';
 import { startHousekeeping } from './parts/housekeeping';
 import { startPipeline } from './parts/pipeline';
 import { openServiceSpool } from './parts/spool';
@@ -46,6 +47,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,
+      gaps: spool.gaps,
       sinks: spooled.map((sink) => sink.name),
       dispatcher: pipeline.dispatcher,
       vendors: vendors.active,
@@ -56,7 +58,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       dataDir: mode.onDisk ? config.dataDir : undefined,
     });
     startHousekeeping(config, mode, { spool, pressure: pipeline.pressure, registry, logger, clock, stops });
-    const server = await startCallbackServer(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock, stops });
+    const observe = await startGapWatch(config, { spool, metrics, logger, clock, stops });
+    const server = await startCallbackServer(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock, stops, observe });
     await pipeline.firstChecks;
     return { server, port: (server.address() as AddressInfo).port, adminUrl: admin.url, registry, sinks: pipeline.sinks, stop };
   } catch (error) {

@@ -78,5 +78,7 @@ export const routes: readonly Route[] = [
     handle: (a, { actor, params }) => a.pauseSink(actor, params.sink, false) }),
   route({ method: 'get', path: '/jobs', role: 'viewer', tag: 'jobs', summary: "This pod's bulk changes, newest first", response: s.page(s.job), handle: (a) => ({ items: a.jobs.list() }) }),
   route({ method: 'get', path: '/jobs/:id', role: 'viewer', tag: 'jobs', summary: 'One bulk change and its progress', params: s.jobParam, response: s.job, handle: (a, { params }) => a.job(params.id) }),
+  route({ method: 'get', path: '/gaps', role: 'viewer', tag: 'gaps', summary: 'Windows of possibly missed messages, newest first: gateway outages and Tencent group sequence holes', query: s.gapQuery, response: s.page(s.gap),
+    handle: (a, { query: { limit, after, ...filter } }) => a.gaps(filter, page({ limit, after })) }),
   route({ method: 'get', path: '/audit', role: 'viewer', tag: 'audit', summary: 'The audit trail, newest first', query: s.pageQuery, response: s.page(s.auditEntry), handle: (a, { query }) => a.auditTrail(page(query)) }),
 ];

@@ -10,7 +10,7 @@ import { createAdminMetrics } from '../admin/metrics';
 import { startConsole } from '../admin/console';
 import { digest, newLocalToken, verifyToken } from '../admin/tokens';
 import type { Config } from '../config';
-import { createAdmin, type Recheck } from '../pipeline/admin';
+import { createAdmin, type AdminDeps, type Recheck } from '../pipeline/admin';
 import type { AdminStore } from '../pipeline/admin-store';
 import type { Dispatcher } from '../pipeline/dispatcher';
 import type { Vendor } from '../vendors/vendor';
@@ -18,6 +18,7 @@ import type { Stops } from './stops';
 
 interface AdminPartDeps {
   readonly store: AdminStore;
+  readonly gaps?: AdminDeps['gaps'];
   /** The sinks this process delivers to through the spool. */
   readonly sinks: readonly string[];
   readonly dispatcher: Dispatcher;
@@ -55,6 +56,7 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
     sinks: deps.sinks,
     recheck: recheckThrough(deps.vendors),
     lanes: deps.dispatcher,
+    gaps: deps.gaps,
     clock: deps.clock,
     instance,
     audited: (entry) => {

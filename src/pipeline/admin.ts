@@ -1,6 +1,7 @@
 import type { Event } from '../events/event';
 import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, SearchedEvent, SpoolStats } from './admin-store';
 import { createJobs, type Job } from './admin-jobs';
+import type { Gap, GapFilter } from './spool/gaps';
 
 /** Why an operator action was not done: `not_found` (nothing there), `refused` (not allowed now), `invalid` (a bad target). */
 export class AdminError extends Error {
@@ -34,6 +35,8 @@ export interface AdminDeps {
   readonly audited?: (entry: AuditEntry) => void;
   /** Names this process's jobs (the pod). */
   readonly instance: string;
+  /** The gaps recorded in the spool (outages, sequence holes), when this process keeps them. */
+  readonly gaps?: { list(filter: GapFilter, limit: number, before?: number): Gap[] };
   /** Most entries changed per commit (250). */
   readonly chunk?: number;
 }
@@ -215,6 +218,11 @@ export function createAdmin(deps: AdminDeps) {
     },
 
     auditTrail: (page: PageRequest) => store.auditTrail(page),
+    /** Gaps newest first: outages of the gateway and holes in message sequences, with their state. */
+    gaps(filter: GapFilter, page: PageRequest): Page<Gap> {
+      const rows = deps.gaps?.list(filter, page.limit + 1, page.after === undefined ? undefined : Number(page.after)) ?? [];
+      return rows.length > page.limit ? { items: rows.slice(0, page.limit), next: String(rows[page.limit - 1]?.gid) } : { items: rows };
+    },
     job(id: string): Job {
       const job = jobs.get(id);
       if (!job) throw new AdminError('not_found', `no job ${id}`);

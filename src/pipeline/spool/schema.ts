@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { toLog } from './log-migration';
+import { toGaps } from './gaps-migration';
 import { toSearch } from './search';
 
 /**
@@ -9,7 +10,8 @@ import { toSearch } from './search';
  * (everything up to `acked` is settled) and its pending count; `exceptions` the events of a sink that
  * are not simply "after the cursor": waiting for a retry, dead letters, and ones already delivered
  * ahead of the cursor when a spool was upgraded. Version 5 (`toSearch`, in `search.ts`) adds `search`:
- * the attributes the admin search filters on, keyed by the log's seq. `quarantine` keeps raw requests
+ * the attributes the admin search filters on, keyed by the log's seq. Version 6 (`toGaps`, in `gaps-migration.ts`) adds the gateway's alive time, the
+ * gaps to check against the vendors' history and the last sequence number per conversation. `quarantine` keeps raw requests
  * that could not become events. Times are milliseconds since the epoch.
  *
  * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
@@ -130,8 +132,11 @@ export const spoolMigrations: readonly string[] = [
 /** The version the move to the log ends at. */
 const logVersion = spoolMigrations.length + 1;
 
-/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table. */
-export const spoolSchemaVersion = logVersion + 1;
+/** The version the search table ends at. */
+const searchVersion = logVersion + 1;
+
+/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, the gap tables. */
+export const spoolSchemaVersion = searchVersion + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
@@ -152,6 +157,7 @@ export function migrateSpool(db: Database): number {
     }
   }).immediate();
   if (found < logVersion) toLog(db, logVersion);
-  if (found < spoolSchemaVersion) toSearch(db, spoolSchemaVersion);
+  if (found < searchVersion) toSearch(db, searchVersion);
+  if (found < spoolSchemaVersion) toGaps(db, spoolSchemaVersion);
   return found;
 }

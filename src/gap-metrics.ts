@@ -1,0 +1,59 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** What the gap gauges read at scrape time (kept in memory by the spool's gap store). */
+export interface GapSource {
+  readonly summary: { readonly open: number; readonly oldestOpenFrom: number | undefined };
+}
+
+/**
+ * The gap metrics (part of `createMetrics`): gaps found by kind, how many are still open, and how old
+ * the oldest open one is — the alert fires on that age.
+ */
+export function createGapMetrics(registers: Registry[], clock: () => number) {
+  const detected = new Counter({
+    name: 'imgw_gaps_detected_total',
+    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived.',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  for (const kind of ['outage', 'sequence']) detected.inc({ kind }, 0);
+  const outage = new Gauge({
+    name: 'imgw_last_outage_seconds',
+    help: 'Length of the gateway outage recorded at the last start (from the last alive note to the start); 0 when none.',
+    registers,
+  });
+  let source: GapSource | undefined;
+  new Gauge({
+    name: 'imgw_gaps_open',
+    help: 'Gaps recorded and not yet filled from the vendor history or found unfillable.',
+    registers,
+    collect() {
+      this.set(source?.summary.open ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'imgw_gap_oldest_open_seconds',
+    help: 'Age of the start of the oldest open gap (0 when none is open).',
+    registers,
+    collect() {
+      const from = source?.summary.oldestOpenFrom;
+      this.set(from === undefined ? 0 : Math.max(0, (clock() - from) / 1000));
+    },
+  });
+  return {
+    verbs: {
+      /** Gaps were recorded. */
+      gapsDetected(kind: 'outage' | 'sequence', count = 1): void {
+        detected.inc({ kind }, count);
+      },
+      /** The outage recorded at this start, in seconds (0: none). */
+      outageAtStart(seconds: number): void {
+        outage.set(seconds);
+      },
+      /** The open-gap gauges read the gap store's summary at scrape time. */
+      watchGaps(gapSource: GapSource): void {
+        source = gapSource;
+      },
+    },
+  };
+}
