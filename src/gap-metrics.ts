@@ -22,6 +22,18 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
     help: 'Length of the gateway outage recorded at the last start (from the last alive note to the start); 0 when none.',
     registers,
   });
+  const backfilled = new Counter({
+    name: 'imgw_backfilled_messages_total',
+    help: 'Messages read from a vendor history API, by vendor, API and what the intake made of them: accepted = missing until now, duplicate = already stored, placeholder = deleted or expired at the vendor.',
+    labelNames: ['vendor', 'api', 'outcome'] as const,
+    registers,
+  });
+  const apiErrors = new Counter({
+    name: 'imgw_backfill_api_errors_total',
+    help: 'Failed calls to a vendor history API (refused, unreachable, or an answer that could not be read), by vendor and API.',
+    labelNames: ['vendor', 'api'] as const,
+    registers,
+  });
   let source: GapSource | undefined;
   new Gauge({
     name: 'imgw_gaps_open',
@@ -49,6 +61,13 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
       /** The outage recorded at this start, in seconds (0: none). */
       outageAtStart(seconds: number): void {
         outage.set(seconds);
+      },
+      /** Messages read from a history API, by outcome. */
+      backfilled(vendor: string, api: string, counts: Readonly<Record<string, number>>): void {
+        for (const [outcome, n] of Object.entries(counts)) if (n > 0) backfilled.inc({ vendor, api, outcome }, n);
+      },
+      backfillApiError(vendor: string, api: string): void {
+        apiErrors.inc({ vendor, api });
       },
       /** The open-gap gauges read the gap store's summary at scrape time. */
       watchGaps(gapSource: GapSource): void {

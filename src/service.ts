@@ -8,6 +8,7 @@ import { sinkAccepts } from './pipeline/routing';
 import { ackMode } from './parts/ack-mode';
 import { startAdminListener } from './parts/admin';
 import { startCallbackServer } from './parts/callback-server';
+import { startBackfill } from './parts/backfill';
 import { startGapWatch } from './parts/gaps';
 import { startHousekeeping } from './parts/housekeeping';
 import { startPipeline } from './parts/pipeline';
@@ -58,7 +59,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       dataDir: mode.onDisk ? config.dataDir : undefined,
     });
     startHousekeeping(config, mode, { spool, pressure: pipeline.pressure, registry, logger, clock, stops });
-    const observe = await startGapWatch(config, { spool, metrics, logger, clock, stops });
+    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops });
+    const observe = await startGapWatch(config, { spool, metrics, logger, clock, stops, onGaps: backfill });
     const server = await startCallbackServer(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock, stops, observe });
     await pipeline.firstChecks;
     return { server, port: (server.address() as AddressInfo).port, adminUrl: admin.url, registry, sinks: pipeline.sinks, stop };

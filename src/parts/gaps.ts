@@ -15,7 +15,7 @@ export type AcceptedObserver = (event: Event) => void;
  * the sequence gaps past their grace period (one small commit). A clean stop writes a last note, so
  * the next outage starts at the stop.
  */
-export async function startGapWatch(config: Config, deps: { spool: Spool; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops }): Promise<AcceptedObserver> {
+export async function startGapWatch(config: Config, deps: { spool: Spool; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; onGaps?: () => void }): Promise<AcceptedObserver> {
   const { spool, metrics, logger, clock } = deps;
   const store = spool.gaps;
   metrics.watchGaps(store);
@@ -32,6 +32,7 @@ export async function startGapWatch(config: Config, deps: { spool: Spool; metric
     return store.alive(now, marks, gaps).then((recorded) => {
       if (recorded.length === 0) return;
       metrics.gapsDetected('sequence', recorded.length);
+      deps.onGaps?.();
       logger.warn({ gaps: recorded.map((g) => ({ gid: g.gid, group: g.conversation, fromSeq: g.fromSeq, untilSeq: g.untilSeq })) }, 'Tencent group message numbers never arrived: recorded as gaps');
     });
   };
