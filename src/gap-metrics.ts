@@ -2,8 +2,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What the gap gauges read at scrape time (kept in memory by the spool's gap store). */
 export interface GapSource {
-  readonly summary: { readonly open: number; readonly oldestOpenFrom: number | undefined };
+  readonly summary: Readonly<Record<'outage' | 'sequence', { readonly open: number; readonly oldestOpenFrom: number | undefined }>>;
 }
+const kinds = ['outage', 'sequence'] as const;
 
 /**
  * The gap metrics (part of `createMetrics`): gaps found by kind, how many are still open, and how old
@@ -16,7 +17,7 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
     labelNames: ['kind'] as const,
     registers,
   });
-  for (const kind of ['outage', 'sequence']) detected.inc({ kind }, 0);
+  for (const kind of kinds) detected.inc({ kind }, 0);
   const outage = new Gauge({
     name: 'imgw_last_outage_seconds',
     help: 'Length of the gateway outage recorded at the last start (from the last alive note to the start); 0 when none.',
@@ -34,22 +35,31 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
     labelNames: ['vendor', 'api'] as const,
     registers,
   });
+  // The history APIs the gateway reads, so their series exist (at 0) before the first backfill.
+  for (const [vendor, api] of [['tencent', 'tencent/group_msg_get_simple']] as const) {
+    for (const outcome of ['accepted', 'duplicate', 'placeholder']) backfilled.inc({ vendor, api, outcome }, 0);
+    apiErrors.inc({ vendor, api }, 0);
+  }
   let source: GapSource | undefined;
   new Gauge({
     name: 'imgw_gaps_open',
-    help: 'Gaps recorded and not yet filled from the vendor history or found unfillable.',
+    help: 'Gaps recorded and not yet filled from the vendor history or found unfillable, by kind.',
+    labelNames: ['kind'] as const,
     registers,
     collect() {
-      this.set(source?.summary.open ?? 0);
+      for (const kind of kinds) this.set({ kind }, source?.summary[kind].open ?? 0);
     },
   });
   new Gauge({
     name: 'imgw_gap_oldest_open_seconds',
-    help: 'Age of the start of the oldest open gap (0 when none is open).',
+    help: 'Age of the start of the oldest open gap, by kind (0 when none is open).',
+    labelNames: ['kind'] as const,
     registers,
     collect() {
-      const from = source?.summary.oldestOpenFrom;
-      this.set(from === undefined ? 0 : Math.max(0, (clock() - from) / 1000));
+      for (const kind of kinds) {
+        const from = source?.summary[kind].oldestOpenFrom;
+        this.set({ kind }, from === undefined ? 0 : Math.max(0, (clock() - from) / 1000));
+      }
     },
   });
   return {

@@ -76,8 +76,9 @@ describe('Tencent group backfill, end to end', () => {
     expect(await metricValue(second.registry, 'imgw_callbacks_total', { vendor: 'tencent', command: 'Group.CallbackAfterSendMsg', outcome: 'accepted' })).toBe(2);
     expect(await metricValue(second.registry, 'imgw_backfilled_messages_total', { vendor: 'tencent', api: 'tencent/group_msg_get_simple', outcome: 'accepted' })).toBe(4);
     expect(await metricValue(second.registry, 'imgw_backfilled_messages_total', { vendor: 'tencent', api: 'tencent/group_msg_get_simple', outcome: 'placeholder' })).toBe(1);
-    // The outage is still open (one-to-one history is not read yet); the sequence gap is filled.
-    expect(await metricValue(second.registry, 'imgw_gaps_open')).toBe(1);
+    // The outage stays open (one-to-one history is not read yet); the sequence gap is filled.
+    expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'outage' })).toBe(1);
+    expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'sequence' })).toBe(0);
     expect(standin.overLimit).toBe(0);
   });
 });

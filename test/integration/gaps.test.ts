@@ -54,8 +54,8 @@ describe('gap records of a running service', () => {
     expect(page.items).toEqual([expect.objectContaining({ kind: 'outage', fromAt: stoppedAt, untilAt: stoppedAt + 120_000, state: 'open' })]);
     expect(await metricValue(second.registry, 'imgw_gaps_detected_total', { kind: 'outage' })).toBe(1);
     expect(await metricValue(second.registry, 'imgw_last_outage_seconds')).toBe(120);
-    expect(await metricValue(second.registry, 'imgw_gaps_open')).toBe(1);
-    expect(await metricValue(second.registry, 'imgw_gap_oldest_open_seconds')).toBe(120);
+    expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'outage' })).toBe(1);
+    expect(await metricValue(second.registry, 'imgw_gap_oldest_open_seconds', { kind: 'outage' })).toBe(120);
   });
 
   test('When a Tencent group message number never arrives, then a sequence gap with the missing numbers is recorded after the grace period', async () => {

@@ -42,11 +42,13 @@ export interface GapFilter {
   readonly vendor?: string | undefined;
 }
 
-/** Open gaps at the last write: how many, and the start of the oldest (for the metrics, read without a query). */
-export interface GapSummary {
+/** Open gaps of one kind at the last write: how many, and the start of the oldest (for the metrics, read without a query). */
+export interface OpenGaps {
   readonly open: number;
   readonly oldestOpenFrom: number | undefined;
 }
+export type GapSummary = Readonly<Record<'outage' | 'sequence', OpenGaps>>;
+const noGaps: GapSummary = { outage: { open: 0, oldestOpenFrom: undefined }, sequence: { open: 0, oldestOpenFrom: undefined } };
 
 type GapRow = { gid: number; kind: 'outage' | 'sequence'; vendor: string | null; app: string | null; conversation: string | null; from_at: number; until_at: number; from_seq: number | null; until_seq: number | null; detected_at: number; state: GapState; note: string | null };
 const gapOf = (r: GapRow): Gap => {
@@ -67,12 +69,12 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
     VALUES (@kind, @vendor, @app, @conversation, @fromAt, @untilAt, @fromSeq, @untilSeq, @detectedAt, @note) RETURNING *`);
   const writeMark = db.prepare(`INSERT INTO sequences (vendor, app, conversation, last_seq, last_at) VALUES (@vendor, @app, @conversation, @lastSeq, @lastAt)
     ON CONFLICT (vendor, app, conversation) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), last_at = excluded.last_at`);
-  const openCount = db.prepare("SELECT count(*) AS open, min(from_at) AS oldest FROM gaps WHERE state = 'open'");
+  const openCount = db.prepare("SELECT kind, count(*) AS open, min(from_at) AS oldest FROM gaps WHERE state = 'open' GROUP BY kind");
   const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
-  let summary: GapSummary = { open: 0, oldestOpenFrom: undefined };
+  let summary: GapSummary = noGaps;
   const summarize = (): void => {
-    const row = openCount.get() as { open: number; oldest: number | null };
-    summary = { open: row.open, oldestOpenFrom: row.oldest ?? undefined };
+    const rows = openCount.all() as { kind: 'outage' | 'sequence'; open: number; oldest: number | null }[];
+    summary = { ...noGaps, ...Object.fromEntries(rows.map((r) => [r.kind, { open: r.open, oldestOpenFrom: r.oldest ?? undefined }])) };
   };
   try {
     summarize();

@@ -32,7 +32,7 @@ describe('spool gap store', () => {
     expect(outage).toBeUndefined();
     expect(spool.gaps.lastAlive()).toEqual({ startedAt: 1000, aliveAt: 1000 });
     expect(spool.gaps.list({}, 10)).toEqual([]);
-    expect(spool.gaps.summary).toEqual({ open: 0, oldestOpenFrom: undefined });
+    expect(spool.gaps.summary.outage).toEqual({ open: 0, oldestOpenFrom: undefined });
   });
 
   test('When the gateway starts again after a stop, then the window from the last alive note to the start is an open outage gap', async () => {
@@ -48,7 +48,7 @@ describe('spool gap store', () => {
     expect(outage?.vendor).toBeUndefined();
     expect(second.gaps.list({ kind: 'outage' }, 10)).toEqual([outage]);
     expect(second.gaps.lastAlive()).toEqual({ startedAt: 90_000, aliveAt: 90_000 });
-    expect(second.gaps.summary).toEqual({ open: 1, oldestOpenFrom: 6000 });
+    expect(second.gaps.summary).toEqual({ outage: { open: 1, oldestOpenFrom: 6000 }, sequence: { open: 0, oldestOpenFrom: undefined } });
   });
 
   test('When sequence marks and gaps are written with an alive note, then they are read back after a reopen, filtered and paged newest first', async () => {
@@ -74,7 +74,7 @@ describe('spool gap store', () => {
 
     await spool.gaps.settle(gap?.gid ?? 0, 'unfillable', 'audio-video chat room: no history');
 
-    expect(spool.gaps.summary.open).toBe(0);
+    expect(spool.gaps.summary.sequence.open).toBe(0);
     expect(spool.gaps.list({ state: 'unfillable' }, 5)).toEqual([expect.objectContaining({ gid: gap?.gid, note: 'audio-video chat room: no history' })]);
   });
 
