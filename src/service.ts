@@ -15,6 +15,7 @@ import { startPipeline } from './parts/pipeline';
 import { openServiceSpool } from './parts/spool';
 import { createStops } from './parts/stops';
 import { collectProcessMetrics } from './process-metrics';
+import type { NewGap } from './pipeline/spool/gaps';
 import type { Sink } from './sinks/sink';
 import { buildVendors } from './vendors/registry';
 
@@ -45,10 +46,11 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const spool = openServiceSpool(config, mode, { metrics, logger, stops });
     const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
     const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
+    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops });
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,
-      gaps: spool.gaps,
+      gaps: { list: spool.gaps.list, ...(backfill && { record: (gap: NewGap) => spool.gaps.record(gap, clock()).finally(backfill) }) },
       sinks: spooled.map((sink) => sink.name),
       dispatcher: pipeline.dispatcher,
       vendors: vendors.active,
@@ -59,7 +61,6 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       dataDir: mode.onDisk ? config.dataDir : undefined,
     });
     startHousekeeping(config, mode, { spool, pressure: pipeline.pressure, registry, logger, clock, stops });
-    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops });
     const observe = await startGapWatch(config, { spool, metrics, logger, clock, stops, onGaps: backfill });
     const server = await startCallbackServer(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock, stops, observe });
     await pipeline.firstChecks;

@@ -44,6 +44,13 @@ export const gapQuery = pageQuery.extend({
   kind: z.enum(['outage', 'sequence']).optional().describe('outage: the gateway was down; sequence: Tencent group MsgSeq numbers that never arrived'),
   state: z.enum(['open', 'filled', 'unfillable']).optional(), vendor: name.optional(),
 });
+const seq = z.number().int().positive().max(2 ** 32 - 1);
+export const gapBody = z.strictObject({
+  vendor: z.literal('tencent').describe('the vendor whose history is read (Tencent group history for now)'),
+  app: z.string().regex(/^\d{1,12}$/).describe('the SdkAppid'), conversation: name.describe('the group id'),
+  fromSeq: seq, untilSeq: seq.describe('the MsgSeq range to read, inclusive'),
+  dryRun: z.boolean().default(false).describe('only count'),
+});
 export const seqOrId = z.object({ id: z.string().min(1).max(200).describe('event id or log position') });
 export const qidParam = z.object({ qid: z.coerce.number().int().positive() });
 export const sinkParam = z.object({ sink: name });

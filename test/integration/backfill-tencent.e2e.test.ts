@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -12,6 +13,7 @@ import { until } from '../helpers/wait';
 
 const group = loadFixture('group-after-send');
 const GROUP = '@TGS#backfill';
+const OPERATOR = 'operator-token-fedcba9876543210fedcba9876543210';
 
 describe('Tencent group backfill, end to end', () => {
   let dataDir: string;
@@ -22,6 +24,7 @@ describe('Tencent group backfill, end to end', () => {
       {
         PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN,
         GAP_ALIVE_INTERVAL: '20ms', GAP_SEQUENCE_GRACE: '0s',
+        ADMIN_TOKENS: `bob:operator:sha256:${createHash('sha256').update(OPERATOR).digest('hex')}`,
         BACKFILL_TENCENT_URL: standin.url, BACKFILL_TENCENT_ADMIN: standin.identifier, BACKFILL_TENCENT_KEY: standin.key,
       },
       { sinks: [{ type: 'file', name: 'archive', path: join(dataDir, 'out.jsonl') }] },
@@ -80,5 +83,29 @@ describe('Tencent group backfill, end to end', () => {
     expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'outage' })).toBe(1);
     expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'sequence' })).toBe(0);
     expect(standin.overLimit).toBe(0);
+  });
+
+  test('When an operator asks for a group range by the admin API, then a dry run only counts, and the range is read into the file sink, audited', async () => {
+    const service = await start();
+    for (let n = 1; n <= 45; n += 1) standin.send(GROUP, 'dora', `never called back ${n}`, Math.floor(Date.now() / 1000));
+    const ask = (dryRun: boolean) =>
+      fetch(`${service.adminUrl}/gaps`, {
+        method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ vendor: 'tencent', app: '1400000001', conversation: GROUP, fromSeq: 3, untilSeq: 42, dryRun }),
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+
+    const preview = await ask(true);
+    const asked = await ask(false);
+
+    expect(preview).toEqual({ status: 200, body: { dryRun: true, count: 40 } });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ kind: 'sequence', conversation: GROUP, fromSeq: 3, untilSeq: 42, state: 'open' });
+    await until(() => archived().length === 40);
+    expect(archived().map((e) => Number(e.msgseq)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 3));
+    const audit = (await (await fetch(`${service.adminUrl}/audit`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as { items: { action: string; actor: string; count: number; dryRun: boolean }[] };
+    expect(audit.items.map(({ action, actor, count, dryRun }) => ({ action, actor, count, dryRun }))).toEqual([
+      { action: 'gap.record', actor: 'bob', count: 40, dryRun: false },
+      { action: 'gap.record', actor: 'bob', count: 40, dryRun: true },
+    ]);
   });
 });

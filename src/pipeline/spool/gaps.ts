@@ -112,6 +112,14 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
         return recorded;
       });
     },
+    /** Records one gap found some other way (an operator's request). */
+    record(gap: NewGap, now: number): Promise<Gap> {
+      return committer.submit(() => {
+        const recorded = insert(gap, now);
+        summarize();
+        return recorded;
+      });
+    },
     /** Every conversation's last sequence mark (read once at start). */
     marks(): SequenceMark[] {
       return db.prepare('SELECT vendor, app, conversation, last_seq AS lastSeq, last_at AS lastAt FROM sequences').all() as SequenceMark[];
