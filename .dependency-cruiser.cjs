@@ -89,6 +89,20 @@ module.exports = {
       to: { path: '^src/vendors/' },
     },
     {
+      name: 'backfill-not-to-http-sinks-storage',
+      severity: 'error',
+      comment: 'Backfill (src/backfill/) finds gaps and reads the vendors\' history APIs; what it fetches enters through the same intake as a callback. It runs no SQL (the spool does), knows no Express, sends to no sink and records metrics through the verbs it is given.',
+      from: { path: '^src/backfill/' },
+      to: { path: ['^src/(http|sinks|admin)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client|better-sqlite3)/'] },
+    },
+    {
+      name: 'inner-layers-not-to-backfill',
+      severity: 'error',
+      comment: 'Backfill is composed from the outside (src/parts/, the CLI): the callback path, the pipeline, vendors, events and sinks never depend on it.',
+      from: { path: '^src/(http|vendors|events|pipeline|sinks)/' },
+      to: { path: '^src/backfill/' },
+    },
+    {
       name: 'src-not-to-tests-or-bench',
       severity: 'error',
       comment: 'Product code never depends on tests, test helpers or benchmarks.',

@@ -56,6 +56,16 @@ const serviceEnv = {
     .describe('ACK_MODE=direct: how many recent event ids are kept in memory (about 0.1 KiB each, for at most 10 minutes) to answer a repeat as a duplicate; the sinks de-duplicate by id beyond that'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
+  GAP_ALIVE_INTERVAL: duration.prefault('5s')
+    .describe('How often the gateway notes in the spool that it is alive; after a stop or crash, the time from the last note to the next start is recorded as an outage to backfill'),
+  GAP_SEQUENCE_GRACE: duration.prefault('30s')
+    .describe('How long a Tencent group MsgSeq that was skipped may still arrive (a retried or reordered callback) before it is recorded as a gap'),
+  BACKFILL_TENCENT_URL: z.url({ protocol: /^https?$/ }).optional()
+    .describe("Tencent REST API base URL of the app's region (e.g. https://console.tim.qq.com); when set, Tencent group sequence gaps are filled from the group history (group_msg_get_simple)"),
+  BACKFILL_TENCENT_ADMIN: z.string().min(1).max(32).default('administrator').describe('The App admin account the history is read as'),
+  BACKFILL_TENCENT_KEY: z.string().min(1).optional().describe("The app's secret key, which signs the admin's UserSig; required with BACKFILL_TENCENT_URL (or BACKFILL_TENCENT_KEY_FILE)"),
+  BACKFILL_TENCENT_RATE: envNumber().pipe(z.number().positive()).default(200)
+    .describe('History calls per second (the documented limit of group_msg_get_simple is 200/s; leave room for other REST use)'),
   ADMIN_PORT: envInteger(0, 65535).optional()
     .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
@@ -79,7 +89,7 @@ const serviceEnv = {
 const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
 
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
-export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', ...vendorModules.flatMap((module) => module.secretFiles)];
+export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', 'BACKFILL_TENCENT_KEY', ...vendorModules.flatMap((module) => module.secretFiles)];
 
 export const envSchema = z.object({ ...serviceEnv, ...consoleEnv, ...vendorEnv });
 
@@ -121,6 +131,10 @@ export interface Config {
   /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
   readonly vendors: Readonly<Record<string, unknown>>;
   readonly sinks: readonly SinkConfig[];
+  /** The alive note's interval and the sequence-gap grace period (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE. */
+  readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number };
+  /** Tencent group history access for backfill; undefined: gaps are recorded, not filled. */
+  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number } };
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
   readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
   /** The operator console on the admin listener (peers, sessions, cookie, Grafana link). */
@@ -149,6 +163,9 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
   if (relay && e.RELAY_KEY === undefined) {
     throw new Error(`Invalid configuration:\n✖ the relay sink "${sinkName(relay)}" needs RELAY_KEY (or RELAY_KEY_FILE), the same on every pod, to mark what it sends\n  → at RELAY_KEY`);
   }
+  if (e.BACKFILL_TENCENT_URL !== undefined && e.BACKFILL_TENCENT_KEY === undefined) {
+    throw new Error("Invalid configuration:\n✖ BACKFILL_TENCENT_URL needs BACKFILL_TENCENT_KEY (or BACKFILL_TENCENT_KEY_FILE): the app's secret key signs the admin's UserSig\n  → at BACKFILL_TENCENT_KEY");
+  }
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
@@ -172,6 +189,8 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     relayKeys: e.RELAY_KEY ?? [],
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
+    gaps: { aliveIntervalMs: e.GAP_ALIVE_INTERVAL, sequenceGraceMs: e.GAP_SEQUENCE_GRACE },
+    backfill: e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } },
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
     console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,
   });

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DeliveryOutcome } from './pipeline/delivery-observer';
 import type { Relief, SpoolSnapshot } from './pipeline/pressure';
 import type { MessageFacts } from './events/intake';
+import { createGapMetrics } from './gap-metrics';
 
 /** Outcomes of one callback request; the `outcome` label of `imgw_callbacks_total`. */
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'ignored' | 'rejected' | 'failed';
@@ -222,7 +223,9 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
   });
   for (const sink of sinkNames) for (const outcome of ['ok', 'error', 'timeout'] as const) deliveries.inc({ sink, outcome }, 0);
 
+  const gaps = createGapMetrics(registers, () => clock());
   return {
+    ...gaps.verbs,
     callbackHandled(vendor: string, command: string, outcome: CallbackOutcome, seconds: number): void {
       callbacks.inc({ vendor, command, outcome });
       duration.observe({ vendor, command }, seconds);

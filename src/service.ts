@@ -8,11 +8,14 @@ import { sinkAccepts } from './pipeline/routing';
 import { ackMode } from './parts/ack-mode';
 import { startAdminListener } from './parts/admin';
 import { startCallbackServer } from './parts/callback-server';
+import { startBackfill } from './parts/backfill';
+import { startGapWatch } from './parts/gaps';
 import { startHousekeeping } from './parts/housekeeping';
 import { startPipeline } from './parts/pipeline';
 import { openServiceSpool } from './parts/spool';
 import { createStops } from './parts/stops';
 import { collectProcessMetrics } from './process-metrics';
+import type { NewGap } from './pipeline/spool/gaps';
 import type { Sink } from './sinks/sink';
 import { buildVendors } from './vendors/registry';
 
@@ -43,9 +46,11 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const spool = openServiceSpool(config, mode, { metrics, logger, stops });
     const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
     const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
+    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops });
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,
+      gaps: { list: spool.gaps.list, ...(backfill && { record: (gap: NewGap) => spool.gaps.record(gap, clock()).finally(backfill) }) },
       sinks: spooled.map((sink) => sink.name),
       dispatcher: pipeline.dispatcher,
       vendors: vendors.active,
@@ -56,7 +61,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       dataDir: mode.onDisk ? config.dataDir : undefined,
     });
     startHousekeeping(config, mode, { spool, pressure: pipeline.pressure, registry, logger, clock, stops });
-    const server = await startCallbackServer(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock, stops });
+    const observe = await startGapWatch(config, { spool, metrics, logger, clock, stops, onGaps: backfill });
+    const server = await startCallbackServer(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock, stops, observe });
     await pipeline.firstChecks;
     return { server, port: (server.address() as AddressInfo).port, adminUrl: admin.url, registry, sinks: pipeline.sinks, stop };
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Admin } from '../pipeline/admin';
 import * as s from './schemas';
 import type { Role } from './tokens';
@@ -79,5 +79,9 @@ export const routes: readonly Route[] = [
     handle: (a, { actor, params }) => a.pauseSink(actor, params.sink, false) }),
   route({ method: 'get', path: '/jobs', role: 'viewer', tag: 'jobs', summary: "This pod's bulk changes, newest first", response: s.page(s.job), handle: (a) => ({ items: a.jobs.list() }) }),
   route({ method: 'get', path: '/jobs/:id', role: 'viewer', tag: 'jobs', summary: 'One bulk change and its progress', params: s.jobParam, response: s.job, handle: (a, { params }) => a.job(params.id) }),
+  route({ method: 'get', path: '/gaps', role: 'viewer', tag: 'gaps', summary: 'Windows of possibly missed messages, newest first: gateway outages and Tencent group sequence holes', query: s.gapQuery, response: s.page(s.gap),
+    handle: (a, { query: { limit, after, ...filter } }) => a.gaps(filter, page({ limit, after })) }),
+  route({ method: 'post', path: '/gaps', role: 'operator', tag: 'gaps', summary: 'Read a Tencent group MsgSeq range from the group history (recorded as a gap the backfill fills; dryRun only counts)', body: s.gapBody, response: z.union([s.gap, z.object({ dryRun: z.boolean(), count: z.number().int() })]),
+    handle: (a, { actor, body: { dryRun, vendor, app, conversation, fromSeq, untilSeq } }) => a.recordGap(actor, { kind: 'sequence', vendor, app, conversation, fromSeq, untilSeq, fromAt: 0, untilAt: 0, note: `asked by ${actor}` }, { dryRun }) }),
   route({ method: 'get', path: '/audit', role: 'viewer', tag: 'audit', summary: 'The audit trail, newest first', query: s.pageQuery, response: s.page(s.auditEntry), handle: (a, { query }) => a.auditTrail(page(query)) }),
 ];

@@ -40,6 +40,17 @@ const preview = z.boolean().default(false).describe('only count, after the same 
 export const pendingDropBody = z.strictObject({ sink: name.describe('a sink no longer configured'), dryRun: preview });
 export const pendingMoveBody = z.strictObject({ sink: name.describe('a sink no longer configured'), to: name.describe('a configured sink'), dryRun: preview });
 
+export const gapQuery = pageQuery.extend({
+  kind: z.enum(['outage', 'sequence']).optional().describe('outage: the gateway was down; sequence: Tencent group MsgSeq numbers that never arrived'),
+  state: z.enum(['open', 'filled', 'unfillable']).optional(), vendor: name.optional(),
+});
+const seq = z.number().int().positive().max(2 ** 32 - 1);
+export const gapBody = z.strictObject({
+  vendor: z.literal('tencent').describe('the vendor whose history is read (Tencent group history for now)'),
+  app: z.string().regex(/^\d{1,12}$/).describe('the SdkAppid'), conversation: name.describe('the group id'),
+  fromSeq: seq, untilSeq: seq.describe('the MsgSeq range to read, inclusive'),
+  dryRun: z.boolean().default(false).describe('only count'),
+});
 export const seqOrId = z.object({ id: z.string().min(1).max(200).describe('event id or log position') });
 export const qidParam = z.object({ qid: z.coerce.number().int().positive() });
 export const sinkParam = z.object({ sink: name });
@@ -80,6 +91,12 @@ export const job = z.object({
 export const bulkResult = z.union([z.object({ dryRun: z.boolean(), count: z.number().int() }), z.object({ job })]).describe('a count (dry run, or a change done at once) or the started job');
 export const auditEntry = z.object({ seq: z.number().int(), at: ms, actor: z.string(), action: z.string(), target: z.unknown(), count: z.number().int(), dryRun: z.boolean() });
 export const pendingCounts = z.object({ items: z.array(z.object({ sink: z.string(), pending: z.number().int(), configured: z.boolean() })) });
+export const gap = z.object({
+  gid: z.number().int(), kind: z.enum(['outage', 'sequence']), vendor: z.string().optional().describe('absent for an outage: every vendor'), app: z.string().optional(),
+  conversation: z.string().optional().describe('the group whose sequence has the hole'), fromAt: ms.describe('last time known good'), untilAt: ms.describe('first time known good again'),
+  fromSeq: z.number().int().optional(), untilSeq: z.number().int().optional().describe('the missing numbers, inclusive'), detectedAt: ms,
+  state: z.enum(['open', 'filled', 'unfillable']), note: z.string().optional(),
+});
 export const problem = z.object({ error: z.string(), message: z.string() });
 export const pendingDropped = z.object({ dropped: z.number().int() });
 export const pendingMoved = z.object({ moved: z.number().int(), to: z.string() });

@@ -36,7 +36,7 @@ export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: 
     const spool = openSpool({ path, sinks });
     try {
       const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys }).active;
-      const admin = createAdmin({ store: spool.adminStore, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors, config.maxBodyBytes), clock: now, instance: 'cli' });
+      const admin = createAdmin({ store: spool.adminStore, gaps: { list: spool.gaps.list }, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors, config.maxBodyBytes), clock: now, instance: 'cli' });
       return await work(inProcessAdminClient(admin, 'cli-local'), 'local');
     } finally {
       spool.close();

@@ -11,7 +11,7 @@ import { startConsole } from '../admin/console';
 import { digest, newLocalToken, verifyToken } from '../admin/tokens';
 import type { Config } from '../config';
 import { decodeStored } from '../http/content-encoding';
-import { createAdmin, type Recheck } from '../pipeline/admin';
+import { createAdmin, type AdminDeps, type Recheck } from '../pipeline/admin';
 import { publicSinkSettings } from '../sinks/public-settings';
 import type { AdminStore } from '../pipeline/admin-store';
 import type { Dispatcher } from '../pipeline/dispatcher';
@@ -20,6 +20,7 @@ import type { Stops } from './stops';
 
 interface AdminPartDeps {
   readonly store: AdminStore;
+  readonly gaps?: AdminDeps['gaps'];
   /** The sinks this process delivers to through the spool. */
   readonly sinks: readonly string[];
   readonly dispatcher: Dispatcher;
@@ -62,6 +63,7 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
     sinks: deps.sinks,
     recheck: recheckThrough(deps.vendors, config.maxBodyBytes),
     lanes: deps.dispatcher,
+    gaps: deps.gaps,
     clock: deps.clock,
     instance,
     sinkSettings: config.sinks.map(publicSinkSettings),

@@ -7,7 +7,8 @@ import { drainableServer } from '../drain';
 import { createClientLimit } from '../http/client-limit';
 import type { ReadinessCheck } from '../http/ops-routes';
 import type { Metrics } from '../metrics';
-import { createAcceptor } from '../pipeline/accept';
+import { createAcceptor, type Accept } from '../pipeline/accept';
+import type { Event } from '../events/event';
 import type { Spool } from '../pipeline/spool';
 import { healthProblem } from '../sinks/health';
 import type { BuiltVendors } from '../vendors/registry';
@@ -24,6 +25,8 @@ interface CallbackServerDeps {
   readonly logger: Logger;
   readonly clock: () => number;
   readonly stops: Stops;
+  /** Sees every newly accepted event (the gap watch). */
+  readonly observe?: (event: Event) => void;
 }
 
 /** What /readyz reports: blocking problems (503) and degraded ones (200). */
@@ -44,6 +47,16 @@ function readinessChecks(deps: CallbackServerDeps, draining: () => boolean): Rea
   ];
 }
 
+/** Shows each newly accepted event to `observe` after its commit. */
+function observed(accept: Accept, observe: ((event: Event) => void) | undefined): Accept {
+  if (!observe) return accept;
+  return async function observedAccept(intake, request) {
+    const outcome = await accept(intake, request);
+    if (outcome.kind === 'accepted' && intake.kind === 'event') observe(intake.event);
+    return outcome;
+  };
+}
+
 /**
  * The callback app over the pipeline, without a listener: the vendors' routes, the acceptor of the
  * ack mode, the rate and client limits, and /readyz (with `draining` among its checks). The listener
@@ -57,7 +70,7 @@ export function createCallbackApp(config: Config, mode: AckMode, deps: CallbackS
   const app = createApp({
     vendors: deps.vendors.active,
     inactiveVendors: deps.vendors.inactive,
-    accept: createAcceptor({ spool: deps.spool, ...mode.acceptor(deps.pipeline.lanes, { metrics, logger, clock }) }),
+    accept: observed(createAcceptor({ spool: deps.spool, ...mode.acceptor(deps.pipeline.lanes, { metrics, logger, clock }) }), deps.observe),
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     registry: deps.registry,

@@ -1,6 +1,7 @@
 import type { Event } from '../events/event';
 import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, SearchedEvent, SpoolStats } from './admin-store';
 import { createJobs, type Job } from './admin-jobs';
+import type { Gap, GapFilter, NewGap } from './spool/gaps';
 
 /** Why an operator action was not done: `not_found` (nothing there), `refused` (not allowed now), `invalid` (a bad target). */
 export class AdminError extends Error {
@@ -34,6 +35,12 @@ export interface AdminDeps {
   readonly audited?: (entry: AuditEntry) => void;
   /** Names this process's jobs (the pod). */
   readonly instance: string;
+  /** The gaps recorded in the spool (outages, sequence holes), when this process keeps them. */
+  readonly gaps?: {
+    list(filter: GapFilter, limit: number, before?: number): Gap[];
+    /** Records a gap for the backfill to fill (and wakes it). */
+    record?(gap: NewGap): Promise<Gap>;
+  };
   /** Most entries changed per commit (250). */
   readonly chunk?: number;
   /** Each configured sink's effective settings, secrets already redacted (shown to viewers). */
@@ -239,6 +246,25 @@ export function createAdmin(deps: AdminDeps) {
     },
 
     auditTrail: (page: PageRequest) => store.auditTrail(page),
+    /** Records a Tencent group sequence range to read from the history (a dry run counts the numbers). */
+    async recordGap(actor: Actor, gap: NewGap & { fromSeq: number; untilSeq: number }, options: Bulk = {}) {
+      if (gap.untilSeq < gap.fromSeq) throw new AdminError('invalid', `untilSeq ${gap.untilSeq} is below fromSeq ${gap.fromSeq}`);
+      const count = gap.untilSeq - gap.fromSeq + 1;
+      if (options.dryRun) {
+        await audit(actor, 'gap.record', gap, count, true);
+        return { dryRun: true as const, count };
+      }
+      if (!deps.gaps?.record) throw new AdminError('refused', 'backfill is not configured here (BACKFILL_TENCENT_URL and BACKFILL_TENCENT_KEY)');
+      // Asked for now: its age (the unfilled-gap alert) counts from the request.
+      const recorded = await deps.gaps.record({ ...gap, fromAt: clock(), untilAt: clock() });
+      await audit(actor, 'gap.record', gap, count);
+      return recorded;
+    },
+    /** Gaps newest first: outages of the gateway and holes in message sequences, with their state. */
+    gaps(filter: GapFilter, page: PageRequest): Page<Gap> {
+      const rows = deps.gaps?.list(filter, page.limit + 1, page.after === undefined ? undefined : Number(page.after)) ?? [];
+      return rows.length > page.limit ? { items: rows.slice(0, page.limit), next: String(rows[page.limit - 1]?.gid) } : { items: rows };
+    },
     job(id: string): Job {
       const job = jobs.get(id);
       if (!job) throw new AdminError('not_found', `no job ${id}`);

@@ -4,6 +4,7 @@ import { createAdminStore } from './admin-store';
 import { startCheckpointer } from './checkpointer';
 import { cursorWriter, loadStates, type SinkState, type SpoolSink } from './cursors';
 import { createDamageWatch, openDatabase, walSync } from './database';
+import { createGapStore } from './gaps';
 import { createDedupe, defaultDedupeWindow } from './dedupe';
 import { createGroupCommitter } from './group-commit';
 import { createLogReader } from './log';
@@ -220,6 +221,8 @@ export function openSpool(options: SpoolOptions) {
     },
     /** Operator actions and queries (`admin.ts`), through the same committer. */
     admin,
+    /** The gateway's alive time, the gaps to check against the vendors' history, the sequence marks (`gaps.ts`). */
+    gaps: createGapStore(db, committer),
     /** The admin module's side of the spool (`../admin-store.ts`). */
     adminStore: createAdminStore(db, { committer, states: current, admin, pauses, routes, search: createSearch(db, options.searchBudget ?? defaultSearchBudget, searchTail), seqOf: dedupe.seqOf, oldestRemembered: dedupe.oldestSeq, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */

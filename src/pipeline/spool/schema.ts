@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { toLog } from './log-migration';
+import { toGaps } from './gaps-migration';
 import { toPauses } from './pauses';
 import { toSearch } from './search';
 
@@ -11,8 +12,10 @@ import { toSearch } from './search';
  * are not simply "after the cursor": waiting for a retry, dead letters, and ones already delivered
  * ahead of the cursor when a spool was upgraded. Version 5 (`toSearch`, in `search.ts`) adds `search`:
  * the attributes the admin search filters on, keyed by the log's seq. Version 6 (`toPauses`, in
- * `pauses.ts`) adds `paused_sinks`: the sinks an operator paused. `quarantine` keeps raw requests that
- * could not become events. Times are milliseconds since the epoch.
+ * `pauses.ts`) adds `paused_sinks`: the sinks an operator paused. Version 7 (`toGaps`, in
+ * `gaps-migration.ts`) adds the gateway's alive time, the gaps to check against the vendors' history
+ * and the last sequence number per conversation. `quarantine` keeps raw requests that could not become
+ * events. Times are milliseconds since the epoch.
  *
  * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
  * before versioning (version 0 with the tables of migration 1) is brought forward like any other.
@@ -135,8 +138,11 @@ const logVersion = spoolMigrations.length + 1;
 /** The version the search table ends at. */
 const searchVersion = logVersion + 1;
 
-/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks. */
-export const spoolSchemaVersion = searchVersion + 1;
+/** The version paused sinks end at. */
+const pausesVersion = searchVersion + 1;
+
+/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables. */
+export const spoolSchemaVersion = pausesVersion + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
@@ -158,6 +164,7 @@ export function migrateSpool(db: Database): number {
   }).immediate();
   if (found < logVersion) toLog(db, logVersion);
   if (found < searchVersion) toSearch(db, searchVersion);
-  if (found < spoolSchemaVersion) toPauses(db, spoolSchemaVersion);
+  if (found < pausesVersion) toPauses(db, pausesVersion);
+  if (found < spoolSchemaVersion) toGaps(db, spoolSchemaVersion);
   return found;
 }

@@ -33,7 +33,7 @@ describe('spool paused sinks', () => {
     const path = join(dir, 'spool.db');
     openSpool({ path, sinks: ['a'] }).close();
     const db = new Database(path);
-    db.exec('DROP TABLE paused_sinks');
+    db.exec('DROP TABLE paused_sinks; DROP TABLE alive; DROP TABLE gaps; DROP TABLE sequences;');
     db.pragma('user_version = 5');
     db.close();
 

@@ -1,0 +1,51 @@
+import type { Gap } from '../pipeline/spool/gaps';
+import type { TencentGroupHistory } from './tencent/group-history';
+import { groupCallbackBody, groupCallbackQuery } from './tencent/group-message';
+import { TencentApiError } from './tencent/group-history';
+
+/** What the intake made of one fetched message. */
+export type FetchedOutcome = 'accepted' | 'duplicate' | 'invalid' | 'ignored';
+
+/** Hands a fetched message to the same intake as a callback (vendor mapping, spool, de-duplication), marked with the API it came from. */
+export type BackfillIntake = (vendor: string, api: string, query: URLSearchParams, body: Record<string, unknown>) => Promise<FetchedOutcome>;
+
+export interface FillResult {
+  readonly state: 'filled' | 'unfillable' | 'open';
+  readonly note: string;
+  readonly counts: Readonly<Record<FetchedOutcome | 'placeholder', number>>;
+}
+
+/** REST error codes that mean the history cannot be read for this group (it does not exist, or no permission). */
+const unfillableCodes = new Set([10007, 10010, 10015]);
+
+export const groupHistoryApi = 'tencent/group_msg_get_simple';
+
+/**
+ * Fills one Tencent group sequence gap from the group history: every message in the missing range
+ * goes through the intake (a message the spool already has is a duplicate, as for a late callback);
+ * placeholders (`IsPlaceMsg`: expired, not stored or deleted) are counted. Between messages it yields
+ * the event loop, so live callbacks are never starved.
+ */
+export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentGroupHistory; intake: BackfillIntake; sdkAppId: number; signal?: AbortSignal }): Promise<FillResult> {
+  const counts = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
+  if (gap.kind !== 'sequence' || gap.conversation === undefined || gap.fromSeq === undefined || gap.untilSeq === undefined) {
+    return { state: 'open', note: 'not a sequence gap', counts };
+  }
+  const query = groupCallbackQuery(deps.sdkAppId);
+  try {
+    for await (const message of deps.history.range(gap.conversation, gap.fromSeq, gap.untilSeq, deps.signal)) {
+      if (message.IsPlaceMsg === 1) {
+        counts.placeholder += 1;
+        continue;
+      }
+      counts[await deps.intake('tencent', groupHistoryApi, query, groupCallbackBody(gap.conversation, message))] += 1;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } catch (error) {
+    if (error instanceof TencentApiError && unfillableCodes.has(error.code)) return { state: 'unfillable', note: error.message, counts };
+    throw error;
+  }
+  const missing = gap.untilSeq - gap.fromSeq + 1 - counts.accepted - counts.duplicate - counts.invalid - counts.ignored - counts.placeholder;
+  const note = `${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or expired${missing > 0 ? `, ${missing} not in the history (group tips or beyond retention)` : ''}`;
+  return { state: 'filled', note, counts };
+}

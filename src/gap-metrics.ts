@@ -1,0 +1,88 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** What the gap gauges read at scrape time (kept in memory by the spool's gap store). */
+export interface GapSource {
+  readonly summary: Readonly<Record<'outage' | 'sequence', { readonly open: number; readonly oldestOpenFrom: number | undefined }>>;
+}
+const kinds = ['outage', 'sequence'] as const;
+
+/**
+ * The gap metrics (part of `createMetrics`): gaps found by kind, how many are still open, and how old
+ * the oldest open one is — the alert fires on that age.
+ */
+export function createGapMetrics(registers: Registry[], clock: () => number) {
+  const detected = new Counter({
+    name: 'imgw_gaps_detected_total',
+    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived.',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  for (const kind of kinds) detected.inc({ kind }, 0);
+  const outage = new Gauge({
+    name: 'imgw_last_outage_seconds',
+    help: 'Length of the gateway outage recorded at the last start (from the last alive note to the start); 0 when none.',
+    registers,
+  });
+  const backfilled = new Counter({
+    name: 'imgw_backfilled_messages_total',
+    help: 'Messages read from a vendor history API, by vendor, API and what the intake made of them: accepted = missing until now, duplicate = already stored, placeholder = deleted or expired at the vendor.',
+    labelNames: ['vendor', 'api', 'outcome'] as const,
+    registers,
+  });
+  const apiErrors = new Counter({
+    name: 'imgw_backfill_api_errors_total',
+    help: 'Failed calls to a vendor history API (refused, unreachable, or an answer that could not be read), by vendor and API.',
+    labelNames: ['vendor', 'api'] as const,
+    registers,
+  });
+  // The history APIs the gateway reads, so their series exist (at 0) before the first backfill.
+  for (const [vendor, api] of [['tencent', 'tencent/group_msg_get_simple']] as const) {
+    for (const outcome of ['accepted', 'duplicate', 'placeholder']) backfilled.inc({ vendor, api, outcome }, 0);
+    apiErrors.inc({ vendor, api }, 0);
+  }
+  let source: GapSource | undefined;
+  new Gauge({
+    name: 'imgw_gaps_open',
+    help: 'Gaps recorded and not yet filled from the vendor history or found unfillable, by kind.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      for (const kind of kinds) this.set({ kind }, source?.summary[kind].open ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'imgw_gap_oldest_open_seconds',
+    help: 'Age of the start of the oldest open gap, by kind (0 when none is open).',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      for (const kind of kinds) {
+        const from = source?.summary[kind].oldestOpenFrom;
+        this.set({ kind }, from === undefined ? 0 : Math.max(0, (clock() - from) / 1000));
+      }
+    },
+  });
+  return {
+    verbs: {
+      /** Gaps were recorded. */
+      gapsDetected(kind: 'outage' | 'sequence', count = 1): void {
+        detected.inc({ kind }, count);
+      },
+      /** The outage recorded at this start, in seconds (0: none). */
+      outageAtStart(seconds: number): void {
+        outage.set(seconds);
+      },
+      /** Messages read from a history API, by outcome. */
+      backfilled(vendor: string, api: string, counts: Readonly<Record<string, number>>): void {
+        for (const [outcome, n] of Object.entries(counts)) if (n > 0) backfilled.inc({ vendor, api, outcome }, n);
+      },
+      backfillApiError(vendor: string, api: string): void {
+        apiErrors.inc({ vendor, api });
+      },
+      /** The open-gap gauges read the gap store's summary at scrape time. */
+      watchGaps(gapSource: GapSource): void {
+        source = gapSource;
+      },
+    },
+  };
+}

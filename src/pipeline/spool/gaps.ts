@@ -1,0 +1,152 @@
+import type { Database } from 'better-sqlite3';
+import type { GroupCommitter } from './group-commit';
+
+/** A window of messages the gateway may have missed, to check against a vendor's history. */
+export interface NewGap {
+  /** `outage`: the gateway was down (every vendor); `sequence`: numbers missing in one conversation. */
+  readonly kind: 'outage' | 'sequence';
+  readonly vendor?: string | undefined;
+  readonly app?: string | undefined;
+  /** The group (or other conversation) whose sequence has the hole. */
+  readonly conversation?: string | undefined;
+  /** Milliseconds since the epoch: the last time known good and the first time known good again. */
+  readonly fromAt: number;
+  readonly untilAt: number;
+  /** The missing sequence numbers, inclusive (sequence gaps). */
+  readonly fromSeq?: number | undefined;
+  readonly untilSeq?: number | undefined;
+  readonly note?: string | undefined;
+}
+
+/** `open`: not checked yet; `filled`: the history was read and what was missing is stored; `unfillable`: the vendor keeps no history for it. */
+export type GapState = 'open' | 'filled' | 'unfillable';
+
+export interface Gap extends NewGap {
+  readonly gid: number;
+  readonly detectedAt: number;
+  readonly state: GapState;
+}
+
+/** The last sequence number seen in one conversation, and the time of that message. */
+export interface SequenceMark {
+  readonly vendor: string;
+  readonly app: string;
+  readonly conversation: string;
+  readonly lastSeq: number;
+  readonly lastAt: number;
+}
+
+export interface GapFilter {
+  readonly kind?: 'outage' | 'sequence' | undefined;
+  readonly state?: GapState | undefined;
+  readonly vendor?: string | undefined;
+}
+
+/** Open gaps of one kind at the last write: how many, and the start of the oldest (for the metrics, read without a query). */
+export interface OpenGaps {
+  readonly open: number;
+  readonly oldestOpenFrom: number | undefined;
+}
+export type GapSummary = Readonly<Record<'outage' | 'sequence', OpenGaps>>;
+const noGaps: GapSummary = { outage: { open: 0, oldestOpenFrom: undefined }, sequence: { open: 0, oldestOpenFrom: undefined } };
+
+type GapRow = { gid: number; kind: 'outage' | 'sequence'; vendor: string | null; app: string | null; conversation: string | null; from_at: number; until_at: number; from_seq: number | null; until_seq: number | null; detected_at: number; state: GapState; note: string | null };
+const gapOf = (r: GapRow): Gap => {
+  const optional = { vendor: r.vendor, app: r.app, conversation: r.conversation, fromSeq: r.from_seq, untilSeq: r.until_seq, note: r.note };
+  const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null));
+  return { gid: r.gid, kind: r.kind, fromAt: r.from_at, untilAt: r.until_at, detectedAt: r.detected_at, state: r.state, ...defined };
+};
+
+/**
+ * The gap tables of the spool (`gaps-migration.ts`). Every write goes through the group committer, so
+ * the alive time and the sequence marks ride on a commit of their own every few seconds (one small
+ * transaction) and never race ingest.
+ */
+export function createGapStore(db: Database, committer: GroupCommitter) {
+  const readAlive = db.prepare('SELECT started_at AS startedAt, alive_at AS aliveAt FROM alive WHERE one = 1');
+  const writeAlive = db.prepare('INSERT INTO alive (one, started_at, alive_at) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET alive_at = excluded.alive_at, started_at = coalesce(?, started_at)');
+  const insertGap = db.prepare(`INSERT INTO gaps (kind, vendor, app, conversation, from_at, until_at, from_seq, until_seq, detected_at, note)
+    VALUES (@kind, @vendor, @app, @conversation, @fromAt, @untilAt, @fromSeq, @untilSeq, @detectedAt, @note) RETURNING *`);
+  const writeMark = db.prepare(`INSERT INTO sequences (vendor, app, conversation, last_seq, last_at) VALUES (@vendor, @app, @conversation, @lastSeq, @lastAt)
+    ON CONFLICT (vendor, app, conversation) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), last_at = excluded.last_at`);
+  const openCount = db.prepare("SELECT kind, count(*) AS open, min(from_at) AS oldest FROM gaps WHERE state = 'open' GROUP BY kind");
+  const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
+  let summary: GapSummary = noGaps;
+  const summarize = (): void => {
+    const rows = openCount.all() as { kind: 'outage' | 'sequence'; open: number; oldest: number | null }[];
+    summary = { ...noGaps, ...Object.fromEntries(rows.map((r) => [r.kind, { open: r.open, oldestOpenFrom: r.oldest ?? undefined }])) };
+  };
+  try {
+    summarize();
+  } catch {
+    // A damaged spool still opens (not ready); its gaps are read again with the next write.
+  }
+  const insert = (gap: NewGap, detectedAt: number): Gap =>
+    gapOf(insertGap.get({ vendor: null, app: null, conversation: null, fromSeq: null, untilSeq: null, note: null, ...gap, detectedAt }) as GapRow);
+
+  return {
+    /** The previous run's start and last alive time, if the gateway ran on this spool before. */
+    lastAlive(): { startedAt: number; aliveAt: number } | undefined {
+      return readAlive.get() as { startedAt: number; aliveAt: number } | undefined;
+    },
+    /**
+     * Records this start: the window from the last alive time to `now` becomes an outage gap (when
+     * there was a previous run and time went forward), and `now` the start and alive time.
+     */
+    markStarted(now: number): Promise<Gap | undefined> {
+      return committer.submit(() => {
+        const previous = readAlive.get() as { aliveAt: number } | undefined;
+        const outage = previous !== undefined && now > previous.aliveAt ? insert({ kind: 'outage', fromAt: previous.aliveAt, untilAt: now }, now) : undefined;
+        writeAlive.run(now, now, now);
+        summarize();
+        return outage;
+      });
+    },
+    /** Says the gateway is alive at `now`, with the sequence marks that changed and the gaps found since the last call. */
+    alive(now: number, marks: readonly SequenceMark[] = [], gaps: readonly NewGap[] = []): Promise<Gap[]> {
+      return committer.submit(() => {
+        writeAlive.run(now, now, null);
+        for (const mark of marks) writeMark.run(mark);
+        const recorded = gaps.map((gap) => insert(gap, now));
+        if (recorded.length > 0) summarize();
+        return recorded;
+      });
+    },
+    /** Records one gap found some other way (an operator's request). */
+    record(gap: NewGap, now: number): Promise<Gap> {
+      return committer.submit(() => {
+        const recorded = insert(gap, now);
+        summarize();
+        return recorded;
+      });
+    },
+    /** Every conversation's last sequence mark (read once at start). */
+    marks(): SequenceMark[] {
+      return db.prepare('SELECT vendor, app, conversation, last_seq AS lastSeq, last_at AS lastAt FROM sequences').all() as SequenceMark[];
+    },
+    /** Gaps newest first, `limit` at most, below the gid `before`. */
+    list(filter: GapFilter, limit: number, before?: number): Gap[] {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      for (const [column, value] of [['kind', filter.kind], ['state', filter.state], ['vendor', filter.vendor], ['gid <', before]] as const) {
+        if (value === undefined) continue;
+        where.push(column.includes('<') ? `${column} ?` : `${column} = ?`);
+        params.push(value);
+      }
+      const sql = `SELECT * FROM gaps ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY gid DESC LIMIT ?`;
+      return (db.prepare(sql).all(...params, limit) as GapRow[]).map(gapOf);
+    },
+    /** Marks a gap filled or unfillable (with why). */
+    settle(gid: number, state: GapState, note?: string): Promise<void> {
+      return committer.submit(() => {
+        setState.run(state, note ?? null, gid);
+        summarize();
+      });
+    },
+    get summary(): GapSummary {
+      return summary;
+    },
+  };
+}
+
+export type GapStore = ReturnType<typeof createGapStore>;

@@ -1,0 +1,64 @@
+import { fillTencentSequenceGap, type BackfillIntake } from '../../src/backfill/fill-sequence-gaps';
+import { createQuota } from '../../src/backfill/quota';
+import { createTencentGroupHistory, TencentApiError } from '../../src/backfill/tencent/group-history';
+import type { Gap } from '../../src/pipeline/spool/gaps';
+import { startTencentHistoryStandin, type TencentHistoryStandin } from '../helpers/tencent-history-standin';
+
+describe('Tencent group history client against the stand-in', () => {
+  let standin: TencentHistoryStandin;
+  const history = (key?: string) => createTencentGroupHistory({ url: standin.url, sdkAppId: standin.sdkAppId, identifier: standin.identifier, key: key ?? standin.key }, { quota: createQuota({ perSecond: 200 }), clock: Date.now });
+  const gap = (conversation: string, fromSeq: number, untilSeq: number): Gap => ({ gid: 1, kind: 'sequence', vendor: 'tencent', app: '1400000001', conversation, fromAt: 0, untilAt: 0, fromSeq, untilSeq, detectedAt: 0, state: 'open' });
+
+  beforeEach(async () => {
+    standin = await startTencentHistoryStandin();
+  });
+  afterEach(() => standin.close());
+
+  test('When a range spans several pages, then it is read paging down by ReqMsgSeq, 20 a call, and only the range is given', async () => {
+    for (let i = 1; i <= 60; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
+
+    const seqs: number[] = [];
+    for await (const m of history().range('g', 5, 50)) seqs.push(m.MsgSeq);
+
+    expect(seqs).toEqual(Array.from({ length: 46 }, (_, i) => 50 - i));
+    expect(standin.calls).toBe(3);
+  });
+
+  test('When the key is wrong, then the API refusal is thrown with its code', async () => {
+    standin.send('g', 'alice', 'm', 1000);
+
+    const read = async () => {
+      for await (const m of history('wrong-key').range('g', 1, 1)) void m;
+    };
+
+    await expect(read()).rejects.toMatchObject({ code: 70001 });
+    await expect(read()).rejects.toBeInstanceOf(TencentApiError);
+  });
+
+  test('When the group is unknown or an audio-video chat room, then its gap is unfillable with the reason', async () => {
+    standin.group('live', 'AVChatRoom');
+    const intake: BackfillIntake = async () => 'accepted';
+
+    const unknown = await fillTencentSequenceGap(gap('nope', 1, 3), { history: history(), intake, sdkAppId: standin.sdkAppId });
+    const live = await fillTencentSequenceGap(gap('live', 1, 3), { history: history(), intake, sdkAppId: standin.sdkAppId });
+
+    expect(unknown).toMatchObject({ state: 'unfillable', note: expect.stringContaining('10010') });
+    expect(live).toMatchObject({ state: 'unfillable', note: expect.stringContaining('10007') });
+  });
+
+  test('When a gap is filled, then each stored message goes to the intake as a group callback body, placeholders are counted, and the note says what happened', async () => {
+    for (let i = 1; i <= 5; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
+    standin.remove('g', 3);
+    const bodies: Record<string, unknown>[] = [];
+    const intake: BackfillIntake = async (vendor, api, query, body) => {
+      expect([vendor, api, query.get('CallbackCommand'), query.get('SdkAppid')]).toEqual(['tencent', 'tencent/group_msg_get_simple', 'Group.CallbackAfterSendMsg', '1400000001']);
+      bodies.push(body);
+      return body['MsgSeq'] === 2 ? 'duplicate' : 'accepted';
+    };
+
+    const result = await fillTencentSequenceGap(gap('g', 2, 4), { history: history(), intake, sdkAppId: standin.sdkAppId });
+
+    expect(bodies.map((b) => [b['MsgSeq'], b['GroupId'], b['From_Account'], b['MsgTime']])).toEqual([[4, 'g', 'alice', 1004], [2, 'g', 'alice', 1002]]);
+    expect(result).toEqual({ state: 'filled', note: '1 fetched, 1 already stored, 1 deleted or expired', counts: { accepted: 1, duplicate: 1, invalid: 0, ignored: 0, placeholder: 1 } });
+  });
+});

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openSpool, type Spool } from '../../../src/pipeline/spool';
+import { spoolSchemaVersion } from '../../../src/pipeline/spool/schema';
+
+describe('spool gap store', () => {
+  let dir: string;
+  let path: string;
+  const spools: Spool[] = [];
+  const open = (): Spool => {
+    const spool = openSpool({ path, sinks: ['a'] });
+    spools.push(spool);
+    return spool;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-gaps-'));
+    path = join(dir, 'spool.db');
+  });
+  afterEach(() => {
+    for (const spool of spools.splice(0)) spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('When a spool starts for the first time, then no outage is recorded and the start is the alive time', async () => {
+    const spool = open();
+
+    const outage = await spool.gaps.markStarted(1000);
+
+    expect(outage).toBeUndefined();
+    expect(spool.gaps.lastAlive()).toEqual({ startedAt: 1000, aliveAt: 1000 });
+    expect(spool.gaps.list({}, 10)).toEqual([]);
+    expect(spool.gaps.summary.outage).toEqual({ open: 0, oldestOpenFrom: undefined });
+  });
+
+  test('When the gateway starts again after a stop, then the window from the last alive note to the start is an open outage gap', async () => {
+    const first = open();
+    await first.gaps.markStarted(1000);
+    await first.gaps.alive(6000);
+    first.close();
+
+    const second = open();
+    const outage = await second.gaps.markStarted(90_000);
+
+    expect(outage).toMatchObject({ kind: 'outage', fromAt: 6000, untilAt: 90_000, detectedAt: 90_000, state: 'open' });
+    expect(outage?.vendor).toBeUndefined();
+    expect(second.gaps.list({ kind: 'outage' }, 10)).toEqual([outage]);
+    expect(second.gaps.lastAlive()).toEqual({ startedAt: 90_000, aliveAt: 90_000 });
+    expect(second.gaps.summary).toEqual({ outage: { open: 1, oldestOpenFrom: 6000 }, sequence: { open: 0, oldestOpenFrom: undefined } });
+  });
+
+  test('When sequence marks and gaps are written with an alive note, then they are read back after a reopen, filtered and paged newest first', async () => {
+    const first = open();
+    await first.gaps.markStarted(1000);
+    const mark = { vendor: 'tencent', app: '1400000001', conversation: '@TGS#g1', lastSeq: 7, lastAt: 1500 };
+    const gap = { kind: 'sequence' as const, vendor: 'tencent', app: '1400000001', conversation: '@TGS#g1', fromAt: 1100, untilAt: 1500, fromSeq: 3, untilSeq: 6 };
+    const recorded = await first.gaps.alive(2000, [mark], [gap, { ...gap, fromSeq: 8, untilSeq: 8 }]);
+    first.close();
+
+    const second = open();
+
+    expect(recorded.map((g) => g.state)).toEqual(['open', 'open']);
+    expect(second.gaps.marks()).toEqual([mark]);
+    expect(second.gaps.list({ kind: 'sequence' }, 1)).toEqual([{ ...gap, fromSeq: 8, untilSeq: 8, gid: recorded[1]?.gid, detectedAt: 2000, state: 'open' }]);
+    expect(second.gaps.list({ kind: 'sequence' }, 5, recorded[1]?.gid)).toEqual([{ ...gap, gid: recorded[0]?.gid, detectedAt: 2000, state: 'open' }]);
+    expect(second.gaps.list({ kind: 'outage' }, 5)).toEqual([]);
+  });
+
+  test('When a gap is settled, then it leaves the open count and keeps its note', async () => {
+    const spool = open();
+    const [gap] = await spool.gaps.alive(2000, [], [{ kind: 'sequence', vendor: 'tencent', app: '1', conversation: 'g', fromAt: 1, untilAt: 2, fromSeq: 3, untilSeq: 3 }]);
+
+    await spool.gaps.settle(gap?.gid ?? 0, 'unfillable', 'audio-video chat room: no history');
+
+    expect(spool.gaps.summary.sequence.open).toBe(0);
+    expect(spool.gaps.list({ state: 'unfillable' }, 5)).toEqual([expect.objectContaining({ gid: gap?.gid, note: 'audio-video chat room: no history' })]);
+  });
+
+  test('When a schema-6 spool is opened, then the gap tables are added and the version is 7', () => {
+    open().close();
+    spools.splice(0);
+    const db = new Database(path);
+    db.exec('DROP TABLE alive; DROP TABLE gaps; DROP TABLE sequences;');
+    db.pragma('user_version = 6');
+    db.close();
+
+    const spool = open();
+
+    expect(spoolSchemaVersion).toBe(7);
+    expect(spool.pragma('user_version')).toBe(7);
+    expect(spool.gaps.lastAlive()).toBeUndefined();
+  });
+});
