@@ -45,6 +45,8 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
   const accepted: NeteaseAccepted[] = [];
   const answers: { api: Api | undefined; code: number }[] = [];
   const callbacks: { body: Record<string, unknown>; status: number | 'error' }[] = [];
+  let callbacksHeld = false;
+  const heldCallbacks: (() => void)[] = [];
   const pending = new Set<Promise<void>>();
   const windows = new Map<string, number>();
   const nonces = new Map<string, number>();
@@ -138,16 +140,20 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
     const md5 = createHash('md5').update(text).digest('hex');
     const curTime = String(Date.now());
     const headers = { 'content-type': 'application/json;charset=utf-8', AppKey: appKey, CurTime: curTime, MD5: md5, CheckSum: createHash('sha1').update(appSecret + md5 + curTime).digest('hex') };
-    const delivery = fetch(options.callback.url, { method: 'POST', headers, body: text })
-      .then(async (res) => {
-        await res.arrayBuffer();
-        callbacks.push({ body: copy, status: res.status });
-      })
-      .catch(() => {
-        callbacks.push({ body: copy, status: 'error' });
-      })
-      .finally(() => pending.delete(delivery));
-    pending.add(delivery);
+    const send = () => {
+      const delivery = fetch(options.callback!.url, { method: 'POST', headers, body: text })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          callbacks.push({ body: copy, status: res.status });
+        })
+        .catch(() => {
+          callbacks.push({ body: copy, status: 'error' });
+        })
+        .finally(() => pending.delete(delivery));
+      pending.add(delivery);
+    };
+    if (callbacksHeld) heldCallbacks.push(send);
+    else send();
   }
 
   const server: Server = createServer((req, res) => {
@@ -188,6 +194,17 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
     release(): void {
       holding = false;
       for (const answer of held.splice(0)) answer();
+    },
+    /**
+     * Callbacks wait until `releaseCallbacks` (a gateway started on a spool that already holds events
+     * relays them before its callback port listens; the vendor's copy must find it listening).
+     */
+    holdCallbacks(): void {
+      callbacksHeld = true;
+    },
+    releaseCallbacks(): void {
+      callbacksHeld = false;
+      for (const send of heldCallbacks.splice(0)) send();
     },
     async callbacksSettled(): Promise<void> {
       while (pending.size > 0) await Promise.all([...pending]);

@@ -81,6 +81,8 @@ export async function startTencentStandin(options: TencentStandinOptions = {}) {
   const accepted: TencentAccepted[] = [];
   const answers: { command: Command | undefined; code: number }[] = [];
   const callbacks: { body: Record<string, unknown>; status: number | 'error' }[] = [];
+  let callbacksHeld = false;
+  const heldCallbacks: (() => void)[] = [];
   const pending = new Set<Promise<void>>();
   const windows = new Map<string, number>();
   const script: number[] = [];
@@ -162,16 +164,20 @@ export async function startTencentStandin(options: TencentStandinOptions = {}) {
     const sign = createHash('sha256').update(options.callback.token + requestTime).digest('hex');
     const query = new URLSearchParams({ SdkAppid: String(sdkAppId), CallbackCommand: command, contenttype: 'json', ClientIP: '127.0.0.1', OptPlatform: 'RESTAPI', Sign: sign, RequestTime: requestTime });
     const body = { CallbackCommand: command, ...fields };
-    const delivery = fetch(`${options.callback.url}?${query.toString()}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      .then(async (res) => {
-        await res.arrayBuffer();
-        callbacks.push({ body, status: res.status });
-      })
-      .catch(() => {
-        callbacks.push({ body, status: 'error' });
-      })
-      .finally(() => pending.delete(delivery));
-    pending.add(delivery);
+    const send = () => {
+      const delivery = fetch(`${options.callback!.url}?${query.toString()}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          callbacks.push({ body, status: res.status });
+        })
+        .catch(() => {
+          callbacks.push({ body, status: 'error' });
+        })
+        .finally(() => pending.delete(delivery));
+      pending.add(delivery);
+    };
+    if (callbacksHeld) heldCallbacks.push(send);
+    else send();
   }
 
   const server: Server = createServer((req, res) => {
@@ -213,6 +219,17 @@ export async function startTencentStandin(options: TencentStandinOptions = {}) {
     release(): void {
       holding = false;
       for (const answer of held.splice(0)) answer();
+    },
+    /**
+     * Callbacks wait until `releaseCallbacks` (a gateway started on a spool that already holds events
+     * relays them before its callback port listens; the vendor's copy must find it listening).
+     */
+    holdCallbacks(): void {
+      callbacksHeld = true;
+    },
+    releaseCallbacks(): void {
+      callbacksHeld = false;
+      for (const send of heldCallbacks.splice(0)) send();
     },
     async callbacksSettled(): Promise<void> {
       while (pending.size > 0) await Promise.all([...pending]);

@@ -48,7 +48,10 @@ describe('Tencent → NetEase relay, round trip', () => {
       { type: 'file', name: 'audit', path: join(dataDir, 'audit.jsonl') },
       { type: 'netease', name: 'to-netease', baseUrl: standin.url, appKey: standin.appKey, appSecret: standin.appSecret, targets: { users: { mode: 'same' } }, filter: { vendors: ['tencent'] }, retryInitialMs: 10 },
     ];
+    // The event is relayed as soon as the service starts, before its callback port listens.
+    standin.holdCallbacks();
     const service = await startTestService(dataDir, { sinks }, undefined, { PORT: String(port), RELAY_KEY: relayKey, NETEASE_APP_SECRETS: mixedVendorEnv.NETEASE_APP_SECRETS!, NETEASE_APP_KEY: mixedVendorEnv.NETEASE_APP_KEY! });
+    standin.releaseCallbacks();
     try {
       await until(() => standin.callbacks.length === 1, 15_000);
       await standin.callbacksSettled();

@@ -49,7 +49,10 @@ describe('Easemob → Tencent relay, round trip', () => {
       { type: 'file', name: 'audit', path: join(dataDir, 'audit.jsonl') },
       { type: 'tencent', name: 'to-tencent', baseUrl: standin.url, sdkAppId: standin.sdkAppId, secretKey: standin.secretKey, targets: { users: { mode: 'same' } }, retryInitialMs: 10 },
     ];
+    // The event is relayed as soon as the service starts, before its callback port listens.
+    standin.holdCallbacks();
     const service = await startTestService(dataDir, { sinks }, undefined, { PORT: String(port), RELAY_KEY: relayKey, TENCENT_CALLBACK_TOKENS: token, TENCENT_SDKAPPIDS: String(standin.sdkAppId) });
+    standin.releaseCallbacks();
     const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     try {
       await until(() => standin.callbacks.length === 1, 15_000);
