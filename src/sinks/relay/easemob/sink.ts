@@ -1,15 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { createEasemobClient } from './client';
-import { openRelayJournal } from '../journal';
-import { createRelayRunner } from '../runner';
+import { relayIdentity, relaySink } from '../relay-sink';
+import { quotaRedis, readSecretFile } from '../setup';
 import { createSendLimiter, quotasSchema } from './limiter';
 import { relayElementsSchema, relayTargetsSchema } from './mapping';
 import { planSends, type Step } from './plan';
 import { createAppTokens } from './token';
 import { causeText, safeAddress } from '../../addresses';
-import { loadRedis } from '../../clients';
 import { defineSink } from '../../definition';
 import { abortable, deliverySettings, type DeliveryDefaults, type Sink, type SinkDeps } from '../../sink';
 
@@ -69,41 +66,24 @@ export type EasemobSinkConfig = z.output<typeof easemobSinkConfig>;
  * after a crash that cut its call short).
  */
 export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
-  const name = config.name ?? 'easemob';
-  const relayKeys = deps.relayKeys ?? [];
-  if (relayKeys.length === 0) throw new Error(`easemob sink "${name}": RELAY_KEY is not set; a relay cannot mark what it sends without it`);
-  const warn = (fields: object, message: string) => deps.logger?.warn({ sink: name, ...fields }, message);
-  const clientSecret = config.clientSecret ?? (await readSecret(config.clientSecretFile as string));
+  const identity = relayIdentity('easemob', config, deps);
+  const clientSecret = config.clientSecret ?? (await readSecretFile(config.clientSecretFile as string, 'easemob sink: clientSecretFile'));
   const [org, app] = config.appKey.split('#') as [string, string];
   const appUrl = `${config.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(org)}/${encodeURIComponent(app)}`;
-  const Redis = config.redisUrl ? loadRedis() : undefined;
-  const redis = config.redisUrl && Redis ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, disconnectTimeout: 100 }) : undefined;
-  redis?.on('error', () => undefined); // the limiter falls back to the per-pod share while Redis is away
-  // (disconnectTimeout: see the Redis sink: a client waiting to reconnect would hold the process 2 s at close.)
+  const redis = quotaRedis(config.redisUrl);
   const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });
   const tokens = createAppTokens({ url: `${appUrl}/token`, clientId: config.clientId, clientSecret, ttlSeconds: config.tokenTtlSeconds, timeoutMs: config.requestTimeoutMs, clock });
-  const client = createEasemobClient({ appUrl, tokens, limiter, requestTimeoutMs: config.requestTimeoutMs, warn: (message) => warn({}, message) });
-  const journal = openRelayJournal(join(deps.dataDir, `easemob-${name}.journal.sqlite`), {
-    retentionMs: config.journalRetentionMs,
-    maxBytes: config.journalMaxBytes,
-    clock,
-    onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
-  });
-  const runner = createRelayRunner({
+  const client = createEasemobClient({ appUrl, tokens, limiter, requestTimeoutMs: config.requestTimeoutMs, warn: (message) => identity.warn({}, message) });
+  return relaySink({
+    type: 'easemob',
     target: 'Easemob',
-    journal,
-    relayKeys,
-    unansweredResends: config.unansweredResends,
-    parallelSends: config.parallelSends,
-    plan: (message) => planSends(message, config, limiter, relayKeys),
+    identity,
+    settings: config,
+    dataDir: deps.dataDir,
+    clock,
+    redis,
+    plan: (message) => planSends(message, config, limiter, identity.relayKeys),
     send: (step: Step, signal, beforeCall) => client.send(step.endpoint, step.request, signal, beforeCall),
-    warn,
-  });
-  let closed = false;
-
-  return {
-    name,
-    write: (batch, signal) => runner.write(batch, signal),
     /**
      * Gets the app token, as the first send would (kept for the sends): proves the REST domain answers
      * and takes the credentials. A token already held proves it without a request.
@@ -115,22 +95,7 @@ export async function createEasemobSink(config: EasemobSinkConfig, deps: SinkDep
         throw new Error(`Easemob at ${safeAddress(config.baseUrl)}: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });
       }
     },
-    journalBytes: () => journal.bytes(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      journal.close();
-      redis?.disconnect();
-    },
-  };
-}
-
-async function readSecret(path: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch (error) {
-    throw new Error(`easemob sink: clientSecretFile ${path} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
+  });
 }
 
 export const easemobSink = defineSink({ config: easemobSinkConfig, delivery: easemobDelivery, create: (config, deps) => createEasemobSink(config, deps, deps.clock) });

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { z } from 'zod';
 import { conversationTargetsSchema } from '../conversations';
-import { openRelayJournal } from '../journal';
-import { createRelayRunner } from '../runner';
+import { relayIdentity, relaySink } from '../relay-sink';
 import { relaySettings } from '../settings';
 import { quotaRedis, readSecretFile } from '../setup';
 import { defineSink } from '../../definition';
@@ -46,42 +44,22 @@ export type NeteaseSinkConfig = z.output<typeof neteaseSinkConfig>;
  * target (../runner.ts); quotas per AppKey are shared through Redis.
  */
 export async function createNeteaseSink(config: NeteaseSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
-  const name = config.name ?? 'netease';
-  const relayKeys = deps.relayKeys ?? [];
-  if (relayKeys.length === 0) throw new Error(`netease sink "${name}": RELAY_KEY is not set; a relay cannot mark what it sends without it`);
-  const warn = (fields: object, message: string) => deps.logger?.warn({ sink: name, ...fields }, message);
+  const identity = relayIdentity('netease', config, deps);
   const appSecret = config.appSecret ?? (await readSecretFile(config.appSecretFile as string, 'netease sink: appSecretFile'));
   const redis = quotaRedis(config.redisUrl);
   const limiter = createSendLimiter({ appKey: config.appKey, quotas: config.quotas, redis, podShare: config.podShare, clock });
   const client = createNeteaseClient({ baseUrl: config.baseUrl, appKey: config.appKey, appSecret, limiter, requestTimeoutMs: config.requestTimeoutMs, clock });
-  const journal = openRelayJournal(join(deps.dataDir, `netease-${name}.journal.sqlite`), {
-    retentionMs: config.journalRetentionMs,
-    maxBytes: config.journalMaxBytes,
-    clock,
-    onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
-  });
-  const runner = createRelayRunner({
+  return relaySink({
+    type: 'netease',
     target: 'NetEase',
-    journal,
-    relayKeys,
-    unansweredResends: config.unansweredResends,
-    parallelSends: config.parallelSends,
-    plan: (message) => planSends(message, config, relayKeys),
+    identity,
+    settings: config,
+    dataDir: deps.dataDir,
+    clock,
+    redis,
+    plan: (message) => planSends(message, config, identity.relayKeys),
     send: (step: Step, signal, beforeCall) => client.send(step.endpoint, step.form, signal, beforeCall),
-    warn,
   });
-  let closed = false;
-  return {
-    name,
-    write: (batch, signal) => runner.write(batch, signal),
-    journalBytes: () => journal.bytes(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      journal.close();
-      redis?.disconnect();
-    },
-  };
 }
 
 export const neteaseSink = defineSink({ config: neteaseSinkConfig, delivery: neteaseDelivery, create: (config, deps) => createNeteaseSink(config, deps, deps.clock) });

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { z } from 'zod';
 import { conversationTargetsSchema } from '../conversations';
-import { openRelayJournal } from '../journal';
-import { createRelayRunner } from '../runner';
+import { relayIdentity, relaySink } from '../relay-sink';
 import { relaySettings } from '../settings';
 import { quotaRedis, readSecretFile } from '../setup';
 import { defineSink } from '../../definition';
@@ -65,43 +63,23 @@ export type TencentSinkConfig = z.output<typeof tencentSinkConfig>;
  * relay target (../runner.ts); quotas are Tencent's 200 calls/s per command, shared through Redis.
  */
 export async function createTencentSink(config: TencentSinkConfig, deps: SinkDeps, clock: () => number = Date.now): Promise<Sink> {
-  const name = config.name ?? 'tencent';
-  const relayKeys = deps.relayKeys ?? [];
-  if (relayKeys.length === 0) throw new Error(`tencent sink "${name}": RELAY_KEY is not set; a relay cannot mark what it sends without it`);
-  const warn = (fields: object, message: string) => deps.logger?.warn({ sink: name, ...fields }, message);
+  const identity = relayIdentity('tencent', config, deps);
   const secretKey = config.secretKey ?? (await readSecretFile(config.secretKeyFile as string, 'tencent sink: secretKeyFile'));
   const redis = quotaRedis(config.redisUrl);
   const limiter = createSendLimiter({ sdkAppId: config.sdkAppId, quotas: config.quotas, redis, podShare: config.podShare, clock });
   const userSigs = createUserSigs({ sdkAppId: config.sdkAppId, identifier: config.identifier, secretKey, ttlSeconds: config.userSigTtlSeconds, clock });
   const client = createTencentClient({ baseUrl: config.baseUrl ?? tencentRegions[config.region], sdkAppId: config.sdkAppId, identifier: config.identifier, userSigs, limiter, requestTimeoutMs: config.requestTimeoutMs });
-  const journal = openRelayJournal(join(deps.dataDir, `tencent-${name}.journal.sqlite`), {
-    retentionMs: config.journalRetentionMs,
-    maxBytes: config.journalMaxBytes,
-    clock,
-    onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
-  });
-  const runner = createRelayRunner({
+  return relaySink({
+    type: 'tencent',
     target: 'Tencent',
-    journal,
-    relayKeys,
-    unansweredResends: config.unansweredResends,
-    parallelSends: config.parallelSends,
-    plan: (message) => planSends(message, config, relayKeys),
+    identity,
+    settings: config,
+    dataDir: deps.dataDir,
+    clock,
+    redis,
+    plan: (message) => planSends(message, config, identity.relayKeys),
     send: (step: Step, signal, beforeCall) => client.send(step.endpoint, step.body, signal, beforeCall),
-    warn,
   });
-  let closed = false;
-  return {
-    name,
-    write: (batch, signal) => runner.write(batch, signal),
-    journalBytes: () => journal.bytes(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      journal.close();
-      redis?.disconnect();
-    },
-  };
 }
 
 export const tencentSink = defineSink({ config: tencentSinkConfig, delivery: tencentDelivery, create: (config, deps) => createTencentSink(config, deps, deps.clock) });
