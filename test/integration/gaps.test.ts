@@ -66,6 +66,8 @@ describe('gap records of a running service', () => {
     let page: GapPage = { items: [] };
     await until(async () => (page = await gaps(service, 'kind=sequence')).items.length > 0);
     expect(page.items).toEqual([expect.objectContaining({ kind: 'sequence', vendor: 'tencent', app: '1400000001', conversation: group.body['GroupId'], fromSeq: 3, untilSeq: 4, state: 'open' })]);
+    // The row is visible once its transaction commits; the counter moves once the commit is on disk.
+    await until(async () => ((await metricValue(service.registry, 'imgw_gaps_detected_total', { kind: 'sequence' })) ?? 0) >= 1, { what: 'the sequence gap counted' });
     expect(await metricValue(service.registry, 'imgw_gaps_detected_total', { kind: 'sequence' })).toBe(1);
     expect((await gaps(service, 'kind=outage')).items).toEqual([]);
   });
