@@ -103,6 +103,13 @@ module.exports = {
       to: { path: '^src/backfill/' },
     },
     {
+      name: 'protocols-are-leaves',
+      severity: 'error',
+      comment: 'A vendor wire-protocol primitive (src/protocols/: a UserSig) is shared by inbound code (vendors, backfill) and outbound code (relay sinks), which may not import each other; it depends on nothing of ours.',
+      from: { path: '^src/protocols/' },
+      to: { path: '^src/(?!protocols/)' },
+    },
+    {
       name: 'src-not-to-tests-or-bench',
       severity: 'error',
       comment: 'Product code never depends on tests, test helpers or benchmarks.',

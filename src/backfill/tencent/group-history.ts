@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tencentUserSig } from '../../vendors/tencent/usersig';
+import { tencentUserSig } from '../../protocols/tencent-usersig';
 import type { Quota } from '../quota';
 
 /**
@@ -57,7 +57,7 @@ export function createTencentGroupHistory(settings: TencentHistorySettings, deps
   let sig: { value: string; until: number } | undefined;
   const userSig = (): string => {
     const now = Math.floor(deps.clock() / 1000);
-    if (sig === undefined || now >= sig.until) sig = { value: tencentUserSig(settings.sdkAppId, settings.key, settings.identifier, now, 86_400), until: now + 3600 };
+    if (sig === undefined || now >= sig.until) sig = { value: tencentUserSig(settings.sdkAppId, settings.identifier, settings.key, now, 86_400), until: now + 3600 };
     return sig.value;
   };
 

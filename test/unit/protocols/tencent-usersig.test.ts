@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { userSig } from '../../../../src/sinks/relay/tencent/usersig';
-import { checkUserSig, decodeUserSig } from '../../../helpers/tencent-standin';
+import { tencentUserSig as userSig } from '../../../src/protocols/tencent-usersig';
+import { checkUserSig, decodeUserSig } from '../../helpers/tencent-standin';
 
 // Tencent's own Node library is the oracle (its package.json names a missing "main" first, so load the file).
 const { Api } = createRequire(__filename)('tls-sig-api-v2/TLSSigAPIv2.js') as { Api: new (sdkAppId: number, key: string) => { genUserSig(id: string, expire: number): string } };
