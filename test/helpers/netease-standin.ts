@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { standinControls } from './standin-controls';
 
 /**
  * A stand-in for NetEase Yunxin's server API (the vendor's cloud), written from
@@ -44,15 +45,10 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
   const callsPerSecond = options.callsPerSecond ?? 100;
   const accepted: NeteaseAccepted[] = [];
   const answers: { api: Api | undefined; code: number }[] = [];
-  const callbacks: { body: Record<string, unknown>; status: number | 'error' }[] = [];
-  let callbacksHeld = false;
-  const heldCallbacks: (() => void)[] = [];
-  const pending = new Set<Promise<void>>();
+  const controls = standinControls();
   const windows = new Map<string, number>();
   const nonces = new Map<string, number>();
   const script: number[] = [];
-  let holding = false;
-  const held: (() => void)[] = [];
   let serverId = 6_120_031_988_000;
 
   const known = (list: readonly string[] | undefined, id: string | undefined) => id !== undefined && id !== '' && (list === undefined || list.includes(id));
@@ -140,20 +136,7 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
     const md5 = createHash('md5').update(text).digest('hex');
     const curTime = String(Date.now());
     const headers = { 'content-type': 'application/json;charset=utf-8', AppKey: appKey, CurTime: curTime, MD5: md5, CheckSum: createHash('sha1').update(appSecret + md5 + curTime).digest('hex') };
-    const send = () => {
-      const delivery = fetch(options.callback!.url, { method: 'POST', headers, body: text })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          callbacks.push({ body: copy, status: res.status });
-        })
-        .catch(() => {
-          callbacks.push({ body: copy, status: 'error' });
-        })
-        .finally(() => pending.delete(delivery));
-      pending.add(delivery);
-    };
-    if (callbacksHeld) heldCallbacks.push(send);
-    else send();
+    controls.callback(options.callback.url, { headers, body: text }, copy);
   }
 
   const server: Server = createServer((req, res) => {
@@ -169,8 +152,7 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
         res.writeHead(200, { 'content-type': 'application/json;charset=utf-8' });
         res.end(JSON.stringify(reply));
       };
-      if (holding) held.push(answer);
-      else answer();
+      controls.answer(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -182,40 +164,12 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
     appSecret,
     accepted,
     answers,
-    callbacks,
+    ...controls.api,
     /** The next valid calls (past auth and quota) answer these codes instead. */
     failNext(...codes: number[]): void {
       script.push(...codes);
     },
-    hold(): void {
-      holding = true;
-    },
-    held: () => held.length,
-    release(): void {
-      holding = false;
-      for (const answer of held.splice(0)) answer();
-    },
-    /**
-     * Callbacks wait until `releaseCallbacks` (a gateway started on a spool that already holds events
-     * relays them before its callback port listens; the vendor's copy must find it listening).
-     */
-    holdCallbacks(): void {
-      callbacksHeld = true;
-    },
-    releaseCallbacks(): void {
-      callbacksHeld = false;
-      for (const send of heldCallbacks.splice(0)) send();
-    },
-    async callbacksSettled(): Promise<void> {
-      while (pending.size > 0) await Promise.all([...pending]);
-    },
-    async close(): Promise<void> {
-      holding = false;
-      for (const answer of held.splice(0)) answer();
-      await Promise.all([...pending]);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => controls.close(server),
   };
 }
 

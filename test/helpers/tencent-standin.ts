@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { standinControls } from './standin-controls';
 import { inflateSync } from 'node:zlib';
 
 /**
@@ -80,14 +81,9 @@ export async function startTencentStandin(options: TencentStandinOptions = {}) {
   const callsPerSecond = options.callsPerSecond ?? 200;
   const accepted: TencentAccepted[] = [];
   const answers: { command: Command | undefined; code: number }[] = [];
-  const callbacks: { body: Record<string, unknown>; status: number | 'error' }[] = [];
-  let callbacksHeld = false;
-  const heldCallbacks: (() => void)[] = [];
-  const pending = new Set<Promise<void>>();
+  const controls = standinControls();
   const windows = new Map<string, number>();
   const script: number[] = [];
-  let holding = false;
-  const held: (() => void)[] = [];
   let seq = 0;
 
   const known = (list: readonly string[] | undefined, id: unknown) => typeof id === 'string' && id !== '' && (list === undefined || list.includes(id));
@@ -164,20 +160,7 @@ export async function startTencentStandin(options: TencentStandinOptions = {}) {
     const sign = createHash('sha256').update(options.callback.token + requestTime).digest('hex');
     const query = new URLSearchParams({ SdkAppid: String(sdkAppId), CallbackCommand: command, contenttype: 'json', ClientIP: '127.0.0.1', OptPlatform: 'RESTAPI', Sign: sign, RequestTime: requestTime });
     const body = { CallbackCommand: command, ...fields };
-    const send = () => {
-      const delivery = fetch(`${options.callback!.url}?${query.toString()}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          callbacks.push({ body, status: res.status });
-        })
-        .catch(() => {
-          callbacks.push({ body, status: 'error' });
-        })
-        .finally(() => pending.delete(delivery));
-      pending.add(delivery);
-    };
-    if (callbacksHeld) heldCallbacks.push(send);
-    else send();
+    controls.callback(`${options.callback.url}?${query.toString()}`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, body);
   }
 
   const server: Server = createServer((req, res) => {
@@ -192,8 +175,7 @@ export async function startTencentStandin(options: TencentStandinOptions = {}) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(reply));
       };
-      if (holding) held.push(answer);
-      else answer();
+      controls.answer(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -206,41 +188,12 @@ export async function startTencentStandin(options: TencentStandinOptions = {}) {
     identifier: [...admins][0] as string,
     accepted,
     answers,
-    callbacks,
+    ...controls.api,
     /** The next valid calls (past auth and quota) answer these error codes instead. */
     failNext(...codes: number[]): void {
       script.push(...codes);
     },
-    /** From now on every call is handled (a valid one accepted) but its answer is held back. */
-    hold(): void {
-      holding = true;
-    },
-    held: () => held.length,
-    release(): void {
-      holding = false;
-      for (const answer of held.splice(0)) answer();
-    },
-    /**
-     * Callbacks wait until `releaseCallbacks` (a gateway started on a spool that already holds events
-     * relays them before its callback port listens; the vendor's copy must find it listening).
-     */
-    holdCallbacks(): void {
-      callbacksHeld = true;
-    },
-    releaseCallbacks(): void {
-      callbacksHeld = false;
-      for (const send of heldCallbacks.splice(0)) send();
-    },
-    async callbacksSettled(): Promise<void> {
-      while (pending.size > 0) await Promise.all([...pending]);
-    },
-    async close(): Promise<void> {
-      holding = false;
-      for (const answer of held.splice(0)) answer();
-      await Promise.all([...pending]);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => controls.close(server),
   };
 }
 
