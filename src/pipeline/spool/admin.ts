@@ -3,6 +3,7 @@ import { isFresh, settle, type SinkState, type SpoolSink } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
 import type { QuarantinedHead } from './quarantine';
+import { Retries } from './retries';
 
 /** A time range (ms) and optionally one sink; either end may be open. */
 export interface Range {
@@ -39,7 +40,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
   const stateOf = (sink: string): SinkState => {
     const state = deps.states().get(sink);
     if (state) return state;
-    const made: SinkState = { name: sink, accepts: () => true, configured: false, cursor: Number.MAX_SAFE_INTEGER, ahead: new Map(), deliveredAhead: 0, pending: 0, dead: 0, retries: new Map(), dirty: true, doneMarks: false, written: 0 };
+    const made: SinkState = { name: sink, accepts: () => true, configured: false, cursor: Number.MAX_SAFE_INTEGER, ahead: new Map(), deliveredAhead: 0, pending: 0, dead: 0, retries: new Retries(), dirty: true, doneMarks: false, written: 0 };
     deps.states().set(sink, made);
     return made;
   };

@@ -1,21 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import type { Event } from '../../events/event';
+import { Retries, type Retry } from './retries';
+
+export type { Retry };
 
 /** A sink as the spool knows it: its name and its route. */
 export interface SpoolSink {
   readonly name: string;
   /** Whether this sink wants the event (its route filter); applied per event as the sink reads the log. */
   readonly accepts: (event: Event) => boolean;
-}
-
-/** An event of a sink waiting for another attempt (a row of `exceptions` in state `retry`). */
-export interface Retry {
-  readonly seq: number;
-  readonly receivedAt: number;
-  attempts: number;
-  nextAt: number;
-  /** Queued again by an operator's replay: the sink gets the event marked `replayed` (always written). */
-  readonly replayed?: true;
 }
 
 /**
@@ -33,7 +26,7 @@ export interface SinkState {
   deliveredAhead: number;
   pending: number;
   dead: number;
-  readonly retries: Map<number, Retry>;
+  readonly retries: Retries;
   /** The cursor or counts changed since they were last written. */
   dirty: boolean;
   /** The pending count as this connection last read or wrote it: what it writes is the change since. */
@@ -83,7 +76,7 @@ export function loadStates(db: Database, routes: readonly { name: string; accept
   const states = new Map<string, SinkState>();
   const make = (name: string, cursor: number, pending: number, dirty: boolean): SinkState => {
     const route = routes.find((r) => r.name === name);
-    return { name, accepts: route?.accepts ?? (() => true), configured: route !== undefined, cursor, ahead: new Map(), deliveredAhead: 0, pending, dead: 0, retries: new Map(), dirty, doneMarks: false, written: pending };
+    return { name, accepts: route?.accepts ?? (() => true), configured: route !== undefined, cursor, ahead: new Map(), deliveredAhead: 0, pending, dead: 0, retries: new Retries(), dirty, doneMarks: false, written: pending };
   };
   for (const row of db.prepare('SELECT sink, acked, pending FROM cursors').all() as { sink: string; acked: number; pending: number }[]) {
     states.set(row.sink, make(row.sink, row.acked, row.pending, false));

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Event, EventAttributes } from '../../events/event';
-import { isFresh, settle, passOne, type Retry, type SinkState } from './cursors';
+import { isFresh, settle, passOne, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 
 /** One event waiting for one sink. */
@@ -69,7 +69,7 @@ export function createLogReader(db: Database) {
 
   /** The sink's `limit` retries of lowest seq, with their events: one pass over the retries, `limit` rows read. */
   function retried(state: SinkState, limit: number): (SpooledEvent & { nextAt: number })[] {
-    return lowestSeqs(state.retries, limit).flatMap((retry) => {
+    return state.retries.lowest(limit).flatMap((retry) => {
       const row = one.get(retry.seq) as Row | undefined;
       if (!row) return [];
       const event = toEvent(row);
@@ -92,7 +92,7 @@ export function createLogReader(db: Database) {
 
     /** When the sink's oldest pending event becomes due, or undefined when nothing is pending. */
     nextDueAt(state: SinkState): number | undefined {
-      const first = [...state.retries.values()].reduce<Retry | undefined>((a, b) => (a === undefined || b.seq < a.seq ? b : a), undefined);
+      const first = state.retries.first();
       const next = state.pending > state.retries.size ? fresh(state, 1)[0] : undefined;
       if (first === undefined) return next?.receivedAt;
       return next !== undefined && next.seq < first.seq ? next.receivedAt : first.nextAt;
@@ -100,9 +100,9 @@ export function createLogReader(db: Database) {
 
     /** When the sink's oldest pending event was received. */
     oldestReceivedAt(state: SinkState): number | undefined {
-      let oldest = state.pending > state.retries.size ? (firstAfter.get(state.cursor) as number | undefined) : undefined;
-      for (const retry of state.retries.values()) if (oldest === undefined || retry.receivedAt < oldest) oldest = retry.receivedAt;
-      return oldest;
+      const fresh = state.pending > state.retries.size ? (firstAfter.get(state.cursor) as number | undefined) : undefined;
+      const retried = state.retries.oldestReceivedAt();
+      return fresh === undefined || retried === undefined ? (fresh ?? retried) : Math.min(fresh, retried);
     },
 
     event(seq: number): Event | undefined {
@@ -113,47 +113,6 @@ export function createLogReader(db: Database) {
 }
 
 export type LogReader = ReturnType<typeof createLogReader>;
-
-/**
- * The `limit` retries of lowest seq, in seq order. A redrive can leave a million retries: they are
- * passed once through a bounded max-heap (no sort of them all, no event read beyond `limit`).
- */
-export function lowestSeqs(retries: ReadonlyMap<number, Retry>, limit: number): Retry[] {
-  if (limit <= 0) return [];
-  if (retries.size <= limit) return [...retries.values()].sort((a, b) => a.seq - b.seq);
-  const heap: Retry[] = [];
-  for (const retry of retries.values()) {
-    if (heap.length < limit) heapPush(heap, retry);
-    else if (retry.seq < (heap[0] as Retry).seq) heapReplaceTop(heap, retry);
-  }
-  return heap.sort((a, b) => a.seq - b.seq);
-}
-
-/** A max-heap on seq in an array: the largest at index 0. */
-function heapPush(heap: Retry[], item: Retry): void {
-  let i = heap.push(item) - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if ((heap[parent] as Retry).seq >= item.seq) break;
-    heap[i] = heap[parent] as Retry;
-    i = parent;
-  }
-  heap[i] = item;
-}
-
-function heapReplaceTop(heap: Retry[], item: Retry): void {
-  let i = 0;
-  for (;;) {
-    const left = 2 * i + 1;
-    if (left >= heap.length) break;
-    const right = left + 1;
-    const child = right < heap.length && (heap[right] as Retry).seq > (heap[left] as Retry).seq ? right : left;
-    if ((heap[child] as Retry).seq <= item.seq) break;
-    heap[i] = heap[child] as Retry;
-    i = child;
-  }
-  heap[i] = item;
-}
 
 /** Whether `seq` is pending for the sink (a retry, or fresh after the cursor). */
 export function isPending(state: SinkState, seq: number): boolean {

@@ -4,22 +4,55 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event } from '../../../src/events/event';
 import { openSpool } from '../../../src/pipeline/spool';
-import type { Retry } from '../../../src/pipeline/spool/cursors';
-import { lowestSeqs } from '../../../src/pipeline/spool/log';
+import { Retries, type Retry } from '../../../src/pipeline/spool/retries';
 
 const event = (id: string): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
   data: '{}',
 });
 
+const retriesOf = (seqs: readonly number[]): Retries => {
+  const retries = new Retries();
+  for (const seq of seqs) retries.set(seq, { seq, receivedAt: seq, attempts: 0, nextAt: 0 } satisfies Retry);
+  return retries;
+};
+
 describe('spool retries', () => {
   test.each([0, 1, 5, 1000])('When %i retries are asked for among shuffled ones, then the lowest seqs come in order', (limit) => {
     const seqs = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 3001 + 1);
-    const retries = new Map<number, Retry>(seqs.map((seq) => [seq, { seq, receivedAt: seq, attempts: 0, nextAt: 0 }]));
+    const retries = retriesOf(seqs);
 
-    const lowest = lowestSeqs(retries, limit).map((retry) => retry.seq);
+    const lowest = retries.lowest(limit).map((retry) => retry.seq);
 
     expect(lowest).toEqual([...seqs].sort((a, b) => a - b).slice(0, limit));
+    expect(retries.lowest(limit).map((retry) => retry.seq)).toEqual(lowest);
+  });
+
+  test('When retries are delivered, replaced and added again, then the lowest, the first and the oldest receipt follow the map', () => {
+    const retries = retriesOf([5, 3, 9, 1, 7]);
+    retries.delete(1);
+    retries.delete(3);
+    retries.set(5, { seq: 5, receivedAt: 50, attempts: 2, nextAt: 0 });
+    retries.set(2, { seq: 2, receivedAt: 90, attempts: 0, nextAt: 0 });
+
+    expect(retries.lowest(10).map((retry) => [retry.seq, retry.attempts])).toEqual([[2, 0], [5, 2], [7, 0], [9, 0]]);
+    expect(retries.first()?.seq).toBe(2);
+    expect(retries.oldestReceivedAt()).toBe(7);
+    retries.clear();
+    expect([retries.first(), retries.oldestReceivedAt(), retries.lowest(3)]).toEqual([undefined, undefined, []]);
+  });
+
+  test('When most of a large set is removed out of order and new retries keep coming, then every answer still matches the map', () => {
+    const retries = retriesOf(Array.from({ length: 5000 }, (_, i) => i + 1));
+    for (let seq = 5000; seq > 100; seq -= 1) retries.delete(seq);
+    for (let seq = 10_000; seq < 13_000; seq += 1) retries.set(seq, { seq, receivedAt: 1, attempts: 0, nextAt: 0 });
+
+    const expected = [...retries.keys()].sort((a, b) => a - b).slice(0, 150);
+    expect(retries.lowest(150).map((retry) => retry.seq)).toEqual(expected);
+    expect(retries.first()?.seq).toBe(1);
+    expect(retries.oldestReceivedAt()).toBe(1);
+    for (let seq = 1; seq <= 100; seq += 1) retries.delete(seq);
+    expect(retries.first()?.seq).toBe(10_000);
   });
 
   test('When a sink has more retries than one batch, then due() reads the events of that batch only (one unreadable further on does not stop it)', async () => {
