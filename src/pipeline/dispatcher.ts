@@ -24,6 +24,14 @@ export type Lane = Pick<
   | 'payload'
 > & { readonly sink: Sink };
 
+/**
+ * Events per pass while a lane has retries waiting (a redrive, a replay, a sink back from an outage).
+ * Such a backlog can be a million events, all due at once: in slices this small, and with the lane
+ * resting after each slice as long as the slice kept the event loop busy, callbacks arriving meanwhile
+ * wait behind a millisecond of delivery work, not behind a batch of a thousand.
+ */
+export const backlogSlice = 100;
+
 export interface DispatcherDeps {
   readonly spool: Spool;
   readonly lanes: readonly Lane[];
@@ -54,6 +62,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   const idleMs = deps.idleMs ?? 1000;
   let stopping = false;
   const wakers = new Set<() => void>();
+  const resting = new Set<() => void>();
   // Lanes an operator paused: they take nothing new (the spool keeps the list across restarts).
   const paused = new Set<string>((deps.paused ?? []).filter((sink) => deps.lanes.some((lane) => lane.sink.name === sink)));
   const runs: Promise<void>[] = [];
@@ -147,8 +156,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       await sleep(Math.min(wait, idleMs));
       return true;
     }
-    const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : lane.batchSize * lane.concurrency);
+    const backlog = deps.spool.retrying(lane.sink.name) > 0;
+    const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : backlog ? Math.min(backlogSlice, lane.batchSize * lane.concurrency) : lane.batchSize * lane.concurrency);
     if (due.length === 0) return false;
+    const started = backlog ? performance.eventLoopUtilization() : undefined;
     if (due.length < lane.batchSize && lane.lingerMs > 0) {
       const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
       if (waited < lane.lingerMs) {
@@ -159,7 +170,21 @@ export function createDispatcher(deps: DispatcherDeps) {
     const { ready, unsendable } = withPayload(lane, due);
     if (unsendable.length > 0) await writeFailed(lane, unsendable);
     await writeInOrder(splitBatches(ready, lane), lane.concurrency, (batch) => deliver(lane, batch));
+    if (started) await rest(performance.eventLoopUtilization(started).active);
     return true;
+  }
+
+  /** Waits `ms` (at most `idleMs`), or until the dispatcher stops; new events do not cut it short. */
+  function rest(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(Math.max(0, ms), idleMs));
+      resting.add(done);
+    });
   }
 
   async function run(lane: Lane): Promise<void> {
@@ -205,6 +230,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     async stop(): Promise<void> {
       stopping = true;
       wakeAll();
+      for (const done of [...resting]) done();
       await Promise.all(runs);
     },
   };

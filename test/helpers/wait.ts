@@ -45,3 +45,22 @@ export function holdsWithin(condition: () => unknown, options: UntilOptions | nu
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Counts turns of the event loop (one per check phase) until `stop`: code that yields lets it move. */
+export function turnCounter(): { readonly turns: number; stop(): void } {
+  let turns = 0;
+  let running = true;
+  const tick = (): void => {
+    turns += 1;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    get turns() {
+      return turns;
+    },
+    stop() {
+      running = false;
+    },
+  };
+}

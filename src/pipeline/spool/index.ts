@@ -180,6 +180,10 @@ export function openSpool(options: SpoolOptions) {
       const state = stateOf(sink);
       return state ? guarded(() => reader.due(state, now, limit)) : [];
     },
+    /** How many events of `sink` wait for another attempt (failed, redriven or replayed). */
+    retrying(sink: string): number {
+      return stateOf(sink)?.retries.size ?? 0;
+    },
     /** When the oldest pending event for `sink` becomes due, or undefined when nothing is pending. */
     nextDueAt(sink: string): number | undefined {
       const state = stateOf(sink);
