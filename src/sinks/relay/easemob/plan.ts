@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as sha } from 'node:crypto';
 import type { NeutralMessage } from '../../../events/message';
 import type { SendRequest } from './client';
 import { endpoints, type Endpoint, type SendLimiter } from './limiter';
@@ -54,7 +54,7 @@ export function planSends(message: NeutralMessage, config: PlanSettings, limiter
           ...(config.onlineOnly ? { routetype: 'ROUTE_ONLINE' } : {}),
           ...(endpoint === 'chatrooms' && config.chatroomLevel ? { chatroom_msg_level: config.chatroomLevel } : {}),
         };
-        const hash = createHash('sha256').update(JSON.stringify([endpoint, to, mapped.type, mapped.body])).digest('hex').slice(0, 32);
+        const hash = sha('sha256', JSON.stringify([endpoint, to, mapped.type, mapped.body])).slice(0, 32);
         const occurrence = (seen.get(hash) ?? 0) + 1;
         seen.set(hash, occurrence);
         steps.push({ key: `${hash}:${occurrence}`, endpoint, request });

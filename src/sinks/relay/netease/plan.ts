@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as sha } from 'node:crypto';
 import type { NeutralMessage } from '../../../events/message';
 import { relayMarker, relayMarkerKey } from '../../../events/relay-marker';
 import { destinationsOf, senderOf, type ConversationTargets, type DestinationKind } from '../conversations';
@@ -45,7 +45,7 @@ export function planSends(message: NeutralMessage, config: PlanSettings, relayKe
       if (body.length > maxBodyChars) throw new UnmappableError(`message body is ${body.length} characters, over NetEase's ${maxBodyChars}`);
       if (ext.length > maxExtChars) throw new UnmappableError(`ext with the relay marker is ${ext.length} characters, over NetEase's ${maxExtChars}`);
       const endpoint = endpointOf[destination.kind];
-      const hash = createHash('sha256').update(JSON.stringify([endpoint, destination.id, mapped.type, body])).digest('hex').slice(0, 32);
+      const hash = sha('sha256', JSON.stringify([endpoint, destination.id, mapped.type, body])).slice(0, 32);
       const occurrence = (seen.get(hash) ?? 0) + 1;
       seen.set(hash, occurrence);
       const key = `${hash}:${occurrence}`;

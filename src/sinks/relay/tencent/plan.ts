@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as sha } from 'node:crypto';
 import type { NeutralMessage } from '../../../events/message';
 import { relayMarker, relayMarkerKey } from '../../../events/relay-marker';
 import { destinationsOf, senderOf, type ConversationTargets, type Destination } from '../conversations';
@@ -46,10 +46,10 @@ export function planSends(message: NeutralMessage, config: PlanSettings, relayKe
   return destinationsOf(message, config.targets, 'Tencent').map((destination) => {
     const copy = { from: from ?? config.identifier, to: { kind: destination.kind === 'user' ? ('user' as const) : ('group' as const), id: destination.id }, elements };
     const cloudCustomData = JSON.stringify({ [relayMarkerKey]: relayMarker(message, [copy], relayKeys) });
-    const hash = createHash('sha256').update(JSON.stringify([destination.kind, destination.id, body])).digest();
-    const random = hash.readUInt32BE(0);
+    const digest = sha('sha256', JSON.stringify([destination.kind, destination.id, body]), 'buffer');
+    const random = digest.readUInt32BE(0);
     const endpoint = endpointOf(destination, config.mode);
-    return { key: hash.toString('hex').slice(0, 32), endpoint, body: request(endpoint, destination.id, { message, config, from, body, random, cloudCustomData }) };
+    return { key: digest.toString('hex').slice(0, 32), endpoint, body: request(endpoint, destination.id, { message, config, from, body, random, cloudCustomData }) };
   });
 }
 
