@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { launch, gatewayMain } = require('./lib/launch.js');
+const { loadTestHelper } = require('./lib/test-helpers.js');
 const { openSpool } = require(join(root, 'dist', 'pipeline', 'spool.js'));
 const scenario = process.env.SCENARIO ?? 'throughput';
 const count = Number(process.env.COUNT ?? (scenario === 'throughput' ? 1500 : scenario === 'kill' ? 40 : 20));
@@ -28,16 +29,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'imgw-relaybench-'));
 
 const target = process.env.TARGET ?? 'easemob';
 
-/** A stand-in is a TypeScript test helper with only type imports: transpile it once to CommonJS. */
-function loadStandin(name = 'easemob') {
-  const ts = require('typescript');
-  const { readFileSync } = require('node:fs');
-  const source = readFileSync(join(root, 'test', 'helpers', `${name}-standin.ts`), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
-  const file = join(tmp, `${name}-standin.cjs`);
-  writeFileSync(file, outputText);
-  return require(file);
-}
+/** A vendor's stand-in (test/helpers/<name>-standin.ts) in this process. */
+const loadStandin = (name = 'easemob') => loadTestHelper(`${name}-standin`, tmp);
 
 if (target !== 'easemob') {
   await otherTarget(target);
