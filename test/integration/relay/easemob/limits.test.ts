@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { RetryLaterError } from '../../../../src/sinks/sink';
 import { createSendLimiter, quotasSchema, type Endpoint, type SendLimiter } from '../../../../src/sinks/relay/easemob/limiter';
+import { windowGuardMs } from '../../../../src/sinks/relay/quota';
 import { startRedis, type TestServer } from '../../../helpers/servers';
 
 /** Counts how many acquisitions of `endpoint` pass, trying `tries` times with `recipients` each. */
@@ -40,6 +41,18 @@ describe('Easemob client-side quotas', () => {
 
       expect(first).toEqual({ ok: 100, waits: [750] });
       expect(next.ok).toBe(1);
+    });
+
+    test('When a call comes in the last 50 ms of a second, then it counts in the next second too, where the target may count it', async () => {
+      const l = limiter();
+      now += 1000 - 250 - windowGuardMs;
+
+      const late = await passed(l, 'users', 1);
+      now += windowGuardMs;
+      const next = await passed(l, 'users', 100);
+
+      expect(late.ok).toBe(1);
+      expect(next.ok).toBe(99);
     });
 
     test('When users messages reach 6,000 in a minute, then the next waits until the minute ends, and the refused call is given back', async () => {
