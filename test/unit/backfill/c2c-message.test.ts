@@ -14,8 +14,8 @@ describe('Tencent one-to-one message read back from the roaming history', () => 
 
   test('When the history copy of a message is mapped, then it has the callback event id, command, accounts, MsgKey, and neutral message, its time to the second', () => {
     const callback = loadFixture('c2c-after-send-text');
-    const b = callback.body as { From_Account: string; To_Account: string; MsgSeq: number; MsgRandom: number; MsgTime: number; MsgKey: string; MsgBody: unknown[] };
-    const stored: RoamMessage = { From_Account: b.From_Account, To_Account: b.To_Account, MsgSeq: b.MsgSeq, MsgRandom: b.MsgRandom, MsgTimeStamp: b.MsgTime, MsgFlagBits: 0, MsgKey: b.MsgKey, MsgBody: b.MsgBody, CloudCustomData: '' };
+    const b = callback.body as { From_Account: string; To_Account: string; MsgSeq: number; MsgRandom: number; MsgTime: number; MsgKey: string; MsgBody: unknown[]; CloudCustomData: string };
+    const stored: RoamMessage = { From_Account: b.From_Account, To_Account: b.To_Account, MsgSeq: b.MsgSeq, MsgRandom: b.MsgRandom, MsgTimeStamp: b.MsgTime, MsgFlagBits: 0, MsgKey: b.MsgKey, MsgBody: b.MsgBody, CloudCustomData: b.CloudCustomData };
 
     const live = eventOf(new URLSearchParams(callbackPath(callback.query).split('?')[1]), callback.body);
     const fetched = eventOf(c2cCallbackQuery('1400000001'), c2cCallbackBody(stored));
