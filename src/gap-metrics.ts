@@ -14,7 +14,7 @@ const kinds = gapKinds;
 export function createGapMetrics(registers: Registry[], clock: () => number) {
   const detected = new Counter({
     name: 'imgw_gaps_detected_total',
-    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived, window = an outage to read back from one vendor\'s history.',
+    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived, window = a time window to read back from one vendor\'s history (an outage, or asked by hand).',
     labelNames: ['kind'] as const,
     registers,
   });
