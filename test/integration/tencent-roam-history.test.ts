@@ -56,6 +56,18 @@ describe('Tencent one-to-one window filler against the stand-in (admin_getroamms
     expect(result.note).toContain('70107');
   });
 
+  test('When a window reaches back beyond the 7-day roaming retention, then what is still kept is read and the note says older messages may be gone', async () => {
+    const old = standin.sendC2C('alice', 'bob', 'eight days ago', now - 8 * 86_400);
+    const kept = standin.sendC2C('alice', 'bob', 'six days ago', now - 6 * 86_400);
+    const { bodies, intake } = collect();
+
+    const result = await filler()(window((now - 9 * 86_400) * 1000, now * 1000, [pair('alice', 'bob')]), deps(intake));
+
+    expect(bodies.map((b) => b['MsgKey'])).toEqual([kept.MsgKey]);
+    expect(bodies.map((b) => b['MsgKey'])).not.toContain(old.MsgKey);
+    expect(result.note).toContain('7-day roaming retention');
+  });
+
   test('When the key is wrong, then the refusal is thrown (the window stays open)', async () => {
     standin.sendC2C('alice', 'bob', 'm', now);
 

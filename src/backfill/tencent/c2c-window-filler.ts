@@ -7,6 +7,9 @@ import { createTencentRoamHistory, type TencentRoamHistory } from './roam-histor
 
 export const roamHistoryApi = 'tencent/admin_getroammsg';
 
+/** Tencent's default roaming storage period: messages older than this are gone unless the app bought a longer one. */
+export const defaultRoamingMs = 7 * 86_400_000;
+
 /** Codes that mean this pair cannot be read (an account that no longer exists): the others are still read. */
 const skipPairCodes = new Set([70107]);
 
@@ -44,7 +47,8 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
       }
     }
     if (signal.aborted) return { state: 'open', note: 'stopped', counts };
-    const note = `${pairs.length} one-to-one conversation(s) read: ${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or recalled${skipped.length ? `; not readable: ${skipped.slice(0, 5).join('; ')}` : ''}`;
+    const expired = clock() - window.fromAt > defaultRoamingMs ? '; the window starts beyond the default 7-day roaming retention: older messages may be gone' : '';
+    const note = `${pairs.length} one-to-one conversation(s) read: ${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or recalled${skipped.length ? `; not readable: ${skipped.slice(0, 5).join('; ')}` : ''}${expired}`;
     return { state: 'filled', note, counts };
   };
 }
