@@ -32,7 +32,7 @@ export async function fillOpenWindows(deps: WindowPassDeps, signal: AbortSignal)
     if (entry === undefined || gap.vendor === undefined) continue;
     const since = Math.min(deps.clock(), gap.fromAt) - deps.seenRetentionMs;
     const apps = [...new Set(deps.gaps.conversations(gap.vendor, since).map((c) => c.app))];
-    const conversations = windowConversations({ vendor: gap.vendor, app: gap.app, conversation: gap.conversation }, deps.gaps.conversations, since, apps);
+    const conversations = entry.wholeApp ? [] : windowConversations({ vendor: gap.vendor, app: gap.app, conversation: gap.conversation }, deps.gaps.conversations, since, apps);
     try {
       const result = await entry.filler({ gid: gap.gid, vendor: gap.vendor, app: gap.app, fromAt: gap.fromAt, untilAt: gap.untilAt, conversations }, { intake: deps.intake, signal, clock: deps.clock });
       deps.metrics.backfilled(gap.vendor, entry.api, result.counts);

@@ -7,6 +7,8 @@ import type { WindowFiller } from './window-filler';
 export interface WindowFillerEntry {
   readonly api: string;
   readonly filler: WindowFiller;
+  /** The filler reads the whole app (an hourly file), not conversation by conversation: its windows get no conversations and a dry run counts none. */
+  readonly wholeApp?: true;
 }
 
 /**

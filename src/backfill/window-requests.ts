@@ -10,7 +10,8 @@ import { buildWindowFillers } from './window-fillers';
  * worker runs; without one, e.g. the CLI on a stopped service's spool, the next start fills it).
  */
 export function windowRequests(config: Config, gaps: Pick<GapStore, 'record' | 'conversations'>, clock: () => number, wake?: () => void) {
-  const vendors = [...buildWindowFillers(config).keys()];
+  const fillers = buildWindowFillers(config);
+  const vendors = [...fillers.keys()];
   const asGap = (request: WindowRequest, note: string): NewGap & { vendor: string } => ({
     kind: 'window', vendor: request.vendor, app: request.app, fromAt: request.fromAt, untilAt: request.untilAt,
     conversation: request.conversations === undefined ? undefined : JSON.stringify(request.conversations), note,
@@ -19,6 +20,7 @@ export function windowRequests(config: Config, gaps: Pick<GapStore, 'record' | '
     vendors,
     /** Conversations the window would read, as the backfill worker will choose them now. */
     count(request: WindowRequest): number {
+      if (fillers.get(request.vendor)?.wholeApp) return 0;
       const since = Math.min(clock(), request.fromAt) - config.gaps.seenRetentionMs;
       const apps = [...new Set(gaps.conversations(request.vendor, since).map((c) => c.app))];
       return windowConversations(asGap(request, ''), gaps.conversations, since, apps).length;
