@@ -60,8 +60,12 @@ const serviceEnv = {
     .describe('How often the gateway notes in the spool that it is alive; after a stop or crash, the time from the last note to the next start is recorded as an outage to backfill'),
   GAP_SEQUENCE_GRACE: duration.prefault('30s')
     .describe('How long a Tencent group MsgSeq that was skipped may still arrive (a retried or reordered callback) before it is recorded as a gap'),
+  BACKFILL_OUTAGE_MIN: duration.prefault('60s')
+    .describe("An outage longer than this becomes one window per vendor with backfill configured, read back from that vendor's history (60 s wider on each side); shorter ones stay listed as open outage gaps"),
+  BACKFILL_SEEN_RETENTION: duration.prefault('7d')
+    .describe("How long a conversation the gateway saw a message in is remembered, to be read back after an outage (histories read per conversation, such as Tencent one-to-one); match the vendor's history retention (Tencent roaming: 7 days by default)"),
   BACKFILL_TENCENT_URL: z.url({ protocol: /^https?$/ }).optional()
-    .describe("Tencent REST API base URL of the app's region (e.g. https://console.tim.qq.com); when set, Tencent group sequence gaps are filled from the group history (group_msg_get_simple)"),
+    .describe("Tencent REST API base URL of the app's region (e.g. https://console.tim.qq.com); when set, Tencent group sequence gaps are filled from the group history (group_msg_get_simple) and outage windows from the one-to-one roaming history (admin_getroammsg)"),
   BACKFILL_TENCENT_ADMIN: z.string().min(1).max(32).default('administrator').describe('The App admin account the history is read as'),
   BACKFILL_TENCENT_KEY: z.string().min(1).optional().describe("The app's secret key, which signs the admin's UserSig; required with BACKFILL_TENCENT_URL (or BACKFILL_TENCENT_KEY_FILE)"),
   BACKFILL_TENCENT_RATE: envNumber().pipe(z.number().positive()).default(200)
@@ -131,8 +135,8 @@ export interface Config {
   /** Each vendor's settings by vendor name; undefined when the vendor is not configured (its route answers 404). */
   readonly vendors: Readonly<Record<string, unknown>>;
   readonly sinks: readonly SinkConfig[];
-  /** The alive note's interval and the sequence-gap grace period (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE. */
-  readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number };
+  /** The alive note's interval, the sequence-gap grace period, the shortest outage read back as windows, how long seen conversations are kept (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE, BACKFILL_OUTAGE_MIN, BACKFILL_SEEN_RETENTION. */
+  readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number; readonly outageMinMs: number; readonly seenRetentionMs: number };
   /** Tencent group history access for backfill; undefined: gaps are recorded, not filled. */
   readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number } };
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
@@ -189,7 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     relayKeys: e.RELAY_KEY ?? [],
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
-    gaps: { aliveIntervalMs: e.GAP_ALIVE_INTERVAL, sequenceGraceMs: e.GAP_SEQUENCE_GRACE },
+    gaps: { aliveIntervalMs: e.GAP_ALIVE_INTERVAL, sequenceGraceMs: e.GAP_SEQUENCE_GRACE, outageMinMs: e.BACKFILL_OUTAGE_MIN, seenRetentionMs: e.BACKFILL_SEEN_RETENTION },
     backfill: e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } },
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
     console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,

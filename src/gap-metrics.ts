@@ -1,10 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { gapKinds, type GapKind } from './pipeline/spool/gaps';
 
 /** What the gap gauges read at scrape time (kept in memory by the spool's gap store). */
 export interface GapSource {
-  readonly summary: Readonly<Record<'outage' | 'sequence', { readonly open: number; readonly oldestOpenFrom: number | undefined }>>;
+  readonly summary: Readonly<Record<GapKind, { readonly open: number; readonly oldestOpenFrom: number | undefined }>>;
 }
-const kinds = ['outage', 'sequence'] as const;
+const kinds = gapKinds;
 
 /**
  * The gap metrics (part of `createMetrics`): gaps found by kind, how many are still open, and how old
@@ -13,7 +14,7 @@ const kinds = ['outage', 'sequence'] as const;
 export function createGapMetrics(registers: Registry[], clock: () => number) {
   const detected = new Counter({
     name: 'imgw_gaps_detected_total',
-    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived.',
+    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived, window = a time window to read back from one vendor\'s history (an outage, or asked by hand).',
     labelNames: ['kind'] as const,
     registers,
   });
@@ -25,7 +26,7 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
   });
   const backfilled = new Counter({
     name: 'imgw_backfilled_messages_total',
-    help: 'Messages read from a vendor history API, by vendor, API and what the intake made of them: accepted = missing until now, duplicate = already stored, placeholder = deleted or expired at the vendor.',
+    help: 'Messages read from a vendor history API, by vendor, API and what the intake made of them: accepted = missing until now, duplicate = already stored, placeholder = deleted, recalled or expired at the vendor.',
     labelNames: ['vendor', 'api', 'outcome'] as const,
     registers,
   });
@@ -36,7 +37,7 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
     registers,
   });
   // The history APIs the gateway reads, so their series exist (at 0) before the first backfill.
-  for (const [vendor, api] of [['tencent', 'tencent/group_msg_get_simple']] as const) {
+  for (const [vendor, api] of [['tencent', 'tencent/group_msg_get_simple'], ['tencent', 'tencent/admin_getroammsg']] as const) {
     for (const outcome of ['accepted', 'duplicate', 'placeholder']) backfilled.inc({ vendor, api, outcome }, 0);
     apiErrors.inc({ vendor, api }, 0);
   }
@@ -65,7 +66,7 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
   return {
     verbs: {
       /** Gaps were recorded. */
-      gapsDetected(kind: 'outage' | 'sequence', count = 1): void {
+      gapsDetected(kind: GapKind, count = 1): void {
         detected.inc({ kind }, count);
       },
       /** The outage recorded at this start, in seconds (0: none). */

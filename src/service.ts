@@ -8,6 +8,7 @@ import { sinkAccepts } from './pipeline/routing';
 import { ackMode } from './parts/ack-mode';
 import { startAdminListener } from './parts/admin';
 import { startCallbackServer } from './parts/callback-server';
+import { windowRequests } from './backfill/window-requests';
 import { startBackfill } from './parts/backfill';
 import { startGapWatch } from './parts/gaps';
 import { startHousekeeping } from './parts/housekeeping';
@@ -51,6 +52,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const admin = await startAdminListener(config, {
       store: spool.adminStore,
       gaps: { list: spool.gaps.list, ...(backfill && { record: (gap: NewGap) => spool.gaps.record(gap, clock()).finally(backfill) }) },
+      ...(backfill && { windows: windowRequests(config, spool.gaps, clock, backfill) }),
       sinks: spooled.map((sink) => sink.name),
       dispatcher: pipeline.dispatcher,
       vendors: vendors.active,

@@ -79,9 +79,11 @@ export const routes: readonly Route[] = [
     handle: (a, { actor, params }) => a.pauseSink(actor, params.sink, false) }),
   route({ method: 'get', path: '/jobs', role: 'viewer', tag: 'jobs', summary: "This pod's bulk changes, newest first", response: s.page(s.job), handle: (a) => ({ items: a.jobs.list() }) }),
   route({ method: 'get', path: '/jobs/:id', role: 'viewer', tag: 'jobs', summary: 'One bulk change and its progress', params: s.jobParam, response: s.job, handle: (a, { params }) => a.job(params.id) }),
-  route({ method: 'get', path: '/gaps', role: 'viewer', tag: 'gaps', summary: 'Windows of possibly missed messages, newest first: gateway outages and Tencent group sequence holes', query: s.gapQuery, response: s.page(s.gap),
+  route({ method: 'get', path: '/gaps', role: 'viewer', tag: 'gaps', summary: 'Windows of possibly missed messages, newest first: gateway outages, Tencent group sequence holes, windows read back per vendor', query: s.gapQuery, response: s.page(s.gap),
     handle: (a, { query: { limit, after, ...filter } }) => a.gaps(filter, page({ limit, after })) }),
   route({ method: 'post', path: '/gaps', role: 'operator', tag: 'gaps', summary: 'Read a Tencent group MsgSeq range from the group history (recorded as a gap the backfill fills; dryRun only counts)', body: s.gapBody, response: z.union([s.gap, z.object({ dryRun: z.boolean(), count: z.number().int() })]),
     handle: (a, { actor, body: { dryRun, vendor, app, conversation, fromSeq, untilSeq } }) => a.recordGap(actor, { kind: 'sequence', vendor, app, conversation, fromSeq, untilSeq, fromAt: 0, untilAt: 0, note: `asked by ${actor}` }, { dryRun }) }),
+  route({ method: 'post', path: '/backfill', role: 'operator', tag: 'gaps', summary: "Read a time window back from one vendor's history (recorded as a window gap the backfill fills; dryRun only counts the conversations)", body: s.backfillBody, response: s.backfillResult,
+    handle: (a, { actor, body: { dryRun, since, until, ...rest } }) => a.backfillWindow(actor, { ...rest, fromAt: since, untilAt: until }, { dryRun }) }),
   route({ method: 'get', path: '/audit', role: 'viewer', tag: 'audit', summary: 'The audit trail, newest first', query: s.pageQuery, response: s.page(s.auditEntry), handle: (a, { query }) => a.auditTrail(page(query)) }),
 ];

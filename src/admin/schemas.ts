@@ -41,7 +41,7 @@ export const pendingDropBody = z.strictObject({ sink: name.describe('a sink no l
 export const pendingMoveBody = z.strictObject({ sink: name.describe('a sink no longer configured'), to: name.describe('a configured sink'), dryRun: preview });
 
 export const gapQuery = pageQuery.extend({
-  kind: z.enum(['outage', 'sequence']).optional().describe('outage: the gateway was down; sequence: Tencent group MsgSeq numbers that never arrived'),
+  kind: z.enum(['outage', 'sequence', 'window']).optional().describe("outage: the gateway was down; sequence: Tencent group MsgSeq numbers that never arrived; window: a time window to read back from one vendor's history"),
   state: z.enum(['open', 'filled', 'unfillable']).optional(), vendor: name.optional(),
 });
 const seq = z.number().int().positive().max(2 ** 32 - 1);
@@ -50,6 +50,14 @@ export const gapBody = z.strictObject({
   app: z.string().regex(/^\d{1,12}$/).describe('the SdkAppid'), conversation: name.describe('the group id'),
   fromSeq: seq, untilSeq: seq.describe('the MsgSeq range to read, inclusive'),
   dryRun: z.boolean().default(false).describe('only count'),
+});
+export const backfillBody = z.strictObject({
+  vendor: name.describe('a vendor whose backfill is configured here'),
+  app: name.optional().describe("only this app (Tencent SdkAppid); needed with conversations the gateway never saw"),
+  since: time, until: time.describe('the window to read back'),
+  conversations: z.array(z.string().regex(/^(user:[^:]+:[^:]+|(group|room):.+)$/, 'expected user:<account>:<account>, group:<id> or room:<id>').max(200)).min(1).max(1000).optional()
+    .describe('only these conversations; absent: every one seen in BACKFILL_SEEN_RETENTION'),
+  dryRun: z.boolean().default(false).describe('only count the conversations it would read'),
 });
 export const seqOrId = z.object({ id: z.string().min(1).max(200).describe('event id or log position') });
 export const qidParam = z.object({ qid: z.coerce.number().int().positive() });
@@ -92,11 +100,15 @@ export const bulkResult = z.union([z.object({ dryRun: z.boolean(), count: z.numb
 export const auditEntry = z.object({ seq: z.number().int(), at: ms, actor: z.string(), action: z.string(), target: z.unknown(), count: z.number().int(), dryRun: z.boolean() });
 export const pendingCounts = z.object({ items: z.array(z.object({ sink: z.string(), pending: z.number().int(), configured: z.boolean() })) });
 export const gap = z.object({
-  gid: z.number().int(), kind: z.enum(['outage', 'sequence']), vendor: z.string().optional().describe('absent for an outage: every vendor'), app: z.string().optional(),
-  conversation: z.string().optional().describe('the group whose sequence has the hole'), fromAt: ms.describe('last time known good'), untilAt: ms.describe('first time known good again'),
+  gid: z.number().int(), kind: z.enum(['outage', 'sequence', 'window']), vendor: z.string().optional().describe('absent for an outage: every vendor'), app: z.string().optional(),
+  conversation: z.string().optional().describe('the group whose sequence has the hole; for a window, the conversations it is limited to (a JSON array)'), fromAt: ms.describe('last time known good'), untilAt: ms.describe('first time known good again'),
   fromSeq: z.number().int().optional(), untilSeq: z.number().int().optional().describe('the missing numbers, inclusive'), detectedAt: ms,
   state: z.enum(['open', 'filled', 'unfillable']), note: z.string().optional(),
 });
+export const backfillResult = z.union([
+  z.object({ dryRun: z.boolean(), count: z.number().int().describe('conversations it would read (0 for vendors that read the whole app)'), fromAt: z.number().int(), untilAt: z.number().int() }),
+  gap,
+]);
 export const problem = z.object({ error: z.string(), message: z.string() });
 export const pendingDropped = z.object({ dropped: z.number().int() });
 export const pendingMoved = z.object({ moved: z.number().int(), to: z.string() });

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { AdminCallError, httpAdminClient, inProcessAdminClient, type AdminClient } from '../admin/client';
 import { readDiscovery } from '../admin/discovery';
 import { sinkName, type Config } from '../config';
+import { windowRequests } from '../backfill/window-requests';
 import { recheckThrough } from '../parts/admin';
 import { createAdmin } from '../pipeline/admin';
 import { sinkAccepts } from '../pipeline/routing';
@@ -36,7 +37,9 @@ export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: 
     const spool = openSpool({ path, sinks });
     try {
       const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys }).active;
-      const admin = createAdmin({ store: spool.adminStore, gaps: { list: spool.gaps.list }, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors, config.maxBodyBytes), clock: now, instance: 'cli' });
+      // A window recorded here is filled by the service at its next start.
+      const windows = windowRequests(config, spool.gaps, now);
+      const admin = createAdmin({ store: spool.adminStore, gaps: { list: spool.gaps.list }, windows, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors, config.maxBodyBytes), clock: now, instance: 'cli' });
       return await work(inProcessAdminClient(admin, 'cli-local'), 'local');
     } finally {
       spool.close();

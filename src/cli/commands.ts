@@ -5,7 +5,7 @@ import { replayWarnings } from '../sinks/registry';
 import { sinkName, type Config } from '../config';
 import { isoTimes, listNewest, waitForJob } from './output';
 
-export type Option = 'sink' | 'since' | 'until' | 'limit' | 'to' | 'yes';
+export type Option = 'sink' | 'since' | 'until' | 'limit' | 'to' | 'yes' | 'vendor' | 'app' | 'conversation' | 'dry-run';
 
 /** What a command's run gets: the admin API (over HTTP or in process), its parsed arguments and output. */
 export interface CommandContext {
@@ -14,6 +14,11 @@ export interface CommandContext {
   readonly args: readonly string[];
   readonly sink?: string;
   readonly to?: string;
+  readonly vendor?: string;
+  readonly app?: string;
+  /** `--conversation`, repeatable. */
+  readonly conversations?: readonly string[];
+  readonly dryRun?: boolean;
   readonly since?: number;
   readonly until?: number;
   readonly limit: number;
@@ -218,6 +223,22 @@ export const commands: Readonly<Record<string, Command>> = {
     run: async (c) => {
       if (c.sink === undefined) throw new UsageError('usage: imgw sink resume --sink S');
       c.print(await c.client.call('post', `/sinks/${encodeURIComponent(c.sink)}/resume`));
+      return 0;
+    },
+  },
+  backfill: {
+    usage: 'backfill --vendor V --since T [--until T] [--app A] [--conversation C …] [--dry-run] [--yes]',
+    summary: "read a time window back from a vendor's history (C: user:A:B, group:G, room:R; default every conversation seen)", options: ['vendor', 'app', 'since', 'until', 'conversation', 'dry-run', 'yes'], args: [0, 0],
+    run: async (c) => {
+      if (c.vendor === undefined || c.since === undefined) throw new UsageError('usage: imgw backfill --vendor V --since T [--until T] [--conversation C …] [--dry-run] [--yes]');
+      const body = { vendor: c.vendor, app: c.app, since: c.since, until: c.until ?? c.now, conversations: c.conversations };
+      if (c.dryRun) {
+        c.print(isoTimes(await c.client.call('post', '/backfill', { body: { ...body, dryRun: true } })));
+        return 0;
+      }
+      const done = await confirmed(c, '/backfill', body, (n) => `backfill: reads ${c.vendor}'s history from ${new Date(body.since).toISOString()} to ${new Date(body.until).toISOString()} in ${n} conversation(s) (for vendors read per conversation), behind its rate limit`);
+      if (!done) return 1;
+      c.print(isoTimes(done));
       return 0;
     },
   },

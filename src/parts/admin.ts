@@ -21,6 +21,7 @@ import type { Stops } from './stops';
 interface AdminPartDeps {
   readonly store: AdminStore;
   readonly gaps?: AdminDeps['gaps'];
+  readonly windows?: AdminDeps['windows'];
   /** The sinks this process delivers to through the spool. */
   readonly sinks: readonly string[];
   readonly dispatcher: Dispatcher;
@@ -64,6 +65,7 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
     recheck: recheckThrough(deps.vendors, config.maxBodyBytes),
     lanes: deps.dispatcher,
     gaps: deps.gaps,
+    windows: deps.windows,
     clock: deps.clock,
     instance,
     sinkSettings: config.sinks.map(publicSinkSettings),

@@ -1,80 +1,63 @@
 import type { Logger } from 'pino';
-import { fillTencentSequenceGap, groupHistoryApi, type BackfillIntake } from '../backfill/fill-sequence-gaps';
+import { fillTencentSequenceGap, groupHistoryApi } from '../backfill/fill-sequence-gaps';
+import { fillOpenWindows } from '../backfill/fill-windows';
+import { createGapWorker, type BackfillTrigger } from '../backfill/gap-worker';
+import { createBackfillIntake } from '../backfill/intake';
 import { createQuota } from '../backfill/quota';
 import { createTencentGroupHistory } from '../backfill/tencent/group-history';
+import { buildWindowFillers } from '../backfill/window-fillers';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
-import { createAcceptor } from '../pipeline/accept';
 import type { Spool } from '../pipeline/spool';
 import type { Vendor } from '../vendors/vendor';
 import type { Stops } from './stops';
 
-/** Starts filling the open gaps again (after new ones were recorded). */
-export type BackfillTrigger = () => void;
+export type { BackfillTrigger };
+
+type Deps = { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops };
 
 /**
- * Backfill of Tencent group sequence gaps (opt-in: BACKFILL_TENCENT_URL and _KEY): one worker reads
- * each open gap's missing numbers from the group history, behind the client-side quota, and hands
- * every message to the same intake as a callback, marked `backfill=tencent/group_msg_get_simple`.
- * A gap stays open until it is filled, so one cut short by a crash is read again at the next start
- * (what was stored already comes back as duplicates). A failing API is retried after a pause.
+ * Backfill (opt-in per vendor): one worker fills the open gaps, first Tencent group sequence gaps
+ * from the group history (BACKFILL_TENCENT_URL and _KEY), then the outage windows of every vendor
+ * with a window filler (`backfill/window-fillers.ts`). Fetched messages go through the same intake
+ * as a callback, marked `backfill=<api>`. A gap stays open until it is settled, so one cut short by
+ * a crash is read again at the next start (what was stored already comes back as duplicates). A
+ * failing API is retried after a pause. Undefined when no vendor's backfill is configured.
  */
-export function startBackfill(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops }): BackfillTrigger | undefined {
-  const settings = config.backfill.tencent;
-  const tencent = deps.vendors.find((v) => v.name === 'tencent');
-  if (settings === undefined || tencent === undefined || config.ackMode !== 'spool') return undefined;
+export function startBackfill(config: Config, deps: Deps): BackfillTrigger | undefined {
+  const fillers = buildWindowFillers(config);
+  const groups = config.backfill.tencent && deps.vendors.some((v) => v.name === 'tencent') ? config.backfill.tencent : undefined;
+  if ((groups === undefined && fillers.size === 0) || config.ackMode !== 'spool') return undefined;
   const { spool, metrics, logger, clock } = deps;
-  const accept = createAcceptor({ spool });
-  const intake: BackfillIntake = async (_vendor, api, query, body) => {
-    const raw = Buffer.from(JSON.stringify(body));
-    const receivedAt = clock();
-    const made = tencent.toEvent({ query, headers: {} }, raw, receivedAt);
-    const marked = made.kind === 'event' ? { ...made, event: { ...made.event, attributes: { ...made.event.attributes, backfill: api } } } : made;
-    const outcome = await accept(marked, { vendor: tencent.name, head: () => tencent.storedHead({ query, headers: {} }), body: raw, receivedAt });
-    return outcome.kind === 'accepted' || outcome.kind === 'duplicate' || outcome.kind === 'ignored' ? outcome.kind : 'invalid';
-  };
-  const stop = new AbortController();
-  let running: Promise<void> | undefined;
-  /** New gaps came while a pass ran (run again at once); a gap failed (run again after a pause). */
-  let again = false;
-  let failed = false;
-
-  async function fillOpenGaps(): Promise<void> {
+  const intake = createBackfillIntake({ spool, vendors: deps.vendors, clock });
+  const quota = groups && createQuota({ perSecond: groups.perSecond });
+  const fillGroups = async (signal: AbortSignal): Promise<boolean> => {
+    let failed = false;
+    if (groups === undefined || quota === undefined) return failed;
     for (const gap of spool.gaps.list({ kind: 'sequence', state: 'open', vendor: 'tencent' }, 100).reverse()) {
-      if (stop.signal.aborted) return;
-      const history = createTencentGroupHistory({ ...settings!, sdkAppId: Number(gap.app) }, { quota, clock });
+      if (signal.aborted) break;
+      const history = createTencentGroupHistory({ ...groups, sdkAppId: Number(gap.app) }, { quota, clock });
       try {
-        const result = await fillTencentSequenceGap(gap, { history, intake, sdkAppId: Number(gap.app), signal: stop.signal });
+        const result = await fillTencentSequenceGap(gap, { history, intake, sdkAppId: Number(gap.app), signal });
         metrics.backfilled('tencent', groupHistoryApi, result.counts);
         if (result.state !== 'open') await spool.gaps.settle(gap.gid, result.state, result.note);
         logger.info({ gap: gap.gid, group: gap.conversation, state: result.state, note: result.note }, 'backfill of a Tencent group gap finished');
       } catch (error) {
-        if (stop.signal.aborted) return;
+        if (signal.aborted) break;
         metrics.backfillApiError('tencent', groupHistoryApi);
         logger.warn({ err: error, gap: gap.gid }, 'backfill of a Tencent group gap failed; it stays open and is tried again');
         failed = true;
       }
     }
-  }
-  const quota = createQuota({ perSecond: settings.perSecond });
-  const trigger: BackfillTrigger = () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    again = false;
-    failed = false;
-    running = fillOpenGaps().finally(() => {
-      running = undefined;
-      if (stop.signal.aborted) return;
-      if (again) trigger();
-      else if (failed) setTimeout(trigger, 5000).unref();
-    });
+    return failed;
   };
-  deps.stops.add('backfill', async () => {
-    stop.abort();
-    await running;
+  const windowDeps = { gaps: spool.gaps, fillers, intake, metrics, logger, clock, seenRetentionMs: config.gaps.seenRetentionMs };
+  const worker = createGapWorker(async (signal) => {
+    const groupsFailed = await fillGroups(signal);
+    const windows = await fillOpenWindows(windowDeps, signal);
+    return { failed: groupsFailed || windows.failed };
   });
-  trigger();
-  return trigger;
+  deps.stops.add('backfill', () => worker.stop());
+  worker.trigger();
+  return worker.trigger;
 }

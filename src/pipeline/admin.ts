@@ -3,6 +3,15 @@ import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageR
 import { createJobs, type Job } from './admin-jobs';
 import type { Gap, GapFilter, NewGap } from './spool/gaps';
 
+/** A window to read back from one vendor's history: `conversations` named as `user:A:B`, `group:G`, `room:R` (absent: every one seen). */
+export interface WindowRequest {
+  readonly vendor: string;
+  readonly app?: string | undefined;
+  readonly fromAt: number;
+  readonly untilAt: number;
+  readonly conversations?: readonly string[] | undefined;
+}
+
 /** Why an operator action was not done: `not_found` (nothing there), `refused` (not allowed now), `invalid` (a bad target). */
 export class AdminError extends Error {
   constructor(readonly kind: 'not_found' | 'refused' | 'invalid', message: string) {
@@ -40,6 +49,12 @@ export interface AdminDeps {
     list(filter: GapFilter, limit: number, before?: number): Gap[];
     /** Records a gap for the backfill to fill (and wakes it). */
     record?(gap: NewGap): Promise<Gap>;
+  };
+  /** Windows of a vendor's history asked for by hand (`backfill/window-requests.ts`), where backfill is set up. */
+  readonly windows?: {
+    readonly vendors: readonly string[];
+    count(request: WindowRequest): number;
+    record(request: WindowRequest, note: string): Promise<Gap>;
   };
   /** Most entries changed per commit (250). */
   readonly chunk?: number;
@@ -258,6 +273,25 @@ export function createAdmin(deps: AdminDeps) {
       // Asked for now: its age (the unfilled-gap alert) counts from the request.
       const recorded = await deps.gaps.record({ ...gap, fromAt: clock(), untilAt: clock() });
       await audit(actor, 'gap.record', gap, count);
+      return recorded;
+    },
+    /**
+     * Records a window of one vendor's history to read back (a `window` gap the backfill fills); a dry
+     * run only counts the conversations it would read. Audited as `backfill.window`.
+     */
+    async backfillWindow(actor: Actor, request: WindowRequest, options: Bulk = {}) {
+      if (request.untilAt <= request.fromAt) throw new AdminError('invalid', 'until must be after since');
+      const windows = deps.windows;
+      if (!windows?.vendors.includes(request.vendor)) {
+        throw new AdminError('refused', `backfill is not configured here for ${request.vendor} (configured: ${windows?.vendors.join(', ') || 'none'})`);
+      }
+      const count = windows.count(request);
+      if (options.dryRun) {
+        await audit(actor, 'backfill.window', request, count, true);
+        return { dryRun: true as const, count, fromAt: request.fromAt, untilAt: request.untilAt };
+      }
+      const recorded = await windows.record(request, `asked by ${actor}`);
+      await audit(actor, 'backfill.window', request, count);
       return recorded;
     },
     /** Gaps newest first: outages of the gateway and holes in message sequences, with their state. */

@@ -2,6 +2,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inflateSync } from 'node:zlib';
+import { createRoamHistory, type RoamMessage } from './tencent-roam-history';
+
+export type { RoamMessage };
 
 /**
  * A stand-in for Tencent Cloud IM's group history REST API, `v4/group_open_http_svc/group_msg_get_simple`,
@@ -12,6 +15,8 @@ import { inflateSync } from 'node:zlib';
  * deleted message, 10010 for an unknown group, AVChatRoom refused (no history), and the documented
  * 200 calls a second counted per clock second (calls over it are refused and counted in `overLimit`;
  * the page does not give the refusal's code, the stand-in uses 20004). Messages are added with `send`, which numbers them per group as Tencent does.
+ * It also answers the one-to-one roaming history, `v4/openim/admin_getroammsg` (`tencent-roam-history.ts`),
+ * with the same admin auth and its own 200 calls a second; one-to-one messages are added with `sendC2C`.
  */
 export interface HistoryMessage {
   readonly From_Account: string;
@@ -37,6 +42,12 @@ export interface TencentHistoryStandin {
   send(groupId: string, from: string, text: string, atSeconds: number): HistoryMessage;
   /** Marks a stored message deleted (a placeholder from then on). */
   remove(groupId: string, seq: number): void;
+  /** A one-to-one message kept in the roaming history; returns it. */
+  sendC2C(from: string, to: string, text: string, atSeconds: number): RoamMessage;
+  /** Marks a one-to-one message recalled. */
+  recall(message: RoamMessage): void;
+  /** Calls of admin_getroammsg answered. */
+  readonly roamCalls: number;
   close(): Promise<void>;
 }
 
@@ -64,15 +75,24 @@ export async function startTencentHistoryStandin(options: { perSecond?: number; 
   const groups = new Map<string, { type: string; messages: HistoryMessage[] }>();
   let calls = 0;
   let overLimit = 0;
-  let second = -1;
-  let inSecond = 0;
+  let roamCalls = 0;
+  const roam = createRoamHistory(clock);
+  /** Calls in the current clock second, per API (each has its own limit). */
+  const seconds = new Map<string, { second: number; calls: number }>();
 
-  function answer(query: URLSearchParams, body: Record<string, unknown>): object {
+  /** The checks every REST call passes first: the query, the admin's UserSig, the API's frequency limit. */
+  function refused(api: string, query: URLSearchParams): object | undefined {
     if (query.get('sdkappid') !== String(sdkAppId) || query.get('contenttype') !== 'json' || !/^\d+$/.test(query.get('random') ?? '')) return fail(10004, 'invalid request parameters');
     if (!userSigValid(query.get('usersig') ?? '', key, sdkAppId, query.get('identifier') ?? '', Math.floor(clock() / 1000)) || query.get('identifier') !== identifier) return fail(70001, 'usersig is invalid or expired');
     const now = Math.floor(clock() / 1000);
-    if (now !== second) [second, inSecond] = [now, 0];
-    if ((inSecond += 1) > perSecond) return (overLimit += 1), fail(20004, 'request frequency over the limit');
+    const counted = seconds.get(api);
+    const inSecond = counted?.second === now ? counted.calls + 1 : 1;
+    seconds.set(api, { second: now, calls: inSecond });
+    if (inSecond > perSecond) return (overLimit += 1), fail(20004, 'request frequency over the limit');
+    return undefined;
+  }
+
+  function answer(body: Record<string, unknown>): object {
     calls += 1;
     const group = groups.get(String(body['GroupId']));
     if (group === undefined) return fail(10010, 'the group does not exist or was dismissed');
@@ -97,14 +117,16 @@ export async function startTencentHistoryStandin(options: { perSecond?: number; 
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://standin');
       let reply: object;
-      if (req.method !== 'POST' || url.pathname !== '/v4/group_open_http_svc/group_msg_get_simple') {
+      const api = { '/v4/group_open_http_svc/group_msg_get_simple': answer, '/v4/openim/admin_getroammsg': (body: Record<string, unknown>) => ((roamCalls += 1), roam.answer(body)) }[url.pathname];
+      if (req.method !== 'POST' || api === undefined) {
         res.writeHead(404).end();
         return;
       }
       try {
-        reply = answer(url.searchParams, JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+        reply = refused(url.pathname, url.searchParams) ?? api(body);
       } catch {
-        reply = fail(10004, 'the body is not JSON');
+        reply = url.pathname.startsWith('/v4/openim/') ? fail(90001, 'the body is not JSON') : fail(10004, 'the body is not JSON');
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
     });
@@ -119,6 +141,11 @@ export async function startTencentHistoryStandin(options: { perSecond?: number; 
     get overLimit() {
       return overLimit;
     },
+    get roamCalls() {
+      return roamCalls;
+    },
+    sendC2C: roam.send,
+    recall: roam.recall,
     group: addGroup,
     send(groupId, from, text, atSeconds) {
       const group = addGroup(groupId);

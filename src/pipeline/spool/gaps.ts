@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import { conversationStatements, type SeenConversation } from './conversations';
 import type { GroupCommitter } from './group-commit';
 
 /** A window of messages the gateway may have missed, to check against a vendor's history. */
 export interface NewGap {
-  /** `outage`: the gateway was down (every vendor); `sequence`: numbers missing in one conversation. */
-  readonly kind: 'outage' | 'sequence';
+  /** `outage`: the gateway was down (every vendor); `sequence`: numbers missing in one conversation; `window`: a time window to read back from one vendor's history. */
+  readonly kind: GapKind;
   readonly vendor?: string | undefined;
   readonly app?: string | undefined;
   /** The group (or other conversation) whose sequence has the hole. */
@@ -17,6 +18,9 @@ export interface NewGap {
   readonly untilSeq?: number | undefined;
   readonly note?: string | undefined;
 }
+
+export type GapKind = 'outage' | 'sequence' | 'window';
+export const gapKinds: readonly GapKind[] = ['outage', 'sequence', 'window'];
 
 /** `open`: not checked yet; `filled`: the history was read and what was missing is stored; `unfillable`: the vendor keeps no history for it. */
 export type GapState = 'open' | 'filled' | 'unfillable';
@@ -37,7 +41,7 @@ export interface SequenceMark {
 }
 
 export interface GapFilter {
-  readonly kind?: 'outage' | 'sequence' | undefined;
+  readonly kind?: GapKind | undefined;
   readonly state?: GapState | undefined;
   readonly vendor?: string | undefined;
 }
@@ -47,10 +51,14 @@ export interface OpenGaps {
   readonly open: number;
   readonly oldestOpenFrom: number | undefined;
 }
-export type GapSummary = Readonly<Record<'outage' | 'sequence', OpenGaps>>;
-const noGaps: GapSummary = { outage: { open: 0, oldestOpenFrom: undefined }, sequence: { open: 0, oldestOpenFrom: undefined } };
+export type GapSummary = Readonly<Record<GapKind, OpenGaps>>;
+const none: OpenGaps = { open: 0, oldestOpenFrom: undefined };
+const noGaps: GapSummary = { outage: none, sequence: none, window: none };
 
-type GapRow = { gid: number; kind: 'outage' | 'sequence'; vendor: string | null; app: string | null; conversation: string | null; from_at: number; until_at: number; from_seq: number | null; until_seq: number | null; detected_at: number; state: GapState; note: string | null };
+/** What an outage becomes at the start that recorded it: the windows to read back, and the note it is settled with. */
+export type OutageSplit = (outage: Gap) => { readonly windows: readonly NewGap[]; readonly note: string } | undefined;
+
+type GapRow = { gid: number; kind: GapKind; vendor: string | null; app: string | null; conversation: string | null; from_at: number; until_at: number; from_seq: number | null; until_seq: number | null; detected_at: number; state: GapState; note: string | null };
 const gapOf = (r: GapRow): Gap => {
   const optional = { vendor: r.vendor, app: r.app, conversation: r.conversation, fromSeq: r.from_seq, untilSeq: r.until_seq, note: r.note };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null));
@@ -73,7 +81,7 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
   const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
   let summary: GapSummary = noGaps;
   const summarize = (): void => {
-    const rows = openCount.all() as { kind: 'outage' | 'sequence'; open: number; oldest: number | null }[];
+    const rows = openCount.all() as { kind: GapKind; open: number; oldest: number | null }[];
     summary = { ...noGaps, ...Object.fromEntries(rows.map((r) => [r.kind, { open: r.open, oldestOpenFrom: r.oldest ?? undefined }])) };
   };
   try {
@@ -81,6 +89,7 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
   } catch {
     // A damaged spool still opens (not ready); its gaps are read again with the next write.
   }
+  const conversations = conversationStatements(db);
   const insert = (gap: NewGap, detectedAt: number): Gap =>
     gapOf(insertGap.get({ vendor: null, app: null, conversation: null, fromSeq: null, untilSeq: null, note: null, ...gap, detectedAt }) as GapRow);
 
@@ -91,22 +100,36 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
     },
     /**
      * Records this start: the window from the last alive time to `now` becomes an outage gap (when
-     * there was a previous run and time went forward), and `now` the start and alive time.
+     * there was a previous run and time went forward), and `now` the start and alive time. When
+     * `split` turns the outage into windows, they are recorded and the outage settled as filled in
+     * the same transaction (a crash leaves both or neither).
      */
-    markStarted(now: number): Promise<Gap | undefined> {
+    markStarted(now: number, split?: OutageSplit): Promise<{ outage: Gap; windows: Gap[] } | undefined> {
       return committer.submit(() => {
         const previous = readAlive.get() as { aliveAt: number } | undefined;
-        const outage = previous !== undefined && now > previous.aliveAt ? insert({ kind: 'outage', fromAt: previous.aliveAt, untilAt: now }, now) : undefined;
+        let recorded: { outage: Gap; windows: Gap[] } | undefined;
+        if (previous !== undefined && now > previous.aliveAt) {
+          const outage = insert({ kind: 'outage', fromAt: previous.aliveAt, untilAt: now }, now);
+          const made = split?.(outage);
+          const windows = made?.windows.map((window) => insert(window, now)) ?? [];
+          if (made) setState.run('filled', made.note, outage.gid);
+          recorded = { outage: made ? { ...outage, state: 'filled', note: made.note } : outage, windows };
+        }
         writeAlive.run(now, now, now);
         summarize();
-        return outage;
+        return recorded;
       });
     },
-    /** Says the gateway is alive at `now`, with the sequence marks that changed and the gaps found since the last call. */
-    alive(now: number, marks: readonly SequenceMark[] = [], gaps: readonly NewGap[] = []): Promise<Gap[]> {
+    /**
+     * Says the gateway is alive at `now`, with the sequence marks that changed, the gaps found and the
+     * conversations seen since the last call; `forgetBefore` also forgets conversations not seen since then.
+     */
+    alive(now: number, marks: readonly SequenceMark[] = [], gaps: readonly NewGap[] = [], seen: readonly SeenConversation[] = [], forgetBefore?: number): Promise<Gap[]> {
       return committer.submit(() => {
         writeAlive.run(now, now, null);
         for (const mark of marks) writeMark.run(mark);
+        conversations.write(seen);
+        if (forgetBefore !== undefined) conversations.prune(forgetBefore);
         const recorded = gaps.map((gap) => insert(gap, now));
         if (recorded.length > 0) summarize();
         return recorded;
@@ -119,6 +142,10 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
         summarize();
         return recorded;
       });
+    },
+    /** One vendor's conversations seen at or after `since` (the ones a window reads back). */
+    conversations(vendor: string, since: number): SeenConversation[] {
+      return conversations.list(vendor, since);
     },
     /** Every conversation's last sequence mark (read once at start). */
     marks(): SequenceMark[] {

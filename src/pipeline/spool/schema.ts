@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { toLog } from './log-migration';
+import { toConversations } from './conversations';
 import { toGaps } from './gaps-migration';
 import { toPauses } from './pauses';
 import { toSearch } from './search';
@@ -14,7 +15,8 @@ import { toSearch } from './search';
  * the attributes the admin search filters on, keyed by the log's seq. Version 6 (`toPauses`, in
  * `pauses.ts`) adds `paused_sinks`: the sinks an operator paused. Version 7 (`toGaps`, in
  * `gaps-migration.ts`) adds the gateway's alive time, the gaps to check against the vendors' history
- * and the last sequence number per conversation. `quarantine` keeps raw requests that could not become
+ * and the last sequence number per conversation. Version 8 (`toConversations`, in `conversations.ts`)
+ * adds the conversations seen per vendor and app with their last time. `quarantine` keeps raw requests that could not become
  * events. Times are milliseconds since the epoch.
  *
  * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
@@ -141,8 +143,11 @@ const searchVersion = logVersion + 1;
 /** The version paused sinks end at. */
 const pausesVersion = searchVersion + 1;
 
-/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables. */
-export const spoolSchemaVersion = pausesVersion + 1;
+/** The version the gap tables end at. */
+const gapsVersion = pausesVersion + 1;
+
+/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables, the conversations seen. */
+export const spoolSchemaVersion = gapsVersion + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
@@ -165,6 +170,7 @@ export function migrateSpool(db: Database): number {
   if (found < logVersion) toLog(db, logVersion);
   if (found < searchVersion) toSearch(db, searchVersion);
   if (found < pausesVersion) toPauses(db, pausesVersion);
-  if (found < spoolSchemaVersion) toGaps(db, spoolSchemaVersion);
+  if (found < gapsVersion) toGaps(db, gapsVersion);
+  if (found < spoolSchemaVersion) toConversations(db, spoolSchemaVersion);
   return found;
 }

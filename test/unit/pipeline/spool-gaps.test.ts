@@ -27,9 +27,9 @@ describe('spool gap store', () => {
   test('When a spool starts for the first time, then no outage is recorded and the start is the alive time', async () => {
     const spool = open();
 
-    const outage = await spool.gaps.markStarted(1000);
+    const started = await spool.gaps.markStarted(1000);
 
-    expect(outage).toBeUndefined();
+    expect(started).toBeUndefined();
     expect(spool.gaps.lastAlive()).toEqual({ startedAt: 1000, aliveAt: 1000 });
     expect(spool.gaps.list({}, 10)).toEqual([]);
     expect(spool.gaps.summary.outage).toEqual({ open: 0, oldestOpenFrom: undefined });
@@ -42,13 +42,13 @@ describe('spool gap store', () => {
     first.close();
 
     const second = open();
-    const outage = await second.gaps.markStarted(90_000);
+    const outage = (await second.gaps.markStarted(90_000))?.outage;
 
     expect(outage).toMatchObject({ kind: 'outage', fromAt: 6000, untilAt: 90_000, detectedAt: 90_000, state: 'open' });
     expect(outage?.vendor).toBeUndefined();
     expect(second.gaps.list({ kind: 'outage' }, 10)).toEqual([outage]);
     expect(second.gaps.lastAlive()).toEqual({ startedAt: 90_000, aliveAt: 90_000 });
-    expect(second.gaps.summary).toEqual({ outage: { open: 1, oldestOpenFrom: 6000 }, sequence: { open: 0, oldestOpenFrom: undefined } });
+    expect(second.gaps.summary).toEqual({ outage: { open: 1, oldestOpenFrom: 6000 }, sequence: { open: 0, oldestOpenFrom: undefined }, window: { open: 0, oldestOpenFrom: undefined } });
   });
 
   test('When sequence marks and gaps are written with an alive note, then they are read back after a reopen, filtered and paged newest first', async () => {
@@ -78,18 +78,68 @@ describe('spool gap store', () => {
     expect(spool.gaps.list({ state: 'unfillable' }, 5)).toEqual([expect.objectContaining({ gid: gap?.gid, note: 'audio-video chat room: no history' })]);
   });
 
-  test('When a schema-6 spool is opened, then the gap tables are added and the version is 7', () => {
+  test('When a schema-6 spool is opened, then the gap tables are added and the version is 8', () => {
     open().close();
     spools.splice(0);
     const db = new Database(path);
-    db.exec('DROP TABLE alive; DROP TABLE gaps; DROP TABLE sequences;');
+    db.exec('DROP TABLE alive; DROP TABLE gaps; DROP TABLE sequences; DROP TABLE conversations;');
     db.pragma('user_version = 6');
     db.close();
 
     const spool = open();
 
-    expect(spoolSchemaVersion).toBe(7);
-    expect(spool.pragma('user_version')).toBe(7);
+    expect(spoolSchemaVersion).toBe(8);
+    expect(spool.pragma('user_version')).toBe(8);
     expect(spool.gaps.lastAlive()).toBeUndefined();
+    expect(spool.gaps.conversations('tencent', 0)).toEqual([]);
+  });
+
+  test('When a schema-7 spool is opened, then the conversations table is added and its gaps are kept', async () => {
+    const first = open();
+    await first.gaps.alive(2000, [], [{ kind: 'sequence', vendor: 'tencent', app: '1', conversation: 'g', fromAt: 1, untilAt: 2, fromSeq: 3, untilSeq: 3 }]);
+    first.close();
+    spools.splice(0);
+    const db = new Database(path);
+    db.exec('DROP TABLE conversations;');
+    db.pragma('user_version = 7');
+    db.close();
+
+    const spool = open();
+    await spool.gaps.alive(3000, [], [], [{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
+
+    expect(spool.pragma('user_version')).toBe(8);
+    expect(spool.gaps.list({}, 5)).toHaveLength(1);
+    expect(spool.gaps.conversations('tencent', 0)).toEqual([{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
+  });
+
+  test('When conversations are noted with alive notes, then the latest time is kept, a vendor is read from a time on, and old ones are forgotten', async () => {
+    const spool = open();
+    const pair = { vendor: 'tencent', app: '1', kind: 'user' as const, a: 'alice', b: 'bob' };
+    const group = { vendor: 'tencent', app: '1', kind: 'group' as const, a: '@TGS#1' };
+    await spool.gaps.alive(1000, [], [], [{ ...pair, lastAt: 900 }, { ...group, lastAt: 100 }, { vendor: 'netease', app: 'k', kind: 'user', a: 'x', b: 'y', lastAt: 950 }]);
+    await spool.gaps.alive(2000, [], [], [{ ...pair, lastAt: 800 }]);
+
+    expect(spool.gaps.conversations('tencent', 0)).toEqual([{ ...group, lastAt: 100 }, { ...pair, lastAt: 900 }]);
+    expect(spool.gaps.conversations('tencent', 500)).toEqual([{ ...pair, lastAt: 900 }]);
+
+    await spool.gaps.alive(3000, [], [], [], 500);
+
+    expect(spool.gaps.conversations('tencent', 0)).toEqual([{ ...pair, lastAt: 900 }]);
+    expect(spool.gaps.conversations('netease', 0)).toHaveLength(1);
+  });
+
+  test('When an outage is split into windows at the start, then the windows are open and the outage is settled with the note, in one step', async () => {
+    const first = open();
+    await first.gaps.markStarted(1000);
+    first.close();
+    const second = open();
+
+    const started = await second.gaps.markStarted(200_000, (outage) => ({ windows: [{ kind: 'window', vendor: 'tencent', fromAt: outage.fromAt - 60_000, untilAt: outage.untilAt + 60_000 }], note: 'read back as windows' }));
+
+    expect(started?.outage).toMatchObject({ kind: 'outage', state: 'filled', note: 'read back as windows' });
+    expect(started?.windows).toEqual([expect.objectContaining({ kind: 'window', vendor: 'tencent', fromAt: -59_000, untilAt: 260_000, state: 'open' })]);
+    expect(second.gaps.list({ kind: 'outage' }, 5)).toEqual([started?.outage]);
+    expect(second.gaps.summary.window).toEqual({ open: 1, oldestOpenFrom: -59_000 });
+    expect(second.gaps.summary.outage.open).toBe(0);
   });
 });

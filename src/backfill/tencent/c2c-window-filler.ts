@@ -1,0 +1,54 @@
+import type { FetchedOutcome } from '../fill-sequence-gaps';
+import type { Quota } from '../quota';
+import type { SeenConversation, WindowFiller } from '../window-filler';
+import { c2cCallbackBody, c2cCallbackQuery } from './c2c-message';
+import { createTencentRest, TencentApiError, type TencentHistorySettings } from './rest';
+import { createTencentRoamHistory, type TencentRoamHistory } from './roam-history';
+
+export const roamHistoryApi = 'tencent/admin_getroammsg';
+
+/** Tencent's default roaming storage period: messages older than this are gone unless the app bought a longer one. */
+export const defaultRoamingMs = 7 * 86_400_000;
+
+/** Codes that mean this pair cannot be read (an account that no longer exists): the others are still read. */
+const skipPairCodes = new Set([70107]);
+
+/**
+ * Fills a window from Tencent's one-to-one roaming history: for every one-to-one pair seen, the
+ * messages between the window's times (whole seconds, widened outwards) go through the intake as the
+ * `C2C.CallbackAfterSendMsg` callback that would have brought them; deleted or recalled ones
+ * (`MsgFlagBits` not 0) are counted as placeholders. Groups are read from their sequence gaps, not
+ * here. A pair first talking during the outage was never seen and cannot be read back.
+ */
+export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 'sdkAppId'>, deps: { quota: Quota }): WindowFiller {
+  return async (window, { intake, signal, clock }) => {
+    const counts: Record<FetchedOutcome | 'placeholder', number> = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
+    const histories = new Map<string, TencentRoamHistory>();
+    const historyOf = (app: string): TencentRoamHistory => {
+      let history = histories.get(app);
+      if (!history) histories.set(app, (history = createTencentRoamHistory(createTencentRest({ ...settings, sdkAppId: Number(app) }, { quota: deps.quota, clock }))));
+      return history;
+    };
+    const pairs = window.conversations.filter((c): c is SeenConversation & { b: string } => c.kind === 'user' && c.b !== undefined && /^\d+$/.test(c.app) && (window.app === undefined || c.app === window.app));
+    const skipped: string[] = [];
+    const [minTime, maxTime] = [Math.floor(window.fromAt / 1000), Math.ceil(window.untilAt / 1000)];
+    for (const pair of pairs) {
+      if (signal.aborted) break;
+      const query = c2cCallbackQuery(pair.app);
+      try {
+        for await (const message of historyOf(pair.app).read(pair.a, pair.b, minTime, maxTime, signal)) {
+          if (message.MsgFlagBits !== 0) counts.placeholder += 1;
+          else counts[await intake('tencent', roamHistoryApi, query, c2cCallbackBody(message))] += 1;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      } catch (error) {
+        if (!(error instanceof TencentApiError && skipPairCodes.has(error.code))) throw error;
+        skipped.push(`${pair.a}/${pair.b}: ${error.message}`);
+      }
+    }
+    if (signal.aborted) return { state: 'open', note: 'stopped', counts };
+    const expired = clock() - window.fromAt > defaultRoamingMs ? '; the window starts beyond the default 7-day roaming retention: older messages may be gone' : '';
+    const note = `${pairs.length} one-to-one conversation(s) read: ${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or recalled${skipped.length ? `; not readable: ${skipped.slice(0, 5).join('; ')}` : ''}${expired}`;
+    return { state: 'filled', note, counts };
+  };
+}

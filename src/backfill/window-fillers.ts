@@ -1,0 +1,29 @@
+import type { Config } from '../config';
+import { createQuota } from './quota';
+import { roamHistoryApi, tencentC2CWindowFiller } from './tencent/c2c-window-filler';
+import type { WindowFiller } from './window-filler';
+
+/** A vendor's window filler and the API it reads (the `api` label of the backfill metrics). */
+export interface WindowFillerEntry {
+  readonly api: string;
+  readonly filler: WindowFiller;
+  /** The filler reads the whole app (an hourly file), not conversation by conversation: its windows get no conversations and a dry run counts none. */
+  readonly wholeApp?: true;
+}
+
+/**
+ * The window fillers of the vendors whose backfill is configured, by vendor name: one line per vendor,
+ * each building its filler (with its own client-side quota) only when its settings are present.
+ */
+const registry: readonly (readonly [string, (config: Config) => WindowFillerEntry | undefined])[] = [
+  ['tencent', (c) => c.backfill.tencent && { api: roamHistoryApi, filler: tencentC2CWindowFiller(c.backfill.tencent, { quota: createQuota({ perSecond: c.backfill.tencent.perSecond }) }) }],
+];
+
+export function buildWindowFillers(config: Config): ReadonlyMap<string, WindowFillerEntry> {
+  const fillers = new Map<string, WindowFillerEntry>();
+  for (const [vendor, build] of registry) {
+    const entry = build(config);
+    if (entry) fillers.set(vendor, entry);
+  }
+  return fillers;
+}

@@ -1,0 +1,36 @@
+import type { Config } from '../config';
+import type { WindowRequest } from '../pipeline/admin';
+import type { Gap, GapStore, NewGap } from '../pipeline/spool/gaps';
+import { windowConversations } from './conversation-names';
+import { buildWindowFillers } from './window-fillers';
+
+/**
+ * What the admin API needs for windows asked by hand: the vendors with a window filler here, how many
+ * conversations a window would read (the dry run), and recording it (then `wake`, where a backfill
+ * worker runs; without one, e.g. the CLI on a stopped service's spool, the next start fills it).
+ */
+export function windowRequests(config: Config, gaps: Pick<GapStore, 'record' | 'conversations'>, clock: () => number, wake?: () => void) {
+  const fillers = buildWindowFillers(config);
+  const vendors = [...fillers.keys()];
+  const asGap = (request: WindowRequest, note: string): NewGap & { vendor: string } => ({
+    kind: 'window', vendor: request.vendor, app: request.app, fromAt: request.fromAt, untilAt: request.untilAt,
+    conversation: request.conversations === undefined ? undefined : JSON.stringify(request.conversations), note,
+  });
+  return {
+    vendors,
+    /** Conversations the window would read, as the backfill worker will choose them now. */
+    count(request: WindowRequest): number {
+      if (fillers.get(request.vendor)?.wholeApp) return 0;
+      const since = Math.min(clock(), request.fromAt) - config.gaps.seenRetentionMs;
+      const apps = [...new Set(gaps.conversations(request.vendor, since).map((c) => c.app))];
+      return windowConversations(asGap(request, ''), gaps.conversations, since, apps).length;
+    },
+    async record(request: WindowRequest, note: string): Promise<Gap> {
+      const gap = await gaps.record(asGap(request, note), clock());
+      wake?.();
+      return gap;
+    },
+  };
+}
+
+export type WindowRequests = ReturnType<typeof windowRequests>;

@@ -1,0 +1,60 @@
+import type { Database } from 'better-sqlite3';
+
+/** A conversation the gateway saw a message in (the same shape as backfill's `SeenConversation`). */
+export interface SeenConversation {
+  readonly vendor: string;
+  readonly app: string;
+  readonly kind: 'user' | 'group' | 'room';
+  readonly a: string;
+  readonly b?: string | undefined;
+  readonly lastAt: number;
+}
+
+/**
+ * Schema 7 to 8: the conversations the gateway has seen a message in, per vendor and app, with the
+ * time of the last one. History APIs read per conversation (Tencent one-to-one roaming history) need
+ * them to know what to read back after an outage. `b` is '' for a group or room (part of the key).
+ */
+const conversationsTable = `
+  CREATE TABLE IF NOT EXISTS conversations (
+    vendor  TEXT    NOT NULL,
+    app     TEXT    NOT NULL,
+    kind    TEXT    NOT NULL,
+    a       TEXT    NOT NULL,
+    b       TEXT    NOT NULL DEFAULT '',
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (vendor, app, kind, a, b)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS conversations_last_at ON conversations (last_at);`;
+
+export function toConversations(db: Database, version: number): void {
+  db.transaction(() => {
+    db.exec(conversationsTable);
+    db.pragma(`user_version = ${version}`);
+  }).immediate();
+}
+
+type Row = { vendor: string; app: string; kind: SeenConversation['kind']; a: string; b: string; last_at: number };
+const seenOf = (r: Row): SeenConversation => ({ vendor: r.vendor, app: r.app, kind: r.kind, a: r.a, ...(r.b === '' ? {} : { b: r.b }), lastAt: r.last_at });
+
+/** Statements on the conversations table; callers write inside the group committer's transaction. */
+export function conversationStatements(db: Database) {
+  const upsert = db.prepare(`INSERT INTO conversations (vendor, app, kind, a, b, last_at) VALUES (@vendor, @app, @kind, @a, @b, @lastAt)
+    ON CONFLICT (vendor, app, kind, a, b) DO UPDATE SET last_at = max(last_at, excluded.last_at)`);
+  const remove = db.prepare('DELETE FROM conversations WHERE last_at < ?');
+  const select = db.prepare('SELECT * FROM conversations WHERE vendor = ? AND last_at >= ? ORDER BY app, kind, a, b');
+  return {
+    /** Notes each conversation's last time (never moves a time back). */
+    write(seen: readonly SeenConversation[]): void {
+      for (const c of seen) upsert.run({ vendor: c.vendor, app: c.app, kind: c.kind, a: c.a, b: c.b ?? '', lastAt: c.lastAt });
+    },
+    /** Forgets the conversations not seen since `before`; returns how many. */
+    prune(before: number): number {
+      return remove.run(before).changes;
+    },
+    /** One vendor's conversations seen at or after `since`, in a stable order. */
+    list(vendor: string, since: number): SeenConversation[] {
+      return (select.all(vendor, since) as Row[]).map(seenOf);
+    },
+  };
+}
