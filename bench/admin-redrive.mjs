@@ -9,7 +9,8 @@
 // Goal: p99 with the redrive within 2x of p99 without it.
 // Before the next window the redrive must have finished and its events been delivered; a run where that
 // takes longer than SETTLE seconds stops with an error (the gateway is stopped, the spool removed).
-// Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600); PROFILE_DIR
+// Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
+// (pin the gateway with taskset, e.g. 1); PROFILE_DIR
 // writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,7 +94,7 @@ try {
     gatewayMain,
     { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: sdkAppId, TENCENT_CALLBACK_TOKENS: token },
     // The start checks the whole spool (quick_check): seconds per gigabyte.
-    { keepOutput: false, timeoutMs: 600_000, nodeArgs: process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [] },
+    { keepOutput: false, cpus: process.env.GATEWAY_CPUS, timeoutMs: 600_000, nodeArgs: process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [] },
   );
   const results = { alone: [], redrive: [] };
   const progress = [];

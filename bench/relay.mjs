@@ -10,6 +10,7 @@
 //   TARGET=tencent|netease (throughput only): the same run against the Tencent stand-in (200 calls/s
 //     per command, sendmsg) or the NetEase stand-in (100 calls/s per API by default, sendMsg.action).
 // Usage: npm run build && node bench/relay.mjs   (env: SCENARIO, TARGET=easemob, COUNT=1500, HOLD_MS=6000,
+//   GATEWAY_CPUS: pin the gateway with taskset, e.g. 1,
 //   KILLS=10, REQUEST_TIMEOUT_MS: the sink's requestTimeoutMs, default 5000)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,7 +70,7 @@ if (scenario !== 'throughput') {
   let kills = 0;
   if (scenario === 'hang') standin.hold();
   if (scenario === 'nodata') standin.respond(...Array.from({ length: sends * 3 }, () => ({ status: 200, body: { action: 'post' }, acceptThenAnswer: true })));
-  let gateway = await launch(gatewayMain, env, { keepOutput: false });
+  let gateway = await launch(gatewayMain, env, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
   if (scenario === 'hang') {
     await sleep(Number(process.env.HOLD_MS ?? 6000));
     standin.release();
@@ -79,7 +80,7 @@ if (scenario !== 'throughput') {
       const before = standin.accepted.length;
       while (standin.accepted.length < before + 3 && new Set(standin.accepted.map((a) => a.request.ext.imgw_relay.eventId)).size < count) await sleep(5);
       await gateway.stop('SIGKILL');
-      gateway = await launch(gatewayMain, env, { keepOutput: false });
+      gateway = await launch(gatewayMain, env, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
     }
   }
   const distinct = () => new Set(standin.accepted.map((a) => `${a.request.ext.imgw_relay.eventId} ${a.endpoint}`)).size;
@@ -92,7 +93,7 @@ if (scenario !== 'throughput') {
   process.exit(0);
 }
 
-const gateway = await launch(gatewayMain, env, { keepOutput: false });
+const gateway = await launch(gatewayMain, env, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
 const started = Date.now();
 const perSecond = [];
 let last = 0;
@@ -144,7 +145,7 @@ async function otherTarget(name) {
   const config = join(tmp, 'config.json');
   writeFileSync(config, JSON.stringify({ sinks: [sink] }));
   const eventIdOf = (a) => JSON.parse(name === 'tencent' ? a.body.CloudCustomData : a.form.ext).imgw_relay.eventId;
-  const gateway = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', DATA_DIR: tmp, CONFIG_FILE: config, LOG_LEVEL: 'info', RELAY_KEY: relayKey }, { keepOutput: false });
+  const gateway = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', DATA_DIR: tmp, CONFIG_FILE: config, LOG_LEVEL: 'info', RELAY_KEY: relayKey }, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
   const started = Date.now();
   const perSecond = [];
   let last = 0;

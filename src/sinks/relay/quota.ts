@@ -27,6 +27,16 @@ export interface QuotaLimiter<E extends string> {
   acquire(endpoint: E, recipients: number): Promise<void>;
   /** The target said the quota is used up (by someone else too): take no budget for `ms`. */
   pause(endpoint: E, ms: number): void;
+  /**
+   * The target refused a call for its quota: no budget for a full-jitter backoff ("Exponential Backoff
+   * and Jitter") over `windowMs` doubled per strike, at most a minute and at least `floorMs`; returns
+   * the wait. Refusals within one window of the last strike are the same burst (the calls that were out
+   * together): they wait out its pause and add no strike, so eight calls refused at once do not make
+   * the next wait 2⁸ windows.
+   */
+  refused(endpoint: E, backoff: { readonly windowMs: number; readonly floorMs: number; readonly random: () => number }): number;
+  /** A call went through: the next refusal is the first strike again. */
+  accepted(endpoint: E): void;
   /** Recipients one call may carry: the per-call maximum, or less when this pod's message quota is smaller. */
   maxRecipients(endpoint: E): number;
 }
@@ -51,6 +61,9 @@ export interface QuotaLimiterOptions<E extends string> {
  */
 export const windowGuardMs = 50;
 
+/** The longest wait after refusals for a quota. */
+const maxBackoffMs = 60_000;
+
 /**
  * Client-side quotas with rate-limiter-flexible. Windows are fixed and aligned to the clock (the key
  * carries the window number), so every pod counts the same window, and a call is refused here before
@@ -60,6 +73,8 @@ export const windowGuardMs = 50;
 export function createQuotaLimiter<E extends string>(options: QuotaLimiterOptions<E>): QuotaLimiter<E> {
   const { clock, target } = options;
   const pausedUntil = new Map<E, number>();
+  const strikes = new Map<E, { count: number; at: number }>();
+  const pause = (endpoint: E, ms: number): void => void pausedUntil.set(endpoint, Math.max(pausedUntil.get(endpoint) ?? 0, clock() + ms));
   const share = (points: number) => Math.max(1, Math.floor(points * options.podShare));
   const prefix = `imgw-${target.toLowerCase()}`;
   const build = (name: string, points: number, windowSeconds: number): RateLimiterAbstract => {
@@ -118,8 +133,19 @@ export function createQuotaLimiter<E extends string>(options: QuotaLimiterOption
       const q = options.quotas[endpoint];
       return Math.min(q.recipientsPerCall, options.redis ? q.messages : share(q.messages));
     },
-    pause(endpoint, ms) {
-      pausedUntil.set(endpoint, Math.max(pausedUntil.get(endpoint) ?? 0, clock() + ms));
+    pause,
+    refused(endpoint, { windowMs, floorMs, random }) {
+      const now = clock();
+      const last = strikes.get(endpoint);
+      if (last !== undefined && now - last.at < windowMs) return Math.max(floorMs, (pausedUntil.get(endpoint) ?? 0) - now);
+      const count = (last?.count ?? 0) + 1;
+      strikes.set(endpoint, { count, at: now });
+      const delay = Math.max(floorMs, Math.round(random() * Math.min(maxBackoffMs, windowMs * 2 ** count)));
+      pause(endpoint, delay);
+      return delay;
+    },
+    accepted(endpoint) {
+      strikes.delete(endpoint);
     },
   };
 }

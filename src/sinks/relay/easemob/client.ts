@@ -40,11 +40,9 @@ export interface ClientOptions {
 
 /** The quota window Easemob counts in, per answer: calls per second, messages per minute (users) or per second. */
 const quotaWindowMs = (endpoint: Endpoint, volume: boolean) => (volume && endpoint === 'users' ? 60_000 : 1000);
-const maxBackoffMs = 60_000;
 
 export function createEasemobClient(options: ClientOptions): EasemobClient {
   const random = options.random ?? Math.random;
-  const strikes = new Map<Endpoint, number>();
 
   async function post(endpoint: Endpoint, request: SendRequest, token: string, signal: AbortSignal): Promise<{ status: number; json: Record<string, unknown> }> {
     let res: Response;
@@ -69,15 +67,8 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
     return { status: res.status, json };
   }
 
-  /** Full jitter over a doubling multiple of the quota window (AWS "Exponential Backoff and Jitter"). */
-  function backoff(endpoint: Endpoint, volume: boolean): number {
-    const strike = (strikes.get(endpoint) ?? 0) + 1;
-    strikes.set(endpoint, strike);
-    const cap = Math.min(maxBackoffMs, quotaWindowMs(endpoint, volume) * 2 ** strike);
-    const delay = Math.max(1, Math.round(random() * cap));
-    options.limiter.pause(endpoint, delay);
-    return delay;
-  }
+  /** The wait after a refusal for the quota (see `QuotaLimiter.refused`). */
+  const backoff = (endpoint: Endpoint, volume: boolean): number => options.limiter.refused(endpoint, { windowMs: quotaWindowMs(endpoint, volume), floorMs: 1, random });
 
   return {
     async send(endpoint, request, signal, beforeCall) {
@@ -88,7 +79,7 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
         if (attempt === 1) beforeCall?.();
         const { status, json } = await post(endpoint, request, token, signal);
         if (status === 200) {
-          strikes.delete(endpoint);
+          options.limiter.accepted(endpoint);
           if (typeof json.data === 'object' && json.data !== null) return json.data as Record<string, string>;
           // Easemob took the send: sending it again would deliver it twice.
           options.warn?.(`Easemob ${endpoint} send answered 200 without data (no message ids); taken as sent`);

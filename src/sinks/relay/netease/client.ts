@@ -25,20 +25,13 @@ export function authHeaders(appKey: string, appSecret: string, nonce: string, cu
   return { AppKey: appKey, Nonce: nonce, CurTime: curTime, CheckSum: checkSum };
 }
 
-const maxBackoffMs = 60_000;
 
 export function createNeteaseClient(options: ClientOptions): NeteaseClient {
   const random = options.random ?? Math.random;
-  const strikes = new Map<Endpoint, number>();
   const base = options.baseUrl.replace(/\/+$/, '');
 
-  function backoff(endpoint: Endpoint): number {
-    const strike = (strikes.get(endpoint) ?? 0) + 1;
-    strikes.set(endpoint, strike);
-    const delay = Math.max(1000, Math.round(random() * Math.min(maxBackoffMs, 1000 * 2 ** strike)));
-    options.limiter.pause(endpoint, delay);
-    return delay;
-  }
+  /** The wait after a refusal for the quota (see `QuotaLimiter.refused`): at least its one-second window. */
+  const backoff = (endpoint: Endpoint): number => options.limiter.refused(endpoint, { windowMs: 1000, floorMs: 1000, random });
 
   return {
     async send(endpoint, form, signal, beforeCall) {
@@ -64,7 +57,7 @@ export function createNeteaseClient(options: ClientOptions): NeteaseClient {
       }
       const json = (await res.json().catch(() => ({}))) as { code?: unknown; desc?: unknown; data?: { msgid?: unknown } };
       if (res.status === 200 && json.code === 200) {
-        strikes.delete(endpoint);
+        options.limiter.accepted(endpoint);
         const id = json.data?.msgid ?? (json.desc as { msgid_server?: unknown } | undefined)?.msgid_server;
         const ids: Record<string, string> = id === undefined ? {} : { msgid: String(id) };
         return ids;

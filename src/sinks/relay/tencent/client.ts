@@ -33,11 +33,9 @@ interface Answer {
   readonly MsgList?: unknown;
 }
 
-const maxBackoffMs = 60_000;
 
 export function createTencentClient(options: ClientOptions): TencentClient {
   const random = options.random ?? Math.random;
-  const strikes = new Map<Endpoint, number>();
   const base = options.baseUrl.replace(/\/+$/, '');
 
   async function post(endpoint: Endpoint, body: Readonly<Record<string, unknown>>, sig: string, signal: AbortSignal): Promise<{ status: number; json: Answer }> {
@@ -62,14 +60,8 @@ export function createTencentClient(options: ClientOptions): TencentClient {
     return { status: res.status, json };
   }
 
-  /** Full jitter over a doubling multiple of the one-second quota window, at most a minute. */
-  function backoff(endpoint: Endpoint, floorMs: number): number {
-    const strike = (strikes.get(endpoint) ?? 0) + 1;
-    strikes.set(endpoint, strike);
-    const delay = Math.max(floorMs, Math.round(random() * Math.min(maxBackoffMs, 1000 * 2 ** strike)));
-    options.limiter.pause(endpoint, delay);
-    return delay;
-  }
+  /** The wait after a refusal for the quota (see `QuotaLimiter.refused`); its one-second window. */
+  const backoff = (endpoint: Endpoint, floorMs: number): number => options.limiter.refused(endpoint, { windowMs: 1000, floorMs, random });
 
   return {
     async send(endpoint, body, signal, beforeCall) {
@@ -81,7 +73,7 @@ export function createTencentClient(options: ClientOptions): TencentClient {
         const { status, json } = await post(endpoint, body, sig, signal);
         const code = status === 200 ? errorCodeOf(json) : undefined;
         if (code === 0) {
-          strikes.delete(endpoint);
+          options.limiter.accepted(endpoint);
           return ids(json);
         }
         const text = `Tencent ${endpoint}: ${status === 200 ? `ErrorCode ${String(code)} ${String(json.ErrorInfo ?? '').slice(0, 300)}` : `HTTP ${status}`}`.trim();

@@ -1,0 +1,50 @@
+import { RetryLaterError } from '../../../../src/sinks/sink';
+import { createQuotaLimiter, quotaSchema } from '../../../../src/sinks/relay/quota';
+
+describe('relay quota backoff after refusals', () => {
+  let now: number;
+  const limiter = () => createQuotaLimiter({ target: 'Test', key: 'app', quotas: { send: quotaSchema(10, 100, 1, 1, 1).parse({}) }, podShare: 1, clock: () => now });
+  const backoff = { windowMs: 1000, floorMs: 1, random: () => 0.99 };
+  beforeEach(() => {
+    now = 1_718_000_000_250;
+  });
+
+  test('When eight calls that were out together are refused, then they wait out one strike, not eight', () => {
+    const l = limiter();
+
+    const waits = Array.from({ length: 8 }, (_, i) => {
+      now += i === 0 ? 0 : 3;
+      return l.refused('send', backoff);
+    });
+
+    expect(waits[0]).toBe(Math.round(0.99 * 2000));
+    expect(Math.max(...waits)).toBeLessThanOrEqual(2000);
+    expect(waits.at(-1)).toBe(waits[0]! - 21);
+  });
+
+  test('When refusals come a window apart, then each doubles the cap up to a minute, and a call that goes through starts over', async () => {
+    const l = limiter();
+    const waits: number[] = [];
+    for (let strike = 0; strike < 8; strike += 1) {
+      waits.push(l.refused('send', backoff));
+      now += waits.at(-1)! + 1;
+    }
+    l.accepted('send');
+    const after = l.refused('send', backoff);
+
+    expect(waits).toEqual([1980, 3960, 7920, 15840, 31680, 59400, 59400, 59400]);
+    expect(after).toBe(1980);
+  });
+
+  test('When a refusal paused the endpoint, then calls wait until the pause ends', async () => {
+    const l = limiter();
+    const wait = l.refused('send', backoff);
+
+    const error = await l.acquire('send', 1).catch((e: unknown) => e);
+    now += wait;
+
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as RetryLaterError).retryAfterMs).toBe(wait);
+    await expect(l.acquire('send', 1)).resolves.toBeUndefined();
+  });
+});
