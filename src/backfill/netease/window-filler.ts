@@ -2,7 +2,7 @@ import type { FetchedOutcome } from '../fill-sequence-gaps';
 import { createQuota, type Quota } from '../quota';
 import type { BackfillWindow, SeenConversation, WindowFiller } from '../window-filler';
 import { neteaseCopyBody, type CopyConversation } from './copy-body';
-import { createNeteaseHistory, NeteaseHistoryError, type HistoryApi, type NeteaseHistory, type NeteaseHistorySettings } from './history';
+import { createNeteaseHistory, historyPageSize, NeteaseHistoryError, type HistoryApi, type NeteaseHistory, type NeteaseHistoryMessage, type NeteaseHistorySettings } from './history';
 
 export interface NeteaseBackfillSettings extends NeteaseHistorySettings {
   /** History calls per second, shared by the three APIs (BACKFILL_NETEASE_RATE). */
@@ -29,7 +29,8 @@ type Counts = Record<FetchedOutcome | 'placeholder', number>;
  * says there is no such team, the super-team history) and hands each message to the intake as the
  * eventType 1 copy NetEase would have POSTed, so a message whose callback came too is a duplicate.
  * Chat rooms are not read: their copies carry no server id, so a fetched one could not be matched to
- * its callback. Yields the event loop between messages; throws on an API failure (the window stays
+ * its callback. A page's messages go to the intake together (one spool commit), and the event loop is
+ * yielded between pages; throws on an API failure (the window stays
  * open), except for a conversation NetEase says cannot be read, which is named in the note.
  */
 export function createNeteaseWindowFiller(settings: NeteaseBackfillSettings, options: { quota?: Quota; history?: NeteaseHistory; clock?: () => number } = {}): WindowFiller {
@@ -75,11 +76,16 @@ async function fillConversation(c: SeenConversation, window: BackfillWindow, dep
   return superNote === undefined ? undefined : `team ${c.a} not read (${teamNote}; super team: ${superNote})`;
 
   async function read(api: HistoryApi, params: Record<string, string>, where: CopyConversation): Promise<string | undefined> {
+    const page: NeteaseHistoryMessage[] = [];
+    // A page's messages go to the intake together: they share one spool commit instead of one each.
+    const flush = async () => {
+      const outcomes = await Promise.all(page.splice(0).map((message) => deps.intake('netease', neteaseHistoryApis[api], new URLSearchParams(), neteaseCopyBody(message, where))));
+      for (const outcome of outcomes) deps.counts[outcome] += 1;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    };
     try {
-      for await (const message of deps.history.read({ api, params, ...span }, deps.signal)) {
-        deps.counts[await deps.intake('netease', neteaseHistoryApis[api], new URLSearchParams(), neteaseCopyBody(message, where))] += 1;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      for await (const message of deps.history.read({ api, params, ...span }, deps.signal)) if (page.push(message) >= historyPageSize) await flush();
+      await flush();
       return undefined;
     } catch (error) {
       if (error instanceof NeteaseHistoryError && unreadable.has(error.code)) return c.kind === 'user' ? `${c.a}/${c.b ?? ''} not read (${error.message})` : error.message;
