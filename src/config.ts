@@ -70,7 +70,7 @@ const serviceEnv = {
   BACKFILL_NETEASE_URL: z.url({ protocol: /^https?$/ }).optional()
     .describe("NetEase server API base URL (e.g. https://api.netease.im, or the app's data centre); when set, outage windows are filled from the one-to-one, team and super-team histories of the conversations seen"),
   BACKFILL_NETEASE_APP_KEY: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/).optional()
-    .describe('The AppKey the history is read for; defaults to NETEASE_APP_KEY. Only conversations of this AppKey are read'),
+    .describe('The AppKey the history is read for; defaults to NETEASE_APP_KEY, which backfill needs and which this must equal (the AppKey is part of every event id). Only conversations of this AppKey are read'),
   BACKFILL_NETEASE_SECRET: z.string().min(1).optional()
     .describe('The AppSecret that signs the history calls (CheckSum); required with BACKFILL_NETEASE_URL (or BACKFILL_NETEASE_SECRET_FILE)'),
   BACKFILL_NETEASE_ACCOUNT: z.string().min(1).max(32).optional()
@@ -210,12 +210,17 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
   });
 }
 
-/** NetEase history access for outage windows: the URL turns it on, the secret signs, the AppKey defaults to the callbacks'. */
+/**
+ * NetEase history access for outage windows: the URL turns it on, the secret signs. A fetched copy is
+ * mapped without the AppKey header, so its event carries NETEASE_APP_KEY as the app: that must be set,
+ * and be the AppKey the history is read for, or the fetched events would not match the callbacks'.
+ */
 function neteaseBackfill(e: z.output<typeof envSchema>): { netease?: NeteaseBackfillSettings } {
   if (e.BACKFILL_NETEASE_URL === undefined) return {};
-  const appKey = e.BACKFILL_NETEASE_APP_KEY ?? (e as { NETEASE_APP_KEY?: string }).NETEASE_APP_KEY;
+  const callbacks = (e as { NETEASE_APP_KEY?: string }).NETEASE_APP_KEY;
+  const appKey = e.BACKFILL_NETEASE_APP_KEY ?? callbacks;
   const problem = e.BACKFILL_NETEASE_SECRET === undefined ? 'BACKFILL_NETEASE_URL needs BACKFILL_NETEASE_SECRET (or BACKFILL_NETEASE_SECRET_FILE): the AppSecret signs every history call\n  → at BACKFILL_NETEASE_SECRET'
-    : appKey === undefined ? 'BACKFILL_NETEASE_URL needs BACKFILL_NETEASE_APP_KEY or NETEASE_APP_KEY: the AppKey is sent with every history call and is part of each event id\n  → at BACKFILL_NETEASE_APP_KEY' : undefined;
+    : callbacks === undefined || appKey !== callbacks ? 'BACKFILL_NETEASE_URL needs NETEASE_APP_KEY, and BACKFILL_NETEASE_APP_KEY (when set) equal to it: the AppKey is part of every NetEase event id, so a fetched message matches its callback only under the same AppKey\n  → at NETEASE_APP_KEY' : undefined;
   if (problem !== undefined) throw new Error(`Invalid configuration:\n✖ ${problem}`);
   return { netease: { url: e.BACKFILL_NETEASE_URL, appKey: appKey ?? '', appSecret: e.BACKFILL_NETEASE_SECRET ?? '', account: e.BACKFILL_NETEASE_ACCOUNT, perSecond: e.BACKFILL_NETEASE_RATE } };
 }

@@ -7,8 +7,8 @@ describe('NetEase backfill configuration', () => {
     expect(() => loadConfig({ BACKFILL_NETEASE_URL: url, NETEASE_APP_KEY: 'appkey1' })).toThrow(/BACKFILL_NETEASE_URL needs BACKFILL_NETEASE_SECRET/);
   });
 
-  test('When no AppKey is known, then startup fails naming BACKFILL_NETEASE_APP_KEY', () => {
-    expect(() => loadConfig({ BACKFILL_NETEASE_URL: url, BACKFILL_NETEASE_SECRET: 's' })).toThrow(/BACKFILL_NETEASE_APP_KEY or NETEASE_APP_KEY/);
+  test('When NETEASE_APP_KEY is not set, then startup fails naming it (the AppKey is part of every event id)', () => {
+    expect(() => loadConfig({ BACKFILL_NETEASE_URL: url, BACKFILL_NETEASE_SECRET: 's', BACKFILL_NETEASE_APP_KEY: 'history' })).toThrow(/BACKFILL_NETEASE_URL needs NETEASE_APP_KEY/);
   });
 
   test('When the secret comes from BACKFILL_NETEASE_SECRET_FILE and the AppKey from NETEASE_APP_KEY, then the settings carry them with the default rate', () => {
@@ -18,9 +18,10 @@ describe('NetEase backfill configuration', () => {
     expect(loadConfig({}).backfill.netease).toBeUndefined();
   });
 
-  test('When BACKFILL_NETEASE_APP_KEY and BACKFILL_NETEASE_RATE are set, then they win', () => {
-    const config = loadConfig({ BACKFILL_NETEASE_URL: url, BACKFILL_NETEASE_SECRET: 's', NETEASE_APP_KEY: 'callbacks', BACKFILL_NETEASE_APP_KEY: 'history', BACKFILL_NETEASE_RATE: '20' });
+  test('When BACKFILL_NETEASE_APP_KEY differs from NETEASE_APP_KEY, then startup fails; BACKFILL_NETEASE_RATE is taken', () => {
+    expect(() => loadConfig({ BACKFILL_NETEASE_URL: url, BACKFILL_NETEASE_SECRET: 's', NETEASE_APP_KEY: 'callbacks', BACKFILL_NETEASE_APP_KEY: 'history' })).toThrow(/equal to it/);
+    const config = loadConfig({ BACKFILL_NETEASE_URL: url, BACKFILL_NETEASE_SECRET: 's', NETEASE_APP_KEY: 'same', BACKFILL_NETEASE_APP_KEY: 'same', BACKFILL_NETEASE_RATE: '20' });
 
-    expect(config.backfill.netease).toMatchObject({ appKey: 'history', perSecond: 20 });
+    expect(config.backfill.netease).toMatchObject({ appKey: 'same', perSecond: 20 });
   });
 });
