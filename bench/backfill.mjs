@@ -12,7 +12,7 @@
 // ranges over the rounds.
 // Env: COUNT (10000; the issue's figure is 100000), GROUPS (10), RATE (200, BACKFILL_TENCENT_RATE and the
 // documented limit of group_msg_get_simple), LOAD_RATE (200), ROUNDS (3), CONNECTIONS (8), SETTLE (600).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,7 +114,8 @@ try {
   }
   const p = (kind, q) => results[kind].map((r) => r.latency[q]);
   const ratio = fills.map((f) => f.ms / 1000 / expectedSeconds);
-  const archived = readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter((line) => line.includes('"backfill":"tencent/group_msg_get_simple"')).length;
+  // The file sink rotates at 100 MiB (out.jsonl.1, .2, …): count every file.
+  const archived = readdirSync(dir).filter((name) => name.startsWith('out.jsonl')).reduce((sum, name) => sum + readFileSync(join(dir, name), 'utf8').split('\n').filter((line) => line.includes('"backfill":"tencent/group_msg_get_simple"')).length, 0);
   console.log([
     `Command: \`node bench/backfill.mjs\` (COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
