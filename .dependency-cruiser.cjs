@@ -105,7 +105,7 @@ module.exports = {
     {
       name: 'protocols-are-leaves',
       severity: 'error',
-      comment: 'A vendor wire-protocol primitive (src/protocols/: a UserSig) is shared by inbound code (vendors, backfill) and outbound code (relay sinks), which may not import each other; it depends on nothing of ours.',
+      comment: 'A vendor wire-protocol primitive (src/protocols/: a UserSig, a CheckSum) is shared by inbound code (vendors, backfill) and outbound code (relay sinks), which may not import each other; it depends on nothing of ours.',
       from: { path: '^src/protocols/' },
       to: { path: '^src/(?!protocols/)' },
     },

@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { z } from 'zod';
+import type { NeteaseBackfillSettings } from './backfill/netease/window-filler';
 import { consoleEnv, type ConsoleEnv } from './admin/console/settings';
 import { parseOperatorTokens, type OperatorToken } from './admin/tokens';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
@@ -70,6 +71,16 @@ const serviceEnv = {
   BACKFILL_TENCENT_KEY: z.string().min(1).optional().describe("The app's secret key, which signs the admin's UserSig; required with BACKFILL_TENCENT_URL (or BACKFILL_TENCENT_KEY_FILE)"),
   BACKFILL_TENCENT_RATE: envNumber().pipe(z.number().positive()).default(200)
     .describe('History calls per second (the documented limit of group_msg_get_simple is 200/s; leave room for other REST use)'),
+  BACKFILL_NETEASE_URL: z.url({ protocol: /^https?$/ }).optional()
+    .describe("NetEase server API base URL (e.g. https://api.netease.im, or the app's data centre); when set, outage windows are filled from the one-to-one, team and super-team histories of the conversations seen"),
+  BACKFILL_NETEASE_APP_KEY: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/).optional()
+    .describe('The AppKey the history is read for; defaults to NETEASE_APP_KEY, which backfill needs and which this must equal (the AppKey is part of every event id). Only conversations of this AppKey are read'),
+  BACKFILL_NETEASE_SECRET: z.string().min(1).optional()
+    .describe('The AppSecret that signs the history calls (CheckSum); required with BACKFILL_NETEASE_URL (or BACKFILL_NETEASE_SECRET_FILE)'),
+  BACKFILL_NETEASE_ACCOUNT: z.string().min(1).max(32).optional()
+    .describe('The account (accid) team and super-team histories are read as; unset: teams are not read back (a super team shows only what this account may see)'),
+  BACKFILL_NETEASE_RATE: envNumber().pipe(z.number().positive()).default(100)
+    .describe('History calls per second for the three NetEase history APIs together (the super-team history is documented at 100/s per app, the others follow the plan; 416 beyond)'),
   ADMIN_PORT: envInteger(0, 65535).optional()
     .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
@@ -93,7 +104,7 @@ const serviceEnv = {
 const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
 
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
-export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', 'BACKFILL_TENCENT_KEY', ...vendorModules.flatMap((module) => module.secretFiles)];
+export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', 'BACKFILL_TENCENT_KEY', 'BACKFILL_NETEASE_SECRET', ...vendorModules.flatMap((module) => module.secretFiles)];
 
 export const envSchema = z.object({ ...serviceEnv, ...consoleEnv, ...vendorEnv });
 
@@ -138,7 +149,7 @@ export interface Config {
   /** The alive note's interval, the sequence-gap grace period, the shortest outage read back as windows, how long seen conversations are kept (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE, BACKFILL_OUTAGE_MIN, BACKFILL_SEEN_RETENTION. */
   readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number; readonly outageMinMs: number; readonly seenRetentionMs: number };
   /** Tencent group history access for backfill; undefined: gaps are recorded, not filled. */
-  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number } };
+  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number }; readonly netease?: NeteaseBackfillSettings };
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
   readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
   /** The operator console on the admin listener (peers, sessions, cookie, Grafana link). */
@@ -194,10 +205,28 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
     gaps: { aliveIntervalMs: e.GAP_ALIVE_INTERVAL, sequenceGraceMs: e.GAP_SEQUENCE_GRACE, outageMinMs: e.BACKFILL_OUTAGE_MIN, seenRetentionMs: e.BACKFILL_SEEN_RETENTION },
-    backfill: e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } },
+    backfill: {
+      ...(e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } }),
+      ...neteaseBackfill(e),
+    },
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
     console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,
   });
+}
+
+/**
+ * NetEase history access for outage windows: the URL turns it on, the secret signs. A fetched copy is
+ * mapped without the AppKey header, so its event carries NETEASE_APP_KEY as the app: that must be set,
+ * and be the AppKey the history is read for, or the fetched events would not match the callbacks'.
+ */
+function neteaseBackfill(e: z.output<typeof envSchema>): { netease?: NeteaseBackfillSettings } {
+  if (e.BACKFILL_NETEASE_URL === undefined) return {};
+  const callbacks = (e as { NETEASE_APP_KEY?: string }).NETEASE_APP_KEY;
+  const appKey = e.BACKFILL_NETEASE_APP_KEY ?? callbacks;
+  const problem = e.BACKFILL_NETEASE_SECRET === undefined ? 'BACKFILL_NETEASE_URL needs BACKFILL_NETEASE_SECRET (or BACKFILL_NETEASE_SECRET_FILE): the AppSecret signs every history call\n  → at BACKFILL_NETEASE_SECRET'
+    : callbacks === undefined || appKey !== callbacks ? 'BACKFILL_NETEASE_URL needs NETEASE_APP_KEY, and BACKFILL_NETEASE_APP_KEY (when set) equal to it: the AppKey is part of every NetEase event id, so a fetched message matches its callback only under the same AppKey\n  → at NETEASE_APP_KEY' : undefined;
+  if (problem !== undefined) throw new Error(`Invalid configuration:\n✖ ${problem}`);
+  return { netease: { url: e.BACKFILL_NETEASE_URL, appKey: appKey ?? '', appSecret: e.BACKFILL_NETEASE_SECRET ?? '', account: e.BACKFILL_NETEASE_ACCOUNT, perSecond: e.BACKFILL_NETEASE_RATE } };
 }
 
 export { sinkName };

@@ -37,7 +37,7 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
     registers,
   });
   // The history APIs the gateway reads, so their series exist (at 0) before the first backfill.
-  for (const [vendor, api] of [['tencent', 'tencent/group_msg_get_simple'], ['tencent', 'tencent/admin_getroammsg']] as const) {
+  for (const [vendor, api] of [['tencent', 'tencent/group_msg_get_simple'], ['tencent', 'tencent/admin_getroammsg'], ['netease', 'netease/history']] as const) {
     for (const outcome of ['accepted', 'duplicate', 'placeholder']) backfilled.inc({ vendor, api, outcome }, 0);
     apiErrors.inc({ vendor, api }, 0);
   }

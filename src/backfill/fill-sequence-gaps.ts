@@ -1,7 +1,7 @@
 import type { Gap } from '../pipeline/spool/gaps';
 import type { TencentGroupHistory } from './tencent/group-history';
 import { groupCallbackBody, groupCallbackQuery } from './tencent/group-message';
-import { TencentApiError } from './tencent/group-history';
+import { pageSize, TencentApiError, type GroupHistoryMessage } from './tencent/group-history';
 
 /** What the intake made of one fetched message. */
 export type FetchedOutcome = 'accepted' | 'duplicate' | 'invalid' | 'ignored';
@@ -23,8 +23,9 @@ export const groupHistoryApi = 'tencent/group_msg_get_simple';
 /**
  * Fills one Tencent group sequence gap from the group history: every message in the missing range
  * goes through the intake (a message the spool already has is a duplicate, as for a late callback);
- * placeholders (`IsPlaceMsg`: expired, not stored or deleted) are counted. Between messages it yields
- * the event loop, so live callbacks are never starved.
+ * placeholders (`IsPlaceMsg`: expired, not stored or deleted) are counted. The messages of one page
+ * are handed over together (one spool commit for the page, not one per message); between pages it
+ * yields the event loop, so live callbacks are never starved.
  */
 export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentGroupHistory; intake: BackfillIntake; sdkAppId: number; signal?: AbortSignal }): Promise<FillResult> {
   const counts = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
@@ -32,15 +33,19 @@ export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentG
     return { state: 'open', note: 'not a sequence gap', counts };
   }
   const query = groupCallbackQuery(deps.sdkAppId);
+  const group = gap.conversation;
+  const page: GroupHistoryMessage[] = [];
+  // A page's messages go to the intake together: they share one spool commit instead of one each.
+  const flush = async () => {
+    for (const outcome of await Promise.all(page.splice(0).map((message) => deps.intake('tencent', groupHistoryApi, query, groupCallbackBody(group, message))))) counts[outcome] += 1;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
   try {
-    for await (const message of deps.history.range(gap.conversation, gap.fromSeq, gap.untilSeq, deps.signal)) {
-      if (message.IsPlaceMsg === 1) {
-        counts.placeholder += 1;
-        continue;
-      }
-      counts[await deps.intake('tencent', groupHistoryApi, query, groupCallbackBody(gap.conversation, message))] += 1;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    for await (const message of deps.history.range(group, gap.fromSeq, gap.untilSeq, deps.signal)) {
+      if (message.IsPlaceMsg === 1) counts.placeholder += 1;
+      else if (page.push(message) >= pageSize) await flush();
     }
+    await flush();
   } catch (error) {
     if (error instanceof TencentApiError && unfillableCodes.has(error.code)) return { state: 'unfillable', note: error.message, counts };
     throw error;

@@ -1,5 +1,5 @@
-// src/backfill/window-filler.ts  (outage-windows creates it; the others copy this type into their
-// own file under the same name and path until the merge — identical text, so git merges it cleanly)
+// The seam between the backfill worker and each vendor's history reader: a window of time, the
+// conversations seen in it, and a filler that hands every message found to the intake.
 import type { BackfillIntake, FillResult } from './fill-sequence-gaps';
 
 /** A conversation the gateway saw a message in (for history APIs read per conversation). */

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { createQuota } from './quota';
+import { createNeteaseWindowFiller } from './netease/window-filler';
 import { roamHistoryApi, tencentC2CWindowFiller } from './tencent/c2c-window-filler';
 import type { WindowFiller } from './window-filler';
 
@@ -17,6 +18,8 @@ export interface WindowFillerEntry {
  */
 const registry: readonly (readonly [string, (config: Config) => WindowFillerEntry | undefined])[] = [
   ['tencent', (c) => c.backfill.tencent && { api: roamHistoryApi, filler: tencentC2CWindowFiller(c.backfill.tencent, { quota: createQuota({ perSecond: c.backfill.tencent.perSecond }) }) }],
+  // One-to-one, team and super-team history under one label (the `backfill` attribute names each API).
+  ['netease', (c) => c.backfill.netease && { api: 'netease/history', filler: createNeteaseWindowFiller(c.backfill.netease) }],
 ];
 
 export function buildWindowFillers(config: Config): ReadonlyMap<string, WindowFillerEntry> {

@@ -61,4 +61,20 @@ describe('Tencent group history client against the stand-in', () => {
     expect(bodies.map((b) => [b['MsgSeq'], b['GroupId'], b['From_Account'], b['MsgTime']])).toEqual([[4, 'g', 'alice', 1004], [2, 'g', 'alice', 1002]]);
     expect(result).toEqual({ state: 'filled', note: '1 fetched, 1 already stored, 1 deleted or expired', counts: { accepted: 1, duplicate: 1, invalid: 0, ignored: 0, placeholder: 1 } });
   });
+  test('When a gap spans several pages, then the messages of each page are handed to the intake together (one spool commit a page)', async () => {
+    for (let i = 1; i <= 45; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
+    let inFlight = 0;
+    const together: number[] = [];
+    const intake: BackfillIntake = async () => {
+      together.push((inFlight += 1));
+      await Promise.resolve();
+      inFlight -= 1;
+      return 'accepted';
+    };
+
+    const result = await fillTencentSequenceGap(gap('g', 1, 45), { history: history(), intake, sdkAppId: standin.sdkAppId });
+
+    expect(result.counts.accepted).toBe(45);
+    expect(Math.max(...together)).toBe(20);
+  });
 });

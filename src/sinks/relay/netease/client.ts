@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { neteaseApiHeaders } from '../../../protocols/netease-api-checksum';
 import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
 import { UnansweredSendError } from '../errors';
 import { endpointPaths, type Endpoint, type SendLimiter } from './limiter';
@@ -19,12 +20,6 @@ export interface ClientOptions {
   readonly random?: () => number;
 }
 
-/** The headers of every server API call: AppKey, Nonce, CurTime (seconds) and CheckSum = sha1(AppSecret + Nonce + CurTime), lower-case hex. */
-export function authHeaders(appKey: string, appSecret: string, nonce: string, curTime: string): Record<string, string> {
-  const checkSum = createHash('sha1').update(appSecret + nonce + curTime).digest('hex');
-  return { AppKey: appKey, Nonce: nonce, CurTime: curTime, CheckSum: checkSum };
-}
-
 
 export function createNeteaseClient(options: ClientOptions): NeteaseClient {
   const random = options.random ?? Math.random;
@@ -38,7 +33,7 @@ export function createNeteaseClient(options: ClientOptions): NeteaseClient {
       throwIfAborted(signal);
       await options.limiter.acquire(endpoint, 1);
       // A fresh Nonce per call: NetEase refuses a repeated one (431).
-      const headers = authHeaders(options.appKey, options.appSecret, randomBytes(16).toString('hex'), String(Math.floor(options.clock() / 1000)));
+      const headers = neteaseApiHeaders(options.appKey, options.appSecret, randomBytes(16).toString('hex'), String(Math.floor(options.clock() / 1000)));
       beforeCall?.();
       let res: Response;
       try {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MessageElement } from '../../../../src/events/message';
 import { relayMarkerIn, verifyRelayMarker } from '../../../../src/events/relay-marker';
-import { authHeaders } from '../../../../src/sinks/relay/netease/client';
+import { neteaseApiHeaders } from '../../../../src/protocols/netease-api-checksum';
 import { createNeteaseSink, neteaseSinkConfig } from '../../../../src/sinks/relay/netease/sink';
 import { BatchError, PermanentSinkError, RetryLaterError, type Sink } from '../../../../src/sinks/sink';
 import { neteaseElement } from '../../../../src/vendors/netease/message';
@@ -52,7 +52,7 @@ describe('netease relay sink against the stand-in', () => {
   };
 
   test('CheckSum is sha1(AppSecret + Nonce + CurTime) in lower-case hex, as documented', () => {
-    expect(authHeaders('key', 'secret', 'nonce1', '1718000000')).toEqual({ AppKey: 'key', Nonce: 'nonce1', CurTime: '1718000000', CheckSum: createHash('sha1').update('secretnonce11718000000').digest('hex') });
+    expect(neteaseApiHeaders('key', 'secret', 'nonce1', '1718000000')).toEqual({ AppKey: 'key', Nonce: 'nonce1', CurTime: '1718000000', CheckSum: createHash('sha1').update('secretnonce11718000000').digest('hex') });
   });
 
   test('When a one-to-one text is relayed, then sendMsg.action takes the signed call, the message and a marker that verifies for its copy', async () => {

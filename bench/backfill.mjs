@@ -1,0 +1,134 @@
+// Backfill benchmark (`npm run build && node bench/backfill.mjs`): how long the Tencent group
+// sequence-gap backfill takes to fetch COUNT missed messages at its configured rate limit, against the
+// time the limit allows, and what it costs the callbacks arriving meanwhile. One gateway (spool mode,
+// a file sink) reads the group history from the stand-in (test/helpers/tencent-history-standin.ts,
+// transpiled and run in this process: the documented 20 messages a call, UserSig checked, its own
+// per-second limit set to RATE so a client that exceeds the quota is seen in `overLimit`). Each round
+// runs signed callbacks at LOAD_RATE for the expected fill time twice, in alternating order: once alone,
+// once right after COUNT missed messages (GROUPS groups, one gap each, recorded through POST /gaps) were
+// handed to the backfill; the next window waits until the fill is done and delivered to the file sink.
+// Reports the fill time (until no gap is open) per round against calls / RATE (goal within ±10 %), and
+// p50/p99 of callbacks (evenly paced open loop, lib/paced.js) alone and during the backfill, medians and
+// ranges over the rounds.
+// Env: COUNT (10000; the issue's figure is 100000), GROUPS (10), RATE (200, BACKFILL_TENCENT_RATE and the
+// documented limit of group_msg_get_simple), LOAD_RATE (200), ROUNDS (3), CONNECTIONS (8), SETTLE (600).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import launchModule from './lib/launch.js';
+import testHelpers from './lib/test-helpers.js';
+import { token } from './lib/load.mjs';
+import pacedModule from './lib/paced.js';
+import { fmt, spread } from './lib/stats.mjs';
+
+const { launch, gatewayMain, root } = launchModule;
+const { pacedLoad } = pacedModule;
+const { loadTestHelper } = testHelpers;
+const require = createRequire(import.meta.url);
+
+const count = Number(process.env.COUNT ?? 10_000);
+const groups = Number(process.env.GROUPS ?? 10);
+const rate = Number(process.env.RATE ?? 200);
+const loadRate = Number(process.env.LOAD_RATE ?? 200);
+const rounds = Number(process.env.ROUNDS ?? 3);
+const connections = Number(process.env.CONNECTIONS ?? 8);
+const settle = Number(process.env.SETTLE ?? 600);
+const started = new Date();
+const dir = mkdtempSync(join(tmpdir(), 'imgw-backfillbench-'));
+
+/** The stand-in (test/helpers/tencent-history-standin.ts) in this process. */
+const loadStandin = () => loadTestHelper('tencent-history-standin', dir);
+
+async function admin(method, path, body) {
+  const { url, token: adminToken } = JSON.parse(readFileSync(join(dir, 'admin.json'), 'utf8'));
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Resolves once the file sink has nothing pending (what a fill stored is delivered), or throws after SETTLE seconds. */
+async function delivered() {
+  const deadline = Date.now() + settle * 1000;
+  while ((await admin('GET', '/stats')).sinks.find((x) => x.sink === 'file')?.pending > 0) {
+    if (Date.now() > deadline) throw new Error(`the file sink did not catch up within ${settle} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Resolves with the ms until no sequence gap is open (polled every 20 ms), or throws after SETTLE seconds. */
+async function filled(since) {
+  const deadline = since + settle * 1000;
+  for (;;) {
+    const open = await admin('GET', '/gaps?kind=sequence&state=open&limit=1');
+    if (open.items.length === 0) return Date.now() - since;
+    if (Date.now() > deadline) throw new Error(`the backfill did not finish within ${settle} s: ${JSON.stringify(open.items[0])}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const perGroup = Math.ceil(count / groups);
+const calls = groups * Math.ceil(perGroup / 20);
+const expectedSeconds = calls / rate;
+const { startTencentHistoryStandin } = loadStandin();
+const standin = await startTencentHistoryStandin({ perSecond: rate });
+let gateway;
+try {
+  const now = Math.floor(Date.now() / 1000);
+  for (let round = 0; round < rounds; round += 1) {
+    for (let g = 0; g < groups; g += 1) for (let i = 0; i < perGroup; i += 1) standin.send(`@TGS#bench-${round}-${g}`, `user${i % 50}`, `missed ${i}`, now - 600 + (i % 600));
+  }
+  writeFileSync(join(dir, 'sinks.json'), JSON.stringify({ sinks: [{ type: 'file', path: join(dir, 'out.jsonl') }] }));
+  gateway = await launch(
+    gatewayMain,
+    { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: String(standin.sdkAppId), TENCENT_CALLBACK_TOKENS: token,
+      BACKFILL_TENCENT_URL: standin.url, BACKFILL_TENCENT_ADMIN: standin.identifier, BACKFILL_TENCENT_KEY: standin.key, BACKFILL_TENCENT_RATE: String(rate) },
+    { keepOutput: false },
+  );
+  const windowSeconds = Math.max(2, Math.round(expectedSeconds));
+  const results = { alone: [], backfill: [] };
+  const fills = [];
+  const loads = [loadavg()[0]];
+  for (let round = 0; round < rounds; round += 1) {
+    for (const kind of round % 2 === 0 ? ['alone', 'backfill'] : ['backfill', 'alone']) {
+      let fill;
+      if (kind === 'backfill') {
+        const since = Date.now();
+        const callsBefore = standin.calls;
+        for (let g = 0; g < groups; g += 1) await admin('POST', '/gaps', { vendor: 'tencent', app: String(standin.sdkAppId), conversation: `@TGS#bench-${round}-${g}`, fromSeq: 1, untilSeq: perGroup });
+        fill = filled(since).then((ms) => ({ ms, calls: standin.calls - callsBefore }));
+      }
+      const r = await pacedLoad({ port: gateway.port, connections, duration: windowSeconds, rate: loadRate });
+      results[kind].push(r);
+      // The next window starts once this fill is done and delivered, so no "alone" window overlaps it.
+      if (fill) fills.push(await fill);
+      if (fill) await delivered();
+      loads.push(loadavg()[0]);
+      console.error(`round ${round + 1} ${kind}: p50 ${fmt(r.latency.p50)} ms, p99 ${fmt(r.latency.p99)} ms, ok ${r.okReplies}/${r.requests.scheduled}${fill ? `, filled in ${fmt(fills.at(-1).ms / 1000)} s` : ''}`);
+    }
+  }
+  const p = (kind, q) => results[kind].map((r) => r.latency[q]);
+  const ratio = fills.map((f) => f.ms / 1000 / expectedSeconds);
+  // The file sink rotates at 100 MiB (out.jsonl.1, .2, …): count every file.
+  const archived = readdirSync(dir).filter((name) => name.startsWith('out.jsonl')).reduce((sum, name) => sum + readFileSync(join(dir, name), 'utf8').split('\n').filter((line) => line.includes('"backfill":"tencent/group_msg_get_simple"')).length, 0);
+  console.log([
+    `Command: \`node bench/backfill.mjs\` (COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
+    '',
+    `Fill of ${fmt(count, 0)} missed group messages (${fmt(calls, 0)} calls of 20 at ${rate}/s: ${fmt(expectedSeconds)} s allowed): ${spread(fills.map((f) => f.ms / 1000))} s; time / allowed ${spread(ratio)} (goal 0.9–1.1).`,
+    `History calls per round: ${fills.map((f) => f.calls).join(', ')}; refused by the stand-in's limit: ${standin.overLimit}; backfilled events delivered to the file sink: ${fmt(archived, 0)} of ${fmt(count * rounds, 0)}.`,
+    '',
+    '| Callbacks | p50 ms | p99 ms | OK |',
+    '| --- | --- | --- | --- |',
+    ...['alone', 'backfill'].map((kind) => `| ${kind === 'alone' ? 'alone' : 'during the backfill'} | ${spread(p(kind, 'p50'))} | ${spread(p(kind, 'p99'))} | ${results[kind].map((r) => `${r.okReplies}/${r.requests.scheduled}`).join(', ')} |`),
+    '',
+    `p99 during / alone, per round: ${results.backfill.map((r, i) => fmt(r.latency.p99 / results.alone[i].latency.p99)).join(', ')}.`,
+    `Load average (1 min) at the start and after each window: ${loads.map((x) => fmt(x)).join(', ')} (2 cores, shared; the stand-in and the load generator run in this process).`,
+  ].join('\n'));
+} catch (error) {
+  if (gateway) console.error(`the gateway's last output:\n${gateway.output()}`);
+  throw error;
+} finally {
+  await gateway?.stop().catch(() => undefined);
+  await standin.close();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,95 @@
+import type { FetchedOutcome } from '../fill-sequence-gaps';
+import { createQuota, type Quota } from '../quota';
+import type { BackfillWindow, SeenConversation, WindowFiller } from '../window-filler';
+import { neteaseCopyBody, type CopyConversation } from './copy-body';
+import { createNeteaseHistory, historyPageSize, NeteaseHistoryError, type HistoryApi, type NeteaseHistory, type NeteaseHistoryMessage, type NeteaseHistorySettings } from './history';
+
+export interface NeteaseBackfillSettings extends NeteaseHistorySettings {
+  /** History calls per second, shared by the three APIs (BACKFILL_NETEASE_RATE). */
+  readonly perSecond: number;
+  /** The account team and super-team histories are read as (`accid`); undefined: teams are not read. */
+  readonly account?: string | undefined;
+}
+
+/** The `backfill` attribute of what each API brought. */
+export const neteaseHistoryApis: Readonly<Record<HistoryApi, string>> = {
+  session: 'netease/querySessionMsg',
+  team: 'netease/queryTeamMsg',
+  superteam: 'netease/superteam.queryHistoryMsg',
+};
+
+/** Codes that mean this conversation's history cannot be read (no such team, not a member, no such account): noted, the others are read. */
+const unreadable = new Set([803, 804, 404]);
+
+type Counts = Record<FetchedOutcome | 'placeholder', number>;
+
+/**
+ * The NetEase window filler: for every one-to-one pair and team the gateway saw in the window's app,
+ * reads the history of the window (one-to-one: querySessionMsg; team: queryTeamMsg, and when NetEase
+ * says there is no such team, the super-team history) and hands each message to the intake as the
+ * eventType 1 copy NetEase would have POSTed, so a message whose callback came too is a duplicate.
+ * Chat rooms are not read: their copies carry no server id, so a fetched one could not be matched to
+ * its callback. A page's messages go to the intake together (one spool commit), and the event loop is
+ * yielded between pages; throws on an API failure (the window stays
+ * open), except for a conversation NetEase says cannot be read, which is named in the note.
+ */
+export function createNeteaseWindowFiller(settings: NeteaseBackfillSettings, options: { quota?: Quota; history?: NeteaseHistory; clock?: () => number } = {}): WindowFiller {
+  const quota = options.quota ?? createQuota({ perSecond: settings.perSecond });
+  return async (window, deps) => {
+    const history = options.history ?? createNeteaseHistory(settings, { quota, clock: options.clock ?? deps.clock });
+    const counts: Counts = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
+    const notes: string[] = [];
+    for (const conversation of conversationsOf(window, settings.appKey)) {
+      if (deps.signal.aborted) return { state: 'open', note: 'stopped', counts };
+      const note = await fillConversation(conversation, window, { history, settings, counts, intake: deps.intake, signal: deps.signal });
+      if (note !== undefined) notes.push(note);
+    }
+    const skipped = window.conversations.filter((c) => c.vendor === 'netease' && c.kind === 'room').length;
+    if (skipped > 0) notes.push(`${skipped} chat room(s) not read (their copies carry no server id)`);
+    return { state: 'filled', note: [`${counts.accepted} fetched, ${counts.duplicate} already stored`, ...notes].join('; '), counts };
+  };
+}
+
+function conversationsOf(window: BackfillWindow, appKey: string): SeenConversation[] {
+  return window.conversations.filter((c) => c.vendor === 'netease' && c.kind !== 'room' && c.app === appKey && (window.app === undefined || window.app === c.app));
+}
+
+interface FillDeps {
+  readonly history: NeteaseHistory;
+  readonly settings: NeteaseBackfillSettings;
+  readonly counts: Counts;
+  readonly intake: Parameters<WindowFiller>[1]['intake'];
+  readonly signal: AbortSignal;
+}
+
+/** Reads one conversation; returns a note when it could not be read. */
+async function fillConversation(c: SeenConversation, window: BackfillWindow, deps: FillDeps): Promise<string | undefined> {
+  const span = { fromAt: window.fromAt, untilAt: window.untilAt };
+  if (c.kind === 'user') {
+    if (c.b === undefined) return undefined;
+    return read('session', { from: c.a, to: c.b }, { convType: 'PERSON', a: c.a, b: c.b });
+  }
+  if (deps.settings.account === undefined) return `team ${c.a} not read (BACKFILL_NETEASE_ACCOUNT is not set)`;
+  const teamNote = await read('team', { tid: c.a, accid: deps.settings.account, checkTeamValid: 'false' }, { convType: 'TEAM', tid: c.a });
+  if (teamNote === undefined) return undefined;
+  const superNote = await read('superteam', { tid: c.a, accid: deps.settings.account }, { convType: 'SUPER_TEAM', tid: c.a });
+  return superNote === undefined ? undefined : `team ${c.a} not read (${teamNote}; super team: ${superNote})`;
+
+  async function read(api: HistoryApi, params: Record<string, string>, where: CopyConversation): Promise<string | undefined> {
+    const page: NeteaseHistoryMessage[] = [];
+    // A page's messages go to the intake together: they share one spool commit instead of one each.
+    const flush = async () => {
+      const outcomes = await Promise.all(page.splice(0).map((message) => deps.intake('netease', neteaseHistoryApis[api], new URLSearchParams(), neteaseCopyBody(message, where))));
+      for (const outcome of outcomes) deps.counts[outcome] += 1;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    try {
+      for await (const message of deps.history.read({ api, params, ...span }, deps.signal)) if (page.push(message) >= historyPageSize) await flush();
+      await flush();
+      return undefined;
+    } catch (error) {
+      if (error instanceof NeteaseHistoryError && unreadable.has(error.code)) return c.kind === 'user' ? `${c.a}/${c.b ?? ''} not read (${error.message})` : error.message;
+      throw error;
+    }
+  }
+}
