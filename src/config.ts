@@ -5,6 +5,7 @@ import { parseOperatorTokens, type OperatorToken } from './admin/tokens';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
 import { csv, duration, envInteger, envNumber, secretList } from './settings';
 import { vendorModules } from './vendors/registry';
+import { easemobBackfillEnv, easemobBackfillSettings, type EasemobBackfillSettings } from './backfill/easemob/settings';
 
 /**
  * Every environment variable the service reads. The keys are the variable names; the descriptions
@@ -66,6 +67,7 @@ const serviceEnv = {
   BACKFILL_TENCENT_KEY: z.string().min(1).optional().describe("The app's secret key, which signs the admin's UserSig; required with BACKFILL_TENCENT_URL (or BACKFILL_TENCENT_KEY_FILE)"),
   BACKFILL_TENCENT_RATE: envNumber().pipe(z.number().positive()).default(200)
     .describe('History calls per second (the documented limit of group_msg_get_simple is 200/s; leave room for other REST use)'),
+  ...easemobBackfillEnv,
   ADMIN_PORT: envInteger(0, 65535).optional()
     .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
@@ -89,7 +91,7 @@ const serviceEnv = {
 const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
 
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
-export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', 'BACKFILL_TENCENT_KEY', ...vendorModules.flatMap((module) => module.secretFiles)];
+export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', 'BACKFILL_TENCENT_KEY', 'BACKFILL_EASEMOB_CLIENT_ID', 'BACKFILL_EASEMOB_CLIENT_SECRET', ...vendorModules.flatMap((module) => module.secretFiles)];
 
 export const envSchema = z.object({ ...serviceEnv, ...consoleEnv, ...vendorEnv });
 
@@ -134,7 +136,7 @@ export interface Config {
   /** The alive note's interval and the sequence-gap grace period (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE. */
   readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number };
   /** Tencent group history access for backfill; undefined: gaps are recorded, not filled. */
-  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number } };
+  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number }; readonly easemob?: EasemobBackfillSettings | undefined };
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
   readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
   /** The operator console on the admin listener (peers, sessions, cookie, Grafana link). */
@@ -190,7 +192,10 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     vendors: Object.fromEntries(vendorModules.map((module) => [module.name, module.settings(e as never)])),
     sinks: fileResult.data.sinks,
     gaps: { aliveIntervalMs: e.GAP_ALIVE_INTERVAL, sequenceGraceMs: e.GAP_SEQUENCE_GRACE },
-    backfill: e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } },
+    backfill: {
+      ...(e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } }),
+      easemob: easemobBackfillSettings(e),
+    },
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
     console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,
   });

@@ -9,6 +9,7 @@ import { ackMode } from './parts/ack-mode';
 import { startAdminListener } from './parts/admin';
 import { startCallbackServer } from './parts/callback-server';
 import { startBackfill } from './parts/backfill';
+import { startEasemobHours } from './parts/easemob-hours';
 import { startGapWatch } from './parts/gaps';
 import { startHousekeeping } from './parts/housekeeping';
 import { startPipeline } from './parts/pipeline';
@@ -47,6 +48,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
     const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
     const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops });
+    startEasemobHours(config, { spool, vendors: vendors.active, metrics, logger, clock, stops });
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,

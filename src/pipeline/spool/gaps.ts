@@ -3,8 +3,8 @@ import type { GroupCommitter } from './group-commit';
 
 /** A window of messages the gateway may have missed, to check against a vendor's history. */
 export interface NewGap {
-  /** `outage`: the gateway was down (every vendor); `sequence`: numbers missing in one conversation. */
-  readonly kind: 'outage' | 'sequence';
+  /** `outage`: the gateway was down (every vendor); `sequence`: numbers missing in one conversation; `hour`: one hour of a vendor's history reconciled as a whole. */
+  readonly kind: 'outage' | 'sequence' | 'hour';
   readonly vendor?: string | undefined;
   readonly app?: string | undefined;
   /** The group (or other conversation) whose sequence has the hole. */
@@ -37,7 +37,7 @@ export interface SequenceMark {
 }
 
 export interface GapFilter {
-  readonly kind?: 'outage' | 'sequence' | undefined;
+  readonly kind?: 'outage' | 'sequence' | 'hour' | undefined;
   readonly state?: GapState | undefined;
   readonly vendor?: string | undefined;
 }
@@ -50,7 +50,7 @@ export interface OpenGaps {
 export type GapSummary = Readonly<Record<'outage' | 'sequence', OpenGaps>>;
 const noGaps: GapSummary = { outage: { open: 0, oldestOpenFrom: undefined }, sequence: { open: 0, oldestOpenFrom: undefined } };
 
-type GapRow = { gid: number; kind: 'outage' | 'sequence'; vendor: string | null; app: string | null; conversation: string | null; from_at: number; until_at: number; from_seq: number | null; until_seq: number | null; detected_at: number; state: GapState; note: string | null };
+type GapRow = { gid: number; kind: 'outage' | 'sequence' | 'hour'; vendor: string | null; app: string | null; conversation: string | null; from_at: number; until_at: number; from_seq: number | null; until_seq: number | null; detected_at: number; state: GapState; note: string | null };
 const gapOf = (r: GapRow): Gap => {
   const optional = { vendor: r.vendor, app: r.app, conversation: r.conversation, fromSeq: r.from_seq, untilSeq: r.until_seq, note: r.note };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null));

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { easemobWindowFiller, fillEasemobHours, historyFileApi, type EasemobHourReader } from '../backfill/easemob/fill-hours';
+import { createEasemobHistory, EasemobHistoryError } from '../backfill/easemob/history-file';
+import { hoursToRecord } from '../backfill/easemob/hour-plan';
+import type { BackfillIntake } from '../backfill/fill-sequence-gaps';
+import { createQuota } from '../backfill/quota';
+import type { WindowFiller } from '../backfill/window-filler';
+import type { Config } from '../config';
+import type { Metrics } from '../metrics';
+import { createAcceptor } from '../pipeline/accept';
+import type { Spool } from '../pipeline/spool';
+import type { Gap } from '../pipeline/spool/gaps';
+import { createAppTokens } from '../protocols/easemob-app-token';
+import type { Vendor } from '../vendors/vendor';
+import type { Stops } from './stops';
+
+/** How long an hour whose file was not stored yet, or could not be read, waits before it is asked for again (on the service clock). */
+export const retryPauseMs = 10 * 60_000;
+
+/** The same intake as a callback (vendor mapping, spool, de-duplication), the event marked with the API it came from. */
+function easemobIntake(vendor: Vendor, spool: Spool, clock: () => number): BackfillIntake {
+  const accept = createAcceptor({ spool });
+  return async (_vendor, api, query, body) => {
+    const raw = Buffer.from(JSON.stringify(body));
+    const receivedAt = clock();
+    const made = vendor.toEvent({ query, headers: {} }, raw, receivedAt);
+    const marked = made.kind === 'event' ? { ...made, event: { ...made.event, attributes: { ...made.event.attributes, backfill: api } } } : made;
+    const outcome = await accept(marked, { vendor: vendor.name, head: () => vendor.storedHead({ query, headers: {} }), body: raw, receivedAt });
+    return outcome.kind === 'accepted' || outcome.kind === 'duplicate' || outcome.kind === 'ignored' ? outcome.kind : 'invalid';
+  };
+}
+
+/**
+ * The hourly reconciliation of Easemob (opt-in: BACKFILL_EASEMOB_URL): every hour gets a `gaps` row
+ * of kind `hour` once its history file is due (hour end + BACKFILL_EASEMOB_DELAY; at the first start,
+ * the current hour at once, and no older one), and the file is read into the intake, so every
+ * message a callback did not bring is taken in and the others are duplicates. A row settled `filled`
+ * or `unfillable` is never read again; one left open by a crash, an API failure or a file not stored
+ * yet is read at the next look (every BACKFILL_EASEMOB_CHECK_INTERVAL, failures after a pause).
+ * Hours missed while the gateway was down are recorded and read on the next start. Returns the
+ * Easemob filler of outage windows (sharing the quota and the token), or undefined when off.
+ */
+export function startEasemobHours(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops }): WindowFiller | undefined {
+  const settings = config.backfill.easemob;
+  if (settings === undefined) return undefined;
+  const { spool, metrics, logger, clock } = deps;
+  const vendor = deps.vendors.find((v) => v.name === 'easemob');
+  if (vendor === undefined || config.ackMode !== 'spool') {
+    logger.warn('BACKFILL_EASEMOB_URL is set but Easemob callbacks are not configured (EASEMOB_CALLBACK_SECRETS) or ACK_MODE is not spool: the hourly history files are not read');
+    return undefined;
+  }
+  const appKey = `${settings.org}#${settings.app}`;
+  const tokens = createAppTokens({ url: `${settings.url.replace(/\/$/, '')}/${settings.org}/${settings.app}/token`, clientId: settings.clientId, clientSecret: settings.clientSecret, timeoutMs: 10_000, clock });
+  const quota = createQuota({ perSecond: settings.perMinute / 60 });
+  const history = createEasemobHistory(settings, { tokens, quota });
+  const reader: EasemobHourReader = { history, appKey, delayMs: settings.delayMs, retentionMs: settings.retentionMs };
+  const intake = easemobIntake(vendor, spool, clock);
+  const stop = new AbortController();
+  /** Hours to leave alone until then (a file not stored yet, a failed read). */
+  const pausedUntil = new Map<number, number>();
+
+  async function recordDueHours(): Promise<void> {
+    const latest = spool.gaps.list({ kind: 'hour', vendor: 'easemob' }, 1)[0];
+    for (const span of hoursToRecord(latest?.untilAt, clock(), settings!.delayMs, settings!.retentionMs)) {
+      const gap = await spool.gaps.record({ kind: 'hour', vendor: 'easemob', app: appKey, fromAt: span.fromAt, untilAt: span.untilAt }, clock());
+      if (span.expired) await spool.gaps.settle(gap.gid, 'unfillable', "beyond Easemob's retention of history files: the gateway was down longer than that");
+    }
+  }
+
+  async function fill(gap: Gap): Promise<'done' | 'stop'> {
+    try {
+      const result = await fillEasemobHours(reader, gap, { intake, signal: stop.signal, clock });
+      metrics.backfilled('easemob', historyFileApi, result.counts);
+      if (result.state === 'open') pausedUntil.set(gap.gid, clock() + retryPauseMs);
+      else await spool.gaps.settle(gap.gid, result.state, result.note);
+      const log = result.state === 'unfillable' ? logger.warn.bind(logger) : logger.info.bind(logger);
+      log({ gap: gap.gid, hour: new Date(gap.fromAt).toISOString(), state: result.state, note: result.note }, result.state === 'unfillable' ? 'an Easemob history hour cannot be read: recorded as unfillable' : 'an Easemob history hour was read');
+      return 'done';
+    } catch (error) {
+      if (stop.signal.aborted) return 'stop';
+      metrics.backfillApiError('easemob', historyFileApi);
+      pausedUntil.set(gap.gid, clock() + retryPauseMs);
+      logger.warn({ err: error, gap: gap.gid, hour: new Date(gap.fromAt).toISOString() }, 'reading an Easemob history hour failed; it stays open and is tried again');
+      // Rate-limited: the other hours would be refused too.
+      return error instanceof EasemobHistoryError && error.failure === 'rate' ? 'stop' : 'done';
+    }
+  }
+
+  async function pass(): Promise<void> {
+    await recordDueHours();
+    for (const gap of spool.gaps.list({ kind: 'hour', state: 'open', vendor: 'easemob' }, 1000).reverse()) {
+      if (stop.signal.aborted) return;
+      if (gap.untilAt + settings!.delayMs > clock() || (pausedUntil.get(gap.gid) ?? 0) > clock()) continue;
+      if ((await fill(gap)) === 'stop') return;
+    }
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const look = (): void => {
+    running = pass()
+      .catch((error: unknown) => logger.warn({ err: error }, 'the Easemob hourly reconciliation could not look for due hours'))
+      .finally(() => {
+        running = undefined;
+        if (!stop.signal.aborted) timer = setTimeout(look, settings.checkIntervalMs).unref();
+      });
+  };
+  deps.stops.add('easemob hours', async () => {
+    stop.abort();
+    clearTimeout(timer);
+    await running;
+  });
+  look();
+  return easemobWindowFiller(reader);
+}
