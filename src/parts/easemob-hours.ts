@@ -15,6 +15,9 @@ import type { Vendor } from '../vendors/vendor';
 import type { Stops } from './stops';
 
 /** How long an hour whose file was not stored yet, or could not be read, waits before it is asked for again (on the service clock). */
+/** The documented limit of the history-file API, calls a minute per App Key. */
+const documentedPerMinute = 10;
+
 export const retryPauseMs = 10 * 60_000;
 
 /** The same intake as a callback (vendor mapping, spool, de-duplication), the event marked with the API it came from. */
@@ -51,7 +54,8 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
   }
   const appKey = `${settings.org}#${settings.app}`;
   const tokens = createAppTokens({ url: `${settings.url.replace(/\/$/, '')}/${settings.org}/${settings.app}/token`, clientId: settings.clientId, clientSecret: settings.clientSecret, timeoutMs: 10_000, clock });
-  const quota = createQuota({ perSecond: settings.perMinute / 60 });
+  // One call every 60/rate s after a burst of 10 − rate: no 60 s ever sees more than the documented 10.
+  const quota = createQuota({ perSecond: settings.perMinute / 60, burst: Math.max(1, documentedPerMinute - settings.perMinute) });
   const history = createEasemobHistory(settings, { tokens, quota });
   const reader: EasemobHourReader = { history, appKey, delayMs: settings.delayMs, retentionMs: settings.retentionMs };
   const intake = easemobIntake(vendor, spool, clock);

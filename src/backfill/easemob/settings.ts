@@ -19,7 +19,7 @@ export const easemobBackfillEnv = {
   BACKFILL_EASEMOB_RETENTION: duration.prefault('3d')
     .describe('How long Easemob keeps the history files (3 days unless extended by contract); older hours are recorded as unfillable'),
   BACKFILL_EASEMOB_RATE: envInteger(1, 10).default(5)
-    .describe('History-file API calls per minute (the documented limit is 10 a minute per App Key; leave room for other users of the API)'),
+    .describe('History-file API calls per minute, after a burst of 10 minus this (the documented limit is 10 a minute per App Key, never exceeded in any minute; leave room for other users of the API)'),
   BACKFILL_EASEMOB_MAX_FILE: envInteger(1024).default(2 * 1024 ** 3)
     .describe('Most bytes of one history file read, unpacked; a larger file is refused and its hour recorded as unfillable'),
   BACKFILL_EASEMOB_CHECK_INTERVAL: duration.prefault('1m')
