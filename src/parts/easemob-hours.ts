@@ -76,7 +76,8 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
       const result = await fillEasemobHours(reader, gap, { intake, signal: stop.signal, clock });
       metrics.backfilled('easemob', historyFileApi, result.counts);
       if (result.state === 'open') pausedUntil.set(gap.gid, clock() + retryPauseMs);
-      else await spool.gaps.settle(gap.gid, result.state, result.note);
+      // An open hour keeps the reason too (GET /gaps shows why it is still open).
+      await spool.gaps.settle(gap.gid, result.state, result.note);
       const log = result.state === 'unfillable' ? logger.warn.bind(logger) : logger.info.bind(logger);
       log({ gap: gap.gid, hour: new Date(gap.fromAt).toISOString(), state: result.state, note: result.note }, result.state === 'unfillable' ? 'an Easemob history hour cannot be read: recorded as unfillable' : 'an Easemob history hour was read');
       return 'done';
@@ -84,6 +85,7 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
       if (stop.signal.aborted) return 'stop';
       metrics.backfillApiError('easemob', historyFileApi);
       pausedUntil.set(gap.gid, clock() + retryPauseMs);
+      await spool.gaps.settle(gap.gid, 'open', `failed, tried again: ${(error as Error).message}`.slice(0, 1000)).catch(() => undefined);
       logger.warn({ err: error, gap: gap.gid, hour: new Date(gap.fromAt).toISOString() }, 'reading an Easemob history hour failed; it stays open and is tried again');
       // Rate-limited: the other hours would be refused too.
       return error instanceof EasemobHistoryError && error.failure === 'rate' ? 'stop' : 'done';

@@ -106,6 +106,60 @@ describe('Easemob hourly reconciliation, end to end', () => {
     expect(archived()).toHaveLength(1);
   });
 
+  test('When an hour file is stored later than the delay, then the hour stays open and is read once the file is there', async () => {
+    await standin.close();
+    standin = await startEasemobHistoryStandin({ clock: () => clock.now, delayMs: 5 * H });
+    const service = await start();
+    const late = standin.send('groupchat', 'frank', '226843215495169', 'written late');
+    clock.now = hour + H + 70 * 60_000;
+    await until(() => logs.some((l) => l.msg === 'an Easemob history hour was read' && l.state === 'open'));
+    expect((await gaps(service))[0]).toMatchObject({ state: 'open', note: expect.stringMatching(/not stored yet/) as unknown });
+    expect(archived()).toHaveLength(0);
+
+    clock.now = hour + 6 * H;
+    await until(() => archived().length === 1, { what: 'the late file read', step: () => (clock.now += 60_000) });
+    expect(archived()[0]).toMatchObject({ messageid: late.msg_id, backfill: 'easemob/chatmessages' });
+    await until(async () => (await gaps(service)).find((g) => g.fromAt === hour)?.state === 'filled');
+  });
+
+  test('When the API refuses for its rate limit, then the hours left stay open and are read after a pause', async () => {
+    await standin.close();
+    standin = await startEasemobHistoryStandin({ clock: () => clock.now, perMinute: 1 });
+    await (await start()).stop();
+    const missed = [standin.send('chat', 'gina', 'bob', 'first hour')];
+    clock.now += 2 * H;
+    missed.push(standin.send('chat', 'gina', 'bob', 'third hour'));
+    clock.now = hour + 3 * H + 70 * 60_000;
+
+    // A rate of 1 a minute leaves a burst of 9 calls, so the retries need not wait on the gateway's own quota.
+    const service = await start({ BACKFILL_EASEMOB_RATE: '1' });
+    await until(() => logs.some((l) => l.msg === 'reading an Easemob history hour failed; it stays open and is tried again'));
+    expect(standin.counts.overLimit).toBe(1);
+    expect(await metricValue(service.registry, 'imgw_backfill_api_errors_total', api)).toBe(1);
+    await until(() => archived().length === 2, { what: 'both missed messages', step: () => (clock.now += 60_000) });
+    expect(archived().map((e) => e.messageid).sort()).toEqual(missed.map((m) => m.msg_id).sort());
+    const firstThree = async () => (await gaps(service)).filter((g) => g.fromAt <= hour + 2 * H).map((g) => g.state);
+    await until(async () => (await firstThree()).join() === 'filled,filled,filled', { step: () => (clock.now += 60_000) });
+  });
+
+  test('When the gateway stops while a call waits for its quota, then the stop does not wait, and the hours left are read at the next start', async () => {
+    await (await start()).stop();
+    clock.now = hour + 10 * H + 70 * 60_000; // ten hours due
+    // A rate of 1 a minute: a burst of 9 calls, then one a minute (real time).
+    const service = await start({ BACKFILL_EASEMOB_RATE: '1' });
+    await until(() => standin.counts.chatmessages === 9);
+    let stopped = false;
+    void service.stop().then(() => (stopped = true));
+    await until(() => stopped, { what: 'the stop, while a call waits for the quota' });
+    standin.send('chat', 'hank', 'bob', 'in the last hour');
+    clock.now += 2 * H;
+
+    const next = await start();
+    await until(() => archived().length === 1);
+    await until(async () => (await gaps(next)).every((g) => g.state === 'filled'));
+    expect(await gaps(next)).toHaveLength(12);
+  });
+
   test.each([
     ['oversized', { BACKFILL_EASEMOB_MAX_FILE: '2048' }, undefined, /larger than 2048 bytes unpacked/],
     ['malformed', {}, Buffer.from('this is not gzip'), /not gzip/],

@@ -50,7 +50,8 @@ export function createEasemobHistory(settings: EasemobHistorySettings, deps: { t
   const maxLine = settings.maxLineBytes ?? 1024 * 1024;
 
   async function ask(name: string, signal: AbortSignal, again: boolean): Promise<HourFile> {
-    await deps.quota.take();
+    // A stop does not wait for the quota (a call may be a minute away).
+    await untilAborted(deps.quota.take(), signal);
     const token = await untilAborted(deps.tokens.get(signal), signal);
     let response: Response;
     try {
