@@ -1,10 +1,14 @@
 import { gzipSync } from 'node:zlib';
+import { easemobWindowFiller } from '../../src/backfill/easemob/fill-hours';
+import type { BackfillIntake } from '../../src/backfill/fill-sequence-gaps';
+import { easemobIntake } from '../../src/vendors/easemob/intake';
 import { createEasemobHistory, EasemobHistoryError, hourName, type EasemobHistory } from '../../src/backfill/easemob/history-file';
 import { createQuota } from '../../src/backfill/quota';
 import { createAppTokens } from '../../src/protocols/easemob-app-token';
 import { startEasemobHistoryStandin, type EasemobHistoryStandin } from '../helpers/easemob-history-standin';
 
 const hour = Date.UTC(2026, 11, 5, 3); // 11:00 Beijing time
+const H = 3_600_000;
 const signal = new AbortController().signal;
 
 describe('Easemob history-file client against the stand-in', () => {
@@ -96,5 +100,36 @@ describe('Easemob history-file client against the stand-in', () => {
     for (let i = 0; i < 25; i += 1) await history.locate(hour, signal);
     expect(standin.counts.chatmessages).toBe(25);
     expect(standin.counts.overLimit).toBe(0);
+  });
+
+  test('When an outage window is filled, then the hours covering it are read and only the messages sent in the window reach the intake, as their callbacks', async () => {
+    const at = (minutes: number, text: string) => ((clock.now = hour + minutes * 60_000), standin.send('chat', 'alice', 'bob', text));
+    at(5, 'before the outage');
+    const inside = [at(40, 'down 1'), at(75, 'down 2')];
+    at(100, 'after the outage');
+    clock.now = hour + 2 * H + 70 * 60_000;
+    const taken: string[] = [];
+    const intake: BackfillIntake = async (vendor, api, _query, body) => {
+      const made = easemobIntake(Buffer.from(JSON.stringify(body)), clock.now);
+      taken.push(`${vendor} ${api} ${made.kind === 'event' ? made.event.attributes.messageid : made.kind}`);
+      return 'accepted';
+    };
+    const fill = easemobWindowFiller({ history, appKey: standin.appKey, delayMs: 70 * 60_000, retentionMs: 3 * 24 * H });
+    const window = { gid: 1, vendor: 'easemob', fromAt: hour + 30 * 60_000, untilAt: hour + 90 * 60_000, conversations: [] };
+
+    const result = await fill(window, { intake, signal, clock: () => clock.now });
+
+    expect(result).toMatchObject({ state: 'filled', counts: { accepted: 2 } });
+    expect(taken).toEqual(inside.map((m) => `easemob easemob/chatmessages ${m.msg_id}`));
+    expect(standin.counts.downloads).toBe(2);
+  });
+
+  test("When a window's last hour is not due yet, then the window stays open and says when", async () => {
+    standin.send('chat', 'alice', 'bob', 'hi');
+    clock.now = hour + H + 80 * 60_000;
+    const fill = easemobWindowFiller({ history, appKey: standin.appKey, delayMs: 70 * 60_000, retentionMs: 3 * 24 * H });
+    const result = await fill({ gid: 1, vendor: 'easemob', fromAt: hour, untilAt: hour + H + 1, conversations: [] }, { intake: () => Promise.resolve('accepted'), signal, clock: () => clock.now });
+    expect(result.state).toBe('open');
+    expect(result.note).toMatch(/1 fetched.*not due before 2026-12-05T06:10:00.000Z/);
   });
 });
