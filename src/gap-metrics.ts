@@ -2,9 +2,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What the gap gauges read at scrape time (kept in memory by the spool's gap store). */
 export interface GapSource {
-  readonly summary: Readonly<Record<'outage' | 'sequence', { readonly open: number; readonly oldestOpenFrom: number | undefined }>>;
+  readonly summary: Readonly<Record<'outage' | 'sequence' | 'hour', { readonly open: number; readonly oldestOpenFrom: number | undefined }>>;
 }
-const kinds = ['outage', 'sequence'] as const;
+const kinds = ['outage', 'sequence', 'hour'] as const;
 
 /**
  * The gap metrics (part of `createMetrics`): gaps found by kind, how many are still open, and how old
@@ -13,7 +13,7 @@ const kinds = ['outage', 'sequence'] as const;
 export function createGapMetrics(registers: Registry[], clock: () => number) {
   const detected = new Counter({
     name: 'imgw_gaps_detected_total',
-    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived.',
+    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived, hour = an hour of Easemob history to reconcile.',
     labelNames: ['kind'] as const,
     registers,
   });
@@ -65,7 +65,7 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
   return {
     verbs: {
       /** Gaps were recorded. */
-      gapsDetected(kind: 'outage' | 'sequence', count = 1): void {
+      gapsDetected(kind: 'outage' | 'sequence' | 'hour', count = 1): void {
         detected.inc({ kind }, count);
       },
       /** The outage recorded at this start, in seconds (0: none). */

@@ -67,6 +67,7 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
     const latest = spool.gaps.list({ kind: 'hour', vendor: 'easemob' }, 1)[0];
     for (const span of hoursToRecord(latest?.untilAt, clock(), settings!.delayMs, settings!.retentionMs)) {
       const gap = await spool.gaps.record({ kind: 'hour', vendor: 'easemob', app: appKey, fromAt: span.fromAt, untilAt: span.untilAt }, clock());
+      metrics.gapsDetected('hour');
       if (span.expired) await spool.gaps.settle(gap.gid, 'unfillable', "beyond Easemob's retention of history files: the gateway was down longer than that");
     }
   }

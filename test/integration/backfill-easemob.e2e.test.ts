@@ -115,11 +115,14 @@ describe('Easemob hourly reconciliation, end to end', () => {
     await until(() => logs.some((l) => l.msg === 'an Easemob history hour was read' && l.state === 'open'));
     expect((await gaps(service))[0]).toMatchObject({ state: 'open', note: expect.stringMatching(/not stored yet/) as unknown });
     expect(archived()).toHaveLength(0);
+    expect(await metricValue(service.registry, 'imgw_gaps_open', { kind: 'hour' })).toBe(1);
+    expect(await metricValue(service.registry, 'imgw_gap_oldest_open_seconds', { kind: 'hour' })).toBe((H + 70 * 60_000) / 1000);
 
     clock.now = hour + 6 * H;
     await until(() => archived().length === 1, { what: 'the late file read', step: () => (clock.now += 60_000) });
     expect(archived()[0]).toMatchObject({ messageid: late.msg_id, backfill: 'easemob/chatmessages' });
     await until(async () => (await gaps(service)).find((g) => g.fromAt === hour)?.state === 'filled');
+    expect(await metricValue(service.registry, 'imgw_gaps_detected_total', { kind: 'hour' })).toBeGreaterThanOrEqual(4);
   });
 
   test('When the API refuses for its rate limit, then the hours left stay open and are read after a pause', async () => {

@@ -47,8 +47,8 @@ export interface OpenGaps {
   readonly open: number;
   readonly oldestOpenFrom: number | undefined;
 }
-export type GapSummary = Readonly<Record<'outage' | 'sequence', OpenGaps>>;
-const noGaps: GapSummary = { outage: { open: 0, oldestOpenFrom: undefined }, sequence: { open: 0, oldestOpenFrom: undefined } };
+export type GapSummary = Readonly<Record<'outage' | 'sequence' | 'hour', OpenGaps>>;
+const noGaps: GapSummary = { outage: { open: 0, oldestOpenFrom: undefined }, sequence: { open: 0, oldestOpenFrom: undefined }, hour: { open: 0, oldestOpenFrom: undefined } };
 
 type GapRow = { gid: number; kind: 'outage' | 'sequence' | 'hour'; vendor: string | null; app: string | null; conversation: string | null; from_at: number; until_at: number; from_seq: number | null; until_seq: number | null; detected_at: number; state: GapState; note: string | null };
 const gapOf = (r: GapRow): Gap => {
@@ -73,7 +73,7 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
   const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
   let summary: GapSummary = noGaps;
   const summarize = (): void => {
-    const rows = openCount.all() as { kind: 'outage' | 'sequence'; open: number; oldest: number | null }[];
+    const rows = openCount.all() as { kind: 'outage' | 'sequence' | 'hour'; open: number; oldest: number | null }[];
     summary = { ...noGaps, ...Object.fromEntries(rows.map((r) => [r.kind, { open: r.open, oldestOpenFrom: r.oldest ?? undefined }])) };
   };
   try {
