@@ -77,6 +77,7 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
       const result = await fillEasemobHours(reader, gap, { intake, signal: stop.signal, clock });
       metrics.backfilled('easemob', historyFileApi, result.counts);
       if (result.state === 'open') pausedUntil.set(gap.gid, clock() + retryPauseMs);
+      else pausedUntil.delete(gap.gid);
       // An open hour keeps the reason too (GET /gaps shows why it is still open).
       await spool.gaps.settle(gap.gid, result.state, result.note);
       const log = result.state === 'unfillable' ? logger.warn.bind(logger) : logger.info.bind(logger);
