@@ -3,6 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { untilAborted, type AppTokens } from '../../protocols/easemob-app-token';
 import type { Quota } from '../quota';
+import { boundedJson, LineLimitError, lines } from './bounded-read';
 import { historyRecord, type HistoryRecord } from './history-record';
 
 export const hourMs = 3_600_000;
@@ -60,7 +61,8 @@ export function createEasemobHistory(settings: EasemobHistorySettings, deps: { t
       signal.throwIfAborted();
       throw new EasemobHistoryError('unreachable', `Easemob chatmessages/${name} failed: ${(error as Error).message}`, { cause: error });
     }
-    const json = (await response.json().catch(() => ({}))) as { data?: { url?: unknown }[]; error?: unknown; error_description?: unknown };
+    // The answer is a URL and a few fields: anything past 64 KiB is not read.
+    const json = (await boundedJson(response, 64 * 1024)) as { data?: { url?: unknown }[]; error?: unknown; error_description?: unknown };
     const said = `HTTP ${response.status} ${String(json.error ?? '')} ${String(json.error_description ?? '').slice(0, 300)}`.trim();
     if (response.status === 401 && !again) {
       deps.tokens.invalidate(token);
@@ -72,27 +74,6 @@ export function createEasemobHistory(settings: EasemobHistorySettings, deps: { t
     if (response.status === 400 && /expired or unstored/i.test(String(json.error_description))) return { kind: 'not-stored', detail: said };
     if (response.status === 429) throw new EasemobHistoryError('rate', `Easemob chatmessages/${name}: ${said}`);
     throw new EasemobHistoryError('refused', `Easemob chatmessages/${name}: ${response.ok ? 'answer without a download url' : said}`);
-  }
-
-  /** Splits the unpacked stream into lines, keeping at most one line (bounded) in memory. */
-  async function* linesOf(unpacked: AsyncIterable<Buffer>): AsyncGenerator<{ line: string; n: number }> {
-    let total = 0;
-    let n = 0;
-    let rest: Buffer = Buffer.alloc(0);
-    for await (const chunk of unpacked) {
-      total += chunk.length;
-      if (total > settings.maxFileBytes) throw new EasemobHistoryError('too-large', `the history file is larger than ${settings.maxFileBytes} bytes unpacked (BACKFILL_EASEMOB_MAX_FILE)`);
-      const buffer: Buffer = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-      let start = 0;
-      for (let end = buffer.indexOf(10, start); end !== -1; end = buffer.indexOf(10, start)) {
-        n += 1;
-        yield { line: buffer.subarray(start, end).toString('utf8'), n };
-        start = end + 1;
-      }
-      rest = buffer.subarray(start);
-      if (rest.length > maxLine) throw new EasemobHistoryError('malformed', `line ${n + 1} of the history file is longer than ${maxLine} bytes`);
-    }
-    if (rest.length > 0) yield { line: rest.toString('utf8'), n: n + 1 };
   }
 
   return {
@@ -115,13 +96,18 @@ export function createEasemobHistory(settings: EasemobHistorySettings, deps: { t
       }
       const unpacked = pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createGunzip(), () => undefined);
       try {
-        for await (const { line, n } of linesOf(unpacked)) {
+        for await (const { line, n } of lines(unpacked, { maxBytes: settings.maxFileBytes, maxLine })) {
           if (line.trim() === '') continue;
           yield parseLine(line, n);
         }
       } catch (error) {
         signal.throwIfAborted();
         if (error instanceof EasemobHistoryError) throw error;
+        if (error instanceof LineLimitError) {
+          throw error.limit === 'total'
+            ? new EasemobHistoryError('too-large', `the history file is ${error.message} unpacked (BACKFILL_EASEMOB_MAX_FILE)`)
+            : new EasemobHistoryError('malformed', `${error.message} in the history file`);
+        }
         const code = (error as NodeJS.ErrnoException).code ?? '';
         const failure = code === 'Z_BUF_ERROR' || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'truncated' : code.startsWith('Z_') ? 'malformed' : 'truncated';
         throw new EasemobHistoryError(failure, `the history file could not be read (${failure === 'malformed' ? 'not gzip' : 'cut short'}): ${(error as Error).message}`, { cause: error });
