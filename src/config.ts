@@ -6,6 +6,7 @@ import { parseOperatorTokens, type OperatorToken } from './admin/tokens';
 import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
 import { csv, duration, envInteger, envNumber, secretList } from './settings';
 import { vendorModules } from './vendors/registry';
+import { easemobBackfillEnv, easemobBackfillSettings, type EasemobBackfillSettings } from './backfill/easemob/settings';
 
 /**
  * Every environment variable the service reads. The keys are the variable names; the descriptions
@@ -81,6 +82,7 @@ const serviceEnv = {
     .describe('The account (accid) team and super-team histories are read as; unset: teams are not read back (a super team shows only what this account may see)'),
   BACKFILL_NETEASE_RATE: envNumber().pipe(z.number().positive()).default(100)
     .describe('History calls per second for the three NetEase history APIs together (the super-team history is documented at 100/s per app, the others follow the plan; 416 beyond)'),
+  ...easemobBackfillEnv,
   ADMIN_PORT: envInteger(0, 65535).optional()
     .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
@@ -104,7 +106,7 @@ const serviceEnv = {
 const vendorEnv: z.ZodRawShape = Object.assign({}, ...vendorModules.map((module) => module.env));
 
 /** Variables that may come from a file named by `<NAME>_FILE` (secrets mounted by Kubernetes). */
-export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', 'BACKFILL_TENCENT_KEY', 'BACKFILL_NETEASE_SECRET', ...vendorModules.flatMap((module) => module.secretFiles)];
+export const secretFileVariables: readonly string[] = ['ADMIN_TOKENS', 'RELAY_KEY', 'BACKFILL_TENCENT_KEY', 'BACKFILL_NETEASE_SECRET', 'BACKFILL_EASEMOB_CLIENT_ID', 'BACKFILL_EASEMOB_CLIENT_SECRET', ...vendorModules.flatMap((module) => module.secretFiles)];
 
 export const envSchema = z.object({ ...serviceEnv, ...consoleEnv, ...vendorEnv });
 
@@ -149,7 +151,7 @@ export interface Config {
   /** The alive note's interval, the sequence-gap grace period, the shortest outage read back as windows, how long seen conversations are kept (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE, BACKFILL_OUTAGE_MIN, BACKFILL_SEEN_RETENTION. */
   readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number; readonly outageMinMs: number; readonly seenRetentionMs: number };
   /** Tencent group history access for backfill; undefined: gaps are recorded, not filled. */
-  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number }; readonly netease?: NeteaseBackfillSettings };
+  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number }; readonly netease?: NeteaseBackfillSettings; readonly easemob?: EasemobBackfillSettings | undefined };
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
   readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
   /** The operator console on the admin listener (peers, sessions, cookie, Grafana link). */
@@ -208,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
     backfill: {
       ...(e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } }),
       ...neteaseBackfill(e),
+      easemob: easemobBackfillSettings(e),
     },
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
     console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,

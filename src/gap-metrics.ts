@@ -14,7 +14,7 @@ const kinds = gapKinds;
 export function createGapMetrics(registers: Registry[], clock: () => number) {
   const detected = new Counter({
     name: 'imgw_gaps_detected_total',
-    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived, window = a time window to read back from one vendor\'s history (an outage, or asked by hand).',
+    help: 'Windows of possibly missed messages recorded: outage = the gateway was down (every vendor), sequence = Tencent group MsgSeq numbers that never arrived, window = a time window to read back from one vendor\'s history (an outage, or asked by hand), hour = an hour of Easemob history to reconcile.',
     labelNames: ['kind'] as const,
     registers,
   });

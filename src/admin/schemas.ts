@@ -41,7 +41,7 @@ export const pendingDropBody = z.strictObject({ sink: name.describe('a sink no l
 export const pendingMoveBody = z.strictObject({ sink: name.describe('a sink no longer configured'), to: name.describe('a configured sink'), dryRun: preview });
 
 export const gapQuery = pageQuery.extend({
-  kind: z.enum(['outage', 'sequence', 'window']).optional().describe("outage: the gateway was down; sequence: Tencent group MsgSeq numbers that never arrived; window: a time window to read back from one vendor's history"),
+  kind: z.enum(['outage', 'sequence', 'window', 'hour']).optional().describe("outage: the gateway was down; sequence: Tencent group MsgSeq numbers that never arrived; window: a time window to read back from one vendor's history; hour: one hour of Easemob history reconciled"),
   state: z.enum(['open', 'filled', 'unfillable']).optional(), vendor: name.optional(),
 });
 const seq = z.number().int().positive().max(2 ** 32 - 1);
@@ -100,7 +100,7 @@ export const bulkResult = z.union([z.object({ dryRun: z.boolean(), count: z.numb
 export const auditEntry = z.object({ seq: z.number().int(), at: ms, actor: z.string(), action: z.string(), target: z.unknown(), count: z.number().int(), dryRun: z.boolean() });
 export const pendingCounts = z.object({ items: z.array(z.object({ sink: z.string(), pending: z.number().int(), configured: z.boolean() })) });
 export const gap = z.object({
-  gid: z.number().int(), kind: z.enum(['outage', 'sequence', 'window']), vendor: z.string().optional().describe('absent for an outage: every vendor'), app: z.string().optional(),
+  gid: z.number().int(), kind: z.enum(['outage', 'sequence', 'window', 'hour']), vendor: z.string().optional().describe('absent for an outage: every vendor'), app: z.string().optional(),
   conversation: z.string().optional().describe('the group whose sequence has the hole; for a window, the conversations it is limited to (a JSON array)'), fromAt: ms.describe('last time known good'), untilAt: ms.describe('first time known good again'),
   fromSeq: z.number().int().optional(), untilSeq: z.number().int().optional().describe('the missing numbers, inclusive'), detectedAt: ms,
   state: z.enum(['open', 'filled', 'unfillable']), note: z.string().optional(),

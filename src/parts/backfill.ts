@@ -5,7 +5,7 @@ import { createGapWorker, type BackfillTrigger } from '../backfill/gap-worker';
 import { createBackfillIntake } from '../backfill/intake';
 import { createQuota } from '../backfill/quota';
 import { createTencentGroupHistory } from '../backfill/tencent/group-history';
-import { buildWindowFillers } from '../backfill/window-fillers';
+import { buildWindowFillers, type WindowFillerEntry } from '../backfill/window-fillers';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
 import type { Spool } from '../pipeline/spool';
@@ -22,10 +22,11 @@ type Deps = { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger
  * with a window filler (`backfill/window-fillers.ts`). Fetched messages go through the same intake
  * as a callback, marked `backfill=<api>`. A gap stays open until it is settled, so one cut short by
  * a crash is read again at the next start (what was stored already comes back as duplicates). A
- * failing API is retried after a pause. Undefined when no vendor's backfill is configured.
+ * failing API is retried after a pause. `more`: fillers built elsewhere (Easemob's shares the hourly
+ * reconciliation's quota and token). Undefined when no vendor's backfill is configured.
  */
-export function startBackfill(config: Config, deps: Deps): BackfillTrigger | undefined {
-  const fillers = buildWindowFillers(config);
+export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<string, WindowFillerEntry> = new Map()): BackfillTrigger | undefined {
+  const fillers = new Map([...buildWindowFillers(config), ...more]);
   const groups = config.backfill.tencent && deps.vendors.some((v) => v.name === 'tencent') ? config.backfill.tencent : undefined;
   if ((groups === undefined && fillers.size === 0) || config.ackMode !== 'spool') return undefined;
   const { spool, metrics, logger, clock } = deps;

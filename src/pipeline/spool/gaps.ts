@@ -4,7 +4,7 @@ import type { GroupCommitter } from './group-commit';
 
 /** A window of messages the gateway may have missed, to check against a vendor's history. */
 export interface NewGap {
-  /** `outage`: the gateway was down (every vendor); `sequence`: numbers missing in one conversation; `window`: a time window to read back from one vendor's history. */
+  /** `outage`: the gateway was down (every vendor); `sequence`: numbers missing in one conversation; `window`: a time window to read back from one vendor's history; `hour`: one hour of a vendor's history reconciled as a whole. */
   readonly kind: GapKind;
   readonly vendor?: string | undefined;
   readonly app?: string | undefined;
@@ -19,8 +19,8 @@ export interface NewGap {
   readonly note?: string | undefined;
 }
 
-export type GapKind = 'outage' | 'sequence' | 'window';
-export const gapKinds: readonly GapKind[] = ['outage', 'sequence', 'window'];
+export type GapKind = 'outage' | 'sequence' | 'window' | 'hour';
+export const gapKinds: readonly GapKind[] = ['outage', 'sequence', 'window', 'hour'];
 
 /** `open`: not checked yet; `filled`: the history was read and what was missing is stored; `unfillable`: the vendor keeps no history for it. */
 export type GapState = 'open' | 'filled' | 'unfillable';
@@ -53,7 +53,7 @@ export interface OpenGaps {
 }
 export type GapSummary = Readonly<Record<GapKind, OpenGaps>>;
 const none: OpenGaps = { open: 0, oldestOpenFrom: undefined };
-const noGaps: GapSummary = { outage: none, sequence: none, window: none };
+const noGaps: GapSummary = { outage: none, sequence: none, window: none, hour: none };
 
 /** What an outage becomes at the start that recorded it: the windows to read back, and the note it is settled with. */
 export type OutageSplit = (outage: Gap) => { readonly windows: readonly NewGap[]; readonly note: string } | undefined;

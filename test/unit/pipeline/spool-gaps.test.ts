@@ -48,7 +48,7 @@ describe('spool gap store', () => {
     expect(outage?.vendor).toBeUndefined();
     expect(second.gaps.list({ kind: 'outage' }, 10)).toEqual([outage]);
     expect(second.gaps.lastAlive()).toEqual({ startedAt: 90_000, aliveAt: 90_000 });
-    expect(second.gaps.summary).toEqual({ outage: { open: 1, oldestOpenFrom: 6000 }, sequence: { open: 0, oldestOpenFrom: undefined }, window: { open: 0, oldestOpenFrom: undefined } });
+    expect(second.gaps.summary).toEqual({ outage: { open: 1, oldestOpenFrom: 6000 }, sequence: { open: 0, oldestOpenFrom: undefined }, window: { open: 0, oldestOpenFrom: undefined }, hour: { open: 0, oldestOpenFrom: undefined } });
   });
 
   test('When sequence marks and gaps are written with an alive note, then they are read back after a reopen, filtered and paged newest first', async () => {

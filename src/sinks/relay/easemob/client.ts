@@ -1,7 +1,7 @@
 import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
 import { UnansweredSendError } from '../errors';
 import type { Endpoint, SendLimiter } from './limiter';
-import { untilAborted, type AppTokens } from './token';
+import { untilAborted, type AppTokens } from '../../../protocols/easemob-app-token';
 
 export { UnansweredSendError };
 

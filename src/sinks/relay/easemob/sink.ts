@@ -5,7 +5,7 @@ import { quotaRedis, readSecretFile } from '../setup';
 import { createSendLimiter, quotasSchema } from './limiter';
 import { relayElementsSchema, relayTargetsSchema } from './mapping';
 import { planSends, type Step } from './plan';
-import { createAppTokens } from './token';
+import { createAppTokens } from '../../../protocols/easemob-app-token';
 import { causeText, safeAddress } from '../../addresses';
 import { defineSink } from '../../definition';
 import { abortable, deliverySettings, type DeliveryDefaults, type Sink, type SinkDeps } from '../../sink';

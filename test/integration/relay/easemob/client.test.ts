@@ -1,7 +1,7 @@
 import { PermanentSinkError, RetryLaterError } from '../../../../src/sinks/sink';
 import { createEasemobClient, type SendRequest } from '../../../../src/sinks/relay/easemob/client';
 import { createSendLimiter, quotasSchema } from '../../../../src/sinks/relay/easemob/limiter';
-import { createAppTokens, type AppTokens } from '../../../../src/sinks/relay/easemob/token';
+import { createAppTokens, type AppTokens } from '../../../../src/protocols/easemob-app-token';
 import { startEasemobStandin, type EasemobStandin } from '../../../helpers/easemob-standin';
 import { until } from '../../../helpers/wait';
 

@@ -1,10 +1,11 @@
 /**
- * The Easemob app token (https://doc.easemob.com/product/easemob_app_token.html): fetched with client
- * credentials, cached, refreshed in the background at half its life (as the official Java SDK does),
- * fetched by one request at a time however many sends wait, and fetched again once when a send gets
- * 401 with it. A failed fetch is remembered for `failureCacheMs` so a broken credential is not hammered:
- * Easemob blocks accounts that ask for tokens too often. The client secret is sent only in the token
- * request body and appears in no error message.
+ * The Easemob app token (https://doc.easemob.com/product/easemob_app_token.html), shared by the relay's
+ * sends and backfill's history reads (a leaf of src/protocols/: it imports nothing of ours): fetched
+ * with client credentials, cached, refreshed in the background at half its life (as the official Java
+ * SDK does), fetched by one request at a time however many callers wait, and fetched again once when a
+ * call gets 401 with it. A failed fetch is remembered for `failureCacheMs` so a broken credential is not
+ * hammered: Easemob blocks accounts that ask for tokens too often. The client secret is sent only in the
+ * token request body and appears in no error message.
  */
 export interface AppTokenOptions {
   /** `https://{host}/{org}/{app}/token` */
