@@ -82,7 +82,10 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
   let self = { name: instance, url: '' };
   const consoleParts = startConsole({ env: config.console, authenticate: (token) => verifyToken(tokens, token), audit: (entry) => deps.store.audit(entry), registry: deps.registry, clock: deps.clock, self: () => self });
   const app = express().set('trust proxy', config.trustedProxies).use('/console', consoleParts.router).use(api);
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app);
+  // Idle connections are kept as long as on the callback port (HTTP_KEEPALIVE_TIMEOUT): Node's 5 s is
+  // shorter than what proxies and clients reuse a connection for, so a request could meet a socket the
+  // server had just closed (ECONNRESET).
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: config.http.keepAliveTimeoutMs }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: config.admin.port ?? 0, host: config.admin.host }, resolve);

@@ -64,6 +64,13 @@ describe('admin API against a running service', () => {
     return job['result'] as Record<string, unknown>;
   }
 
+  test('When a client keeps its connection, then the admin listener keeps it idle as long as the callback port (65 s), not Node\'s 5 s', async () => {
+    const res = await fetch(`${service.adminUrl}/openapi.json`);
+    await res.arrayBuffer();
+
+    expect(res.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   test('When the API root is asked, then it serves an OpenAPI 3.1 document that names every route, whose schemas compile and describe real answers', async () => {
     const doc = (await api('get', '/')).body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content: { 'application/json': { schema: object } } }> }>> };
     const ajv = new Ajv2020({ strict: false });
