@@ -30,3 +30,16 @@ export function buildWindowFillers(config: Config): ReadonlyMap<string, WindowFi
   }
   return fillers;
 }
+
+/**
+ * The vendors whose backfill reads windows, and whether each reads the whole app: the registry's
+ * configured ones, and for windows asked for by hand also Easemob when its hourly files are read (its
+ * filler shares their quota and token, so the hourly reconciliation builds it and hands it to the
+ * worker). Easemob gets no outage windows: every hour is reconciled anyway, outages included, and a
+ * window would read the same files again from an API allowed 10 calls a minute.
+ */
+export function windowVendors(config: Config, asked: 'outage' | 'by hand'): ReadonlyMap<string, { readonly wholeApp: boolean }> {
+  const vendors = new Map([...buildWindowFillers(config)].map(([vendor, entry]) => [vendor, { wholeApp: entry.wholeApp === true }]));
+  if (asked === 'by hand' && config.backfill.easemob !== undefined) vendors.set('easemob', { wholeApp: true });
+  return vendors;
+}

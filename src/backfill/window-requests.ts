@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { WindowRequest } from '../pipeline/admin';
 import type { Gap, GapStore, NewGap } from '../pipeline/spool/gaps';
 import { windowConversations } from './conversation-names';
-import { buildWindowFillers } from './window-fillers';
+import { windowVendors } from './window-fillers';
 
 /**
  * What the admin API needs for windows asked by hand: the vendors with a window filler here, how many
@@ -10,7 +10,7 @@ import { buildWindowFillers } from './window-fillers';
  * worker runs; without one, e.g. the CLI on a stopped service's spool, the next start fills it).
  */
 export function windowRequests(config: Config, gaps: Pick<GapStore, 'record' | 'conversations'>, clock: () => number, wake?: () => void) {
-  const fillers = buildWindowFillers(config);
+  const fillers = windowVendors(config, 'by hand');
   const vendors = [...fillers.keys()];
   const asGap = (request: WindowRequest, note: string): NewGap & { vendor: string } => ({
     kind: 'window', vendor: request.vendor, app: request.app, fromAt: request.fromAt, untilAt: request.untilAt,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { outageWindows } from '../backfill/outage-windows';
 import { createSeenWatch } from '../backfill/seen-watch';
 import { createSequenceWatch } from '../backfill/sequence-watch';
-import { buildWindowFillers } from '../backfill/window-fillers';
+import { windowVendors } from '../backfill/window-fillers';
 import type { Config } from '../config';
 import type { Event } from '../events/event';
 import type { Metrics } from '../metrics';
@@ -26,7 +26,7 @@ export async function startGapWatch(config: Config, deps: { spool: Spool; metric
   const { spool, metrics, logger, clock } = deps;
   const store = spool.gaps;
   metrics.watchGaps(store);
-  const split = outageWindows({ minOutageMs: config.gaps.outageMinMs, vendors: [...buildWindowFillers(config).keys()] });
+  const split = outageWindows({ minOutageMs: config.gaps.outageMinMs, vendors: [...windowVendors(config, 'outage').keys()] });
   const started = await store.markStarted(clock(), split);
   const outage = started?.outage;
   metrics.outageAtStart(outage ? (outage.untilAt - outage.fromAt) / 1000 : 0);
