@@ -1,17 +1,9 @@
 // The seam between the backfill worker and each vendor's history reader: a window of time, the
 // conversations seen in it, and a filler that hands every message found to the intake.
+import type { SeenConversation } from '../pipeline/spool/conversations';
 import type { BackfillIntake, FillResult } from './fill-sequence-gaps';
 
-/** A conversation the gateway saw a message in (for history APIs read per conversation). */
-export interface SeenConversation {
-  readonly vendor: string;
-  readonly app: string;
-  /** `user`: one-to-one (`a` and `b` are the two accounts, a < b); `group`: a group/team (`a` its id); `room`: a chat room. */
-  readonly kind: 'user' | 'group' | 'room';
-  readonly a: string;
-  readonly b?: string | undefined;
-  readonly lastAt: number;
-}
+export type { SeenConversation };
 
 /** One window of time to read back from one vendor's history. */
 export interface BackfillWindow {

@@ -74,15 +74,17 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (change === 'closed') deps.logger.info({ sink: lane.sink.name }, 'circuit closed');
   }
 
-  function sleep(ms: number): Promise<void> {
+  /** Waits `ms`, or until the dispatcher stops; `wakeable`: also until new events are appended. */
+  function sleep(ms: number, wakeable = true): Promise<void> {
     return new Promise((resolve) => {
+      const sleepers = wakeable ? wakers : resting;
       const done = () => {
         clearTimeout(timer);
-        wakers.delete(done);
+        sleepers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
-      wakers.add(done);
+      sleepers.add(done);
     });
   }
 
@@ -170,22 +172,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     const { ready, unsendable } = withPayload(lane, due);
     if (unsendable.length > 0) await writeFailed(lane, unsendable);
     await writeInOrder(splitBatches(ready, lane), lane.concurrency, (batch) => deliver(lane, batch));
-    if (started) await rest(performance.eventLoopUtilization(started).active);
+    if (started) await sleep(Math.min(performance.eventLoopUtilization(started).active, idleMs), false);
     return true;
   }
 
-  /** Waits `ms` (at most `idleMs`), or until the dispatcher stops; new events do not cut it short. */
-  function rest(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        resting.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.min(Math.max(0, ms), idleMs));
-      resting.add(done);
-    });
-  }
 
   async function run(lane: Lane): Promise<void> {
     while (!stopping) {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { standinControls } from './standin-controls';
+import { apiCheckSum, callbackHeaders } from './netease-signing';
 
 /**
  * A stand-in for NetEase Yunxin's history APIs, written from their documentation
@@ -67,7 +67,7 @@ export async function startNeteaseHistoryStandin(options: NeteaseHistoryStandinO
     const [key, nonce, curTime, checkSum] = [header('appkey'), header('nonce'), header('curtime'), header('checksum')];
     if (key !== appKey) return fail(403, 'appkey invalid');
     if (!/^\d{1,12}$/.test(curTime) || Math.abs(Number(curTime) - clock() / 1000) > 300) return fail(403, 'curtime expired');
-    if (nonce === '' || nonce.length > 128 || checkSum !== createHash('sha1').update(appSecret + nonce + curTime).digest('hex')) return fail(403, 'checksum error');
+    if (nonce === '' || nonce.length > 128 || checkSum !== apiCheckSum(appSecret, nonce, curTime)) return fail(403, 'checksum error');
     for (const [seen, at] of nonces) if (clock() - at > 300_000) nonces.delete(seen);
     if (nonces.has(nonce)) return fail(431, 'http duplicate request');
     nonces.set(nonce, clock());
@@ -125,9 +125,7 @@ export async function startNeteaseHistoryStandin(options: NeteaseHistoryStandinO
       msgidClient: m.msgidClient, msgidServer: String(m.msgid), resendFlag: '0', ...(m.ext === undefined ? {} : { ext: m.ext }),
     };
     const text = JSON.stringify(copy);
-    const md5 = createHash('md5').update(text).digest('hex');
-    const curTime = String(Date.now());
-    const headers = { 'content-type': 'application/json;charset=utf-8', AppKey: appKey, CurTime: curTime, MD5: md5, CheckSum: createHash('sha1').update(appSecret + md5 + curTime).digest('hex') };
+    const headers = callbackHeaders(appKey, appSecret, text);
     controls.callback(options.callback.url, { headers, body: text }, copy);
   }
 

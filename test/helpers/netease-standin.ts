@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { standinControls } from './standin-controls';
+import { apiCheckSum, callbackHeaders } from './netease-signing';
 
 /**
  * A stand-in for NetEase Yunxin's server API (the vendor's cloud), written from
@@ -58,7 +59,7 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
     const [key, nonce, curTime, checkSum] = ['appkey', 'nonce', 'curtime', 'checksum'].map((name) => String(headers[name] ?? ''));
     if (key !== appKey) return fail(403, 'appkey invalid');
     if (!/^\d{1,12}$/.test(curTime ?? '') || Math.abs(Number(curTime) - clock() / 1000) > 300) return fail(403, 'curtime expired');
-    const expected = createHash('sha1').update(appSecret + nonce + curTime).digest('hex');
+    const expected = apiCheckSum(appSecret, nonce ?? '', curTime ?? '');
     if (nonce === '' || (nonce ?? '').length > 128 || checkSum !== expected) return fail(403, 'checksum error');
     const now = clock();
     for (const [seen, at] of nonces) if (now - at > 300_000) nonces.delete(seen);
@@ -133,9 +134,7 @@ export async function startNeteaseStandin(options: NeteaseStandinOptions = {}) {
       ext: form.get('ext') ?? '',
     };
     const text = JSON.stringify(copy);
-    const md5 = createHash('md5').update(text).digest('hex');
-    const curTime = String(Date.now());
-    const headers = { 'content-type': 'application/json;charset=utf-8', AppKey: appKey, CurTime: curTime, MD5: md5, CheckSum: createHash('sha1').update(appSecret + md5 + curTime).digest('hex') };
+    const headers = callbackHeaders(appKey, appSecret, text);
     controls.callback(options.callback.url, { headers, body: text }, copy);
   }
 

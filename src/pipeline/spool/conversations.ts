@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3';
 
-/** A conversation the gateway saw a message in (the same shape as backfill's `SeenConversation`). */
+/** A conversation the gateway saw a message in (for history APIs read per conversation). */
 export interface SeenConversation {
   readonly vendor: string;
   readonly app: string;
+  /** `user`: one-to-one (`a` and `b` are the two accounts, a < b); `group`: a group/team (`a` its id); `room`: a chat room. */
   readonly kind: 'user' | 'group' | 'room';
   readonly a: string;
   readonly b?: string | undefined;
