@@ -2,6 +2,7 @@ import type { Gap } from '../pipeline/spool/gaps';
 import type { TencentGroupHistory } from './tencent/group-history';
 import { groupCallbackBody, groupCallbackQuery } from './tencent/group-message';
 import { pageSize, TencentApiError, type GroupHistoryMessage } from './tencent/group-history';
+import { createPace } from './pace';
 
 /** What the intake made of one fetched message. */
 export type FetchedOutcome = 'accepted' | 'duplicate' | 'invalid' | 'ignored';
@@ -35,10 +36,11 @@ export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentG
   const query = groupCallbackQuery(deps.sdkAppId);
   const group = gap.conversation;
   const page: GroupHistoryMessage[] = [];
+  const pace = createPace();
   // A page's messages go to the intake together: they share one spool commit instead of one each.
   const flush = async () => {
     for (const outcome of await Promise.all(page.splice(0).map((message) => deps.intake('tencent', groupHistoryApi, query, groupCallbackBody(group, message))))) counts[outcome] += 1;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await pace.rest();
   };
   try {
     for await (const message of deps.history.range(group, gap.fromSeq, gap.untilSeq, deps.signal)) {

@@ -74,6 +74,8 @@ describe('Easemob hourly reconciliation, end to end', () => {
 
     const second = await start();
     await until(() => archived().length === 4, { what: 'the three missed messages in the file sink' });
+    // The counts are taken when an hour's file is read to its end, and the hour is settled after that.
+    await until(async () => (await gaps(second)).every((g) => g.state === 'filled'), { what: 'both hours settled' });
     expect(await Promise.all(missed.map((m) => callback(second, m)))).toEqual([200, 200, 200]);
     await until(async () => (await metricValue(second.registry, 'imgw_callbacks_total', { vendor: 'easemob', command: 'groupchat', outcome: 'duplicate' })) === 2);
 

@@ -2,6 +2,7 @@ import type { BackfillIntake, FetchedOutcome, FillResult } from '../fill-sequenc
 import type { WindowFiller } from '../window-filler';
 import { EasemobHistoryError, hourMs, type EasemobHistory } from './history-file';
 import { callbackBodyOf } from './history-record';
+import { createPace } from '../pace';
 
 export const historyFileApi = 'easemob/chatmessages';
 
@@ -29,12 +30,12 @@ async function readHour(reader: EasemobHourReader, hour: number, counts: Counts,
   const file = await reader.history.locate(hour, deps.signal);
   if (file.kind === 'none') return { state: 'filled', note: `${name}h: no history file (no message that hour)` };
   if (file.kind !== 'url') return { state: 'open', note: `${name}h: the history file is not stored yet (${file.detail})` };
+  const pace = createPace();
   try {
     for await (const record of reader.history.messages(file.url, deps.signal)) {
       if (deps.within && (record.timestamp < deps.within.fromAt || record.timestamp >= deps.within.untilAt)) continue;
       counts[await deps.intake('easemob', historyFileApi, new URLSearchParams(), callbackBodyOf(record, reader.appKey))] += 1;
-      // One message at a time, yielding between them: live callbacks are never starved.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await pace.rest();
     }
   } catch (error) {
     // Reading the same file again gives the same refusal: say why and stop trying (an operator can raise the limit and ask again).

@@ -3,6 +3,7 @@ import { createQuota, type Quota } from '../quota';
 import type { BackfillWindow, SeenConversation, WindowFiller } from '../window-filler';
 import { neteaseCopyBody, type CopyConversation } from './copy-body';
 import { createNeteaseHistory, historyPageSize, NeteaseHistoryError, type HistoryApi, type NeteaseHistory, type NeteaseHistoryMessage, type NeteaseHistorySettings } from './history';
+import { createPace } from '../pace';
 
 export interface NeteaseBackfillSettings extends NeteaseHistorySettings {
   /** History calls per second, shared by the three APIs (BACKFILL_NETEASE_RATE). */
@@ -77,11 +78,12 @@ async function fillConversation(c: SeenConversation, window: BackfillWindow, dep
 
   async function read(api: HistoryApi, params: Record<string, string>, where: CopyConversation): Promise<string | undefined> {
     const page: NeteaseHistoryMessage[] = [];
+    const pace = createPace();
     // A page's messages go to the intake together: they share one spool commit instead of one each.
     const flush = async () => {
       const outcomes = await Promise.all(page.splice(0).map((message) => deps.intake('netease', neteaseHistoryApis[api], new URLSearchParams(), neteaseCopyBody(message, where))));
       for (const outcome of outcomes) deps.counts[outcome] += 1;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await pace.rest();
     };
     try {
       for await (const message of deps.history.read({ api, params, ...span }, deps.signal)) if (page.push(message) >= historyPageSize) await flush();

@@ -4,6 +4,7 @@ import type { SeenConversation, WindowFiller } from '../window-filler';
 import { c2cCallbackBody, c2cCallbackQuery } from './c2c-message';
 import { createTencentRest, TencentApiError, type TencentHistorySettings } from './rest';
 import { createTencentRoamHistory, type TencentRoamHistory } from './roam-history';
+import { createPace } from '../pace';
 
 export const roamHistoryApi = 'tencent/admin_getroammsg';
 
@@ -31,6 +32,7 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
     };
     const pairs = window.conversations.filter((c): c is SeenConversation & { b: string } => c.kind === 'user' && c.b !== undefined && /^\d+$/.test(c.app) && (window.app === undefined || c.app === window.app));
     const skipped: string[] = [];
+    const pace = createPace();
     const [minTime, maxTime] = [Math.floor(window.fromAt / 1000), Math.ceil(window.untilAt / 1000)];
     for (const pair of pairs) {
       if (signal.aborted) break;
@@ -39,7 +41,7 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
         for await (const message of historyOf(pair.app).read(pair.a, pair.b, minTime, maxTime, signal)) {
           if (message.MsgFlagBits !== 0) counts.placeholder += 1;
           else counts[await intake('tencent', roamHistoryApi, query, c2cCallbackBody(message))] += 1;
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await pace.rest();
         }
       } catch (error) {
         if (!(error instanceof TencentApiError && skipPairCodes.has(error.code))) throw error;
