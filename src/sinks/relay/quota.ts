@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { RetryLaterError } from '../sink';
+import { createTransitGuard } from './transit-guard';
 
 /** The quota of one send endpoint: calls per second, and messages (one per recipient) per window. */
 export interface Quota {
@@ -23,8 +24,13 @@ export const quotaSchema = (calls: number, messages: number, windowSeconds: numb
     .prefault({});
 
 export interface QuotaLimiter<E extends string> {
-  /** Takes one call and `recipients` messages of `endpoint`'s quota, or throws `RetryLaterError` with the wait. Never sleeps. */
-  acquire(endpoint: E, recipients: number): Promise<void>;
+  /**
+   * Takes one call and `recipients` messages of `endpoint`'s quota and returns the time it was counted
+   * at, or throws `RetryLaterError` with the wait. Never sleeps.
+   */
+  acquire(endpoint: E, recipients: number): Promise<number>;
+  /** The target answered a call counted at `countedAt` (see `acquire`): its round trip sizes the window guard. */
+  answered(countedAt: number): void;
   /** The target said the quota is used up (by someone else too): take no budget for `ms`. */
   pause(endpoint: E, ms: number): void;
   /**
@@ -54,13 +60,6 @@ export interface QuotaLimiterOptions<E extends string> {
   readonly clock: () => number;
 }
 
-/**
- * A call made in the last this many ms of a window counts in the next window too: it can reach the
- * target after the window ended there and be counted in the next one, on top of that window's full
- * quota (one refusal at a window's edge was seen at 100 calls/s on loopback).
- */
-export const windowGuardMs = 50;
-
 /** The longest wait after refusals for a quota. */
 const maxBackoffMs = 60_000;
 
@@ -72,6 +71,7 @@ const maxBackoffMs = 60_000;
  */
 export function createQuotaLimiter<E extends string>(options: QuotaLimiterOptions<E>): QuotaLimiter<E> {
   const { clock, target } = options;
+  const transit = createTransitGuard(clock);
   const pausedUntil = new Map<E, number>();
   const strikes = new Map<E, { count: number; at: number }>();
   const pause = (endpoint: E, ms: number): void => void pausedUntil.set(endpoint, Math.max(pausedUntil.get(endpoint) ?? 0, clock() + ms));
@@ -94,41 +94,47 @@ export function createQuotaLimiter<E extends string>(options: QuotaLimiterOption
   };
 
   /**
-   * Consumes `points` in the aligned window, or returns the ms until that window ends (the points given
-   * back). A call in the window's last `windowGuardMs` also takes its points from the next window.
+   * Consumes `points` in the aligned window and returns the keys it took them from, or returns the ms
+   * until that window ends (the points given back). A call this close to the window's end that it may
+   * reach the target in the next window (the transit guard) also takes its points from the next
+   * window, so the target never counts more than its quota in one window: holding such calls instead
+   * would put a wait on every call at the edge.
    */
-  async function take(limiter: RateLimiterAbstract, windowMs: number, points: number): Promise<number | undefined> {
-    const now = clock();
+  async function take(limiter: RateLimiterAbstract, windowMs: number, points: number, now: number): Promise<{ readonly keys: string[] } | { readonly wait: number }> {
     const window = Math.floor(now / windowMs);
     const left = (window + 1) * windowMs - now;
-    const windows = left <= windowGuardMs ? [window, window + 1] : [window];
+    const keys = (left <= transit.guardMs() ? [window, window + 1] : [window]).map((w) => `${options.key}:${w}`);
     const taken: string[] = [];
     try {
-      for (const w of windows) {
-        await limiter.consume(`${options.key}:${w}`, points);
-        taken.push(`${options.key}:${w}`);
+      for (const key of keys) {
+        await limiter.consume(key, points);
+        taken.push(key);
       }
-      return undefined;
+      return { keys };
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      await Promise.all([...taken, `${options.key}:${windows[taken.length]}`].map((key) => limiter.reward(key, points).catch(() => undefined)));
-      return left;
+      await giveBack(limiter, [...taken, keys[taken.length] as string], points);
+      return { wait: left };
     }
   }
+  const giveBack = (limiter: RateLimiterAbstract, keys: readonly string[], points: number) => Promise.all(keys.map((key) => limiter.reward(key, points).catch(() => undefined)));
 
   return {
     async acquire(endpoint, recipients) {
       const paused = (pausedUntil.get(endpoint) ?? 0) - clock();
       if (paused > 0) throw new RetryLaterError(`${target} ${endpoint} quota used up; waiting ${paused} ms`, paused);
       const { calls, messages, windowMs } = limiterOf(endpoint);
-      const callWait = await take(calls, 1000, 1);
-      if (callWait !== undefined) throw new RetryLaterError(`${target} ${endpoint} calls per second reached; waiting ${callWait} ms`, callWait);
-      const messageWait = await take(messages, windowMs, recipients);
-      if (messageWait !== undefined) {
-        await calls.reward(`${options.key}:${Math.floor(clock() / 1000)}`, 1).catch(() => undefined);
-        throw new RetryLaterError(`${target} ${endpoint} messages per ${windowMs / 1000} s reached; waiting ${messageWait} ms`, messageWait);
+      const now = clock();
+      const call = await take(calls, 1000, 1, now);
+      if ('wait' in call) throw new RetryLaterError(`${target} ${endpoint} calls per second reached; waiting ${call.wait} ms`, call.wait);
+      const message = await take(messages, windowMs, recipients, now);
+      if ('wait' in message) {
+        await giveBack(calls, call.keys, 1);
+        throw new RetryLaterError(`${target} ${endpoint} messages per ${windowMs / 1000} s reached; waiting ${message.wait} ms`, message.wait);
       }
+      return now;
     },
+    answered: transit.answered,
     maxRecipients(endpoint) {
       const q = options.quotas[endpoint];
       return Math.min(q.recipientsPerCall, options.redis ? q.messages : share(q.messages));

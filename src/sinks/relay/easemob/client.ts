@@ -74,10 +74,11 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
     async send(endpoint, request, signal, beforeCall) {
       for (let attempt = 1; ; attempt++) {
         throwIfAborted(signal);
-        await options.limiter.acquire(endpoint, request.to.length);
+        const countedAt = await options.limiter.acquire(endpoint, request.to.length);
         const token = await untilAborted(options.tokens.get(signal), signal);
         if (attempt === 1) beforeCall?.();
         const { status, json } = await post(endpoint, request, token, signal);
+        options.limiter.answered(countedAt);
         if (status === 200) {
           options.limiter.accepted(endpoint);
           if (typeof json.data === 'object' && json.data !== null) return json.data as Record<string, string>;

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { RetryLaterError } from '../../../../src/sinks/sink';
 import { createSendLimiter, quotasSchema, type Endpoint, type SendLimiter } from '../../../../src/sinks/relay/easemob/limiter';
-import { windowGuardMs } from '../../../../src/sinks/relay/quota';
+import { windowGuardMs } from '../../../../src/sinks/relay/transit-guard';
 import { startRedis, type TestServer } from '../../../helpers/servers';
 
 /** Counts how many acquisitions of `endpoint` pass, trying `tries` times with `recipients` each. */

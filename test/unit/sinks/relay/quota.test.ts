@@ -45,6 +45,70 @@ describe('relay quota backoff after refusals', () => {
 
     expect(error).toBeInstanceOf(RetryLaterError);
     expect((error as RetryLaterError).retryAfterMs).toBe(wait);
-    await expect(l.acquire('send', 1)).resolves.toBeUndefined();
+    await expect(l.acquire('send', 1)).resolves.toBe(now);
+  });
+});
+
+describe('relay quota window guard', () => {
+  let now: number;
+  const window = 1_718_000_000_000;
+  const limiter = () => createQuotaLimiter({ target: 'Test', key: 'app', quotas: { send: quotaSchema(10, 1000, 1, 1, 1).parse({}) }, podShare: 1, clock: () => now });
+  /** How many of `tries` calls at `now` the limiter lets through. */
+  const passed = async (l: ReturnType<typeof limiter>, tries: number) => {
+    let ok = 0;
+    for (let i = 0; i < tries; i += 1) if (await l.acquire('send', 1).then(() => true, () => false)) ok += 1;
+    return ok;
+  };
+  beforeEach(() => {
+    now = window + 100;
+  });
+
+  test('When answers come back fast, then a call 110 ms before a window ends counts in that window only', async () => {
+    const l = limiter();
+    const countedAt = await l.acquire('send', 1);
+    now += 5;
+    l.answered(countedAt);
+    now = window + 890;
+
+    await passed(l, 1);
+    now = window + 1000;
+
+    expect(await passed(l, 10)).toBe(10);
+  });
+
+  test('When an answer took 120 ms, then a call 110 ms before a window ends also counts in the next window, where the target may count it', async () => {
+    const l = limiter();
+    const countedAt = await l.acquire('send', 1);
+    now += 120;
+    l.answered(countedAt);
+    now = window + 890;
+
+    await passed(l, 1);
+    now = window + 1000;
+
+    expect(await passed(l, 10)).toBe(9);
+  });
+
+  test('When an answer took seconds, then the guard stays at 250 ms, and 20 s of fast answers later it is back to 50 ms', async () => {
+    const l = limiter();
+    const countedAt = await l.acquire('send', 1);
+    now += 3000;
+    l.answered(countedAt);
+    now = window + 5740;
+    await passed(l, 1);
+    now = window + 6000;
+    const outside = await passed(l, 10);
+    now = window + 7760;
+    await passed(l, 1);
+    now = window + 8000;
+    const inside = await passed(l, 10);
+    now = window + 26_100;
+    l.answered(now - 2);
+    now = window + 26_940;
+    await passed(l, 1);
+    now = window + 27_000;
+
+    expect([outside, inside]).toEqual([10, 9]);
+    expect(await passed(l, 10)).toBe(10);
   });
 });
