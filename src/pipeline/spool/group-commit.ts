@@ -52,6 +52,14 @@ export interface GroupCommitOptions {
   readonly timer?: (run: () => void, ms: number) => () => void;
 }
 
+/** A write submitted after the spool was closed: it was not run, nothing of it is stored. */
+export class SpoolClosedError extends Error {
+  constructor() {
+    super('the spool is closed');
+    this.name = 'SpoolClosedError';
+  }
+}
+
 const realTimer = (run: () => void, ms: number): (() => void) => {
   const handle = setTimeout(run, ms);
   return () => clearTimeout(handle);
@@ -82,6 +90,8 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   let lastSyncAt = -Infinity;
   /** How many writes the last sync covered. */
   let lastSyncWrites = 0;
+  /** Closed with the database: later writes are refused, never run on a closed connection. */
+  let closed = false;
 
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
@@ -174,8 +184,9 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   }
 
   return {
-    /** Queues `work` (synchronous better-sqlite3 calls) for the next group commit. */
+    /** Queues `work` (synchronous better-sqlite3 calls) for the next group commit; refused once closed. */
     submit<T>(work: () => T): Promise<T> {
+      if (closed) return Promise.reject(new SpoolClosedError());
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
         schedule();
@@ -195,6 +206,17 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
         error = caught;
       }
       settle(covered, error);
+    },
+    /**
+     * Commits what is queued, as `flush`, then refuses every later write (a request still in flight
+     * when the service stops): the database is about to close, and a commit scheduled on it would fail
+     * where nothing answers the writes it holds.
+     */
+    close(): void {
+      this.flush();
+      closed = true;
+      cancelTimer?.();
+      cancelTimer = undefined;
     },
     get queued(): number {
       return queue.length;

@@ -238,7 +238,7 @@ export function openSpool(options: SpoolOptions) {
       if (!db.open) return;
       // The search tail is written too, so the next open need not read it back from the log.
       if (searchTail.rows().length > 0 || [...states.values()].some((s) => s.dirty)) void committer.submit(searchTail.flush).catch(() => undefined);
-      committer.flush();
+      committer.close();
       wal?.close();
       void checkpointer?.stop();
       db.close();

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Event } from '../../events/event';
 import { isFresh, settle, type SinkState } from './cursors';
 import type { Dedupe } from './dedupe';
-import type { GroupCommitter } from './group-commit';
+import { SpoolClosedError, type GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
 import type { SearchTail } from './search-tail';
 
@@ -51,7 +51,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
         return 'accepted' as const;
       }).catch((error: unknown) => {
         // Not committed: a resend is a new event. (A commit whose flush failed keeps its id.)
-        if (dedupe.seqOf(id) === seq && !reader.event(seq)) dedupe.forget(id);
+        if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
         throw error;
       });
     },

@@ -87,6 +87,24 @@ describe('spool', () => {
     ]);
   });
 
+  test('When a write comes after the spool was closed (a request still in flight at shutdown), then it is refused at once and nothing runs on the closed database', async () => {
+    const queued = spool.append(event('queued-at-close'), 1000);
+    spool.close();
+    const late = spool.append(event('after-close'), 1001);
+    await nextTurn();
+    await nextTurn();
+
+    await expect(queued).resolves.toBe('accepted');
+    await expect(late).rejects.toThrow('the spool is closed');
+    const reopened = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    try {
+      expect(await reopened.append(event('queued-at-close'), 2000)).toBe('duplicate');
+      expect(await reopened.append(event('after-close'), 2000)).toBe('accepted');
+    } finally {
+      reopened.close();
+    }
+  });
+
   test('When the spool is opened again, after a close or after its process stopped without one, then a repeat of a stored event is a duplicate', async () => {
     await spool.append(event('kept'), 1000);
     const abandoned = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
