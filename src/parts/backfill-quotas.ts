@@ -44,10 +44,11 @@ function sharedLimiter(redis: Redis, key: { app: string; api: string }, perSecon
   };
 }
 
-/** Logs once when Redis goes away (or cannot be reached at the start) and once when it is back, not at every reconnect attempt. */
+/** Logs when Redis is first reached, once when it goes away (or cannot be reached at the start) and once when it is back, not at every reconnect attempt. */
 function watchRedis(redis: Redis, podShare: number, logger: Logger): { closing(): void } {
   let state: 'starting' | 'shared' | 'away' | 'closing' = 'starting';
   redis.on('ready', () => {
+    if (state === 'starting') logger.info('Redis reached: the backfill history quotas are shared by every pod');
     if (state === 'away') logger.info('Redis is back: the backfill history quotas are shared by every pod again');
     if (state !== 'closing') state = 'shared';
   });
