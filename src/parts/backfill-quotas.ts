@@ -27,12 +27,17 @@ export function windowQuota(perSecond: number): WindowQuota {
   return { callsPerSecond: 1, messages: 1, windowSeconds: Math.ceil(1 / perSecond - 1e-9), recipientsPerCall: 1 };
 }
 
-/** The relay's limiter (rate-limiter-flexible: Redis, this pod's share in memory while Redis is away) for one history API. */
-function sharedLimiter(redis: Redis, key: { app: string; api: string }, perSecond: number, podShare: number, clock: () => number): SharedLimiter {
-  const limiter = createQuotaLimiter({ target: 'backfill', key: key.app, quotas: { [key.api]: windowQuota(perSecond) }, redis, podShare, clock });
+/**
+ * The relay's limiter (rate-limiter-flexible: Redis, this pod's share in memory while Redis is away)
+ * for one history API. Calls wait for the first answer of the connection (`contact`): calls counted
+ * in memory before it would be unknown to Redis, on top of the other pods' full count.
+ */
+function sharedLimiter(redis: { client: Redis; contact: Promise<void> }, key: { app: string; api: string }, perSecond: number, podShare: number, clock: () => number): SharedLimiter {
+  const limiter = createQuotaLimiter({ target: 'backfill', key: key.app, quotas: { [key.api]: windowQuota(perSecond) }, redis: redis.client, podShare, clock });
   return {
-    shared: () => redis.status === 'ready',
+    shared: () => redis.client.status === 'ready',
     async take() {
+      await redis.contact;
       try {
         await limiter.acquire(key.api, 1);
         return undefined;
@@ -45,8 +50,9 @@ function sharedLimiter(redis: Redis, key: { app: string; api: string }, perSecon
 }
 
 /** Logs when Redis is first reached, once when it goes away (or cannot be reached at the start) and once when it is back, not at every reconnect attempt. */
-function watchRedis(redis: Redis, podShare: number, logger: Logger): { closing(): void } {
+function watchRedis(redis: Redis, podShare: number, logger: Logger): { closing(): void; contact: Promise<void> } {
   let state: 'starting' | 'shared' | 'away' | 'closing' = 'starting';
+  const contact = new Promise<void>((resolve) => redis.once('ready', resolve).once('close', resolve));
   redis.on('ready', () => {
     if (state === 'starting') logger.info('Redis reached: the backfill history quotas are shared by every pod');
     if (state === 'away') logger.info('Redis is back: the backfill history quotas are shared by every pod again');
@@ -56,7 +62,7 @@ function watchRedis(redis: Redis, podShare: number, logger: Logger): { closing()
     if (state === 'starting' || state === 'shared') logger.warn({ podShare }, "Redis is away: each backfill history quota falls back to this pod's share (BACKFILL_POD_SHARE) until it is back");
     if (state !== 'closing') state = 'away';
   });
-  return { closing: () => void (state = 'closing') };
+  return { closing: () => void (state = 'closing'), contact };
 }
 
 /**
@@ -69,17 +75,17 @@ function watchRedis(redis: Redis, podShare: number, logger: Logger): { closing()
 export function backfillQuotas(settings: BackfillQuotaSettings, deps: { logger: Logger; clock: () => number; stops: Stops; pacing?: Pacing }): QuotaSource {
   const { redisUrl, podShare } = settings;
   if (redisUrl === undefined) return localQuotas(podShare);
-  let redis: { client: Redis; watch: { closing(): void } } | undefined;
-  const client = (): Redis => {
+  let redis: { client: Redis; contact: Promise<void>; closing(): void } | undefined;
+  const client = () => {
     if (redis === undefined) {
       const made = quotaRedis(redisUrl) as Redis;
-      redis = { client: made, watch: watchRedis(made, podShare, deps.logger) };
+      redis = { client: made, ...watchRedis(made, podShare, deps.logger) };
     }
-    return redis.client;
+    return redis;
   };
   // Registered now, so it runs after the stops of the parts that take from these quotas.
   deps.stops.add('backfill quotas', () => {
-    redis?.watch.closing();
+    redis?.closing();
     redis?.client.disconnect();
   });
   return quotaPerKey((key, rate) => {
