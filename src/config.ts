@@ -7,6 +7,7 @@ import { sinkConfigSchema, sinkName, type SinkConfig } from './sinks/registry';
 import { csv, duration, envInteger, envNumber, secretList } from './settings';
 import { vendorModules } from './vendors/registry';
 import { easemobBackfillEnv, easemobBackfillSettings, type EasemobBackfillSettings } from './backfill/easemob/settings';
+import type { BackfillQuotaSettings } from './backfill/quota';
 
 /**
  * Every environment variable the service reads. The keys are the variable names; the descriptions
@@ -83,6 +84,10 @@ const serviceEnv = {
   BACKFILL_NETEASE_RATE: envNumber().pipe(z.number().positive()).default(100)
     .describe('History calls per second for the three NetEase history APIs together (the super-team history is documented at 100/s per app, the others follow the plan; 416 beyond)'),
   ...easemobBackfillEnv,
+  BACKFILL_REDIS_URL: z.url({ protocol: /^rediss?$/, hostname: /./, error: 'expected a redis:// or rediss:// URL, e.g. redis://redis:6379' }).optional()
+    .describe("Share the backfill history quotas (BACKFILL_TENCENT_RATE, BACKFILL_NETEASE_RATE, BACKFILL_EASEMOB_RATE) with every pod through Redis (redis:// or rediss://): the rates are then for all pods together, counted per vendor, app and API. While Redis is away each pod takes its BACKFILL_POD_SHARE"),
+  BACKFILL_POD_SHARE: envNumber().pipe(z.number().gt(0).max(1)).default(1)
+    .describe('Without BACKFILL_REDIS_URL, or while Redis is away: the share of each backfill history quota this pod takes (1 / number of pods)'),
   ADMIN_PORT: envInteger(0, 65535).optional()
     .describe('Port of the admin API (never the callback port); unset: an OS-chosen port on 127.0.0.1, found by the local CLI through DATA_DIR/admin.json'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the admin API; 0.0.0.0 only behind a cluster-internal Service'),
@@ -150,8 +155,8 @@ export interface Config {
   readonly sinks: readonly SinkConfig[];
   /** The alive note's interval, the sequence-gap grace period, the shortest outage read back as windows, how long seen conversations are kept (ms). See GAP_ALIVE_INTERVAL, GAP_SEQUENCE_GRACE, BACKFILL_OUTAGE_MIN, BACKFILL_SEEN_RETENTION. */
   readonly gaps: { readonly aliveIntervalMs: number; readonly sequenceGraceMs: number; readonly outageMinMs: number; readonly seenRetentionMs: number };
-  /** Tencent group history access for backfill; undefined: gaps are recorded, not filled. */
-  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number }; readonly netease?: NeteaseBackfillSettings; readonly easemob?: EasemobBackfillSettings | undefined };
+  /** Each vendor's history access for backfill (undefined: its gaps are recorded, not filled), and how their quotas are shared between pods. */
+  readonly backfill: { readonly tencent?: { readonly url: string; readonly identifier: string; readonly key: string; readonly perSecond: number }; readonly netease?: NeteaseBackfillSettings; readonly easemob?: EasemobBackfillSettings | undefined; readonly quotas: BackfillQuotaSettings };
   /** The admin API's listener and tokens; `port` undefined: an OS-chosen port (local CLI only). */
   readonly admin: { readonly port: number | undefined; readonly host: string; readonly tokens: readonly OperatorToken[] };
   /** The operator console on the admin listener (peers, sessions, cookie, Grafana link). */
@@ -211,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: unknow
       ...(e.BACKFILL_TENCENT_URL === undefined ? {} : { tencent: { url: e.BACKFILL_TENCENT_URL, identifier: e.BACKFILL_TENCENT_ADMIN, key: e.BACKFILL_TENCENT_KEY ?? '', perSecond: e.BACKFILL_TENCENT_RATE } }),
       ...neteaseBackfill(e),
       easemob: easemobBackfillSettings(e),
+      quotas: { redisUrl: e.BACKFILL_REDIS_URL, podShare: e.BACKFILL_POD_SHARE },
     },
     admin: { port: e.ADMIN_PORT, host: e.ADMIN_HOST, tokens: e.ADMIN_TOKENS },
     console: Object.fromEntries(Object.keys(consoleEnv).map((key) => [key, e[key as keyof ConsoleEnv]])) as ConsoleEnv,

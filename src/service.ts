@@ -10,6 +10,7 @@ import { startAdminListener } from './parts/admin';
 import { startCallbackServer } from './parts/callback-server';
 import { windowRequests } from './backfill/window-requests';
 import { startBackfill } from './parts/backfill';
+import { backfillQuotas } from './parts/backfill-quotas';
 import { historyFileApi } from './backfill/easemob/fill-hours';
 import { startEasemobHours } from './parts/easemob-hours';
 import { startGapWatch } from './parts/gaps';
@@ -49,8 +50,9 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const spool = openServiceSpool(config, mode, { metrics, logger, stops });
     const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
     const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
-    const easemobWindows = startEasemobHours(config, { spool, vendors: vendors.active, metrics, logger, clock, stops });
-    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops }, new Map(easemobWindows ? [['easemob', { api: historyFileApi, filler: easemobWindows, wholeApp: true }]] : []));
+    const quotas = backfillQuotas(config.backfill.quotas, { logger, clock, stops });
+    const easemobWindows = startEasemobHours(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas });
+    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas }, new Map(easemobWindows ? [['easemob', { api: historyFileApi, filler: easemobWindows, wholeApp: true }]] : []));
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,

@@ -1,8 +1,10 @@
 import type { Config } from '../config';
-import { createQuota } from './quota';
+import { localQuotas, type QuotaSource } from './quota';
 import { createNeteaseWindowFiller } from './netease/window-filler';
 import { roamHistoryApi, tencentC2CWindowFiller } from './tencent/c2c-window-filler';
 import type { WindowFiller } from './window-filler';
+
+const neteaseHistoryApi = 'netease/history';
 
 /** A vendor's window filler and the API it reads (the `api` label of the backfill metrics). */
 export interface WindowFillerEntry {
@@ -14,18 +16,26 @@ export interface WindowFillerEntry {
 
 /**
  * The window fillers of the vendors whose backfill is configured, by vendor name: one line per vendor,
- * each building its filler (with its own client-side quota) only when its settings are present.
+ * each building its filler only when its settings are present, with its quotas (per app and API) from
+ * `quotas`.
  */
-const registry: readonly (readonly [string, (config: Config) => WindowFillerEntry | undefined])[] = [
-  ['tencent', (c) => c.backfill.tencent && { api: roamHistoryApi, filler: tencentC2CWindowFiller(c.backfill.tencent, { quota: createQuota({ perSecond: c.backfill.tencent.perSecond }) }) }],
+const registry: readonly (readonly [string, (config: Config, quotas: QuotaSource) => WindowFillerEntry | undefined])[] = [
+  ['tencent', (c, quotas) => {
+    const settings = c.backfill.tencent;
+    return settings && { api: roamHistoryApi, filler: tencentC2CWindowFiller(settings, { quotaOf: (app) => quotas({ vendor: 'tencent', app, api: roamHistoryApi }, { perSecond: settings.perSecond }) }) };
+  }],
   // One-to-one, team and super-team history under one label (the `backfill` attribute names each API).
-  ['netease', (c) => c.backfill.netease && { api: 'netease/history', filler: createNeteaseWindowFiller(c.backfill.netease) }],
+  ['netease', (c, quotas) => {
+    const settings = c.backfill.netease;
+    return settings && { api: neteaseHistoryApi, filler: createNeteaseWindowFiller(settings, { quota: quotas({ vendor: 'netease', app: settings.appKey, api: neteaseHistoryApi }, { perSecond: settings.perSecond }) }) };
+  }],
 ];
 
-export function buildWindowFillers(config: Config): ReadonlyMap<string, WindowFillerEntry> {
+/** The fillers of the configured vendors; `quotas` shares their quotas between pods (default: this pod's share alone). */
+export function buildWindowFillers(config: Config, quotas: QuotaSource = localQuotas(config.backfill.quotas.podShare)): ReadonlyMap<string, WindowFillerEntry> {
   const fillers = new Map<string, WindowFillerEntry>();
   for (const [vendor, build] of registry) {
-    const entry = build(config);
+    const entry = build(config, quotas);
     if (entry) fillers.set(vendor, entry);
   }
   return fillers;

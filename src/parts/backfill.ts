@@ -3,7 +3,7 @@ import { fillTencentSequenceGap, groupHistoryApi } from '../backfill/fill-sequen
 import { fillOpenWindows } from '../backfill/fill-windows';
 import { createGapWorker, type BackfillTrigger } from '../backfill/gap-worker';
 import { createBackfillIntake } from '../backfill/intake';
-import { createQuota } from '../backfill/quota';
+import type { QuotaSource } from '../backfill/quota';
 import { createTencentGroupHistory } from '../backfill/tencent/group-history';
 import { buildWindowFillers, type WindowFillerEntry } from '../backfill/window-fillers';
 import type { Config } from '../config';
@@ -14,7 +14,7 @@ import type { Stops } from './stops';
 
 export type { BackfillTrigger };
 
-type Deps = { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops };
+type Deps = { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource };
 
 /**
  * Backfill (opt-in per vendor): one worker fills the open gaps, first Tencent group sequence gaps
@@ -22,21 +22,22 @@ type Deps = { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger
  * with a window filler (`backfill/window-fillers.ts`). Fetched messages go through the same intake
  * as a callback, marked `backfill=<api>`. A gap stays open until it is settled, so one cut short by
  * a crash is read again at the next start (what was stored already comes back as duplicates). A
- * failing API is retried after a pause. `more`: fillers built elsewhere (Easemob's shares the hourly
+ * failing API is retried after a pause. History calls take from `deps.quotas` (one per app and API,
+ * shared between pods with BACKFILL_REDIS_URL). `more`: fillers built elsewhere (Easemob's shares the hourly
  * reconciliation's quota and token). Undefined when no vendor's backfill is configured.
  */
 export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<string, WindowFillerEntry> = new Map()): BackfillTrigger | undefined {
-  const fillers = new Map([...buildWindowFillers(config), ...more]);
+  const fillers = new Map([...buildWindowFillers(config, deps.quotas), ...more]);
   const groups = config.backfill.tencent && deps.vendors.some((v) => v.name === 'tencent') ? config.backfill.tencent : undefined;
   if ((groups === undefined && fillers.size === 0) || config.ackMode !== 'spool') return undefined;
   const { spool, metrics, logger, clock } = deps;
   const intake = createBackfillIntake({ spool, vendors: deps.vendors, clock });
-  const quota = groups && createQuota({ perSecond: groups.perSecond });
   const fillGroups = async (signal: AbortSignal): Promise<boolean> => {
     let failed = false;
-    if (groups === undefined || quota === undefined) return failed;
+    if (groups === undefined) return failed;
     for (const gap of spool.gaps.list({ kind: 'sequence', state: 'open', vendor: 'tencent' }, 100).reverse()) {
       if (signal.aborted) break;
+      const quota = deps.quotas({ vendor: 'tencent', app: gap.app ?? '', api: groupHistoryApi }, { perSecond: groups.perSecond });
       const history = createTencentGroupHistory({ ...groups, sdkAppId: Number(gap.app) }, { quota, clock });
       try {
         const result = await fillTencentSequenceGap(gap, { history, intake, sdkAppId: Number(gap.app), signal });

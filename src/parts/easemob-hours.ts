@@ -3,7 +3,7 @@ import { easemobWindowFiller, fillEasemobHours, historyFileApi, type EasemobHour
 import { createEasemobHistory, EasemobHistoryError } from '../backfill/easemob/history-file';
 import { hoursToRecord } from '../backfill/easemob/hour-plan';
 import { createBackfillIntake } from '../backfill/intake';
-import { createQuota } from '../backfill/quota';
+import type { QuotaSource } from '../backfill/quota';
 import type { WindowFiller } from '../backfill/window-filler';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
@@ -29,7 +29,7 @@ export const retryPauseMs = 10 * 60_000;
  * Hours missed while the gateway was down are recorded and read on the next start. Returns the
  * Easemob filler of outage windows (sharing the quota and the token), or undefined when off.
  */
-export function startEasemobHours(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops }): WindowFiller | undefined {
+export function startEasemobHours(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource }): WindowFiller | undefined {
   const settings = config.backfill.easemob;
   if (settings === undefined) return undefined;
   const { spool, metrics, logger, clock } = deps;
@@ -41,7 +41,7 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
   const appKey = `${settings.org}#${settings.app}`;
   const tokens = createAppTokens({ url: `${settings.url.replace(/\/$/, '')}/${settings.org}/${settings.app}/token`, clientId: settings.clientId, clientSecret: settings.clientSecret, timeoutMs: 10_000, clock });
   // One call every 60/rate s after a burst of 10 − rate: no 60 s ever sees more than the documented 10.
-  const quota = createQuota({ perSecond: settings.perMinute / 60, burst: Math.max(1, documentedPerMinute - settings.perMinute) });
+  const quota = deps.quotas({ vendor: 'easemob', app: appKey, api: historyFileApi }, { perSecond: settings.perMinute / 60, burst: Math.max(1, documentedPerMinute - settings.perMinute) });
   const history = createEasemobHistory(settings, { tokens, quota });
   const reader: EasemobHourReader = { history, appKey, delayMs: settings.delayMs, retentionMs: settings.retentionMs };
   const intake = createBackfillIntake({ spool, vendors: [vendor], clock });

@@ -7,7 +7,7 @@ import { startTencentHistoryStandin, type TencentHistoryStandin } from '../helpe
 describe('Tencent one-to-one window filler against the stand-in (admin_getroammsg)', () => {
   let standin: TencentHistoryStandin;
   const now = Math.floor(Date.now() / 1000);
-  const filler = (key?: string) => tencentC2CWindowFiller({ url: standin.url, identifier: standin.identifier, key: key ?? standin.key }, { quota: createQuota({ perSecond: 200 }) });
+  const filler = (key?: string) => tencentC2CWindowFiller({ url: standin.url, identifier: standin.identifier, key: key ?? standin.key }, { quotaOf: () => createQuota({ perSecond: 200 }) });
   const pair = (a: string, b: string): SeenConversation => ({ vendor: 'tencent', app: String(standin.sdkAppId), kind: 'user', a, b, lastAt: 0 });
   const window = (fromAt: number, untilAt: number, conversations: SeenConversation[]): BackfillWindow => ({ gid: 1, vendor: 'tencent', fromAt, untilAt, conversations });
   const collect = () => {

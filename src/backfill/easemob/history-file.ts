@@ -52,7 +52,7 @@ export function createEasemobHistory(settings: EasemobHistorySettings, deps: { t
 
   async function ask(name: string, signal: AbortSignal, again: boolean): Promise<HourFile> {
     // A stop does not wait for the quota (a call may be a minute away).
-    await untilAborted(deps.quota.take(), signal);
+    await untilAborted(deps.quota.take(signal), signal);
     const token = await untilAborted(deps.tokens.get(signal), signal);
     let response: Response;
     try {

@@ -19,15 +19,16 @@ const skipPairCodes = new Set([70107]);
  * messages between the window's times (whole seconds, widened outwards) go through the intake as the
  * `C2C.CallbackAfterSendMsg` callback that would have brought them; deleted or recalled ones
  * (`MsgFlagBits` not 0) are counted as placeholders. Groups are read from their sequence gaps, not
- * here. A pair first talking during the outage was never seen and cannot be read back.
+ * here. A pair first talking during the outage was never seen and cannot be read back. Each app's
+ * calls take from its own quota (`quotaOf`): Tencent counts the limit per SDKAppID.
  */
-export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 'sdkAppId'>, deps: { quota: Quota }): WindowFiller {
+export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 'sdkAppId'>, deps: { quotaOf: (sdkAppId: string) => Quota }): WindowFiller {
   return async (window, { intake, signal, clock }) => {
     const counts: Record<FetchedOutcome | 'placeholder', number> = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
     const histories = new Map<string, TencentRoamHistory>();
     const historyOf = (app: string): TencentRoamHistory => {
       let history = histories.get(app);
-      if (!history) histories.set(app, (history = createTencentRoamHistory(createTencentRest({ ...settings, sdkAppId: Number(app) }, { quota: deps.quota, clock }))));
+      if (!history) histories.set(app, (history = createTencentRoamHistory(createTencentRest({ ...settings, sdkAppId: Number(app) }, { quota: deps.quotaOf(app), clock }))));
       return history;
     };
     const pairs = window.conversations.filter((c): c is SeenConversation & { b: string } => c.kind === 'user' && c.b !== undefined && /^\d+$/.test(c.app) && (window.app === undefined || c.app === window.app));

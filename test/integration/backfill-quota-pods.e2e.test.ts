@@ -1,0 +1,67 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
+import { startService, type RunningService } from '../../src/service';
+import { loadFixture } from '../helpers/fixtures';
+import { startRedis, type TestServer } from '../helpers/servers';
+import { tempDataDir } from '../helpers/service';
+import { callbackPath, TEST_TOKEN } from '../helpers/tencent';
+import { startTencentHistoryStandin, type HistoryMessage, type TencentHistoryStandin } from '../helpers/tencent-history-standin';
+import { until } from '../helpers/wait';
+
+const group = loadFixture('group-after-send');
+
+describe('Backfill quotas of several gateways, end to end', () => {
+  let redis: TestServer;
+  let standin: TencentHistoryStandin;
+  const dirs: string[] = [];
+  const running: RunningService[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    for (const service of running.splice(0)) await service.stop();
+    await standin.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await redis.destroy();
+  });
+
+  const startPod = async (rate: string) => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const config = loadConfig(
+      {
+        PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN, GAP_SEQUENCE_GRACE: '0s',
+        BACKFILL_TENCENT_URL: standin.url, BACKFILL_TENCENT_ADMIN: standin.identifier, BACKFILL_TENCENT_KEY: standin.key, BACKFILL_TENCENT_RATE: rate, BACKFILL_REDIS_URL: redis.url,
+      },
+      { sinks: [{ type: 'file', name: 'archive', path: join(dataDir, 'out.jsonl') }] },
+    );
+    const service = await startService(config, pino({ level: 'silent' }));
+    running.push(service);
+    const archived = () => (existsSync(join(dataDir, 'out.jsonl')) ? readFileSync(join(dataDir, 'out.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0);
+    return { service, archived };
+  };
+  const callback = (service: RunningService, groupId: string, m: HistoryMessage) =>
+    fetch(`http://127.0.0.1:${service.port}${callbackPath(group.query, { requestTime: Math.floor(Date.now() / 1000) })}`, {
+      method: 'POST',
+      body: JSON.stringify({ ...group.body, GroupId: groupId, From_Account: m.From_Account, Random: m.MsgRandom, MsgSeq: m.MsgSeq, MsgTime: m.MsgTimeStamp, MsgBody: m.MsgBody }),
+    }).then(async (res) => (await res.json()) as { ActionStatus: string });
+
+  test('When two gateways fill group gaps of one app at once, then together they stay within BACKFILL_TENCENT_RATE calls a second at the vendor', async () => {
+    // One call a second of slack at the vendor for a call that reaches it just after the second it was counted in.
+    standin = await startTencentHistoryStandin({ perSecond: 6 });
+    const pods = await Promise.all([startPod('5'), startPod('5')]);
+    const groups = ['@TGS#podA', '@TGS#podB'];
+    const sent = groups.map((id) => Array.from({ length: 201 }, (_, i) => standin.send(id, 'alice', `message ${i}`, Math.floor(Date.now() / 1000))));
+
+    const replies = await Promise.all(pods.flatMap((pod, i) => [callback(pod.service, groups[i]!, sent[i]![0]!), callback(pod.service, groups[i]!, sent[i]![200]!)]));
+    await until(() => pods.every((pod) => pod.archived() === 201), { timeoutMs: 30_000, what: 'both gaps filled from the history' });
+
+    expect(replies.map((r) => r.ActionStatus)).toEqual(['OK', 'OK', 'OK', 'OK']);
+    expect(standin.calls).toBeGreaterThanOrEqual(20);
+    expect(standin.overLimit).toBe(0);
+  });
+});
