@@ -3,9 +3,10 @@
 // and how long delivering them in slices of 100 takes (`lowest(100)`, then deleting those). Each
 // measurement runs in a fresh child process (node --expose-gc) against the built `Retries` of each
 // build named in BUILDS (repository roots, comma-separated; default this one), the builds interleaved
-// over ROUNDS (5) rounds. Reports per build the medians and ranges of: heap used and array buffers
-// after queueing (after a full collection, less what was there before), the time of that full
-// collection (mark and sweep over everything held), the time to queue them and the time to deliver them.
+// over ROUNDS (5) rounds. Seqs run from FIRST (1; from 2^31 on a seq is a heap number, not a small
+// integer). Reports per build the medians and ranges of: heap used and array buffers after queueing
+// (after a full collection, less what was there before), the time of that full collection (marking
+// everything held), the time to queue them and the time to deliver them.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import { spread } from './lib/stats.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const count = Number(process.env.COUNT ?? 1_000_000);
+const first = Number(process.env.FIRST ?? 1);
 
 if (process.argv[2] === 'child') {
   const { Retries } = createRequire(here)(join(process.argv[3], 'dist/pipeline/spool/retries.js'));
@@ -22,8 +24,7 @@ if (process.argv[2] === 'child') {
   const before = process.memoryUsage();
   let started = performance.now();
   const retries = new Retries();
-  const base = 2 ** 31 - count / 2;
-  for (let i = 0; i < count; i += 1) retries.set(base + i, { seq: base + i, receivedAt: 1_767_225_600_000 + i, attempts: 0, nextAt: 1_767_225_600_000 });
+  for (let i = 0; i < count; i += 1) retries.set(first + i, { seq: first + i, receivedAt: 1_767_225_600_000 + i, attempts: 0, nextAt: 1_767_225_600_000 });
   const queueMs = performance.now() - started;
   started = performance.now();
   gc();
@@ -43,7 +44,7 @@ if (process.argv[2] === 'child') {
       results.get(root).push(JSON.parse(out));
     }
   }
-  console.log(`Command: \`node bench/retries-memory.mjs\` (COUNT=${count} ROUNDS=${rounds}), Node ${process.version}.\n`);
+  console.log(`Command: \`node bench/retries-memory.mjs\` (COUNT=${count} FIRST=${first} ROUNDS=${rounds}), Node ${process.version}.\n`);
   console.log('| build | heap MiB | array buffers MiB | full GC ms | queue ms | deliver ms |\n| --- | --- | --- | --- | --- | --- |');
   for (const [root, rows] of results) {
     const col = (key) => spread(rows.map((row) => row[key]));
