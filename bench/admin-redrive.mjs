@@ -9,6 +9,9 @@
 // Goal: p99 with the redrive within 2x of p99 without it.
 // Before the next window the redrive must have finished and its events been delivered; a run where that
 // takes longer than SETTLE seconds stops with an error (the gateway is stopped, the spool removed).
+// The gateway runs with `npm start`'s Node flags and bench/lib/gc-stats.cjs preloaded: per window the
+// script also reports its garbage collections (count, total and longest pause) and the most heap in use,
+// and for each redrive the same from its start until its events were delivered.
 // Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
 // (pin the gateway with taskset, e.g. 1); PROFILE_DIR
 // writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
@@ -22,7 +25,7 @@ import { sample, sdkAppId, token } from './lib/load.mjs';
 import pacedModule from './lib/paced.js';
 import { fmt, spread } from './lib/stats.mjs';
 
-const { launch, gatewayMain, root } = launchModule;
+const { launch, gatewayMain, gatewayNodeArgs, root } = launchModule;
 const { pacedLoad } = pacedModule;
 const require = createRequire(import.meta.url);
 const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
@@ -71,6 +74,14 @@ async function waitFor(ready, seconds) {
   }
 }
 
+/** Collections and heap in use (from bench/lib/gc-stats.cjs) between two wall-clock times. */
+function gcBetween(stats, from, to) {
+  const pauses = stats.gcs.filter(([at]) => at >= from && at < to).map(([, ms]) => ms);
+  const heap = stats.heap.filter(([at]) => at >= from && at < to).map(([, bytes]) => bytes);
+  return { count: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses), heapMiB: Math.max(0, ...heap) / 2 ** 20 };
+}
+const gcLine = (g) => `${g.count} GCs, ${fmt(g.totalMs)} ms in all, longest ${fmt(g.maxMs)} ms, heap up to ${fmt(g.heapMiB, 0)} MiB`;
+
 const pendingOf = (stats) => stats.sinks.find((s) => s.sink === 'file')?.pending ?? 0;
 
 async function admin(dir, method, path, body) {
@@ -92,11 +103,12 @@ try {
   console.error(`filled ${fmt(dead * rounds, 0)} dead letters in ${fmt((Date.now() - fillStart) / 1000)} s`);
   gateway = await launch(
     gatewayMain,
-    { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: sdkAppId, TENCENT_CALLBACK_TOKENS: token },
+    { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: sdkAppId, TENCENT_CALLBACK_TOKENS: token, GC_STATS_FILE: join(dir, 'gc.json') },
     // The start checks the whole spool (quick_check): seconds per gigabyte.
-    { keepOutput: false, cpus: process.env.GATEWAY_CPUS, timeoutMs: 600_000, nodeArgs: process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [] },
+    { keepOutput: false, cpus: process.env.GATEWAY_CPUS, timeoutMs: 600_000, nodeArgs: [...gatewayNodeArgs, '--require', join(root, 'bench/lib/gc-stats.cjs'), ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [])] },
   );
   const results = { alone: [], redrive: [] };
+  const spans = { alone: [], redrive: [], settle: [] };
   const progress = [];
   const loads = [loadavg()[0]];
   for (let round = 0; round < rounds; round += 1) {
@@ -104,8 +116,10 @@ try {
     for (const kind of order) {
       let job;
       if (kind === 'redrive') job = (await admin(dir, 'POST', '/dead-letters/redrive', { sink: 'file', since: round, until: round + 1 })).job;
+      const from = Date.now();
       const r = await pacedLoad({ port: gateway.port, connections, duration, rate });
       results[kind].push(r);
+      spans[kind].push([from, Date.now()]);
       if (job) {
         const now = await admin(dir, 'GET', `/jobs/${job.id}`);
         progress.push({ round, done: now.done, total: now.total, state: now.state });
@@ -113,11 +127,14 @@ try {
         // "alone" window overlaps it; a redrive that cannot finish within SETTLE seconds ends the run.
         const settled = await waitFor(async () => (await admin(dir, 'GET', `/jobs/${job.id}`)).state !== 'running' && pendingOf(await admin(dir, 'GET', '/stats')) === 0, settle);
         if (!settled) throw new Error(`the redrive of round ${round + 1} and its deliveries did not finish within ${settle} s: ${JSON.stringify({ job: await admin(dir, 'GET', `/jobs/${job.id}`), stats: await admin(dir, 'GET', '/stats') })}`);
+        spans.settle.push([from, Date.now()]);
       }
       loads.push(loadavg()[0]);
       console.error(`round ${round + 1} ${kind}: p50 ${fmt(r.latency.p50)} ms, p99 ${fmt(r.latency.p99)} ms, ok ${r.okReplies}/${r.requests.scheduled}`);
     }
   }
+  await gateway.stop();
+  const gc = JSON.parse(readFileSync(join(dir, 'gc.json'), 'utf8'));
   const p99 = (kind) => results[kind].map((r) => r.latency.p99);
   const p50 = (kind) => results[kind].map((r) => r.latency.p50);
   const ratio = results.redrive.map((r, i) => r.latency.p99 / results.alone[i].latency.p99);
@@ -131,6 +148,8 @@ try {
     `p99 during / alone, per round: ${ratio.map((x) => fmt(x)).join(', ')} (median ${spread(ratio)}; goal ≤ 2).`,
     `Load average (1 min) at the start and after each window: ${loads.map((x) => fmt(x)).join(', ')} (2 cores, shared).`,
     `Redrive progress at the end of each window: ${progress.map((p) => `${fmt(p.done, 0)}/${fmt(p.total, 0)} (${p.state})`).join(', ')}.`,
+    ...['alone', 'redrive', 'settle'].flatMap((kind) => spans[kind].map(([from, to], i) =>
+      `GC round ${i + 1} ${kind === 'settle' ? 'redrive until delivered' : kind === 'alone' ? 'window alone' : 'window during the redrive'} (${fmt((to - from) / 1000)} s): ${gcLine(gcBetween(gc, from, to))}.`)),
   ];
   console.log(lines.join('\n'));
 } catch (error) {

@@ -78,11 +78,9 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
         if (!s) return;
         const add = countAttempt ? 1 : 0;
         for (const seq of seqs) {
-          const retry = s.retries.get(seq);
-          if (retry) {
+          if (s.retries.has(seq)) {
             retryAgain.run(add, nextAt, error, error, now, now, sink, seq);
-            retry.attempts += add;
-            retry.nextAt = nextAt;
+            s.retries.reschedule(seq, add, nextAt);
           } else if (isFresh(s, seq)) {
             const at = receivedAt.get(seq) as number;
             newRetry.run(sink, seq, at, add, nextAt, error, error, now, now);

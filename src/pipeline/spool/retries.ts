@@ -1,114 +1,165 @@
+import { SlotHeap } from './slot-heap';
+
 /** An event of a sink waiting for another attempt (a row of `exceptions` in state `retry`). */
 export interface Retry {
   readonly seq: number;
   readonly receivedAt: number;
-  attempts: number;
-  nextAt: number;
+  readonly attempts: number;
+  readonly nextAt: number;
   /** Queued again by an operator's replay: the sink gets the event marked `replayed` (always written). */
   readonly replayed?: true;
 }
 
-type Key = (retry: Retry) => number;
-const bySeq: Key = (retry) => retry.seq;
-const byReceived: Key = (retry) => retry.receivedAt;
+/** Slots made room for at first; the columns double from there. */
+const initialCapacity = 64;
 
 /**
  * A sink's retries by seq, with the lowest seqs and the oldest receipt at hand. A redrive can leave a
- * million retries, and every delivery pass asks for the lowest few hundred: two min-heaps (on seq and
- * on receipt time) answer in O(k log n) instead of a pass over them all, which held the event loop
- * for tens of milliseconds per pass. Removal is lazy: an entry deleted or replaced in the map stays
- * in the heaps until it reaches the top and is dropped there (delivery takes the lowest seqs first,
- * so that is where removed ones are); the heaps are rebuilt when stale entries outnumber live ones.
+ * million retries: they are kept as columns of typed arrays (one slot per retry, slots of removed
+ * retries reused) with a map from seq to slot, and two min-heaps of slots (on seq and on receipt
+ * time), so the garbage collector sees a few arrays instead of an object per retry, and every delivery
+ * pass takes the lowest few hundred in O(k log k). `Retry` objects are made only for what callers
+ * read (`get`, `first`, `lowest`): they are copies, and a change goes through `set` or `reschedule`.
+ * Keys iterate in the order they were first set, like a `Map`.
  */
-export class Retries extends Map<number, Retry> {
-  readonly #seqs: Retry[] = [];
-  readonly #received: Retry[] = [];
+export class Retries {
+  readonly #slots = new Map<number, number>();
+  #capacity = 0;
+  #seq = new Float64Array(0);
+  #receivedAt = new Float64Array(0);
+  #attempts = new Float64Array(0);
+  #nextAt = new Float64Array(0);
+  #replayed = new Uint8Array(0);
+  /** Slots freed by removals, reused before `#used` grows; `#used` slots were ever handed out. */
+  #free = new Int32Array(0);
+  #freeCount = 0;
+  #used = 0;
+  readonly #bySeq = new SlotHeap(this.#seq);
+  readonly #byReceived = new SlotHeap(this.#receivedAt);
 
-  override set(seq: number, retry: Retry): this {
-    if (super.get(seq) === retry) return this;
-    super.set(seq, retry);
-    push(this.#seqs, retry, bySeq);
-    push(this.#received, retry, byReceived);
-    if (this.#seqs.length > 2 * this.size + 1024) this.#rebuild();
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** Retries the columns have room for (53 bytes a slot, besides the map entry); 0 once emptied. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  has(seq: number): boolean {
+    return this.#slots.has(seq);
+  }
+
+  /** The seqs, in the order they were first set. */
+  keys(): IterableIterator<number> {
+    return this.#slots.keys();
+  }
+
+  get(seq: number): Retry | undefined {
+    const slot = this.#slots.get(seq);
+    return slot === undefined ? undefined : this.#retryAt(slot);
+  }
+
+  /** Adds the retry of `seq` (`retry.seq` is `seq`), or replaces it in place. */
+  set(seq: number, retry: Retry): this {
+    let slot = this.#slots.get(seq);
+    const added = slot === undefined;
+    if (slot === undefined) {
+      slot = this.#take();
+      this.#slots.set(seq, slot);
+    }
+    this.#seq[slot] = seq;
+    this.#receivedAt[slot] = retry.receivedAt;
+    this.#attempts[slot] = retry.attempts;
+    this.#nextAt[slot] = retry.nextAt;
+    this.#replayed[slot] = retry.replayed ? 1 : 0;
+    if (added) {
+      this.#bySeq.push(slot);
+      this.#byReceived.push(slot);
+    } else this.#byReceived.update(slot);
     return this;
   }
 
-  override clear(): void {
-    super.clear();
-    this.#seqs.length = 0;
-    this.#received.length = 0;
+  /** Another failed attempt of `seq`: `added` attempts more, due at `nextAt`. False when it is not a retry. */
+  reschedule(seq: number, added: number, nextAt: number): boolean {
+    const slot = this.#slots.get(seq);
+    if (slot === undefined) return false;
+    this.#attempts[slot] = (this.#attempts[slot] as number) + added;
+    this.#nextAt[slot] = nextAt;
+    return true;
+  }
+
+  delete(seq: number): boolean {
+    const slot = this.#slots.get(seq);
+    if (slot === undefined) return false;
+    this.#slots.delete(seq);
+    this.#bySeq.remove(slot);
+    this.#byReceived.remove(slot);
+    this.#free[this.#freeCount] = slot;
+    this.#freeCount += 1;
+    // The last of a redrive's million delivered: give the columns' memory back.
+    if (this.#slots.size === 0 && this.#capacity > initialCapacity) this.clear();
+    return true;
+  }
+
+  clear(): void {
+    this.#slots.clear();
+    this.#freeCount = 0;
+    this.#used = 0;
+    this.#resize(0);
+    this.#bySeq.reset(this.#seq);
+    this.#byReceived.reset(this.#receivedAt);
   }
 
   /** The `limit` retries of lowest seq, in seq order. */
   lowest(limit: number): Retry[] {
-    const taken: Retry[] = [];
-    while (taken.length < limit) {
-      const top = this.#top(this.#seqs, bySeq);
-      if (top === undefined) break;
-      taken.push(top);
-      pop(this.#seqs, bySeq);
-    }
-    for (const retry of taken) push(this.#seqs, retry, bySeq);
-    return taken;
+    return this.#bySeq.smallest(limit).map((slot) => this.#retryAt(slot));
   }
 
   /** The retry of lowest seq. */
   first(): Retry | undefined {
-    return this.#top(this.#seqs, bySeq);
+    const slot = this.#bySeq.top();
+    return slot < 0 ? undefined : this.#retryAt(slot);
   }
 
   /** The earliest receipt time among the retries. */
   oldestReceivedAt(): number | undefined {
-    return this.#top(this.#received, byReceived)?.receivedAt;
+    const slot = this.#byReceived.top();
+    return slot < 0 ? undefined : this.#receivedAt[slot];
   }
 
-  /** The live top of a heap, dropping the removed entries above it. */
-  #top(heap: Retry[], key: Key): Retry | undefined {
-    for (;;) {
-      const top = heap[0];
-      if (top === undefined || super.get(top.seq) === top) return top;
-      pop(heap, key);
+  #retryAt(slot: number): Retry {
+    const retry = { seq: this.#seq[slot] as number, receivedAt: this.#receivedAt[slot] as number, attempts: this.#attempts[slot] as number, nextAt: this.#nextAt[slot] as number };
+    return this.#replayed[slot] === 1 ? { ...retry, replayed: true } : retry;
+  }
+
+  /** A free slot: a freed one, else the next unused one (doubling the columns when they are full). */
+  #take(): number {
+    if (this.#freeCount > 0) {
+      this.#freeCount -= 1;
+      return this.#free[this.#freeCount] as number;
     }
+    if (this.#used === this.#capacity) this.#resize(Math.max(initialCapacity, 2 * this.#capacity));
+    this.#used += 1;
+    return this.#used - 1;
   }
 
-  #rebuild(): void {
-    for (const [heap, key] of [[this.#seqs, bySeq], [this.#received, byReceived]] as const) {
-      heap.length = 0;
-      for (const retry of super.values()) heap.push(retry);
-      for (let i = (heap.length >> 1) - 1; i >= 0; i -= 1) down(heap, i, key);
-    }
+  #resize(capacity: number): void {
+    const grown = <T extends Float64Array | Uint8Array | Int32Array>(column: T, make: (length: number) => T): T => {
+      const next = make(capacity);
+      next.set(column.subarray(0, Math.min(capacity, this.#used)));
+      return next;
+    };
+    this.#seq = grown(this.#seq, (n) => new Float64Array(n));
+    this.#receivedAt = grown(this.#receivedAt, (n) => new Float64Array(n));
+    this.#attempts = grown(this.#attempts, (n) => new Float64Array(n));
+    this.#nextAt = grown(this.#nextAt, (n) => new Float64Array(n));
+    this.#replayed = grown(this.#replayed, (n) => new Uint8Array(n));
+    // Freed slots are all below `#used`: the stack never holds more than that.
+    this.#free = grown(this.#free, (n) => new Int32Array(n));
+    this.#capacity = capacity;
+    if (capacity === 0) return;
+    this.#bySeq.resize(capacity, this.#seq);
+    this.#byReceived.resize(capacity, this.#receivedAt);
   }
-}
-
-function push(heap: Retry[], item: Retry, key: Key): void {
-  let i = heap.push(item) - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (key(heap[parent] as Retry) <= key(item)) break;
-    heap[i] = heap[parent] as Retry;
-    i = parent;
-  }
-  heap[i] = item;
-}
-
-function pop(heap: Retry[], key: Key): void {
-  const last = heap.pop();
-  if (last === undefined || heap.length === 0) return;
-  heap[0] = last;
-  down(heap, 0, key);
-}
-
-function down(heap: Retry[], from: number, key: Key): void {
-  const item = heap[from] as Retry;
-  let i = from;
-  for (;;) {
-    const left = 2 * i + 1;
-    if (left >= heap.length) break;
-    const right = left + 1;
-    const child = right < heap.length && key(heap[right] as Retry) < key(heap[left] as Retry) ? right : left;
-    if (key(heap[child] as Retry) >= key(item)) break;
-    heap[i] = heap[child] as Retry;
-    i = child;
-  }
-  heap[i] = item;
 }
