@@ -32,7 +32,7 @@ describe('spool gap store', () => {
     expect(started).toBeUndefined();
     expect(spool.gaps.lastAlive()).toEqual({ startedAt: 1000, aliveAt: 1000 });
     expect(spool.gaps.list({}, 10)).toEqual([]);
-    expect(spool.gaps.summary.outage).toEqual({ open: 0, oldestOpenFrom: undefined });
+    expect(spool.gaps.summary.outage).toEqual({ open: 0, oldestOpenFrom: undefined, firstOpenDetectedAt: undefined, unfillable: 0 });
   });
 
   test('When the gateway starts again after a stop, then the window from the last alive note to the start is an open outage gap', async () => {
@@ -48,7 +48,8 @@ describe('spool gap store', () => {
     expect(outage?.vendor).toBeUndefined();
     expect(second.gaps.list({ kind: 'outage' }, 10)).toEqual([outage]);
     expect(second.gaps.lastAlive()).toEqual({ startedAt: 90_000, aliveAt: 90_000 });
-    expect(second.gaps.summary).toEqual({ outage: { open: 1, oldestOpenFrom: 6000 }, sequence: { open: 0, oldestOpenFrom: undefined }, window: { open: 0, oldestOpenFrom: undefined }, hour: { open: 0, oldestOpenFrom: undefined } });
+    const none = { open: 0, oldestOpenFrom: undefined, firstOpenDetectedAt: undefined, unfillable: 0 };
+    expect(second.gaps.summary).toEqual({ outage: { ...none, open: 1, oldestOpenFrom: 6000, firstOpenDetectedAt: 90_000 }, sequence: none, window: none, hour: none });
   });
 
   test('When sequence marks and gaps are written with an alive note, then they are read back after a reopen, filtered and paged newest first', async () => {
@@ -76,6 +77,21 @@ describe('spool gap store', () => {
 
     expect(spool.gaps.summary.sequence.open).toBe(0);
     expect(spool.gaps.list({ state: 'unfillable' }, 5)).toEqual([expect.objectContaining({ gid: gap?.gid, note: 'audio-video chat room: no history' })]);
+  });
+
+  test('When windows are recorded at different times and one is settled unfillable, then the summary says when the open one was recorded and counts the unfillable one, also after a reopen', async () => {
+    const first = open();
+    const window = { kind: 'window' as const, vendor: 'easemob', fromAt: 1000, untilAt: 5000 };
+    const early = await first.gaps.record(window, 10_000);
+    await first.gaps.record({ ...window, fromAt: 500 }, 20_000);
+    await first.gaps.record({ ...window, fromAt: 700 }, 30_000);
+
+    await first.gaps.settle(early.gid, 'unfillable', 'beyond the retention');
+    first.close();
+    const second = open();
+
+    expect(second.gaps.summary.window).toEqual({ open: 2, oldestOpenFrom: 500, firstOpenDetectedAt: 20_000, unfillable: 1 });
+    expect(second.gaps.summary.sequence).toEqual({ open: 0, oldestOpenFrom: undefined, firstOpenDetectedAt: undefined, unfillable: 0 });
   });
 
   test('When a schema-6 spool is opened, then the gap tables are added and the version is 8', () => {
@@ -139,7 +155,7 @@ describe('spool gap store', () => {
     expect(started?.outage).toMatchObject({ kind: 'outage', state: 'filled', note: 'read back as windows' });
     expect(started?.windows).toEqual([expect.objectContaining({ kind: 'window', vendor: 'tencent', fromAt: -59_000, untilAt: 260_000, state: 'open' })]);
     expect(second.gaps.list({ kind: 'outage' }, 5)).toEqual([started?.outage]);
-    expect(second.gaps.summary.window).toEqual({ open: 1, oldestOpenFrom: -59_000 });
+    expect(second.gaps.summary.window).toEqual({ open: 1, oldestOpenFrom: -59_000, firstOpenDetectedAt: 200_000, unfillable: 0 });
     expect(second.gaps.summary.outage.open).toBe(0);
   });
 });
