@@ -5,7 +5,7 @@ import type { BackfillIntake } from './fill-sequence-gaps';
 import type { WindowFillerEntry } from './window-fillers';
 
 export interface WindowPassDeps {
-  readonly gaps: Pick<GapStore, 'list' | 'settle' | 'conversations'>;
+  readonly gaps: Pick<GapStore, 'list' | 'settle' | 'seen'>;
   readonly fillers: ReadonlyMap<string, WindowFillerEntry>;
   readonly intake: BackfillIntake;
   readonly metrics: {
@@ -31,8 +31,7 @@ export async function fillOpenWindows(deps: WindowPassDeps, signal: AbortSignal)
     if (signal.aborted) break;
     if (entry === undefined || gap.vendor === undefined) continue;
     const since = Math.min(deps.clock(), gap.fromAt) - deps.seenRetentionMs;
-    const apps = [...new Set(deps.gaps.conversations(gap.vendor, since).map((c) => c.app))];
-    const conversations = entry.wholeApp ? [] : windowConversations({ vendor: gap.vendor, app: gap.app, conversation: gap.conversation }, deps.gaps.conversations, since, apps);
+    const conversations = entry.wholeApp ? [] : windowConversations({ vendor: gap.vendor, app: gap.app, conversation: gap.conversation }, deps.gaps.seen, since);
     try {
       const result = await entry.filler({ gid: gap.gid, vendor: gap.vendor, app: gap.app, fromAt: gap.fromAt, untilAt: gap.untilAt, conversations }, { intake: deps.intake, signal, clock: deps.clock });
       deps.metrics.backfilled(gap.vendor, entry.api, result.counts);

@@ -133,10 +133,8 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
         return recorded;
       });
     },
-    /** One vendor's conversations seen at or after `since` (the ones a window reads back). */
-    conversations(vendor: string, since: number): SeenConversation[] {
-      return conversations.list(vendor, since);
-    },
+    /** The conversations seen, for the windows that read them back, in pages (`conversations.ts`). */
+    seen: { page: conversations.page, count: conversations.count, apps: conversations.apps },
     /** Every conversation's last sequence mark (read once at start). */
     marks(): SequenceMark[] {
       return db.prepare('SELECT vendor, app, conversation, last_seq AS lastSeq, last_at AS lastAt FROM sequences').all() as SequenceMark[];

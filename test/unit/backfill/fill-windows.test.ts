@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { fillOpenWindows } from '../../../src/backfill/fill-windows';
-import type { BackfillWindow, WindowFiller } from '../../../src/backfill/window-filler';
+import type { BackfillWindow, SeenConversation, WindowFiller } from '../../../src/backfill/window-filler';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 
 describe('the pass over open outage windows', () => {
@@ -14,10 +14,12 @@ describe('the pass over open outage windows', () => {
     await spool.gaps.alive(1000, [], [], [{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 900 }]);
     const tencent = await spool.gaps.record({ kind: 'window', vendor: 'tencent', fromAt: 500, untilAt: 2000 }, 2000);
     const other = await spool.gaps.record({ kind: 'window', vendor: 'netease', fromAt: 500, untilAt: 2000 }, 2000);
-    const seen: BackfillWindow[] = [];
+    const seen: (BackfillWindow & { read: SeenConversation[] })[] = [];
     let fail = true;
     const filler: WindowFiller = async (window) => {
-      seen.push(window);
+      const read: SeenConversation[] = [];
+      for await (const conversation of window.conversations) read.push(conversation);
+      seen.push({ ...window, read });
       if (fail) throw new Error('HTTP 503');
       return { state: 'filled', note: 'read', counts: { accepted: 2, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
     };
@@ -36,7 +38,7 @@ describe('the pass over open outage windows', () => {
     expect(stillOpen.sort()).toEqual([tencent.gid, other.gid].sort());
     expect(second.failed).toBe(false);
     expect(calls).toEqual(['error tencent tencent/admin_getroammsg', 'tencent tencent/admin_getroammsg 2']);
-    expect(seen[1]).toEqual({ gid: tencent.gid, vendor: 'tencent', fromAt: 500, untilAt: 2000, conversations: [{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 900 }] });
+    expect(seen[1]).toMatchObject({ gid: tencent.gid, vendor: 'tencent', fromAt: 500, untilAt: 2000, read: [{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 900 }] });
     expect(spool.gaps.list({ kind: 'window' }, 10).map((g) => [g.vendor, g.state, g.note])).toEqual([['netease', 'open', undefined], ['tencent', 'filled', 'read']]);
   });
 });

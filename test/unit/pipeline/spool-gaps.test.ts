@@ -107,7 +107,7 @@ describe('spool gap store', () => {
     expect(spoolSchemaVersion).toBe(8);
     expect(spool.pragma('user_version')).toBe(8);
     expect(spool.gaps.lastAlive()).toBeUndefined();
-    expect(spool.gaps.conversations('tencent', 0)).toEqual([]);
+    expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([]);
   });
 
   test('When a schema-7 spool is opened, then the conversations table is added and its gaps are kept', async () => {
@@ -125,7 +125,7 @@ describe('spool gap store', () => {
 
     expect(spool.pragma('user_version')).toBe(8);
     expect(spool.gaps.list({}, 5)).toHaveLength(1);
-    expect(spool.gaps.conversations('tencent', 0)).toEqual([{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
+    expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
   });
 
   test('When conversations are noted with alive notes, then the latest time is kept, a vendor is read from a time on, and old ones are forgotten', async () => {
@@ -135,13 +135,13 @@ describe('spool gap store', () => {
     await spool.gaps.alive(1000, [], [], [{ ...pair, lastAt: 900 }, { ...group, lastAt: 100 }, { vendor: 'netease', app: 'k', kind: 'user', a: 'x', b: 'y', lastAt: 950 }]);
     await spool.gaps.alive(2000, [], [], [{ ...pair, lastAt: 800 }]);
 
-    expect(spool.gaps.conversations('tencent', 0)).toEqual([{ ...group, lastAt: 100 }, { ...pair, lastAt: 900 }]);
-    expect(spool.gaps.conversations('tencent', 500)).toEqual([{ ...pair, lastAt: 900 }]);
+    expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([{ ...group, lastAt: 100 }, { ...pair, lastAt: 900 }]);
+    expect(spool.gaps.seen.page('tencent', 500, undefined, 10)).toEqual([{ ...pair, lastAt: 900 }]);
 
     await spool.gaps.alive(3000, [], [], [], 500);
 
-    expect(spool.gaps.conversations('tencent', 0)).toEqual([{ ...pair, lastAt: 900 }]);
-    expect(spool.gaps.conversations('netease', 0)).toHaveLength(1);
+    expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([{ ...pair, lastAt: 900 }]);
+    expect(spool.gaps.seen.count('netease', 0)).toBe(1);
   });
 
   test('When an outage is split into windows at the start, then the windows are open and the outage is settled with the note, in one step', async () => {
