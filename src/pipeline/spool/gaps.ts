@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { conversationStatements, type SeenConversation } from './conversations';
+import { conversationStatements, type ConversationKey, type SeenConversation } from './conversations';
 import type { GroupCommitter } from './group-commit';
 import { gapSummaryQuery, noGaps, type GapKind, type GapSummary } from './gaps-summary';
 
@@ -70,6 +70,8 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
     ON CONFLICT (vendor, app, conversation) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), last_at = excluded.last_at`);
   const readSummary = gapSummaryQuery(db);
   const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
+  const setProgress = db.prepare("UPDATE gaps SET resume_after = ? WHERE gid = ? AND state = 'open'");
+  const readProgress = db.prepare('SELECT resume_after AS after FROM gaps WHERE gid = ?');
   let summary: GapSummary = noGaps;
   const summarize = (): void => {
     summary = readSummary();
@@ -132,6 +134,15 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
         summarize();
         return recorded;
       });
+    },
+    /** Notes that window `gid` has read every conversation up to the key `after` (while it is open). */
+    progress(gid: number, after: ConversationKey): Promise<void> {
+      return committer.submit(() => void setProgress.run(JSON.stringify(after), gid));
+    },
+    /** Where window `gid` stopped reading the conversations seen, if it started. */
+    resumeAfter(gid: number): ConversationKey | undefined {
+      const row = readProgress.get(gid) as { after: string | null } | undefined;
+      return row?.after ? (JSON.parse(row.after) as ConversationKey) : undefined;
     },
     /** The conversations seen, for the windows that read them back, in pages (`conversations.ts`). */
     seen: { page: conversations.page, count: conversations.count, apps: conversations.apps },

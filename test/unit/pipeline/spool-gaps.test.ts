@@ -94,7 +94,7 @@ describe('spool gap store', () => {
     expect(second.gaps.summary.sequence).toEqual({ open: 0, oldestOpenFrom: undefined, firstOpenDetectedAt: undefined, unfillable: 0 });
   });
 
-  test('When a schema-6 spool is opened, then the gap tables are added and the version is 8', () => {
+  test('When a schema-6 spool is opened, then the gap tables are added and the version is 9', () => {
     open().close();
     spools.splice(0);
     const db = new Database(path);
@@ -104,8 +104,8 @@ describe('spool gap store', () => {
 
     const spool = open();
 
-    expect(spoolSchemaVersion).toBe(8);
-    expect(spool.pragma('user_version')).toBe(8);
+    expect(spoolSchemaVersion).toBe(9);
+    expect(spool.pragma('user_version')).toBe(9);
     expect(spool.gaps.lastAlive()).toBeUndefined();
     expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([]);
   });
@@ -123,9 +123,33 @@ describe('spool gap store', () => {
     const spool = open();
     await spool.gaps.alive(3000, [], [], [{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
 
-    expect(spool.pragma('user_version')).toBe(8);
+    expect(spool.pragma('user_version')).toBe(9);
     expect(spool.gaps.list({}, 5)).toHaveLength(1);
     expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
+  });
+
+  test('When a schema-8 spool is opened, then its windows are kept and can note how far they have read, while open only', async () => {
+    const first = open();
+    const window = await first.gaps.record({ kind: 'window', vendor: 'tencent', fromAt: 1, untilAt: 2 }, 3);
+    first.close();
+    spools.splice(0);
+    const db = new Database(path);
+    db.exec('ALTER TABLE gaps DROP COLUMN resume_after;');
+    db.pragma('user_version = 8');
+    db.close();
+
+    const spool = open();
+    const fresh = spool.gaps.resumeAfter(window.gid);
+    await spool.gaps.progress(window.gid, { app: '1', kind: 'user', a: 'alice', b: 'bob' });
+    const noted = spool.gaps.resumeAfter(window.gid);
+    await spool.gaps.settle(window.gid, 'filled');
+    await spool.gaps.progress(window.gid, { app: '2', kind: 'user', a: 'carol', b: 'dave' });
+
+    expect(spool.pragma('user_version')).toBe(9);
+    expect(spool.gaps.list({}, 5)).toEqual([expect.objectContaining({ gid: window.gid, kind: 'window', state: 'filled' })]);
+    expect(fresh).toBeUndefined();
+    expect(noted).toEqual({ app: '1', kind: 'user', a: 'alice', b: 'bob' });
+    expect(spool.gaps.resumeAfter(window.gid)).toEqual(noted);
   });
 
   test('When conversations are noted with alive notes, then the latest time is kept, a vendor is read from a time on, and old ones are forgotten', async () => {
