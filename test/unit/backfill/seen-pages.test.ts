@@ -5,6 +5,7 @@ import type { SeenConversation, WindowFiller } from '../../../src/backfill/windo
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 
 const count = 50_000;
+// Each test notes 50,000 conversations first: 60 s leaves room for a busy shared machine.
 const key = (c: SeenConversation) => JSON.stringify([c.app, c.kind, c.a, c.b ?? '']);
 /** `n` one-to-one pairs and groups of two apps, seen at `lastAt`. */
 const conversations = (n: number, lastAt: number, prefix = 'u'): SeenConversation[] =>
@@ -49,7 +50,7 @@ describe('reading the conversations seen, page by page', () => {
     expect(Math.max(...pages)).toBe(seenPageSize);
     expect(pages).toHaveLength(count / seenPageSize + 1);
     expect(spool.gaps.list({ kind: 'window' }, 1)[0]?.state).toBe('filled');
-  });
+  }, 60_000);
 
   test('When conversations are noted while the pages are read, then each one seen before is read once, new ones after the page being read come too, and none comes twice', async () => {
     const read: SeenConversation[] = [];
@@ -72,7 +73,7 @@ describe('reading the conversations seen, page by page', () => {
     expect(before.some((c) => unique.has(key(c)))).toBe(false);
     expect(keys).toHaveLength(count + after.length);
     expect(Math.max(...pages)).toBeLessThanOrEqual(seenPageSize);
-  });
+  }, 60_000);
 
   test('When a read resumes after a key, then it starts after it, and each finished page is reported before the next is read', async () => {
     const done: string[] = [];
@@ -90,7 +91,7 @@ describe('reading the conversations seen, page by page', () => {
     expect(rest).toHaveLength(count - 2000);
     expect(key(rest[0]!) > key(resumeAfter)).toBe(true);
     expect(new Set([...first.slice(0, 2000), ...rest].map(key)).size).toBe(count);
-  });
+  }, 60_000);
 
   test('When a window is limited to one app, then only that app\'s conversations are handed out, still a page at a time', async () => {
     const read: SeenConversation[] = [];
@@ -100,5 +101,5 @@ describe('reading the conversations seen, page by page', () => {
     expect(read).toHaveLength(count / 2);
     expect(read.every((c) => c.app === '1400000002')).toBe(true);
     expect(Math.max(...pages)).toBeLessThanOrEqual(seenPageSize);
-  });
+  }, 60_000);
 });
