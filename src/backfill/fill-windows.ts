@@ -3,6 +3,7 @@ import type { ConversationKey } from '../pipeline/spool/conversations';
 import type { GapStore } from '../pipeline/spool/gaps';
 import { windowConversations } from './conversation-names';
 import type { BackfillIntake } from './fill-sequence-gaps';
+import type { PassResult } from './gap-worker';
 import type { WindowFillerEntry } from './window-fillers';
 
 export interface WindowPassDeps {
@@ -24,10 +25,11 @@ export interface WindowPassDeps {
  * with the filler's note. A window stays open until settled, so one cut short by a crash or a failing
  * API is read again: over the conversations seen, from the page it stopped in (each page read to its
  * end is noted in the spool); otherwise from its start (what was stored already comes back as
- * duplicates). Windows of a vendor without a configured filler are left open.
+ * duplicates). Windows of a vendor without a configured filler are left open. A window its filler
+ * left open (Easemob: an hour file not due or not stored yet) makes the pass report `waiting`.
  */
-export async function fillOpenWindows(deps: WindowPassDeps, signal: AbortSignal): Promise<{ failed: boolean }> {
-  let failed = false;
+export async function fillOpenWindows(deps: WindowPassDeps, signal: AbortSignal): Promise<PassResult> {
+  let [failed, waiting] = [false, false];
   for (const gap of deps.gaps.list({ kind: 'window', state: 'open' }, 100).reverse()) {
     const entry = gap.vendor === undefined ? undefined : deps.fillers.get(gap.vendor);
     if (signal.aborted) break;
@@ -39,6 +41,7 @@ export async function fillOpenWindows(deps: WindowPassDeps, signal: AbortSignal)
       const result = await entry.filler({ gid: gap.gid, vendor: gap.vendor, app: gap.app, fromAt: gap.fromAt, untilAt: gap.untilAt, conversations }, { intake: deps.intake, signal, clock: deps.clock });
       deps.metrics.backfilled(gap.vendor, entry.api, result.counts);
       if (result.state !== 'open') await deps.gaps.settle(gap.gid, result.state, result.note);
+      else if (!signal.aborted) waiting = true;
       deps.logger.info({ gap: gap.gid, vendor: gap.vendor, state: result.state, note: result.note, resumedAfter: paging.after }, 'backfill of an outage window finished');
     } catch (error) {
       if (signal.aborted) break;
@@ -47,5 +50,5 @@ export async function fillOpenWindows(deps: WindowPassDeps, signal: AbortSignal)
       failed = true;
     }
   }
-  return { failed };
+  return { failed, waiting };
 }

@@ -82,4 +82,22 @@ describe('the pass over open outage windows', () => {
     expect(new Set([...read[0]!.slice(0, 2000), ...read[1]!]).size).toBe(5000);
     expect(settled).toMatchObject({ gid: window.gid, state: 'filled', note: '3000 read' });
   });
+
+  test('When a filler leaves its window open (a file not stored yet), then the pass says it waits and the window stays open; a stopped pass does not', async () => {
+    const window = await spool.gaps.record({ kind: 'window', vendor: 'easemob', fromAt: 500, untilAt: 2000 }, 2000);
+    const filler: WindowFiller = async () => ({ state: 'open', note: 'the file of 1970-01-01T00h is not due yet', counts: { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } });
+    const deps = {
+      gaps: spool.gaps, fillers: new Map([['easemob', { api: 'easemob/chatmessages', filler, wholeApp: true as const }]]), intake: async () => 'accepted' as const, logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000,
+      metrics: { backfilled: () => undefined, backfillApiError: () => undefined },
+    };
+    const stopped = new AbortController();
+    stopped.abort();
+
+    const pass = await fillOpenWindows(deps, new AbortController().signal);
+    const stoppedPass = await fillOpenWindows(deps, stopped.signal);
+
+    expect(pass).toEqual({ failed: false, waiting: true });
+    expect(stoppedPass).toEqual({ failed: false, waiting: false });
+    expect(spool.gaps.list({ kind: 'window' }, 1)[0]).toMatchObject({ gid: window.gid, state: 'open' });
+  });
 });
