@@ -1,15 +1,16 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { gapKinds, type GapKind } from './pipeline/spool/gaps';
+import { gapKinds, type GapKind, type GapSummary } from './pipeline/spool/gaps';
 
 /** What the gap gauges read at scrape time (kept in memory by the spool's gap store). */
 export interface GapSource {
-  readonly summary: Readonly<Record<GapKind, { readonly open: number; readonly oldestOpenFrom: number | undefined }>>;
+  readonly summary: GapSummary;
 }
 const kinds = gapKinds;
 
 /**
- * The gap metrics (part of `createMetrics`): gaps found by kind, how many are still open, and how old
- * the oldest open one is — the alert fires on that age.
+ * The gap metrics (part of `createMetrics`): gaps found by kind, how many are still open, how old the
+ * oldest open one is and how long the backfill has left one open, and how many could not be filled —
+ * the alerts fire on those.
  */
 export function createGapMetrics(registers: Registry[], clock: () => number) {
   const detected = new Counter({
@@ -61,6 +62,27 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
         const from = source?.summary[kind].oldestOpenFrom;
         this.set({ kind }, from === undefined ? 0 : Math.max(0, (clock() - from) / 1000));
       }
+    },
+  });
+  new Gauge({
+    name: 'imgw_gap_open_longest_seconds',
+    help: 'Time since the open gap recorded first was recorded, by kind (0 when none is open): how long the backfill has left it unread, whatever window of time it covers.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      for (const kind of kinds) {
+        const at = source?.summary[kind].firstOpenDetectedAt;
+        this.set({ kind }, at === undefined ? 0 : Math.max(0, (clock() - at) / 1000));
+      }
+    },
+  });
+  new Gauge({
+    name: 'imgw_gaps_unfillable',
+    help: 'Gaps kept in the spool whose messages could not be read back (the vendor keeps no history for them, or refused for good), by kind; it only grows, and an increase is a gap whose messages may be missing for good.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      for (const kind of kinds) this.set({ kind }, source?.summary[kind].unfillable ?? 0);
     },
   });
   return {

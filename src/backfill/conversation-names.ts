@@ -1,3 +1,4 @@
+import { seenConversations, type SeenPaging, type SeenReader } from './seen-pages';
 import type { SeenConversation } from './window-filler';
 
 /**
@@ -26,16 +27,29 @@ export function namedConversations(column: string | undefined): string[] | undef
   }
 }
 
-/**
- * The conversations a window reads: the named ones (in each of `apps`), or else every conversation of
- * the vendor seen since `since` (in the window's app, when it names one).
- */
-export function windowConversations(window: { vendor: string; app?: string | undefined; conversation?: string | undefined }, seen: (vendor: string, since: number) => SeenConversation[], since: number, apps: readonly string[]): SeenConversation[] {
-  const names = namedConversations(window.conversation);
-  if (names === undefined) return seen(window.vendor, since).filter((c) => window.app === undefined || c.app === window.app);
-  const targets = window.app !== undefined ? [window.app] : apps;
+type WindowScope = { vendor: string; app?: string | undefined; conversation?: string | undefined };
+
+/** The named conversations of a window, in its app or else in every app of the vendor seen since `since` (an operator's short list). */
+function named(window: WindowScope, names: readonly string[], seen: Pick<SeenReader, 'apps'>, since: number): SeenConversation[] {
+  const targets = window.app !== undefined ? [window.app] : seen.apps(window.vendor, since);
   return targets.flatMap((app) => names.flatMap((name) => {
     const parsed = parseConversationName(name);
     return parsed ? [{ vendor: window.vendor, app, ...parsed, lastAt: since }] : [];
   }));
+}
+
+/**
+ * The conversations a window reads: the named ones, or else every conversation of the vendor seen
+ * since `since` (in the window's app, when it names one), read from the spool page by page.
+ */
+export function windowConversations(window: WindowScope, seen: Pick<SeenReader, 'page' | 'apps'>, since: number, paging: SeenPaging = {}): AsyncIterable<SeenConversation> | SeenConversation[] {
+  const names = namedConversations(window.conversation);
+  if (names !== undefined) return named(window, names, seen, since);
+  return seenConversations(seen, { vendor: window.vendor, since, app: window.app }, paging);
+}
+
+/** How many conversations `windowConversations` would hand out now (the dry run's count), without reading them. */
+export function countWindowConversations(window: WindowScope, seen: Pick<SeenReader, 'count' | 'apps'>, since: number): number {
+  const names = namedConversations(window.conversation);
+  return names === undefined ? seen.count(window.vendor, since, window.app) : named(window, names, seen, since).length;
 }

@@ -12,8 +12,12 @@ export interface BackfillWindow {
   readonly app?: string | undefined;
   readonly fromAt: number;
   readonly untilAt: number;
-  /** Conversations seen in the retention period (empty for vendors that read the whole app). */
-  readonly conversations: readonly SeenConversation[];
+  /**
+   * Conversations seen in the retention period (none for vendors that read the whole app), for one
+   * pass only: read from the spool a page at a time as the filler asks for them, so a filler reads
+   * one conversation before asking for the next and never collects them.
+   */
+  readonly conversations: Iterable<SeenConversation> | AsyncIterable<SeenConversation>;
 }
 
 /** Reads one window back and hands every message to the intake; resolves when done, throws on an API failure (the window stays open and is tried again). */

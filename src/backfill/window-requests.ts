@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { WindowRequest } from '../pipeline/admin';
 import type { Gap, GapStore, NewGap } from '../pipeline/spool/gaps';
-import { windowConversations } from './conversation-names';
+import { countWindowConversations } from './conversation-names';
 import { windowVendors } from './window-fillers';
 
 /**
@@ -9,7 +9,7 @@ import { windowVendors } from './window-fillers';
  * conversations a window would read (the dry run), and recording it (then `wake`, where a backfill
  * worker runs; without one, e.g. the CLI on a stopped service's spool, the next start fills it).
  */
-export function windowRequests(config: Config, gaps: Pick<GapStore, 'record' | 'conversations'>, clock: () => number, wake?: () => void) {
+export function windowRequests(config: Config, gaps: Pick<GapStore, 'record' | 'seen'>, clock: () => number, wake?: () => void) {
   const fillers = windowVendors(config, 'by hand');
   const vendors = [...fillers.keys()];
   const asGap = (request: WindowRequest, note: string): NewGap & { vendor: string } => ({
@@ -22,8 +22,7 @@ export function windowRequests(config: Config, gaps: Pick<GapStore, 'record' | '
     count(request: WindowRequest): number {
       if (fillers.get(request.vendor)?.wholeApp) return 0;
       const since = Math.min(clock(), request.fromAt) - config.gaps.seenRetentionMs;
-      const apps = [...new Set(gaps.conversations(request.vendor, since).map((c) => c.app))];
-      return windowConversations(asGap(request, ''), gaps.conversations, since, apps).length;
+      return countWindowConversations(asGap(request, ''), gaps.seen, since);
     },
     async record(request: WindowRequest, note: string): Promise<Gap> {
       const gap = await gaps.record(asGap(request, note), clock());

@@ -57,7 +57,7 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
   const worker = createGapWorker(async (signal) => {
     const groupsFailed = await fillGroups(signal);
     const windows = await fillOpenWindows(windowDeps, signal);
-    return { failed: groupsFailed || windows.failed };
+    return { failed: groupsFailed || windows.failed, waiting: windows.waiting };
   });
   deps.stops.add('backfill', () => worker.stop());
   worker.trigger();

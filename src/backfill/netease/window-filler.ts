@@ -40,19 +40,26 @@ export function createNeteaseWindowFiller(settings: NeteaseBackfillSettings, opt
     const history = options.history ?? createNeteaseHistory(settings, { quota, clock: options.clock ?? deps.clock });
     const counts: Counts = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
     const notes: string[] = [];
-    for (const conversation of conversationsOf(window, settings.appKey)) {
+    let skipped = 0;
+    let unnoted = 0;
+    for await (const conversation of window.conversations) {
       if (deps.signal.aborted) return { state: 'open', note: 'stopped', counts };
+      if (conversation.vendor === 'netease' && conversation.kind === 'room') skipped += 1;
+      if (!isRead(conversation, window, settings.appKey)) continue;
       const note = await fillConversation(conversation, window, { history, settings, counts, intake: deps.intake, signal: deps.signal });
-      if (note !== undefined) notes.push(note);
+      // The note names the first few; a large app could have many thousands (e.g. teams without an account).
+      if (note !== undefined && notes.length < 5) notes.push(note);
+      else if (note !== undefined) unnoted += 1;
     }
-    const skipped = window.conversations.filter((c) => c.vendor === 'netease' && c.kind === 'room').length;
+    if (unnoted > 0) notes.push(`${unnoted} more conversation(s) not read`);
     if (skipped > 0) notes.push(`${skipped} chat room(s) not read (their copies carry no server id)`);
     return { state: 'filled', note: [`${counts.accepted} fetched, ${counts.duplicate} already stored`, ...notes].join('; '), counts };
   };
 }
 
-function conversationsOf(window: BackfillWindow, appKey: string): SeenConversation[] {
-  return window.conversations.filter((c) => c.vendor === 'netease' && c.kind !== 'room' && c.app === appKey && (window.app === undefined || window.app === c.app));
+/** Whether a conversation of the window is read (one-to-one pairs and teams of the configured app). */
+function isRead(c: SeenConversation, window: BackfillWindow, appKey: string): boolean {
+  return c.vendor === 'netease' && c.kind !== 'room' && c.app === appKey && (window.app === undefined || window.app === c.app);
 }
 
 interface FillDeps {

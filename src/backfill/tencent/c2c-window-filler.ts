@@ -31,12 +31,15 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
       if (!history) histories.set(app, (history = createTencentRoamHistory(createTencentRest({ ...settings, sdkAppId: Number(app) }, { quota: deps.quotaOf(app), clock }))));
       return history;
     };
-    const pairs = window.conversations.filter((c): c is SeenConversation & { b: string } => c.kind === 'user' && c.b !== undefined && /^\d+$/.test(c.app) && (window.app === undefined || c.app === window.app));
+    const isPair = (c: SeenConversation): c is SeenConversation & { b: string } => c.kind === 'user' && c.b !== undefined && /^\d+$/.test(c.app) && (window.app === undefined || c.app === window.app);
     const skipped: string[] = [];
+    let [pairs, unreadable] = [0, 0];
     const pace = createPace();
     const [minTime, maxTime] = [Math.floor(window.fromAt / 1000), Math.ceil(window.untilAt / 1000)];
-    for (const pair of pairs) {
+    for await (const pair of window.conversations) {
       if (signal.aborted) break;
+      if (!isPair(pair)) continue;
+      pairs += 1;
       const query = c2cCallbackQuery(pair.app);
       try {
         for await (const message of historyOf(pair.app).read(pair.a, pair.b, minTime, maxTime, signal)) {
@@ -46,12 +49,13 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
         }
       } catch (error) {
         if (!(error instanceof TencentApiError && skipPairCodes.has(error.code))) throw error;
-        skipped.push(`${pair.a}/${pair.b}: ${error.message}`);
+        // The note names the first few, however many pairs a large app has.
+        if ((unreadable += 1) <= 5) skipped.push(`${pair.a}/${pair.b}: ${error.message}`);
       }
     }
     if (signal.aborted) return { state: 'open', note: 'stopped', counts };
     const expired = clock() - window.fromAt > defaultRoamingMs ? '; the window starts beyond the default 7-day roaming retention: older messages may be gone' : '';
-    const note = `${pairs.length} one-to-one conversation(s) read: ${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or recalled${skipped.length ? `; not readable: ${skipped.slice(0, 5).join('; ')}` : ''}${expired}`;
+    const note = `${pairs} one-to-one conversation(s) read: ${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or recalled${skipped.length ? `; not readable: ${skipped.join('; ')}${unreadable > 5 ? ` and ${unreadable - 5} more` : ''}` : ''}${expired}`;
     return { state: 'filled', note, counts };
   };
 }

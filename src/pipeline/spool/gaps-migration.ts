@@ -47,3 +47,17 @@ export function toGaps(db: Database, version: number): void {
     db.pragma(`user_version = ${version}`);
   }).immediate();
 }
+
+/**
+ * Schema 8 to 9: `gaps.resume_after`, where a window's read of the conversations seen has got to (the
+ * key of the last conversation of the last page read to its end, as JSON), so a window stopped by a
+ * restart or a failing API goes on from there instead of reading millions of conversations again.
+ * Idempotent (the column is added once); a separate step so it can be renumbered beside other changes.
+ */
+export function toWindowProgress(db: Database, version: number): void {
+  db.transaction(() => {
+    const columns = db.pragma('table_info(gaps)') as { name: string }[];
+    if (!columns.some((c) => c.name === 'resume_after')) db.exec('ALTER TABLE gaps ADD COLUMN resume_after TEXT');
+    db.pragma(`user_version = ${version}`);
+  }).immediate();
+}

@@ -1,6 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { conversationStatements, type SeenConversation } from './conversations';
+import { conversationStatements, type ConversationKey, type SeenConversation } from './conversations';
 import type { GroupCommitter } from './group-commit';
+import { gapSummaryQuery, noGaps, type GapKind, type GapSummary } from './gaps-summary';
+
+export { gapKinds, type GapCounts, type GapKind, type GapSummary } from './gaps-summary';
 
 /** A window of messages the gateway may have missed, to check against a vendor's history. */
 export interface NewGap {
@@ -18,9 +21,6 @@ export interface NewGap {
   readonly untilSeq?: number | undefined;
   readonly note?: string | undefined;
 }
-
-export type GapKind = 'outage' | 'sequence' | 'window' | 'hour';
-export const gapKinds: readonly GapKind[] = ['outage', 'sequence', 'window', 'hour'];
 
 /** `open`: not checked yet; `filled`: the history was read and what was missing is stored; `unfillable`: the vendor keeps no history for it. */
 export type GapState = 'open' | 'filled' | 'unfillable';
@@ -46,15 +46,6 @@ export interface GapFilter {
   readonly vendor?: string | undefined;
 }
 
-/** Open gaps of one kind at the last write: how many, and the start of the oldest (for the metrics, read without a query). */
-export interface OpenGaps {
-  readonly open: number;
-  readonly oldestOpenFrom: number | undefined;
-}
-export type GapSummary = Readonly<Record<GapKind, OpenGaps>>;
-const none: OpenGaps = { open: 0, oldestOpenFrom: undefined };
-const noGaps: GapSummary = { outage: none, sequence: none, window: none, hour: none };
-
 /** What an outage becomes at the start that recorded it: the windows to read back, and the note it is settled with. */
 export type OutageSplit = (outage: Gap) => { readonly windows: readonly NewGap[]; readonly note: string } | undefined;
 
@@ -77,12 +68,13 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
     VALUES (@kind, @vendor, @app, @conversation, @fromAt, @untilAt, @fromSeq, @untilSeq, @detectedAt, @note) RETURNING *`);
   const writeMark = db.prepare(`INSERT INTO sequences (vendor, app, conversation, last_seq, last_at) VALUES (@vendor, @app, @conversation, @lastSeq, @lastAt)
     ON CONFLICT (vendor, app, conversation) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), last_at = excluded.last_at`);
-  const openCount = db.prepare("SELECT kind, count(*) AS open, min(from_at) AS oldest FROM gaps WHERE state = 'open' GROUP BY kind");
+  const readSummary = gapSummaryQuery(db);
   const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
+  const setProgress = db.prepare("UPDATE gaps SET resume_after = ? WHERE gid = ? AND state = 'open'");
+  const readProgress = db.prepare('SELECT resume_after AS after FROM gaps WHERE gid = ?');
   let summary: GapSummary = noGaps;
   const summarize = (): void => {
-    const rows = openCount.all() as { kind: GapKind; open: number; oldest: number | null }[];
-    summary = { ...noGaps, ...Object.fromEntries(rows.map((r) => [r.kind, { open: r.open, oldestOpenFrom: r.oldest ?? undefined }])) };
+    summary = readSummary();
   };
   try {
     summarize();
@@ -143,10 +135,17 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
         return recorded;
       });
     },
-    /** One vendor's conversations seen at or after `since` (the ones a window reads back). */
-    conversations(vendor: string, since: number): SeenConversation[] {
-      return conversations.list(vendor, since);
+    /** Notes that window `gid` has read every conversation up to the key `after` (while it is open). */
+    progress(gid: number, after: ConversationKey): Promise<void> {
+      return committer.submit(() => void setProgress.run(JSON.stringify(after), gid));
     },
+    /** Where window `gid` stopped reading the conversations seen, if it started. */
+    resumeAfter(gid: number): ConversationKey | undefined {
+      const row = readProgress.get(gid) as { after: string | null } | undefined;
+      return row?.after ? (JSON.parse(row.after) as ConversationKey) : undefined;
+    },
+    /** The conversations seen, for the windows that read them back, in pages (`conversations.ts`). */
+    seen: { page: conversations.page, count: conversations.count, apps: conversations.apps },
     /** Every conversation's last sequence mark (read once at start). */
     marks(): SequenceMark[] {
       return db.prepare('SELECT vendor, app, conversation, last_seq AS lastSeq, last_at AS lastAt FROM sequences').all() as SequenceMark[];

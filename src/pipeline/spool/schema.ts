@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { toLog } from './log-migration';
 import { toConversations } from './conversations';
-import { toGaps } from './gaps-migration';
+import { toGaps, toWindowProgress } from './gaps-migration';
 import { toPauses } from './pauses';
 import { toSearch } from './search';
 
@@ -16,7 +16,8 @@ import { toSearch } from './search';
  * `pauses.ts`) adds `paused_sinks`: the sinks an operator paused. Version 7 (`toGaps`, in
  * `gaps-migration.ts`) adds the gateway's alive time, the gaps to check against the vendors' history
  * and the last sequence number per conversation. Version 8 (`toConversations`, in `conversations.ts`)
- * adds the conversations seen per vendor and app with their last time. `quarantine` keeps raw requests that could not become
+ * adds the conversations seen per vendor and app with their last time. Version 9 (`toWindowProgress`,
+ * in `gaps-migration.ts`) adds where each window's read of them has got to. `quarantine` keeps raw requests that could not become
  * events. Times are milliseconds since the epoch.
  *
  * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
@@ -146,8 +147,11 @@ const pausesVersion = searchVersion + 1;
 /** The version the gap tables end at. */
 const gapsVersion = pausesVersion + 1;
 
-/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables, the conversations seen. */
-export const spoolSchemaVersion = gapsVersion + 1;
+/** The version the conversations seen end at. */
+const conversationsVersion = gapsVersion + 1;
+
+/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables, the conversations seen, the progress of windows. */
+export const spoolSchemaVersion = conversationsVersion + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
@@ -171,6 +175,7 @@ export function migrateSpool(db: Database): number {
   if (found < searchVersion) toSearch(db, searchVersion);
   if (found < pausesVersion) toPauses(db, pausesVersion);
   if (found < gapsVersion) toGaps(db, gapsVersion);
-  if (found < spoolSchemaVersion) toConversations(db, spoolSchemaVersion);
+  if (found < conversationsVersion) toConversations(db, conversationsVersion);
+  if (found < spoolSchemaVersion) toWindowProgress(db, spoolSchemaVersion);
   return found;
 }
