@@ -158,14 +158,9 @@ export function openSpool(options: SpoolOptions) {
     relieve: retention.relieve,
     prune: retention.prune,
     trimTo: (maxEvents: number) => retention.trimTo(maxEvents, lastSeq.value),
-    /** Prunes in chunks of `chunk` (each its own short transaction) until nothing older is left. */
-    async pruneAll(before: number, chunk = 5000): Promise<number> {
-      let total = 0;
-      for (;;) {
-        const removed = await retention.prune(before, chunk);
-        total += removed;
-        if (removed < chunk) return total;
-      }
+    /** Prunes everything received before `before` that may go, in one walk of short transactions (see `prune`). */
+    pruneAll(before: number): Promise<number> {
+      return retention.prune(before, Number.MAX_SAFE_INTEGER);
     },
 
     /** Sinks an operator paused (kept across restarts until resumed), configured here or not. */

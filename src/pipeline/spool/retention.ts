@@ -2,14 +2,20 @@ import type { Database } from 'better-sqlite3';
 import type { SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 
+/** Seqs one retention transaction looks at: bounded work per turn of the event loop. */
+const pruneWindow = 2000;
+
 /**
  * Removes delivered events from the front of the log: only events every sink's cursor has passed
  * (no sink waits for them) and no exception holds (a retry or a dead letter still needs its event).
- * Each removal is one short transaction over a range of seqs.
+ * Each removal is one short transaction over a range of seqs. Whether an exception holds an event is
+ * one lookup in `exceptions_seq` per event: a `NOT IN` list of every held seq was built in full by
+ * every pass, a second or more with a million dead letters, inside a commit.
  */
 export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string) => void) {
-  const unheld = 'seq NOT IN (SELECT seq FROM exceptions WHERE state != \'done\')';
-  const pruneOld = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
+  const unheld = "NOT EXISTS (SELECT 1 FROM exceptions AS e WHERE e.seq = log.seq AND e.state != 'done')";
+  const pruneOld = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
+  const firstFrom = db.prepare('SELECT seq, received_at AS receivedAt FROM log WHERE seq >= ? ORDER BY seq LIMIT 1');
   const deleteIn = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
   const trim = db.prepare(`DELETE FROM log WHERE seq <= ? AND seq <= ? AND ${unheld} RETURNING id`);
   /** Removed events' ids are forgotten: de-duplication reaches back as far as the log. */
@@ -39,9 +45,22 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
       return (historyFrom.get() as number | undefined) ?? undefined;
     },
 
-    /** Removes delivered events received before `before`, at most `limit` of them; returns how many. */
+    /**
+     * Removes delivered events received before `before`, at most `limit` of them; returns how many.
+     * It walks the log from the front in windows of seqs, one transaction each, until it has removed
+     * `limit`, passed what every sink is done with, or reached an event received at `before` or later
+     * (events are appended in the order received): events held at the front (a million dead letters)
+     * cost many short transactions, never one long one.
+     */
     async prune(before: number, limit = 5000): Promise<number> {
-      const removed = await committer.submit(() => forgetAll(pruneOld.pluck().all(lowWater(), before, limit)));
+      let removed = 0;
+      for (let from = 0; removed < limit; from += pruneWindow) {
+        const next = firstFrom.get(from) as { seq: number; receivedAt: number } | undefined;
+        if (next === undefined || next.seq > lowWater() || next.receivedAt >= before) break;
+        from = next.seq;
+        const start = from;
+        removed += await committer.submit(() => forgetAll(pruneOld.pluck().all(start, start + pruneWindow, lowWater(), before, limit - removed)));
+      }
       if (removed > 0) db.pragma('incremental_vacuum');
       return removed;
     },

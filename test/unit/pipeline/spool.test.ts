@@ -222,16 +222,44 @@ describe('spool', () => {
     expect(await spool.append(event('old-done'), 9500)).toBe('accepted');
   });
 
-  test('When more events are prunable than one chunk, then pruneAll removes them all in chunks', async () => {
+  test('When more events are prunable than one window, then pruneAll removes them all in one walk', async () => {
     for (let i = 0; i < 25; i++) await spool.append(event(`p${i}`), 1000);
     const seqs = spool.due('a', 10_000, 100).map((item) => item.seq);
     await spool.delivered('a', seqs);
     await spool.delivered('b', seqs);
 
-    const removed = await spool.pruneAll(5000, 10);
+    const removed = await spool.pruneAll(5000);
 
     expect(removed).toBe(25);
     expect(spool.admin.stats().events).toBe(0);
+  });
+
+  test('When thousands of dead letters hold the front of the log, then pruning walks past them in short transactions and removes what is behind them', async () => {
+    const held = 5000;
+    await Promise.all(Array.from({ length: held }, (_, i) => spool.append(event(`held-${i}`), 1000)));
+    const heldSeqs = spool.due('a', 10_000, held).map((item) => item.seq);
+    await spool.deadLetter('a', heldSeqs, 'HTTP 400', 2000);
+    await spool.delivered('b', heldSeqs);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => spool.append(event(`done-${i}`), 1000)));
+    const doneSeqs = spool.due('a', 10_000, 100).map((item) => item.seq);
+    await spool.delivered('a', doneSeqs);
+    await spool.delivered('b', doneSeqs);
+    const settled: string[] = [];
+
+    const pruning = spool.pruneAll(5000).then((removed) => {
+      settled.push('prune');
+      return removed;
+    });
+    await nextTurn();
+    const callback = spool.append(event('arrived-while-pruning'), 1500).then(() => settled.push('callback'));
+    const removed = await pruning;
+    await callback;
+
+    expect(heldSeqs).toHaveLength(held);
+    expect(removed).toBe(30);
+    expect(spool.admin.stats().events).toBe(held + 1);
+    // A callback that came during the walk was committed between two of its transactions.
+    expect(settled).toEqual(['callback', 'prune']);
   });
 
   test('When a request is quarantined, then its raw bytes and reason are kept', async () => {
