@@ -71,12 +71,18 @@ export function openSpool(options: SpoolOptions) {
   const dedupe = createDedupe(options.dedupeWindow ?? defaultDedupeWindow);
   const writeCursors = cursorWriter(db);
   const searchTail = createSearchTail(db, options.searchFlushRows);
+  // Events stored: the narrow search table (one row per event) and the rows still held for it; never a
+  // scan of the log itself. Counted once when loaded, then kept by the writes that add and remove events.
+  const countSearchRows = db.prepare('SELECT count(*) FROM search').pluck();
+  const logHas = db.prepare('SELECT 1 FROM log WHERE seq = ?').pluck();
+  const stored = { value: 0 };
   /** Memory from disk: cursors, exceptions, the newest ids, the search tail (at open, and after a rolled-back commit). */
   const load = (): void => {
     lastSeq.value = Math.max(lastSeq.value, db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get() as number);
     states = loadStates(db, routes, lastSeq.value);
     dedupe.load(db);
     searchTail.reload();
+    stored.value = (countSearchRows.get() as number) + searchTail.rows().filter((row) => logHas.get(row.seq) !== undefined).length;
   };
   try {
     load();
@@ -114,9 +120,9 @@ export function openSpool(options: SpoolOptions) {
     windowMinWrites: 3,
   });
   const reader = createLogReader(db);
-  const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq });
+  const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored });
   const quarantine = createQuarantine(db, committer, { limits: options.quarantine, onDropped: options.onQuarantineDropped });
-  const retention = createRetention(db, committer, () => states, dedupe.forget);
+  const retention = createRetention(db, committer, () => states, dedupe.forget, stored);
   const pauses = createPauses(db, committer);
   const stateOf = (sink: string): SinkState | undefined => states.get(sink);
   const guarded = <T>(read: () => T): T => {
@@ -133,11 +139,7 @@ export function openSpool(options: SpoolOptions) {
     fresh();
     return states;
   };
-  // Events stored: the narrow search table (one row per event) and the rows still held for it; never a scan of the log itself.
-  const countSearchRows = db.prepare('SELECT count(*) FROM search').pluck();
-  const logHas = db.prepare('SELECT 1 FROM log WHERE seq = ?').pluck();
-  const countEvents = (): number => (countSearchRows.get() as number) + searchTail.rows().filter((row) => logHas.get(row.seq) !== undefined).length;
-  const admin = createSpoolAdmin(db, { committer, states: current, reader, routes, countEvents });
+  const admin = createSpoolAdmin(db, { committer, states: current, reader, routes, countEvents: () => stored.value });
   async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
     const outcome = await outbox.append(event, receivedAt);
     if (outcome === 'accepted') for (const listener of listeners) listener();

@@ -12,7 +12,7 @@ import type { SearchTail } from './search-tail';
  * by the next commit); a failed attempt or a dead letter is one row of `exceptions`. In-memory state
  * changed by a write that is rolled back is reloaded by the spool (`onRollback`).
  */
-export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number } }) {
+export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
   const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
   const receivedAt = db.prepare('SELECT received_at FROM log WHERE seq = ?').pluck();
@@ -48,6 +48,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
             sink.dirty = true;
           } else settle(sink, seq, false);
         }
+        deps.stored.value += 1;
         return 'accepted' as const;
       }).catch((error: unknown) => {
         // Not committed: a resend is a new event. (A commit whose flush failed keeps its id.)
@@ -123,7 +124,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
           settle(s, seq, false);
         }
         dropExceptions.run(seq);
-        dropEvent.run(seq);
+        deps.stored.value -= dropEvent.run(seq).changes;
       });
     },
   };

@@ -12,7 +12,7 @@ const pruneWindow = 2000;
  * one lookup in `exceptions_seq` per event: a `NOT IN` list of every held seq was built in full by
  * every pass, a second or more with a million dead letters, inside a commit.
  */
-export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string) => void) {
+export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string) => void, stored: { value: number }) {
   const unheld = "NOT EXISTS (SELECT 1 FROM exceptions AS e WHERE e.seq = log.seq AND e.state != 'done')";
   const pruneOld = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
   const firstFrom = db.prepare('SELECT seq, received_at AS receivedAt FROM log WHERE seq >= ? ORDER BY seq LIMIT 1');
@@ -21,6 +21,7 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
   /** Removed events' ids are forgotten: de-duplication reaches back as far as the log. */
   const forgetAll = (rows: unknown[]): number => {
     for (const id of rows as string[]) forget(id);
+    stored.value -= rows.length;
     return rows.length;
   };
   const range = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM log');

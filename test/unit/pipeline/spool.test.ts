@@ -262,6 +262,23 @@ describe('spool', () => {
     expect(settled).toEqual(['callback', 'prune']);
   });
 
+  test('When events are appended, pruned, forgotten and rolled back, then the count of stored events kept in memory matches the file', async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => spool.append(event(`c-${i}`), 1000 + i)));
+    await spool.append(event('c-0'), 2000);
+    const seqs = spool.due('a', 10_000, 10).map((item) => item.seq);
+    await spool.delivered('a', seqs);
+    await spool.delivered('b', seqs);
+    const pruned = await spool.pruneAll(1005);
+    await spool.forget('c-20');
+    const inMemory = spool.admin.stats().events;
+    spool.close();
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+
+    expect(pruned).toBe(5);
+    expect(inMemory).toBe(34);
+    expect(spool.admin.stats().events).toBe(34);
+  });
+
   test('When a request is quarantined, then its raw bytes and reason are kept', async () => {
     const body = Buffer.from([0x7b, 0xff]);
 
