@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { type Database, pragma, transaction } from './sqlite';
 
 /** A conversation the gateway saw a message in (for history APIs read per conversation). */
 export interface SeenConversation {
@@ -29,10 +29,10 @@ const conversationsTable = `
   CREATE INDEX IF NOT EXISTS conversations_last_at ON conversations (last_at);`;
 
 export function toConversations(db: Database, version: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     db.exec(conversationsTable);
-    db.pragma(`user_version = ${version}`);
-  }).immediate();
+    pragma(db, `user_version = ${version}`);
+  }, 'immediate')();
 }
 
 type Row = { vendor: string; app: string; kind: SeenConversation['kind']; a: string; b: string; last_at: number };
@@ -51,7 +51,7 @@ export function conversationStatements(db: Database) {
     },
     /** Forgets the conversations not seen since `before`; returns how many. */
     prune(before: number): number {
-      return remove.run(before).changes;
+      return remove.run(before).changes as number;
     },
     /** One vendor's conversations seen at or after `since`, in a stable order. */
     list(vendor: string, since: number): SeenConversation[] {

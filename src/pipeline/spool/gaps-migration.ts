@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { type Database, pragma, transaction } from './sqlite';
 
 /**
  * Schema 5 to 6: what the gateway knows about messages it may have missed. `alive` is one row: when
@@ -42,8 +42,8 @@ const gapTables = `
 
 /** Adds the gap tables (idempotent) and sets the version, in one transaction. */
 export function toGaps(db: Database, version: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     db.exec(gapTables);
-    db.pragma(`user_version = ${version}`);
-  }).immediate();
+    pragma(db, `user_version = ${version}`);
+  }, 'immediate')();
 }

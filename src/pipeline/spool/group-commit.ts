@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { transaction, type Database } from './sqlite';
 
 interface Pending {
   readonly work: () => unknown;
@@ -86,7 +86,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
   const rollback = db.prepare('ROLLBACK TO group_write');
-  const runBatch = db.transaction((batch: Pending[]) => {
+  const runBatch = transaction(db, (batch: Pending[]) => {
     const results = batch.map((item) => {
       savepoint.run();
       try {
@@ -174,7 +174,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   }
 
   return {
-    /** Queues `work` (synchronous better-sqlite3 calls) for the next group commit. */
+    /** Queues `work` (synchronous node:sqlite calls) for the next group commit. */
     submit<T>(work: () => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
