@@ -30,7 +30,14 @@ module.exports = {
       severity: 'error',
       comment: 'A vendor stores nothing (the spool does).',
       from: { path: '^src/vendors/' },
-      to: { path: '(^|/)node_modules/better-sqlite3/' },
+      to: { path: '^node:sqlite$' },
+    },
+    {
+      name: 'sqlite-only-in-the-spool-and-the-relay-journal',
+      severity: 'error',
+      comment: 'The spool (src/pipeline/spool/) holds the database and runs every SQL statement on it; the relay journal keeps its own small file. Nothing else opens SQLite (node:sqlite).',
+      from: { path: '^src/', pathNot: ['^src/pipeline/spool/', '^src/sinks/relay/journal\\.ts$'] },
+      to: { path: '^node:sqlite$' },
     },
     {
       name: 'events-not-to-outer-layers',
@@ -93,7 +100,7 @@ module.exports = {
       severity: 'error',
       comment: 'Backfill (src/backfill/) finds gaps and reads the vendors\' history APIs; what it fetches enters through the same intake as a callback. It runs no SQL (the spool does), knows no Express, sends to no sink and records metrics through the verbs it is given.',
       from: { path: '^src/backfill/' },
-      to: { path: ['^src/(http|sinks|admin)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client|better-sqlite3)/'] },
+      to: { path: ['^src/(http|sinks|admin)/', '^src/(app|service|main|cli|metrics|process-metrics)\\.ts$', '(^|/)node_modules/(express|prom-client)/', '^node:sqlite$'] },
     },
     {
       name: 'inner-layers-not-to-backfill',

@@ -5,17 +5,9 @@
 
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 (a native module) is compiled here: python3, make, g++. It is built against the
-# Node 24.18.1 headers, fetched from the npm registry: from 24.19 on, node::ObjectWrap's cleanup
-# hooks (compiled into the addon from the headers) make better-sqlite3 12 abort the process when a
-# statement is garbage-collected (nodejs/node#65446). The binary runs on every 24.x.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/* \
- && npm install --prefix /opt/node-headers --no-audit --no-fund --no-save --ignore-scripts "node-linux-$(node -p process.arch)@24.18.1"
+# No native module: the spool is Node's built-in node:sqlite, so no compiler and no Node headers.
 COPY package.json package-lock.json ./
-RUN npm_config_nodedir="/opt/node-headers/node_modules/node-linux-$(node -p process.arch)" npm_config_build_from_source=true \
-    npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build \

@@ -15,11 +15,11 @@
 // Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
 // (pin the gateway with taskset, e.g. 1); PROFILE_DIR
 // writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
-import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import launchModule from './lib/launch.js';
 import { sample, sdkAppId, token } from './lib/load.mjs';
 import pacedModule from './lib/paced.js';
@@ -29,6 +29,7 @@ const { launch, gatewayMain, gatewayNodeArgs, root } = launchModule;
 const { pacedLoad } = pacedModule;
 const require = createRequire(import.meta.url);
 const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
+const { transaction } = require(join(root, 'dist/pipeline/spool/sqlite.js'));
 
 const dead = Number(process.env.DEAD ?? 1_000_000);
 const rate = Number(process.env.RATE ?? 200);
@@ -45,13 +46,13 @@ const started = new Date();
  */
 function fill(dir, count) {
   openSpool({ path: join(dir, 'spool.db'), sinks: ['file'] }).close();
-  const db = new Database(join(dir, 'spool.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
+  const db = new DatabaseSync(join(dir, 'spool.db'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = OFF');
   const at = Date.now() - 3_600_000;
   const attributes = (id) => `json_object('specversion', '1.0', 'id', ${id}, 'source', 'tencent-im/${sdkAppId}', 'type', 'com.tencent.im.C2C.CallbackAfterSendMsg', 'time', '${new Date(at).toISOString()}', 'datacontenttype', 'application/json', 'vendor', 'tencent', 'command', 'C2C.CallbackAfterSendMsg', 'appid', '${sdkAppId}')`;
-  const batch = db.transaction((round) => {
-    const first = (db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get()) + 1;
+  const batch = transaction(db, (round) => {
+    const first = (Object.values(db.prepare('SELECT coalesce(max(seq), 0) FROM log').get())[0]) + 1;
     db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${count - 1})
       INSERT INTO log (seq, id, received_at, attributes, data) SELECT ${first} + i, 'dead-${round}-' || i, ${at}, ${attributes(`'dead-${round}-' || i`)}, ? FROM n`).run(JSON.stringify(sample.body));
     db.prepare(`INSERT INTO search (seq, id, received_at, vendor, command, appid) SELECT seq, id, received_at, 'tencent', 'C2C.CallbackAfterSendMsg', '${sdkAppId}' FROM log WHERE seq >= ?`).run(first);
@@ -60,7 +61,7 @@ function fill(dir, count) {
   });
   for (let round = 0; round < rounds; round += 1) batch(round);
   db.prepare("INSERT INTO cursors (sink, acked, pending) SELECT 'file', max(seq), 0 FROM log WHERE true ON CONFLICT (sink) DO UPDATE SET acked = excluded.acked, pending = 0").run();
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   db.close();
 }
 

@@ -9,11 +9,11 @@
 // interleaved in ROUNDS rounds, comparing p50/p99 (evenly paced open loop, lib/paced.js, up to CONNECTIONS
 // keep-alive connections, latency from each request's scheduled time).
 // Env: PENDING (1000000), REPEAT (200), RATE (200), DURATION (5), ROUNDS (3), CONNECTIONS (8).
-import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import launchModule from './lib/launch.js';
 import { sample, sdkAppId, token } from './lib/load.mjs';
 import pacedModule from './lib/paced.js';
@@ -23,6 +23,7 @@ const { launch, gatewayMain, root } = launchModule;
 const { pacedLoad } = pacedModule;
 const require = createRequire(import.meta.url);
 const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
+const { transaction } = require(join(root, 'dist/pipeline/spool/sqlite.js'));
 const { readSpool, createSpoolPressure } = require(join(root, 'dist/pipeline/pressure.js'));
 const { createMetrics } = require(join(root, 'dist/metrics.js'));
 const { Registry } = require('prom-client');
@@ -50,13 +51,13 @@ function dataDir(kind) {
 function fill(dir, count) {
   const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['file'] });
   spool.close();
-  const db = new Database(join(dir, 'spool.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
+  const db = new DatabaseSync(join(dir, 'spool.db'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = OFF');
   const data = JSON.stringify(sample.body);
   const insertEvent = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data) VALUES (?, ?, ?, ?, ?)');
   const at = Date.now() - 3_600_000;
-  const chunk = db.transaction((from, to) => {
+  const chunk = transaction(db, (from, to) => {
     for (let i = from; i < to; i += 1) {
       const id = `backlog-${i}`;
       const attributes = JSON.stringify({ specversion: '1.0', id, source: `tencent-im/${sdkAppId}`, type: 'com.tencent.im.C2C.CallbackAfterSendMsg', time: new Date(at).toISOString(), datacontenttype: 'application/json' });
@@ -66,7 +67,7 @@ function fill(dir, count) {
   for (let i = 0; i < count; i += 50_000) chunk(i, Math.min(count, i + 50_000));
   // Everything after the file sink's cursor is pending for it.
   db.prepare("UPDATE cursors SET acked = 0, pending = ? WHERE sink = 'file'").run(count);
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   db.close();
 }
 
@@ -114,7 +115,7 @@ try {
   const readies = [];
   for (let i = 0; i < repeat; i += 1) readies.push(await timed(() => (pressure.refresh(), pressure.reason())));
   // What the counts in memory save: a scan of the backlog.
-  const scanDb = new Database(join(dirs.full, 'spool.db'), { readonly: true });
+  const scanDb = new DatabaseSync(join(dirs.full, 'spool.db'), { readOnly: true });
   const oldAggregate = scanDb.prepare('SELECT count(*) AS pending, min(received_at) AS oldest FROM log');
   const scans = [];
   for (let i = 0; i < 3; i += 1) scans.push(await timed(() => oldAggregate.all()));

@@ -18,7 +18,8 @@ const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
 const { loadConfig } = require(join(root, 'dist', 'config.js'));
 const { buildVendors } = require(join(root, 'dist', 'vendors', 'registry.js'));
-const Database = require('better-sqlite3');
+const { transaction } = require(join(root, 'dist', 'pipeline', 'spool', 'sqlite.js'));
+const { DatabaseSync } = require('node:sqlite');
 
 const rounds = Number(process.env.ROUNDS ?? 5);
 const iterations = Number(process.env.ITERATIONS ?? 2000);
@@ -82,15 +83,15 @@ function stringifyRound(events) {
 
 function storeRound(events, withMessage) {
   const dir = mkdtempSync(join(tmpdir(), 'imgw-nm-'));
-  const db = new Database(join(dir, 'spool.db'));
+  const db = new DatabaseSync(join(dir, 'spool.db'));
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('wal_autocheckpoint = 0');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA wal_autocheckpoint = 0');
     db.exec('CREATE TABLE log (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, received_at INTEGER NOT NULL, attributes TEXT NOT NULL, data TEXT NOT NULL, message TEXT)');
     const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
     const count = iterations * 5;
-    const batch = db.transaction((from) => {
+    const batch = transaction(db, (from) => {
       for (let seq = from; seq < from + 50 && seq < count; seq++) {
         const e = events[seq % events.length];
         insert.run(seq + 1, `${e.attributes.id}-${seq}`, seq, JSON.stringify(e.attributes), e.data, withMessage ? e.message : null);

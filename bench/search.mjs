@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { fmt } from './lib/stats.mjs';
 
 const require = createRequire(import.meta.url);
@@ -24,7 +24,7 @@ function filled(name, dist) {
   const { openSpool } = require(join(dist, 'pipeline/spool.js'));
   const path = join(dir, `${name.replace(/\W/g, '-')}.db`);
   openSpool({ path, sinks: ['file'] }).close();
-  const db = new Database(path);
+  const db = new DatabaseSync(path);
   const t0 = Date.now();
   db.exec(`
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${events})
@@ -34,7 +34,7 @@ function filled(name, dist) {
       'fromaccount', 'user-' || (i % 5000), 'toaccount', 'user-' || (i % 7000), 'convtype', 'c2c', 'messageid', 'msg-' || i, 'elementkinds', 'text'),
       '{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hello"}}]}' FROM n;
     UPDATE cursors SET acked = ${events};`);
-  const hasSearch = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'search'").pluck().get() === 1;
+  const hasSearch = Object.values(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'search'").get())[0] === 1;
   // What each append writes beside its log row (outbox.ts), for every event at once.
   if (hasSearch) {
     db.exec(`INSERT INTO search (seq, id, received_at, vendor, command, appid, fromaccount, toaccount, groupid, messageid)

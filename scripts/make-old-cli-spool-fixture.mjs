@@ -4,16 +4,17 @@
 // the spool file. The spool is made through that release's own spool module, then changed by running
 // its CLI (dist/cli.js) as a process, with the commands listed in `commands` below. The upgrade test
 // (test/integration/old-cli-upgrade.test.ts) starts the current gateway on a copy.
-// Usage, from a checkout of that release (git worktree add /tmp/old bbf39c4, with node_modules):
+// Usage, from a checkout of that release (git worktree add /tmp/old bbf39c4, with node_modules), on a
+// Node with node:sqlite (22.16 or later; that release's better-sqlite3 built for it: npm rebuild there):
 //   npm run build && node <this repository>/scripts/make-old-cli-spool-fixture.mjs <this repository>/test/fixtures/spool/schema-3-old-cli.db
 // (That release's CLI has no dead-letter drop or quarantine drop: its quarantine redrive removes the
 // entries that now make events.)
-import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 const release = process.cwd();
 const require = createRequire(join(release, 'package.json'));
@@ -65,9 +66,9 @@ for (const argv of commands) {
 }
 
 // One file (the WAL copied back), as small as SQLite makes it.
-const db = new Database(path);
-db.pragma('wal_checkpoint(TRUNCATE)');
-db.pragma('journal_mode = DELETE');
+const db = new DatabaseSync(path);
+db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+db.exec('PRAGMA journal_mode = DELETE');
 db.exec('VACUUM');
 db.close();
 mkdirSync(resolve(out, '..'), { recursive: true });

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: on a Node too old for the spool, stop with a message that says what to install.
+import './supported-node';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';

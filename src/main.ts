@@ -1,10 +1,11 @@
+// First: on a Node too old for the spool, stop with a message that says what to install.
+import './supported-node';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfigFromEnvironment, type Config } from './config';
 import { semiSpaceFlag, semiSpaceGiven, tuneHeap } from './heap';
 import { safeLogDestination } from './log-destination';
 import { startService, type RunningService } from './service';
-import { startupHint } from './startup-hints';
 import { vendorWarnings } from './vendors/registry';
 
 /** The composition root: the only code that reads the environment, listens for signals or exits. */
@@ -74,8 +75,6 @@ function readConfig(): Config {
 }
 
 main().catch((error: unknown) => {
-  const hint = startupHint(error);
-  if (hint) process.stderr.write(`${hint}\n`);
   process.stderr.write(`startup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

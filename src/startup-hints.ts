@@ -1,16 +1,21 @@
+/** The oldest Node the gateway runs on: the first 22.x whose built-in `node:sqlite` has all the spool uses. */
+export const oldestNode = '22.16.0';
+
+const olderThan = (version: string, than: string): boolean => {
+  const [a = 0, b = 0, c = 0] = version.split('.').map(Number);
+  const [x = 0, y = 0, z = 0] = than.split('.').map(Number);
+  return a !== x ? a < x : b !== y ? b < y : c < z;
+};
+
 /**
- * Start-up failures an operator can fix without reading a stack trace: the one line that says what
- * to run. Undefined when the failure is not one of them.
+ * What an operator must do when `nodeVersion` cannot run the gateway, or undefined when it can. Older
+ * than `oldestNode`, `node:sqlite` is missing (Node 20, 22.12) or lacks what the spool calls (22.13 to
+ * 22.15), and the error Node would throw does not say so.
  */
-export function startupHint(error: unknown): string | undefined {
-  const message = error instanceof Error ? error.message : String(error);
-  const abi = /NODE_MODULE_VERSION (\d+)[^]*?requires\s+NODE_MODULE_VERSION (\d+)/.exec(message);
-  if (abi && message.includes('better_sqlite3.node')) {
-    return (
-      `better-sqlite3 was compiled for another Node (module version ${abi[1]}; this Node ${process.version} needs ${abi[2]}). ` +
-      'Run `npm rebuild better-sqlite3` with this Node first on PATH; without access to prebuilt binaries or nodejs.org, ' +
-      'build it against headers from the npm registry (README, Troubleshooting: "NODE_MODULE_VERSION").'
-    );
-  }
-  return undefined;
+export function nodeTooOld(nodeVersion: string): string | undefined {
+  if (!olderThan(nodeVersion, oldestNode)) return undefined;
+  return (
+    `this Node (${nodeVersion}) is too old: the gateway keeps its spool in Node's built-in node:sqlite and needs Node ${oldestNode} or later on the 22 line, or 24 ` +
+    '(package.json engines). Install Node 24 and start again (README, Troubleshooting: "Node too old").'
+  );
 }

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import { column, pragma } from '../../src/pipeline/spool/sqlite';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +12,11 @@ const root = join(__dirname, '../..');
 
 /** A schema-3 spool of `EVENTS` events, written with SQL in one statement per table (seconds, not minutes). */
 function bigSchema3Spool(path: string): void {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
+  const db = new DatabaseSync(path);
+  pragma(db, 'journal_mode = WAL');
   for (const [version, sql] of spoolMigrations.entries()) {
     db.exec(sql);
-    db.pragma(`user_version = ${version + 1}`);
+    pragma(db, `user_version = ${version + 1}`);
   }
   db.exec(`
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${EVENTS})
@@ -49,9 +50,9 @@ async function openInChild(path: string, killAtSeq?: number): Promise<{ code: nu
 
 /** The last seq copied into the log so far (0 before the copy began), read on a connection of its own. */
 function copiedUpTo(path: string): number {
-  const db = new Database(path, { readonly: true, timeout: 1000 });
+  const db = new DatabaseSync(path, { readOnly: true, timeout: 1000 });
   try {
-    return (db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'log'").pluck().get() as number) === 0 ? 0 : (db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get() as number);
+    return (column(db, "SELECT count(*) FROM sqlite_master WHERE name = 'log'").get() as number) === 0 ? 0 : (column(db, 'SELECT coalesce(max(seq), 0) FROM log').get() as number);
   } catch {
     return 0;
   } finally {
@@ -72,9 +73,9 @@ describe('fault: kill -9 while a spool is upgraded', () => {
 
       expect(finished).toEqual({ code: 0, signal: null });
       expect(kills.some((k) => k.signal === 'SIGKILL')).toBe(true);
-      const db = new Database(path, { readonly: true });
+      const db = new DatabaseSync(path, { readOnly: true });
       try {
-        expect(db.pragma('user_version', { simple: true })).toBe(spoolSchemaVersion);
+        expect(pragma(db, 'user_version')).toBe(spoolSchemaVersion);
         expect(db.prepare('SELECT count(*) AS events, count(DISTINCT id) AS ids, min(seq) AS first, max(seq) AS last FROM log').get()).toEqual({ events: EVENTS, ids: EVENTS, first: 1, last: EVENTS });
         expect(db.prepare('SELECT sink, acked, pending FROM cursors ORDER BY sink').all()).toEqual([
           { sink: 'a', acked: EVENTS / 2, pending: EVENTS / 2 },

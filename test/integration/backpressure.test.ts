@@ -75,7 +75,8 @@ describe('POST /tencent/callback › backpressure', () => {
 
   test('When the spool is damaged, then callbacks get 503 FAIL counted as spool_damaged (not spool_full), with the runbook named, and /readyz says so', async () => {
     t = buildTestApp();
-    t.spool.noteError(Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' }));
+    // What node:sqlite throws for SQLITE_CORRUPT (11).
+    t.spool.noteError(Object.assign(new Error('database disk image is malformed'), { code: 'ERR_SQLITE_ERROR', errcode: 11, errstr: 'database disk image is malformed' }));
     t.pressure.refresh();
 
     const refused = await post(t, text, 'd1');

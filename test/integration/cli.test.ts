@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -74,7 +74,7 @@ describe('imgw operator CLI', () => {
     service = await startTestService(dataDir, file);
     expect((await post({ ...sample.body, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: {} }] })).ErrorInfo).toMatch(/^quarantined: /);
     expect((await post({ ...sample.body, MsgKey: 'fixable', MsgBody: 'oops' })).ErrorInfo).toMatch(/^quarantined: /);
-    const db = new Database(join(dataDir, 'spool.db'));
+    const db = new DatabaseSync(join(dataDir, 'spool.db'));
     // Stands in for "a newer version accepts it": the stored body is replaced by one this version accepts.
     const changed = db.prepare('UPDATE quarantine SET body = ? WHERE qid = 2').run(Buffer.from(JSON.stringify({ ...sample.body, MsgKey: 'fixable' }))).changes;
     db.close();

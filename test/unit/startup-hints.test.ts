@@ -1,24 +1,22 @@
-import { startupHint } from '../../src/startup-hints';
+import { nodeTooOld } from '../../src/startup-hints';
 
-/** What Node 24.21 printed loading an addon built for Node 20 (captured from a real run). */
-const mismatch = new Error(`The module '/srv/gateway/node_modules/better-sqlite3/build/Release/better_sqlite3.node'
-was compiled against a different Node.js version using
-NODE_MODULE_VERSION 115. This version of Node.js requires
-NODE_MODULE_VERSION 137. Please try re-compiling or re-installing
-the module (for instance, using \`npm rebuild\` or \`npm install\`).`);
+describe('nodeTooOld', () => {
+  test('When Node has no node:sqlite (20, 22.12), then the hint names this Node, the oldest one supported and what to install', () => {
+    for (const version of ['20.20.2', '22.12.0']) {
+      const hint = nodeTooOld(version);
 
-describe('startupHint', () => {
-  test('When better-sqlite3 was built for another Node, then the hint names both module versions and what to run', () => {
-    const hint = startupHint(mismatch);
-
-    expect(hint).toContain('module version 115');
-    expect(hint).toContain('needs 137');
-    expect(hint).toContain('npm rebuild better-sqlite3');
-    expect(hint).toContain('Troubleshooting');
+      expect(hint).toContain(`this Node (${version}) is too old`);
+      expect(hint).toContain('22.16.0');
+      expect(hint).toContain('Install Node 24');
+      expect(hint).toContain('Troubleshooting');
+    }
   });
 
-  test('When the failure is something else, then there is no hint', () => {
-    expect(startupHint(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8080'))).toBeUndefined();
-    expect(startupHint('NODE_MODULE_VERSION 1 requires NODE_MODULE_VERSION 2 in some-other.node')).toBeUndefined();
+  test('When a 22.x before 22.16 lacks node:sqlite methods the spool calls, then it is too old as well', () => {
+    expect(nodeTooOld('22.15.1')).toContain('this Node (22.15.1) is too old');
+  });
+
+  test('When Node is 22.16 or later, then there is no hint', () => {
+    for (const version of ['22.16.0', '22.23.3', '24.21.0', '26.0.0']) expect(nodeTooOld(version)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { column, type Database } from './sqlite';
 import type { Event, EventAttributes } from '../../events/event';
 import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRequest, Progress, QuarantineFilter, QuarantineSummary, SearchedEvent, SinkState as EventSinkState, StoredEvent } from '../admin-store';
 import { isFresh, type SinkState } from './cursors';
@@ -60,8 +60,8 @@ type ExceptionRow = { seq: number; sink: string; state: string; attempts: number
  */
 export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; pauses: ReturnType<typeof createPauses>; routes: readonly SpoolSink[]; search: Search; seqOf: (id: string) => number | undefined; oldestRemembered: () => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
   const { committer, admin, search } = deps;
-  const firstSeqOf = db.prepare('SELECT seq FROM log ORDER BY seq LIMIT 1').pluck();
-  const lastSeqOf = db.prepare('SELECT seq FROM log ORDER BY seq DESC LIMIT 1').pluck();
+  const firstSeqOf = column(db, 'SELECT seq FROM log ORDER BY seq LIMIT 1');
+  const lastSeqOf = column(db, 'SELECT seq FROM log ORDER BY seq DESC LIMIT 1');
   const eventRow = db.prepare('SELECT seq, received_at AS receivedAt, attributes, data, message FROM log WHERE seq = ?');
   const eventColumns = 'seq, received_at AS receivedAt, attributes, data, message';
   const deadColumns = `d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
@@ -141,12 +141,12 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     deadLetters(filter, page) {
       const limit = limitOf(page);
       const c = deadClause(filter, page.after);
-      const rows = db.prepare(`SELECT ${deadColumns} FROM exceptions d JOIN log e ON e.seq = d.seq ${whereOf(c)} ORDER BY d.dead_at DESC, d.seq DESC, d.sink DESC LIMIT ?`).all(...c.params, limit + 1) as DeadLetter[];
+      const rows = db.prepare(`SELECT ${deadColumns} FROM exceptions d JOIN log e ON e.seq = d.seq ${whereOf(c)} ORDER BY d.dead_at DESC, d.seq DESC, d.sink DESC LIMIT ?`).all(...c.params, limit + 1) as unknown as DeadLetter[];
       return pageOf(rows.map(strip), limit, deadCursor);
     },
     countDeadLetters(filter) {
       const c = deadClause(filter);
-      return db.prepare(`SELECT count(*) FROM exceptions d ${whereOf(c)}`).pluck().get(...c.params) as number;
+      return column(db, `SELECT count(*) FROM exceptions d ${whereOf(c)}`).get(...c.params) as number;
     },
     redriveDeadLetters(filter, now, options) {
       const c = deadClause(filter);
@@ -163,12 +163,12 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     quarantine(filter, page) {
       const limit = limitOf(page);
       const c = quarantineClause(filter, page.after);
-      const rows = db.prepare(`SELECT qid, received_at AS receivedAt, vendor, command, reason, detail, length(body) AS bytes FROM quarantine ${whereOf(c)} ORDER BY qid DESC LIMIT ?`).all(...c.params, limit + 1) as QuarantineSummary[];
+      const rows = db.prepare(`SELECT qid, received_at AS receivedAt, vendor, command, reason, detail, length(body) AS bytes FROM quarantine ${whereOf(c)} ORDER BY qid DESC LIMIT ?`).all(...c.params, limit + 1) as unknown as QuarantineSummary[];
       return pageOf(rows.map(strip), limit, (last) => String(last.qid));
     },
     countQuarantine(filter) {
       const c = quarantineClause(filter);
-      return db.prepare(`SELECT count(*) FROM quarantine ${whereOf(c)}`).pluck().get(...c.params) as number;
+      return column(db, `SELECT count(*) FROM quarantine ${whereOf(c)}`).get(...c.params) as number;
     },
     quarantined(qid) {
       const row = admin.quarantined(qid);
@@ -182,7 +182,7 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     requarantine: (qid, reason, detail) => admin.updateQuarantine(qid, reason, detail),
     dropQuarantine(filter) {
       const c = quarantineClause(filter);
-      return committer.submit(() => db.prepare(`DELETE FROM quarantine ${whereOf(c)}`).run(...c.params).changes);
+      return committer.submit(() => db.prepare(`DELETE FROM quarantine ${whereOf(c)}`).run(...c.params).changes as number);
     },
     countReplay(range, sink) {
       const route = deps.routes.find((r) => r.name === sink);

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { blob, column, type Database } from './sqlite';
 import { isFresh, settle, type SinkState, type SpoolSink } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
@@ -36,7 +36,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
     ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at`);
   const replayRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, replay) VALUES (?, ?, 'retry', ?, 0, ?, 1)
     ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at, replay = 1`);
-  const receivedAtOf = db.prepare('SELECT received_at FROM log WHERE seq = ?').pluck();
+  const receivedAtOf = column(db, 'SELECT received_at FROM log WHERE seq = ?');
   const stateOf = (sink: string): SinkState => {
     const state = deps.states().get(sink);
     if (state) return state;
@@ -83,7 +83,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
         pending: [...deps.states().values()].filter((s) => s.pending > 0).sort((a, b) => a.name.localeCompare(b.name))
           .map((s) => ({ sink: s.name, pending: s.pending, oldest: reader.oldestReceivedAt(s) as number })),
         deadLetters: [...deps.states().values()].filter((s) => s.dead > 0).sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ sink: s.name, count: s.dead })),
-        quarantined: db.prepare('SELECT entries FROM quarantine_size').pluck().get() as number,
+        quarantined: column(db, 'SELECT entries FROM quarantine_size').get() as number,
       };
     },
 
@@ -110,7 +110,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
         const source = deps.states().get(from);
         if (!source) return 0;
         const target = stateOf(to);
-        const seqs = [...source.retries.keys(), ...(db.prepare('SELECT seq FROM log WHERE seq > ? ORDER BY seq').pluck().all(source.cursor) as number[]).filter((seq) => !source.ahead.has(seq))];
+        const seqs = [...source.retries.keys(), ...(column(db, 'SELECT seq FROM log WHERE seq > ? ORDER BY seq').all(source.cursor) as number[]).filter((seq) => !source.ahead.has(seq))];
         let moved = 0;
         for (const seq of seqs) {
           const event = reader.event(seq);
@@ -140,7 +140,8 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
 
     /** Quarantined requests in the order they came, with the head as stored (JSON text). */
     quarantineRows(): { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; head: string; body: Buffer }[] {
-      return db.prepare('SELECT qid, received_at, vendor, command, reason, detail, head, body FROM quarantine ORDER BY qid').all() as never;
+      const rows = db.prepare('SELECT qid, received_at, vendor, command, reason, detail, head, body FROM quarantine ORDER BY qid').all();
+      return rows.map((row) => ({ ...row, body: blob(row.body) })) as never;
     },
 
     deadLetters(range: Range, limit = 100) {
@@ -174,14 +175,14 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
 
     quarantined(qid: number) {
       const row = db.prepare('SELECT * FROM quarantine WHERE qid = ?').get(qid) as
-        | { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; head: string; body: Buffer }
+        | { qid: number; received_at: number; vendor: string; command: string | null; reason: string; detail: string; head: string; body: Uint8Array }
         | undefined;
-      return row && { ...row, head: JSON.parse(row.head) as QuarantinedHead };
+      return row && { ...row, head: JSON.parse(row.head) as QuarantinedHead, body: blob(row.body) };
     },
 
     quarantinedIds(range: Range): number[] {
       const w = where(range, 'received_at');
-      return db.prepare(`SELECT qid FROM quarantine WHERE 1 ${w.sql} ORDER BY qid`).pluck().all(...w.params) as number[];
+      return column(db, `SELECT qid FROM quarantine WHERE 1 ${w.sql} ORDER BY qid`).all(...w.params) as number[];
     },
 
     updateQuarantine(qid: number, reason: string, detail: string): Promise<void> {
@@ -197,7 +198,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
       const w = where(range, 'received_at');
       return committer.submit(() => {
         let queued = 0;
-        for (const seq of db.prepare(`SELECT seq FROM log WHERE 1 ${w.sql} ORDER BY seq`).pluck().all(...w.params) as number[]) {
+        for (const seq of column(db, `SELECT seq FROM log WHERE 1 ${w.sql} ORDER BY seq`).all(...w.params) as number[]) {
           const event = reader.event(seq);
           if (!event) continue;
           const receivedAt = receivedAtOf.get(seq) as number;

@@ -8,8 +8,12 @@ import { Worker } from 'node:worker_threads';
  */
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path, { fileMustExist: true, timeout: 0 });
+const { existsSync } = require('node:fs');
+const { DatabaseSync } = require('node:sqlite');
+// The spool is open in the writer already: a missing file is an error here, never a new empty database.
+if (!existsSync(workerData.path)) throw new Error('the spool ' + workerData.path + ' does not exist');
+const db = new DatabaseSync(workerData.path, { timeout: 0 });
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 let stopped = false;
 let timer;
 let reported = 0;
@@ -18,13 +22,13 @@ function step() {
   if (stopped) return;
   let again = false;
   try {
-    const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    const row = checkpoint.get();
     again = row.busy === 0 && row.checkpointed < row.log;
     // Only progress is reported: most steps find nothing new to copy.
     if (row.checkpointed > 0 && row.checkpointed !== reported) parentPort.postMessage({ kind: 'copied' });
     reported = row.checkpointed;
   } catch (error) {
-    parentPort.postMessage({ kind: 'error', message: String(error && error.message), code: error && error.code });
+    parentPort.postMessage({ kind: 'error', message: String(error && error.message), code: error && error.code, errcode: error && error.errcode });
   }
   timer = setTimeout(step, again ? 0 : workerData.intervalMs);
 }
@@ -55,12 +59,12 @@ export function startCheckpointer(path: string, options: { intervalMs?: number; 
     eval: true,
     // The loop holds almost nothing: a small heap keeps the thread's memory small.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 4, stackSizeMb: 1 },
-    workerData: { path, driver: require.resolve('better-sqlite3'), intervalMs: options.intervalMs ?? 25 },
+    workerData: { path, intervalMs: options.intervalMs ?? 25 },
   });
   let copied = 0;
-  worker.on('message', (message: { kind: 'copied' } | { kind: 'error'; message: string; code?: string }) => {
+  worker.on('message', (message: { kind: 'copied' } | { kind: 'error'; message: string; code?: string; errcode?: number }) => {
     if (message.kind === 'copied') copied += 1;
-    else options.onError?.(Object.assign(new Error(`checkpoint failed: ${message.message}`), { code: message.code }));
+    else options.onError?.(Object.assign(new Error(`checkpoint failed: ${message.message}`), { code: message.code, errcode: message.errcode }));
   });
   worker.on('error', (error) => options.onError?.(error));
   worker.unref();

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { type Database, pragma, transaction } from './sqlite';
 
 /** A conversation the gateway saw a message in (for history APIs read per conversation). */
 export interface SeenConversation {
@@ -29,10 +29,10 @@ const conversationsTable = `
   CREATE INDEX IF NOT EXISTS conversations_last_at ON conversations (last_at);`;
 
 export function toConversations(db: Database, version: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     db.exec(conversationsTable);
-    db.pragma(`user_version = ${version}`);
-  }).immediate();
+    pragma(db, `user_version = ${version}`);
+  }, 'immediate')();
 }
 
 /** Where a page of conversations ends: the primary key after `vendor` (`b` is '' for a group or room). */
@@ -66,7 +66,7 @@ export function conversationStatements(db: Database) {
     },
     /** Forgets the conversations not seen since `before`; returns how many. */
     prune(before: number): number {
-      return remove.run(before).changes;
+      return remove.run(before).changes as number;
     },
     /**
      * One vendor's conversations seen at or after `since`, at most `limit`, in primary-key order after

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type Database, openSqlite, pragma, pragmaRows, sqliteCode } from './sqlite';
 
 /** SQLite result codes that mean the database file itself is damaged. */
-const damageCodes = /^SQLITE_(CORRUPT|NOTADB|IOERR)/;
+const damageCodes = /^SQLITE_(CORRUPT|NOTADB|IOERR)$/;
 
 /**
  * Holds an OS file lock (fcntl, released by the kernel when the process dies, even on `kill -9`) on
@@ -12,19 +12,21 @@ const damageCodes = /^SQLITE_(CORRUPT|NOTADB|IOERR)/;
 export function lockSpool(path: string): { release(): void } {
   mkdirSync(dirname(path), { recursive: true });
   const lockPath = `${path}.lock`;
-  const lock = new Database(lockPath, { timeout: 0 });
+  let lock: Database | undefined;
   try {
-    lock.pragma('locking_mode = EXCLUSIVE');
+    lock = openSqlite(lockPath, { timeout: 0 });
+    pragma(lock, 'locking_mode = EXCLUSIVE');
     lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started_at TEXT); DELETE FROM holder;');
     lock.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString());
   } catch (error) {
-    lock.close();
-    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+    lock?.close();
+    if (sqliteCode(error) === 'SQLITE_BUSY') {
       throw new Error(`the spool ${path} is in use by another gateway process (lock ${lockPath} is held): run one process per DATA_DIR`, { cause: error });
     }
     throw error;
   }
-  return { release: () => lock.close() };
+  const held = lock;
+  return { release: () => held.close() };
 }
 
 /**
@@ -32,14 +34,13 @@ export function lockSpool(path: string): { release(): void } {
  * itself before any reply, see `walSync`), incremental auto-vacuum, a WAL cut back to 64 MiB after
  * checkpoints.
  */
-export function openDatabase(path: string): Database.Database {
+export function openDatabase(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('auto_vacuum = INCREMENTAL');
-  db.pragma('journal_mode = WAL');
-  db.pragma(path !== ':memory:' ? 'synchronous = NORMAL' : 'synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  const db = openSqlite(path, { timeout: 5000 });
+  pragma(db, 'auto_vacuum = INCREMENTAL');
+  pragma(db, 'journal_mode = WAL');
+  pragma(db, path !== ':memory:' ? 'synchronous = NORMAL' : 'synchronous = FULL');
+  pragma(db, `journal_size_limit = ${64 * 1024 * 1024}`);
   return db;
 }
 
@@ -78,10 +79,10 @@ export function walSync(path: string) {
  * corrupt page, or the database or WAL file deleted or replaced while open (then the WAL is
  * checkpointed at once, so what it holds reaches the database file). Sticky.
  */
-export function createDamageWatch(db: Database.Database, path: string, verify: boolean) {
+export function createDamageWatch(db: Database, path: string, verify: boolean) {
   let damage: string | undefined;
   if (verify) {
-    const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    const problems = pragmaRows(db, 'quick_check(5)') as { quick_check: string }[];
     if (problems.length !== 1 || problems[0]?.quick_check !== 'ok') {
       const lines = problems.flatMap((p) => p.quick_check.split('\n')).filter((line) => line.trim() && !line.startsWith('***'));
       damage = `quick_check: ${lines.join('; ')}`;
@@ -97,8 +98,8 @@ export function createDamageWatch(db: Database.Database, path: string, verify: b
   const files = path === ':memory:' ? [] : [path, `${path}-wal`].map((file) => ({ file, ino: identity(file) }));
   return {
     note(error: unknown): void {
-      const code = (error as { code?: unknown } | undefined)?.code;
-      if (damage === undefined && typeof code === 'string' && damageCodes.test(code)) damage = `${code}: ${(error as Error).message}`;
+      const code = sqliteCode(error);
+      if (damage === undefined && code !== undefined && damageCodes.test(code)) damage = `${code}: ${(error as Error).message}`;
     },
     check(): string | undefined {
       if (damage !== undefined) return damage;
@@ -107,7 +108,7 @@ export function createDamageWatch(db: Database.Database, path: string, verify: b
         if (ino === undefined || now === ino) continue;
         damage = `${file} was ${now === undefined ? 'deleted' : 'replaced'} while the gateway had it open`;
         try {
-          db.pragma('wal_checkpoint(FULL)');
+          pragma(db, 'wal_checkpoint(FULL)');
         } catch {
           // Nothing more can be saved from here.
         }

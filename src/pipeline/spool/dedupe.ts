@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { arrays, type Database } from './sqlite';
 
 /** Ids remembered by default: about 20 MB of memory. */
 export const defaultDedupeWindow = 200_000;
@@ -44,7 +44,7 @@ export function createDedupe(max: number) {
       ring.fill(undefined);
       oldest = 0;
       count = 0;
-      const rows = db.prepare('SELECT seq, id FROM log ORDER BY seq DESC LIMIT ?').raw().all(max) as [number, string][];
+      const rows = arrays(db, 'SELECT seq, id FROM log ORDER BY seq DESC LIMIT ?').all(max) as unknown as [number, string][];
       for (let i = rows.length - 1; i >= 0; i -= 1) add((rows[i] as [number, string])[1], (rows[i] as [number, string])[0]);
     },
     /** The seq of the oldest remembered id, or undefined when none is. */

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { type Database, pragma, pragmaRows, transaction } from './sqlite';
 
 /**
  * Schema 5 to 6: what the gateway knows about messages it may have missed. `alive` is one row: when
@@ -42,10 +42,10 @@ const gapTables = `
 
 /** Adds the gap tables (idempotent) and sets the version, in one transaction. */
 export function toGaps(db: Database, version: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     db.exec(gapTables);
-    db.pragma(`user_version = ${version}`);
-  }).immediate();
+    pragma(db, `user_version = ${version}`);
+  }, 'immediate')();
 }
 
 /**
@@ -55,9 +55,9 @@ export function toGaps(db: Database, version: number): void {
  * Idempotent (the column is added once); a separate step so it can be renumbered beside other changes.
  */
 export function toWindowProgress(db: Database, version: number): void {
-  db.transaction(() => {
-    const columns = db.pragma('table_info(gaps)') as { name: string }[];
+  transaction(db, () => {
+    const columns = pragmaRows(db, 'table_info(gaps)') as { name: string }[];
     if (!columns.some((c) => c.name === 'resume_after')) db.exec('ALTER TABLE gaps ADD COLUMN resume_after TEXT');
-    db.pragma(`user_version = ${version}`);
-  }).immediate();
+    pragma(db, `user_version = ${version}`);
+  }, 'immediate')();
 }

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database } from './sqlite';
 
 export type GapKind = 'outage' | 'sequence' | 'window' | 'hour';
 export const gapKinds: readonly GapKind[] = ['outage', 'sequence', 'window', 'hour'];

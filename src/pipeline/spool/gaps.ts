@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database } from './sqlite';
 import { conversationStatements, type ConversationKey, type SeenConversation } from './conversations';
 import type { GroupCommitter } from './group-commit';
 import { gapSummaryQuery, noGaps, type GapKind, type GapSummary } from './gaps-summary';
@@ -83,7 +83,10 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
   }
   const conversations = conversationStatements(db);
   const insert = (gap: NewGap, detectedAt: number): Gap =>
-    gapOf(insertGap.get({ vendor: null, app: null, conversation: null, fromSeq: null, untilSeq: null, note: null, ...gap, detectedAt }) as GapRow);
+    gapOf(insertGap.get({
+      kind: gap.kind, vendor: gap.vendor ?? null, app: gap.app ?? null, conversation: gap.conversation ?? null, fromAt: gap.fromAt, untilAt: gap.untilAt,
+      fromSeq: gap.fromSeq ?? null, untilSeq: gap.untilSeq ?? null, detectedAt, note: gap.note ?? null,
+    }) as unknown as GapRow);
 
   return {
     /** The previous run's start and last alive time, if the gateway ran on this spool before. */
@@ -119,7 +122,7 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
     alive(now: number, marks: readonly SequenceMark[] = [], gaps: readonly NewGap[] = [], seen: readonly SeenConversation[] = [], forgetBefore?: number): Promise<Gap[]> {
       return committer.submit(() => {
         writeAlive.run(now, now, null);
-        for (const mark of marks) writeMark.run(mark);
+        for (const { vendor, app, conversation, lastSeq, lastAt } of marks) writeMark.run({ vendor, app, conversation, lastSeq, lastAt });
         conversations.write(seen);
         if (forgetBefore !== undefined) conversations.prune(forgetBefore);
         const recorded = gaps.map((gap) => insert(gap, now));
@@ -148,7 +151,7 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
     seen: { page: conversations.page, count: conversations.count, apps: conversations.apps },
     /** Every conversation's last sequence mark (read once at start). */
     marks(): SequenceMark[] {
-      return db.prepare('SELECT vendor, app, conversation, last_seq AS lastSeq, last_at AS lastAt FROM sequences').all() as SequenceMark[];
+      return db.prepare('SELECT vendor, app, conversation, last_seq AS lastSeq, last_at AS lastAt FROM sequences').all() as unknown as SequenceMark[];
     },
     /** Gaps newest first, `limit` at most, below the gid `before`. */
     list(filter: GapFilter, limit: number, before?: number): Gap[] {
@@ -160,7 +163,7 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
         params.push(value);
       }
       const sql = `SELECT * FROM gaps ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY gid DESC LIMIT ?`;
-      return (db.prepare(sql).all(...params, limit) as GapRow[]).map(gapOf);
+      return (db.prepare(sql).all(...params, limit) as unknown as GapRow[]).map(gapOf);
     },
     /** Marks a gap filled or unfillable (with why). */
     settle(gid: number, state: GapState, note?: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { transaction, type Database } from './sqlite';
 
 interface Pending {
   readonly work: () => unknown;
@@ -96,7 +96,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
   const rollback = db.prepare('ROLLBACK TO group_write');
-  const runBatch = db.transaction((batch: Pending[]) => {
+  const runBatch = transaction(db, (batch: Pending[]) => {
     const results = batch.map((item) => {
       savepoint.run();
       try {
@@ -184,7 +184,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   }
 
   return {
-    /** Queues `work` (synchronous better-sqlite3 calls) for the next group commit; refused once closed. */
+    /** Queues `work` (synchronous node:sqlite calls) for the next group commit; refused once closed. */
     submit<T>(work: () => T): Promise<T> {
       if (closed) return Promise.reject(new SpoolClosedError());
       return new Promise<T>((resolve, reject) => {

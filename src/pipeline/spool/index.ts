@@ -15,6 +15,7 @@ import { createRetention } from './retention';
 import { migrateSpool } from './schema';
 import { createSearch, defaultSearchBudget } from './search';
 import { createSearchTail } from './search-tail';
+import { column, pragma } from './sqlite';
 
 export type { SpoolSink };
 
@@ -63,7 +64,7 @@ export function openSpool(options: SpoolOptions) {
   }
   const checkpointer = onDisk && options.backgroundCheckpoints ? startCheckpointer(options.path, options.backgroundCheckpoints) : undefined;
   // The writer's own passive checkpoint every 4,000 frames finds little left to copy and bounds the WAL should the thread stop.
-  if (checkpointer) db.pragma('wal_autocheckpoint = 4000');
+  if (checkpointer) pragma(db, 'wal_autocheckpoint = 4000');
 
   const watch = createDamageWatch(db, options.path, options.verify ?? false);
   const lastSeq = { value: 0 };
@@ -73,12 +74,12 @@ export function openSpool(options: SpoolOptions) {
   const searchTail = createSearchTail(db, options.searchFlushRows);
   // Events stored: the narrow search table (one row per event) and the rows still held for it; never a
   // scan of the log itself. Counted once when loaded, then kept by the writes that add and remove events.
-  const countSearchRows = db.prepare('SELECT count(*) FROM search').pluck();
-  const logHas = db.prepare('SELECT 1 FROM log WHERE seq = ?').pluck();
+  const countSearchRows = column(db, 'SELECT count(*) FROM search');
+  const logHas = column(db, 'SELECT 1 FROM log WHERE seq = ?');
   const stored = { value: 0 };
   /** Memory from disk: cursors, exceptions, the newest ids, the search tail (at open, and after a rolled-back commit). */
   const load = (): void => {
-    lastSeq.value = Math.max(lastSeq.value, db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get() as number);
+    lastSeq.value = Math.max(lastSeq.value, column(db, 'SELECT coalesce(max(seq), 0) FROM log').get() as number);
     states = loadStates(db, routes, lastSeq.value);
     dedupe.load(db);
     searchTail.reload();
@@ -92,7 +93,7 @@ export function openSpool(options: SpoolOptions) {
     if (watch.check() === undefined) throw error;
   }
   // Another connection (an operator's command) committed: cursors and exceptions are read again.
-  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const dataVersion = column(db, 'PRAGMA data_version');
   let seenVersion = dataVersion.get() as number;
   const fresh = (): void => {
     const now = dataVersion.get() as number;
@@ -218,7 +219,7 @@ export function openSpool(options: SpoolOptions) {
     },
     /** Runs one PRAGMA on the spool's connection (diagnostics, and fault tests that cap its size). */
     pragma(statement: string): unknown {
-      return db.pragma(statement, { simple: true });
+      return pragma(db, statement);
     },
     /** Operator actions and queries (`admin.ts`), through the same committer. */
     admin,
@@ -232,7 +233,7 @@ export function openSpool(options: SpoolOptions) {
     },
     /** Commits what is queued (the cursors too) and closes the database. */
     close(): void {
-      if (!db.open) return;
+      if (!db.isOpen) return;
       // The search tail is written too, so the next open need not read it back from the log.
       if (searchTail.rows().length > 0 || [...states.values()].some((s) => s.dirty)) void committer.submit(searchTail.flush).catch(() => undefined);
       committer.close();

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { column, type Database, pragma, transaction } from './sqlite';
 
 /** Events copied per transaction: a kill during the copy loses at most one chunk's work. */
 const chunk = 20_000;
@@ -64,21 +64,21 @@ export function toLog(db: Database, version: number): void {
     SELECT seq, id, received_at, attributes, data, message FROM events
     WHERE seq > coalesce((SELECT max(seq) FROM log), 0) ORDER BY seq LIMIT ${chunk}`);
   while (copy.run().changes === chunk);
-  db.transaction(() => {
+  transaction(db, () => {
     db.exec(cursorTables);
-    const last = (db.prepare('SELECT coalesce(max(seq), 0) FROM log').pluck().get() as number);
-    const sinks = db.prepare('SELECT sink FROM sink_counts UNION SELECT sink FROM pending UNION SELECT sink FROM dead_letters').pluck().all() as string[];
+    const last = (column(db, 'SELECT coalesce(max(seq), 0) FROM log').get() as number);
+    const sinks = column(db, 'SELECT sink FROM sink_counts UNION SELECT sink FROM pending UNION SELECT sink FROM dead_letters').all() as string[];
     for (const sink of sinks) carryOver(db, sink, last);
     db.exec(`
       DROP TABLE pending; DROP TABLE dead_letters; DROP TABLE sink_counts; DROP TABLE events;
       PRAGMA user_version = ${version};`);
-  }).immediate();
+  }, 'immediate')();
   // The old tables' pages go back to the file system instead of waiting on the free list.
-  db.pragma('incremental_vacuum');
+  pragma(db, 'incremental_vacuum');
 }
 
 function carryOver(db: Database, sink: string, last: number): void {
-  const oldestFresh = db.prepare(`SELECT min(seq) FROM pending WHERE sink = ? AND ${fresh}`).pluck().get(sink) as number | null;
+  const oldestFresh = column(db, `SELECT min(seq) FROM pending WHERE sink = ? AND ${fresh}`).get(sink) as number | null;
   const cursor = oldestFresh === null ? last : oldestFresh - 1;
   db.prepare(`
     INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at)
@@ -92,6 +92,6 @@ function carryOver(db: Database, sink: string, last: number): void {
     INSERT OR IGNORE INTO exceptions (sink, seq, state, received_at)
     SELECT ?, seq, 'done', received_at FROM log
     WHERE seq > ? AND seq NOT IN (SELECT seq FROM pending WHERE sink = ?)`).run(sink, cursor, sink);
-  const pending = db.prepare('SELECT count(*) FROM pending WHERE sink = ?').pluck().get(sink) as number;
+  const pending = column(db, 'SELECT count(*) FROM pending WHERE sink = ?').get(sink) as number;
   db.prepare('INSERT INTO cursors (sink, acked, pending) VALUES (?, ?, ?)').run(sink, cursor, pending);
 }

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { arrays, column, type Database } from './sqlite';
 import type { Event, EventAttributes } from '../../events/event';
 import { isFresh, settle, passOne, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
@@ -27,9 +27,9 @@ const readAhead = 256;
  * they are read.
  */
 export function createLogReader(db: Database) {
-  const after = db.prepare('SELECT seq, received_at, attributes, data, message FROM log WHERE seq > ? ORDER BY seq LIMIT ?').raw();
-  const one = db.prepare('SELECT seq, received_at, attributes, data, message FROM log WHERE seq = ?').raw();
-  const firstAfter = db.prepare('SELECT received_at FROM log WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
+  const after = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq > ? ORDER BY seq LIMIT ?');
+  const one = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq = ?');
+  const firstAfter = column(db, 'SELECT received_at FROM log WHERE seq > ? ORDER BY seq LIMIT 1');
 
   /** Up to `limit` fresh events of `state` (after the cursor, not settled, wanted by its route). */
   function fresh(state: SinkState, limit: number): SpooledEvent[] {
@@ -37,7 +37,7 @@ export function createLogReader(db: Database) {
     let from = state.cursor;
     let prefix = true;
     while (found.length < limit) {
-      const rows = after.all(from, readAhead) as Row[];
+      const rows = after.all(from, readAhead) as unknown as Row[];
       for (const row of rows) {
         const seq = row[0];
         from = seq;

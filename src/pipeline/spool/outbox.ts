@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { column, type Database } from './sqlite';
 import type { Event } from '../../events/event';
 import { isFresh, settle, type SinkState } from './cursors';
 import type { Dedupe } from './dedupe';
@@ -15,7 +15,7 @@ import type { SearchTail } from './search-tail';
 export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
   const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
-  const receivedAt = db.prepare('SELECT received_at FROM log WHERE seq = ?').pluck();
+  const receivedAt = column(db, 'SELECT received_at FROM log WHERE seq = ?');
   const newRetry = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at)
     VALUES (?, ?, 'retry', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = excluded.attempts, next_at = excluded.next_at,
       first_error = excluded.first_error, last_error = excluded.last_error, first_failed_at = excluded.first_failed_at, last_failed_at = excluded.last_failed_at`);
@@ -124,7 +124,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
           settle(s, seq, false);
         }
         dropExceptions.run(seq);
-        deps.stored.value -= dropEvent.run(seq).changes;
+        deps.stored.value -= Number(dropEvent.run(seq).changes);
       });
     },
   };

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { type Database, pragma, transaction } from './sqlite';
 import type { GroupCommitter } from './group-commit';
 
 /** A sink an operator paused: deliveries to it are held back, across restarts, until it is resumed. */
@@ -19,10 +19,10 @@ const pausesTable = `
 
 /** Schema 5 to 6: the sinks an operator paused, kept so that a restart does not resume them. */
 export function toPauses(db: Database, version: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     db.exec(pausesTable);
-    db.pragma(`user_version = ${version}`);
-  }).immediate();
+    pragma(db, `user_version = ${version}`);
+  }, 'immediate')();
 }
 
 /** The paused sinks on disk; changes go through the group committer like every other spool write. */
@@ -32,7 +32,7 @@ export function createPauses(db: Database, committer: GroupCommitter) {
   const remove = db.prepare('DELETE FROM paused_sinks WHERE sink = ?');
   return {
     /** Every paused sink name on disk, configured here or not, by name. */
-    pausedSinks: (): PausedSink[] => list.all() as PausedSink[],
+    pausedSinks: (): PausedSink[] => list.all() as unknown as PausedSink[],
     /** Marks `sink` paused (`by` who and when) or resumed (undefined); resolves once committed. */
     setPaused(sink: string, by: { readonly at: number; readonly actor: string } | undefined): Promise<void> {
       return committer.submit(() => void (by ? add.run(sink, by.at, by.actor) : remove.run(sink)));

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database } from './sqlite';
 import type { GroupCommitter } from './group-commit';
 
 /**
@@ -53,7 +53,7 @@ export function createQuarantine(db: Database, committer: GroupCommitter, option
         // The quarantine has its own cap: the oldest entries make room (the newest is always kept).
         if (maxBytes > 0) {
           for (let now = size.get() as { entries: number; bytes: number }; now.bytes > maxBytes && now.entries > 1; now = size.get() as { entries: number; bytes: number }) {
-            dropped.push(...(dropOldest.all() as QuarantineDropped[]));
+            dropped.push(...(dropOldest.all() as unknown as QuarantineDropped[]));
           }
         }
         return qid;
@@ -64,7 +64,7 @@ export function createQuarantine(db: Database, committer: GroupCommitter, option
     },
     /** Removes quarantined requests received before `before`; returns how many. */
     pruneQuarantine(before: number): Promise<number> {
-      return committer.submit(() => prune.run(before).changes);
+      return committer.submit(() => prune.run(before).changes as number);
     },
     /** Quarantined requests dropped so far by the byte cap (oldest first). */
     get quarantineDropped(): number {

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { column, type Database, pragma } from './sqlite';
 import type { SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 
@@ -14,10 +14,10 @@ const pruneWindow = 2000;
  */
 export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string) => void, stored: { value: number }) {
   const unheld = "NOT EXISTS (SELECT 1 FROM exceptions AS e WHERE e.seq = log.seq AND e.state != 'done')";
-  const pruneOld = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
+  const pruneOld = column(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
   const firstFrom = db.prepare('SELECT seq, received_at AS receivedAt FROM log WHERE seq >= ? ORDER BY seq LIMIT 1');
-  const deleteIn = db.prepare(`DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
-  const trim = db.prepare(`DELETE FROM log WHERE seq <= ? AND seq <= ? AND ${unheld} RETURNING id`);
+  const deleteIn = column(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
+  const trim = column(db, `DELETE FROM log WHERE seq <= ? AND seq <= ? AND ${unheld} RETURNING id`);
   /** Removed events' ids are forgotten: de-duplication reaches back as far as the log. */
   const forgetAll = (rows: unknown[]): number => {
     for (const id of rows as string[]) forget(id);
@@ -25,15 +25,15 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
     return rows.length;
   };
   const range = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM log');
-  const historyFrom = db.prepare('SELECT received_at FROM log ORDER BY seq LIMIT 1').pluck();
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const quarantineBytes = db.prepare('SELECT bytes FROM quarantine_size').pluck();
+  const historyFrom = column(db, 'SELECT received_at FROM log ORDER BY seq LIMIT 1');
+  const pageSize = pragma(db, 'page_size') as number;
+  const quarantineBytes = column(db, 'SELECT bytes FROM quarantine_size');
 
   /** The highest seq every sink is done with. */
   const lowWater = (): number => Math.min(...[...states().values()].map((state) => state.cursor), Number.MAX_SAFE_INTEGER);
 
   function storedBytes(): number {
-    const used = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+    const used = (pragma(db, 'page_count') as number) - (pragma(db, 'freelist_count') as number);
     return Math.max(0, used * pageSize - (quarantineBytes.get() as number));
   }
 
@@ -60,9 +60,9 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
         if (next === undefined || next.seq > lowWater() || next.receivedAt >= before) break;
         from = next.seq;
         const start = from;
-        removed += await committer.submit(() => forgetAll(pruneOld.pluck().all(start, start + pruneWindow, lowWater(), before, limit - removed)));
+        removed += await committer.submit(() => forgetAll(pruneOld.all(start, start + pruneWindow, lowWater(), before, limit - removed)));
       }
-      if (removed > 0) db.pragma('incremental_vacuum');
+      if (removed > 0) pragma(db, 'incremental_vacuum');
       return removed;
     },
 
@@ -77,7 +77,7 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
       if (first === null || last === null) return { removed, exhausted: storedBytes() > targetBytes };
       for (let from = first; from <= Math.min(last, lowWater()); ) {
         if (storedBytes() <= targetBytes) return { removed, exhausted: false };
-        const changes = await committer.submit(() => forgetAll(deleteIn.pluck().all(from, from + window, lowWater(), batch)));
+        const changes = await committer.submit(() => forgetAll(deleteIn.all(from, from + window, lowWater(), batch)));
         removed += changes;
         if (changes < batch) from += window;
       }
@@ -86,7 +86,7 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
 
     /** Keeps at most about the newest `maxEvents` events (direct mode's in-memory store). */
     trimTo(maxEvents: number, lastSeq: number): Promise<number> {
-      return committer.submit(() => forgetAll(trim.pluck().all(lastSeq - maxEvents, lowWater())));
+      return committer.submit(() => forgetAll(trim.all(lastSeq - maxEvents, lowWater())));
     },
   };
 }

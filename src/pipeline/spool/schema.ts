@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { type Database, pragma, transaction } from './sqlite';
 import { toLog } from './log-migration';
 import { toConversations } from './conversations';
 import { toGaps, toWindowProgress } from './gaps-migration';
@@ -161,16 +161,16 @@ export const spoolSchemaVersion = conversationsVersion + 1;
  * the same way.
  */
 export function migrateSpool(db: Database): number {
-  const found = db.pragma('user_version', { simple: true }) as number;
+  const found = pragma(db, 'user_version') as number;
   if (found > spoolSchemaVersion) {
-    throw new Error(`spool ${db.name} has schema version ${found}, newer than this version understands (${spoolSchemaVersion}); run a newer gateway or restore a backup`);
+    throw new Error(`spool ${db.location() ?? ':memory:'} has schema version ${found}, newer than this version understands (${spoolSchemaVersion}); run a newer gateway or restore a backup`);
   }
-  db.transaction(() => {
+  transaction(db, () => {
     for (let version = found; version < spoolMigrations.length; version += 1) {
       db.exec(spoolMigrations[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
+      pragma(db, `user_version = ${version + 1}`);
     }
-  }).immediate();
+  }, 'immediate')();
   if (found < logVersion) toLog(db, logVersion);
   if (found < searchVersion) toSearch(db, searchVersion);
   if (found < pausesVersion) toPauses(db, pausesVersion);

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { column, type Database } from './sqlite';
 import type { EventAttributes } from '../../events/event';
 import type { EventFilter } from '../admin-store';
 
@@ -42,7 +42,7 @@ export function createSearchTail(db: Database, flushRows = defaultSearchFlushRow
   // A row whose event was removed meanwhile is not written; one another connection wrote is kept.
   const insert = db.prepare(`INSERT OR IGNORE INTO search (seq, id, received_at, ${searchColumns.join(', ')})
     SELECT ?, ?, ?, ${searchColumns.map(() => '?').join(', ')} WHERE EXISTS (SELECT 1 FROM log WHERE seq = ?)`);
-  const lastIndexed = db.prepare('SELECT coalesce(max(seq), 0) FROM search').pluck();
+  const lastIndexed = column(db, 'SELECT coalesce(max(seq), 0) FROM search');
   const unindexed = db.prepare('SELECT seq, id, received_at, attributes FROM log WHERE seq > ? ORDER BY seq');
   let rows: SearchRow[] = [];
 
@@ -66,7 +66,7 @@ export function createSearchTail(db: Database, flushRows = defaultSearchFlushRow
     rows: (): readonly SearchRow[] => rows,
     /** The tail from the log: events after the table's last row (at open, after a rollback). */
     reload(): void {
-      const read = unindexed.all(lastIndexed.get()) as { seq: number; id: string; received_at: number; attributes: string }[];
+      const read = unindexed.all(lastIndexed.get() as number) as unknown as { seq: number; id: string; received_at: number; attributes: string }[];
       rows = read.map((row) => rowOf(row.seq, row.received_at, JSON.parse(row.attributes) as EventAttributes));
     },
   };

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { column, type Database, pragma } from './sqlite';
 import type { EventFilter } from '../admin-store';
 import { columnOf, matches, searchColumns as columns, type SearchTail } from './search-tail';
 
@@ -36,7 +36,7 @@ export function toSearch(db: Database, version: number): void {
     SELECT seq, id, received_at, ${columns.map((c) => `json_extract(attributes, '$.${c}')`).join(', ')} FROM log
     WHERE seq > coalesce((SELECT max(seq) FROM search), 0) ORDER BY seq LIMIT ${chunk}`);
   while (fill.run().changes === chunk);
-  db.pragma(`user_version = ${version}`);
+  pragma(db, `user_version = ${version}`);
 }
 
 function where(filter: EventFilter): { sql: string; params: (string | number)[] } {
@@ -78,8 +78,8 @@ export interface SearchStep {
  */
 export function createSearch(db: Database, budget: number, tail: SearchTail) {
   // Two statements: SQLite answers min() or max() alone from the end of the b-tree, both together by a scan.
-  const firstSeq = db.prepare('SELECT min(seq) FROM search').pluck();
-  const lastSeq = db.prepare('SELECT max(seq) FROM search').pluck();
+  const firstSeq = column(db, 'SELECT min(seq) FROM search');
+  const lastSeq = column(db, 'SELECT max(seq) FROM search');
   return {
     /** Up to `limit` matching seqs below `before` (the newest when absent). */
     find(filter: EventFilter, limit: number, before?: number): SearchStep {
@@ -92,7 +92,7 @@ export function createSearch(db: Database, budget: number, tail: SearchTail) {
       const seqs = recent.filter((row) => row.seq < top && row.seq >= bottom && matches(filter, row)).map((row) => row.seq).reverse();
       if (seqs.length <= limit) {
         const w = where(filter);
-        seqs.push(...(db.prepare(`SELECT seq FROM search WHERE seq < ? AND seq >= ?${w.sql} ORDER BY seq DESC LIMIT ?`).pluck()
+        seqs.push(...(column(db, `SELECT seq FROM search WHERE seq < ? AND seq >= ?${w.sql} ORDER BY seq DESC LIMIT ?`)
           .all(top, bottom, ...w.params, limit + 1 - seqs.length) as number[]));
       }
       if (seqs.length > limit) return { seqs: seqs.slice(0, limit), before: seqs[limit - 1] as number };

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 
 /**
  * What a relay sink has sent of each event, on disk (fsynced), so a retried or redelivered event never
@@ -43,9 +43,9 @@ const boundCheckEvery = 256;
 
 export function openRelayJournal(path: string, options: JournalOptions): RelayJournal {
   const { clock, retentionMs, maxBytes } = options;
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
   db.exec(`CREATE TABLE IF NOT EXISTS sent (
     event_id TEXT NOT NULL,
     step TEXT NOT NULL,
@@ -61,25 +61,41 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
     at INTEGER NOT NULL,
     PRIMARY KEY (event_id, step)
   ) WITHOUT ROWID`);
-  const selectSent = db.prepare<[string], { step: string }>('SELECT step FROM sent WHERE event_id = ?');
-  const selectUnanswered = db.prepare<[string], { step: string; unanswered: number }>('SELECT step, unanswered FROM unanswered WHERE event_id = ?');
+  const selectSent = db.prepare('SELECT step FROM sent WHERE event_id = ?');
+  const selectUnanswered = db.prepare('SELECT step, unanswered FROM unanswered WHERE event_id = ?');
   const insertSent = db.prepare('INSERT OR IGNORE INTO sent (event_id, step, message_ids, sent_at) VALUES (?, ?, ?, ?)');
   const countUnanswered = db.prepare('INSERT INTO unanswered (event_id, step, unanswered, at) VALUES (?, ?, 1, ?) ON CONFLICT (event_id, step) DO UPDATE SET unanswered = unanswered + 1, at = excluded.at');
   const clearUnanswered = db.prepare('DELETE FROM unanswered WHERE event_id = ? AND step = ?');
   const pruneSent = db.prepare('DELETE FROM sent WHERE sent_at < ?');
   const pruneUnanswered = db.prepare('DELETE FROM unanswered WHERE at < ?');
-  const oldest = db.prepare<[number], { sent_at: number }>('SELECT sent_at FROM sent ORDER BY sent_at LIMIT 1 OFFSET ?');
-  const countSent = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sent');
+  const oldest = db.prepare('SELECT sent_at FROM sent ORDER BY sent_at LIMIT 1 OFFSET ?');
+  const countSent = db.prepare('SELECT count(*) AS n FROM sent');
   const pruneSentUpTo = db.prepare('DELETE FROM sent WHERE sent_at <= ?');
-  const record = db.transaction((eventId: string, step: string, ids: string) => {
-    insertSent.run(eventId, step, ids, clock());
-    clearUnanswered.run(eventId, step);
-  });
+  const begin = db.prepare('BEGIN');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  const record = (eventId: string, step: string, ids: string): void => {
+    begin.run();
+    try {
+      insertSent.run(eventId, step, ids, clock());
+      clearUnanswered.run(eventId, step);
+      commit.run();
+    } catch (error) {
+      if (db.isTransaction) rollback.run();
+      throw error;
+    }
+  };
+  const pragmas = {
+    pageCount: db.prepare('PRAGMA page_count'),
+    freelistCount: db.prepare('PRAGMA freelist_count'),
+    pageSize: db.prepare('PRAGMA page_size'),
+  };
+  for (const statement of Object.values(pragmas)) statement.setReturnArrays(true);
+  const pragma = (name: keyof typeof pragmas): number => (pragmas[name].get() as unknown as [number])[0];
   let writes = 0;
 
   const bytes = () => {
-    const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
-    return pages * (db.pragma('page_size', { simple: true }) as number);
+    return (pragma('pageCount') - pragma('freelistCount')) * pragma('pageSize');
   };
 
   /** Drops by age, then (over the bound) the oldest tenth of the entries until under 90 % of it. */
@@ -87,10 +103,10 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
     pruneSent.run(clock() - retentionMs);
     pruneUnanswered.run(clock() - retentionMs);
     for (let round = 0; maxBytes > 0 && bytes() > maxBytes * 0.9 && round < 10; round++) {
-      const total = countSent.get()?.n ?? 0;
-      const cut = oldest.get(Math.max(0, Math.floor(total / 10)))?.sent_at;
+      const total = (countSent.get() as { n: number } | undefined)?.n ?? 0;
+      const cut = (oldest.get(Math.max(0, Math.floor(total / 10))) as { sent_at: number } | undefined)?.sent_at;
       if (cut === undefined) break;
-      const removed = pruneSentUpTo.run(cut).changes + pruneUnanswered.run(cut + 1).changes;
+      const removed = Number(pruneSentUpTo.run(cut).changes) + Number(pruneUnanswered.run(cut + 1).changes);
       options.onPruned?.(removed);
     }
   }
@@ -104,8 +120,8 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
   return {
     steps(eventId) {
       const states = new Map<string, StepState>();
-      for (const { step, unanswered } of selectUnanswered.all(eventId)) states.set(step, { sent: false, unanswered });
-      for (const { step } of selectSent.all(eventId)) states.set(step, { sent: true, unanswered: 0 });
+      for (const { step, unanswered } of selectUnanswered.all(eventId) as unknown as { step: string; unanswered: number }[]) states.set(step, { sent: false, unanswered });
+      for (const { step } of selectSent.all(eventId) as unknown as { step: string }[]) states.set(step, { sent: true, unanswered: 0 });
       return states;
     },
     unanswered(eventId, step) {
@@ -118,7 +134,7 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
     },
     bytes,
     close() {
-      if (db.open) db.close();
+      if (db.isOpen) db.close();
     },
   };
 }

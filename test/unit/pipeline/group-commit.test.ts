@@ -1,10 +1,11 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import { column } from '../../../src/pipeline/spool/sqlite';
 import { createGroupCommitter } from '../../../src/pipeline/spool/group-commit';
 import { nextTurn } from '../../helpers/wait';
 
 describe('createGroupCommitter', () => {
   test('When one write of a group throws, then only it is rolled back and rejected; the others commit together', async () => {
-    const db = new Database(':memory:');
+    const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const commits: boolean[] = [];
@@ -20,13 +21,13 @@ describe('createGroupCommitter', () => {
     ]);
 
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual(['a', 'c']);
+    expect(column(db, 'SELECT v FROM t ORDER BY v').all()).toEqual(['a', 'c']);
     expect(commits).toEqual([true]);
-    expect(db.inTransaction).toBe(false);
+    expect(db.isTransaction).toBe(false);
   });
 
   test('When a sync is in flight, then later writes wait for it and are committed together, covered by the next sync', async () => {
-    const db = new Database(':memory:');
+    const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const syncs: ((error?: unknown) => void)[] = [];
@@ -43,7 +44,7 @@ describe('createGroupCommitter', () => {
     await tick();
     await tick();
     // Queued while the first sync runs: neither committed nor answered, and no second sync yet.
-    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+    expect(column(db, 'SELECT count(*) FROM t').get()).toBe(1);
     expect(committer.queued).toBe(2);
     expect(syncs).toHaveLength(1);
     expect(answered).toEqual([]);
@@ -52,7 +53,7 @@ describe('createGroupCommitter', () => {
     expect(answered).toEqual(['a']);
     await tick();
     // Both committed in one transaction, then one sync for them.
-    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3);
+    expect(column(db, 'SELECT count(*) FROM t').get()).toBe(3);
     expect(commits).toEqual([true, true]);
     expect(syncs).toHaveLength(2);
     syncs[1]?.(new Error('EIO'));
@@ -61,7 +62,7 @@ describe('createGroupCommitter', () => {
   });
 
   test('When a sync runs long, then the queue is still committed every maxDeferred writes, so no transaction grows without bound', async () => {
-    const db = new Database(':memory:');
+    const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v INTEGER PRIMARY KEY)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const syncs: ((error?: unknown) => void)[] = [];
@@ -69,7 +70,7 @@ describe('createGroupCommitter', () => {
     const writes = [committer.submit(() => insert.run(0))];
     await nextTurn();
     expect(syncs).toHaveLength(1);
-    const count = () => db.prepare('SELECT count(*) FROM t').pluck().get();
+    const count = () => column(db, 'SELECT count(*) FROM t').get();
     for (let v = 1; v <= 3; v++) writes.push(committer.submit(() => insert.run(v)));
     await nextTurn();
     // A full group of three was committed while the sync ran (still unanswered: it needs the next sync).
@@ -89,7 +90,7 @@ describe('createGroupCommitter', () => {
   });
 
   test('When writes come within the window of the last sync, then they are committed when it closes, in one transaction; an idle committer commits at once', async () => {
-    const db = new Database(':memory:');
+    const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const clock = { now: 1000 };
@@ -107,7 +108,7 @@ describe('createGroupCommitter', () => {
         return () => void (entry.cancelled = true);
       },
     });
-    const count = () => db.prepare('SELECT count(*) FROM t').pluck().get();
+    const count = () => column(db, 'SELECT count(*) FROM t').get();
 
     // Idle: committed and synced on the next turn, no timer.
     const first = committer.submit(() => insert.run('a'));
@@ -151,7 +152,7 @@ describe('createGroupCommitter', () => {
   });
 
   test('When the window needs three writes per sync, then a lone client never waits and writes that came together do', async () => {
-    const db = new Database(':memory:');
+    const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const clock = { now: 1000 };
@@ -167,7 +168,7 @@ describe('createGroupCommitter', () => {
         return () => undefined;
       },
     });
-    const count = () => db.prepare('SELECT count(*) FROM t').pluck().get();
+    const count = () => column(db, 'SELECT count(*) FROM t').get();
 
     // One write after another, each right after the last sync started: no window.
     for (const [i, v] of ['a', 'b', 'c', 'd'].entries()) {
@@ -202,7 +203,7 @@ describe('createGroupCommitter', () => {
   });
 
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
-    const db = new Database(':memory:');
+    const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     let syncedNow = 0;

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import { pragma } from '../../../src/pipeline/spool/sqlite';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { spoolSchemaVersion } from '../../../src/pipeline/spool/schema';
 
@@ -97,9 +98,9 @@ describe('spool gap store', () => {
   test('When a schema-6 spool is opened, then the gap tables are added and the version is 9', () => {
     open().close();
     spools.splice(0);
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     db.exec('DROP TABLE alive; DROP TABLE gaps; DROP TABLE sequences; DROP TABLE conversations;');
-    db.pragma('user_version = 6');
+    pragma(db, 'user_version = 6');
     db.close();
 
     const spool = open();
@@ -115,9 +116,9 @@ describe('spool gap store', () => {
     await first.gaps.alive(2000, [], [{ kind: 'sequence', vendor: 'tencent', app: '1', conversation: 'g', fromAt: 1, untilAt: 2, fromSeq: 3, untilSeq: 3 }]);
     first.close();
     spools.splice(0);
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     db.exec('DROP TABLE conversations;');
-    db.pragma('user_version = 7');
+    pragma(db, 'user_version = 7');
     db.close();
 
     const spool = open();
@@ -133,9 +134,9 @@ describe('spool gap store', () => {
     const window = await first.gaps.record({ kind: 'window', vendor: 'tencent', fromAt: 1, untilAt: 2 }, 3);
     first.close();
     spools.splice(0);
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     db.exec('ALTER TABLE gaps DROP COLUMN resume_after;');
-    db.pragma('user_version = 8');
+    pragma(db, 'user_version = 8');
     db.close();
 
     const spool = open();

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import { pragma } from '../../../src/pipeline/spool/sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,9 +33,9 @@ describe('spool paused sinks', () => {
   test('When a schema-5 spool is opened, then it gains the paused sinks (none) and the current version', () => {
     const path = join(dir, 'spool.db');
     openSpool({ path, sinks: ['a'] }).close();
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     db.exec('DROP TABLE paused_sinks; DROP TABLE alive; DROP TABLE gaps; DROP TABLE sequences;');
-    db.pragma('user_version = 5');
+    pragma(db, 'user_version = 5');
     db.close();
 
     const spool = openSpool({ path, sinks: ['a'] });

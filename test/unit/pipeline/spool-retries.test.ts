@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +62,7 @@ describe('spool retries', () => {
     for (let n = 1; n <= 50; n += 1) await first.append(event(`e${n}`), n);
     await first.failed('a', Array.from({ length: 50 }, (_, i) => i + 1), 'down', 100, 10);
     first.close();
-    const other = new Database(path);
+    const other = new DatabaseSync(path);
     other.prepare("UPDATE log SET attributes = '{' WHERE seq = 40").run();
     other.close();
     const spool = openSpool({ path, sinks: ['a'] });

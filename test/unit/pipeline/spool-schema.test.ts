@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import { pragma } from '../../../src/pipeline/spool/sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { migrateSpool, spoolMigrations, spoolSchemaVersion } from '../../../src/
 
 /** A spool as the first release wrote it: no user_version, quarantine with the URL in `query`. */
 function firstReleaseSpool(path: string): void {
-  const db = new Database(path);
+  const db = new DatabaseSync(path);
   db.exec(spoolMigrations[0] as string);
   const attributes = (id: string) => JSON.stringify({ specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' });
   db.prepare('INSERT INTO events (id, received_at, attributes, data) VALUES (?, ?, ?, ?)').run('old-1', 1000, attributes('old-1'), '{"n":1}');
@@ -51,10 +52,10 @@ describe('spool schema versions', () => {
   test('When a current spool is opened again, then no migration runs twice', () => {
     const path = join(dir, 'spool.db');
     openSpool({ path, sinks: ['a'] }).close();
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     try {
       expect(migrateSpool(db)).toBe(spoolSchemaVersion);
-      expect(db.pragma('user_version', { simple: true })).toBe(spoolSchemaVersion);
+      expect(pragma(db, 'user_version')).toBe(spoolSchemaVersion);
     } finally {
       db.close();
     }
@@ -63,8 +64,8 @@ describe('spool schema versions', () => {
   test('When a spool was written by a newer version, then opening it is refused with both versions named', () => {
     const path = join(dir, 'spool.db');
     openSpool({ path, sinks: ['a'] }).close();
-    const db = new Database(path);
-    db.pragma(`user_version = ${spoolSchemaVersion + 1}`);
+    const db = new DatabaseSync(path);
+    pragma(db, `user_version = ${spoolSchemaVersion + 1}`);
     db.close();
 
     expect(() => openSpool({ path, sinks: ['a'] })).toThrow(`schema version ${spoolSchemaVersion + 1}, newer than this version understands (${spoolSchemaVersion})`);

@@ -1,7 +1,8 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import { column, pragma } from '../../../src/pipeline/spool/sqlite';
 import type { Event } from '../../../src/events/event';
 import type { AdminStore, EventFilter, SearchedEvent } from '../../../src/pipeline/admin-store';
 import { openSpool, type Spool, type SpoolOptions } from '../../../src/pipeline/spool';
@@ -30,9 +31,9 @@ describe('spool event search', () => {
     return spool;
   };
   const searchRows = (): number => {
-    const db = new Database(path, { readonly: true });
+    const db = new DatabaseSync(path, { readOnly: true });
     try {
-      return db.prepare('SELECT count(*) FROM search').pluck().get() as number;
+      return column(db, 'SELECT count(*) FROM search').get() as number;
     } finally {
       db.close();
     }
@@ -130,7 +131,7 @@ describe('spool event search', () => {
     expect(ids(spool.adminStore.searchEvents({}, { limit: 10 }).items)).toEqual(['e4', 'e3', 'e2', 'e1']);
     spool.close();
     expect(searchRows()).toBe(4);
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     db.exec('DELETE FROM search WHERE seq > 1');
     db.close();
 
@@ -146,9 +147,9 @@ describe('spool event search', () => {
     const before = open();
     for (let i = 1; i <= 5; i += 1) await before.append(event(`e${i}`, { messageid: `m${i}` }), 1000 + i);
     before.close();
-    const db = new Database(path);
+    const db = new DatabaseSync(path);
     db.exec('DELETE FROM search WHERE seq > 2; DROP TRIGGER search_forgotten;');
-    db.pragma("user_version = 4");
+    pragma(db, "user_version = 4");
     db.close();
 
     const after = open();
