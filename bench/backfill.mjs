@@ -97,6 +97,9 @@ try {
         const callsBefore = standin.calls;
         for (let g = 0; g < groups; g += 1) await admin('POST', '/gaps', { vendor: 'tencent', app: String(standin.sdkAppId), conversation: `@TGS#bench-${round}-${g}`, fromSeq: 1, untilSeq: perGroup });
         fill = filled(since).then((ms) => ({ ms, calls: standin.calls - callsBefore }));
+        // Awaited after the load window; a failure before then must not end the process unhandled,
+        // past the `finally` that stops the gateway.
+        fill.catch(() => undefined);
       }
       const r = await pacedLoad({ port: gateway.port, connections, duration: windowSeconds, rate: loadRate });
       results[kind].push(r);

@@ -31,7 +31,7 @@ const config = loadConfig({
   NETEASE_APP_SECRETS: 'c0ffee5ecret42',
   EASEMOB_CALLBACK_SECRETS: 'em-cb-secret-7788',
 });
-const vendors = Object.fromEntries(buildVendors(config.vendors, { clock: () => Date.now() }).active.map((v) => [v.name, v]));
+const vendors = Object.fromEntries(buildVendors(config.vendors, { clock: () => Date.now(), relayKeys: config.relayKeys }).active.map((v) => [v.name, v]));
 
 /** Every sample of a vendor that maps to an event with a neutral message: [head, body bytes]. */
 function samples(vendor) {

@@ -51,7 +51,7 @@ const results = Object.fromEntries(Object.keys(cases).map((name) => [name, []]))
 for (let round = 0; round < rounds; round++) {
   for (const [name, run] of Object.entries(cases)) {
     const input = name.includes('group') ? groups : messages;
-    for (let i = 0; i < 500; i++) run(input[i]); // warm-up
+    for (let i = 0; i < Math.min(500, n); i++) run(input[i]); // warm-up
     const started = process.hrtime.bigint();
     for (let i = 0; i < n; i++) run(input[i]);
     results[name].push(Number(process.hrtime.bigint() - started) / 1000 / n);

@@ -11,11 +11,16 @@ import { spoolExists, spoolPath, withAdmin, type RemoteSettings } from './cli/ba
 import { commands, parse, Refused, UsageError, type Command, type Option } from './cli/commands';
 
 const timeHelp = 'T is an ISO 8601 time (2026-01-01T00:00:00Z) or an age before now (30m, 2h, 7d). Times are printed in ISO 8601 (UTC).';
+const usageColumn = 56;
+const commandHelp = { usage: '<command> --help', summary: "this command's usage" };
+/** One command in a list: its summary in one column, on the next line when the usage reaches it. */
+function usageLine(command: Pick<Command, 'usage' | 'summary'>): string {
+  const head = `  ${command.usage}`;
+  return head.length <= usageColumn + 2 ? `${head.padEnd(usageColumn + 2)} ${command.summary}` : `${head}\n${' '.repeat(usageColumn + 3)}${command.summary}`;
+}
 const usage = `Usage: imgw <command> [options]      (node dist/cli.js …, with the service's environment)
-${Object.values(commands)
-  .map((c) => `  ${c.usage.padEnd(56)} ${c.summary}`)
-  .join('\n')}
-  <command> --help                                         this command's usage
+${Object.values(commands).map(usageLine).join('\n')}
+${usageLine(commandHelp)}
 ${timeHelp}
 While the service runs, commands go through its admin API (ADMIN_URL and ADMIN_TOKEN, or DATA_DIR/admin.json);
 otherwise they open the spool here, holding its lock. Destructive commands say what they will do and need --yes.
@@ -104,7 +109,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
 function groupUsage(group: string): string | undefined {
   const members = Object.entries(commands).filter(([name]) => name.startsWith(`${group} `));
   if (members.length === 0) return undefined;
-  return `Usage: imgw ${group} <command> [options]\n${members.map(([, c]) => `  ${c.usage.padEnd(56)} ${c.summary}`).join('\n')}\n  <command> --help                                         this command's usage`;
+  return `Usage: imgw ${group} <command> [options]\n${members.map(([, c]) => usageLine(c)).join('\n')}\n${usageLine(commandHelp)}`;
 }
 
 /** Stands in for the admin API where there is no spool yet: nothing is pending. */

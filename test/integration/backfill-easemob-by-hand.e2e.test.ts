@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCliProcess } from '../helpers/cli';
 import { startEasemobHistoryStandin, type EasemobHistoryStandin, type StoredMessage } from '../helpers/easemob-history-standin';
 import { launchService, readJsonl, type ServiceProcess } from '../helpers/process';
 import { tempDataDir } from '../helpers/service';
@@ -8,23 +8,12 @@ import { until } from '../helpers/wait';
 
 const H = 3_600_000;
 const SECRET = 'em-cb-secret-by-hand';
-const cliPath = join(__dirname, '..', '..', 'dist', 'cli.js');
 const iso = (at: number) => new Date(at).toISOString();
 
-/** Runs the built CLI beside the service (it finds the admin API in DATA_DIR/admin.json); killed after 30 s, its output in the error. */
-function imgw(dataDir: string, argv: string[]): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath, ...argv], { env: { PATH: process.env.PATH, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, killSignal: 'SIGKILL' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      if (signal !== null) return reject(new Error(`imgw ${argv.join(' ')} was killed (${signal}): ${stdout}${stderr}`));
-      resolve({ code, lines: stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>), stderr });
-    });
-  });
+/** The built CLI beside the service (it finds the admin API in DATA_DIR/admin.json). */
+async function imgw(dataDir: string, argv: string[]): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
+  const run = await runCliProcess(argv, { DATA_DIR: dataDir });
+  return { code: run.code, lines: run.lines(), stderr: run.stderr };
 }
 
 /**

@@ -1,29 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
 import { loadConfig } from '../../src/config';
 import { openSpool } from '../../src/pipeline/spool';
 import type { RunningService } from '../../src/service';
+import { runCliProcess } from '../helpers/cli';
 import { loadFixture } from '../helpers/fixtures';
 import { startTestService, tempDataDir } from '../helpers/service';
 import { callbackPath, TEST_TOKEN } from '../helpers/tencent';
 
 const sample = loadFixture('c2c-after-send-official');
-const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
-
-/** Runs the built CLI as its own process; resolves with its exit code and output. */
-function runProcess(argv: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...argv], { env: { PATH: process.env.PATH, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The operator CLI run beside a running service, with an environment that differs from the service's. */
 describe('imgw beside a running service', () => {
@@ -86,7 +72,7 @@ describe('imgw beside a running service', () => {
     });
 
     // Its own process, as an operator runs it (in this process it would stop the service's event loop).
-    const replayed = await runProcess(['replay', '--since', '1h', '--sink', 'file'], { DATA_DIR: dataDir, TENCENT_CALLBACK_TOKENS: TEST_TOKEN });
+    const replayed = await runCliProcess(['replay', '--since', '1h', '--sink', 'file'], { DATA_DIR: dataDir, TENCENT_CALLBACK_TOKENS: TEST_TOKEN });
     stop = true;
     await Promise.all(load);
 

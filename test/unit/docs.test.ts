@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import YAML from 'yaml';
 import { configTable, metricsTable, repliesTable, sinkSettingsTable } from '../../src/docs';
 import { envSchema } from '../../src/config';
 import { failureReasons, quarantineReasons } from '../../src/errors';
 
-const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const root = join(__dirname, '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const section = (name: string) => new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(readme)?.[1];
 
 describe('README reference tables', () => {
@@ -27,5 +29,13 @@ describe('README reference tables', () => {
 
   test('When the metrics table is compared with the registry, then they match', async () => {
     expect(section('metrics')).toBe(await metricsTable());
+  });
+
+  test('When the alerts table is compared with the PrometheusRule, then every alert is listed once, critical ones marked, and nothing else', () => {
+    const rule = YAML.parse(readFileSync(join(root, 'k8s/base/prometheusrule.yaml'), 'utf8')) as { spec: { groups: { rules: { alert: string; labels: { severity: string } }[] }[] } };
+    const alerts = rule.spec.groups.flatMap((group) => group.rules).map((r) => (r.labels.severity === 'critical' ? `${r.alert} (critical)` : r.alert));
+    const rows = [...readme.matchAll(/^ *\| `(ImGateway\w+)`( \(critical\))? \|/gm)].map((m) => `${m[1]}${m[2] ?? ''}`);
+
+    expect(rows.sort()).toEqual(alerts.sort());
   });
 });

@@ -1,6 +1,7 @@
 import { column, type Database, pragma } from './sqlite';
 import type { SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
+import { createRetentionMark } from './retention-mark';
 
 /** Seqs one retention transaction looks at: bounded work per turn of the event loop. */
 const pruneWindow = 2000;
@@ -10,12 +11,16 @@ const pruneWindow = 2000;
  * (no sink waits for them) and no exception holds (a retry or a dead letter still needs its event).
  * Each removal is one short transaction over a range of seqs. Whether an exception holds an event is
  * one lookup in `exceptions_seq` per event: a `NOT IN` list of every held seq was built in full by
- * every pass, a second or more with a million dead letters, inside a commit.
+ * every pass, a second or more with a million dead letters, inside a commit. A pass starts where the
+ * last one found only held events (`createRetentionMark`), so held events cost their walk once, and
+ * again only after one of them is released.
  */
 export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string) => void, stored: { value: number }) {
   const unheld = "NOT EXISTS (SELECT 1 FROM exceptions AS e WHERE e.seq = log.seq AND e.state != 'done')";
   const pruneOld = column(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
   const firstFrom = db.prepare('SELECT seq, received_at AS receivedAt FROM log WHERE seq >= ? ORDER BY seq LIMIT 1');
+  const firstYoung = column(db, 'SELECT seq FROM log WHERE seq >= ? AND seq < ? AND received_at >= ? ORDER BY seq LIMIT 1');
+  const mark = createRetentionMark(db);
   const deleteIn = column(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
   const trim = column(db, `DELETE FROM log WHERE seq <= ? AND seq <= ? AND ${unheld} RETURNING id`);
   /** Removed events' ids are forgotten: de-duplication reaches back as far as the log. */
@@ -37,6 +42,19 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
     return Math.max(0, used * pageSize - (quarantineBytes.get() as number));
   }
 
+  /**
+   * Removes what may go in one window of seqs from `start`. `examinedTo`: every event below it that is
+   * still stored is held (the window ended there, at what no sink is done with, or at an event too
+   * young to go); undefined when `asked` cut the window short.
+   */
+  function pruneWindowAt(start: number, before: number, asked: number): { removed: number; examinedTo: number | undefined } {
+    const done = lowWater();
+    const removed = forgetAll(pruneOld.all(start, start + pruneWindow, done, before, asked));
+    if (removed >= asked) return { removed, examinedTo: undefined };
+    const end = Math.min(start + pruneWindow, done + 1);
+    return { removed, examinedTo: (firstYoung.get(start, end, before) as number | undefined) ?? end };
+  }
+
   return {
     /** Bytes of live database pages, without quarantined bodies (those have their own cap). */
     storedBytes,
@@ -55,12 +73,21 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
      */
     async prune(before: number, limit = 5000): Promise<number> {
       let removed = 0;
-      for (let from = 0; removed < limit; from += pruneWindow) {
+      let from = await committer.submit(() => mark.start());
+      while (removed < limit) {
         const next = firstFrom.get(from) as { seq: number; receivedAt: number } | undefined;
-        if (next === undefined || next.seq > lowWater() || next.receivedAt >= before) break;
-        from = next.seq;
-        const start = from;
-        removed += await committer.submit(() => forgetAll(pruneOld.all(start, start + pruneWindow, lowWater(), before, limit - removed)));
+        if (next === undefined || next.seq > lowWater() || next.receivedAt >= before) {
+          // Nothing stored between `from` and `next`: the examined run reaches up to it.
+          mark.advance(next?.seq ?? from);
+          break;
+        }
+        const start = next.seq;
+        const asked = limit - removed;
+        const window = await committer.submit(() => pruneWindowAt(start, before, asked));
+        removed += window.removed;
+        if (window.examinedTo === undefined) break;
+        mark.advance(window.examinedTo);
+        from = window.examinedTo;
       }
       if (removed > 0) pragma(db, 'incremental_vacuum');
       return removed;
