@@ -38,7 +38,7 @@ afterAll(async () => {
 
 async function signIn(url: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(30_000);
   await page.goto(`${url}/console/`);
   await page.getByLabel('Operator token').fill(OPERATOR);
   await page.getByRole('button', { name: 'Sign in' }).click();

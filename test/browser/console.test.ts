@@ -39,7 +39,7 @@ afterEach(async () => {
 
 async function signedIn(token: string, viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
   const page = await newPage(viewport);
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(30_000);
   const errors = pageErrors(page);
   await page.goto(`${gateway.url}/console/`);
   await page.getByLabel('Operator token').fill(token);
@@ -58,7 +58,7 @@ describe('console in Chromium', () => {
     const alone = await startConsole([]);
     try {
       const page = await newPage();
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(30_000);
       await page.goto(`${alone.url}/console/login`);
       await shot(page, 'login');
 
