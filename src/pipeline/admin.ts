@@ -170,13 +170,13 @@ export function createAdmin(deps: AdminDeps) {
     },
     async redriveDeadLetters(actor: Actor, filter: DeadLetterFilter, options: Bulk = {}) {
       checkSink(filter.sink);
-      return bulk(actor, 'dlq.redrive', filter, store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
+      return bulk(actor, 'dlq.redrive', filter, await store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
         count: await store.redriveDeadLetters(filter, clock(), { chunk, onProgress }),
       }));
     },
     async dropDeadLetters(actor: Actor, filter: DeadLetterFilter, options: Bulk = {}) {
       checkSink(filter.sink);
-      return bulk(actor, 'dlq.drop', filter, store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
+      return bulk(actor, 'dlq.drop', filter, await store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
         count: await store.dropDeadLetters(filter, { chunk, onProgress }),
       }));
     },
