@@ -84,7 +84,10 @@ export function createLogReader(db: Database) {
      */
     due(state: SinkState, now: number, limit: number): SpooledEvent[] {
       const waiting = retried(state, limit);
-      const newer = fresh(state, limit);
+      // Fresh events all lie after the cursor: when `limit` retries at or before it are waiting (a
+      // redrive's backlog), none of them could be taken, so they are not read and parsed in vain.
+      const full = waiting.length >= limit && (waiting[waiting.length - 1] as { seq: number }).seq <= state.cursor;
+      const newer = full ? [] : fresh(state, limit);
       const merged = [...waiting, ...newer].sort((a, b) => a.seq - b.seq);
       const stop = merged.findIndex((item) => 'nextAt' in item && (item as { nextAt: number }).nextAt > now);
       return (stop === -1 ? merged : merged.slice(0, stop)).slice(0, limit).map(({ seq, attempts, receivedAt, event }) => ({ seq, attempts, receivedAt, event }));
