@@ -1,5 +1,5 @@
 import { arrays, column, type Database } from './sqlite';
-import type { Event, EventAttributes } from '../../events/event';
+import { storedEvent, type Event, type EventAttributes } from '../../events/event';
 import { isFresh, settle, passOne, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 
@@ -13,9 +13,10 @@ export interface SpooledEvent {
 
 type Row = [seq: number, receivedAt: number, attributes: string, data: string, message: string | null];
 
+/** The event of a log row; its CloudEvent text reuses the stored attributes (written by `JSON.stringify`). */
 function toEvent(row: Row): Event {
   const attributes = JSON.parse(row[2]) as EventAttributes;
-  return row[4] === null ? { attributes, data: row[3] } : { attributes, data: row[3], message: row[4] };
+  return storedEvent(row[4] === null ? { attributes, data: row[3] } : { attributes, data: row[3], message: row[4] }, row[2]);
 }
 
 /** Rows read after a cursor per query while looking for due events. */
