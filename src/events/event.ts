@@ -40,10 +40,23 @@ export interface Event {
   readonly replayed?: true;
 }
 
+/** Events read back from storage, with their attributes as stored (see `storedEvent`). */
+const storedAttributes = new WeakMap<Event, string>();
+
 /** The event as a CloudEvents structured-mode JSON document (`application/cloudevents+json`). */
 export function eventToJson(event: Event): string {
-  const head = JSON.stringify(event.attributes);
+  const head = storedAttributes.get(event) ?? JSON.stringify(event.attributes);
   return `${head.slice(0, -1)},"data":${event.data}}`;
+}
+
+/**
+ * `event`, read back from storage where its attributes were kept as `attributesJson` (their
+ * `JSON.stringify`): `eventToJson` reuses that text instead of serialising the attributes again.
+ * Copies of the object (a replay's, a message payload's) are serialised as usual.
+ */
+export function storedEvent(event: Event, attributesJson: string): Event {
+  storedAttributes.set(event, attributesJson);
+  return event;
 }
 
 /** A stable, opaque id from the parts of a natural key (128 bits of SHA-256, hex). */

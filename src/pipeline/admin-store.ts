@@ -177,7 +177,11 @@ export interface AdminStore {
   event(idOrSeq: string | number): { readonly stored: StoredEvent; readonly sinks: readonly SinkState[] } | undefined;
 
   deadLetters(filter: DeadLetterFilter, page: PageRequest): Page<DeadLetter>;
-  countDeadLetters(filter: DeadLetterFilter): number;
+  /**
+   * How many match: a whole sink's (or every sink's) from the counts in memory, else counted `step`
+   * (10,000) at a time with a turn of the event loop between steps.
+   */
+  countDeadLetters(filter: DeadLetterFilter, step?: number): Promise<number>;
   /** Back to each sink's queue, due now, attempts reset; in chunks of at most `chunk`. Resolves how many. */
   redriveDeadLetters(filter: DeadLetterFilter, now: number, options?: { chunk?: number; onProgress?: Progress }): Promise<number>;
   dropDeadLetters(filter: DeadLetterFilter, options?: { chunk?: number; onProgress?: Progress }): Promise<number>;

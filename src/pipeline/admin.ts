@@ -56,7 +56,7 @@ export interface AdminDeps {
     count(request: WindowRequest): number;
     record(request: WindowRequest, note: string): Promise<Gap>;
   };
-  /** Most entries changed per commit (250). */
+  /** Most entries changed per commit (100). */
   readonly chunk?: number;
   /** Each configured sink's effective settings, secrets already redacted (shown to viewers). */
   readonly sinkSettings?: readonly SinkSettings[];
@@ -86,7 +86,7 @@ export interface Bulk {
  */
 export function createAdmin(deps: AdminDeps) {
   const { store, clock } = deps;
-  const chunk = deps.chunk ?? 250;
+  const chunk = deps.chunk ?? 100;
   const jobs = createJobs({ instance: deps.instance, clock });
 
   async function audit(actor: Actor, action: string, target: unknown, count: number, dryRun = false): Promise<void> {
@@ -170,13 +170,13 @@ export function createAdmin(deps: AdminDeps) {
     },
     async redriveDeadLetters(actor: Actor, filter: DeadLetterFilter, options: Bulk = {}) {
       checkSink(filter.sink);
-      return bulk(actor, 'dlq.redrive', filter, store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
+      return bulk(actor, 'dlq.redrive', filter, await store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
         count: await store.redriveDeadLetters(filter, clock(), { chunk, onProgress }),
       }));
     },
     async dropDeadLetters(actor: Actor, filter: DeadLetterFilter, options: Bulk = {}) {
       checkSink(filter.sink);
-      return bulk(actor, 'dlq.drop', filter, store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
+      return bulk(actor, 'dlq.drop', filter, await store.countDeadLetters(filter), options.dryRun, async (onProgress) => ({
         count: await store.dropDeadLetters(filter, { chunk, onProgress }),
       }));
     },

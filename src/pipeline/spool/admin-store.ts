@@ -50,6 +50,13 @@ const stored = (row: EventRow): StoredEvent => {
   return { seq: row.seq, receivedAt: row.receivedAt, event };
 };
 
+/** Index entries a dead-letter count reads between two turns of the event loop. */
+const deadCountStep = 10_000;
+type DeadKey = [deadAt: number, sink: string, seq: number];
+
+/** A bulk chunk that shares its commit with other writes takes this fraction of its size. */
+const sharedChunkDivisor = 5;
+
 type ExceptionRow = { seq: number; sink: string; state: string; attempts: number; next_at: number; first_error: string | null; last_error: string | null; first_failed_at: number | null; dead_at: number };
 
 /**
@@ -69,20 +76,51 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
   const deadCursor = (row: DeadLetter) => Buffer.from(JSON.stringify([row.deadAt, row.seq, row.sink])).toString('base64url');
   const strip = <T extends object>(row: T): T => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)) as T;
 
-  async function chunked(select: () => { sink: string; seq: number; receivedAt: number }[], apply: (rows: { sink: string; seq: number; receivedAt: number }[]) => void, options?: { chunk?: number; onProgress?: Progress }): Promise<number> {
+  /**
+   * Applies `apply` to what `select` finds, at most `chunk` (1,000) rows per commit, until a chunk comes
+   * back short. A chunk whose commit carries other writes (callbacks waiting for their answer, delivery
+   * acknowledgements) takes a fifth of that: they wait for the whole transaction.
+   */
+  async function chunked(select: (limit: number) => { sink: string; seq: number; receivedAt: number }[], apply: (rows: { sink: string; seq: number; receivedAt: number }[]) => void, options?: { chunk?: number; onProgress?: Progress }): Promise<number> {
     const size = options?.chunk ?? 1000;
     let done = 0;
     for (;;) {
-      const moved = await committer.submit(() => {
-        const rows = select().slice(0, size);
+      const { moved, limit } = await committer.submit(() => {
+        const limit = committer.sharing > 1 ? Math.max(1, Math.floor(size / sharedChunkDivisor)) : size;
+        const rows = select(limit);
         apply(rows);
-        return rows.length;
+        return { moved: rows.length, limit };
       });
       done += moved;
       // Events queued again wake the lanes at once; the caller's progress step may pause before the next chunk.
       if (moved > 0) deps.wake();
       await options?.onProgress?.(done);
-      if (moved < size) return done;
+      if (moved < limit) return done;
+    }
+  }
+
+  /**
+   * Dead letters matching `filter`, counted `step` index entries at a time in the order of
+   * `exceptions_dead` (dead_at, sink, seq), with a turn of the event loop between steps: a million take
+   * a hundred steps of a few milliseconds, not one stretch of a hundred.
+   */
+  async function countInSteps(filter: DeadLetterFilter, step: number): Promise<number> {
+    const stepClause = (from: DeadKey | undefined): Clause => {
+      // Past the first step the last key seen is the lower bound the index seeks to (it is at or after `since`).
+      const c = deadClause({ ...filter, sink: undefined, since: from ? undefined : filter.since });
+      // `+d.sink`: checked on each index entry; as a key it would have SQLite sort the rows first.
+      if (filter.sink !== undefined) add(c, '+d.sink = ?', filter.sink);
+      if (from) add(c, '(d.dead_at, d.sink, d.seq) > (?, ?, ?)', ...from);
+      return c;
+    };
+    let counted = 0;
+    for (let from: DeadKey | undefined; ;) {
+      const c = stepClause(from);
+      const edge = db.prepare(`SELECT d.dead_at, d.sink, d.seq FROM exceptions d ${whereOf(c)} ORDER BY d.dead_at, d.sink, d.seq LIMIT 1 OFFSET ${step - 1}`).get(...c.params) as { dead_at: number; sink: string; seq: number } | undefined;
+      if (!edge) return counted + (column(db, `SELECT count(*) FROM exceptions d ${whereOf(c)}`).get(...c.params) as number);
+      counted += step;
+      from = [edge.dead_at, edge.sink, edge.seq];
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -144,19 +182,23 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       const rows = db.prepare(`SELECT ${deadColumns} FROM exceptions d JOIN log e ON e.seq = d.seq ${whereOf(c)} ORDER BY d.dead_at DESC, d.seq DESC, d.sink DESC LIMIT ?`).all(...c.params, limit + 1) as unknown as DeadLetter[];
       return pageOf(rows.map(strip), limit, deadCursor);
     },
-    countDeadLetters(filter) {
-      const c = deadClause(filter);
-      return column(db, `SELECT count(*) FROM exceptions d ${whereOf(c)}`).get(...c.params) as number;
+    async countDeadLetters(filter, step = deadCountStep) {
+      const { sink, ...narrower } = filter;
+      // A whole sink, or every sink: the counts kept in memory (loaded once, changed with each commit).
+      if (Object.values(narrower).every((value) => value === undefined)) {
+        return [...deps.states().values()].filter((s) => sink === undefined || s.name === sink).reduce((sum, s) => sum + s.dead, 0);
+      }
+      return countInSteps(filter, step);
     },
     redriveDeadLetters(filter, now, options) {
       const c = deadClause(filter);
-      return chunked(() => db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} LIMIT ${options?.chunk ?? 1000}`).all(...c.params) as never, (rows) => {
+      return chunked((limit) => db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} LIMIT ${limit}`).all(...c.params) as never, (rows) => {
         for (const row of rows) admin.redriveOne(row.sink, row.seq, row.receivedAt, now);
       }, options);
     },
     dropDeadLetters(filter, options) {
       const c = deadClause(filter);
-      return chunked(() => db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} LIMIT ${options?.chunk ?? 1000}`).all(...c.params) as never, (rows) => {
+      return chunked((limit) => db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} LIMIT ${limit}`).all(...c.params) as never, (rows) => {
         for (const row of rows) admin.dropDead(row.sink, row.seq);
       }, options);
     },

@@ -92,6 +92,8 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   let lastSyncWrites = 0;
   /** Closed with the database: later writes are refused, never run on a closed connection. */
   let closed = false;
+  /** Writes in the transaction being run (0 between commits). */
+  let running = 0;
 
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
@@ -166,6 +168,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     queue = [];
     if (batch.length === 0) return;
     let results: ReturnType<typeof runBatch>;
+    running = batch.length;
     try {
       results = runBatch(batch);
     } catch (error) {
@@ -173,6 +176,8 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
       onRollback?.();
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      running = 0;
     }
     onCommit(true);
     const committed = results.map((result, i) => ({ item: batch[i] as Pending, result }));
@@ -220,6 +225,14 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     },
     get queued(): number {
       return queue.length;
+    },
+    /**
+     * Read by a write while it runs: how many writes its transaction holds, itself included (0 outside
+     * a commit). Above 1, others wait for this commit (callbacks, acknowledgements): a bulk change can
+     * take a smaller part of its work.
+     */
+    get sharing(): number {
+      return running;
     },
   };
 }

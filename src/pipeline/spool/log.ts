@@ -1,5 +1,5 @@
 import { arrays, column, type Database } from './sqlite';
-import type { Event, EventAttributes } from '../../events/event';
+import { storedEvent, type Event, type EventAttributes } from '../../events/event';
 import { isFresh, settle, passOne, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 
@@ -13,9 +13,10 @@ export interface SpooledEvent {
 
 type Row = [seq: number, receivedAt: number, attributes: string, data: string, message: string | null];
 
+/** The event of a log row; its CloudEvent text reuses the stored attributes (written by `JSON.stringify`). */
 function toEvent(row: Row): Event {
   const attributes = JSON.parse(row[2]) as EventAttributes;
-  return row[4] === null ? { attributes, data: row[3] } : { attributes, data: row[3], message: row[4] };
+  return storedEvent(row[4] === null ? { attributes, data: row[3] } : { attributes, data: row[3], message: row[4] }, row[2]);
 }
 
 /** Rows read after a cursor per query while looking for due events. */
@@ -84,7 +85,10 @@ export function createLogReader(db: Database) {
      */
     due(state: SinkState, now: number, limit: number): SpooledEvent[] {
       const waiting = retried(state, limit);
-      const newer = fresh(state, limit);
+      // Fresh events all lie after the cursor: when `limit` retries at or before it are waiting (a
+      // redrive's backlog), none of them could be taken, so they are not read and parsed in vain.
+      const full = waiting.length >= limit && (waiting[waiting.length - 1] as { seq: number }).seq <= state.cursor;
+      const newer = full ? [] : fresh(state, limit);
       const merged = [...waiting, ...newer].sort((a, b) => a.seq - b.seq);
       const stop = merged.findIndex((item) => 'nextAt' in item && (item as { nextAt: number }).nextAt > now);
       return (stop === -1 ? merged : merged.slice(0, stop)).slice(0, limit).map(({ seq, attempts, receivedAt, event }) => ({ seq, attempts, receivedAt, event }));

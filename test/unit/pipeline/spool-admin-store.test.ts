@@ -56,9 +56,41 @@ describe('spool admin store', () => {
     expect([...listed.items, ...rest.items].map((row) => row.seq)).toEqual([5, 4, 3, 2, 1]);
     expect(redriven).toBe(5);
     expect(progress).toEqual([2, 4, 5]);
-    expect(spool.adminStore.countDeadLetters({})).toBe(0);
+    expect(await spool.adminStore.countDeadLetters({})).toBe(0);
     expect(spool.deadLetterCounts()).toEqual([]);
     expect(spool.due('a', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+  });
+
+  test('When a redrive chunk shares its commit with a callback, then it takes a fifth of its size; alone, the whole chunk', async () => {
+    for (let i = 1; i <= 30; i += 1) await spool.append(event(`e${i}`), 1000 + i);
+    await spool.deadLetter('a', Array.from({ length: 30 }, (_, i) => i + 1), 'HTTP 400', 2000);
+    const progress: number[] = [];
+
+    // Submitted in the same turn: the callback's append and the first chunk are one transaction.
+    const [, redriven] = await Promise.all([spool.append(event('live'), 3000), spool.adminStore.redriveDeadLetters({ sink: 'a' }, 3000, { chunk: 10, onProgress: (done) => void progress.push(done) })]);
+
+    expect(redriven).toBe(30);
+    expect(progress).toEqual([2, 12, 22, 30]);
+    expect(spool.deadLetterCounts()).toEqual([]);
+  });
+
+  test('When dead letters are counted in steps, then every step boundary is counted once, across times and sinks; a whole sink from memory', async () => {
+    for (let i = 1; i <= 9; i += 1) await spool.append(event(`e${i}`, { fromaccount: 'alice' }), 1000 + i);
+    await spool.deadLetter('a', [1, 2, 3, 4], 'HTTP 400', 2000);
+    await spool.deadLetter('b', [1, 2, 3], 'HTTP 400', 2000);
+    await spool.deadLetter('a', [5, 6, 7], 'HTTP 500', 3000);
+    await spool.deadLetter('b', [5], 'HTTP 500', 4000);
+
+    for (const step of [1, 2, 3, 100]) {
+      expect(await spool.adminStore.countDeadLetters({ since: 2000 }, step)).toBe(11);
+      expect(await spool.adminStore.countDeadLetters({ sink: 'a', since: 2000, until: 3001 }, step)).toBe(7);
+      expect(await spool.adminStore.countDeadLetters({ sink: 'b', since: 2001 }, step)).toBe(1);
+      expect(await spool.adminStore.countDeadLetters({ error: '400' }, step)).toBe(7);
+      expect(await spool.adminStore.countDeadLetters({ seqs: [1, 5], until: 3500 }, step)).toBe(3);
+    }
+    // A whole sink, or all of them: the counts kept in memory.
+    expect(await spool.adminStore.countDeadLetters({ sink: 'a' })).toBe(7);
+    expect(await spool.adminStore.countDeadLetters({})).toBe(11);
   });
 
   test('When operator actions are audited, then the trail lists them newest first', async () => {

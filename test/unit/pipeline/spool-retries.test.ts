@@ -76,4 +76,28 @@ describe('spool retries', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('When due retries fill the slice, then the events after the cursor are not read for it (one unreadable there does not stop them)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-retries-'));
+    const path = join(dir, 'spool.db');
+    const first = openSpool({ path, sinks: ['a'] });
+    for (let n = 1; n <= 10; n += 1) await first.append(event(`e${n}`), n);
+    await first.failed('a', Array.from({ length: 10 }, (_, i) => i + 1), 'down', 100, 10);
+    // A pass reads past the failed events: the cursor moves over them.
+    expect(first.due('a', 50, 10)).toEqual([]);
+    await first.append(event('fresh'), 20);
+    first.close();
+    const other = new DatabaseSync(path);
+    other.prepare("UPDATE log SET attributes = '{' WHERE seq = 11").run();
+    other.close();
+    const spool = openSpool({ path, sinks: ['a'] });
+    try {
+
+      const due = spool.due('a', 100, 10);
+
+      expect(due.map((item) => item.event.attributes.id)).toEqual(Array.from({ length: 10 }, (_, i) => `e${i + 1}`));
+    } finally {
+      spool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
