@@ -3,7 +3,8 @@
 // then the profile is summarised: share of busy time per part and the top self-time frames. With
 // RATE=<requests/s> the load is the evenly paced open loop of `npm run bench`'s fixed-rate phase
 // instead of saturation (per-request costs that batching hides at saturation show up there).
-// The .cpuprofile stays in bench/results/ for a flame graph.
+// The .cpuprofile stays in bench/results/ for a flame graph. LOAD_CPUS (default 0) pins the load generator;
+// LOAD_CPUS=1 shares the gateway's core when the other core is busy with other work.
 import { createRequire } from 'node:module';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,8 @@ const connections = Number(process.env.CONNECTIONS ?? 32);
 const mode = process.env.ACK_MODE ?? 'spool';
 const rate = Number(process.env.RATE ?? 0);
 const { pacedLoad } = createRequire(import.meta.url)('./lib/paced.js');
-const pinned = canPin() && pinSelf('0');
+const loadCpus = process.env.LOAD_CPUS ?? '0';
+const pinned = canPin() && pinSelf(loadCpus);
 const profileDir = mkdtempSync(join(tmpdir(), 'imgw-prof-'));
 const gateway = await startGateway('gateway', mode, { cpus: pinned ? '1' : undefined, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
 let result;
@@ -71,7 +73,7 @@ for (const [id, us] of self) {
 }
 const pct = (us) => `${fmt((us / busy) * 100, 1)} %`;
 const lines = [];
-lines.push(`Command: \`npm run bench:profile\` (ACK_MODE=${mode}${rate > 0 ? ` RATE=${rate}` : ''} DURATION=${duration} CONNECTIONS=${connections}), ${new Date().toISOString().slice(0, 10)}, ${pinned ? 'gateway on CPU 1, load on CPU 0' : 'unpinned'}.`);
+lines.push(`Command: \`npm run bench:profile\` (ACK_MODE=${mode}${rate > 0 ? ` RATE=${rate}` : ''} DURATION=${duration} CONNECTIONS=${connections}), ${new Date().toISOString().slice(0, 10)}, ${pinned ? `gateway on CPU 1, load on CPU ${loadCpus}` : 'unpinned'}.`);
 lines.push(`${fmt(result.okReplies / (result.duration ?? duration), 0)} OK/s, p99 ${result.latency.p99} ms; busy ${fmt(busy / 1e6, 1)} s of ${fmt(((profile.endTime - profile.startTime) / 1e6), 1)} s profiled; ${fmt(busy / Math.max(1, check.lines), 0)} µs busy per stored event (start-up included); ${check.ok ? 'every OK delivered once' : 'LOST OR DOUBLED'}. Profile: ${relative(root, kept)}`);
 lines.push('');
 lines.push('| part | share of busy time |');

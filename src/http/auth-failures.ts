@@ -87,7 +87,8 @@ export interface Admission {
 
 /** The bucket of an address: IPv4 as is, IPv6 by its /64 prefix. */
 export function clientKey(address: string): string {
-  if (isIP(address) !== 6) return address;
+  // Most keys are IPv4: an address without a colon is not IPv6, no parse needed (this runs per request).
+  if (!address.includes(':') || isIP(address) !== 6) return address;
   const [head = '', tail = ''] = address.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
