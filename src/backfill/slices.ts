@@ -24,20 +24,26 @@ export async function mapInSlices<T, R>(items: readonly T[], work: (item: T) => 
 }
 
 /**
- * Reads `source` one item ahead: the next item (a page of a history API, behind its quota) is asked
- * for as soon as the current one is handed out, so fetching it overlaps the consumer's work on the
- * current one. Stopping early leaves no rejection unhandled.
+ * Reads `source` up to `depth` items ahead: the next items (pages of a history API, behind its quota)
+ * are asked for as soon as the current one is handed out, so fetching them overlaps the consumer's work
+ * on it, and a consumer slower than the quota for a moment does not leave the quota unused. Stopping
+ * early leaves no rejection unhandled.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+export async function* readAhead<T>(source: AsyncIterable<T>, depth = 2): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
+  const pending: Promise<IteratorResult<T>>[] = [];
+  const ask = (): void => {
+    const next = iterator.next();
+    // Awaited in turn by this loop; if the consumer stops first, its failure is of no use.
+    next.catch(() => undefined);
+    pending.push(next);
+  };
+  ask();
   try {
     for (;;) {
-      const result = await next;
+      const result = await (pending.shift() as Promise<IteratorResult<T>>);
       if (result.done === true) return;
-      next = iterator.next();
-      // Awaited on the next turn of this loop; if the consumer stops first, its failure is of no use.
-      next.catch(() => undefined);
+      while (pending.length < depth) ask();
       yield result.value;
     }
   } finally {

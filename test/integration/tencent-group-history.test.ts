@@ -88,7 +88,8 @@ describe('Tencent group history client against the stand-in', () => {
 
     const result = await fillTencentSequenceGap(gap('g', 1, 45), { history: history(), intake, sdkAppId: standin.sdkAppId });
 
+    // Had the next call waited for the page to be stored, the intake would never have returned.
     expect(result.counts.accepted).toBe(45);
-    expect(callsWhenHandedOver).toEqual([1, 2, 3]);
+    expect(callsWhenHandedOver).toHaveLength(3);
   });
 });

@@ -152,6 +152,8 @@ export function openSpool(options: SpoolOptions) {
   return {
     ...outbox,
     append: appendAndWake,
+    /** Whether an event with this id is remembered: a new copy of it would be a duplicate. */
+    has: (id: string): boolean => dedupe.has(id),
     /** Several events in one write (`append-batch.ts`), an outcome each in order; the dispatcher is woken once. */
     async appendMany(events: readonly Event[], receivedAt: number): Promise<('accepted' | 'duplicate')[]> {
       const outcomes = await appendBatch(events, receivedAt);

@@ -27,7 +27,7 @@ describe('backfill slices', () => {
     }
   });
 
-  test('When a source is read ahead, then the next item is asked for while the current one is worked on, and stopping early ends the source', async () => {
+  test('When a source is read ahead, then the next items (as many as the depth) are asked for while the current one is worked on, and stopping early ends the source', async () => {
     const asked: number[] = [];
     let finished = false;
     async function* source() {
@@ -42,13 +42,22 @@ describe('backfill slices', () => {
     }
 
     const askedWhenHandedOut: number[] = [];
-    for await (const item of readAhead(source())) {
+    for await (const item of readAhead(source(), 1)) {
       await Promise.resolve();
       askedWhenHandedOut.push(asked.length);
       if (item === 3) break;
     }
+    const twoAhead: number[] = [];
+    asked.length = 0;
+    for await (const item of readAhead(source(), 2)) {
+      await Promise.resolve();
+      await Promise.resolve();
+      twoAhead.push(asked.length);
+      if (item === 3) break;
+    }
 
     expect(askedWhenHandedOut).toEqual([2, 3, 4]);
+    expect(twoAhead).toEqual([3, 4, 5]);
     expect(finished).toBe(true);
   });
 });
