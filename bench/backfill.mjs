@@ -9,9 +9,11 @@
 // handed to the backfill; the next window waits until the fill is done and delivered to the file sink.
 // Reports the fill time (until no gap is open) per round against calls / RATE (goal within ±10 %), and
 // p50/p99 of callbacks (evenly paced open loop, lib/paced.js) alone and during the backfill, medians and
-// ranges over the rounds.
+// ranges over the rounds, and the CPU time the gateway and this script took while filling.
 // Env: COUNT (10000; the issue's figure is 100000), GROUPS (10), RATE (200, BACKFILL_TENCENT_RATE and the
-// documented limit of group_msg_get_simple), LOAD_RATE (200), ROUNDS (3), CONNECTIONS (8), SETTLE (600).
+// documented limit of group_msg_get_simple), LOAD_RATE (200), ROUNDS (3), CONNECTIONS (8), SETTLE (600),
+// GATEWAY_CPUS (pin the gateway with taskset, e.g. 1), PROFILE_DIR (writes a CPU profile of the gateway
+// there, node --cpu-prof, when it stops).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,7 +24,7 @@ import { token } from './lib/load.mjs';
 import pacedModule from './lib/paced.js';
 import { fmt, spread } from './lib/stats.mjs';
 
-const { launch, gatewayMain, root } = launchModule;
+const { launch, gatewayMain, gatewayNodeArgs, processUsage, root } = launchModule;
 const { pacedLoad } = pacedModule;
 const { loadTestHelper } = testHelpers;
 const require = createRequire(import.meta.url);
@@ -83,7 +85,7 @@ try {
     gatewayMain,
     { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: String(standin.sdkAppId), TENCENT_CALLBACK_TOKENS: token,
       BACKFILL_TENCENT_URL: standin.url, BACKFILL_TENCENT_ADMIN: standin.identifier, BACKFILL_TENCENT_KEY: standin.key, BACKFILL_TENCENT_RATE: String(rate) },
-    { keepOutput: false },
+    { keepOutput: false, cpus: process.env.GATEWAY_CPUS, nodeArgs: [...gatewayNodeArgs, ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [])] },
   );
   const windowSeconds = Math.max(2, Math.round(expectedSeconds));
   const results = { alone: [], backfill: [] };
@@ -96,7 +98,11 @@ try {
         const since = Date.now();
         const callsBefore = standin.calls;
         for (let g = 0; g < groups; g += 1) await admin('POST', '/gaps', { vendor: 'tencent', app: String(standin.sdkAppId), conversation: `@TGS#bench-${round}-${g}`, fromSeq: 1, untilSeq: perGroup });
-        fill = filled(since).then((ms) => ({ ms, calls: standin.calls - callsBefore }));
+        const cpu = { gateway: processUsage(gateway.child.pid).cpuMs, script: process.cpuUsage() };
+        fill = filled(since).then((ms) => {
+          const script = process.cpuUsage(cpu.script);
+          return { ms, calls: standin.calls - callsBefore, gatewayCpu: processUsage(gateway.child.pid).cpuMs - cpu.gateway, scriptCpu: (script.user + script.system) / 1000 };
+        });
         // Awaited after the load window; a failure before then must not end the process unhandled,
         // past the `finally` that stops the gateway.
         fill.catch(() => undefined);
@@ -118,6 +124,7 @@ try {
     `Command: \`node bench/backfill.mjs\` (COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
     `Fill of ${fmt(count, 0)} missed group messages (${fmt(calls, 0)} calls of 20 at ${rate}/s: ${fmt(expectedSeconds)} s allowed): ${spread(fills.map((f) => f.ms / 1000))} s; time / allowed ${spread(ratio)} (goal 0.9–1.1).`,
+    `CPU while filling, share of the fill time: the gateway ${spread(fills.map((f) => f.gatewayCpu / f.ms))}, this script (stand-in and load) ${spread(fills.map((f) => f.scriptCpu / f.ms))}.`,
     `History calls per round: ${fills.map((f) => f.calls).join(', ')}; refused by the stand-in's limit: ${standin.overLimit}; backfilled events delivered to the file sink: ${fmt(archived, 0)} of ${fmt(count * rounds, 0)}.`,
     '',
     '| Callbacks | p50 ms | p99 ms | OK |',

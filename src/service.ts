@@ -52,12 +52,12 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
     const quotas = backfillQuotas(config.backfill.quotas, { logger, clock, stops });
     const easemobWindows = startEasemobHours(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas });
-    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas }, new Map(easemobWindows ? [['easemob', { api: historyFileApi, filler: easemobWindows, wholeApp: true }]] : []));
+    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas }, new Map(easemobWindows ? [['easemob', { api: historyFileApi, filler: easemobWindows.filler, wholeApp: true }]] : []));
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,
       gaps: { list: spool.gaps.list, ...(backfill && { record: (gap: NewGap) => spool.gaps.record(gap, clock()).finally(backfill) }) },
-      ...(backfill && { windows: windowRequests(config, spool.gaps, clock, backfill) }),
+      ...(backfill && { windows: windowRequests(config, spool.gaps, clock, backfill, new Map(easemobWindows ? [['easemob', easemobWindows.count]] : [])) }),
       sinks: spooled.map((sink) => sink.name),
       dispatcher: pipeline.dispatcher,
       vendors: vendors.active,

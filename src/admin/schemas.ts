@@ -57,7 +57,7 @@ export const backfillBody = z.strictObject({
   since: time, until: time.describe('the window to read back'),
   conversations: z.array(z.string().regex(/^(user:[^:]+:[^:]+|(group|room):.+)$/, 'expected user:<account>:<account>, group:<id> or room:<id>').max(200)).min(1).max(1000).optional()
     .describe('only these conversations; absent: every one seen in BACKFILL_SEEN_RETENTION'),
-  dryRun: z.boolean().default(false).describe('only count the conversations it would read'),
+  dryRun: z.boolean().default(false).describe('only count: the conversations it would read, or for Easemob the messages of its hour files the spool does not have'),
 });
 export const seqOrId = z.object({ id: z.string().min(1).max(200).describe('event id or log position') });
 export const qidParam = z.object({ qid: z.coerce.number().int().positive() });
@@ -106,7 +106,7 @@ export const gap = z.object({
   state: z.enum(['open', 'filled', 'unfillable']), note: z.string().optional(),
 });
 export const backfillResult = z.union([
-  z.object({ dryRun: z.boolean(), count: z.number().int().describe('conversations it would read (0 for vendors that read the whole app)'), fromAt: z.number().int(), untilAt: z.number().int() }),
+  z.object({ dryRun: z.boolean(), count: z.number().int().describe('conversations it would read; for a history read as a whole app (Easemob), the messages not stored yet'), fromAt: z.number().int(), untilAt: z.number().int() }),
   gap,
 ]);
 export const problem = z.object({ error: z.string(), message: z.string() });

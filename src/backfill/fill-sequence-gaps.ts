@@ -1,14 +1,18 @@
 import type { Gap } from '../pipeline/spool/gaps';
 import type { TencentGroupHistory } from './tencent/group-history';
 import { groupCallbackBody, groupCallbackQuery } from './tencent/group-message';
-import { pageSize, TencentApiError, type GroupHistoryMessage } from './tencent/group-history';
+import { TencentApiError } from './tencent/group-history';
 import { createPace } from './pace';
+import { readAhead } from './slices';
 
 /** What the intake made of one fetched message. */
 export type FetchedOutcome = 'accepted' | 'duplicate' | 'invalid' | 'ignored';
 
 /** Hands a fetched message to the same intake as a callback (vendor mapping, spool, de-duplication), marked with the API it came from. */
 export type BackfillIntake = (vendor: string, api: string, query: URLSearchParams, body: Record<string, unknown>) => Promise<FetchedOutcome>;
+
+/** The same for a page of fetched messages at once (one spool write): an outcome per body, in order. */
+export type BackfillPageIntake = (vendor: string, api: string, query: URLSearchParams, bodies: readonly Record<string, unknown>[]) => Promise<FetchedOutcome[]>;
 
 export interface FillResult {
   readonly state: 'filled' | 'unfillable' | 'open';
@@ -24,30 +28,26 @@ export const groupHistoryApi = 'tencent/group_msg_get_simple';
 /**
  * Fills one Tencent group sequence gap from the group history: every message in the missing range
  * goes through the intake (a message the spool already has is a duplicate, as for a late callback);
- * placeholders (`IsPlaceMsg`: expired, not stored or deleted) are counted. The messages of one page
- * are handed over together (one spool commit for the page, not one per message); between pages it
- * yields the event loop, so live callbacks are never starved.
+ * placeholders (`IsPlaceMsg`: expired, not stored or deleted) are counted. Each page's messages are
+ * handed over together (one spool write a page, made in short slices); the next page is fetched while
+ * the current one is stored, and after each page the backfill rests when the event loop is too busy
+ * (`pace.ts`), so live callbacks are never starved.
  */
-export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentGroupHistory; intake: BackfillIntake; sdkAppId: number; signal?: AbortSignal }): Promise<FillResult> {
+export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentGroupHistory; intake: BackfillPageIntake; sdkAppId: number; signal?: AbortSignal }): Promise<FillResult> {
   const counts = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
   if (gap.kind !== 'sequence' || gap.conversation === undefined || gap.fromSeq === undefined || gap.untilSeq === undefined) {
     return { state: 'open', note: 'not a sequence gap', counts };
   }
   const query = groupCallbackQuery(deps.sdkAppId);
   const group = gap.conversation;
-  const page: GroupHistoryMessage[] = [];
   const pace = createPace();
-  // A page's messages go to the intake together: they share one spool commit instead of one each.
-  const flush = async () => {
-    for (const outcome of await Promise.all(page.splice(0).map((message) => deps.intake('tencent', groupHistoryApi, query, groupCallbackBody(group, message))))) counts[outcome] += 1;
-    await pace.rest();
-  };
   try {
-    for await (const message of deps.history.range(group, gap.fromSeq, gap.untilSeq, deps.signal)) {
-      if (message.IsPlaceMsg === 1) counts.placeholder += 1;
-      else if (page.push(message) >= pageSize) await flush();
+    for await (const page of readAhead(deps.history.pages(group, gap.fromSeq, gap.untilSeq, deps.signal))) {
+      const stored = page.filter((message) => message.IsPlaceMsg !== 1);
+      counts.placeholder += page.length - stored.length;
+      if (stored.length > 0) for (const outcome of await deps.intake('tencent', groupHistoryApi, query, stored.map((message) => groupCallbackBody(group, message)))) counts[outcome] += 1;
+      await pace.rest();
     }
-    await flush();
   } catch (error) {
     if (error instanceof TencentApiError && unfillableCodes.has(error.code)) return { state: 'unfillable', note: error.message, counts };
     throw error;

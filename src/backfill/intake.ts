@@ -1,7 +1,22 @@
-import { createAcceptor } from '../pipeline/accept';
+import { createAcceptor, type IntakeRequest } from '../pipeline/accept';
+import { createBatchAcceptor } from '../pipeline/accept-batch';
 import type { Spool } from '../pipeline/spool';
+import type { Intake, Outcome } from '../events/intake';
 import type { Vendor } from '../vendors/vendor';
-import type { BackfillIntake } from './fill-sequence-gaps';
+import type { BackfillIntake, BackfillPageIntake, FetchedOutcome } from './fill-sequence-gaps';
+import { mapInSlices } from './slices';
+
+type Deps = { spool: Spool; vendors: readonly Vendor[]; clock: () => number };
+
+const fetched = (outcome: Outcome): FetchedOutcome => (outcome.kind === 'accepted' || outcome.kind === 'duplicate' || outcome.kind === 'ignored' ? outcome.kind : 'invalid');
+
+/** What the vendor's mapping makes of a fetched body, marked `backfill=<api>`, and the request it stands for. */
+function made(vendor: Vendor, api: string, query: URLSearchParams, body: Record<string, unknown>, receivedAt: number): { intake: Intake; request: IntakeRequest } {
+  const raw = Buffer.from(JSON.stringify(body));
+  const intake = vendor.toEvent({ query, headers: {} }, raw, receivedAt);
+  const marked = intake.kind === 'event' ? { ...intake, event: { ...intake.event, attributes: { ...intake.event.attributes, backfill: api } } } : intake;
+  return { intake: marked, request: { vendor: vendor.name, head: () => vendor.storedHead({ query, headers: {} }), body: raw, receivedAt } };
+}
 
 /**
  * The intake of fetched messages, for any configured vendor by name: the body (and query) the
@@ -9,16 +24,29 @@ import type { BackfillIntake } from './fill-sequence-gaps';
  * callback, so it gets the callback's event id (a late callback or a second fill is a duplicate),
  * marked with the attribute `backfill=<api>`. A vendor that is not configured makes it `invalid`.
  */
-export function createBackfillIntake(deps: { spool: Spool; vendors: readonly Vendor[]; clock: () => number }): BackfillIntake {
+export function createBackfillIntake(deps: Deps): BackfillIntake {
   const accept = createAcceptor({ spool: deps.spool });
   return async (vendorName, api, query, body) => {
     const vendor = deps.vendors.find((v) => v.name === vendorName);
     if (vendor === undefined) return 'invalid';
-    const raw = Buffer.from(JSON.stringify(body));
+    const { intake, request } = made(vendor, api, query, body, deps.clock());
+    return fetched(await accept(intake, request));
+  };
+}
+
+/**
+ * The same intake for a page of fetched messages at once: the same events (same ids, same `backfill`
+ * mark) as one by one, made in slices of about a millisecond between which live callbacks get in, then
+ * committed together (one spool write, one de-duplication pass). An outcome per body, in order;
+ * rejects when the spool could not store the page (then none of it is stored).
+ */
+export function createBackfillPageIntake(deps: Deps): BackfillPageIntake {
+  const acceptMany = createBatchAcceptor({ spool: deps.spool });
+  return async (vendorName, api, query, bodies) => {
+    const vendor = deps.vendors.find((v) => v.name === vendorName);
+    if (vendor === undefined) return bodies.map(() => 'invalid' as const);
     const receivedAt = deps.clock();
-    const made = vendor.toEvent({ query, headers: {} }, raw, receivedAt);
-    const marked = made.kind === 'event' ? { ...made, event: { ...made.event, attributes: { ...made.event.attributes, backfill: api } } } : made;
-    const outcome = await accept(marked, { vendor: vendor.name, head: () => vendor.storedHead({ query, headers: {} }), body: raw, receivedAt });
-    return outcome.kind === 'accepted' || outcome.kind === 'duplicate' || outcome.kind === 'ignored' ? outcome.kind : 'invalid';
+    const items = await mapInSlices(bodies, (body) => made(vendor, api, query, body, receivedAt));
+    return (await acceptMany(items, receivedAt)).map(fetched);
   };
 }

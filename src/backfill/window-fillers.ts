@@ -10,7 +10,7 @@ const neteaseHistoryApi = 'netease/history';
 export interface WindowFillerEntry {
   readonly api: string;
   readonly filler: WindowFiller;
-  /** The filler reads the whole app (an hourly file), not conversation by conversation: its windows get no conversations and a dry run counts none. */
+  /** The filler reads the whole app (an hourly file), not conversation by conversation: its windows get no conversations and a dry run counts the messages a counter finds (`window-requests.ts`). */
   readonly wholeApp?: true;
 }
 

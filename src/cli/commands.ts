@@ -236,7 +236,7 @@ export const commands: Readonly<Record<string, Command>> = {
         c.print(isoTimes(await c.client.call('post', '/backfill', { body: { ...body, dryRun: true } })));
         return 0;
       }
-      const done = await confirmed(c, '/backfill', body, (n) => `backfill: reads ${c.vendor}'s history from ${new Date(body.since).toISOString()} to ${new Date(body.until).toISOString()} in ${n} conversation(s) (for vendors read per conversation), behind its rate limit`);
+      const done = await confirmed(c, '/backfill', body, (n) => `backfill: reads ${c.vendor}'s history from ${new Date(body.since).toISOString()} to ${new Date(body.until).toISOString()} in ${n} conversation(s) (for vendors read per conversation; for Easemob, ${n} message(s) not stored yet), behind its rate limit`);
       if (!done) return 1;
       c.print(isoTimes(done));
       return 0;

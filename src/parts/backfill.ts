@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { fillTencentSequenceGap, groupHistoryApi } from '../backfill/fill-sequence-gaps';
 import { fillOpenWindows } from '../backfill/fill-windows';
 import { createGapWorker, type BackfillTrigger } from '../backfill/gap-worker';
-import { createBackfillIntake } from '../backfill/intake';
+import { createBackfillIntake, createBackfillPageIntake } from '../backfill/intake';
 import type { QuotaSource } from '../backfill/quota';
 import { createTencentGroupHistory } from '../backfill/tencent/group-history';
 import { buildWindowFillers, type WindowFillerEntry } from '../backfill/window-fillers';
@@ -32,6 +32,7 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
   if ((groups === undefined && fillers.size === 0) || config.ackMode !== 'spool') return undefined;
   const { spool, metrics, logger, clock } = deps;
   const intake = createBackfillIntake({ spool, vendors: deps.vendors, clock });
+  const pageIntake = createBackfillPageIntake({ spool, vendors: deps.vendors, clock });
   const fillGroups = async (signal: AbortSignal): Promise<boolean> => {
     let failed = false;
     if (groups === undefined) return failed;
@@ -40,7 +41,7 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
       const quota = deps.quotas({ vendor: 'tencent', app: gap.app ?? '', api: groupHistoryApi }, { perSecond: groups.perSecond });
       const history = createTencentGroupHistory({ ...groups, sdkAppId: Number(gap.app) }, { quota, clock });
       try {
-        const result = await fillTencentSequenceGap(gap, { history, intake, sdkAppId: Number(gap.app), signal });
+        const result = await fillTencentSequenceGap(gap, { history, intake: pageIntake, sdkAppId: Number(gap.app), signal });
         metrics.backfilled('tencent', groupHistoryApi, result.counts);
         if (result.state !== 'open') await spool.gaps.settle(gap.gid, result.state, result.note);
         logger.info({ gap: gap.gid, group: gap.conversation, state: result.state, note: result.note }, 'backfill of a Tencent group gap finished');

@@ -4,6 +4,7 @@ import { createEasemobHistory, EasemobHistoryError } from '../backfill/easemob/h
 import { hoursToRecord } from '../backfill/easemob/hour-plan';
 import { createBackfillIntake } from '../backfill/intake';
 import type { QuotaSource } from '../backfill/quota';
+import { easemobWindowCounter } from '../backfill/easemob/count-window';
 import type { WindowFiller } from '../backfill/window-filler';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
@@ -16,6 +17,12 @@ import type { Stops } from './stops';
 /** The documented limit of the history-file API, calls a minute per App Key. */
 const documentedPerMinute = 10;
 
+/** What the hourly reconciliation lends to windows asked for by hand: their filler, and the dry run's count of the messages a window would take in. */
+export interface EasemobWindows {
+  readonly filler: WindowFiller;
+  readonly count: (window: { readonly fromAt: number; readonly untilAt: number }) => Promise<number>;
+}
+
 /** How long an hour whose file was not stored yet, or could not be read, waits before it is asked for again (on the service clock). */
 export const retryPauseMs = 10 * 60_000;
 
@@ -27,9 +34,9 @@ export const retryPauseMs = 10 * 60_000;
  * or `unfillable` is never read again; one left open by a crash, an API failure or a file not stored
  * yet is read at the next look (every BACKFILL_EASEMOB_CHECK_INTERVAL, failures after a pause).
  * Hours missed while the gateway was down are recorded and read on the next start. Returns the
- * Easemob filler of outage windows (sharing the quota and the token), or undefined when off.
+ * Easemob filler of windows and their dry run's count (sharing the quota and the token), or undefined when off.
  */
-export function startEasemobHours(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource }): WindowFiller | undefined {
+export function startEasemobHours(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource }): EasemobWindows | undefined {
   const settings = config.backfill.easemob;
   if (settings === undefined) return undefined;
   const { spool, metrics, logger, clock } = deps;
@@ -105,5 +112,6 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
     await running;
   });
   look();
-  return easemobWindowFiller(reader);
+  const counter = easemobWindowCounter(reader, { vendor, has: spool.has, clock });
+  return { filler: easemobWindowFiller(reader), count: (window) => counter(window, stop.signal) };
 }

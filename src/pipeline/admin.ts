@@ -54,6 +54,8 @@ export interface AdminDeps {
   readonly windows?: {
     readonly vendors: readonly string[];
     count(request: WindowRequest): number;
+    /** The dry run's count, when it differs from `count` (messages rather than conversations). */
+    preview?(request: WindowRequest): Promise<number>;
     record(request: WindowRequest, note: string): Promise<Gap>;
   };
   /** Most entries changed per commit (100). */
@@ -277,7 +279,8 @@ export function createAdmin(deps: AdminDeps) {
     },
     /**
      * Records a window of one vendor's history to read back (a `window` gap the backfill fills); a dry
-     * run only counts the conversations it would read. Audited as `backfill.window`.
+     * run only counts: the conversations it would read, or for a history read whole (Easemob's hour
+     * files) the window's messages the spool does not have. Audited as `backfill.window`.
      */
     async backfillWindow(actor: Actor, request: WindowRequest, options: Bulk = {}) {
       if (request.untilAt <= request.fromAt) throw new AdminError('invalid', 'until must be after since');
@@ -285,13 +288,13 @@ export function createAdmin(deps: AdminDeps) {
       if (!windows?.vendors.includes(request.vendor)) {
         throw new AdminError('refused', `backfill is not configured here for ${request.vendor} (configured: ${windows?.vendors.join(', ') || 'none'})`);
       }
-      const count = windows.count(request);
       if (options.dryRun) {
+        const count = windows.preview ? await windows.preview(request) : windows.count(request);
         await audit(actor, 'backfill.window', request, count, true);
         return { dryRun: true as const, count, fromAt: request.fromAt, untilAt: request.untilAt };
       }
       const recorded = await windows.record(request, `asked by ${actor}`);
-      await audit(actor, 'backfill.window', request, count);
+      await audit(actor, 'backfill.window', request, windows.count(request));
       return recorded;
     },
     /** Gaps newest first: outages of the gateway and holes in message sequences, with their state. */

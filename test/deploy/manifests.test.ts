@@ -74,7 +74,7 @@ describe.each([
   });
 
   test('When rendered, then every object passes the Kubernetes and prometheus-operator types (misspelled fields fail)', () => {
-    const examples = ['k8s/base/secret.example.yaml', 'k8s/base/secret-netease.example.yaml', 'k8s/examples/ingress.yaml'];
+    const examples = ['k8s/base/secret.example.yaml', 'k8s/base/secret-netease.example.yaml', 'k8s/base/secret-backfill.example.yaml', 'k8s/examples/ingress.yaml'];
     const extra = dir === 'k8s/base' ? examples.map((file) => YAML.parse(readFileSync(join(root, file), 'utf8')) as Obj) : [];
 
     expect(typecheck(dir.replace(/\W/g, '-'), typedSource([...objects, ...extra]))).toBe('');
@@ -158,6 +158,18 @@ describe('k8s/base specifics', () => {
   });
 
   const objects = render('k8s/base');
+
+  test('When several pods backfill, then each takes at most its share of the vendors\' quotas and can share them through the optional Redis Secret', () => {
+    const statefulSet = one(objects, 'StatefulSet');
+    const container = statefulSet.spec.template.spec.containers[0];
+    const env = podEnv(container, 'im-gateway');
+    const redis = (container.env as Obj[]).find((e) => e.name === 'BACKFILL_REDIS_URL');
+    const example = YAML.parse(readFileSync(join(root, 'k8s/base/secret-backfill.example.yaml'), 'utf8')) as Obj;
+
+    expect(Number(env.BACKFILL_POD_SHARE) * statefulSet.spec.replicas).toBeLessThanOrEqual(1);
+    expect(redis?.valueFrom.secretKeyRef).toEqual({ name: example.metadata.name, key: 'redisUrl', optional: true });
+    expect(loadConfig({ ...env, BACKFILL_REDIS_URL: example.stringData.redisUrl }).backfill.quotas).toEqual({ redisUrl: example.stringData.redisUrl, podShare: Number(env.BACKFILL_POD_SHARE) });
+  });
 
   test('When the example Ingress routes callbacks, then it targets the main Service by a port it has', () => {
     const ingress = YAML.parse(readFileSync(join(root, 'k8s/examples/ingress.yaml'), 'utf8')) as Obj;

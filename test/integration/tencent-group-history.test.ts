@@ -1,7 +1,8 @@
-import { fillTencentSequenceGap, type BackfillIntake } from '../../src/backfill/fill-sequence-gaps';
+import { fillTencentSequenceGap, type BackfillPageIntake } from '../../src/backfill/fill-sequence-gaps';
 import { createQuota } from '../../src/backfill/quota';
 import { createTencentGroupHistory, TencentApiError } from '../../src/backfill/tencent/group-history';
 import type { Gap } from '../../src/pipeline/spool/gaps';
+import { until } from '../helpers/wait';
 import { startTencentHistoryStandin, type TencentHistoryStandin } from '../helpers/tencent-history-standin';
 
 describe('Tencent group history client against the stand-in', () => {
@@ -37,7 +38,7 @@ describe('Tencent group history client against the stand-in', () => {
 
   test('When the group is unknown or an audio-video chat room, then its gap is unfillable with the reason', async () => {
     standin.group('live', 'AVChatRoom');
-    const intake: BackfillIntake = async () => 'accepted';
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => bodies.map(() => 'accepted' as const);
 
     const unknown = await fillTencentSequenceGap(gap('nope', 1, 3), { history: history(), intake, sdkAppId: standin.sdkAppId });
     const live = await fillTencentSequenceGap(gap('live', 1, 3), { history: history(), intake, sdkAppId: standin.sdkAppId });
@@ -50,10 +51,10 @@ describe('Tencent group history client against the stand-in', () => {
     for (let i = 1; i <= 5; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
     standin.remove('g', 3);
     const bodies: Record<string, unknown>[] = [];
-    const intake: BackfillIntake = async (vendor, api, query, body) => {
+    const intake: BackfillPageIntake = async (vendor, api, query, page) => {
       expect([vendor, api, query.get('CallbackCommand'), query.get('SdkAppid')]).toEqual(['tencent', 'tencent/group_msg_get_simple', 'Group.CallbackAfterSendMsg', '1400000001']);
-      bodies.push(body);
-      return body['MsgSeq'] === 2 ? 'duplicate' : 'accepted';
+      bodies.push(...page);
+      return page.map((body) => (body['MsgSeq'] === 2 ? 'duplicate' : 'accepted'));
     };
 
     const result = await fillTencentSequenceGap(gap('g', 2, 4), { history: history(), intake, sdkAppId: standin.sdkAppId });
@@ -61,20 +62,34 @@ describe('Tencent group history client against the stand-in', () => {
     expect(bodies.map((b) => [b['MsgSeq'], b['GroupId'], b['From_Account'], b['MsgTime']])).toEqual([[4, 'g', 'alice', 1004], [2, 'g', 'alice', 1002]]);
     expect(result).toEqual({ state: 'filled', note: '1 fetched, 1 already stored, 1 deleted or expired', counts: { accepted: 1, duplicate: 1, invalid: 0, ignored: 0, placeholder: 1 } });
   });
-  test('When a gap spans several pages, then the messages of each page are handed to the intake together (one spool commit a page)', async () => {
+  test('When a gap spans several pages, then the messages of each page are handed to the intake together (one spool write a page)', async () => {
     for (let i = 1; i <= 45; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
-    let inFlight = 0;
-    const together: number[] = [];
-    const intake: BackfillIntake = async () => {
-      together.push((inFlight += 1));
-      await Promise.resolve();
-      inFlight -= 1;
-      return 'accepted';
+    const pages: number[][] = [];
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => {
+      pages.push(bodies.map((body) => body['MsgSeq'] as number));
+      return bodies.map(() => 'accepted' as const);
     };
 
     const result = await fillTencentSequenceGap(gap('g', 1, 45), { history: history(), intake, sdkAppId: standin.sdkAppId });
 
     expect(result.counts.accepted).toBe(45);
-    expect(Math.max(...together)).toBe(20);
+    expect(pages.map((page) => [page[0], page.length])).toEqual([[45, 20], [25, 20], [5, 5]]);
+  });
+
+  test('When the intake of a page is slow, then the next page is already asked for meanwhile (fetching overlaps storing)', async () => {
+    for (let i = 1; i <= 45; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
+    const callsWhenHandedOver: number[] = [];
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => {
+      callsWhenHandedOver.push(standin.calls);
+      // The page is stored once the stand-in has answered the next call (or there is none).
+      await until(() => standin.calls > callsWhenHandedOver.length || callsWhenHandedOver.length === 3);
+      return bodies.map(() => 'accepted' as const);
+    };
+
+    const result = await fillTencentSequenceGap(gap('g', 1, 45), { history: history(), intake, sdkAppId: standin.sdkAppId });
+
+    // Had the next call waited for the page to be stored, the intake would never have returned.
+    expect(result.counts.accepted).toBe(45);
+    expect(callsWhenHandedOver).toHaveLength(3);
   });
 });

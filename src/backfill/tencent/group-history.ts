@@ -39,17 +39,23 @@ export function createTencentGroupHistory(settings: TencentHistorySettings, deps
     return body.RspMsgList;
   }
 
+  /** The pages of `range`, each the messages of one call that fall in the range (placeholders included), newest first. */
+  async function* pages(groupId: string, fromSeq: number, untilSeq: number, signal?: AbortSignal): AsyncGenerator<GroupHistoryMessage[]> {
+    for (let top = untilSeq; top >= fromSeq; ) {
+      const messages = await page(groupId, top, Math.min(pageSize, top - fromSeq + 1), signal);
+      const bottom = top;
+      yield messages.filter((m) => m.MsgSeq >= fromSeq && m.MsgSeq <= bottom);
+      const lowest = Math.min(...messages.map((m) => m.MsgSeq));
+      if (messages.length === 0 || !Number.isFinite(lowest) || lowest > top) return;
+      top = lowest - 1;
+    }
+  }
+
   return {
+    pages,
     /** Every message numbered `fromSeq` to `untilSeq` that the history holds (placeholders included), newest first. */
     async *range(groupId: string, fromSeq: number, untilSeq: number, signal?: AbortSignal): AsyncGenerator<GroupHistoryMessage> {
-      for (let top = untilSeq; top >= fromSeq; ) {
-        const messages = await page(groupId, top, Math.min(pageSize, top - fromSeq + 1), signal);
-        const inRange = messages.filter((m) => m.MsgSeq >= fromSeq && m.MsgSeq <= top);
-        yield* inRange;
-        const lowest = Math.min(...messages.map((m) => m.MsgSeq));
-        if (messages.length === 0 || !Number.isFinite(lowest) || lowest > top) return;
-        top = lowest - 1;
-      }
+      for await (const messages of pages(groupId, fromSeq, untilSeq, signal)) yield* messages;
     },
   };
 }

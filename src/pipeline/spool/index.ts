@@ -1,6 +1,7 @@
 import type { Event } from '../../events/event';
 import { createSpoolAdmin } from './admin';
 import { createAdminStore } from './admin-store';
+import { createBatchAppend } from './append-batch';
 import { startCheckpointer } from './checkpointer';
 import { cursorWriter, loadStates, type SinkState, type SpoolSink } from './cursors';
 import { createDamageWatch, openDatabase, walSync } from './database';
@@ -122,6 +123,7 @@ export function openSpool(options: SpoolOptions) {
   });
   const reader = createLogReader(db);
   const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored });
+  const appendBatch = createBatchAppend(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored });
   const quarantine = createQuarantine(db, committer, { limits: options.quarantine, onDropped: options.onQuarantineDropped });
   const retention = createRetention(db, committer, () => states, dedupe.forget, stored);
   const pauses = createPauses(db, committer);
@@ -150,6 +152,14 @@ export function openSpool(options: SpoolOptions) {
   return {
     ...outbox,
     append: appendAndWake,
+    /** Whether an event with this id is remembered: a new copy of it would be a duplicate. */
+    has: (id: string): boolean => dedupe.has(id),
+    /** Several events in one write (`append-batch.ts`), an outcome each in order; the dispatcher is woken once. */
+    async appendMany(events: readonly Event[], receivedAt: number): Promise<('accepted' | 'duplicate')[]> {
+      const outcomes = await appendBatch(events, receivedAt);
+      if (outcomes.includes('accepted')) for (const listener of listeners) listener();
+      return outcomes;
+    },
     quarantine: quarantine.quarantine,
     pruneQuarantine: quarantine.pruneQuarantine,
     get quarantineDropped(): number {

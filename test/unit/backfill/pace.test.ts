@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createPace } from '../../../src/backfill/pace';
-import { turnCounter } from '../../helpers/wait';
+import { turnCounter, until } from '../../helpers/wait';
 
 /** Keeps the event loop busy for `ms` (the work of a backfill page, or of callbacks beside it). */
 const busy = (ms: number) => {
@@ -9,14 +9,28 @@ const busy = (ms: number) => {
 };
 
 describe('backfill pace', () => {
-  test('When a step kept the event loop busy for 30 ms, then the rest after it lasts at least that long', async () => {
+  test('When a step kept the event loop busy the whole time, then the rest leaves it idle a quarter of the time', async () => {
     const pace = createPace();
     busy(30);
 
     const started = performance.now();
     await pace.rest();
 
-    expect(performance.now() - started).toBeGreaterThanOrEqual(29);
+    // 30 ms busy of 40: the rest is the 10 ms that brings the loop down to three quarters.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(9);
+  });
+
+  test('When the event loop was idle most of the time since the last rest, then a busy step rests only one turn of the loop (the quota paces the backfill)', async () => {
+    const pace = createPace();
+    const idleUntil = performance.now() + 150;
+    await until(() => performance.now() >= idleUntil);
+    busy(30);
+
+    const started = performance.now();
+    await pace.rest();
+
+    // 30 ms busy of about 180: far below three quarters, so no rest of 30 ms as after a busy step alone.
+    expect(performance.now() - started).toBeLessThan(25);
   });
 
   test('When a step was light, then the rest is one turn of the event loop, and never more than 100 ms after heavy work', async () => {

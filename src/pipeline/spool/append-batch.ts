@@ -1,0 +1,68 @@
+import type { Event } from '../../events/event';
+import { settle, type SinkState } from './cursors';
+import type { Dedupe } from './dedupe';
+import { SpoolClosedError, type GroupCommitter } from './group-commit';
+import type { LogReader } from './log';
+import type { SearchTail } from './search-tail';
+import type { Database } from './sqlite';
+
+interface Row {
+  readonly seq: number;
+  readonly id: string;
+  readonly attributes: string;
+  readonly event: Event;
+}
+
+/**
+ * Appends several events as one write of the group committer: one de-duplication pass, one savepoint,
+ * one promise, where `append` takes one of each per event. For intakes that hand over many events at
+ * once (a page of a vendor's history); what each event becomes is what `append` would make of it: the
+ * same row, the same search row, the same sinks' counts, and `duplicate` for an id the spool remembers
+ * (or one repeated earlier in the same batch). The attributes are serialised before the write is
+ * queued, so the commit itself holds the event loop only for the inserts. All or none: when the
+ * write fails, none of the batch is stored and every id may come again.
+ */
+export function createBatchAppend(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
+  const { committer, dedupe, reader } = deps;
+  const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
+
+  return async function appendMany(events: readonly Event[], at: number): Promise<('accepted' | 'duplicate')[]> {
+    const outcomes: ('accepted' | 'duplicate')[] = [];
+    const rows: Row[] = [];
+    for (const event of events) {
+      const id = event.attributes.id;
+      if (dedupe.has(id)) {
+        outcomes.push('duplicate');
+        continue;
+      }
+      const seq = ++deps.lastSeq.value;
+      dedupe.add(id, seq);
+      rows.push({ seq, id, attributes: JSON.stringify(event.attributes), event });
+      outcomes.push('accepted');
+    }
+    if (rows.length === 0) return outcomes;
+    try {
+      await committer.submit(() => {
+        for (const { seq, id, attributes, event } of rows) {
+          insert.run(seq, id, at, attributes, event.data, event.message ?? null);
+          deps.searchTail.add(seq, at, event.attributes);
+          for (const sink of deps.states().values()) {
+            if (!sink.configured) continue;
+            if (sink.accepts(event)) {
+              sink.pending += 1;
+              sink.dirty = true;
+            } else settle(sink, seq, false);
+          }
+        }
+        deps.stored.value += rows.length;
+      });
+    } catch (error) {
+      // Not committed: a later copy is a new event. (A commit whose flush failed keeps its ids.)
+      for (const { seq, id } of rows) if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
+      throw error;
+    }
+    return outcomes;
+  };
+}
+
+export type BatchAppend = ReturnType<typeof createBatchAppend>;

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { groupHistoryApi } from '../../../src/backfill/fill-sequence-gaps';
+import { createBackfillIntake, createBackfillPageIntake } from '../../../src/backfill/intake';
+import { groupCallbackBody, groupCallbackQuery } from '../../../src/backfill/tencent/group-message';
+import { loadConfig } from '../../../src/config';
+import { openSpool, type Spool } from '../../../src/pipeline/spool';
+import { buildVendors } from '../../../src/vendors/registry';
+
+const sdkAppId = 1400000001;
+const vendors = buildVendors(loadConfig({ TENCENT_SDKAPPIDS: String(sdkAppId), TENCENT_CALLBACK_TOKENS: 'token' }).vendors, { clock: () => 0, relayKeys: [] }).active;
+const query = groupCallbackQuery(sdkAppId);
+/** The group callback body of history message `seq` of group `g`. */
+const body = (seq: number) => groupCallbackBody('@TGS#g', { From_Account: `user${seq % 3}`, IsPlaceMsg: 0, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${seq}` } }], MsgRandom: 1000 + seq, MsgSeq: seq, MsgTimeStamp: 1_767_000_000 + seq });
+/** What the spool holds, without where and when it was stored. */
+const stored = (spool: Spool) => spool.admin.events(1000).map(({ id, attributes, data, message }) => ({ id, attributes: JSON.parse(attributes) as unknown, data, message })).sort((a, b) => a.id.localeCompare(b.id));
+
+describe('backfill page intake', () => {
+  let dir: string;
+  const spools: Spool[] = [];
+  const open = (name: string) => {
+    const spool = openSpool({ path: join(dir, name), sinks: ['file'] });
+    spools.push(spool);
+    return spool;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgw-page-intake-'));
+  });
+  afterEach(() => {
+    for (const spool of spools.splice(0)) spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('When a page is taken in at once, then each message becomes the same event as one by one (same id, attributes, body, neutral message, backfill mark)', async () => {
+    const one = open('one.db');
+    const page = open('page.db');
+    const bodies = [5, 4, 3, 2, 1].map(body);
+
+    for (const b of bodies) await createBackfillIntake({ spool: one, vendors, clock: () => 5_000 })('tencent', groupHistoryApi, query, b);
+    const outcomes = await createBackfillPageIntake({ spool: page, vendors, clock: () => 5_000 })('tencent', groupHistoryApi, query, bodies);
+
+    expect(outcomes).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+    expect(stored(page)).toHaveLength(5);
+    expect(stored(page)).toEqual(stored(one));
+    expect(stored(page).map((row) => (row.attributes as { backfill?: string }).backfill)).toEqual(Array(5).fill(groupHistoryApi));
+  });
+
+  test('When a page holds messages the spool has, or one twice, then those are duplicates, stored once, and the new ones reach the sinks', async () => {
+    const spool = open('spool.db');
+    await createBackfillIntake({ spool, vendors, clock: () => 5_000 })('tencent', groupHistoryApi, query, body(2));
+    const intake = createBackfillPageIntake({ spool, vendors, clock: () => 6_000 });
+
+    const outcomes = await intake('tencent', groupHistoryApi, query, [body(3), body(2), body(1), body(3)]);
+    const again = await intake('tencent', groupHistoryApi, query, [body(3), body(2), body(1)]);
+
+    expect(outcomes).toEqual(['accepted', 'duplicate', 'accepted', 'duplicate']);
+    expect(again).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect(stored(spool)).toHaveLength(3);
+    expect(spool.due('file', 10_000, 10)).toHaveLength(3);
+  });
+
+  test('When a body is not a valid callback or the vendor is not configured, then only that message is invalid (quarantined) and the rest are stored', async () => {
+    const spool = open('spool.db');
+    const intake = createBackfillPageIntake({ spool, vendors, clock: () => 5_000 });
+
+    const outcomes = await intake('tencent', groupHistoryApi, query, [body(1), { ...body(2), MsgSeq: 'not a number' }, body(3)]);
+    const unknown = await intake('netease', 'netease/history', query, [body(4)]);
+
+    expect(outcomes).toEqual(['accepted', 'invalid', 'accepted']);
+    expect(unknown).toEqual(['invalid']);
+    expect(stored(spool)).toHaveLength(2);
+    expect(spool.quarantineSize().entries).toBe(1);
+  });
+
+  test('When the spool cannot commit a page, then none of it is stored and reading the page again stores all of it; a page committed before a crash is there after it', async () => {
+    const spool = open('spool.db');
+    const intake = createBackfillPageIntake({ spool, vendors, clock: () => 5_000 });
+    const bodies = [3, 2, 1].map((seq) => ({ ...body(seq), MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'x'.repeat(20_000) } }] }));
+
+    spool.pragma('max_page_count = 1');
+    const failed = await intake('tencent', groupHistoryApi, query, bodies).catch((error: unknown) => error);
+    spool.pragma('max_page_count = 1073741823');
+    const retried = await intake('tencent', groupHistoryApi, query, bodies);
+    // A second connection reads what the first one committed, as a start after kill -9 reads the WAL.
+    const restarted = createBackfillPageIntake({ spool: open('spool.db'), vendors, clock: () => 7_000 });
+
+    expect(failed).toBeInstanceOf(Error);
+    expect(retried).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(await restarted('tencent', groupHistoryApi, query, [body(4), ...bodies])).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate']);
+  });
+});
