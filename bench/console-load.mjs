@@ -6,7 +6,8 @@
 // 2-core machine ten browsers would measure the browsers' own CPU, not what the gateway serves them.
 // The clients run in a worker thread, so they do not slow this thread's load generator.
 // Rounds are interleaved (none, console, console, none, ...). Env: ROUNDS (3), DURATION (5 s),
-// CONNECTIONS (32), SEARCH_EVERY_MS (1000: one search a second, like the overview's refresh).
+// CONNECTIONS (32), SEARCH_EVERY_MS (1000: one search a second, like the overview's refresh),
+// GATEWAY_CPUS (pin the gateway with taskset, e.g. 1, and run the script on another core).
 // Needs `npm run build`. Prints medians and ranges, and the change in %.
 import { createHash } from 'node:crypto';
 import { signedLoad } from './lib/load.mjs';
@@ -97,7 +98,7 @@ async function startClients(adminUrl) {
 }
 
 const adminPort = await freePort();
-const gateway = await startGateway('gateway, spool mode, file sink', 'spool', { env: { ADMIN_PORT: String(adminPort), ADMIN_TOKENS: `bench:operator:sha256:${sha}` } });
+const gateway = await startGateway('gateway, spool mode, file sink', 'spool', { cpus: process.env.GATEWAY_CPUS, env: { ADMIN_PORT: String(adminPort), ADMIN_TOKENS: `bench:operator:sha256:${sha}` } });
 const adminUrl = `http://127.0.0.1:${adminPort}`;
 const results = { none: [], console: [] };
 const served = [];
