@@ -4,7 +4,8 @@
  * know their protocol and nothing of Express, the pipeline, the sinks or the metrics. Sinks know only
  * `Event`; the relay sinks (src/sinks/relay/, one folder per target) hold everything outbound (REST
  * clients, tokens, quotas, the send journal, mapping). Vendors and sinks share only src/events/ (the
- * neutral message, the relay marker). The pipeline knows only `Event` and `Sink`.
+ * neutral message, the relay marker) and src/storage/ (the WAL flush the spool uses too, a leaf). The
+ * pipeline knows only `Event` and `Sink`.
  * `process.env` is confined to the entry points by ESLint (eslint.config.mjs).
  */
 
@@ -115,6 +116,13 @@ module.exports = {
       comment: 'A vendor wire-protocol primitive (src/protocols/: a UserSig, a CheckSum) is shared by inbound code (vendors, backfill) and outbound code (relay sinks), which may not import each other; it depends on nothing of ours.',
       from: { path: '^src/protocols/' },
       to: { path: '^src/(?!protocols/)' },
+    },
+    {
+      name: 'storage-is-a-leaf',
+      severity: 'error',
+      comment: 'A storage primitive (src/storage/: the WAL flush off the event loop) is shared by the spool and the relay journal, which may not import each other; it depends on nothing of ours.',
+      from: { path: '^src/storage/' },
+      to: { path: '^src/(?!storage/)' },
     },
     {
       name: 'src-not-to-tests-or-bench',

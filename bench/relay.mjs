@@ -7,8 +7,9 @@
 //   nodata: 20 messages (40 sends), every send accepted and answered 200 without `data`.
 //   kill: 40 messages in 10 conversations (parallelSends 8, 10 calls/s); kill -9 KILLS (10) times,
 //     each once a few more sends were accepted; duplicates after the last start.
-//   TARGET=tencent|netease (throughput only): the same run against the Tencent stand-in (200 calls/s
-//     per command, sendmsg) or the NetEase stand-in (100 calls/s per API by default, sendMsg.action).
+//   TARGET=tencent|netease: the same throughput run against the Tencent stand-in (200 calls/s per
+//     command, sendmsg) or the NetEase stand-in (100 calls/s per API by default, sendMsg.action); with
+//     SCENARIO=kill the kill run above against that stand-in (its one-to-one quota set to 10 calls/s).
 // Usage: npm run build && node bench/relay.mjs   (env: SCENARIO, TARGET=easemob, COUNT=1500, HOLD_MS=6000,
 //   GATEWAY_CPUS: pin the gateway with taskset, e.g. 1,
 //   KILLS=10, REQUEST_TIMEOUT_MS: the sink's requestTimeoutMs, default 5000)
@@ -29,6 +30,7 @@ const relayKey = 'bench-relay-key-0123456789abcdef0123456789abcdef';
 const tmp = mkdtempSync(join(tmpdir(), 'imgw-relaybench-'));
 
 const target = process.env.TARGET ?? 'easemob';
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A vendor's stand-in (test/helpers/<name>-standin.ts) in this process. */
 const loadStandin = (name = 'easemob') => loadTestHelper(`${name}-standin`, tmp);
@@ -63,7 +65,6 @@ const mostCopies = () => {
   for (const a of standin.accepted) counts.set(`${a.request.ext.imgw_relay.eventId} ${a.endpoint}`, (counts.get(`${a.request.ext.imgw_relay.eventId} ${a.endpoint}`) ?? 0) + 1);
   return Math.max(0, ...counts.values());
 };
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 if (scenario !== 'throughput') {
   const started = Date.now();
@@ -124,20 +125,23 @@ async function otherTarget(name) {
   const now = Date.now();
   await Promise.all(
     Array.from({ length: count }, (_, i) => {
-      const message = { version: 1, vendor: 'easemob', appId: 'acme#chatapp', eventId: `bench-${i}`, messageId: `m${i}`, conversation: 'one-to-one', from: 'alice', to: `user${i % 500}`, sentAt: new Date(now).toISOString(), elements: [{ kind: 'text', vendorType: 'txt', text: `message ${i}` }] };
+      const message = { version: 1, vendor: 'easemob', appId: 'acme#chatapp', eventId: `bench-${i}`, messageId: `m${i}`, conversation: 'one-to-one', from: 'alice', to: `user${i % (scenario === 'kill' ? 10 : 500)}`, sentAt: new Date(now).toISOString(), elements: [{ kind: 'text', vendorType: 'txt', text: `message ${i}` }] };
       const attributes = { specversion: '1.0', id: message.eventId, source: 'easemob/acme#chatapp', type: 'com.easemob.im.chat', time: message.sentAt, datacontenttype: 'application/json', vendor: 'easemob' };
       return spool.append({ attributes, data: '{}', message: JSON.stringify(message) }, now);
     }),
   );
   spool.close();
+  const quotas = scenario === 'kill' ? { quotas: name === 'tencent' ? { sendmsg: { callsPerSecond: 10 } } : { p2p: { callsPerSecond: 10 } } } : {};
   const sink =
     name === 'tencent'
-      ? { type: 'tencent', name, baseUrl: standin.url, sdkAppId: standin.sdkAppId, secretKey: standin.secretKey, targets: { users: { mode: 'same' } } }
-      : { type: 'netease', name, baseUrl: standin.url, appKey: standin.appKey, appSecret: standin.appSecret, targets: { users: { mode: 'same' } } };
+      ? { type: 'tencent', name, baseUrl: standin.url, sdkAppId: standin.sdkAppId, secretKey: standin.secretKey, targets: { users: { mode: 'same' } }, ...quotas }
+      : { type: 'netease', name, baseUrl: standin.url, appKey: standin.appKey, appSecret: standin.appSecret, targets: { users: { mode: 'same' } }, ...quotas };
   const config = join(tmp, 'config.json');
   writeFileSync(config, JSON.stringify({ sinks: [sink] }));
   const eventIdOf = (a) => JSON.parse(name === 'tencent' ? a.body.CloudCustomData : a.form.ext).imgw_relay.eventId;
-  const gateway = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', DATA_DIR: tmp, CONFIG_FILE: config, LOG_LEVEL: 'info', RELAY_KEY: relayKey }, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
+  const env = { HOST: '127.0.0.1', PORT: '0', DATA_DIR: tmp, CONFIG_FILE: config, LOG_LEVEL: 'info', RELAY_KEY: relayKey };
+  if (scenario === 'kill') return killRun(standin, env, eventIdOf);
+  const gateway = await launch(gatewayMain, env, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
   const started = Date.now();
   while (standin.accepted.length < count && Date.now() - started < count * 100) await new Promise((resolve) => setTimeout(resolve, 1000));
   const seconds = (Date.now() - started) / 1000;
@@ -156,6 +160,28 @@ async function otherTarget(name) {
       duplicates: standin.accepted.length - new Set(standin.accepted.map(eventIdOf)).size,
     }),
   );
+  await standin.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+/** SCENARIO=kill against the Tencent or NetEase stand-in: kill -9 KILLS times, each once 3 more sends were accepted; lost sends and duplicates. */
+async function killRun(standin, env, eventIdOf) {
+  const started = Date.now();
+  const distinct = () => new Set(standin.accepted.map(eventIdOf)).size;
+  let gateway = await launch(gatewayMain, env, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
+  let kills = 0;
+  for (; kills < Number(process.env.KILLS ?? 10); kills++) {
+    const before = standin.accepted.length;
+    while (standin.accepted.length < before + 3 && distinct() < count) await sleep(5);
+    await gateway.stop('SIGKILL');
+    gateway = await launch(gatewayMain, env, { keepOutput: false, cpus: process.env.GATEWAY_CPUS });
+  }
+  while (distinct() < count && Date.now() - started < 120_000) await sleep(50);
+  await sleep(1000); // late resends, if any, still arrive
+  await gateway.stop();
+  const copies = new Map();
+  for (const a of standin.accepted) copies.set(eventIdOf(a), (copies.get(eventIdOf(a)) ?? 0) + 1);
+  console.log(JSON.stringify({ target: target, scenario, messages: count, kills, accepted: standin.accepted.length, delivered: distinct(), lost: count - distinct(), duplicates: standin.accepted.length - distinct(), mostCopiesOfOneSend: Math.max(0, ...copies.values()), seconds: Math.round((Date.now() - started) / 100) / 10 }));
   await standin.close();
   rmSync(tmp, { recursive: true, force: true });
 }

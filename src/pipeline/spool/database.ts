@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Database, openSqlite, pragma, pragmaRows, sqliteCode } from './sqlite';
 
@@ -44,35 +44,8 @@ export function openDatabase(path: string): Database {
   return db;
 }
 
-/**
- * Flushes the WAL file to disk (`fdatasync`, on libuv's thread pool) for the group committer. With
- * `synchronous=NORMAL` SQLite syncs the WAL only at checkpoints, and checkpoints sync the WAL before
- * copying it back: with this flush after every commit and before any reply, a committed write is on
- * disk as surely as with `synchronous=FULL`. The file is opened at the first flush and kept open.
- */
-export function walSync(path: string) {
-  let fd: number | undefined;
-  const descriptor = (): number => (fd ??= openSync(path, 'r'));
-  return {
-    sync(done: (error?: unknown) => void): void {
-      let target: number;
-      try {
-        target = descriptor();
-      } catch (error) {
-        done(error);
-        return;
-      }
-      fdatasync(target, (error) => done(error ?? undefined));
-    },
-    syncNow(): void {
-      if (existsSync(path)) fdatasyncSync(descriptor());
-    },
-    close(): void {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-    },
-  };
-}
+// The WAL flush lives in the shared storage module (the relay journal uses it too); re-exported for the spool.
+export { walSync } from '../../storage/wal-sync';
 
 /**
  * Why the spool cannot be trusted: a failed integrity check at open, a read or commit that met a

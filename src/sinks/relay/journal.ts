@@ -1,10 +1,15 @@
 import { DatabaseSync } from 'node:sqlite';
+import { walSync } from '../../storage/wal-sync';
+import { createJournalFlush } from './journal-flush';
 
 /**
- * What a relay sink has sent of each event, on disk (fsynced), so a retried or redelivered event never
- * repeats a send the target accepted. A target's send API has no idempotency key, so a call whose answer
- * never came (a timeout, a broken connection, an abort) may or may not have been delivered: the journal
- * counts those calls per step, so the sink can bound how often such a step is sent again (see the
+ * What a relay sink has sent of each event, on disk, so a retried or redelivered event never repeats a
+ * send the target accepted. A write is visible to `steps` at once and on disk once `flushed()` resolves
+ * (its `fdatasync` runs off the event loop and is shared by the writes made meanwhile): the sink awaits
+ * it after each accepted send, before its next call, and before it reports an event delivered.
+ *
+ * A target's send API has no idempotency key, so a call whose answer never came (a timeout, a broken
+ * connection, an abort) may or may not have been delivered: the journal counts those calls per step, so the sink can bound how often such a step is sent again (see the
  * README, "What can be duplicated"). A call cut short by a crash is not counted: it is made again once
  * after the restart (counting it beforehand would need a write before every call, and a crash between
  * that write and the call would count a call never made, so a send could be lost).
@@ -19,8 +24,11 @@ export interface RelayJournal {
   unanswered(eventId: string, step: string): void;
   /** The target accepted the step (`messageIds`), or the sink stops sending it (`undefined`: delivery unconfirmed). */
   record(eventId: string, step: string, messageIds: Readonly<Record<string, string>> | undefined): void;
+  /** Resolves once every write made before the call is on disk; rejects for good once a flush failed (see `JournalFlush`). */
+  flushed(): Promise<void>;
   /** Bytes in use (pages holding data). */
   bytes(): number;
+  /** Flushes what is not on disk yet (on the calling thread), then closes the file. */
   close(): void;
 }
 
@@ -45,7 +53,8 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
   const { clock, retentionMs, maxBytes } = options;
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = FULL');
+  // Commits write the WAL without an fsync; `flush` makes them durable off the event loop.
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec(`CREATE TABLE IF NOT EXISTS sent (
     event_id TEXT NOT NULL,
     step TEXT NOT NULL,
@@ -93,6 +102,7 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
   for (const statement of Object.values(pragmas)) statement.setReturnArrays(true);
   const pragma = (name: keyof typeof pragmas): number => (pragmas[name].get() as unknown as [number])[0];
   let writes = 0;
+  const flush = createJournalFlush(walSync(`${path}-wal`));
 
   const bytes = () => {
     return (pragma('pageCount') - pragma('freelistCount')) * pragma('pageSize');
@@ -112,6 +122,7 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
   }
 
   const wrote = () => {
+    flush.wrote();
     if (++writes % boundCheckEvery !== 0) return;
     if (writes % (boundCheckEvery * 40) === 0 || (maxBytes > 0 && bytes() > maxBytes)) prune();
   };
@@ -132,9 +143,12 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
       record(eventId, step, messageIds === undefined ? 'null' : JSON.stringify(messageIds));
       wrote();
     },
+    flushed: () => flush.flushed(),
     bytes,
     close() {
-      if (db.isOpen) db.close();
+      if (!db.isOpen) return;
+      flush.close();
+      db.close();
     },
   };
 }

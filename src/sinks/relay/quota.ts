@@ -23,12 +23,21 @@ export const quotaSchema = (calls: number, messages: number, windowSeconds: numb
     })
     .prefault({});
 
+/** A call taken from a quota: when it was counted, and when the last window it was counted in ends. */
+export interface Counted {
+  readonly at: number;
+  readonly until: number;
+}
+
 export interface QuotaLimiter<E extends string> {
+  /** Takes one call and `recipients` messages of `endpoint`'s quota, or throws `RetryLaterError` with the wait. Never sleeps. */
+  acquire(endpoint: E, recipients: number): Promise<Counted>;
   /**
-   * Takes one call and `recipients` messages of `endpoint`'s quota and returns the time it was counted
-   * at, or throws `RetryLaterError` with the wait. Never sleeps.
+   * Right before the call goes out: a call that may now reach the target after the last window it was
+   * counted in (the gateway was held up between the count and the call) is counted again, as `acquire`;
+   * otherwise `counted` stands.
    */
-  acquire(endpoint: E, recipients: number): Promise<number>;
+  leaving(endpoint: E, counted: Counted, recipients: number): Promise<Counted>;
   /** The target answered a call counted at `countedAt` (see `acquire`): its round trip sizes the window guard. */
   answered(countedAt: number): void;
   /** The target said the quota is used up (by someone else too): take no budget for `ms`. */
@@ -100,17 +109,18 @@ export function createQuotaLimiter<E extends string>(options: QuotaLimiterOption
    * window, so the target never counts more than its quota in one window: holding such calls instead
    * would put a wait on every call at the edge.
    */
-  async function take(limiter: RateLimiterAbstract, windowMs: number, points: number, now: number): Promise<{ readonly keys: string[] } | { readonly wait: number }> {
+  async function take(limiter: RateLimiterAbstract, windowMs: number, points: number, now: number): Promise<{ readonly keys: string[]; readonly until: number } | { readonly wait: number }> {
     const window = Math.floor(now / windowMs);
     const left = (window + 1) * windowMs - now;
-    const keys = (left <= transit.guardMs() ? [window, window + 1] : [window]).map((w) => `${options.key}:${w}`);
+    const windows = left <= transit.guardMs() ? [window, window + 1] : [window];
+    const keys = windows.map((w) => `${options.key}:${w}`);
     const taken: string[] = [];
     try {
       for (const key of keys) {
         await limiter.consume(key, points);
         taken.push(key);
       }
-      return { keys };
+      return { keys, until: ((windows.at(-1) as number) + 1) * windowMs };
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       await giveBack(limiter, [...taken, keys[taken.length] as string], points);
@@ -119,7 +129,7 @@ export function createQuotaLimiter<E extends string>(options: QuotaLimiterOption
   }
   const giveBack = (limiter: RateLimiterAbstract, keys: readonly string[], points: number) => Promise.all(keys.map((key) => limiter.reward(key, points).catch(() => undefined)));
 
-  return {
+  const limiter: QuotaLimiter<E> = {
     async acquire(endpoint, recipients) {
       const paused = (pausedUntil.get(endpoint) ?? 0) - clock();
       if (paused > 0) throw new RetryLaterError(`${target} ${endpoint} quota used up; waiting ${paused} ms`, paused);
@@ -132,8 +142,10 @@ export function createQuotaLimiter<E extends string>(options: QuotaLimiterOption
         await giveBack(calls, call.keys, 1);
         throw new RetryLaterError(`${target} ${endpoint} messages per ${windowMs / 1000} s reached; waiting ${message.wait} ms`, message.wait);
       }
-      return now;
+      return { at: now, until: call.until };
     },
+    // The stale count's points are not given back: its windows may be over, and a re-count is rare.
+    leaving: (endpoint, counted, recipients) => (clock() + transit.guardMs() < counted.until ? Promise.resolve(counted) : limiter.acquire(endpoint, recipients)),
     answered: transit.answered,
     maxRecipients(endpoint) {
       const q = options.quotas[endpoint];
@@ -154,4 +166,5 @@ export function createQuotaLimiter<E extends string>(options: QuotaLimiterOption
       strikes.delete(endpoint);
     },
   };
+  return limiter;
 }

@@ -49,13 +49,21 @@ export function createRelayRunner<S extends RelayStep>(options: RelayRunnerOptio
     }
     throwIfAborted(signal);
     let called = false;
+    let ids: Readonly<Record<string, string>>;
     try {
-      journal.record(id, step.key, await options.send(step, signal, () => (called = true)));
+      ids = await options.send(step, signal, () => (called = true));
     } catch (error) {
       // An abort mid-call is unanswered too: the request may have reached the target.
-      if (error instanceof UnansweredSendError || (called && signal.aborted)) journal.unanswered(id, step.key);
+      if (error instanceof UnansweredSendError || (called && signal.aborted)) {
+        journal.unanswered(id, step.key);
+        // A failed flush fails the whole write (see `write`); the call's own error is the one to report here.
+        await journal.flushed().catch(() => undefined);
+      }
       throw error;
     }
+    journal.record(id, step.key, ids);
+    // On disk before this conversation's next call: a crash then repeats at most the calls out at that moment.
+    await journal.flushed();
   }
 
   async function relay(event: Event, signal: AbortSignal): Promise<void> {
@@ -103,6 +111,8 @@ export function createRelayRunner<S extends RelayStep>(options: RelayRunnerOptio
       }
       await Promise.all(Array.from({ length: Math.min(options.parallelSends, queue.length) }, worker));
       throwIfAborted(signal);
+      // Nothing is reported delivered before what the journal says of it is on disk (steps skipped as sent included).
+      await journal.flushed();
       if (failures.size > 0) throw new BatchError(failures);
     },
   };

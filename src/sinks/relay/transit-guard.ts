@@ -7,21 +7,26 @@ export const maxWindowGuardMs = 250;
 /** How long a slow round trip keeps the guard wide (two buckets of this length are kept). */
 const memoryMs = 10_000;
 
+/** No answer in the bucket. */
+const none = -1;
+
 /**
  * How close to a window's end a call may also be counted by the target in the next window: a target
  * counts a call when it arrives, which is up to a round trip after the gateway counted it (a network
  * path, a busy gateway or a busy target). The guard is the longest round trip of the last 10–20 s,
- * at least `windowGuardMs`, at most `maxWindowGuardMs`.
+ * at least `windowGuardMs`, at most `maxWindowGuardMs`; with no answer in that time (a gateway just
+ * started, whose first calls also load and compile the HTTP client and open connections, or one that
+ * was idle) nothing is known of the round trips, and the guard is `maxWindowGuardMs`.
  */
 export function createTransitGuard(clock: () => number): { answered(countedAt: number): void; guardMs(): number } {
   let bucket = -1;
-  let current = 0;
-  let previous = 0;
+  let current = none;
+  let previous = none;
   const roll = (): void => {
     const now = Math.floor(clock() / memoryMs);
     if (now === bucket) return;
-    previous = now === bucket + 1 ? current : 0;
-    current = 0;
+    previous = now === bucket + 1 ? current : none;
+    current = none;
     bucket = now;
   };
   return {
@@ -31,7 +36,8 @@ export function createTransitGuard(clock: () => number): { answered(countedAt: n
     },
     guardMs() {
       roll();
-      return Math.min(maxWindowGuardMs, Math.max(windowGuardMs, current, previous));
+      const longest = Math.max(current, previous);
+      return longest === none ? maxWindowGuardMs : Math.min(maxWindowGuardMs, Math.max(windowGuardMs, longest));
     },
   };
 }

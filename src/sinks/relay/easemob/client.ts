@@ -76,9 +76,11 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
         throwIfAborted(signal);
         const countedAt = await options.limiter.acquire(endpoint, request.to.length);
         const token = await untilAborted(options.tokens.get(signal), signal);
+        // A token fetched meanwhile (or a stalled gateway) may have moved the call past its count's windows.
+        const counted = await options.limiter.leaving(endpoint, countedAt, request.to.length);
         if (attempt === 1) beforeCall?.();
         const { status, json } = await post(endpoint, request, token, signal);
-        options.limiter.answered(countedAt);
+        options.limiter.answered(counted.at);
         if (status === 200) {
           options.limiter.accepted(endpoint);
           if (typeof json.data === 'object' && json.data !== null) return json.data as Record<string, string>;

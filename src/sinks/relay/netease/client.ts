@@ -31,7 +31,7 @@ export function createNeteaseClient(options: ClientOptions): NeteaseClient {
   return {
     async send(endpoint, form, signal, beforeCall) {
       throwIfAborted(signal);
-      const countedAt = await options.limiter.acquire(endpoint, 1);
+      const counted = await options.limiter.leaving(endpoint, await options.limiter.acquire(endpoint, 1), 1);
       // A fresh Nonce per call: NetEase refuses a repeated one (431).
       const headers = neteaseApiHeaders(options.appKey, options.appSecret, randomBytes(16).toString('hex'), String(Math.floor(options.clock() / 1000)));
       beforeCall?.();
@@ -50,7 +50,7 @@ export function createNeteaseClient(options: ClientOptions): NeteaseClient {
         if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new Error(`NetEase ${endpoint} send ${text}`, { cause: error });
         throw new UnansweredSendError(`NetEase ${endpoint} send ${text}`, { cause: error });
       }
-      options.limiter.answered(countedAt);
+      options.limiter.answered(counted.at);
       const json = (await res.json().catch(() => ({}))) as { code?: unknown; desc?: unknown; data?: { msgid?: unknown } };
       if (res.status === 200 && json.code === 200) {
         options.limiter.accepted(endpoint);

@@ -67,11 +67,11 @@ export function createTencentClient(options: ClientOptions): TencentClient {
     async send(endpoint, body, signal, beforeCall) {
       for (let attempt = 1; ; attempt++) {
         throwIfAborted(signal);
-        const countedAt = await options.limiter.acquire(endpoint, 1);
         const sig = options.userSigs.get();
+        const counted = await options.limiter.leaving(endpoint, await options.limiter.acquire(endpoint, 1), 1);
         if (attempt === 1) beforeCall?.();
         const { status, json } = await post(endpoint, body, sig, signal);
-        options.limiter.answered(countedAt);
+        options.limiter.answered(counted.at);
         const code = status === 200 ? errorCodeOf(json) : undefined;
         if (code === 0) {
           options.limiter.accepted(endpoint);

@@ -8,7 +8,9 @@ import { BatchError, PermanentSinkError, RetryLaterError, type Sink } from '../.
 import { neutralElement } from '../../../../src/vendors/tencent/neutral';
 import type { MsgElement } from '../../../../src/vendors/tencent/elements';
 import { neutralMessageEvent } from '../../../helpers/easemob-standin';
+import { flushError, holdFlushes } from '../../../helpers/held-flushes';
 import { startTencentStandin, type TencentStandin } from '../../../helpers/tencent-standin';
+import { nextTurn, until } from '../../../helpers/wait';
 
 const relayKeys = ['tencent-sink-relay-key-0123456789abcdef0123456'];
 const signal = () => AbortSignal.timeout(10_000);
@@ -83,6 +85,43 @@ describe('tencent relay sink against the stand-in', () => {
     expect(body[6]!.MsgContent).toEqual({ Data: '{"name":"flower"}', Desc: 'gift', Ext: '' });
     expect(body[7]!.MsgContent).toEqual({ Index: 3, Data: 'smile' });
     expect(verifies(standin.accepted[0]!.body, { kind: 'user', id: 'bob' })).toBe(true);
+  });
+
+  test('When Tencent accepted a send, then the journal has it on disk before the conversation\'s next call and before the write resolves', async () => {
+    const s = await sink();
+    const flushes = holdFlushes();
+    try {
+      let resolved = false;
+      const written = s.write([neutralMessageEvent(), neutralMessageEvent()], signal()).then(() => (resolved = true));
+      await until(() => flushes.held.length === 1);
+      await nextTurn();
+      expect(standin.accepted).toHaveLength(1);
+      flushes.held[0]?.release();
+      await until(() => flushes.held.length === 2);
+      expect(standin.accepted).toHaveLength(2);
+      await nextTurn();
+      expect(resolved).toBe(false);
+      flushes.held[1]?.release();
+      await written;
+    } finally {
+      flushes.restore();
+    }
+  });
+
+  test('When the journal cannot be flushed to disk, then the write fails and a retry neither calls Tencent again nor reports the event delivered', async () => {
+    const s = await sink();
+    const event = neutralMessageEvent();
+    const flushes = holdFlushes();
+    try {
+      const written = s.write([event], signal());
+      await until(() => flushes.held.length === 1);
+      flushes.held[0]?.release(flushError());
+      await expect(written).rejects.toThrow();
+    } finally {
+      flushes.restore();
+    }
+    await expect(s.write([event], signal())).rejects.toThrow('could not be flushed to disk');
+    expect(standin.accepted).toHaveLength(1);
   });
 
   test('When groups and rooms are mapped, then send_group_msg goes to the mapped group, a room to its AVChatRoom group, and alsoTo groups too', async () => {

@@ -45,7 +45,7 @@ describe('relay quota backoff after refusals', () => {
 
     expect(error).toBeInstanceOf(RetryLaterError);
     expect((error as RetryLaterError).retryAfterMs).toBe(wait);
-    await expect(l.acquire('send', 1)).resolves.toBe(now);
+    await expect(l.acquire('send', 1)).resolves.toEqual({ at: now, until: Math.ceil(now / 1000) * 1000 });
   });
 });
 
@@ -65,7 +65,7 @@ describe('relay quota window guard', () => {
 
   test('When answers come back fast, then a call 110 ms before a window ends counts in that window only', async () => {
     const l = limiter();
-    const countedAt = await l.acquire('send', 1);
+    const countedAt = (await l.acquire('send', 1)).at;
     now += 5;
     l.answered(countedAt);
     now = window + 890;
@@ -78,7 +78,7 @@ describe('relay quota window guard', () => {
 
   test('When an answer took 120 ms, then a call 110 ms before a window ends also counts in the next window, where the target may count it', async () => {
     const l = limiter();
-    const countedAt = await l.acquire('send', 1);
+    const countedAt = (await l.acquire('send', 1)).at;
     now += 120;
     l.answered(countedAt);
     now = window + 890;
@@ -89,9 +89,47 @@ describe('relay quota window guard', () => {
     expect(await passed(l, 10)).toBe(9);
   });
 
+  test('When no answer has come back yet (a gateway just started), then the guard is the longest, 250 ms', async () => {
+    const l = limiter();
+    now = window + 760;
+
+    await passed(l, 1);
+    now = window + 1000;
+
+    expect(await passed(l, 10)).toBe(9);
+  });
+
+  test('When a call leaves while its count still covers where it lands, then it stands', async () => {
+    const l = limiter();
+    const counted = await l.acquire('send', 1);
+    now = window + 740;
+
+    await expect(l.leaving('send', counted, 1)).resolves.toBe(counted);
+    now = window + 1000;
+    expect(await passed(l, 10)).toBe(10);
+  });
+
+  test('When a call leaves so late (a held-up gateway) that it may reach the next window, then it is counted again there, or waits when that window is full', async () => {
+    const l = limiter();
+    const early = await l.acquire('send', 1);
+    const late = await l.acquire('send', 1);
+    now = window + 990;
+
+    const recounted = await l.leaving('send', early, 1);
+    now = window + 1000;
+    const left = await passed(l, 10);
+    now = window + 1100;
+    const error = await l.leaving('send', late, 1).catch((e: unknown) => e);
+
+    expect(recounted).toEqual({ at: window + 990, until: window + 2000 });
+    expect(left).toBe(9);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as RetryLaterError).retryAfterMs).toBe(900);
+  });
+
   test('When an answer took seconds, then the guard stays at 250 ms, and 20 s of fast answers later it is back to 50 ms', async () => {
     const l = limiter();
-    const countedAt = await l.acquire('send', 1);
+    const countedAt = (await l.acquire('send', 1)).at;
     now += 3000;
     l.answered(countedAt);
     now = window + 5740;
