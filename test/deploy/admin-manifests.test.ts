@@ -8,7 +8,7 @@ import { podEnv } from '../helpers/pod-env';
 const root = join(__dirname, '..', '..');
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const render = (dir: string): Obj[] =>
-  YAML.parseAllDocuments(execFileSync('kubectl', ['kustomize', join(root, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).map((doc) => doc.toJS() as Obj);
+  YAML.parseAllDocuments(execFileSync('kubectl', ['kustomize', join(root, dir)], { timeout: 60_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).map((doc) => doc.toJS() as Obj);
 
 describe.each([['k8s/base'], ['k8s/overlays/direct']])('%s: the admin port', (dir) => {
   const objects = render(dir);

@@ -17,7 +17,7 @@ function promtool(args: string[], rules: Rules = rule.spec): { code: number; out
   writeFileSync(join(dir, 'rules.yaml'), YAML.stringify(rules));
   copyFileSync(join(root, 'monitoring/alerts.test.yaml'), join(dir, 'alerts.test.yaml'));
   try {
-    return { code: 0, output: execFileSync('promtool', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe' }) };
+    return { code: 0, output: execFileSync('promtool', args, { timeout: 60_000, cwd: dir, encoding: 'utf8', stdio: 'pipe' }) };
   } catch (error) {
     const e = error as { status: number; stdout: string; stderr: string };
     return { code: e.status, output: `${e.stdout}${e.stderr}` };

@@ -115,7 +115,7 @@ describe('Grafana dashboard', () => {
     test('When promtool checks the live /metrics, then the whole exposition is clean', async () => {
       const text = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
 
-      expect(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' }).trim()).toBe('');
+      expect(execFileSync('promtool', ['check', 'metrics'], { timeout: 60_000, input: text, encoding: 'utf8' }).trim()).toBe('');
     });
   });
 });

@@ -26,7 +26,7 @@ function badStageRefs(text: string): string[] {
 
 describe('Dockerfile', () => {
   test('When linted by dockerfile-utils, dockerfilelint and the stage check, then it is clean', () => {
-    const lint = execFileSync(process.execPath, [join(root, 'node_modules', 'dockerfilelint', 'bin', 'dockerfilelint'), join(root, 'Dockerfile')], { encoding: 'utf8' });
+    const lint = execFileSync(process.execPath, [join(root, 'node_modules', 'dockerfilelint', 'bin', 'dockerfilelint'), join(root, 'Dockerfile')], { timeout: 300_000, encoding: 'utf8' });
 
     expect(problems(dockerfile)).toEqual([]);
     expect(lint).toContain('Issues: None found');

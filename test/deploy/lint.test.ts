@@ -8,7 +8,7 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 /** ESLint's findings for `source` as if it were the file at `path`: `line:rule` pairs. */
 function eslint(path: string, source: string): string[] {
-  const result = spawnSync(bin('eslint'), ['--format', 'json', '--stdin', '--stdin-filename', path], { cwd: root, input: source, encoding: 'utf8' });
+  const result = spawnSync(bin('eslint'), ['--format', 'json', '--stdin', '--stdin-filename', path], { timeout: 300_000, cwd: root, input: source, encoding: 'utf8' });
   const [report] = JSON.parse(result.stdout) as { messages: { line: number; ruleId: string | null; message: string }[] }[];
   return report!.messages.map((m) => `${m.line}:${m.ruleId ?? m.message}`);
 }
@@ -24,7 +24,7 @@ function depcruise(files: Record<string, string>): string[] {
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node', esModuleInterop: true }, include: ['src'] }));
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ dependencies: { express: '*' }, devDependencies: { supertest: '*' } }));
-    const result = spawnSync(bin('depcruise'), ['--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json', 'src'], { cwd: dir, encoding: 'utf8' });
+    const result = spawnSync(bin('depcruise'), ['--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json', 'src'], { timeout: 300_000, cwd: dir, encoding: 'utf8' });
     const { summary } = JSON.parse(result.stdout) as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
     return summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.*node_modules\//, 'node_modules/')}`).sort();
   } finally {

@@ -14,7 +14,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 /** Renders an overlay with kubectl kustomize (the same as `kubectl apply -k` would apply). */
 function render(dir: string): Obj[] {
-  const text = execFileSync('kubectl', ['kustomize', join(root, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const text = execFileSync('kubectl', ['kustomize', join(root, dir)], { timeout: 60_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return YAML.parseAllDocuments(text).map((doc) => doc.toJS() as Obj);
 }
 
@@ -68,7 +68,7 @@ describe.each([
   const ports = container.ports.map((p: Obj) => p.name);
 
   test('When rendered, then kustomize warns about nothing (no deprecated fields)', () => {
-    const result = spawnSync('kubectl', ['kustomize', join(root, dir)], { encoding: 'utf8' });
+    const result = spawnSync('kubectl', ['kustomize', join(root, dir)], { timeout: 60_000, encoding: 'utf8' });
 
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   });
@@ -213,7 +213,7 @@ test('When a manifest has a misspelled field, then the typecheck reports it (the
 test('When yamllint reads every YAML file of the deployment, then it finds nothing; a duplicated key is caught', () => {
   const lint = (...paths: string[]) => {
     try {
-      execFileSync('yamllint', ['-c', join(root, '.yamllint'), ...paths], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync('yamllint', ['-c', join(root, '.yamllint'), ...paths], { timeout: 60_000, encoding: 'utf8', stdio: 'pipe' });
       return '';
     } catch (error) {
       return String((error as { stdout?: string }).stdout);

@@ -8,7 +8,7 @@ import { callbackPath } from '../helpers/tencent';
 
 /** `promtool check metrics` reads the exposition on stdin; exit 0 = clean, 3 = lint problems, 1 = parse error. */
 function promtoolCheckMetrics(exposition: string): { code: number | null; problems: string } {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+  const result = spawnSync('promtool', ['check', 'metrics'], { timeout: 60_000, input: exposition, encoding: 'utf8' });
   return { code: result.status, problems: `${result.stdout}${result.stderr}`.trim() };
 }
 

@@ -189,7 +189,7 @@ describe('scripts/example-sinks.sh with examples/all-sinks.yaml', () => {
     const ports = { NATS_PORT: await freePort(), REDIS_PORT: await freePort(), PG_PORT: await freePort(), HTTP_PORT: await freePort() };
     const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
     const script = (action: string) => spawnSync('bash', [join(root, 'scripts/example-sinks.sh'), action, join(dir, 'servers')], { env, encoding: 'utf8', timeout: 60_000 });
-    const sh = (command: string) => spawnSync('bash', ['-c', command], { encoding: 'utf8' }).stdout.trim();
+    const sh = (command: string) => spawnSync('bash', ['-c', command], { timeout: 300_000, encoding: 'utf8' }).stdout.trim();
     try {
       const started = script('start');
       expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 0, stderr: '' });

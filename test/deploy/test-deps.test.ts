@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const check = (env: Record<string, string>) =>
-  spawnSync('/bin/bash', ['scripts/install-test-deps.sh', '--check'], { env, encoding: 'utf8' });
+  spawnSync('/bin/bash', ['scripts/install-test-deps.sh', '--check'], { timeout: 300_000, env, encoding: 'utf8' });
 
 test('When the test servers are missing, then the check fails at once with one line naming the install script', () => {
   const result = check({ ROOT: '/nonexistent', PATH: '/nonexistent' });

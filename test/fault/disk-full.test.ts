@@ -14,7 +14,7 @@ const sample = loadFixture('c2c-after-send-official');
 describe('fault: the data directory runs out of space', () => {
   test('When the spool disk is full, then callbacks get 503 FAIL (never OK), and the service recovers by itself when space returns', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'imgw-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dataDir]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dataDir], { timeout: 60_000 });
     const outDir = tempDataDir();
     const out = join(outDir, 'events.jsonl');
     let service: RunningService | undefined;
@@ -59,7 +59,7 @@ describe('fault: the data directory runs out of space', () => {
       expect(lost).toEqual([]);
     } finally {
       await service?.stop();
-      execFileSync('umount', [dataDir]);
+      execFileSync('umount', [dataDir], { timeout: 60_000 });
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(outDir, { recursive: true, force: true });
     }

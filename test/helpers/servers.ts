@@ -45,7 +45,7 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
 
 function requireBinary(path: string, pkg: string): string {
   try {
-    execFileSync(path, ['--version'], { stdio: 'ignore' });
+    execFileSync(path, ['--version'], { timeout: 60_000, stdio: 'ignore' });
   } catch {
     throw new Error(`${path} is missing: install the Debian package ${pkg} (.ci/run does)`);
   }
@@ -115,10 +115,10 @@ export async function startPostgres(fixedPort?: number): Promise<TestServer> {
   chmodSync(dir, 0o755);
   const data = join(dir, 'data');
   mkdirSync(data);
-  execFileSync('chown', ['postgres:postgres', dir, data]);
+  execFileSync('chown', ['postgres:postgres', dir, data], { timeout: 60_000 });
   if (fixedPort !== undefined) await assertPortFree(fixedPort);
   const port = fixedPort ?? (await freePort());
-  const asPostgres = (args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'pipe' });
+  const asPostgres = (args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { timeout: 60_000, stdio: 'pipe' });
   const log = join(dir, 'pg.log');
   try {
     asPostgres([`${bin}/initdb`, '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);

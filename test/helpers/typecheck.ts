@@ -15,7 +15,7 @@ export function typecheck(name: string, source: string): string {
   const file = join(dir, `${name}.check.ts`);
   writeFileSync(file, source);
   try {
-    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', file], {
+    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', file], { timeout: 300_000,
       cwd: root,
       encoding: 'utf8',
       stdio: 'pipe',

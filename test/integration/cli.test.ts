@@ -285,10 +285,10 @@ describe('imgw operator CLI', () => {
   test('When run as node dist/cli.js, then stdout is clean JSON and usage errors go to stderr with exit 2', () => {
     mkdirSync(dataDir, { recursive: true });
     const env = { PATH: process.env.PATH, DATA_DIR: dataDir };
-    const missing = spawnSync(process.execPath, [cli, 'spool', 'stats'], { env, encoding: 'utf8' });
-    const help = spawnSync(process.execPath, [cli, 'dlq', 'list', '-h'], { env: { ...env, PORT: '-1' }, encoding: 'utf8' });
-    const bad = spawnSync(process.execPath, [cli, 'dlq', 'list', '--limit', 'x'], { env, encoding: 'utf8' });
-    const ok = spawnSync(process.execPath, [cli, 'check-config'], { env, encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [cli, 'spool', 'stats'], { timeout: 60_000, env, encoding: 'utf8' });
+    const help = spawnSync(process.execPath, [cli, 'dlq', 'list', '-h'], { timeout: 60_000, env: { ...env, PORT: '-1' }, encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [cli, 'dlq', 'list', '--limit', 'x'], { timeout: 60_000, env, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [cli, 'check-config'], { timeout: 60_000, env, encoding: 'utf8' });
 
     expect({ status: missing.status, stdout: missing.stdout }).toEqual({ status: 1, stdout: '' });
     expect(missing.stderr).toContain(`no spool at ${resolve(dataDir, 'spool.db')}`);
@@ -299,10 +299,10 @@ describe('imgw operator CLI', () => {
   });
 
   test('When check-config runs as a process, then a good configuration exits 0 and a bad one exits 2 listing the problem', () => {
-    const ok = execFileSync(process.execPath, [cli, 'check-config'], { env: { PATH: process.env.PATH, DATA_DIR: dataDir }, encoding: 'utf8' });
+    const ok = execFileSync(process.execPath, [cli, 'check-config'], { timeout: 60_000, env: { PATH: process.env.PATH, DATA_DIR: dataDir }, encoding: 'utf8' });
     let bad: { status: number; stderr: string } | undefined;
     try {
-      execFileSync(process.execPath, [cli, 'check-config'], { env: { PATH: process.env.PATH, PORT: '-1' }, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(process.execPath, [cli, 'check-config'], { timeout: 60_000, env: { PATH: process.env.PATH, PORT: '-1' }, encoding: 'utf8', stdio: 'pipe' });
     } catch (error) {
       bad = error as { status: number; stderr: string };
     }

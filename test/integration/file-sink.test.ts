@@ -137,7 +137,7 @@ describe('file sink', () => {
 describe('file sink on a full disk', () => {
   test('When the disk fills mid-batch, then that write rejects, the file holds exactly the acknowledged events in whole lines, and the batch succeeds once space returns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imgw-filesink-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { timeout: 60_000 });
     try {
       writeFileSync(join(dir, 'ballast'), Buffer.alloc(64 * 1024));
       const path = join(dir, 'events.jsonl');
@@ -166,7 +166,7 @@ describe('file sink on a full disk', () => {
       expect(whenFull.split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(acknowledged);
       expect(after.split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toEqual([...acknowledged, ...failed!.batch.map((e) => e.attributes.id)]);
     } finally {
-      execFileSync('umount', [dir]);
+      execFileSync('umount', [dir], { timeout: 60_000 });
       rmSync(dir, { recursive: true, force: true });
     }
   });

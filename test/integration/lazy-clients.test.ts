@@ -15,7 +15,7 @@ function loadedClients(sinks: unknown[]): string[] {
         const names = Object.keys(require.cache).map((file) => /node_modules\\/(pg|ioredis|@nats-io\\/[a-z-]+)\\//.exec(file)?.[1]).filter(Boolean);
         console.log(JSON.stringify([...new Set(names)].sort()));
       });`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as string[];
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { timeout: 60_000, cwd: root, encoding: 'utf8' })) as string[];
 }
 
 describe('sink clients are loaded on first use', () => {

@@ -91,7 +91,7 @@ describe('POST /tencent/callback › metrics', () => {
 
     const res = await request(t.app).get('/metrics');
     const ours = res.text.split('\n').filter((line) => /^(# (HELP|TYPE) )?imgw_/.test(line)).join('\n') + '\n';
-    const lint = execFileSync('promtool', ['check', 'metrics'], { input: ours, encoding: 'utf8' });
+    const lint = execFileSync('promtool', ['check', 'metrics'], { timeout: 60_000, input: ours, encoding: 'utf8' });
 
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
     expect(lint.trim()).toBe('');

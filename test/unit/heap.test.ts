@@ -21,7 +21,7 @@ describe('tuneHeap', () => {
 
   test('When set in a running Node process, then V8 takes the flag (an unknown flag would be reported on stderr)', () => {
     const script = `require('node:v8').setFlagsFromString('--heap-growing-percent=${heapGrowingPercent}'); require('node:v8').setFlagsFromString('--no-such-flag-for-sure');`;
-    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['-e', script], { timeout: 60_000, encoding: 'utf8' });
     expect(run.status).toBe(0);
     // V8 names the flag it does not know, and only that one.
     expect(run.stderr).toMatch(/no-such-flag-for-sure/);
@@ -36,7 +36,7 @@ describe('the young-generation limit', () => {
       for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 200000) keep.splice(0, 100000);
         if (i % 50000 === 0) max = Math.max(max, v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size); }
       process.stdout.write(String(max / 1048576));`;
-    const run = spawnSync(process.execPath, [...nodeArgs, '-e', script], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [...nodeArgs, '-e', script], { timeout: 60_000, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     return Number(run.stdout);
   }
