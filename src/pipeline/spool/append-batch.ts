@@ -1,8 +1,9 @@
 import type { Event } from '../../events/event';
-import { settle, type SinkState } from './cursors';
+import type { SinkState } from './cursors';
 import type { Dedupe } from './dedupe';
 import { SpoolClosedError, type GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
+import { createLogRowWriter } from './log-row';
 import type { SearchTail } from './search-tail';
 import type { Database } from './sqlite';
 
@@ -24,7 +25,7 @@ interface Row {
  */
 export function createBatchAppend(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
-  const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
+  const writeLogRow = createLogRowWriter(db, deps);
 
   return async function appendMany(events: readonly Event[], at: number): Promise<('accepted' | 'duplicate')[]> {
     const outcomes: ('accepted' | 'duplicate')[] = [];
@@ -43,17 +44,7 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
     if (rows.length === 0) return outcomes;
     try {
       await committer.submit(() => {
-        for (const { seq, id, attributes, event } of rows) {
-          insert.run(seq, id, at, attributes, event.data, event.message ?? null);
-          deps.searchTail.add(seq, at, event.attributes);
-          for (const sink of deps.states().values()) {
-            if (!sink.configured) continue;
-            if (sink.accepts(event)) {
-              sink.pending += 1;
-              sink.dirty = true;
-            } else settle(sink, seq, false);
-          }
-        }
+        for (const { seq, id, attributes, event } of rows) writeLogRow(seq, id, at, attributes, event);
         deps.stored.value += rows.length;
       });
     } catch (error) {

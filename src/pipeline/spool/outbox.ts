@@ -5,6 +5,7 @@ import type { Dedupe } from './dedupe';
 import { SpoolClosedError, type GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
 import type { SearchTail } from './search-tail';
+import { createLogRowWriter } from './log-row';
 
 /**
  * The writes of the log with cursors, each through the group committer: an append is one row at the
@@ -14,7 +15,7 @@ import type { SearchTail } from './search-tail';
  */
 export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
-  const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message) VALUES (?, ?, ?, ?, ?, ?)');
+  const writeLogRow = createLogRowWriter(db, deps);
   const receivedAt = column(db, 'SELECT received_at FROM log WHERE seq = ?');
   const newRetry = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at)
     VALUES (?, ?, 'retry', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = excluded.attempts, next_at = excluded.next_at,
@@ -38,16 +39,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
       const seq = ++deps.lastSeq.value;
       dedupe.add(id, seq);
       return committer.submit(() => {
-        insert.run(seq, id, at, JSON.stringify(event.attributes), event.data, event.message ?? null);
-        // Keyed by the same seq, written in groups: rows land on the search table's last page.
-        deps.searchTail.add(seq, at, event.attributes);
-        for (const sink of deps.states().values()) {
-          if (!sink.configured) continue;
-          if (sink.accepts(event)) {
-            sink.pending += 1;
-            sink.dirty = true;
-          } else settle(sink, seq, false);
-        }
+        writeLogRow(seq, id, at, JSON.stringify(event.attributes), event);
         deps.stored.value += 1;
         return 'accepted' as const;
       }).catch((error: unknown) => {
