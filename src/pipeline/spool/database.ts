@@ -74,6 +74,16 @@ export function createDamageWatch(db: Database, path: string, verify: boolean) {
       const code = sqliteCode(error);
       if (damage === undefined && code !== undefined && damageCodes.test(code)) damage = `${code}: ${(error as Error).message}`;
     },
+    /**
+     * A flush of the WAL failed. The kernel may have dropped the pages it could not write and marked
+     * them clean: a later flush that succeeds proves nothing about them, and SQLite's recovery stops at
+     * the first missing frame, so commits after the hole would be lost at the next start although
+     * answered as stored. Sticky, like a damaged page: new callbacks are refused until a restart
+     * reopens the file and recovers what reached the disk (PostgreSQL stops for the same reason).
+     */
+    flushFailed(error: unknown): void {
+      damage ??= `a flush of the WAL failed (${(error as Error).message}); restart the gateway`;
+    },
     check(): string | undefined {
       if (damage !== undefined) return damage;
       for (const { file, ino } of files) {

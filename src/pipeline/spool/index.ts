@@ -115,7 +115,10 @@ export function openSpool(options: SpoolOptions) {
     },
     beforeCommit: () => writeCursors(states.values()),
     onRollback: load,
-    sync: wal?.sync,
+    sync: wal && ((done) => wal.sync((error) => {
+      if (error !== undefined) watch.flushFailed(error);
+      done(error);
+    })),
     syncNow: wal?.syncNow,
     windowMs: options.commitWindowMs ?? 0,
     // Two writes can be one client's callback and the delivery of its predecessor: three are concurrency.
