@@ -25,7 +25,7 @@ interface Row {
  */
 export function createBatchAppend(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
-  const writeLogRow = createLogRowWriter(db, deps);
+  const logRow = createLogRowWriter(db, deps);
 
   return async function appendMany(events: readonly Event[], at: number): Promise<('accepted' | 'duplicate')[]> {
     const outcomes: ('accepted' | 'duplicate')[] = [];
@@ -44,7 +44,9 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
     if (rows.length === 0) return outcomes;
     try {
       await committer.submit(() => {
-        for (const { seq, id, attributes, event } of rows) writeLogRow(seq, id, at, attributes, event);
+        // Every row first: one that fails (a full disk) rolls the batch back before memory changed.
+        for (const { seq, id, attributes, event } of rows) logRow.insertRow(seq, id, at, attributes, event);
+        for (const { seq, event } of rows) logRow.account(seq, at, event);
         deps.stored.value += rows.length;
       });
     } catch (error) {

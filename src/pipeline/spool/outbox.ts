@@ -15,7 +15,7 @@ import { createLogRowWriter } from './log-row';
  */
 export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
-  const writeLogRow = createLogRowWriter(db, deps);
+  const logRow = createLogRowWriter(db, deps);
   const receivedAt = column(db, 'SELECT received_at FROM log WHERE seq = ?');
   const newRetry = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at)
     VALUES (?, ?, 'retry', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = excluded.attempts, next_at = excluded.next_at,
@@ -39,7 +39,8 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
       const seq = ++deps.lastSeq.value;
       dedupe.add(id, seq);
       return committer.submit(() => {
-        writeLogRow(seq, id, at, JSON.stringify(event.attributes), event);
+        logRow.insertRow(seq, id, at, JSON.stringify(event.attributes), event);
+        logRow.account(seq, at, event);
         deps.stored.value += 1;
         return 'accepted' as const;
       }).catch((error: unknown) => {
