@@ -33,7 +33,7 @@ export function windowQuota(perSecond: number): WindowQuota {
  * in memory before it would be unknown to Redis, on top of the other pods' full count.
  */
 function sharedLimiter(redis: { client: Redis; contact: Promise<void> }, key: { app: string; api: string }, perSecond: number, podShare: number, clock: () => number): SharedLimiter {
-  const limiter = createQuotaLimiter({ target: 'backfill', key: key.app, quotas: { [key.api]: windowQuota(perSecond) }, redis: redis.client, podShare, clock });
+  const limiter = createQuotaLimiter({ target: 'backfill', key: key.app, quotas: { [key.api]: windowQuota(perSecond) }, redis: redis.client, podShare, clock, reportsAnswers: false });
   return {
     shared: () => redis.client.status === 'ready',
     async take() {

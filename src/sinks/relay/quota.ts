@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { RetryLaterError } from '../sink';
-import { createTransitGuard } from './transit-guard';
+import { createTransitGuard, maxWindowGuardMs, windowGuardMs } from './transit-guard';
 
 /** The quota of one send endpoint: calls per second, and messages (one per recipient) per window. */
 export interface Quota {
@@ -67,6 +67,11 @@ export interface QuotaLimiterOptions<E extends string> {
   /** Without Redis, the share of each quota this pod takes (e.g. 0.25 with four pods). */
   readonly podShare: number;
   readonly clock: () => number;
+  /**
+   * Whether callers report each call's answer (`answered`), which sizes the window guard to the round
+   * trips seen (true by default). A caller that never does gets the least guard.
+   */
+  readonly reportsAnswers?: boolean;
 }
 
 /** The longest wait after refusals for a quota. */
@@ -80,7 +85,7 @@ const maxBackoffMs = 60_000;
  */
 export function createQuotaLimiter<E extends string>(options: QuotaLimiterOptions<E>): QuotaLimiter<E> {
   const { clock, target } = options;
-  const transit = createTransitGuard(clock);
+  const transit = createTransitGuard(clock, options.reportsAnswers === false ? windowGuardMs : maxWindowGuardMs);
   const pausedUntil = new Map<E, number>();
   const strikes = new Map<E, { count: number; at: number }>();
   const pause = (endpoint: E, ms: number): void => void pausedUntil.set(endpoint, Math.max(pausedUntil.get(endpoint) ?? 0, clock() + ms));

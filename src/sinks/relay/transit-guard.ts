@@ -16,9 +16,11 @@ const none = -1;
  * path, a busy gateway or a busy target). The guard is the longest round trip of the last 10–20 s,
  * at least `windowGuardMs`, at most `maxWindowGuardMs`; with no answer in that time (a gateway just
  * started, whose first calls also load and compile the HTTP client and open connections, or one that
- * was idle) nothing is known of the round trips, and the guard is `maxWindowGuardMs`.
+ * was idle) nothing is known of the round trips, and the guard is `unknownMs`: `maxWindowGuardMs` for
+ * callers that report their answers, `windowGuardMs` for one that never does (it would otherwise
+ * lose a quarter of every window for good).
  */
-export function createTransitGuard(clock: () => number): { answered(countedAt: number): void; guardMs(): number } {
+export function createTransitGuard(clock: () => number, unknownMs = maxWindowGuardMs): { answered(countedAt: number): void; guardMs(): number } {
   let bucket = -1;
   let current = none;
   let previous = none;
@@ -37,7 +39,7 @@ export function createTransitGuard(clock: () => number): { answered(countedAt: n
     guardMs() {
       roll();
       const longest = Math.max(current, previous);
-      return longest === none ? maxWindowGuardMs : Math.min(maxWindowGuardMs, Math.max(windowGuardMs, longest));
+      return longest === none ? unknownMs : Math.min(maxWindowGuardMs, Math.max(windowGuardMs, longest));
     },
   };
 }
