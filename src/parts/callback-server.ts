@@ -44,7 +44,16 @@ function readinessChecks(deps: CallbackServerDeps, draining: () => boolean): Rea
       },
     },
     ...pipeline.sinks.map((sink): ReadinessCheck => ({ level: 'degraded', check: () => healthProblem(sink.name, pipeline.health.problem(sink.name)) })),
+    ...pipeline.sinks.flatMap((sink): ReadinessCheck[] => {
+      const fault = sink.fault?.bind(sink);
+      return fault ? [{ level: 'degraded', check: () => sinkFault(sink.name, fault()) }] : [];
+    }),
   ];
+}
+
+/** The `/readyz` entry of a sink with a lasting fault (only a restart clears it). */
+function sinkFault(name: string, fault: string | undefined): string | undefined {
+  return fault === undefined ? undefined : `sink ${name} needs a restart: ${fault}`;
 }
 
 /** Shows each newly accepted event to `observe` after its commit. */

@@ -6,8 +6,8 @@ import { throwIfAborted, type Sink } from './sink';
  * refuses work a sink must never start: a `write` or `check` whose signal is already aborted rejects
  * with the signal's reason, and one called once `close` has been called rejects with
  * "sink <name> is closed", both before the sink is reached. A factory's sink therefore needs no such
- * checks on entry; it still honours `signal` once its work has begun. The health check and the journal
- * size, where the sink has them, are passed through.
+ * checks on entry; it still honours `signal` once its work has begun. The health check, the journal
+ * size and the lasting fault, where the sink has them, are passed through.
  */
 export function guardSink(sink: Sink, name: string): Sink {
   let closing: Promise<void> | undefined;
@@ -17,6 +17,7 @@ export function guardSink(sink: Sink, name: string): Sink {
   }
   const check = sink.check?.bind(sink);
   const journalBytes = sink.journalBytes?.bind(sink);
+  const fault = sink.fault?.bind(sink);
   return {
     name,
     async write(batch, signal) {
@@ -32,6 +33,7 @@ export function guardSink(sink: Sink, name: string): Sink {
         }
       : {}),
     ...(journalBytes ? { journalBytes } : {}),
+    ...(fault ? { fault } : {}),
     close: () => (closing ??= sink.close()),
   };
 }

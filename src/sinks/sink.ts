@@ -57,6 +57,11 @@ export interface Sink {
   check?(signal: AbortSignal): Promise<void>;
   /** Sinks that keep a local journal (relay sinks): its bytes in use, read at scrape time (`imgw_relay_journal_bytes`). */
   journalBytes?(): number;
+  /**
+   * A lasting fault of the sink itself that only a restart clears (a relay journal that could not be
+   * flushed to disk), or undefined. `/readyz` reports it as degraded, naming the sink.
+   */
+  fault?(): string | undefined;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,8 @@ export interface JournalFlush {
    * a write accepted after the failure sits in the same WAL behind them.
    */
   flushed(): Promise<void>;
+  /** The failure that stopped the journal (kept until a restart), or undefined while every flush has succeeded. */
+  failure(): Error | undefined;
   /** Flushes on the calling thread what is not on disk yet and settles every waiter (the WAL is closed after a flush still out). */
   close(): void;
 }
@@ -20,7 +22,7 @@ export interface JournalFlush {
  * event loop), and one `fdatasync` of the WAL on libuv's thread pool covers every write committed
  * before it began; writes committed while it runs wait for the next one, which covers them all.
  */
-export function createJournalFlush(wal: WalSync): JournalFlush {
+export function createJournalFlush(wal: WalSync, onFailure?: (failure: Error) => void): JournalFlush {
   let written = 0;
   let durable = 0;
   let syncing = false;
@@ -29,7 +31,9 @@ export function createJournalFlush(wal: WalSync): JournalFlush {
   let waiters: { readonly upTo: number; readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
 
   const fail = (error: unknown): void => {
-    failure ??= new Error('the relay journal could not be flushed to disk: what it recorded since may be lost, so no send is confirmed until the gateway restarts and reopens it', { cause: error });
+    if (failure) return;
+    failure = new Error('the relay journal could not be flushed to disk: what it recorded since may be lost, so no send is confirmed until the gateway restarts and reopens it', { cause: error });
+    onFailure?.(failure);
   };
   const settle = (): void => {
     const waiting = waiters;
@@ -69,6 +73,7 @@ export function createJournalFlush(wal: WalSync): JournalFlush {
         flush();
       });
     },
+    failure: () => failure,
     close() {
       if (closed) return;
       closed = true;

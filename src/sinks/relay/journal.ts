@@ -26,6 +26,8 @@ export interface RelayJournal {
   record(eventId: string, step: string, messageIds: Readonly<Record<string, string>> | undefined): void;
   /** Resolves once every write made before the call is on disk; rejects for good once a flush failed (see `JournalFlush`). */
   flushed(): Promise<void>;
+  /** Why the journal stopped confirming sends (a failed flush; only a restart clears it), or undefined. */
+  fault(): string | undefined;
   /** Bytes in use (pages holding data). */
   bytes(): number;
   /** Flushes what is not on disk yet (on the calling thread), then closes the file. */
@@ -44,6 +46,8 @@ export interface JournalOptions {
   readonly clock: () => number;
   /** Entries dropped early to stay under `maxBytes`. */
   readonly onPruned?: (entries: number) => void;
+  /** Called once, when a flush fails (the journal confirms nothing from then on). */
+  readonly onFlushFailed?: (failure: Error) => void;
 }
 
 /** The byte bound is checked every this many writes (reading two pragmas). */
@@ -102,7 +106,7 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
   for (const statement of Object.values(pragmas)) statement.setReturnArrays(true);
   const pragma = (name: keyof typeof pragmas): number => (pragmas[name].get() as unknown as [number])[0];
   let writes = 0;
-  const flush = createJournalFlush(walSync(`${path}-wal`));
+  const flush = createJournalFlush(walSync(`${path}-wal`), options.onFlushFailed);
 
   const bytes = () => {
     return (pragma('pageCount') - pragma('freelistCount')) * pragma('pageSize');
@@ -144,6 +148,7 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
       wrote();
     },
     flushed: () => flush.flushed(),
+    fault: () => flush.failure()?.message,
     bytes,
     close() {
       if (!db.isOpen) return;

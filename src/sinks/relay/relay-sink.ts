@@ -53,6 +53,7 @@ export function relaySink<S extends RelayStep>(parts: RelaySinkParts<S>): Sink {
     maxBytes: parts.settings.journalMaxBytes,
     clock: parts.clock,
     onPruned: (entries) => warn({ entries }, 'relay journal over journalMaxBytes: the oldest entries were dropped early (a redelivery of those events would send them again)'),
+    onFlushFailed: (failure) => warn({ err: failure.cause ?? failure }, `${failure.message} (docs/runbooks.md: a relay journal cannot be flushed)`),
   });
   const runner = createRelayRunner({
     target: parts.target,
@@ -70,6 +71,7 @@ export function relaySink<S extends RelayStep>(parts: RelaySinkParts<S>): Sink {
     write: (batch, signal) => runner.write(batch, signal),
     ...(parts.check ? { check: parts.check } : {}),
     journalBytes: () => journal.bytes(),
+    fault: () => journal.fault(),
     async close() {
       if (closed) return;
       closed = true;
