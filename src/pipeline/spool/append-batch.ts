@@ -51,9 +51,13 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
       });
     } catch (error) {
       // Not committed: a later copy is a new event. (A commit whose flush failed keeps its ids.)
-      for (const { seq, id } of rows) if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
+      for (const { seq, id } of rows) {
+        if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
+        else dedupe.committed(id);
+      }
       throw error;
     }
+    for (const { id } of rows) dedupe.committed(id);
     return outcomes;
   };
 }

@@ -70,7 +70,7 @@ export function openSpool(options: SpoolOptions) {
   const watch = createDamageWatch(db, options.path, options.verify ?? false);
   const lastSeq = { value: 0 };
   let states = new Map<string, SinkState>();
-  const dedupe = createDedupe(options.dedupeWindow ?? defaultDedupeWindow);
+  const dedupe = createDedupe(db, options.dedupeWindow ?? defaultDedupeWindow);
   const writeCursors = cursorWriter(db);
   const searchTail = createSearchTail(db, options.searchFlushRows);
   // Events stored: the narrow search table (one row per event) and the rows still held for it; never a
@@ -82,7 +82,7 @@ export function openSpool(options: SpoolOptions) {
   const load = (): void => {
     lastSeq.value = Math.max(lastSeq.value, column(db, 'SELECT coalesce(max(seq), 0) FROM log').get() as number);
     states = loadStates(db, routes, lastSeq.value);
-    dedupe.load(db);
+    dedupe.load();
     searchTail.reload();
     stored.value = (countSearchRows.get() as number) + searchTail.rows().filter((row) => logHas.get(row.seq) !== undefined).length;
   };

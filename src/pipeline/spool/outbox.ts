@@ -43,11 +43,18 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
         logRow.account(seq, at, event);
         deps.stored.value += 1;
         return 'accepted' as const;
-      }).catch((error: unknown) => {
-        // Not committed: a resend is a new event. (A commit whose flush failed keeps its id.)
-        if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
-        throw error;
-      });
+      }).then(
+        (outcome) => {
+          dedupe.committed(id);
+          return outcome;
+        },
+        (error: unknown) => {
+          // Not committed: a resend is a new event. (A commit whose flush failed keeps its id.)
+          if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
+          else dedupe.committed(id);
+          throw error;
+        },
+      );
     },
 
     delivered(sink: string, seqs: readonly number[]): Promise<void> {
