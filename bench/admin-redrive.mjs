@@ -12,28 +12,35 @@
 // The gateway runs with `npm start`'s Node flags and bench/lib/gc-stats.cjs preloaded: per window the
 // script also reports its garbage collections (count, total and longest pause) and the most heap in use,
 // and for each redrive the same from its start until its events were delivered.
-// Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
-// (pin the gateway with taskset, e.g. 1); PROFILE_DIR
+// The first window follows WARMUP seconds of the same load, not measured: the gateway's start (compiling
+// the hot path, its first passes over the spool) belongs to neither window.
+// Env: DEAD (1000000), RATE (200), DURATION (30), WARMUP (10), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
+// (pin the gateway with taskset, e.g. 1); BUILD (the repository root whose build to run, default this one:
+// a baseline built in another checkout runs under this script, side by side); PROFILE_DIR
 // writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import launchModule from './lib/launch.js';
 import { sample, sdkAppId, token } from './lib/load.mjs';
 import pacedModule from './lib/paced.js';
 import { fmt, spread } from './lib/stats.mjs';
 
-const { launch, gatewayMain, gatewayNodeArgs, root } = launchModule;
+const { launch, root } = launchModule;
 const { pacedLoad } = pacedModule;
 const require = createRequire(import.meta.url);
-const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
-const { transaction } = require(join(root, 'dist/pipeline/spool/sqlite.js'));
+const build = resolve(process.env.BUILD ?? root);
+const gatewayMain = join(build, 'dist/main.js');
+const gatewayNodeArgs = (/\bnode((?: --\S+)*) dist\/main\.js/.exec(JSON.parse(readFileSync(join(build, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
+const { openSpool } = require(join(build, 'dist/pipeline/spool.js'));
+const { transaction } = require(join(build, 'dist/pipeline/spool/sqlite.js'));
 
 const dead = Number(process.env.DEAD ?? 1_000_000);
 const rate = Number(process.env.RATE ?? 200);
 const duration = Number(process.env.DURATION ?? 30);
+const warmup = Number(process.env.WARMUP ?? 10);
 const rounds = Number(process.env.ROUNDS ?? 3);
 const connections = Number(process.env.CONNECTIONS ?? 8);
 const settle = Number(process.env.SETTLE ?? 600);
@@ -77,11 +84,14 @@ async function waitFor(ready, seconds) {
 
 /** Collections and heap in use (from bench/lib/gc-stats.cjs) between two wall-clock times. */
 function gcBetween(stats, from, to) {
-  const pauses = stats.gcs.filter(([at]) => at >= from && at < to).map(([, ms]) => ms);
+  const within = stats.gcs.filter(([at]) => at >= from && at < to);
+  const pauses = within.map(([, ms]) => ms);
+  // perf_hooks' NODE_PERFORMANCE_GC_MAJOR: a full mark-compact (its pause is the final, atomic part).
+  const majors = within.filter(([, , kind]) => kind === 4).map(([, ms]) => ms);
   const heap = stats.heap.filter(([at]) => at >= from && at < to).map(([, bytes]) => bytes);
-  return { count: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses), heapMiB: Math.max(0, ...heap) / 2 ** 20 };
+  return { count: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses), majors: majors.length, majorMaxMs: Math.max(0, ...majors), heapMiB: Math.max(0, ...heap) / 2 ** 20 };
 }
-const gcLine = (g) => `${g.count} GCs, ${fmt(g.totalMs)} ms in all, longest ${fmt(g.maxMs)} ms, heap up to ${fmt(g.heapMiB, 0)} MiB`;
+const gcLine = (g) => `${g.count} GCs, ${fmt(g.totalMs)} ms in all, longest ${fmt(g.maxMs)} ms; ${g.majors} major, longest ${fmt(g.majorMaxMs)} ms; heap up to ${fmt(g.heapMiB, 0)} MiB`;
 
 const pendingOf = (stats) => stats.sinks.find((s) => s.sink === 'file')?.pending ?? 0;
 
@@ -111,6 +121,7 @@ try {
   const results = { alone: [], redrive: [] };
   const spans = { alone: [], redrive: [], settle: [] };
   const progress = [];
+  if (warmup > 0) await pacedLoad({ port: gateway.port, connections, duration: warmup, rate });
   const loads = [loadavg()[0]];
   for (let round = 0; round < rounds; round += 1) {
     const order = round % 2 === 0 ? ['alone', 'redrive'] : ['redrive', 'alone'];
@@ -140,7 +151,7 @@ try {
   const p50 = (kind) => results[kind].map((r) => r.latency.p50);
   const ratio = results.redrive.map((r, i) => r.latency.p99 / results.alone[i].latency.p99);
   const lines = [
-    `Command: \`node bench/admin-redrive.mjs\` (DEAD=${dead} RATE=${rate} DURATION=${duration} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
+    `Command: \`node bench/admin-redrive.mjs\` (BUILD=${build} DEAD=${dead} RATE=${rate} DURATION=${duration} WARMUP=${warmup} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
     '| Callbacks | p50 ms | p99 ms | OK |',
     '| --- | --- | --- | --- |',
