@@ -134,7 +134,8 @@ try {
       spans[kind].push([from, Date.now()]);
       if (job) {
         const now = await admin(dir, 'GET', `/jobs/${job.id}`);
-        progress.push({ round, done: now.done, total: now.total, state: now.state });
+        // What the redrive had queued and the dispatcher not yet delivered: the sink's retries then.
+        progress.push({ round, done: now.done, total: now.total, state: now.state, pending: pendingOf(await admin(dir, 'GET', '/stats')) });
         // The next window starts once this redrive has finished and its events are delivered, so no
         // "alone" window overlaps it; a redrive that cannot finish within SETTLE seconds ends the run.
         const settled = await waitFor(async () => (await admin(dir, 'GET', `/jobs/${job.id}`)).state !== 'running' && pendingOf(await admin(dir, 'GET', '/stats')) === 0, settle);
@@ -159,7 +160,7 @@ try {
     '',
     `p99 during / alone, per round: ${ratio.map((x) => fmt(x)).join(', ')} (median ${spread(ratio)}; goal ≤ 2).`,
     `Load average (1 min) at the start and after each window: ${loads.map((x) => fmt(x)).join(', ')} (2 cores, shared).`,
-    `Redrive progress at the end of each window: ${progress.map((p) => `${fmt(p.done, 0)}/${fmt(p.total, 0)} (${p.state})`).join(', ')}.`,
+    `Redrive progress at the end of each window: ${progress.map((p) => `${fmt(p.done, 0)}/${fmt(p.total, 0)} (${p.state}), ${fmt(p.pending, 0)} queued and not yet delivered`).join('; ')}.`,
     ...['alone', 'redrive', 'settle'].flatMap((kind) => spans[kind].map(([from, to], i) =>
       `GC round ${i + 1} ${kind === 'settle' ? 'redrive until delivered' : kind === 'alone' ? 'window alone' : 'window during the redrive'} (${fmt((to - from) / 1000)} s): ${gcLine(gcBetween(gc, from, to))}.`)),
   ];
