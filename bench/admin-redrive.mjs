@@ -14,7 +14,10 @@
 // and for each redrive the same from its start until its events were delivered.
 // The first window follows WARMUP seconds of the same load, not measured: the gateway's start (compiling
 // the hot path, its first passes over the spool) belongs to neither window.
-// Env: DEAD (1000000), RATE (200), DURATION (30), WARMUP (10), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
+// With PAUSED=1 the sink is paused for the window during the redrive and resumed after it: the window
+// then measures the job alone with everything it moves queued as retries (a sink that cannot keep up),
+// and its deliveries follow the window.
+// Env: DEAD (1000000), RATE (200), DURATION (30), WARMUP (10), PAUSED (0), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
 // (pin the gateway with taskset, e.g. 1); BUILD (the repository root whose build to run, default this one:
 // a baseline built in another checkout runs under this script, side by side); PROFILE_DIR
 // writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
@@ -41,6 +44,7 @@ const dead = Number(process.env.DEAD ?? 1_000_000);
 const rate = Number(process.env.RATE ?? 200);
 const duration = Number(process.env.DURATION ?? 30);
 const warmup = Number(process.env.WARMUP ?? 10);
+const paused = process.env.PAUSED === '1';
 const rounds = Number(process.env.ROUNDS ?? 3);
 const connections = Number(process.env.CONNECTIONS ?? 8);
 const settle = Number(process.env.SETTLE ?? 600);
@@ -127,6 +131,7 @@ try {
     const order = round % 2 === 0 ? ['alone', 'redrive'] : ['redrive', 'alone'];
     for (const kind of order) {
       let job;
+      if (kind === 'redrive' && paused) await admin(dir, 'POST', '/sinks/file/pause');
       if (kind === 'redrive') job = (await admin(dir, 'POST', '/dead-letters/redrive', { sink: 'file', since: round, until: round + 1 })).job;
       const from = Date.now();
       const r = await pacedLoad({ port: gateway.port, connections, duration, rate });
@@ -136,6 +141,7 @@ try {
         const now = await admin(dir, 'GET', `/jobs/${job.id}`);
         // What the redrive had queued and the dispatcher not yet delivered: the sink's retries then.
         progress.push({ round, done: now.done, total: now.total, state: now.state, pending: pendingOf(await admin(dir, 'GET', '/stats')) });
+        if (paused) await admin(dir, 'POST', '/sinks/file/resume');
         // The next window starts once this redrive has finished and its events are delivered, so no
         // "alone" window overlaps it; a redrive that cannot finish within SETTLE seconds ends the run.
         const settled = await waitFor(async () => (await admin(dir, 'GET', `/jobs/${job.id}`)).state !== 'running' && pendingOf(await admin(dir, 'GET', '/stats')) === 0, settle);
@@ -152,7 +158,7 @@ try {
   const p50 = (kind) => results[kind].map((r) => r.latency.p50);
   const ratio = results.redrive.map((r, i) => r.latency.p99 / results.alone[i].latency.p99);
   const lines = [
-    `Command: \`node bench/admin-redrive.mjs\` (BUILD=${build} DEAD=${dead} RATE=${rate} DURATION=${duration} WARMUP=${warmup} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
+    `Command: \`node bench/admin-redrive.mjs\` (BUILD=${build} DEAD=${dead} RATE=${rate} DURATION=${duration} WARMUP=${warmup} PAUSED=${paused ? 1 : 0} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
     '| Callbacks | p50 ms | p99 ms | OK |',
     '| --- | --- | --- | --- |',

@@ -1,41 +1,63 @@
 /** Cells made room for at first; the table doubles (or shrinks) from there. */
 const minCapacity = 16;
-/** A cell that never held an entry: a lookup stops here. */
-const empty = -1;
+/** A cell's value that never held an entry (what a new array holds): a lookup stops here. */
+const empty = 0;
 /** A cell whose entry was deleted: a lookup goes on past it, an insert may reuse it. */
-const tombstone = -2;
+const tombstone = -1;
+
+/** One table: keys, and each cell's slot + 1 (or `empty` / `tombstone`). */
+interface Cells {
+  readonly keys: Float64Array;
+  readonly values: Int32Array;
+}
+
+const noCells: Cells = { keys: new Float64Array(0), values: new Int32Array(0) };
 
 /**
- * A map from seq (an integer from 0 to 2^53 - 1) to slot (an integer from 0 to 2^31 - 1) held in two
- * typed arrays: an open-addressing hash table with linear probing. A million entries are two array
- * buffers that the garbage collector neither walks nor copies, where a `Map` is a table of tagged
- * values that every major collection marks and that rehashes on the heap as it grows and shrinks.
- * Deleted entries leave tombstones; the table is rebuilt (grown, kept or shrunk to fit what is live)
- * when live entries and tombstones fill half of it, so a lookup stays a few probes and its memory
- * follows the live entries. Iteration order is not kept: the owner keeps any order it needs.
+ * A map from seq (an integer from 0 to 2^53 - 1) to slot (an integer from 0 to 2^31 - 2) held in typed
+ * arrays: an open-addressing hash table with linear probing. A million entries are array buffers that
+ * the garbage collector neither walks nor copies, where a `Map` is a table of tagged values that every
+ * major collection marks and that rehashes on the heap as it grows and shrinks.
+ *
+ * Deleted entries leave tombstones. When live entries and tombstones fill half the table, a new one is
+ * made for what is live (at most a third full) and the entries move over a few cells with each later
+ * insert, so no single call rehashes a million entries; until they have all moved a lookup asks both
+ * tables. Iteration order is not kept: the owner keeps any order it needs.
  */
 export class SeqTable {
-  #keys = new Float64Array(0);
-  /** The slot of each cell, or `empty` / `tombstone`. */
-  #values = new Int32Array(0);
+  #cells: Cells = noCells;
+  /** The table entries are moving out of, and the next of its cells to move. */
+  #previous: Cells = noCells;
+  #moved = 0;
+  /** Live entries still in `#previous`. */
+  #remaining = 0;
+  /** Cells of `#previous` to move per insert, enough to empty it before `#cells` is half full. */
+  #step = 0;
   #size = 0;
-  /** Cells holding an entry or a tombstone. */
+  /** Cells of `#cells` holding an entry or a tombstone. */
   #occupied = 0;
 
   get size(): number {
     return this.#size;
   }
 
-  /** Cells in the table (12 bytes each): 0 when it never held an entry or was cleared. */
+  /** Cells held (12 bytes each), in the current table and one still being emptied; 0 once cleared. */
   get capacity(): number {
-    return this.#values.length;
+    return this.#cells.values.length + this.#previous.values.length;
+  }
+
+  /** Entries still in the table being emptied (0 when none is). */
+  get moving(): number {
+    return this.#remaining;
   }
 
   /** The slot of `seq`, or -1 when it has none. */
   get(seq: number): number {
     if (this.#size === 0) return -1;
-    const cell = this.#find(seq);
-    return cell < 0 ? -1 : (this.#values[cell] as number);
+    const cell = find(this.#cells, seq);
+    if (cell >= 0) return (this.#cells.values[cell] as number) - 1;
+    const old = find(this.#previous, seq);
+    return old < 0 ? -1 : (this.#previous.values[old] as number) - 1;
   }
 
   has(seq: number): boolean {
@@ -44,25 +66,33 @@ export class SeqTable {
 
   /** Maps `seq` to `slot`, adding it or replacing its slot. */
   set(seq: number, slot: number): void {
-    if (this.#size > 0) {
-      const cell = this.#find(seq);
-      if (cell >= 0) {
-        this.#values[cell] = slot;
-        return;
-      }
+    const cell = this.#size === 0 ? -1 : find(this.#cells, seq);
+    if (cell >= 0) {
+      this.#cells.values[cell] = slot + 1;
+      return;
     }
-    if (2 * (this.#occupied + 1) > this.#values.length) this.#rebuild(this.#size + 1);
-    this.#insert(seq, slot);
-    this.#size += 1;
+    const old = this.#size === 0 ? -1 : find(this.#previous, seq);
+    if (old >= 0) {
+      this.#previous.values[old] = tombstone;
+      this.#remaining -= 1;
+    } else this.#size += 1;
+    if (2 * (this.#occupied + 1) > this.#cells.values.length) this.#grow();
+    this.#insert(seq, slot + 1);
+    this.#moveSome(this.#step);
   }
 
   /** Removes `seq`; returns the slot it had, or -1 when it had none. */
   delete(seq: number): number {
     if (this.#size === 0) return -1;
-    const cell = this.#find(seq);
-    if (cell < 0) return -1;
-    const slot = this.#values[cell] as number;
-    this.#values[cell] = tombstone;
+    let table = this.#cells;
+    let cell = find(table, seq);
+    if (cell < 0) {
+      [table, cell] = [this.#previous, find(this.#previous, seq)];
+      if (cell < 0) return -1;
+      this.#remaining -= 1;
+    }
+    const slot = (table.values[cell] as number) - 1;
+    table.values[cell] = tombstone;
     this.#size -= 1;
     // The last one gone: give the memory back at once rather than at the next insert.
     if (this.#size === 0) this.clear();
@@ -71,48 +101,69 @@ export class SeqTable {
 
   /** Removes every entry and gives the arrays back. */
   clear(): void {
-    this.#keys = new Float64Array(0);
-    this.#values = new Int32Array(0);
+    this.#cells = noCells;
+    this.#previous = noCells;
+    this.#moved = 0;
+    this.#remaining = 0;
+    this.#step = 0;
     this.#size = 0;
     this.#occupied = 0;
   }
 
-  /** The cell holding `seq`, or -1. */
-  #find(seq: number): number {
-    const mask = this.#values.length - 1;
-    for (let cell = hash(seq) & mask; ; cell = (cell + 1) & mask) {
-      const value = this.#values[cell] as number;
-      if (value === empty) return -1;
-      if (value !== tombstone && this.#keys[cell] === seq) return cell;
-    }
-  }
-
-  /** Puts an entry known to be absent in the first free cell of its probe run. */
-  #insert(seq: number, slot: number): void {
-    const mask = this.#values.length - 1;
-    let cell = hash(seq) & mask;
-    while ((this.#values[cell] as number) >= 0) cell = (cell + 1) & mask;
-    if (this.#values[cell] === empty) this.#occupied += 1;
-    this.#keys[cell] = seq;
-    this.#values[cell] = slot;
-  }
-
   /**
-   * A table for `live` entries at most a third full (so a sixth of it fills before the next rebuild,
-   * which keeps rebuilds amortised O(1)), holding the live entries and no tombstones.
+   * Starts moving to a table for the live entries at most a third full: a sixth of it fills before the
+   * next growth, and moving `#step` cells per insert empties the old one by then.
    */
-  #rebuild(live: number): void {
+  #grow(): void {
+    this.#moveSome(Number.POSITIVE_INFINITY);
     let capacity = minCapacity;
-    while (capacity < 3 * live) capacity *= 2;
-    const keys = this.#keys;
-    const values = this.#values;
-    this.#keys = new Float64Array(capacity);
-    this.#values = new Int32Array(capacity).fill(empty);
+    while (capacity < 3 * this.#size) capacity *= 2;
+    this.#previous = this.#cells;
+    this.#cells = { keys: new Float64Array(capacity), values: new Int32Array(capacity) };
+    this.#moved = 0;
+    // Every live entry but the one being set, which is in neither table yet.
+    this.#remaining = this.#size - 1;
+    this.#step = Math.ceil((6 * this.#previous.values.length) / capacity) + 1;
     this.#occupied = 0;
-    for (let cell = 0; cell < values.length; cell += 1) {
-      const slot = values[cell] as number;
-      if (slot >= 0) this.#insert(keys[cell] as number, slot);
+  }
+
+  /** Moves the next `cells` cells of the table being emptied; lets it go once all have moved. */
+  #moveSome(cells: number): void {
+    const { keys, values } = this.#previous;
+    const end = Math.min(values.length, this.#moved + cells);
+    for (let cell = this.#moved; cell < end; cell += 1) {
+      const value = values[cell] as number;
+      if (value > 0) {
+        this.#insert(keys[cell] as number, value);
+        // Not empty: other entries' probe runs in this table go on past the cell.
+        values[cell] = tombstone;
+        this.#remaining -= 1;
+      }
     }
+    this.#moved = end;
+    if (end === values.length) this.#previous = noCells;
+  }
+
+  /** Puts an entry known to be in neither table into the first free cell of its probe run. */
+  #insert(seq: number, value: number): void {
+    const { keys, values } = this.#cells;
+    const mask = values.length - 1;
+    let cell = hash(seq) & mask;
+    while ((values[cell] as number) > 0) cell = (cell + 1) & mask;
+    if (values[cell] === empty) this.#occupied += 1;
+    keys[cell] = seq;
+    values[cell] = value;
+  }
+}
+
+/** The cell of `table` holding `seq`, or -1. */
+function find({ keys, values }: Cells, seq: number): number {
+  const mask = values.length - 1;
+  if (mask < 0) return -1;
+  for (let cell = hash(seq) & mask; ; cell = (cell + 1) & mask) {
+    const value = values[cell] as number;
+    if (value === empty) return -1;
+    if (value !== tombstone && keys[cell] === seq) return cell;
   }
 }
 

@@ -32,7 +32,7 @@ describe('spool seq table', () => {
       // Phases that mostly add, then mostly remove: the table grows, fills with tombstones and shrinks.
       const adding = Math.floor(step / 5000) % 2 === 0 ? 0.7 : 0.3;
       if (next() < adding) {
-        const slot = Math.floor(next() * 2 ** 31);
+        const slot = Math.floor(next() * (2 ** 31 - 1));
         table.set(seq, slot);
         oracle.set(seq, slot);
       } else {
@@ -69,6 +69,26 @@ describe('spool seq table', () => {
     expect([table.size, table.capacity, table.get(first + 1)]).toEqual([0, 0, -1]);
   });
 
+  test('When the table grows, then the insert that fills it half moves a few cells, the rest follow with later inserts, and lookups answer meanwhile', () => {
+    const table = new SeqTable();
+    const moving: number[] = [];
+    let wrongMidway = -1;
+
+    for (let seq = 0; seq < 100_000; seq += 1) {
+      table.set(seq, seq + 7);
+      moving.push(table.moving);
+      if (seq === 65_536 + 16_000) wrongMidway = Array.from({ length: seq + 1 }, (_, i) => i).filter((i) => table.get(i) !== i + 7).length;
+    }
+
+    // The 65,537th entry fills half of 131,072 cells: the next table has 262,144, and 4 cells move per insert.
+    expect(moving[65_535]).toBe(0);
+    expect(moving[65_536]).toBeGreaterThan(65_536 - 10);
+    expect(moving[65_536 + 16_000]).toBeGreaterThan(0);
+    expect(moving[65_536 + 32_768]).toBe(0);
+    expect(wrongMidway).toBe(0);
+    expect([table.size, table.capacity, table.get(99_999), table.get(100_000)]).toEqual([100_000, 262_144, 100_006, -1]);
+  });
+
   test('When entries come and go around a steady few, then tombstones are cleared and the table stays small', () => {
     const table = new SeqTable();
     const capacities = new Set<number>();
@@ -80,7 +100,7 @@ describe('spool seq table', () => {
     }
 
     expect(table.size).toBe(10);
-    expect(Math.max(...capacities)).toBeLessThanOrEqual(64);
+    expect(Math.max(...capacities)).toBeLessThanOrEqual(128);
     expect(Array.from({ length: 10 }, (_, i) => table.get(99_990 + i))).toEqual(Array.from({ length: 10 }, (_, i) => (99_990 + i) % 1000));
     expect(table.get(99_989)).toBe(-1);
   });
