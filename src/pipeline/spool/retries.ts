@@ -14,6 +14,11 @@ export interface Retry {
 
 /** Slots made room for at first; the columns double from there. */
 const initialCapacity = 64;
+/**
+ * Up to this many slots, an emptied set of retries keeps its columns for the next ones: a sink that
+ * delivers each slice of a redrive as it is queued empties them every few milliseconds.
+ */
+const keptCapacity = 4096;
 
 /**
  * A sink's retries by seq, with the lowest seqs and the oldest receipt at hand. A redrive can leave a
@@ -102,8 +107,7 @@ export class Retries {
     this.#byReceived.remove(slot);
     this.#free[this.#freeCount] = slot;
     this.#freeCount += 1;
-    // The last of a redrive's million delivered: give the columns' memory back.
-    if (this.#slots.size === 0 && this.#capacity > initialCapacity) this.clear();
+    if (this.#slots.size === 0) this.#emptied();
     return true;
   }
 
@@ -137,6 +141,15 @@ export class Retries {
   #retryAt(slot: number): Retry {
     const retry = { seq: this.#seq[slot] as number, receivedAt: this.#receivedAt[slot] as number, attempts: this.#attempts[slot] as number, nextAt: this.#nextAt[slot] as number };
     return this.#replayed[slot] === 1 ? { ...retry, replayed: true } : retry;
+  }
+
+  /** Every slot is free again: the last of a redrive's million gives the columns' memory back. */
+  #emptied(): void {
+    if (this.#capacity > keptCapacity) this.clear();
+    else {
+      this.#freeCount = 0;
+      this.#used = 0;
+    }
   }
 
   /** A free slot: a freed one, else the next unused one (doubling the columns when they are full). */

@@ -1,5 +1,7 @@
 /** Cells made room for at first; the table doubles (or shrinks) from there. */
 const minCapacity = 16;
+/** Up to this many cells, an emptied table keeps its arrays for the next entries. */
+const keptCapacity = 8192;
 /** A cell's value that never held an entry (what a new array holds): a lookup stops here. */
 const empty = 0;
 /** A cell whose entry was deleted: a lookup goes on past it, an insert may reuse it. */
@@ -94,8 +96,7 @@ export class SeqTable {
     const slot = (table.values[cell] as number) - 1;
     table.values[cell] = tombstone;
     this.#size -= 1;
-    // The last one gone: give the memory back at once rather than at the next insert.
-    if (this.#size === 0) this.clear();
+    if (this.#size === 0) this.#emptied();
     return slot;
   }
 
@@ -108,6 +109,18 @@ export class SeqTable {
     this.#step = 0;
     this.#size = 0;
     this.#occupied = 0;
+  }
+
+  /** The last entry gone: a large table gives its memory back at once, a small one is wiped for reuse. */
+  #emptied(): void {
+    if (this.#cells.values.length > keptCapacity) this.clear();
+    else {
+      this.#cells.values.fill(empty);
+      this.#previous = noCells;
+      this.#moved = 0;
+      this.#remaining = 0;
+      this.#occupied = 0;
+    }
   }
 
   /**

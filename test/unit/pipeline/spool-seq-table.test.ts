@@ -105,6 +105,20 @@ describe('spool seq table', () => {
     expect(table.get(99_989)).toBe(-1);
   });
 
+  test('When a small table empties, then it keeps its cells for the next entries and knows none of the old ones', () => {
+    const table = new SeqTable();
+    for (let seq = 1; seq <= 100; seq += 1) table.set(seq, seq);
+    const full = table.capacity;
+
+    for (let seq = 1; seq <= 100; seq += 1) table.delete(seq);
+    const emptied = [table.size, table.capacity, table.get(50)];
+    table.set(50, 5);
+
+    expect(full).toBeGreaterThan(0);
+    expect(emptied).toEqual([0, full, -1]);
+    expect([table.size, table.get(50), table.get(51), table.capacity]).toEqual([1, 5, -1, full]);
+  });
+
   test('When seqs reach the largest safe integer or differ only above 2^32, then each keeps its own slot', () => {
     const seqs = [0, 1, 2 ** 32, 2 ** 32 + 1, 2 ** 33 + 1, 2 ** 52, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1];
     const table = new SeqTable();
