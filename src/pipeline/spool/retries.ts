@@ -50,7 +50,7 @@ export class Retries {
     return this.#slots.size;
   }
 
-  /** Retries the columns have room for (61 bytes a slot, besides the table's cells); 0 once emptied. */
+  /** Retries the columns have room for (61 bytes a slot, besides the table's cells); 0 once more than 4,096 are emptied. */
   get capacity(): number {
     return this.#capacity;
   }
