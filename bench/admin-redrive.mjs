@@ -12,28 +12,39 @@
 // The gateway runs with `npm start`'s Node flags and bench/lib/gc-stats.cjs preloaded: per window the
 // script also reports its garbage collections (count, total and longest pause) and the most heap in use,
 // and for each redrive the same from its start until its events were delivered.
-// Env: DEAD (1000000), RATE (200), DURATION (30), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
-// (pin the gateway with taskset, e.g. 1); PROFILE_DIR
+// The first window follows WARMUP seconds of the same load, not measured: the gateway's start (compiling
+// the hot path, its first passes over the spool) belongs to neither window.
+// With PAUSED=1 the sink is paused for the window during the redrive and resumed after it: the window
+// then measures the job alone with everything it moves queued as retries (a sink that cannot keep up),
+// and its deliveries follow the window.
+// Env: DEAD (1000000), RATE (200), DURATION (30), WARMUP (10), PAUSED (0), ROUNDS (3), CONNECTIONS (8), SETTLE (600), GATEWAY_CPUS
+// (pin the gateway with taskset, e.g. 1); BUILD (the repository root whose build to run, default this one:
+// a baseline built in another checkout runs under this script, side by side); PROFILE_DIR
 // writes a CPU profile of the gateway there (node --cpu-prof) when it stops.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import launchModule from './lib/launch.js';
 import { sample, sdkAppId, token } from './lib/load.mjs';
 import pacedModule from './lib/paced.js';
 import { fmt, spread } from './lib/stats.mjs';
 
-const { launch, gatewayMain, gatewayNodeArgs, root } = launchModule;
+const { launch, root } = launchModule;
 const { pacedLoad } = pacedModule;
 const require = createRequire(import.meta.url);
-const { openSpool } = require(join(root, 'dist/pipeline/spool.js'));
-const { transaction } = require(join(root, 'dist/pipeline/spool/sqlite.js'));
+const build = resolve(process.env.BUILD ?? root);
+const gatewayMain = join(build, 'dist/main.js');
+const gatewayNodeArgs = (/\bnode((?: --\S+)*) dist\/main\.js/.exec(JSON.parse(readFileSync(join(build, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
+const { openSpool } = require(join(build, 'dist/pipeline/spool.js'));
+const { transaction } = require(join(build, 'dist/pipeline/spool/sqlite.js'));
 
 const dead = Number(process.env.DEAD ?? 1_000_000);
 const rate = Number(process.env.RATE ?? 200);
 const duration = Number(process.env.DURATION ?? 30);
+const warmup = Number(process.env.WARMUP ?? 10);
+const paused = process.env.PAUSED === '1';
 const rounds = Number(process.env.ROUNDS ?? 3);
 const connections = Number(process.env.CONNECTIONS ?? 8);
 const settle = Number(process.env.SETTLE ?? 600);
@@ -77,11 +88,14 @@ async function waitFor(ready, seconds) {
 
 /** Collections and heap in use (from bench/lib/gc-stats.cjs) between two wall-clock times. */
 function gcBetween(stats, from, to) {
-  const pauses = stats.gcs.filter(([at]) => at >= from && at < to).map(([, ms]) => ms);
+  const within = stats.gcs.filter(([at]) => at >= from && at < to);
+  const pauses = within.map(([, ms]) => ms);
+  // perf_hooks' NODE_PERFORMANCE_GC_MAJOR: a full mark-compact (its pause is the final, atomic part).
+  const majors = within.filter(([, , kind]) => kind === 4).map(([, ms]) => ms);
   const heap = stats.heap.filter(([at]) => at >= from && at < to).map(([, bytes]) => bytes);
-  return { count: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses), heapMiB: Math.max(0, ...heap) / 2 ** 20 };
+  return { count: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses), majors: majors.length, majorMaxMs: Math.max(0, ...majors), heapMiB: Math.max(0, ...heap) / 2 ** 20 };
 }
-const gcLine = (g) => `${g.count} GCs, ${fmt(g.totalMs)} ms in all, longest ${fmt(g.maxMs)} ms, heap up to ${fmt(g.heapMiB, 0)} MiB`;
+const gcLine = (g) => `${g.count} GCs, ${fmt(g.totalMs)} ms in all, longest ${fmt(g.maxMs)} ms; ${g.majors} major, longest ${fmt(g.majorMaxMs)} ms; heap up to ${fmt(g.heapMiB, 0)} MiB`;
 
 const pendingOf = (stats) => stats.sinks.find((s) => s.sink === 'file')?.pending ?? 0;
 
@@ -111,11 +125,13 @@ try {
   const results = { alone: [], redrive: [] };
   const spans = { alone: [], redrive: [], settle: [] };
   const progress = [];
+  if (warmup > 0) await pacedLoad({ port: gateway.port, connections, duration: warmup, rate });
   const loads = [loadavg()[0]];
   for (let round = 0; round < rounds; round += 1) {
     const order = round % 2 === 0 ? ['alone', 'redrive'] : ['redrive', 'alone'];
     for (const kind of order) {
       let job;
+      if (kind === 'redrive' && paused) await admin(dir, 'POST', '/sinks/file/pause');
       if (kind === 'redrive') job = (await admin(dir, 'POST', '/dead-letters/redrive', { sink: 'file', since: round, until: round + 1 })).job;
       const from = Date.now();
       const r = await pacedLoad({ port: gateway.port, connections, duration, rate });
@@ -123,7 +139,9 @@ try {
       spans[kind].push([from, Date.now()]);
       if (job) {
         const now = await admin(dir, 'GET', `/jobs/${job.id}`);
-        progress.push({ round, done: now.done, total: now.total, state: now.state });
+        // What the redrive had queued and the dispatcher not yet delivered: the sink's retries then.
+        progress.push({ round, done: now.done, total: now.total, state: now.state, pending: pendingOf(await admin(dir, 'GET', '/stats')) });
+        if (paused) await admin(dir, 'POST', '/sinks/file/resume');
         // The next window starts once this redrive has finished and its events are delivered, so no
         // "alone" window overlaps it; a redrive that cannot finish within SETTLE seconds ends the run.
         const settled = await waitFor(async () => (await admin(dir, 'GET', `/jobs/${job.id}`)).state !== 'running' && pendingOf(await admin(dir, 'GET', '/stats')) === 0, settle);
@@ -140,7 +158,7 @@ try {
   const p50 = (kind) => results[kind].map((r) => r.latency.p50);
   const ratio = results.redrive.map((r, i) => r.latency.p99 / results.alone[i].latency.p99);
   const lines = [
-    `Command: \`node bench/admin-redrive.mjs\` (DEAD=${dead} RATE=${rate} DURATION=${duration} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
+    `Command: \`node bench/admin-redrive.mjs\` (BUILD=${build} DEAD=${dead} RATE=${rate} DURATION=${duration} WARMUP=${warmup} PAUSED=${paused ? 1 : 0} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
     '| Callbacks | p50 ms | p99 ms | OK |',
     '| --- | --- | --- | --- |',
@@ -148,7 +166,7 @@ try {
     '',
     `p99 during / alone, per round: ${ratio.map((x) => fmt(x)).join(', ')} (median ${spread(ratio)}; goal ≤ 2).`,
     `Load average (1 min) at the start and after each window: ${loads.map((x) => fmt(x)).join(', ')} (2 cores, shared).`,
-    `Redrive progress at the end of each window: ${progress.map((p) => `${fmt(p.done, 0)}/${fmt(p.total, 0)} (${p.state})`).join(', ')}.`,
+    `Redrive progress at the end of each window: ${progress.map((p) => `${fmt(p.done, 0)}/${fmt(p.total, 0)} (${p.state}), ${fmt(p.pending, 0)} queued and not yet delivered`).join('; ')}.`,
     ...['alone', 'redrive', 'settle'].flatMap((kind) => spans[kind].map(([from, to], i) =>
       `GC round ${i + 1} ${kind === 'settle' ? 'redrive until delivered' : kind === 'alone' ? 'window alone' : 'window during the redrive'} (${fmt((to - from) / 1000)} s): ${gcLine(gcBetween(gc, from, to))}.`)),
   ];

@@ -1,4 +1,6 @@
+import { SeqTable } from './seq-table';
 import { SlotHeap } from './slot-heap';
+import { SlotOrder } from './slot-order';
 
 /** An event of a sink waiting for another attempt (a row of `exceptions` in state `retry`). */
 export interface Retry {
@@ -12,18 +14,25 @@ export interface Retry {
 
 /** Slots made room for at first; the columns double from there. */
 const initialCapacity = 64;
+/**
+ * Up to this many slots, an emptied set of retries keeps its columns for the next ones: a sink that
+ * delivers each slice of a redrive as it is queued empties them every few milliseconds.
+ */
+const keptCapacity = 4096;
 
 /**
  * A sink's retries by seq, with the lowest seqs and the oldest receipt at hand. A redrive can leave a
  * million retries: they are kept as columns of typed arrays (one slot per retry, slots of removed
- * retries reused) with a map from seq to slot, and two min-heaps of slots (on seq and on receipt
- * time), so the garbage collector sees a few arrays instead of an object per retry, and every delivery
+ * retries reused) with a hash table from seq to slot, a list of slots in the order they were added and
+ * two min-heaps of slots (on seq and on receipt time), all in typed arrays, so the garbage collector
+ * sees a few array buffers instead of an object or a map entry per retry, and every delivery
  * pass takes the lowest few hundred in O(k log k). `Retry` objects are made only for what callers
  * read (`get`, `first`, `lowest`): they are copies, and a change goes through `set` or `reschedule`.
  * Keys iterate in the order they were first set, like a `Map`.
  */
 export class Retries {
-  readonly #slots = new Map<number, number>();
+  readonly #slots = new SeqTable();
+  readonly #order = new SlotOrder();
   #capacity = 0;
   #seq = new Float64Array(0);
   #receivedAt = new Float64Array(0);
@@ -41,7 +50,7 @@ export class Retries {
     return this.#slots.size;
   }
 
-  /** Retries the columns have room for (53 bytes a slot, besides the map entry); 0 once emptied. */
+  /** Retries the columns have room for (61 bytes a slot, besides the table's cells); 0 once more than 4,096 are emptied. */
   get capacity(): number {
     return this.#capacity;
   }
@@ -50,23 +59,24 @@ export class Retries {
     return this.#slots.has(seq);
   }
 
-  /** The seqs, in the order they were first set. */
-  keys(): IterableIterator<number> {
-    return this.#slots.keys();
+  /** The seqs, in the order they were first set; the retries must not change while this runs. */
+  *keys(): Generator<number, void, undefined> {
+    for (const slot of this.#order.slots()) yield this.#seq[slot] as number;
   }
 
   get(seq: number): Retry | undefined {
     const slot = this.#slots.get(seq);
-    return slot === undefined ? undefined : this.#retryAt(slot);
+    return slot < 0 ? undefined : this.#retryAt(slot);
   }
 
   /** Adds the retry of `seq` (`retry.seq` is `seq`), or replaces it in place. */
   set(seq: number, retry: Retry): this {
     let slot = this.#slots.get(seq);
-    const added = slot === undefined;
-    if (slot === undefined) {
+    const added = slot < 0;
+    if (added) {
       slot = this.#take();
       this.#slots.set(seq, slot);
+      this.#order.append(slot);
     }
     this.#seq[slot] = seq;
     this.#receivedAt[slot] = retry.receivedAt;
@@ -83,22 +93,21 @@ export class Retries {
   /** Another failed attempt of `seq`: `added` attempts more, due at `nextAt`. False when it is not a retry. */
   reschedule(seq: number, added: number, nextAt: number): boolean {
     const slot = this.#slots.get(seq);
-    if (slot === undefined) return false;
+    if (slot < 0) return false;
     this.#attempts[slot] = (this.#attempts[slot] as number) + added;
     this.#nextAt[slot] = nextAt;
     return true;
   }
 
   delete(seq: number): boolean {
-    const slot = this.#slots.get(seq);
-    if (slot === undefined) return false;
-    this.#slots.delete(seq);
+    const slot = this.#slots.delete(seq);
+    if (slot < 0) return false;
+    this.#order.remove(slot);
     this.#bySeq.remove(slot);
     this.#byReceived.remove(slot);
     this.#free[this.#freeCount] = slot;
     this.#freeCount += 1;
-    // The last of a redrive's million delivered: give the columns' memory back.
-    if (this.#slots.size === 0 && this.#capacity > initialCapacity) this.clear();
+    if (this.#slots.size === 0) this.#emptied();
     return true;
   }
 
@@ -107,6 +116,7 @@ export class Retries {
     this.#freeCount = 0;
     this.#used = 0;
     this.#resize(0);
+    this.#order.reset();
     this.#bySeq.reset(this.#seq);
     this.#byReceived.reset(this.#receivedAt);
   }
@@ -131,6 +141,15 @@ export class Retries {
   #retryAt(slot: number): Retry {
     const retry = { seq: this.#seq[slot] as number, receivedAt: this.#receivedAt[slot] as number, attempts: this.#attempts[slot] as number, nextAt: this.#nextAt[slot] as number };
     return this.#replayed[slot] === 1 ? { ...retry, replayed: true } : retry;
+  }
+
+  /** Every slot is free again: the last of a redrive's million gives the columns' memory back. */
+  #emptied(): void {
+    if (this.#capacity > keptCapacity) this.clear();
+    else {
+      this.#freeCount = 0;
+      this.#used = 0;
+    }
   }
 
   /** A free slot: a freed one, else the next unused one (doubling the columns when they are full). */
@@ -159,6 +178,7 @@ export class Retries {
     this.#free = grown(this.#free, (n) => new Int32Array(n));
     this.#capacity = capacity;
     if (capacity === 0) return;
+    this.#order.resize(capacity);
     this.#bySeq.resize(capacity, this.#seq);
     this.#byReceived.resize(capacity, this.#receivedAt);
   }

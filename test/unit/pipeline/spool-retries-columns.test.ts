@@ -55,6 +55,21 @@ describe('spool retries kept as columns', () => {
     expect(retries.lowest(2)).toEqual([retry(5)]);
   });
 
+  test('When a sink delivers each small slice as it is queued, then emptying keeps the columns for the next slice', () => {
+    const retries = new Retries();
+    const capacities: number[] = [];
+
+    for (let wave = 0; wave < 5; wave += 1) {
+      for (let seq = wave * 100 + 1; seq <= wave * 100 + 100; seq += 1) retries.set(seq, retry(seq));
+      for (const taken of retries.lowest(100)) retries.delete(taken.seq);
+      capacities.push(retries.capacity);
+    }
+    retries.set(7, retry(7, 70));
+
+    expect(capacities).toEqual([128, 128, 128, 128, 128]);
+    expect([retries.size, retries.first(), retries.oldestReceivedAt(), [...retries.keys()]]).toEqual([1, retry(7, 70), 70, [7]]);
+  });
+
   test('When seqs and times are above 2^31 (up to the largest safe integer), then they are kept exactly and in order', () => {
     const big = [2 ** 31 + 1, 2 ** 31 - 1, 2 ** 32 + 5, 2 ** 40, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1];
     const retries = new Retries();
