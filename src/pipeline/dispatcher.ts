@@ -32,6 +32,16 @@ export type Lane = Pick<
  */
 export const backlogSlice = 100;
 
+/**
+ * How long a lane lets due events gather while backfilled events are among them (or its own
+ * `lingerMs`, when longer). A backfill appends a page every few milliseconds for minutes; written as
+ * they come, each page would cost the sink a write (the file sink an fdatasync) and the spool an
+ * acknowledgement commit. Live events behind them are delivered at most this much later.
+ */
+export const backfillLingerMs = 100;
+
+const isBackfilled = (item: SpooledEvent): boolean => item.event.attributes.backfill !== undefined;
+
 export interface DispatcherDeps {
   readonly spool: Spool;
   readonly lanes: readonly Lane[];
@@ -162,10 +172,13 @@ export function createDispatcher(deps: DispatcherDeps) {
     const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : backlog ? Math.min(backlogSlice, lane.batchSize * lane.concurrency) : lane.batchSize * lane.concurrency);
     if (due.length === 0) return false;
     const started = backlog ? performance.eventLoopUtilization() : undefined;
-    if (due.length < lane.batchSize && lane.lingerMs > 0) {
+    const backfilling = !backlog && !circuit.probing && due.some(isBackfilled);
+    const linger = backfilling ? Math.max(lane.lingerMs, backfillLingerMs) : lane.lingerMs;
+    if (due.length < lane.batchSize && linger > 0) {
       const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
-      if (waited < lane.lingerMs) {
-        await sleep(Math.min(lane.lingerMs - waited, idleMs));
+      if (waited < linger) {
+        // While a backfill streams in, an append is no reason to read the due events again before the wait ends.
+        await sleep(Math.min(linger - waited, idleMs), !backfilling);
         if (!stopping) return true;
       }
     }
