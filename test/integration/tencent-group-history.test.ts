@@ -113,4 +113,25 @@ describe('Tencent group history client against the stand-in', () => {
     expect(result.counts.accepted).toBe(400);
     expect(standin.calls).toBe(20);
   });
+
+  test('When a call is refused for the frequency limit, then it is made again a second later and the gap is filled, not failed', async () => {
+    const time = { now: Date.now() };
+    const strict = await startTencentHistoryStandin({ perSecond: 2, clock: () => time.now });
+    try {
+      for (let i = 1; i <= 60; i += 1) strict.send('g', 'alice', `m${i}`, 1000 + i);
+      const waits: number[] = [];
+      const sleep = async (ms: number) => void (waits.push(ms), (time.now += ms));
+      const strictHistory = createTencentGroupHistory({ url: strict.url, sdkAppId: strict.sdkAppId, identifier: strict.identifier, key: strict.key }, { quota: createQuota({ perSecond: 1000 }), clock: () => time.now, sleep });
+      const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => bodies.map(() => 'accepted' as const);
+
+      const result = await fillTencentSequenceGap(gap('g', 1, 60), { history: strictHistory, intake, sdkAppId: strict.sdkAppId });
+
+      expect(result).toMatchObject({ state: 'filled', counts: { accepted: 60 } });
+      expect(strict.overLimit).toBe(1);
+      expect(strict.calls).toBe(3);
+      expect(waits).toEqual([1000]);
+    } finally {
+      await strict.close();
+    }
+  });
 });

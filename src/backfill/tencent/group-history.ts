@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Quota } from '../quota';
+import type { Quota, Sleep } from '../quota';
 import { inOrder } from '../slices';
 import { createTencentRest, type TencentHistorySettings } from './rest';
 
@@ -45,7 +45,7 @@ function* ranges(fromSeq: number, untilSeq: number): Generator<[number, number]>
  * numbers down from its top, 20 numbers a call, up to 16 calls in flight, each behind the quota.
  * AVChatRoom groups keep no history.
  */
-export function createTencentGroupHistory(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number }) {
+export function createTencentGroupHistory(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number; sleep?: Sleep }) {
   const rest = createTencentRest(settings, deps);
   /** The messages numbered `bottom` to `top` (placeholders included), or undefined when the history holds none at or below `top`. */
   async function page(groupId: string, top: number, bottom: number, signal: AbortSignal): Promise<GroupHistoryMessage[] | undefined> {
