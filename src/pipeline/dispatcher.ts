@@ -54,6 +54,8 @@ export interface DispatcherDeps {
    * a clock moved by a test is noticed within this time.
    */
   readonly idleMs?: number;
+  /** How long a lane lets due events gather while backfilled ones are among them (`backfillLingerMs` unless given). */
+  readonly backfillLingerMs?: number;
   /** Lanes held back from the start (an operator paused them before a restart) until `resume`. */
   readonly paused?: readonly string[];
 }
@@ -70,6 +72,9 @@ export interface DispatcherDeps {
 export function createDispatcher(deps: DispatcherDeps) {
   const clock = deps.clock ?? Date.now;
   const idleMs = deps.idleMs ?? 1000;
+  const backfillLinger = deps.backfillLingerMs ?? backfillLingerMs;
+  /** How long each lane has rested so far waiting for its next batch to fill. */
+  const lingered = new Map<Lane, number>();
   let stopping = false;
   const wakers = new Set<() => void>();
   const resting = new Set<() => void>();
@@ -173,15 +178,19 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (due.length === 0) return false;
     const started = backlog ? performance.eventLoopUtilization() : undefined;
     const backfilling = !backlog && !circuit.probing && due.some(isBackfilled);
-    const linger = backfilling ? Math.max(lane.lingerMs, backfillLingerMs) : lane.lingerMs;
+    const linger = backfilling ? Math.max(lane.lingerMs, backfillLinger) : lane.lingerMs;
     if (due.length < lane.batchSize && linger > 0) {
-      const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
+      // The lane's own rests count too: a clock that stands still (or lags) never holds a batch for ever.
+      const waited = Math.max(clock() - Math.min(...due.map((item) => item.receivedAt)), lingered.get(lane) ?? 0);
       if (waited < linger) {
+        const rested = performance.now();
         // While a backfill streams in, an append is no reason to read the due events again before the wait ends.
         await sleep(Math.min(linger - waited, idleMs), !backfilling);
+        lingered.set(lane, (lingered.get(lane) ?? 0) + performance.now() - rested);
         if (!stopping) return true;
       }
     }
+    lingered.delete(lane);
     const { ready, unsendable } = withPayload(lane, due);
     if (unsendable.length > 0) await writeFailed(lane, unsendable);
     await writeInOrder(splitBatches(ready, lane), lane.concurrency, (batch) => deliver(lane, batch));

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Event } from '../../../src/events/event';
 import { createMetrics } from '../../../src/metrics';
-import { backfillLingerMs, createDispatcher } from '../../../src/pipeline/dispatcher';
+import { createDispatcher } from '../../../src/pipeline/dispatcher';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { deliverySettingsSchema, type Sink } from '../../../src/sinks/sink';
 import { until } from '../../helpers/wait';
@@ -17,6 +17,7 @@ const event = (id: string, backfill?: string): Event => ({
 
 describe('dispatcher while a backfill streams in', () => {
   const start = 1_767_225_600_000;
+  const lingerMs = 60_000;
   let dir: string;
   let spool: Spool;
   let clock: { now: number };
@@ -42,6 +43,8 @@ describe('dispatcher while a backfill streams in', () => {
       logger: pino({ level: 'silent' }),
       clock: () => clock.now,
       idleMs: 10,
+      // Long enough that only the clock, moved by the test, ends the wait.
+      backfillLingerMs: lingerMs,
     });
     dispatcher.start();
   });
@@ -57,7 +60,7 @@ describe('dispatcher while a backfill streams in', () => {
     const ids = Array.from({ length: 20 }, (_, i) => `b${i}`);
 
     for (let page = 0; page < 5; page += 1) await spool.appendMany(ids.slice(page * 4, page * 4 + 4).map((id) => event(id, 'tencent/group_msg_get_simple')), clock.now);
-    clock.now += backfillLingerMs;
+    clock.now += lingerMs;
     await until(() => delivered() === 20 && spool.backlog().length === 0);
 
     expect(writes).toEqual([ids]);
@@ -67,10 +70,22 @@ describe('dispatcher while a backfill streams in', () => {
     await spool.appendMany([event('b1', 'tencent/group_msg_get_simple'), event('b2', 'tencent/group_msg_get_simple')], clock.now);
 
     await spool.append(event('live'), clock.now);
-    clock.now += backfillLingerMs;
+    clock.now += lingerMs;
     await until(() => delivered() === 3);
 
     expect(writes.flat()).toEqual(['b1', 'b2', 'live']);
+  });
+
+  test('When the clock stands still, then backfilled events are still delivered once the lane has rested the linger', async () => {
+    await dispatcher.stop();
+    dispatcher = createDispatcher({ spool, lanes: [{ ...deliverySettingsSchema.parse({ batchSize: 1000 }), sink: { name: 'a', write: async (events) => void writes.push(events.map((e) => e.attributes.id)), close: async () => {} } }], metrics: createMetrics(new Registry(), ['a']), logger: pino({ level: 'silent' }), clock: () => clock.now, idleMs: 10, backfillLingerMs: 50 });
+    dispatcher.start();
+
+    await spool.appendMany([event('b1', 'tencent/group_msg_get_simple')], clock.now);
+    await until(() => delivered() === 1);
+
+    expect(writes.flat()).toEqual(['b1']);
+    expect(clock.now).toBe(start);
   });
 
   test('When only live events are due, then they are written at once, without waiting for the linger', async () => {
