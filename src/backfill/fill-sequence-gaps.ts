@@ -3,7 +3,6 @@ import type { TencentGroupHistory } from './tencent/group-history';
 import { groupCallbackBody, groupCallbackQuery } from './tencent/group-message';
 import { TencentApiError } from './tencent/group-history';
 import { createPace } from './pace';
-import { readAhead } from './slices';
 
 /** What the intake made of one fetched message. */
 export type FetchedOutcome = 'accepted' | 'duplicate' | 'invalid' | 'ignored';
@@ -29,7 +28,7 @@ export const groupHistoryApi = 'tencent/group_msg_get_simple';
  * Fills one Tencent group sequence gap from the group history: every message in the missing range
  * goes through the intake (a message the spool already has is a duplicate, as for a late callback);
  * placeholders (`IsPlaceMsg`: expired, not stored or deleted) are counted. Each page's messages are
- * handed over together (one spool write a page, made in short slices); the next page is fetched while
+ * handed over together (one spool write a page, made in short slices); the next pages are fetched while
  * the current one is stored, and after each page the backfill rests when the event loop is too busy
  * (`pace.ts`), so live callbacks are never starved.
  */
@@ -42,7 +41,7 @@ export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentG
   const group = gap.conversation;
   const pace = createPace();
   try {
-    for await (const page of readAhead(deps.history.pages(group, gap.fromSeq, gap.untilSeq, deps.signal))) {
+    for await (const page of deps.history.pages(group, gap.fromSeq, gap.untilSeq, deps.signal)) {
       const stored = page.filter((message) => message.IsPlaceMsg !== 1);
       counts.placeholder += page.length - stored.length;
       if (stored.length > 0) for (const outcome of await deps.intake('tencent', groupHistoryApi, query, stored.map((message) => groupCallbackBody(group, message)))) counts[outcome] += 1;

@@ -24,29 +24,35 @@ export async function mapInSlices<T, R>(items: readonly T[], work: (item: T) => 
 }
 
 /**
- * Reads `source` up to `depth` items ahead: the next items (pages of a history API, behind its quota)
- * are asked for as soon as the current one is handed out, so fetching them overlaps the consumer's work
- * on it, and a consumer slower than the quota for a moment does not leave the quota unused. Stopping
- * early leaves no rejection unhandled.
+ * Runs `calls` (each given a signal) with up to `depth` of them in flight, started in order, and yields
+ * their results in that order: calls whose arguments do not depend on each other's answers (pages of a
+ * history read by fixed ranges) overlap their round trips, so a quota, not the round trip, sets the
+ * pace, and they overlap the consumer's work on the result handed out. A failure is thrown when its
+ * turn comes. Stopping early, or a failure, aborts the calls still in flight and leaves no rejection
+ * unhandled; `signal` aborts them too.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>, depth = 2): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  const pending: Promise<IteratorResult<T>>[] = [];
-  const ask = (): void => {
+export async function* inOrder<T>(calls: Iterable<(signal: AbortSignal) => Promise<T>>, depth: number, signal?: AbortSignal): AsyncGenerator<T> {
+  const stop = new AbortController();
+  const given = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+  const iterator = calls[Symbol.iterator]();
+  const pending: Promise<T>[] = [];
+  const ask = (): boolean => {
     const next = iterator.next();
+    if (next.done === true) return false;
+    const running = next.value(given);
     // Awaited in turn by this loop; if the consumer stops first, its failure is of no use.
-    next.catch(() => undefined);
-    pending.push(next);
+    running.catch(() => undefined);
+    pending.push(running);
+    return true;
   };
-  ask();
   try {
-    for (;;) {
-      const result = await (pending.shift() as Promise<IteratorResult<T>>);
-      if (result.done === true) return;
-      while (pending.length < depth) ask();
-      yield result.value;
+    while (pending.length < depth && ask());
+    while (pending.length > 0) {
+      const result = await (pending.shift() as Promise<T>);
+      ask();
+      yield result;
     }
   } finally {
-    await iterator.return?.();
+    stop.abort();
   }
 }

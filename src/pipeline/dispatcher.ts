@@ -32,6 +32,16 @@ export type Lane = Pick<
  */
 export const backlogSlice = 100;
 
+/**
+ * How long a lane lets due events gather while backfilled events are among them (or its own
+ * `lingerMs`, when longer). A backfill appends a page every few milliseconds for minutes; written as
+ * they come, each page would cost the sink a write (the file sink an fdatasync) and the spool an
+ * acknowledgement commit. Live events behind them are delivered at most this much later.
+ */
+export const backfillLingerMs = 100;
+
+const isBackfilled = (item: SpooledEvent): boolean => item.event.attributes.backfill !== undefined;
+
 export interface DispatcherDeps {
   readonly spool: Spool;
   readonly lanes: readonly Lane[];
@@ -44,6 +54,8 @@ export interface DispatcherDeps {
    * a clock moved by a test is noticed within this time.
    */
   readonly idleMs?: number;
+  /** How long a lane lets due events gather while backfilled ones are among them (`backfillLingerMs` unless given). */
+  readonly backfillLingerMs?: number;
   /** Lanes held back from the start (an operator paused them before a restart) until `resume`. */
   readonly paused?: readonly string[];
 }
@@ -60,6 +72,9 @@ export interface DispatcherDeps {
 export function createDispatcher(deps: DispatcherDeps) {
   const clock = deps.clock ?? Date.now;
   const idleMs = deps.idleMs ?? 1000;
+  const backfillLinger = deps.backfillLingerMs ?? backfillLingerMs;
+  /** How long each lane has rested so far waiting for its next batch to fill. */
+  const lingered = new Map<Lane, number>();
   let stopping = false;
   const wakers = new Set<() => void>();
   const resting = new Set<() => void>();
@@ -162,13 +177,20 @@ export function createDispatcher(deps: DispatcherDeps) {
     const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : backlog ? Math.min(backlogSlice, lane.batchSize * lane.concurrency) : lane.batchSize * lane.concurrency);
     if (due.length === 0) return false;
     const started = backlog ? performance.eventLoopUtilization() : undefined;
-    if (due.length < lane.batchSize && lane.lingerMs > 0) {
-      const waited = clock() - Math.min(...due.map((item) => item.receivedAt));
-      if (waited < lane.lingerMs) {
-        await sleep(Math.min(lane.lingerMs - waited, idleMs));
+    const backfilling = !backlog && !circuit.probing && due.some(isBackfilled);
+    const linger = backfilling ? Math.max(lane.lingerMs, backfillLinger) : lane.lingerMs;
+    if (due.length < lane.batchSize && linger > 0) {
+      // The lane's own rests count too: a clock that stands still (or lags) never holds a batch for ever.
+      const waited = Math.max(clock() - Math.min(...due.map((item) => item.receivedAt)), lingered.get(lane) ?? 0);
+      if (waited < linger) {
+        const rested = performance.now();
+        // While a backfill streams in, an append is no reason to read the due events again before the wait ends.
+        await sleep(Math.min(linger - waited, idleMs), !backfilling);
+        lingered.set(lane, (lingered.get(lane) ?? 0) + performance.now() - rested);
         if (!stopping) return true;
       }
     }
+    lingered.delete(lane);
     const { ready, unsendable } = withPayload(lane, due);
     if (unsendable.length > 0) await writeFailed(lane, unsendable);
     await writeInOrder(splitBatches(ready, lane), lane.concurrency, (batch) => deliver(lane, batch));

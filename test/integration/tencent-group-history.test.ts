@@ -1,6 +1,6 @@
 import { fillTencentSequenceGap, type BackfillPageIntake } from '../../src/backfill/fill-sequence-gaps';
 import { createQuota } from '../../src/backfill/quota';
-import { createTencentGroupHistory, TencentApiError } from '../../src/backfill/tencent/group-history';
+import { callsInFlight, createTencentGroupHistory, TencentApiError } from '../../src/backfill/tencent/group-history';
 import type { Gap } from '../../src/pipeline/spool/gaps';
 import { until } from '../helpers/wait';
 import { startTencentHistoryStandin, type TencentHistoryStandin } from '../helpers/tencent-history-standin';
@@ -91,5 +91,47 @@ describe('Tencent group history client against the stand-in', () => {
     // Had the next call waited for the page to be stored, the intake would never have returned.
     expect(result.counts.accepted).toBe(45);
     expect(callsWhenHandedOver).toHaveLength(3);
+  });
+
+  test('When a page is slow to be stored, then the calls of the next pages do not wait for it or for each other (up to 16 in flight), and the pages still come in order, each read once', async () => {
+    for (let i = 1; i <= 400; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
+    const tops: number[] = [];
+    let callsWhileFirstStored = 0;
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => {
+      if (tops.length === 0) {
+        await until(() => standin.calls >= 1 + callsInFlight, { what: 'calls made while the first page is stored' });
+        callsWhileFirstStored = standin.calls;
+      }
+      tops.push(bodies[0]?.['MsgSeq'] as number);
+      return bodies.map(() => 'accepted' as const);
+    };
+
+    const result = await fillTencentSequenceGap(gap('g', 1, 400), { history: history(), intake, sdkAppId: standin.sdkAppId });
+
+    expect(callsWhileFirstStored).toBe(1 + callsInFlight);
+    expect(tops).toEqual(Array.from({ length: 20 }, (_, i) => 400 - 20 * i));
+    expect(result.counts.accepted).toBe(400);
+    expect(standin.calls).toBe(20);
+  });
+
+  test('When a call is refused for the frequency limit, then it is made again a second later and the gap is filled, not failed', async () => {
+    const time = { now: Date.now() };
+    const strict = await startTencentHistoryStandin({ perSecond: 2, clock: () => time.now });
+    try {
+      for (let i = 1; i <= 60; i += 1) strict.send('g', 'alice', `m${i}`, 1000 + i);
+      const waits: number[] = [];
+      const sleep = async (ms: number) => void (waits.push(ms), (time.now += ms));
+      const strictHistory = createTencentGroupHistory({ url: strict.url, sdkAppId: strict.sdkAppId, identifier: strict.identifier, key: strict.key }, { quota: createQuota({ perSecond: 1000 }), clock: () => time.now, sleep });
+      const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => bodies.map(() => 'accepted' as const);
+
+      const result = await fillTencentSequenceGap(gap('g', 1, 60), { history: strictHistory, intake, sdkAppId: strict.sdkAppId });
+
+      expect(result).toMatchObject({ state: 'filled', counts: { accepted: 60 } });
+      expect(strict.overLimit).toBe(1);
+      expect(strict.calls).toBe(3);
+      expect(waits).toEqual([1000]);
+    } finally {
+      await strict.close();
+    }
   });
 });

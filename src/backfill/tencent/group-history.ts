@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Quota } from '../quota';
+import type { Quota, Sleep } from '../quota';
+import { inOrder } from '../slices';
 import { createTencentRest, type TencentHistorySettings } from './rest';
 
 export { TencentApiError, type TencentHistorySettings } from './rest';
@@ -29,25 +30,43 @@ const reply = z.looseObject({
 export const pageSize = 20;
 
 /**
- * The group history API (`v4/group_open_http_svc/group_msg_get_simple`): pages down from a sequence
- * number, 20 messages a call, each call behind the quota. AVChatRoom groups keep no history.
+ * Calls of one range in flight at once: enough that the quota, not the round trip, sets the pace (at
+ * the documented 200 calls a second, round trips up to 80 ms).
  */
-export function createTencentGroupHistory(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number }) {
+export const callsInFlight = 16;
+
+/** The ranges of `fromSeq` to `untilSeq` one call each reads, newest first: `[top, bottom]`, 20 numbers each. */
+function* ranges(fromSeq: number, untilSeq: number): Generator<[number, number]> {
+  for (let top = untilSeq; top >= fromSeq; top -= pageSize) yield [top, Math.max(fromSeq, top - pageSize + 1)];
+}
+
+/**
+ * The group history API (`v4/group_open_http_svc/group_msg_get_simple`): reads a range of sequence
+ * numbers down from its top, 20 numbers a call, up to 16 calls in flight, each behind the quota.
+ * AVChatRoom groups keep no history.
+ */
+export function createTencentGroupHistory(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number; sleep?: Sleep }) {
   const rest = createTencentRest(settings, deps);
-  async function page(groupId: string, reqMsgSeq: number, count: number, signal?: AbortSignal): Promise<GroupHistoryMessage[]> {
-    const body = reply.parse(await rest.post('v4/group_open_http_svc/group_msg_get_simple', { GroupId: groupId, ReqMsgSeq: reqMsgSeq, ReqMsgNumber: count }, signal));
-    return body.RspMsgList;
+  /** The messages numbered `bottom` to `top` (placeholders included), or undefined when the history holds none at or below `top`. */
+  async function page(groupId: string, top: number, bottom: number, signal: AbortSignal): Promise<GroupHistoryMessage[] | undefined> {
+    const body = reply.parse(await rest.post('v4/group_open_http_svc/group_msg_get_simple', { GroupId: groupId, ReqMsgSeq: top, ReqMsgNumber: top - bottom + 1 }, signal));
+    // The call answers the newest messages at or below ReqMsgSeq: numbers it skipped (not stored as
+    // messages) let it reach below the range, and those are another call's.
+    return body.RspMsgList.length === 0 ? undefined : body.RspMsgList.filter((m) => m.MsgSeq >= bottom && m.MsgSeq <= top);
   }
 
-  /** The pages of `range`, each the messages of one call that fall in the range (placeholders included), newest first. */
+  /**
+   * The pages of a range, each the messages of one call's 20 numbers (placeholders included), newest
+   * first. The calls do not wait for each other's answers; the pages come in order. Ends early when
+   * the history holds nothing older.
+   */
   async function* pages(groupId: string, fromSeq: number, untilSeq: number, signal?: AbortSignal): AsyncGenerator<GroupHistoryMessage[]> {
-    for (let top = untilSeq; top >= fromSeq; ) {
-      const messages = await page(groupId, top, Math.min(pageSize, top - fromSeq + 1), signal);
-      const bottom = top;
-      yield messages.filter((m) => m.MsgSeq >= fromSeq && m.MsgSeq <= bottom);
-      const lowest = Math.min(...messages.map((m) => m.MsgSeq));
-      if (messages.length === 0 || !Number.isFinite(lowest) || lowest > top) return;
-      top = lowest - 1;
+    const calls = (function* () {
+      for (const [top, bottom] of ranges(fromSeq, untilSeq)) yield (given: AbortSignal) => page(groupId, top, bottom, given);
+    })();
+    for await (const messages of inOrder(calls, callsInFlight, signal)) {
+      if (messages === undefined) return;
+      yield messages;
     }
   }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { mapInSlices, readAhead } from '../../../src/backfill/slices';
-import { turnCounter } from '../../helpers/wait';
+import { inOrder, mapInSlices } from '../../../src/backfill/slices';
+import { turnCounter, until } from '../../helpers/wait';
 
 /** Keeps the event loop busy for `ms` (the work of making one fetched message into an event). */
 const busy = (ms: number) => {
@@ -27,37 +27,53 @@ describe('backfill slices', () => {
     }
   });
 
-  test('When a source is read ahead, then the next items (as many as the depth) are asked for while the current one is worked on, and stopping early ends the source', async () => {
-    const asked: number[] = [];
-    let finished = false;
-    async function* source() {
-      try {
-        for (let i = 1; i <= 5; i += 1) {
-          asked.push(i);
-          yield i;
-        }
-      } finally {
-        finished = true;
+  test('When calls are run in order with a depth, then that many are in flight at once, and their results come in the order they were started', async () => {
+    const answers = new Map<number, () => void>();
+    const started: number[] = [];
+    const calls = [1, 2, 3, 4, 5].map((n) => () => {
+      started.push(n);
+      // Answered in reverse: the last call in flight answers first.
+      return new Promise<number>((resolve) => answers.set(n, () => resolve(n * 10)));
+    });
+    const results: number[] = [];
+    const startedWhenHandedOut: number[] = [];
+
+    const reading = (async () => {
+      for await (const result of inOrder(calls, 3)) {
+        results.push(result);
+        startedWhenHandedOut.push(started.length);
       }
-    }
+    })();
+    await until(() => started.length === 3);
+    const inFlightAtFirst = started.length;
+    for (const n of [3, 2, 1]) answers.get(n)?.();
+    await until(() => started.length === 5);
+    for (const n of [5, 4]) answers.get(n)?.();
+    await reading;
 
-    const askedWhenHandedOut: number[] = [];
-    for await (const item of readAhead(source(), 1)) {
-      await Promise.resolve();
-      askedWhenHandedOut.push(asked.length);
-      if (item === 3) break;
-    }
-    const twoAhead: number[] = [];
-    asked.length = 0;
-    for await (const item of readAhead(source(), 2)) {
-      await Promise.resolve();
-      await Promise.resolve();
-      twoAhead.push(asked.length);
-      if (item === 3) break;
-    }
+    expect(inFlightAtFirst).toBe(3);
+    expect(results).toEqual([10, 20, 30, 40, 50]);
+    expect(startedWhenHandedOut).toEqual([4, 5, 5, 5, 5]);
+  });
 
-    expect(askedWhenHandedOut).toEqual([2, 3, 4]);
-    expect(twoAhead).toEqual([3, 4, 5]);
-    expect(finished).toBe(true);
+  test('When the reader stops early or a call fails, then the calls still in flight are aborted and the failure is thrown in its turn', async () => {
+    const aborted: number[] = [];
+    const call = (n: number, fails = false) => (signal: AbortSignal) =>
+      new Promise<number>((resolve, reject) => {
+        if (fails) reject(new Error(`call ${n} failed`));
+        else if (n === 1) resolve(n);
+        else signal.addEventListener('abort', () => (aborted.push(n), reject(new Error('aborted'))));
+      });
+
+    for await (const result of inOrder([call(1), call(2), call(3)], 3)) if (result === 1) break;
+    const afterStop = [...aborted];
+    aborted.length = 0;
+    const read = async () => {
+      for await (const result of inOrder([call(1), call(2, true), call(3)], 3)) void result;
+    };
+
+    expect(afterStop).toEqual([2, 3]);
+    await expect(read()).rejects.toThrow('call 2 failed');
+    expect(aborted).toEqual([3]);
   });
 });
