@@ -26,11 +26,15 @@ describe('backfill pace', () => {
     await until(() => performance.now() >= idleUntil);
     busy(30);
 
-    const started = performance.now();
-    await pace.rest();
-
-    // 30 ms busy of about 180: far below three quarters, so no rest of 30 ms as after a busy step alone.
-    expect(performance.now() - started).toBeLessThan(25);
+    const turns = turnCounter();
+    try {
+      await pace.rest();
+      // 30 ms busy of about 180: far below three quarters, so the rest is one turn of the loop, not a
+      // timer (a timed rest lets the loop turn many times however loaded the machine is).
+      expect(turns.turns).toBeLessThanOrEqual(2);
+    } finally {
+      turns.stop();
+    }
   });
 
   test('When a step was light, then the rest is one turn of the event loop, and never more than 100 ms after heavy work', async () => {
@@ -45,8 +49,9 @@ describe('backfill pace', () => {
       busy(300);
       const started = performance.now();
       await pace.rest();
-      // The longest rest is 100 ms; a loaded machine may fire the timer late, never early.
-      expect(performance.now() - started).toBeGreaterThanOrEqual(99);
+      // The longest rest is 100 ms; a loaded machine may fire the timer late. Node's timers count from
+      // the event loop's cached clock, so one can end a millisecond or two early against performance.now().
+      expect(performance.now() - started).toBeGreaterThanOrEqual(95);
       expect(performance.now() - started).toBeLessThan(5_000);
     } finally {
       turns.stop();
