@@ -105,7 +105,7 @@ export function deliverySettings(defaults: DeliveryDefaults) {
     retryInitialMs: z.number().int().min(1).default(500).describe('First retry delay (exponential, full jitter)'),
     retryMaxMs: z.number().int().min(1).default(60_000).describe('Longest retry delay'),
     maxAttempts: z.number().int().min(0).default(0).describe('Dead-letter an event after this many failed writes (waits the target asks for, such as a quota or Retry-After, do not count); 0 = no limit'),
-    maxAgeMs: z.number().int().min(0).default(86_400_000).describe('Dead-letter an event still undelivered this long after receipt; 0 = no limit'),
+    maxAgeMs: z.number().int().min(0).default(86_400_000).describe('Dead-letter an event still undelivered this long after receipt, or after an operator queued it again (redrive, replay, move); 0 = no limit'),
     maxBatchBytes: z.number().int().min(1024).default(defaults.maxBatchBytes).describe('Most serialized bytes in one write (a single larger event still goes alone)'),
     lingerMs: z.number().int().min(0).default(defaults.lingerMs).describe('Wait up to this long for a batch to fill before writing'),
     concurrency: z.number().int().min(1).max(64).default(defaults.concurrency).describe('Batches written at once (1 keeps order)'),

@@ -32,10 +32,11 @@ function where(range: Range, column: string, sinkColumn?: string) {
  */
 export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; reader: LogReader; routes: readonly SpoolSink[]; countEvents: () => number }) {
   const { committer, reader } = deps;
-  const retryRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at) VALUES (?, ?, 'retry', ?, 0, ?)
-    ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at`);
-  const replayRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, replay) VALUES (?, ?, 'retry', ?, 0, ?, 1)
-    ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at, replay = 1`);
+  // Queued again by an operator: the sink's wait (its age limit, the oldest pending) begins now.
+  const retryRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, queued_at) VALUES (?, ?, 'retry', ?, 0, ?, ?)
+    ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at, queued_at = excluded.queued_at`);
+  const replayRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, replay, queued_at) VALUES (?, ?, 'retry', ?, 0, ?, 1, ?)
+    ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at, replay = 1, queued_at = excluded.queued_at`);
   const receivedAtOf = column(db, 'SELECT received_at FROM log WHERE seq = ?');
   const stateOf = (sink: string): SinkState => {
     const state = deps.states().get(sink);
@@ -50,8 +51,8 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
    */
   const requeue = (state: SinkState, seq: number, receivedAt: number, now: number): boolean => {
     if (state.retries.has(seq) || isFresh(state, seq)) return false;
-    replayRow.run(state.name, seq, receivedAt, now);
-    state.retries.set(seq, { seq, receivedAt, attempts: 0, nextAt: now, replayed: true });
+    replayRow.run(state.name, seq, receivedAt, now, now);
+    state.retries.set(seq, { seq, receivedAt: Math.max(receivedAt, now), attempts: 0, nextAt: now, replayed: true });
     if (state.ahead.get(seq) === true) state.deliveredAhead -= 1;
     settle(state, seq, false);
     state.pending += 1;
@@ -62,8 +63,8 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
   /** One dead letter back to its sink, due now, attempts reset (inside a committer write). */
   const redriveOne = (sink: string, seq: number, receivedAt: number, now: number): void => {
     const state = stateOf(sink);
-    retryRow.run(sink, seq, receivedAt, now);
-    state.retries.set(seq, { seq, receivedAt, attempts: 0, nextAt: now });
+    retryRow.run(sink, seq, receivedAt, now, now);
+    state.retries.set(seq, { seq, receivedAt: Math.max(receivedAt, now), attempts: 0, nextAt: now });
     state.dead -= 1;
     state.pending += 1;
     state.dirty = true;

@@ -83,7 +83,7 @@ export function loadStates(db: Database, routes: readonly { name: string; accept
   }
   for (const route of routes) if (!states.has(route.name)) states.set(route.name, make(route.name, last, 0, true));
   db.prepare("DELETE FROM exceptions WHERE state = 'done' AND seq <= (SELECT acked FROM cursors c WHERE c.sink = exceptions.sink)").run();
-  const rows = db.prepare("SELECT sink, seq, state, received_at AS receivedAt, attempts, next_at AS nextAt, replay FROM exceptions WHERE state != 'dead'").all() as unknown as (Retry & { sink: string; state: string; replay: number })[];
+  const rows = db.prepare("SELECT sink, seq, state, max(received_at, coalesce(queued_at, 0)) AS receivedAt, attempts, next_at AS nextAt, replay FROM exceptions WHERE state != 'dead'").all() as unknown as (Retry & { sink: string; state: string; replay: number })[];
   for (const row of rows) {
     const state = states.get(row.sink) ?? make(row.sink, 0, 0, true);
     states.set(row.sink, state);

@@ -5,6 +5,7 @@ import { SlotOrder } from './slot-order';
 /** An event of a sink waiting for another attempt (a row of `exceptions` in state `retry`). */
 export interface Retry {
   readonly seq: number;
+  /** When the sink's wait for it began: its receipt, or when an operator queued it again (redrive, replay). */
   readonly receivedAt: number;
   readonly attempts: number;
   readonly nextAt: number;

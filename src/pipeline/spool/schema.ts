@@ -3,6 +3,7 @@ import { toLog } from './log-migration';
 import { toConversations } from './conversations';
 import { toGaps, toWindowProgress } from './gaps-migration';
 import { toPauses } from './pauses';
+import { toRequeueTimes } from './requeue-migration';
 import { toSearch } from './search';
 
 /**
@@ -150,8 +151,11 @@ const gapsVersion = pausesVersion + 1;
 /** The version the conversations seen end at. */
 const conversationsVersion = gapsVersion + 1;
 
-/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables, the conversations seen, the progress of windows. */
-export const spoolSchemaVersion = conversationsVersion + 1;
+/** The version the progress of windows ends at. */
+const windowProgressVersion = conversationsVersion + 1;
+
+/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables, the conversations seen, the progress of windows, the times events were queued again. */
+export const spoolSchemaVersion = windowProgressVersion + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
@@ -176,6 +180,7 @@ export function migrateSpool(db: Database): number {
   if (found < pausesVersion) toPauses(db, pausesVersion);
   if (found < gapsVersion) toGaps(db, gapsVersion);
   if (found < conversationsVersion) toConversations(db, conversationsVersion);
-  if (found < spoolSchemaVersion) toWindowProgress(db, spoolSchemaVersion);
+  if (found < windowProgressVersion) toWindowProgress(db, windowProgressVersion);
+  if (found < spoolSchemaVersion) toRequeueTimes(db, spoolSchemaVersion);
   return found;
 }

@@ -61,6 +61,28 @@ describe('spool admin store', () => {
     expect(spool.due('a', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
   });
 
+  test('When dead letters are redriven, then their wait for the sink begins at the redrive (the age limit and the oldest pending count from it), across a restart, while listings keep the time of receipt', async () => {
+    await spool.append(event('old'), 1000);
+    await spool.deadLetter('a', [1], 'HTTP 500', 2000);
+    await spool.adminStore.redriveDeadLetters({ sink: 'a' }, 900_000);
+
+    expect(spool.due('a', 900_000, 10).map((item) => [item.event.attributes.id, item.receivedAt])).toEqual([['old', 900_000]]);
+    expect(spool.backlog().find((b) => b.sink === 'a')?.oldestReceivedAt).toBe(900_000);
+    spool.close();
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    expect(spool.due('a', 900_000, 10).map((item) => item.receivedAt)).toEqual([900_000]);
+    await spool.deadLetter('a', [1], 'HTTP 500 again', 901_000);
+    expect(spool.adminStore.deadLetters({ sink: 'a' }, { limit: 10 }).items.map((row) => row.receivedAt)).toEqual([1000]);
+  });
+
+  test('When events are replayed, then their wait begins at the replay, not at their receipt', async () => {
+    await spool.append(event('old'), 1000);
+    await spool.delivered('a', [1]);
+    await spool.admin.replay({ since: 0 }, [{ name: 'a', accepts: () => true }], 900_000);
+
+    expect(spool.due('a', 900_000, 10).map((item) => [item.event.attributes.id, item.receivedAt, item.event.replayed])).toEqual([['old', 900_000, true]]);
+  });
+
   test('When a redrive chunk shares its commit with a callback, then it takes a fifth of its size; alone, the whole chunk', async () => {
     for (let i = 1; i <= 30; i += 1) await spool.append(event(`e${i}`), 1000 + i);
     await spool.deadLetter('a', Array.from({ length: 30 }, (_, i) => i + 1), 'HTTP 400', 2000);

@@ -147,7 +147,7 @@ describe('spool', () => {
     expect(queued).toBe(1);
     expect(spool.due('a', 5000, 10).map((item) => item.event.attributes.id)).toEqual(['o1']);
     expect(spool.backlog()).toEqual([
-      { sink: 'a', pending: 1, oldestReceivedAt: 1000 },
+      { sink: 'a', pending: 1, oldestReceivedAt: 5000 },
       { sink: 'b', pending: 3, oldestReceivedAt: 1000 },
     ]);
   });
