@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { neteaseApiHeaders } from '../../protocols/netease-api-checksum';
 import type { Quota } from '../quota';
+import { defaultRequestTimeoutMs, withTimeout } from '../request-timeout';
 
 /**
  * The history APIs, one per conversation kind (docs/protocols/backfill.md): one-to-one
@@ -75,7 +76,7 @@ const rateRetries = 5;
  * already given at that millisecond are skipped, so nothing is given twice. A 416 (frequency control)
  * is waited out and tried again; any other refusal throws `NeteaseHistoryError`.
  */
-export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { quota: Quota; clock: () => number; rateLimitPauseMs?: number; sleep?: (ms: number) => Promise<void> }) {
+export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { quota: Quota; clock: () => number; rateLimitPauseMs?: number; sleep?: (ms: number) => Promise<void>; requestTimeoutMs?: number }) {
   const base = settings.url.replace(/\/+$/, '');
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
@@ -87,7 +88,8 @@ export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { q
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
         body: new URLSearchParams(form).toString(),
-        signal: signal ?? AbortSignal.timeout(10_000),
+        // The caller's signal stops the read; the timeout bounds each call, so one never answered cannot hold a fill.
+        signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
       });
       if (!response.ok) throw new NeteaseHistoryError(response.status, `HTTP ${response.status}`);
       const parsed = answer.parse(JSON.parse(idsAsText(await response.text())));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tencentUserSig } from '../../protocols/tencent-usersig';
 import { realSleep, type Quota, type Sleep } from '../quota';
+import { defaultRequestTimeoutMs, withTimeout } from '../request-timeout';
 
 /** A refusal by the REST API: its ErrorCode and ErrorInfo (e.g. 10010 the group does not exist, 10007 no permission). */
 export class TencentApiError extends Error {
@@ -36,11 +37,11 @@ const frequencyTries = 3;
 const status = z.looseObject({ ActionStatus: z.string(), ErrorCode: z.number().int().default(0), ErrorInfo: z.string().default('') });
 
 /**
- * Calls of the REST API as the App admin: the UserSig in the query (signed for a day, made again
+ * Calls of the REST API as the App admin (each bounded by `requestTimeoutMs`, 10 s by default): the UserSig in the query (signed for a day, made again
  * every hour), each call behind the quota, a refusal thrown as a `TencentApiError`. A call refused for
  * the frequency limit is made again after a second (three tries in all); `sleep` waits that second.
  */
-export function createTencentRest(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number; sleep?: Sleep }) {
+export function createTencentRest(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number; sleep?: Sleep; requestTimeoutMs?: number }) {
   const sleep = deps.sleep ?? realSleep;
   let sig: { value: string; until: number } | undefined;
   const userSig = (): string => {
@@ -69,7 +70,8 @@ export function createTencentRest(settings: TencentHistorySettings, deps: { quot
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: signal ?? AbortSignal.timeout(10_000),
+      // The caller's signal stops the read; the timeout bounds each call, so one never answered cannot hold a fill.
+      signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
     });
     if (!response.ok) throw new TencentApiError(response.status, `HTTP ${response.status}`, response.status === 429 || response.status >= 500);
     const answer: unknown = await response.json();

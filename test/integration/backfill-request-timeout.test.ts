@@ -1,0 +1,51 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createNeteaseHistory } from '../../src/backfill/netease/history';
+import { createQuota } from '../../src/backfill/quota';
+import { createTencentRest } from '../../src/backfill/tencent/rest';
+
+/** A history API that takes every request and never answers it. */
+async function silentServer(): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+  let requests = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer(() => void (requests += 1));
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('a history API that never answers', () => {
+  let silent: Awaited<ReturnType<typeof silentServer>>;
+  beforeEach(async () => (silent = await silentServer()));
+  afterEach(() => silent.close());
+  // The backfill always passes a signal of its own (to stop a read); the timeout must hold beside it.
+  const reading = new AbortController();
+
+  test('When a Tencent history call gets no answer, then it fails after its timeout even though the caller passed a signal', async () => {
+    const rest = createTencentRest({ url: silent.url, sdkAppId: 1400000001, identifier: 'admin', key: 'secret-key-for-the-usersig' }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, requestTimeoutMs: 200 });
+
+    await expect(rest.post('v4/group_open_http_svc/group_msg_get_simple', { GroupId: 'g1' }, reading.signal)).rejects.toThrow(/timeout|aborted/i);
+    expect(silent.requests()).toBe(1);
+    expect(reading.signal.aborted).toBe(false);
+  });
+
+  test('When a NetEase history call gets no answer, then it fails after its timeout even though the caller passed a signal', async () => {
+    const history = createNeteaseHistory({ url: silent.url, appKey: 'app-key', appSecret: 'app-secret' }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, requestTimeoutMs: 200 });
+    const read = async () => {
+      for await (const message of history.read({ api: 'session', params: { from: 'alice', to: 'bob' }, fromAt: 0, untilAt: 1000 }, reading.signal)) void message;
+    };
+
+    await expect(read()).rejects.toThrow(/timeout|aborted/i);
+    expect(silent.requests()).toBe(1);
+  });
+});
