@@ -47,6 +47,10 @@ export function createRelayRunner<S extends RelayStep>(options: RelayRunnerOptio
       options.warn({ event: id, step: step.key, calls: state.unanswered }, `${options.target} never answered this send; not sending it again (delivery unconfirmed)`);
       return;
     }
+    // A journal that could not be flushed cannot promise to remember this call: nothing is sent until a
+    // restart reopens it (the event waits, retryable), so no call is made that a restart could repeat.
+    const fault = journal.fault();
+    if (fault !== undefined) throw new Error(`not sent to ${options.target}: ${fault}`);
     throwIfAborted(signal);
     let called = false;
     let ids: Readonly<Record<string, string>>;

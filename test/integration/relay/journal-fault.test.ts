@@ -22,14 +22,14 @@ describe('a relay journal that cannot be flushed to disk', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('When the journal\'s flush fails, then /readyz reports the sink as degraded until a restart, and the log says so once', async () => {
+  test('When the journal\'s flush fails, then nothing more is sent, /readyz reports the sink as degraded until a restart, and the log says so once', async () => {
     const spool = openSpool({ path: join(dataDir, 'spool.db'), sinks: ['easemob'] });
-    await spool.append(neutralMessageEvent(), Date.now());
-    await spool.append(neutralMessageEvent(), Date.now());
+    // Three messages of three conversations in one batch, sent one after another: none waits behind another's failure.
+    for (const from of ['u1', 'u2', 'u3']) await spool.append(neutralMessageEvent({ from }), Date.now());
     spool.close();
     const logs: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as { level: number; msg: string }) });
-    const sink = { type: 'easemob', name: 'easemob', baseUrl: standin.url, appKey: standin.appKey, clientId: standin.clientId, clientSecret: standin.clientSecret, targets: { users: { mode: 'same' } }, batchSize: 1, retryInitialMs: 10, retryMaxMs: 50 };
+    const sink = { type: 'easemob', name: 'easemob', baseUrl: standin.url, appKey: standin.appKey, clientId: standin.clientId, clientSecret: standin.clientSecret, targets: { users: { mode: 'same' } }, batchSize: 3, parallelSends: 1, retryInitialMs: 10, retryMaxMs: 50 };
     const config = loadConfig(
       { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN, RELAY_KEY: 'relay-test-key-0123456789abcdef0123456789ab' },
       { sinks: [sink] },
@@ -59,9 +59,12 @@ describe('a relay journal that cannot be flushed to disk', () => {
       await until(() => failed === 1);
       await until(async () => (await readyz()).status === 'degraded');
       const report = await readyz();
+      // The dispatcher keeps trying the waiting messages; each attempt fails before any call.
+      await until(() => logs.filter((l) => l.msg === 'sink write failed').length >= 4);
 
       expect(report.degraded).toEqual([expect.stringMatching(/^sink easemob needs a restart: the relay journal could not be flushed to disk/)]);
       expect(logs.filter((l) => l.msg.startsWith('the relay journal could not be flushed to disk'))).toHaveLength(1);
+      expect(standin.sendRequests()).toHaveLength(1);
     } finally {
       // The service stops while flushes still run: its last commits are flushed on the way out.
       await service.stop();
