@@ -38,6 +38,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
   const replayRow = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, replay, queued_at) VALUES (?, ?, 'retry', ?, 0, ?, 1, ?)
     ON CONFLICT (sink, seq) DO UPDATE SET state = 'retry', attempts = 0, next_at = excluded.next_at, replay = 1, queued_at = excluded.queued_at`);
   const receivedAtOf = column(db, 'SELECT received_at FROM log WHERE seq = ?');
+  const isDead = column(db, "SELECT 1 FROM exceptions WHERE sink = ? AND seq = ? AND state = 'dead'");
   const stateOf = (sink: string): SinkState => {
     const state = deps.states().get(sink);
     if (state) return state;
@@ -51,6 +52,8 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
    */
   const requeue = (state: SinkState, seq: number, receivedAt: number, now: number): boolean => {
     if (state.retries.has(seq) || isFresh(state, seq)) return false;
+    // A dead letter of this sink becomes the retry: it is counted as dead no more.
+    if (isDead.get(state.name, seq) !== undefined) state.dead -= 1;
     replayRow.run(state.name, seq, receivedAt, now, now);
     state.retries.set(seq, { seq, receivedAt: Math.max(receivedAt, now), attempts: 0, nextAt: now, replayed: true });
     if (state.ahead.get(seq) === true) state.deliveredAhead -= 1;
