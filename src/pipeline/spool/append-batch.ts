@@ -36,9 +36,11 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
         outcomes.push('duplicate');
         continue;
       }
+      // Serialised before anything is remembered: a throw here leaves nothing behind.
+      const attributes = JSON.stringify(event.attributes);
       const seq = ++deps.lastSeq.value;
       dedupe.add(id, seq);
-      rows.push({ seq, id, attributes: JSON.stringify(event.attributes), event });
+      rows.push({ seq, id, attributes, event });
       outcomes.push('accepted');
     }
     if (rows.length === 0) return outcomes;
@@ -52,12 +54,12 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
     } catch (error) {
       // Not committed: a later copy is a new event. (A commit whose flush failed keeps its ids.)
       for (const { seq, id } of rows) {
-        if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
-        else dedupe.committed(id);
+        if (error instanceof SpoolClosedError || !reader.event(seq)) dedupe.forget(id, seq);
+        else dedupe.committed(id, seq);
       }
       throw error;
     }
-    for (const { id } of rows) dedupe.committed(id);
+    for (const { seq, id } of rows) dedupe.committed(id, seq);
     return outcomes;
   };
 }

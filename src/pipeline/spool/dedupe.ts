@@ -39,6 +39,8 @@ export function createDedupe(db: Database, max: number, digestOf: (id: string) =
   function seqOf(id: string): number | undefined {
     const pending = uncommitted.get(id);
     if (pending !== undefined) return pending;
+    // A closed spool confirms nothing: the append that asks is refused by the committer anyway.
+    if (!db.isOpen) return undefined;
     const [hi, lo] = digest(id);
     let found: number | undefined;
     table.forEach(hi, lo, (seq) => {
@@ -50,35 +52,30 @@ export function createDedupe(db: Database, max: number, digestOf: (id: string) =
   return {
     has: (id: string): boolean => seqOf(id) !== undefined,
     seqOf,
-    /** Remembers `id` at `seq` before its append commits; `committed` or `forget` follows. */
+    /** Remembers `id` at `seq` before its append commits; `committed` or `forget` with the same seq follows. */
     add(id: string, seq: number): void {
       const [hi, lo] = digest(id);
       uncommitted.set(id, seq);
       table.add(hi, lo, seq);
     },
-    /** The append of `id` committed: its row confirms it from now on. */
-    committed(id: string): void {
-      uncommitted.delete(id);
-    },
-    /** The id may come again (its append failed, or its event was removed). */
-    forget(id: string): void {
-      const [hi, lo] = digest(id);
-      const pending = uncommitted.get(id);
-      // An append that never committed: its entry is known without reading the log (closed, maybe).
-      if (pending !== undefined) {
-        uncommitted.delete(id);
-        table.removeEntry(hi, lo, pending);
-        return;
-      }
-      table.remove(hi, lo, (seq) => {
-        const stored = storedId.get(seq);
-        return stored === undefined || stored === id;
-      });
+    /** The append of `id` at `seq` committed: its row confirms it from now on. */
+    committed(id: string, seq: number): void {
+      if (uncommitted.get(id) === seq) uncommitted.delete(id);
     },
     /**
-     * Refills the window from the newest `max` events of the log, then the appends still in flight
-     * (queued behind a commit that was rolled back, say): they are not in the log yet, and a repeat of
-     * one of them is still a duplicate.
+     * The event `id` at `seq` is gone or never was stored (its append failed, or it was removed): that
+     * entry only, so a later copy of the same id (a resend accepted after the window) stays remembered.
+     * Reads nothing (the spool may be closed).
+     */
+    forget(id: string, seq: number): void {
+      if (uncommitted.get(id) === seq) uncommitted.delete(id);
+      const [hi, lo] = digest(id);
+      table.removeEntry(hi, lo, seq);
+    },
+    /**
+     * Refills the window from the newest `max` events of the log (at open, or after another connection
+     * appended), then the appends still in flight: they are not in the log yet, and a repeat of one of
+     * them is still a duplicate.
      */
     load(): void {
       table.clear();

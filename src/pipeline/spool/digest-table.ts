@@ -77,13 +77,6 @@ export function createDigestTable(max: number) {
     },
     /** Removes the entry (high, low, seq) if the table still holds it. */
     removeEntry: removeExact,
-    /** Removes every entry holding this digest whose seq `which` picks. */
-    remove(high: number, low: number, which: (seq: number) => boolean): void {
-      for (let i = home(low); used[i]; ) {
-        if (lows[i] === low && highs[i] === high && which(seqs[i] as number)) removeAt(i);
-        else i = (i + 1) & mask;
-      }
-    },
     clear(): void {
       used.fill(0);
       oldest = 0;

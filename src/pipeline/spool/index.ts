@@ -78,11 +78,19 @@ export function openSpool(options: SpoolOptions) {
   const countSearchRows = column(db, 'SELECT count(*) FROM search');
   const logHas = column(db, 'SELECT 1 FROM log WHERE seq = ?');
   const stored = { value: 0 };
-  /** Memory from disk: cursors, exceptions, the newest ids, the search tail (at open, and after a rolled-back commit). */
+  /**
+   * Memory from disk: cursors, exceptions, the search tail (at open, after a rolled-back commit, after
+   * another connection's commit), and the newest ids when the log holds events this connection did not
+   * append (at open, or another connection appended). The ids are not read again otherwise: a digest
+   * confirms against the log, so an entry whose row a rollback took back matches nothing, and events
+   * are forgotten only once their removal committed.
+   */
   const load = (): void => {
-    lastSeq.value = Math.max(lastSeq.value, column(db, 'SELECT coalesce(max(seq), 0) FROM log').get() as number);
+    const last = column(db, 'SELECT coalesce(max(seq), 0) FROM log').get() as number;
+    const appendedElsewhere = last > lastSeq.value || dedupe.size === 0;
+    lastSeq.value = Math.max(lastSeq.value, last);
     states = loadStates(db, routes, lastSeq.value);
-    dedupe.load();
+    if (appendedElsewhere) dedupe.load();
     searchTail.reload();
     stored.value = (countSearchRows.get() as number) + searchTail.rows().filter((row) => logHas.get(row.seq) !== undefined).length;
   };

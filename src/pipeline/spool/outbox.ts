@@ -45,13 +45,13 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
         return 'accepted' as const;
       }).then(
         (outcome) => {
-          dedupe.committed(id);
+          dedupe.committed(id, seq);
           return outcome;
         },
         (error: unknown) => {
           // Not committed: a resend is a new event. (A commit whose flush failed keeps its id.)
-          if (dedupe.seqOf(id) === seq && (error instanceof SpoolClosedError || !reader.event(seq))) dedupe.forget(id);
-          else dedupe.committed(id);
+          if (error instanceof SpoolClosedError || !reader.event(seq)) dedupe.forget(id, seq);
+          else dedupe.committed(id, seq);
           throw error;
         },
       );
@@ -111,8 +111,8 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
     /** Removes an event entirely (a direct delivery that failed must not make its resend a duplicate). */
     forget(id: string): Promise<void> {
       const seq = dedupe.seqOf(id);
-      dedupe.forget(id);
       if (seq === undefined) return Promise.resolve();
+      dedupe.forget(id, seq);
       return committer.submit(() => {
         const event = reader.event(seq);
         if (!event) return;

@@ -1,4 +1,4 @@
-import { column, type Database, pragma } from './sqlite';
+import { arrays, column, type Database, pragma } from './sqlite';
 import type { SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import { createRetentionMark } from './retention-mark';
@@ -15,18 +15,25 @@ const pruneWindow = 2000;
  * last one found only held events (`createRetentionMark`), so held events cost their walk once, and
  * again only after one of them is released.
  */
-export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string) => void, stored: { value: number }) {
+/** Events a delete removed: their seqs and ids. */
+type Removed = [seq: number, id: string][];
+
+export function createRetention(db: Database, committer: GroupCommitter, states: () => Map<string, SinkState>, forget: (id: string, seq: number) => void, stored: { value: number }) {
   const unheld = "NOT EXISTS (SELECT 1 FROM exceptions AS e WHERE e.seq = log.seq AND e.state != 'done')";
-  const pruneOld = column(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
+  const pruneOld = arrays(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND received_at < ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING seq, id`);
   const firstFrom = db.prepare('SELECT seq, received_at AS receivedAt FROM log WHERE seq >= ? ORDER BY seq LIMIT 1');
   const firstYoung = column(db, 'SELECT seq FROM log WHERE seq >= ? AND seq < ? AND received_at >= ? ORDER BY seq LIMIT 1');
   const mark = createRetentionMark(db);
-  const deleteIn = column(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING id`);
-  const trim = column(db, `DELETE FROM log WHERE seq <= ? AND seq <= ? AND ${unheld} RETURNING id`);
-  /** Removed events' ids are forgotten: de-duplication reaches back as far as the log. */
-  const forgetAll = (rows: unknown[]): number => {
-    for (const id of rows as string[]) forget(id);
+  const deleteIn = arrays(db, `DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE seq >= ? AND seq < ? AND seq <= ? AND ${unheld} ORDER BY seq LIMIT ?) RETURNING seq, id`);
+  const trim = arrays(db, `DELETE FROM log WHERE seq <= ? AND seq <= ? AND ${unheld} RETURNING seq, id`);
+  /** Removed events are counted at once, inside their commit (a rollback reloads the count). */
+  const removed = (rows: unknown[]): Removed => {
     stored.value -= rows.length;
+    return rows as Removed;
+  };
+  /** Their ids are forgotten once the commit holds (de-duplication reaches back as far as the log). */
+  const forgetAll = (rows: Removed): number => {
+    for (const [seq, id] of rows) forget(id, seq);
     return rows.length;
   };
   const range = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM log');
@@ -47,12 +54,12 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
    * still stored is held (the window ended there, at what no sink is done with, or at an event too
    * young to go); undefined when `asked` cut the window short.
    */
-  function pruneWindowAt(start: number, before: number, asked: number): { removed: number; examinedTo: number | undefined } {
+  function pruneWindowAt(start: number, before: number, asked: number): { rows: Removed; examinedTo: number | undefined } {
     const done = lowWater();
-    const removed = forgetAll(pruneOld.all(start, start + pruneWindow, done, before, asked));
-    if (removed >= asked) return { removed, examinedTo: undefined };
+    const rows = removed(pruneOld.all(start, start + pruneWindow, done, before, asked));
+    if (rows.length >= asked) return { rows, examinedTo: undefined };
     const end = Math.min(start + pruneWindow, done + 1);
-    return { removed, examinedTo: (firstYoung.get(start, end, before) as number | undefined) ?? end };
+    return { rows, examinedTo: (firstYoung.get(start, end, before) as number | undefined) ?? end };
   }
 
   return {
@@ -72,9 +79,9 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
      * cost many short transactions, never one long one.
      */
     async prune(before: number, limit = 5000): Promise<number> {
-      let removed = 0;
+      let count = 0;
       let from = await committer.submit(() => mark.start());
-      while (removed < limit) {
+      while (count < limit) {
         const next = firstFrom.get(from) as { seq: number; receivedAt: number } | undefined;
         if (next === undefined || next.seq > lowWater() || next.receivedAt >= before) {
           // Nothing stored between `from` and `next`: the examined run reaches up to it.
@@ -82,15 +89,15 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
           break;
         }
         const start = next.seq;
-        const asked = limit - removed;
+        const asked = limit - count;
         const window = await committer.submit(() => pruneWindowAt(start, before, asked));
-        removed += window.removed;
+        count += forgetAll(window.rows);
         if (window.examinedTo === undefined) break;
         mark.advance(window.examinedTo);
         from = window.examinedTo;
       }
-      if (removed > 0) pragma(db, 'incremental_vacuum');
-      return removed;
+      if (count > 0) pragma(db, 'incremental_vacuum');
+      return count;
     },
 
     /**
@@ -100,20 +107,20 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
      */
     async relieve(targetBytes: number, { window = 5000, batch = 256 } = {}): Promise<{ removed: number; exhausted: boolean }> {
       const { first, last } = range.get() as { first: number | null; last: number | null };
-      let removed = 0;
-      if (first === null || last === null) return { removed, exhausted: storedBytes() > targetBytes };
+      let total = 0;
+      if (first === null || last === null) return { removed: total, exhausted: storedBytes() > targetBytes };
       for (let from = first; from <= Math.min(last, lowWater()); ) {
-        if (storedBytes() <= targetBytes) return { removed, exhausted: false };
-        const changes = await committer.submit(() => forgetAll(deleteIn.all(from, from + window, lowWater(), batch)));
-        removed += changes;
+        if (storedBytes() <= targetBytes) return { removed: total, exhausted: false };
+        const changes = forgetAll(await committer.submit(() => removed(deleteIn.all(from, from + window, lowWater(), batch))));
+        total += changes;
         if (changes < batch) from += window;
       }
-      return { removed, exhausted: storedBytes() > targetBytes };
+      return { removed: total, exhausted: storedBytes() > targetBytes };
     },
 
     /** Keeps at most about the newest `maxEvents` events (direct mode's in-memory store). */
     trimTo(maxEvents: number, lastSeq: number): Promise<number> {
-      return committer.submit(() => forgetAll(trim.all(lastSeq - maxEvents, lowWater())));
+      return committer.submit(() => removed(trim.all(lastSeq - maxEvents, lowWater()))).then(forgetAll);
     },
   };
 }

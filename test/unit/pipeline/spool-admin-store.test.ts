@@ -83,6 +83,17 @@ describe('spool admin store', () => {
     expect(spool.due('a', 900_000, 10).map((item) => [item.event.attributes.id, item.receivedAt, item.event.replayed])).toEqual([['old', 900_000, true]]);
   });
 
+  test('When a replay takes in a dead letter of the sink, then it is pending again and no longer counted as dead', async () => {
+    await spool.append(event('e1'), 1000);
+    await spool.deadLetter('a', [1], 'HTTP 400', 2000);
+
+    await spool.admin.replay({ since: 0 }, [{ name: 'a', accepts: () => true }], 3000);
+
+    expect(spool.deadLetterCounts()).toEqual([]);
+    expect(spool.due('a', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['e1']);
+    expect(spool.backlog().find((b) => b.sink === 'a')?.pending).toBe(1);
+  });
+
   test('When a redrive chunk shares its commit with a callback, then it takes a fifth of its size; alone, the whole chunk', async () => {
     for (let i = 1; i <= 30; i += 1) await spool.append(event(`e${i}`), 1000 + i);
     await spool.deadLetter('a', Array.from({ length: 30 }, (_, i) => i + 1), 'HTTP 400', 2000);

@@ -32,10 +32,11 @@ describe('the digest table (typed arrays, linear probing, a ring for age)', () =
           table.add(high, low, seq);
           window.push({ high, low, seq, present: true });
           if (window.length > max) window.shift();
-        } else if (roll < 0.8) {
-          const odd = next() < 0.5;
-          table.remove(high, low, (s) => s % 2 === (odd ? 1 : 0));
-          for (const entry of window) if (entry.high === high && entry.low === low && entry.seq % 2 === (odd ? 1 : 0)) entry.present = false;
+        } else if (roll < 0.8 && window.length > 0) {
+          // An entry of the window (present or not), or one that never was.
+          const target = next() < 0.9 ? (window[Math.floor(next() * window.length)] as (typeof window)[number]) : { high, low, seq: seq + 1, present: false };
+          table.removeEntry(target.high, target.low, target.seq);
+          target.present = false;
         }
         const seen: number[] = [];
         table.forEach(high, low, (s) => seen.push(s));
@@ -64,10 +65,10 @@ describe('de-duplication by keyed digests, confirmed by the id', () => {
     dedupe.add('a', 1);
     expect([dedupe.has('a'), dedupe.has('b')]).toEqual([true, false]);
     store(1, 'a');
-    dedupe.committed('a');
+    dedupe.committed('a', 1);
     dedupe.add('b', 2);
     store(2, 'b');
-    dedupe.committed('b');
+    dedupe.committed('b', 2);
 
     expect([dedupe.has('a'), dedupe.has('b'), dedupe.has('c')]).toEqual([true, true, false]);
     expect([dedupe.seqOf('a'), dedupe.seqOf('b'), dedupe.seqOf('c')]).toEqual([1, 2, undefined]);
@@ -77,11 +78,26 @@ describe('de-duplication by keyed digests, confirmed by the id', () => {
     const dedupe = createDedupe(db, 10, collide);
     dedupe.add('kept', 1);
     store(1, 'kept');
-    dedupe.committed('kept');
+    dedupe.committed('kept', 1);
     dedupe.add('failed', 2);
-    dedupe.forget('failed');
+    dedupe.forget('failed', 2);
 
     expect([dedupe.has('failed'), dedupe.has('kept'), dedupe.size]).toEqual([false, true, 1]);
+  });
+
+  test('When an event is removed whose id came again later (a resend after the window), then only the removed copy is forgotten and the later one is still a duplicate', () => {
+    const dedupe = createDedupe(db, 10, collide);
+    dedupe.add('x', 1);
+    store(1, 'x');
+    dedupe.committed('x', 1);
+    // The later copy, accepted once the first had left the window, and still in flight when the first goes.
+    dedupe.add('x', 5);
+    db.prepare('DELETE FROM log WHERE seq = 1').run();
+    dedupe.forget('x', 1);
+    expect(dedupe.has('x')).toBe(true);
+    store(5, 'x');
+    dedupe.committed('x', 5);
+    expect([dedupe.has('x'), dedupe.seqOf('x')]).toEqual([true, 5]);
   });
 
   test('When the window is full, then the oldest id is forgotten, and a rebuild from the log keeps appends still in flight', () => {
@@ -89,7 +105,7 @@ describe('de-duplication by keyed digests, confirmed by the id', () => {
     for (const [seq, id] of [[1, 'w1'], [2, 'w2'], [3, 'w3']] as const) {
       dedupe.add(id, seq);
       store(seq, id);
-      dedupe.committed(id);
+      dedupe.committed(id, seq);
     }
     dedupe.add('in-flight', 4);
     expect(['w1', 'w2', 'w3', 'in-flight'].map((id) => dedupe.has(id))).toEqual([false, true, true, true]);
