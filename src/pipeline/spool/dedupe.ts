@@ -11,7 +11,7 @@ export const defaultDedupeWindow = 200_000;
  * log's tail at open, so it holds across restarts and `kill -9` (the log is the truth).
  *
  * The window holds 64-bit digests of the ids (SHA-256 with a key drawn at open, so nobody can choose
- * ids that collide), not the ids: typed arrays the garbage collector never walks, about 40 bytes an id
+ * ids that collide), not the ids: typed arrays the garbage collector never walks, about 60 bytes an id
  * instead of about 140 for strings in a Map. A digest that matches is confirmed against the id itself:
  * in memory while the id's append is not committed yet, else the id stored in the log row at its seq
  * (one read by primary key, made only for a repeat, or for a digest collision). So a repeat is never
