@@ -6,24 +6,45 @@ const maxRestMs = 100;
 /** The share of the event loop's time a backfill leaves it busy at most (its own work and callbacks' together). */
 export const busyShare = 0.75;
 
+/** What the pace reads of the event loop: the time now and the loop's busy time so far, both in milliseconds. */
+export interface LoopMeter {
+  now(): number;
+  busyMs(): number;
+}
+
+/** The process's own event loop: `performance.now()` and the active time of its utilisation. */
+export const processLoop: LoopMeter = {
+  now: () => performance.now(),
+  busyMs: () => performance.eventLoopUtilization().active,
+};
+
+/** One turn of the event loop for a rest under a millisecond (I/O that arrived meanwhile runs first), else a timer. */
+export const waitFor = (ms: number): Promise<void> =>
+  new Promise<void>((resolve) => (ms < 1 ? setImmediate(resolve) : setTimeout(resolve, ms)));
+
+export interface PaceOptions {
+  readonly share?: number;
+  readonly loop?: LoopMeter;
+  readonly wait?: (ms: number) => Promise<void>;
+}
+
 /**
  * Paces a backfill against live callbacks: after each step (a page or a message handed to the intake)
- * it rests just long enough that the event loop was busy at most `busyShare` of the time since the
+ * it rests just long enough that the event loop was busy at most `share` of the time since the
  * previous rest, callbacks' and deliveries' work included. A backfill within its quota on a gateway
  * with room to spare never waits here (the quota is its pace); one that would take the whole loop
  * leaves a quarter of it to callbacks, and more when callbacks keep it busy. At least one turn of the
- * event loop (I/O that arrived meanwhile is handled first), at most 100 ms.
+ * event loop, at most 100 ms.
  */
-export function createPace(share = busyShare): { rest(): Promise<void> } {
-  let mark = performance.eventLoopUtilization();
-  let since = performance.now();
+export function createPace({ share = busyShare, loop = processLoop, wait = waitFor }: PaceOptions = {}): { rest(): Promise<void> } {
+  let busyMark = loop.busyMs();
+  let since = loop.now();
   return {
     async rest() {
-      const busy = performance.eventLoopUtilization(mark).active;
-      const restMs = Math.min(busy / share - (performance.now() - since), maxRestMs);
-      await new Promise<void>((resolve) => (restMs < 1 ? setImmediate(resolve) : setTimeout(resolve, restMs)));
-      mark = performance.eventLoopUtilization();
-      since = performance.now();
+      const busy = loop.busyMs() - busyMark;
+      await wait(Math.max(0, Math.min(busy / share - (loop.now() - since), maxRestMs)));
+      busyMark = loop.busyMs();
+      since = loop.now();
     },
   };
 }
