@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { localQuotas, quotaPerKey, type BackfillQuotaSettings, type QuotaSource, type Sleep } from '../backfill/quota';
+import { createQuota, quotaPerKey, type BackfillQuotaSettings, type QuotaRate, type QuotaSource, type Sleep } from '../backfill/quota';
 import { createSharedQuota, type SharedLimiter } from '../backfill/shared-quota';
 import { createQuotaLimiter, type Quota as WindowQuota } from '../sinks/relay/quota';
 import { quotaRedis } from '../sinks/relay/setup';
@@ -14,8 +14,8 @@ export interface Pacing {
 }
 
 /**
- * The windows the shared count is kept in (aligned to the clock, the same on every pod): whole calls
- * a second, or, for a rate under one call a second (Easemob's calls a minute), one call in each
+ * The windows a history quota is counted in (aligned to the clock, the same on every pod and at the
+ * vendor): whole calls a second, or, for a rate under one call a second (Easemob's calls a minute), one call in each
  * window of ⌈1/rate⌉ seconds, so the pods together go evenly there too.
  */
 export function windowQuota(perSecond: number): WindowQuota {
@@ -28,16 +28,21 @@ export function windowQuota(perSecond: number): WindowQuota {
 }
 
 /**
- * The relay's limiter (rate-limiter-flexible: Redis, this pod's share in memory while Redis is away)
- * for one history API. Calls wait for the first answer of the connection (`contact`): calls counted
- * in memory before it would be unknown to Redis, on top of the other pods' full count.
+ * The relay's limiter (rate-limiter-flexible) for one history API, counted in the vendor's windows:
+ * whole seconds of the clock, and a call this close to a second's end that it may arrive in the next
+ * is counted in both (the window guard). Every call is counted when it leaves, so calls a busy event
+ * loop held up and then let go together are counted in the second they go in, and a pod never sends
+ * more in one of the vendor's seconds than the limit. With Redis the count is every pod's (this pod's
+ * share in memory while Redis is away), and calls wait for the first answer of the connection
+ * (`contact`): calls counted in memory before it would be unknown to Redis, on top of the other pods'
+ * full count. Without Redis it is this pod's share, in memory.
  */
-function sharedLimiter(redis: { client: Redis; contact: Promise<void> }, key: { app: string; api: string }, perSecond: number, podShare: number, clock: () => number): SharedLimiter {
-  const limiter = createQuotaLimiter({ target: 'backfill', key: key.app, quotas: { [key.api]: windowQuota(perSecond) }, redis: redis.client, podShare, clock, reportsAnswers: false });
+function windowLimiter(key: { app: string; api: string }, perSecond: number, podShare: number, clock: () => number, redis?: { client: Redis; contact: Promise<void> }): SharedLimiter {
+  const limiter = createQuotaLimiter({ target: 'backfill', key: key.app, quotas: { [key.api]: windowQuota(perSecond) }, ...(redis && { redis: redis.client }), podShare, clock, reportsAnswers: false });
   return {
-    shared: () => redis.client.status === 'ready',
+    shared: () => redis?.client.status === 'ready',
     async take() {
-      await redis.contact;
+      await redis?.contact;
       try {
         await limiter.acquire(key.api, 1);
         return undefined;
@@ -66,15 +71,27 @@ function watchRedis(redis: Redis, podShare: number, logger: Logger): { closing()
 }
 
 /**
- * The quotas of every backfill history client, one per vendor, app and API. With a Redis URL they
- * are shared by every pod (a fixed window per API and app, aligned to the clock); while Redis is
- * away each pod falls back to its share of the rate, and uses the shared count again once it is
- * back. Without one, each pod paces itself to its share. The Redis client is made on the first ask
+ * The quotas of every backfill history client, one per vendor, app and API, each counted in fixed
+ * windows aligned to the clock (`windowLimiter`). With a Redis URL the count is shared by every pod;
+ * while Redis is away each pod falls back to its share of the rate, and uses the shared count again
+ * once it is back. Without one, each pod paces itself to its share and counts it alone. The Redis client is made on the first ask
  * (none when no backfill is configured) and closed by a stop step.
  */
 export function backfillQuotas(settings: BackfillQuotaSettings, deps: { logger: Logger; clock: () => number; stops: Stops; pacing?: Pacing }): QuotaSource {
   const { redisUrl, podShare } = settings;
-  if (redisUrl === undefined) return localQuotas(podShare);
+  const burst = (rate: QuotaRate) => (rate.burst === undefined ? {} : { burst: rate.burst });
+  if (redisUrl === undefined) {
+    // This pod's count is in the real clock's seconds, as the vendor's is, and as its calls are timed;
+    // the service's clock may be one that tests of schedules move by hours. A rate under one call a
+    // second (Easemob's calls a minute) is the even stream with its burst alone: its calls are seconds
+    // apart, so none crowds a window, and the burst is what the vendor's minute allows.
+    const windows = deps.pacing?.clock ?? Date.now;
+    return quotaPerKey((key, rate) =>
+      rate.perSecond < 1
+        ? createQuota({ perSecond: rate.perSecond * podShare, ...deps.pacing, ...burst(rate) })
+        : createSharedQuota({ perSecond: rate.perSecond, podShare, limiter: windowLimiter(key, rate.perSecond, podShare, windows), ...deps.pacing, ...burst(rate) }),
+    );
+  }
   let redis: { client: Redis; contact: Promise<void>; closing(): void } | undefined;
   const client = () => {
     if (redis === undefined) {
@@ -89,7 +106,7 @@ export function backfillQuotas(settings: BackfillQuotaSettings, deps: { logger: 
     redis?.client.disconnect();
   });
   return quotaPerKey((key, rate) => {
-    const limiter = sharedLimiter(client(), key, rate.perSecond, podShare, deps.clock);
-    return createSharedQuota({ perSecond: rate.perSecond, podShare, limiter, ...deps.pacing, ...(rate.burst === undefined ? {} : { burst: rate.burst }) });
+    const limiter = windowLimiter(key, rate.perSecond, podShare, deps.clock, client());
+    return createSharedQuota({ perSecond: rate.perSecond, podShare, limiter, ...deps.pacing, ...burst(rate) });
   });
 }
