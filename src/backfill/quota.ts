@@ -16,12 +16,18 @@ export const realSleep: Sleep = (ms, signal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/** An even stream that can be told a call went later than its slot. */
+export interface PacedQuota {
+  /** A call went at `at` (on the stream's clock), later than its slot: the next goes no sooner than an interval after it. */
+  wentAt(at: number): void;
+}
+
 /**
  * A client-side quota: at most `perSecond` calls a second, in an even stream (one call every
  * 1/perSecond s, a burst of `burst` after a pause). `take` resolves when the caller may make its
  * call. Time is injected (`clock`, `sleep`) so tests and the benchmark control it.
  */
-export function createQuota(options: { perSecond: number; burst?: number; clock?: () => number; sleep?: Sleep }): Quota {
+export function createQuota(options: { perSecond: number; burst?: number; clock?: () => number; sleep?: Sleep }): Quota & PacedQuota {
   const interval = 1000 / options.perSecond;
   const burst = options.burst ?? 1;
   const clock = options.clock ?? (() => performance.now());
@@ -36,6 +42,9 @@ export function createQuota(options: { perSecond: number; burst?: number; clock?
       const at = next;
       next += interval;
       if (at > now) await sleep(at - now, signal);
+    },
+    wentAt(at) {
+      next = Math.max(next, at + interval);
     },
   };
 }

@@ -23,23 +23,29 @@ export interface SharedQuotaOptions {
 /**
  * A quota shared by every pod: each call is paced by this pod's even stream (the whole rate while
  * the limiter is shared, so one pod alone may use it all; its share while it is not), then taken
- * from the shared limiter. A call the limiter refuses waits until the limiter's next window and is
- * paced and asked for again, so the pods together never go over the rate and none bursts a whole
- * window's budget at once. An abort ends any wait at once.
+ * from the shared limiter. A call the limiter refuses waits until the limiter's next window and asks
+ * it again, keeping its place (another pacing slot would push every call after it back an interval
+ * more), and the calls after it are paced from when it went. So the pods together never go over the
+ * rate, and each goes evenly. An abort ends any wait at once.
  */
 export function createSharedQuota(options: SharedQuotaOptions): Quota {
   const sleep = options.sleep ?? realSleep;
-  const pacing = (perSecond: number) => createQuota({ perSecond, sleep, ...(options.burst === undefined ? {} : { burst: options.burst }), ...(options.clock ? { clock: options.clock } : {}) });
+  const clock = options.clock ?? (() => performance.now());
+  const pacing = (perSecond: number) => createQuota({ perSecond, sleep, clock, ...(options.burst === undefined ? {} : { burst: options.burst }) });
   const whole = pacing(options.perSecond);
   const share = pacing(options.perSecond * options.podShare);
   return {
     async take(signal) {
+      const stream = options.limiter.shared() ? whole : share;
+      await stream.take(signal);
+      let refused = false;
       for (;;) {
-        await (options.limiter.shared() ? whole : share).take(signal);
         const wait = await options.limiter.take();
-        if (wait === undefined) return;
+        if (wait === undefined) break;
+        refused = true;
         await sleep(wait, signal);
       }
+      if (refused) stream.wentAt(clock());
     },
   };
 }

@@ -31,8 +31,8 @@ const registry: readonly (readonly [string, (config: Config, quotas: QuotaSource
   }],
 ];
 
-/** The fillers of the configured vendors; `quotas` shares their quotas between pods (default: this pod's share alone). */
-export function buildWindowFillers(config: Config, quotas: QuotaSource = localQuotas(config.backfill.quotas.podShare)): ReadonlyMap<string, WindowFillerEntry> {
+/** The fillers of the configured vendors, their calls taken from `quotas` (`backfillQuotas`: counted in the vendor's windows, shared between pods with Redis). */
+export function buildWindowFillers(config: Config, quotas: QuotaSource): ReadonlyMap<string, WindowFillerEntry> {
   const fillers = new Map<string, WindowFillerEntry>();
   for (const [vendor, build] of registry) {
     const entry = build(config, quotas);
@@ -49,7 +49,8 @@ export function buildWindowFillers(config: Config, quotas: QuotaSource = localQu
  * window would read the same files again from an API allowed 10 calls a minute.
  */
 export function windowVendors(config: Config, asked: 'outage' | 'by hand'): ReadonlyMap<string, { readonly wholeApp: boolean }> {
-  const vendors = new Map([...buildWindowFillers(config)].map(([vendor, entry]) => [vendor, { wholeApp: entry.wholeApp === true }]));
+  // Fillers built only to be listed: they make no call, so this pod's plain quotas will do.
+  const vendors = new Map([...buildWindowFillers(config, localQuotas())].map(([vendor, entry]) => [vendor, { wholeApp: entry.wholeApp === true }]));
   if (asked === 'by hand' && config.backfill.easemob !== undefined) vendors.set('easemob', { wholeApp: true });
   return vendors;
 }

@@ -86,11 +86,12 @@ export function backfillQuotas(settings: BackfillQuotaSettings, deps: { logger: 
     // second (Easemob's calls a minute) is the even stream with its burst alone: its calls are seconds
     // apart, so none crowds a window, and the burst is what the vendor's minute allows.
     const windows = deps.pacing?.clock ?? Date.now;
-    return quotaPerKey((key, rate) =>
-      rate.perSecond < 1
-        ? createQuota({ perSecond: rate.perSecond * podShare, ...deps.pacing, ...burst(rate) })
-        : createSharedQuota({ perSecond: rate.perSecond, podShare, limiter: windowLimiter(key, rate.perSecond, podShare, windows), ...deps.pacing, ...burst(rate) }),
-    );
+    return quotaPerKey((key, rate) => {
+      if (rate.perSecond < 1) return createQuota({ perSecond: rate.perSecond * podShare, ...deps.pacing, ...burst(rate) });
+      // Paced at the whole calls a second this pod's windows hold, so the stream never runs into its count.
+      const perSecond = Math.max(1, Math.floor(windowQuota(rate.perSecond).callsPerSecond * podShare));
+      return createSharedQuota({ perSecond, podShare: 1, limiter: windowLimiter(key, rate.perSecond, podShare, windows), ...deps.pacing, ...burst(rate) });
+    });
   }
   let redis: { client: Redis; contact: Promise<void>; closing(): void } | undefined;
   const client = () => {

@@ -44,16 +44,26 @@ describe('backfill pace', () => {
     expect(rests).toEqual([0]);
   });
 
-  test('When a step was heavy, then the rest is never more than 100 ms; each rest measures from the end of the previous one', async () => {
+  test('When a step was heavy, then the rest is never more than 100 ms', async () => {
     const loop = fakeLoop();
     const { pace, rests } = recordedPace(loop);
-    loop.busy(300);
+    loop.busy(600);
     await pace.rest();
-    loop.idle(100);
-    loop.busy(60);
+    // 600 / 0.75 - 600 = 200, capped.
+    expect(rests).toEqual([100]);
+  });
+
+  test('When a rest ends, then the next one measures busy time and elapsed time from there', async () => {
+    const loop = fakeLoop();
+    const { pace, rests } = recordedPace(loop);
+    loop.busy(30);
     await pace.rest();
-    // 300 / 0.75 - 300 = 100, the cap; then 60 ms busy of 160 since the previous rest is under three quarters.
-    expect(rests).toEqual([100, 0]);
+    loop.idle(5);
+    loop.busy(30);
+    await pace.rest();
+    // 30 ms busy of 40, then 30 of 35 since the last rest (counted from the start, 60 of 75 would rest 5
+    // ms; keeping the first busy time, 60 of 35 would rest 45).
+    expect(rests).toEqual([10, 5]);
   });
 
   test('When the rest is under a millisecond, then it is one turn of the event loop, not a timer', async () => {
