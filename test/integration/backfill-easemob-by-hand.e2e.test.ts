@@ -106,6 +106,8 @@ describe('Easemob window asked for by hand, end to end (built service and CLI)',
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(run.lines).toEqual([expect.objectContaining({ kind: 'window', vendor: 'easemob', state: 'open', fromAt: iso(first) })]);
     await until(async () => (await admin('/gaps?kind=window')).items[0]?.state === 'filled', { what: 'the window read and settled', timeoutMs: 20_000 });
+    // Stored is not yet delivered: the file sink gets backfilled events in gathered batches.
+    await until(() => archived().length === 4, { what: "the window's three messages in the file sink" });
     const events = archived();
     expect(events.map((e) => e.messageid).sort()).toEqual([hadCallback, ...missed].map((m) => m.msg_id).sort());
     expect(new Set(events.map((e) => e.id)).size).toBe(4);
