@@ -13,6 +13,11 @@ export interface JournalFlush {
   flushed(): Promise<void>;
   /** The failure that stopped the journal (kept until a restart), or undefined while every flush has succeeded. */
   failure(): Error | undefined;
+  /**
+   * A write could not be committed (the disk is full, an I/O error): the journal stops as after a failed
+   * flush, since a send it could not record would be made again.
+   */
+  writeFailed(error: unknown): void;
   /** Flushes on the calling thread what is not on disk yet and settles every waiter (the WAL is closed after a flush still out). */
   close(): void;
 }
@@ -30,9 +35,9 @@ export function createJournalFlush(wal: WalSync, onFailure?: (failure: Error) =>
   let failure: Error | undefined;
   let waiters: { readonly upTo: number; readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
 
-  const fail = (error: unknown): void => {
+  const fail = (error: unknown, what = 'the relay journal could not be flushed to disk: what it recorded since may be lost'): void => {
     if (failure) return;
-    failure = new Error('the relay journal could not be flushed to disk: what it recorded since may be lost, so no send is confirmed until the gateway restarts and reopens it', { cause: error });
+    failure = new Error(`${what}, so no send is confirmed until the gateway restarts and reopens it`, { cause: error });
     onFailure?.(failure);
   };
   const settle = (): void => {
@@ -74,6 +79,10 @@ export function createJournalFlush(wal: WalSync, onFailure?: (failure: Error) =>
       });
     },
     failure: () => failure,
+    writeFailed(error) {
+      fail(error, 'the relay journal could not record a send: a send it does not remember could be made again');
+      settle();
+    },
     close() {
       if (closed) return;
       closed = true;

@@ -26,7 +26,7 @@ export interface RelayJournal {
   record(eventId: string, step: string, messageIds: Readonly<Record<string, string>> | undefined): void;
   /** Resolves once every write made before the call is on disk; rejects for good once a flush failed (see `JournalFlush`). */
   flushed(): Promise<void>;
-  /** Why the journal stopped confirming sends (a failed flush; only a restart clears it), or undefined. */
+  /** Why the journal stopped confirming sends (a failed flush or write; only a restart clears it), or undefined. */
   fault(): string | undefined;
   /** Bytes in use (pages holding data). */
   bytes(): number;
@@ -46,7 +46,7 @@ export interface JournalOptions {
   readonly clock: () => number;
   /** Entries dropped early to stay under `maxBytes`. */
   readonly onPruned?: (entries: number) => void;
-  /** Called once, when a flush fails (the journal confirms nothing from then on). */
+  /** Called once, when a flush or a write fails (the journal confirms nothing from then on). */
   readonly onFlushFailed?: (failure: Error) => void;
 }
 
@@ -125,6 +125,16 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
     }
   }
 
+  /** Runs a write; one that fails stops the journal (`fault`) before the error goes on to the caller. */
+  const stopOnFailure = (write: () => unknown): void => {
+    try {
+      write();
+    } catch (error) {
+      flush.writeFailed(error);
+      throw error;
+    }
+  };
+
   const wrote = () => {
     flush.wrote();
     if (++writes % boundCheckEvery !== 0) return;
@@ -140,11 +150,11 @@ export function openRelayJournal(path: string, options: JournalOptions): RelayJo
       return states;
     },
     unanswered(eventId, step) {
-      countUnanswered.run(eventId, step, clock());
+      stopOnFailure(() => countUnanswered.run(eventId, step, clock()));
       wrote();
     },
     record(eventId, step, messageIds) {
-      record(eventId, step, messageIds === undefined ? 'null' : JSON.stringify(messageIds));
+      stopOnFailure(() => record(eventId, step, messageIds === undefined ? 'null' : JSON.stringify(messageIds)));
       wrote();
     },
     flushed: () => flush.flushed(),

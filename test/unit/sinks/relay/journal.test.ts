@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { openRelayJournal } from '../../../../src/sinks/relay/journal';
 
 describe('the relay journal', () => {
@@ -60,5 +61,29 @@ describe('the relay journal', () => {
 
     expect(oldest.get('s')).toEqual({ sent: true, unanswered: 0 });
     expect(bytes).toBeGreaterThan(16 * 1024);
+  });
+  test('When a send cannot be recorded (the write fails), then the journal stops: it reports the fault once, confirms nothing more, and stays stopped after the cause is gone', async () => {
+    const path = join(dir, 'j.sqlite');
+    const failures: Error[] = [];
+    const journal = openRelayJournal(path, { retentionMs: 86_400_000, maxBytes: 0, clock, onFlushFailed: (failure) => failures.push(failure) });
+    journal.record('e1', 'a', { bob: '1' });
+    await journal.flushed();
+    // Another connection holds the write lock: the journal's next write fails at once, as one on a full disk would.
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(() => journal.record('e2', 'a', { bob: '2' })).toThrow(/locked|busy/i);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+
+    expect(journal.fault()).toMatch(/could not record a send/);
+    expect(failures).toHaveLength(1);
+    await expect(journal.flushed()).rejects.toThrow(/could not record a send/);
+    expect(() => journal.unanswered('e3', 'a')).not.toThrow();
+    expect(journal.fault()).toMatch(/could not record a send/);
+    expect(failures).toHaveLength(1);
+    journal.close();
   });
 });
