@@ -35,7 +35,9 @@ describe('a history API that never answers', () => {
     const rest = createTencentRest({ url: silent.url, sdkAppId: 1400000001, identifier: 'admin', key: 'secret-key-for-the-usersig' }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, requestTimeoutMs: 200 });
 
     await expect(rest.post('v4/group_open_http_svc/group_msg_get_simple', { GroupId: 'g1' }, reading.signal)).rejects.toThrow(/timeout|aborted/i);
-    expect(silent.requests()).toBe(1);
+    // Made once at most: on a loaded machine the timeout can end the call before the request is even sent
+    // (a refused connection would be another error, not a timeout).
+    expect(silent.requests()).toBeLessThanOrEqual(1);
     expect(reading.signal.aborted).toBe(false);
   });
 
@@ -46,6 +48,6 @@ describe('a history API that never answers', () => {
     };
 
     await expect(read()).rejects.toThrow(/timeout|aborted/i);
-    expect(silent.requests()).toBe(1);
+    expect(silent.requests()).toBeLessThanOrEqual(1);
   });
 });
