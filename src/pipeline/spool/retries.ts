@@ -1,3 +1,4 @@
+import { growColumn } from './growable';
 import { SeqTable } from './seq-table';
 import { SlotHeap } from './slot-heap';
 import { SlotOrder } from './slot-order';
@@ -165,20 +166,25 @@ export class Retries {
   }
 
   #resize(capacity: number): void {
-    const grown = <T extends Float64Array | Uint8Array | Int32Array>(column: T, make: (length: number) => T): T => {
-      const next = make(capacity);
-      next.set(column.subarray(0, Math.min(capacity, this.#used)));
-      return next;
-    };
-    this.#seq = grown(this.#seq, (n) => new Float64Array(n));
-    this.#receivedAt = grown(this.#receivedAt, (n) => new Float64Array(n));
-    this.#attempts = grown(this.#attempts, (n) => new Float64Array(n));
-    this.#nextAt = grown(this.#nextAt, (n) => new Float64Array(n));
-    this.#replayed = grown(this.#replayed, (n) => new Uint8Array(n));
+    if (capacity === 0) {
+      this.#seq = new Float64Array(0);
+      this.#receivedAt = new Float64Array(0);
+      this.#attempts = new Float64Array(0);
+      this.#nextAt = new Float64Array(0);
+      this.#replayed = new Uint8Array(0);
+      this.#free = new Int32Array(0);
+      this.#capacity = 0;
+      return;
+    }
+    // Large columns grow in place (`growable.ts`): a redrive's millionth retry does not copy the first ones.
+    this.#seq = growColumn(this.#seq, Float64Array, capacity);
+    this.#receivedAt = growColumn(this.#receivedAt, Float64Array, capacity);
+    this.#attempts = growColumn(this.#attempts, Float64Array, capacity);
+    this.#nextAt = growColumn(this.#nextAt, Float64Array, capacity);
+    this.#replayed = growColumn(this.#replayed, Uint8Array, capacity);
     // Freed slots are all below `#used`: the stack never holds more than that.
-    this.#free = grown(this.#free, (n) => new Int32Array(n));
+    this.#free = growColumn(this.#free, Int32Array, capacity);
     this.#capacity = capacity;
-    if (capacity === 0) return;
     this.#order.resize(capacity);
     this.#bySeq.resize(capacity, this.#seq);
     this.#byReceived.resize(capacity, this.#receivedAt);

@@ -1,3 +1,5 @@
+import { growColumn } from './growable';
+
 /**
  * A binary min-heap of slots (small non-negative integers) ordered by a column of keys, held in typed
  * arrays: no object per entry, so a million entries are two arrays the garbage collector does not
@@ -21,14 +23,12 @@ export class SlotHeap {
     return this.#length;
   }
 
-  /** Takes slots below `capacity` (no fewer than before), comparing by `keys` from now on. */
+  /** Takes slots below `capacity` (no fewer than before), comparing by `keys` from now on; large heaps grow in place (`growable.ts`). */
   resize(capacity: number, keys: Float64Array): void {
-    const items = new Int32Array(capacity);
-    items.set(this.#items.subarray(0, this.#length));
-    const positions = new Int32Array(capacity).fill(-1);
-    positions.set(this.#positions.subarray(0, Math.min(capacity, this.#positions.length)));
-    this.#items = items;
-    this.#positions = positions;
+    const had = this.#positions.length;
+    this.#items = growColumn(this.#items, Int32Array, capacity);
+    this.#positions = growColumn(this.#positions, Int32Array, capacity);
+    this.#positions.fill(-1, had);
     this.#keys = keys;
   }
 

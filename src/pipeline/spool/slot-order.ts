@@ -1,3 +1,5 @@
+import { growColumn } from './growable';
+
 /**
  * The order in which slots (small non-negative integers) were added, as a doubly linked list held in
  * typed arrays: append and remove in O(1), no object per entry. The owner calls `resize` when its slot
@@ -9,15 +11,10 @@ export class SlotOrder {
   #head = -1;
   #tail = -1;
 
-  /** Takes slots below `capacity` (no fewer than before). */
+  /** Takes slots below `capacity` (no fewer than before); large lists grow in place (`growable.ts`). */
   resize(capacity: number): void {
-    const grown = (links: Int32Array): Int32Array<ArrayBuffer> => {
-      const next = new Int32Array(capacity);
-      next.set(links.subarray(0, Math.min(capacity, links.length)));
-      return next;
-    };
-    this.#next = grown(this.#next);
-    this.#previous = grown(this.#previous);
+    this.#next = growColumn(this.#next, Int32Array, capacity);
+    this.#previous = growColumn(this.#previous, Int32Array, capacity);
   }
 
   /** Puts `slot` (not in the list) last. */
