@@ -102,7 +102,9 @@ describe('fault: one process per spool, and a damaged spool is noticed', () => {
     running.splice(0);
 
     expect(acknowledged).toBe(50);
-    expect(ready.body.problems).toEqual([expect.stringMatching(/spool\.db-wal was deleted while the gateway had it open\); see the runbook$/)]);
+    // Deleted, or already replaced: a connection that opens the database after the unlink (the checkpoint
+    // thread's, which a loaded machine may start late) makes a new WAL file at the path before the watch looks.
+    expect(ready.body.problems).toEqual([expect.stringMatching(/spool\.db-wal was (deleted|replaced) while the gateway had it open\); see the runbook$/)]);
     expect(refused.status).toBe(503);
     expect(storedEvents(dataDir)).toBe(50);
     console.log(`WAL deleted under load: ${acknowledged} acknowledged, ${storedEvents(dataDir)} in the spool after kill -9, later callback answered ${refused.status}`);
