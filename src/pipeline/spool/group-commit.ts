@@ -106,6 +106,8 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
         release.run();
         return { ok: true as const, value };
       } catch (error) {
+        // SQLite rolled the whole transaction back itself (SQLITE_FULL, an I/O error): the batch fails with the cause.
+        if (!db.isTransaction) throw error;
         rollback.run();
         release.run();
         return { ok: false as const, error };

@@ -26,6 +26,27 @@ describe('createGroupCommitter', () => {
     expect(db.isTransaction).toBe(false);
   });
 
+  test('When SQLite rolls the whole transaction back for one write (SQLITE_FULL), then every write of the group is rejected with that error and nothing of it is kept', async () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec('CREATE TABLE t (v TEXT)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    // The database may not grow past the pages it has (SQLite keeps the limit at least its size).
+    db.exec('PRAGMA max_page_count = 1');
+    const commits: boolean[] = [];
+    const committer = createGroupCommitter(db, (ok) => commits.push(ok));
+
+    const results = await Promise.allSettled([
+      committer.submit(() => insert.run('a').changes),
+      committer.submit(() => insert.run('x'.repeat(100_000)).changes),
+      committer.submit(() => insert.run('c').changes),
+    ]);
+
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual(Array(3).fill('Error: database or disk is full'));
+    expect(column(db, 'SELECT v FROM t').all()).toEqual([]);
+    expect(commits).toEqual([false]);
+    expect(db.isTransaction).toBe(false);
+  });
+
   test('When a sync is in flight, then later writes wait for it and are committed together, covered by the next sync', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
