@@ -34,7 +34,7 @@ function readinessChecks(deps: CallbackServerDeps, draining: () => boolean): Rea
   const { spool, pipeline } = deps;
   return [
     { level: 'blocking', check: () => (draining() ? 'shutting down' : undefined) },
-    { level: 'blocking', check: () => (spool.healthy ? undefined : 'the spool cannot commit') },
+    { level: 'blocking', check: () => (spool.healthy ? undefined : spool.full ? 'the spool has no room for new events (disk full)' : 'the spool cannot commit') },
     { level: 'blocking', check: pipeline.pressure.reason },
     {
       level: 'degraded',

@@ -12,7 +12,7 @@ import type { Stops } from './stops';
  * on their own thread unless `backgroundCheckpoints` is false (the test app's small, short-lived
  * spools, where starting and stopping a thread per app would cost more than the checkpoints).
  */
-export function openServiceSpool(config: Config, mode: AckMode, deps: { metrics: Metrics; logger: Logger; stops: Stops; backgroundCheckpoints?: boolean }): Spool {
+export function openServiceSpool(config: Config, mode: AckMode, deps: { metrics: Metrics; logger: Logger; stops: Stops; backgroundCheckpoints?: boolean; freeBytes?: () => number | undefined }): Spool {
   const { logger } = deps;
   const lock = mode.onDisk ? lockSpool(mode.spoolPath) : undefined;
   if (lock) deps.stops.add('spool lock', () => lock.release());
@@ -23,6 +23,7 @@ export function openServiceSpool(config: Config, mode: AckMode, deps: { metrics:
     quarantine: config.quarantine,
     verify: mode.onDisk,
     commitWindowMs: config.spoolCommitWindowMs,
+    freeBytes: deps.freeBytes,
     onQuarantineDropped: (dropped) => deps.metrics.quarantineDropped(dropped),
     backgroundCheckpoints: deps.backgroundCheckpoints === false ? undefined : { onError: (error) => logger.warn({ err: error }, 'background WAL checkpoint failed; the spool falls back to checkpoints inside commits') },
   });

@@ -43,6 +43,8 @@ describe('fault: the data directory runs out of space', () => {
       const ready = await request(service.server).get('/readyz');
       const okBeforeFree = acknowledged.length;
       rmSync(join(dataDir, 'ballast'));
+      // Taken out of rotation, a pod gets no callbacks to prove it can store them: readiness reads the disk.
+      const readyAfterFree = await request(service.server).get('/readyz');
       let recovered = false;
       for (let i = 0; i < 50 && !recovered; i++) recovered = (await post()).status === 200;
       await until(() => new Set(readJsonl(out).map((e) => e.msgkey)).size >= acknowledged.length, 20_000);
@@ -51,10 +53,12 @@ describe('fault: the data directory runs out of space', () => {
 
       console.log(
         `disk full: ${n} posted; replies ${JSON.stringify(Object.fromEntries(statuses))}; OK before space returned ${okBeforeFree}; ` +
-          `/readyz while full ${ready.status}; recovered after freeing space: ${recovered}; OK answered ${acknowledged.length}, delivered ${delivered.size}, lost ${lost.length}`,
+          `/readyz while full ${ready.status}, after freeing space ${readyAfterFree.status}; recovered after freeing space: ${recovered}; OK answered ${acknowledged.length}, delivered ${delivered.size}, lost ${lost.length}`,
       );
       expect(first503).toEqual({ ActionStatus: 'FAIL', ErrorCode: 1, ErrorInfo: 'could not store the event; retry later' });
       expect(ready.status).toBe(503);
+      expect(ready.body.problems).toEqual(['the spool has no room for new events (disk full)']);
+      expect(readyAfterFree.status).toBe(200);
       expect(recovered).toBe(true);
       expect(lost).toEqual([]);
     } finally {

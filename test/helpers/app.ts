@@ -33,6 +33,8 @@ export interface TestAppOptions {
   /** QUARANTINE_MAX_BYTES; 0 (the default here) = no cap. */
   readonly quarantineMaxBytes?: number;
   readonly now?: number;
+  /** Free bytes the spool reads for its volume (`statfs` unless given): a full disk with `max_page_count`. */
+  readonly freeBytes?: () => number | undefined;
 }
 
 /** Quick retries and no circuit, so a test sees a recovered sink at once. */
@@ -81,7 +83,7 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const now = () => clock.now;
   const logger = pino({ level: 'silent' });
   const stops = createStops();
-  const spool = openServiceSpool(config, mode, { metrics, logger, stops, backgroundCheckpoints: false });
+  const spool = openServiceSpool(config, mode, { metrics, logger, stops, backgroundCheckpoints: false, freeBytes: options.freeBytes });
   const sink = new MemorySink();
   const pipeline = pipelineOver([guardSink(sink, 'memory')], config, mode, { spool, metrics, logger, clock: now, stops, pollMs: 20 });
   const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys });

@@ -123,7 +123,9 @@ describe('POST /tencent/callback', () => {
       expect(res.headers.allow).toBe('POST');
     });
 
-    test('When the spool cannot commit, then it is answered 503 FAIL with Retry-After, never OK', async () => {
+    test('When the spool has no room, then it is answered 503 FAIL with Retry-After, never OK, and /readyz says the disk is full', async () => {
+      await t.close();
+      t = buildTestApp({ freeBytes: () => 0 });
       t.spool.pragma('max_page_count = 1');
 
       const res = await post(t, callbackPath(text.query), JSON.stringify({ ...text.body, CloudCustomData: 'x'.repeat(20_000) }));
@@ -132,7 +134,7 @@ describe('POST /tencent/callback', () => {
       expect(res.headers['retry-after']).toBe('1');
       const ready = await request(t.app).get('/readyz');
       expect(ready.status).toBe(503);
-      expect(ready.body.problems).toEqual(['the spool cannot commit']);
+      expect(ready.body.problems).toEqual(['the spool has no room for new events (disk full)']);
     });
   });
 

@@ -13,6 +13,7 @@ import { createOutbox } from './outbox';
 import { createPauses } from './pauses';
 import { createQuarantine, type QuarantineDropped, type QuarantineLimits } from './quarantine';
 import { createRetention } from './retention';
+import { createRoomWatch, freeBytesBeside } from './room';
 import { migrateSpool } from './schema';
 import { createSearch, defaultSearchBudget } from './search';
 import { createSearchTail } from './search-tail';
@@ -44,6 +45,8 @@ export interface SpoolOptions {
   searchBudget?: number;
   /** Search rows held in memory before they are written together (`search-tail.ts`). */
   searchFlushRows?: number;
+  /** Free bytes on the spool's filesystem (`statfs` beside the file unless given): readiness after a full disk (`room.ts`). */
+  freeBytes?: () => number | undefined;
 }
 
 /**
@@ -111,13 +114,13 @@ export function openSpool(options: SpoolOptions) {
     load();
   };
 
-  let healthy = true;
+  const room = createRoomWatch(options.freeBytes ?? freeBytesBeside(options.path));
   let lastError: unknown;
   const listeners: (() => void)[] = [];
   const wal = onDisk ? walSync(`${options.path}-wal`) : undefined;
   const committer = createGroupCommitter(db, {
     onCommit: (ok, error) => {
-      healthy = ok;
+      room.committed(ok, error);
       lastError = error;
       if (!ok) watch.note(error);
     },
@@ -154,8 +157,19 @@ export function openSpool(options: SpoolOptions) {
     return states;
   };
   const admin = createSpoolAdmin(db, { committer, states: current, reader, routes, countEvents: () => stored.value });
+  /** Tells the room watch how an append went; `size` is only asked for when it failed. */
+  async function watched<T>(append: Promise<T>, size: () => number): Promise<T> {
+    try {
+      const outcome = await append;
+      room.appended(undefined, 0);
+      return outcome;
+    } catch (error) {
+      room.appended(error, size());
+      throw error;
+    }
+  }
   async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
-    const outcome = await outbox.append(event, receivedAt);
+    const outcome = await watched(outbox.append(event, receivedAt), () => sizeOf(event));
     if (outcome === 'accepted') for (const listener of listeners) listener();
     return outcome;
   }
@@ -167,7 +181,7 @@ export function openSpool(options: SpoolOptions) {
     has: (id: string): boolean => dedupe.has(id),
     /** Several events in one write (`append-batch.ts`), an outcome each in order; the dispatcher is woken once. */
     async appendMany(events: readonly Event[], receivedAt: number): Promise<('accepted' | 'duplicate')[]> {
-      const outcomes = await appendBatch(events, receivedAt);
+      const outcomes = await watched(appendBatch(events, receivedAt), () => events.reduce((sum, event) => sum + sizeOf(event), 0));
       if (outcomes.includes('accepted')) for (const listener of listeners) listener();
       return outcomes;
     },
@@ -231,9 +245,13 @@ export function openSpool(options: SpoolOptions) {
     get checkpoints(): { readonly copied: number } | undefined {
       return checkpointer;
     },
-    /** False after a commit failed, until one succeeds again. */
+    /** False after a commit failed, until one succeeds again; after an append refused for room, until there is room (`room.ts`). */
     get healthy(): boolean {
-      return healthy;
+      return room.healthy;
+    },
+    /** An append was refused for room and the disk has not shown room since. */
+    get full(): boolean {
+      return room.full;
     },
     get lastError(): unknown {
       return lastError;
@@ -263,6 +281,11 @@ export function openSpool(options: SpoolOptions) {
       db.close();
     },
   };
+}
+
+/** About the bytes an event takes in the log. */
+function sizeOf(event: Event): number {
+  return event.data.length + JSON.stringify(event.attributes).length;
 }
 
 export type Spool = ReturnType<typeof openSpool>;

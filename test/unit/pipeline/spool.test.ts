@@ -19,7 +19,7 @@ describe('spool', () => {
   let spool: Spool;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'imgw-spool-'));
-    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'] });
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'], freeBytes: () => 0 });
   });
   afterEach(() => {
     spool.close();
@@ -330,6 +330,51 @@ describe('spool', () => {
 
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(spool.healthy).toBe(false);
+    expect(spool.full).toBe(true);
+  });
+
+  test('When the disk has no room for new events but a delivery still commits, then the spool stays unhealthy until the disk shows room again', async () => {
+    let free = 0;
+    const full = openSpool({ path: join(dir, 'full.db'), sinks: ['a'], freeBytes: () => free });
+    try {
+      expect(await full.append(event('before'), 1)).toBe('accepted');
+      const [first] = full.due('a', 5, 10);
+      full.pragma('max_page_count = 1');
+      const big = `"${'x'.repeat(100_000)}"`;
+      await expect(full.append(event('big', big), 2)).rejects.toThrow(/full/);
+      expect(full.healthy).toBe(false);
+
+      // An acknowledgement rewrites pages that exist: it commits, and callbacks still cannot be stored.
+      await full.delivered('a', [first!.seq]);
+      expect(full.backlog()).toEqual([]);
+      expect(full.healthy).toBe(false);
+      expect(full.full).toBe(true);
+
+      // Room for less than twice the refused write: still not ready.
+      free = 150_000;
+      expect(full.healthy).toBe(false);
+      full.pragma('max_page_count = 1073741823');
+      free = 10_000_000;
+      expect(full.healthy).toBe(true);
+      expect(full.full).toBe(false);
+      expect(await full.append(event('big', big), 3)).toBe('accepted');
+    } finally {
+      full.close();
+    }
+  });
+
+  test('When an append is refused for room and a later append is stored, then the spool is healthy again without asking the disk', async () => {
+    const full = openSpool({ path: join(dir, 'full.db'), sinks: ['a'], freeBytes: () => 0 });
+    try {
+      full.pragma('max_page_count = 1');
+      await expect(full.append(event('big', `"${'x'.repeat(100_000)}"`), 1)).rejects.toThrow(/full/);
+      expect(full.healthy).toBe(false);
+      full.pragma('max_page_count = 1073741823');
+      expect(await full.append(event('small'), 2)).toBe('accepted');
+      expect(full.healthy).toBe(true);
+    } finally {
+      full.close();
+    }
   });
 });
 
