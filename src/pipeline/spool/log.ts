@@ -2,6 +2,7 @@ import { arrays, column, type Database } from './sqlite';
 import { storedEvent, type Event, type EventAttributes } from '../../events/event';
 import { isFresh, settle, passOne, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
+import { runsOf } from './runs';
 
 /** One event waiting for one sink. */
 export interface SpooledEvent {
@@ -30,6 +31,7 @@ const readAhead = 256;
 export function createLogReader(db: Database) {
   const after = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq > ? ORDER BY seq LIMIT ?');
   const one = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq = ?');
+  const range = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq');
   const firstAfter = column(db, 'SELECT received_at FROM log WHERE seq > ? ORDER BY seq LIMIT 1');
 
   /** Up to `limit` fresh events of `state` (after the cursor, not settled, wanted by its route). */
@@ -68,10 +70,21 @@ export function createLogReader(db: Database) {
     return found;
   }
 
-  /** The sink's `limit` retries of lowest seq, with their events: one pass over the retries, `limit` rows read. */
+  /** The log rows of `seqs` (ascending) by seq: one read per run of consecutive seqs. */
+  function rowsOf(seqs: readonly number[]): Map<number, Row> {
+    const rows = new Map<number, Row>();
+    for (const [first, last] of runsOf(seqs)) {
+      for (const row of (first === last ? [one.get(first)] : range.all(first, last)) as unknown as (Row | undefined)[]) if (row) rows.set(row[0], row);
+    }
+    return rows;
+  }
+
+  /** The sink's `limit` retries of lowest seq, with their events: one pass over the retries, one read per run of seqs. */
   function retried(state: SinkState, limit: number): (SpooledEvent & { nextAt: number })[] {
-    return state.retries.lowest(limit).flatMap((retry) => {
-      const row = one.get(retry.seq) as Row | undefined;
+    const lowest = state.retries.lowest(limit);
+    const rows = rowsOf(lowest.map((retry) => retry.seq));
+    return lowest.flatMap((retry) => {
+      const row = rows.get(retry.seq);
       if (!row) return [];
       const event = toEvent(row);
       return [{ seq: retry.seq, attempts: retry.attempts, receivedAt: retry.receivedAt, event: retry.replayed ? { ...event, replayed: true as const } : event, nextAt: retry.nextAt }];

@@ -6,6 +6,7 @@ import { SpoolClosedError, type GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
 import type { SearchTail } from './search-tail';
 import { createLogRowWriter } from './log-row';
+import { runsOf } from './runs';
 
 /**
  * The writes of the log with cursors, each through the group committer: an append is one row at the
@@ -30,7 +31,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
     first_failed_at = coalesce(first_failed_at, @now), last_failed_at = @now, dead_at = @now WHERE sink = @sink AND seq = @seq`);
   const newDead = db.prepare(`INSERT OR REPLACE INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at, dead_at)
     VALUES (@sink, @seq, 'dead', @receivedAt, 1, @now, @error, @error, @now, @now, @now)`);
-  const dropException = db.prepare('DELETE FROM exceptions WHERE sink = ? AND seq = ?');
+  const dropRetries = db.prepare('DELETE FROM exceptions WHERE sink = ? AND seq BETWEEN ? AND ?');
   const dropEvent = db.prepare('DELETE FROM log WHERE seq = ?');
   const dropExceptions = db.prepare('DELETE FROM exceptions WHERE seq = ?');
   const state = (sink: string): SinkState | undefined => deps.states().get(sink);
@@ -65,15 +66,18 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
       return committer.submit(() => {
         const s = state(sink);
         if (!s) return;
+        const retried: number[] = [];
         for (const seq of seqs) {
           if (s.retries.delete(seq)) {
-            dropException.run(sink, seq);
+            retried.push(seq);
             settle(s, seq, false);
           } else if (isFresh(s, seq)) settle(s, seq, true);
           else continue;
           s.pending -= 1;
           s.dirty = true;
         }
+        // Every seq of a run was this sink's retry, so each run's range holds only their rows.
+        for (const [first, last] of runsOf(retried.sort((a, b) => a - b))) dropRetries.run(sink, first, last);
       }, false);
     },
 

@@ -101,3 +101,37 @@ describe('spool retries', () => {
     }
   });
 });
+
+describe('retried events delivered in runs', () => {
+  test('When runs of retried events are read and delivered around a dead letter, a delivered event and another sink\'s retry, then each run is one range and only its own rows leave', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-runs-'));
+    const path = join(dir, 'spool.db');
+    const spool = openSpool({ path, sinks: ['a', 'b'] });
+    try {
+      for (let n = 1; n <= 8; n += 1) await spool.append(event(`e${n}`), n);
+      await spool.deadLetter('a', [3], 'refused', 10);
+      await spool.failed('a', [1, 2, 4, 5, 7, 8], 'down', 0, 10);
+      await spool.failed('b', [4], 'down', 0, 10);
+      // Event 6 was delivered to a before: a hole between the runs.
+      await spool.delivered('a', [6]);
+
+      const due = spool.due('a', 20, 100);
+      expect(due.map((item) => [item.seq, item.event.attributes.id, item.attempts])).toEqual([[1, 'e1', 1], [2, 'e2', 1], [4, 'e4', 1], [5, 'e5', 1], [7, 'e7', 1], [8, 'e8', 1]]);
+      await spool.delivered('a', due.map((item) => item.seq).reverse());
+
+      spool.close();
+      const db = new DatabaseSync(path);
+      try {
+        expect(db.prepare('SELECT sink, seq, state FROM exceptions ORDER BY sink, seq').all().map((row) => ({ ...row }))).toEqual([
+          { sink: 'a', seq: 3, state: 'dead' },
+          { sink: 'b', seq: 4, state: 'retry' },
+        ]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      spool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
