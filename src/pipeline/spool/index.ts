@@ -157,11 +157,14 @@ export function openSpool(options: SpoolOptions) {
     return states;
   };
   const admin = createSpoolAdmin(db, { committer, states: current, reader, routes, countEvents: () => stored.value });
-  /** Tells the room watch how an append went; `size` is only asked for when it failed. */
-  async function watched<T>(append: Promise<T>, size: () => number): Promise<T> {
+  /**
+   * Tells the room watch how an append went: stored (a duplicate wrote nothing and proves nothing), or
+   * refused; `size` is only asked for when it was refused.
+   */
+  async function watched<T>(append: Promise<T>, stored: (outcome: T) => boolean, size: () => number): Promise<T> {
     try {
       const outcome = await append;
-      room.appended(undefined, 0);
+      if (stored(outcome)) room.appended(undefined, 0);
       return outcome;
     } catch (error) {
       room.appended(error, size());
@@ -169,7 +172,7 @@ export function openSpool(options: SpoolOptions) {
     }
   }
   async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
-    const outcome = await watched(outbox.append(event, receivedAt), () => sizeOf(event));
+    const outcome = await watched(outbox.append(event, receivedAt), (result) => result === 'accepted', () => sizeOf(event));
     if (outcome === 'accepted') for (const listener of listeners) listener();
     return outcome;
   }
@@ -181,7 +184,7 @@ export function openSpool(options: SpoolOptions) {
     has: (id: string): boolean => dedupe.has(id),
     /** Several events in one write (`append-batch.ts`), an outcome each in order; the dispatcher is woken once. */
     async appendMany(events: readonly Event[], receivedAt: number): Promise<('accepted' | 'duplicate')[]> {
-      const outcomes = await watched(appendBatch(events, receivedAt), () => events.reduce((sum, event) => sum + sizeOf(event), 0));
+      const outcomes = await watched(appendBatch(events, receivedAt), (results) => results.includes('accepted'), () => events.reduce((sum, event) => sum + sizeOf(event), 0));
       if (outcomes.includes('accepted')) for (const listener of listeners) listener();
       return outcomes;
     },

@@ -366,6 +366,9 @@ describe('spool', () => {
       const big = `"${'x'.repeat(100_000)}"`;
       await expect(full.append(event('big', big), 2)).rejects.toThrow(/full/);
       expect(full.healthy).toBe(false);
+      // A vendor's resend of a stored event is a duplicate: it writes nothing and proves nothing.
+      expect(await full.append(event('before'), 2)).toBe('duplicate');
+      expect(full.healthy).toBe(false);
 
       // An acknowledgement rewrites pages that exist: it commits, and callbacks still cannot be stored.
       await full.delivered('a', [first!.seq]);
