@@ -130,9 +130,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   }
 
   function startSync(): void {
-    if (!sync || syncing || (unsynced.length === 0 && !loose)) return;
-    // Writes answered without a sync are flushed right behind their commit all the same, with no one
-    // waiting: what a crash can take back stays what was committed while one flush ran.
+    if (!sync || syncing || unsynced.length === 0) return;
     const covered = unsynced;
     unsynced = [];
     loose = false;
@@ -205,9 +203,9 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   return {
     /**
      * Queues `work` (synchronous node:sqlite calls) for the next group commit; refused once closed. With
-     * `durable` false it is answered once committed, without waiting for the sync that follows: for
-     * state that a machine crash during that sync may take back because what it records is then done
-     * again (a delivery's acknowledgement: the event is delivered once more).
+     * `durable` false it is answered once committed, without waiting for a sync: for state that may be
+     * lost in a crash because what it records is done again (a delivery's acknowledgement: the event
+     * is delivered once more). Any later sync covers it.
      */
     submit<T>(work: () => T, durable = true): Promise<T> {
       if (closed) return Promise.reject(new SpoolClosedError());

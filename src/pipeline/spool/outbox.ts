@@ -13,9 +13,10 @@ import { runsOf } from './runs';
  * end of `log` (its search row joins the search tail); a delivery changes only memory (the cursor is written
  * by the next commit); a failed attempt or a dead letter is one row of `exceptions`. In-memory state
  * changed by a write that is rolled back is reloaded by the spool (`onRollback`). The outcomes of
- * deliveries are answered once committed: the flush of the WAL behind them runs with no lane waiting
- * for it. Only a machine crash during that flush can take them back, as before, and then the events
- * are delivered again, which at-least-once delivery allows (the file sink skips its tail's copies).
+ * deliveries are answered once committed, without waiting for a flush of the WAL: only a machine
+ * crash before the next flush (the next callback's) can lose them, and then the events are delivered
+ * again, which at-least-once delivery allows. So a sink's acknowledgements never hold the disk for
+ * the callbacks behind them.
  */
 export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
