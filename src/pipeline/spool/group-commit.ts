@@ -2,8 +2,6 @@ import { transaction, type Database } from './sqlite';
 
 interface Pending {
   readonly work: () => unknown;
-  /** Answered only once a sync covers its commit (false: once committed; the next sync covers it). */
-  readonly durable: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -96,8 +94,6 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   let closed = false;
   /** Writes in the transaction being run (0 between commits). */
   let running = 0;
-  /** A write answered without a sync was committed since the last sync began. */
-  let loose = false;
 
   const savepoint = db.prepare('SAVEPOINT group_write');
   const release = db.prepare('RELEASE group_write');
@@ -133,7 +129,6 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     if (!sync || syncing || unsynced.length === 0) return;
     const covered = unsynced;
     unsynced = [];
-    loose = false;
     syncing = covered;
     lastSyncAt = clock();
     lastSyncWrites = covered.length;
@@ -189,36 +184,25 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     onCommit(true);
     const committed = results.map((result, i) => ({ item: batch[i] as Pending, result }));
     if (!sync) return settle(committed);
-    // Failed writes were rolled back, and writes that need not be durable yet are committed: neither
-    // waits for the sync (the next one covers the latter, as the WAL is written in order).
-    settle(committed.filter((c) => !c.result.ok || !c.item.durable));
-    for (const c of committed) {
-      if (!c.result.ok) continue;
-      if (c.item.durable) unsynced.push(c);
-      else loose = true;
-    }
+    // Failed writes were rolled back: they need no sync to be answered.
+    settle(committed.filter((c) => !c.result.ok));
+    for (const c of committed) if (c.result.ok) unsynced.push(c);
     startSync();
   }
 
   return {
-    /**
-     * Queues `work` (synchronous node:sqlite calls) for the next group commit; refused once closed. With
-     * `durable` false it is answered once committed, without waiting for a sync: for state that may be
-     * lost in a crash because what it records is done again (a delivery's acknowledgement: the event
-     * is delivered once more). Any later sync covers it.
-     */
-    submit<T>(work: () => T, durable = true): Promise<T> {
+    /** Queues `work` (synchronous node:sqlite calls) for the next group commit; refused once closed. */
+    submit<T>(work: () => T): Promise<T> {
       if (closed) return Promise.reject(new SpoolClosedError());
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, durable, resolve: resolve as (value: unknown) => void, reject });
+        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
         schedule();
       });
     },
     /** Commits whatever is queued now and, at shutdown, makes it durable before returning. */
     flush(): void {
       flush();
-      if (!sync || (unsynced.length === 0 && !syncing && !loose)) return;
-      loose = false;
+      if (!sync || (unsynced.length === 0 && !syncing)) return;
       const covered = [...(syncing ?? []), ...unsynced];
       unsynced = [];
       syncing = undefined;

@@ -12,11 +12,7 @@ import { runsOf } from './runs';
  * The writes of the log with cursors, each through the group committer: an append is one row at the
  * end of `log` (its search row joins the search tail); a delivery changes only memory (the cursor is written
  * by the next commit); a failed attempt or a dead letter is one row of `exceptions`. In-memory state
- * changed by a write that is rolled back is reloaded by the spool (`onRollback`). The outcomes of
- * deliveries are answered once committed, without waiting for a flush of the WAL: only a machine
- * crash before the next flush (the next callback's) can lose them, and then the events are delivered
- * again, which at-least-once delivery allows. So a sink's acknowledgements never hold the disk for
- * the callbacks behind them.
+ * changed by a write that is rolled back is reloaded by the spool (`onRollback`).
  */
 export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
   const { committer, dedupe, reader } = deps;
@@ -78,7 +74,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
         }
         // Every seq of a run was this sink's retry, so each run's range holds only their rows.
         for (const [first, last] of runsOf(retried.sort((a, b) => a - b))) dropRetries.run(sink, first, last);
-      }, false);
+      });
     },
 
     failed(sink: string, seqs: readonly number[], error: string, nextAt: number, now = Date.now(), countAttempt = true): Promise<void> {
@@ -97,7 +93,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
             settle(s, seq, false);
           }
         }
-      }, false);
+      });
     },
 
     deadLetter(sink: string, seqs: readonly number[], error: string, now: number): Promise<void> {
@@ -113,7 +109,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
           s.dead += 1;
           s.dirty = true;
         }
-      }, false);
+      });
     },
 
     /** Removes an event entirely (a direct delivery that failed must not make its resend a duplicate). */

@@ -82,37 +82,6 @@ describe('createGroupCommitter', () => {
     expect(answered).toEqual(['a']);
   });
 
-  test('When a write need not be durable (an acknowledgement), then it is answered once committed, starts no sync of its own, and the next sync or a flush at shutdown covers it', async () => {
-    const db = new DatabaseSync(':memory:');
-    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    const syncs: ((error?: unknown) => void)[] = [];
-    let syncedNow = 0;
-    const committer = createGroupCommitter(db, { sync: (done) => syncs.push(done), syncNow: () => void syncedNow++ });
-    const answered: string[] = [];
-    const write = (v: string, durable: boolean) => committer.submit(() => insert.run(v), durable).then(() => answered.push(v));
-
-    await write('ack', false);
-    expect(syncs).toHaveLength(0);
-
-    // Together with a durable write: the acknowledgement is answered, the write waits for the sync.
-    const durable = write('event', true);
-    const ack = write('ack 2', false);
-    await ack;
-    expect(answered).toEqual(['ack', 'ack 2']);
-    expect(syncs).toHaveLength(1);
-    syncs[0]?.();
-    await durable;
-    expect(answered).toEqual(['ack', 'ack 2', 'event']);
-
-    // Committed since the last sync began: a flush at shutdown syncs it.
-    await write('ack 3', false);
-    committer.flush();
-    expect(syncedNow).toBe(1);
-    committer.flush();
-    expect(syncedNow).toBe(1);
-  });
-
   test('When a sync runs long, then the queue is still committed every maxDeferred writes, so no transaction grows without bound', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v INTEGER PRIMARY KEY)');

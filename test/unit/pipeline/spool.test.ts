@@ -61,29 +61,6 @@ describe('spool', () => {
     }
   });
 
-  test('When a delivery is acknowledged, then it is answered once committed, without waiting for a flush of the WAL (a crash before the next flush delivers it again)', async () => {
-    await spool.append(event('e1'), 1);
-    const [item] = spool.due('a', 5, 10);
-    const held: (() => void)[] = [];
-    const real = fs.fdatasync;
-    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      held.push(() => real(fd, callback));
-    }) as typeof fs.fdatasync);
-    try {
-      await spool.delivered('a', [item!.seq]);
-      await spool.failed('b', [item!.seq], 'down', 100, 5);
-      expect(held).toEqual([]);
-      expect(spool.backlog()).toEqual([{ sink: 'b', pending: 1, oldestReceivedAt: 1 }]);
-      // The next event's flush covers them.
-      const appended = spool.append(event('e2'), 2);
-      await until(() => held.length === 1);
-      held[0]?.();
-      await expect(appended).resolves.toBe('accepted');
-    } finally {
-      spy.mockRestore();
-    }
-  });
-
   test('When the WAL flush fails, then the writes it covered are rejected and the spool stays damaged though a later flush succeeds', async () => {
     const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
       callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
