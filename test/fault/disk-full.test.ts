@@ -14,12 +14,13 @@ const sample = loadFixture('c2c-after-send-official');
 describe('fault: the data directory runs out of space', () => {
   test('When the spool disk is full, then callbacks get 503 FAIL (never OK), and the service recovers by itself when space returns', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'imgw-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dataDir], { timeout: 60_000 });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dataDir], { timeout: 60_000 });
     const outDir = tempDataDir();
     const out = join(outDir, 'events.jsonl');
     let service: RunningService | undefined;
     try {
-      writeFileSync(join(dataDir, 'ballast'), Buffer.alloc(1024 * 1024));
+      // Freed later: more than the 1 MiB and twice a refused event that readiness waits for.
+      writeFileSync(join(dataDir, 'ballast'), Buffer.alloc(2 * 1024 * 1024));
       service = await startTestService(dataDir, { sinks: [{ type: 'file', path: out }] });
       const acknowledged: string[] = [];
       const statuses = new Map<string, number>();

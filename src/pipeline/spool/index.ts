@@ -286,9 +286,10 @@ export function openSpool(options: SpoolOptions) {
   };
 }
 
-/** About the bytes an event takes in the log. */
+/** About the bytes an event takes in the log: its columns in UTF-8, in whole 4 KiB pages. */
 function sizeOf(event: Event): number {
-  return event.data.length + JSON.stringify(event.attributes).length;
+  const bytes = Buffer.byteLength(event.data) + Buffer.byteLength(JSON.stringify(event.attributes)) + (event.message === undefined ? 0 : Buffer.byteLength(event.message));
+  return Math.ceil(bytes / 4096) * 4096;
 }
 
 export type Spool = ReturnType<typeof openSpool>;

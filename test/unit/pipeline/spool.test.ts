@@ -366,6 +366,19 @@ describe('spool', () => {
     }
   });
 
+  test('When the spool is opened on a volume with less than 1 MiB free, then it is not ready until the volume has room', () => {
+    let free = 512 * 1024;
+    const full = openSpool({ path: join(dir, 'full.db'), sinks: ['a'], freeBytes: () => free });
+    try {
+      expect(full.healthy).toBe(false);
+      expect(full.full).toBe(true);
+      free = 2 * 1024 * 1024;
+      expect(full.healthy).toBe(true);
+    } finally {
+      full.close();
+    }
+  });
+
   test('When an append is refused for room and a later append is stored, then the spool is healthy again without asking the disk', async () => {
     const full = openSpool({ path: join(dir, 'full.db'), sinks: ['a'], freeBytes: () => 0 });
     try {
