@@ -24,6 +24,9 @@ const statusOf: Record<AdminError['kind'], number> = { not_found: 404, refused: 
 
 class InputError extends Error {}
 
+/** A request body that is not JSON: 415. */
+class MediaTypeError extends Error {}
+
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
   const result = schema.safeParse(value ?? {});
@@ -53,7 +56,7 @@ export function createAdminApp(deps: AdminAppDeps) {
   app.get('/', (_req, res) => void res.json(document));
   app.get('/openapi.json', (_req, res) => void res.json(document));
   const json = express.json({ limit: '256kb' });
-  for (const r of routes) app[r.method](r.path, json, handler(r));
+  for (const r of routes) app[r.method](r.path, authorised(r), json, handler(r));
   app.use((_req: Request, res: Response) => void res.status(404).json({ error: 'not_found', message: 'no such route (the OpenAPI document is at /)' }));
   app.use(function errors(error: unknown, req: Request, res: Response, _next: NextFunction) {
     if (error instanceof AuthError) {
@@ -63,6 +66,7 @@ export function createAdminApp(deps: AdminAppDeps) {
       return void res.status(error.status).json({ error: error.code, message: error.message });
     }
     if (error instanceof AdminError) return void res.status(statusOf[error.kind]).json({ error: error.kind, message: error.message });
+    if (error instanceof MediaTypeError) return void res.status(415).json({ error: 'unsupported_media_type', message: error.message });
     const status = (error as { status?: number; type?: string }).type === 'entity.parse.failed' || error instanceof InputError ? 400 : (error as { status?: number }).status;
     if (status && status >= 400 && status < 500) return void res.status(status).json({ error: 'invalid', message: (error as Error).message });
     deps.logger.error({ err: error, route: req.path }, 'admin request failed');
@@ -70,10 +74,25 @@ export function createAdminApp(deps: AdminAppDeps) {
   });
   return app;
 
-  function handler(r: Route) {
-    return async function adminRoute(req: Request, res: Response) {
+  /**
+   * The token and its role, before the body is read: an unauthenticated request is refused (and
+   * counted as a failed login) whatever it carries. A route that takes a body takes only JSON, and
+   * needs one (`{}` for everything): read as no body, a dry run sent as a form (what `curl -d` sends)
+   * or a POST without a body would be `{}`, every filter and `dryRun` dropped, and act on everything.
+   */
+  function authorised(r: Route) {
+    return async function authorise(req: Request, res: Response, next: NextFunction) {
       const token = await auth.authenticate(req);
       if (!mayAct(token.role, r.role)) throw new AuthError(403, 'forbidden', `the ${token.role} role may not do this (needs ${r.role})`);
+      if (r.body && !req.is('application/json')) throw new MediaTypeError(`send a JSON body (Content-Type: application/json; {} to act on everything), not ${req.headers['content-type'] ?? 'no content type'}`);
+      res.locals.token = token;
+      next();
+    };
+  }
+
+  function handler(r: Route) {
+    return async function adminRoute(req: Request, res: Response) {
+      const token = res.locals.token as OperatorToken;
       const call = { params: parse(r.params, req.params, 'path'), query: parse(r.query, req.query, 'query'), body: parse(r.body, req.body, 'body'), actor: token.name };
       const result = await r.handle(deps.admin, call as never);
       res.status(result && typeof result === 'object' && 'job' in result ? 202 : 200).json(result);
