@@ -17,12 +17,18 @@ const add = (c: Clause, sql: string, ...params: (string | number)[]): void => {
 const whereOf = (c: Clause): string => (c.sql.length ? `WHERE ${c.sql.join(' AND ')}` : '');
 const pageOf = <T>(rows: T[], limit: number, cursor: (last: T) => string): Page<T> => (rows.length > limit ? { items: rows.slice(0, limit), next: cursor(rows[limit - 1] as T) } : { items: rows });
 
-function deadClause(filter: DeadLetterFilter, after?: string): Clause {
+/**
+ * The dead letters `filter` names. `inKeyOrder`: for a walk in the table's key order (sink, seq),
+ * the state and time terms are checked row by row (`+`), so SQLite seeks the key instead of reading
+ * `exceptions_dead` and sorting all it finds for each chunk.
+ */
+function deadClause(filter: DeadLetterFilter, after?: string, inKeyOrder = false): Clause {
   const c = clause();
-  add(c, "d.state = 'dead'");
+  const checked = inKeyOrder ? '+' : '';
+  add(c, `${checked}d.state = 'dead'`);
   if (filter.sink !== undefined) add(c, 'd.sink = ?', filter.sink);
-  if (filter.since !== undefined) add(c, 'd.dead_at >= ?', filter.since);
-  if (filter.until !== undefined) add(c, 'd.dead_at < ?', filter.until);
+  if (filter.since !== undefined) add(c, `${checked}d.dead_at >= ?`, filter.since);
+  if (filter.until !== undefined) add(c, `${checked}d.dead_at < ?`, filter.until);
   if (filter.error !== undefined) add(c, 'instr(d.last_error, ?) > 0', filter.error);
   if (filter.seqs !== undefined) add(c, `d.seq IN (${filter.seqs.map(() => '?').join(',') || 'NULL'})`, ...filter.seqs);
   if (after !== undefined) {
@@ -191,8 +197,23 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       return countInSteps(filter, step);
     },
     redriveDeadLetters(filter, now, options) {
-      const c = deadClause(filter);
-      return chunked((limit) => db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} LIMIT ${limit}`).all(...c.params) as never, (rows) => {
+      // The dead letters of the job's start, walked once in key order (sink, seq): an event this job
+      // redrives that dies again before the job ends is behind the walk, not taken (and sent) twice,
+      // one that dies after the start is not taken, and the job ends even against a sink that refuses
+      // everything.
+      const until = (lastSeqOf.get() as number | undefined) ?? 0;
+      let from: { sink: string; seq: number } | undefined;
+      return chunked((limit) => {
+        const c = deadClause(filter, undefined, true);
+        add(c, 'd.seq <= ?', until);
+        add(c, '+d.dead_at <= ?', now);
+        // With one sink the seq alone is the bound the key seeks to (a row value would be checked row by row).
+        if (from && filter.sink !== undefined) add(c, 'd.seq > ?', from.seq);
+        else if (from) add(c, '(d.sink, d.seq) > (?, ?)', from.sink, from.seq);
+        const rows = db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} ORDER BY d.sink, d.seq LIMIT ${limit}`).all(...c.params) as { sink: string; seq: number; receivedAt: number }[];
+        from = rows.at(-1) ?? from;
+        return rows;
+      }, (rows) => {
         for (const row of rows) admin.redriveOne(row.sink, row.seq, row.receivedAt, now);
       }, options);
     },

@@ -61,6 +61,34 @@ describe('spool admin store', () => {
     expect(spool.due('a', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
   });
 
+  test.each([
+    ['one sink', { sink: 'a' }, 5],
+    ['every sink', {}, 8],
+  ])('When redriven dead letters die again while the redrive runs (%s), then the job takes each once and ends', async (_name, filter, expected) => {
+    // Sink b takes alice's events only: e1 to e3.
+    for (let i = 1; i <= 5; i += 1) await spool.append(event(`e${i}`, { fromaccount: i <= 3 ? 'alice' : 'bob' }), 1000 + i);
+    await spool.deadLetter('a', [1, 2, 3, 4, 5], 'HTTP 400', 2000);
+    await spool.deadLetter('b', [1, 2, 3], 'HTTP 400', 2000);
+    const taken: string[] = [];
+
+    // After each chunk, the sinks refuse what it queued again, at once (a sink that refuses everything).
+    const redriven = await spool.adminStore.redriveDeadLetters(filter, 3000, {
+      chunk: 2,
+      onProgress: async () => {
+        for (const sink of ['a', 'b']) {
+          const due = spool.due(sink, 3000, 10);
+          taken.push(...due.map((item) => `${sink}${item.seq}`));
+          if (due.length > 0) await spool.deadLetter(sink, due.map((item) => item.seq), 'HTTP 400 again', 3001);
+        }
+      },
+    });
+
+    expect(redriven).toBe(expected);
+    expect(taken).toHaveLength(expected);
+    expect(new Set(taken).size).toBe(expected);
+    expect(await spool.adminStore.countDeadLetters({})).toBe(8);
+  });
+
   test('When dead letters are redriven, then their wait for the sink begins at the redrive (the age limit and the oldest pending count from it), across a restart, while listings keep the time of receipt', async () => {
     await spool.append(event('old'), 1000);
     await spool.deadLetter('a', [1], 'HTTP 500', 2000);
