@@ -13,10 +13,22 @@ const time = z
 const name = z.string().min(1).max(200);
 const ids = (what: string) => z.array(z.number().int().positive()).min(1).max(10_000).describe(`only these ${what}`);
 
+const notACursor = 'not a cursor of this list (the `next` of its previous page)';
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('most items (1–1000)'),
-  after: z.string().max(40).optional().describe('the `next` cursor of the previous page'),
+  after: z.string().regex(/^\d{1,15}$/, notACursor).optional().describe('the `next` cursor of the previous page'),
 });
+
+/** A dead-letter cursor as `deadLetters` makes it: base64url of `[deadAt, seq, sink]`. */
+function isDeadCursor(value: string): boolean {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(value, 'base64url').toString());
+  } catch {
+    return false;
+  }
+  return Array.isArray(key) && key.length === 3 && Number.isSafeInteger(key[0]) && Number.isSafeInteger(key[1]) && typeof key[2] === 'string';
+}
 
 export const eventQuery = pageQuery.extend({
   vendor: name.optional(), command: name.optional(), app: name.optional(), conversation: name.optional().describe('either party, or the group/room'),
@@ -25,7 +37,10 @@ export const eventQuery = pageQuery.extend({
 });
 
 const deadFilter = { sink: name.optional(), since: time.optional(), until: time.optional(), error: name.optional().describe('substring of the last error') };
-export const deadLetterQuery = pageQuery.extend(deadFilter);
+export const deadLetterQuery = pageQuery.extend({
+  ...deadFilter,
+  after: z.string().max(400).regex(/^[A-Za-z0-9_-]+$/, notACursor).refine(isDeadCursor, notACursor).optional().describe('the `next` cursor of the previous page'),
+});
 export const deadLetterChange = z.strictObject({ ...deadFilter, seqs: ids('log positions').optional(), dryRun: z.boolean().default(false).describe('only count') });
 
 const quarantineFilter = { vendor: name.optional(), reason: name.optional(), since: time.optional(), until: time.optional() };

@@ -139,6 +139,21 @@ describe('admin API against a running service', () => {
     expect([missing.status, bad.status]).toEqual([404, 400]);
   });
 
+  test('When a cursor was not made by its list (forged, cut short, of another list, too large), then the answer is 400, not 500 and not an empty last page', async () => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const deadNext = (await api('get', '/dead-letters?limit=1', VIEWER)).body.next as string;
+    const paths = [
+      '/dead-letters?after=garbage!', `/dead-letters?after=${b64(null)}`, `/dead-letters?after=${b64({})}`, `/dead-letters?after=${b64([1, { a: 1 }, 3])}`, `/dead-letters?after=${deadNext.slice(0, -3)}`,
+      '/events?after=abc', '/quarantine?after=abc', '/audit?after=-1', '/gaps?after=1.5', '/events?after=99999999999999999999999', `/events?after=${deadNext}`,
+    ];
+    const answers = await Promise.all(paths.map((path) => api('get', path, VIEWER)));
+
+    expect(answers.map((a) => a.status)).toEqual(paths.map(() => 400));
+    expect(answers[0]!.body).toEqual({ error: 'invalid', message: expect.stringContaining('not a cursor of this list') });
+    expect((await api('get', `/dead-letters?limit=1&after=${deadNext}`, VIEWER)).body.items).toHaveLength(1);
+    expect(logs.join('')).not.toContain('admin request failed');
+  });
+
   test('When dead letters are redriven (a dry run first) and dropped, then the counts and the job are right and each change is audited under the token\'s name', async () => {
     const dry = await api('post', '/dead-letters/redrive', OPERATOR, { dryRun: true });
     const redriven = await finished(await api('post', '/dead-letters/redrive', OPERATOR, { sink: 'web' }));
