@@ -48,9 +48,11 @@ export const quarantineQuery = pageQuery.extend(quarantineFilter);
 export const quarantineChange = z.strictObject({ ...quarantineFilter, qids: ids('quarantine ids').optional(), dryRun: z.boolean().default(false).describe('only count') });
 
 export const replayBody = z.strictObject({
-  since: time, until: time.optional(), sink: name.optional().describe('one configured sink; every configured sink when absent'),
+  since: time.optional().describe('events received at or after this time (since or seqs is needed)'), until: time.optional(),
+  seqs: ids('log positions').optional().describe('only these events (the `seq` of a search result)'),
+  sink: name.optional().describe('one configured sink; every configured sink when absent'),
   dryRun: z.boolean().default(false).describe('only count'),
-});
+}).refine((body) => body.since !== undefined || body.seqs !== undefined, 'a replay needs since (a time range) or seqs (log positions)');
 const preview = z.boolean().default(false).describe('only count, after the same checks');
 export const pendingDropBody = z.strictObject({ sink: name.describe('a sink no longer configured'), dryRun: preview });
 export const pendingMoveBody = z.strictObject({ sink: name.describe('a sink no longer configured'), to: name.describe('a configured sink'), dryRun: preview });

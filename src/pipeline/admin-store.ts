@@ -110,6 +110,13 @@ export interface DeadLetter {
   readonly deadAt: number;
 }
 
+/** What a replay takes: events received in `[since, until)`, and with `seqs` only those log positions. */
+export interface ReplayFilter {
+  readonly since?: number;
+  readonly until?: number;
+  readonly seqs?: readonly number[];
+}
+
 export interface QuarantineFilter {
   readonly vendor?: string;
   readonly reason?: string;
@@ -195,9 +202,12 @@ export interface AdminStore {
   requarantine(qid: number, reason: string, detail: string): Promise<void>;
   dropQuarantine(filter: QuarantineFilter): Promise<number>;
 
-  /** Queues stored events received in `[since, until)` again for `sink` (its route applies), due now. */
-  countReplay(range: { since?: number; until?: number }, sink: string): number;
-  replay(range: { since?: number; until?: number }, sink: string, now: number, options?: { chunk?: number; onProgress?: Progress }): Promise<number>;
+  /**
+   * Queues stored events received in `[since, until)` (with `seqs`, only those log positions) again for
+   * `sink` (its route applies), due now: the events stored at the start, in chunks through the committer.
+   */
+  countReplay(range: ReplayFilter, sink: string): Promise<number>;
+  replay(range: ReplayFilter, sink: string, now: number, options?: { chunk?: number; onProgress?: Progress }): Promise<number>;
 
   /** Events pending per sink name, including names no longer configured. */
   pendingCounts(): readonly { readonly sink: string; readonly pending: number }[];

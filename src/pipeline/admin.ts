@@ -1,5 +1,5 @@
 import type { Event } from '../events/event';
-import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, SearchedEvent, SpoolStats } from './admin-store';
+import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, ReplayFilter, SearchedEvent, SpoolStats } from './admin-store';
 import { createJobs, type Job } from './admin-jobs';
 import type { Gap, GapFilter, NewGap } from './spool/gaps';
 
@@ -214,10 +214,12 @@ export function createAdmin(deps: AdminDeps) {
     },
 
     /** Queues stored events of the range again for `sink`, or for every configured sink. */
-    async replay(actor: Actor, range: { since?: number; until?: number; sink?: string }, options: Bulk = {}) {
+    async replay(actor: Actor, range: ReplayFilter & { sink?: string }, options: Bulk = {}) {
       checkSink(range.sink, deps.sinks);
+      if (range.since === undefined && range.seqs === undefined) throw new AdminError('invalid', 'a replay needs since (a time range) or seqs (log positions)');
       const targets = range.sink === undefined ? deps.sinks : [range.sink];
-      const total = targets.reduce((sum, sink) => sum + store.countReplay(range, sink), 0);
+      let total = 0;
+      for (const sink of targets) total += await store.countReplay(range, sink);
       return bulk(actor, 'replay', range, total, options.dryRun, async (progress) => {
         let queued = 0;
         for (const sink of targets) {

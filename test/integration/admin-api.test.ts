@@ -203,6 +203,17 @@ describe('admin API against a running service', () => {
     expect(settings).toEqual({ status: 200, body: { items: [{ name: 'web', type: 'file', settings: expect.objectContaining({ path: join(dataDir, 'out.jsonl'), maxAttempts: 1, batchSize: 1000 }) }] } });
   });
 
+  test('When one event is replayed by its log position, then only it is counted and queued; a replay with neither since nor seqs is refused', async () => {
+    const seq = ((await api('get', '/events?sender=carol', VIEWER)).body.items![0] as { seq: number }).seq;
+
+    const dry = await api('post', '/replay', OPERATOR, { sink: 'web', seqs: [seq], dryRun: true });
+    const neither = await api('post', '/replay', OPERATOR, { sink: 'web' });
+
+    expect(dry.body).toEqual({ dryRun: true, count: 1 });
+    expect(neither.status).toBe(400);
+    expect(neither.body.message).toContain('since');
+  });
+
   test('When a client keeps presenting wrong tokens, then it is refused with 429 even with a good one, the failures are counted, and no token reaches the log', async () => {
     const answers: number[] = [];
     for (let i = 0; i < 11; i += 1) answers.push((await api('get', '/stats', `guess-${i}`)).status);

@@ -60,6 +60,9 @@ const stored = (row: EventRow): StoredEvent => {
 const deadCountStep = 10_000;
 type DeadKey = [deadAt: number, sink: string, seq: number];
 
+/** Log rows a replay's count reads between two turns of the event loop. */
+const replayCountStep = 2000;
+
 /** A bulk chunk that shares its commit with other writes takes this fraction of its size. */
 const sharedChunkDivisor = 5;
 
@@ -247,21 +250,36 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       const c = quarantineClause(filter);
       return committer.submit(() => db.prepare(`DELETE FROM quarantine ${whereOf(c)}`).run(...c.params).changes as number);
     },
-    countReplay(range, sink) {
+    async countReplay(range, sink) {
       const route = deps.routes.find((r) => r.name === sink);
-      const c = clause();
-      if (range.since !== undefined) add(c, 'received_at >= ?', range.since);
-      if (range.until !== undefined) add(c, 'received_at < ?', range.until);
       if (!route) return 0;
-      return (db.prepare(`SELECT ${eventColumns} FROM log ${whereOf(c)}`).all(...c.params) as EventRow[]).filter((row) => route.accepts(stored(row).event)).length;
+      // Counted in steps with a turn of the event loop between them, over what is stored now.
+      const upTo = (lastSeqOf.get() as number | undefined) ?? 0;
+      let count = 0;
+      for (let after = 0; ;) {
+        const step = db.prepare(`SELECT ${eventColumns} FROM log WHERE seq > ? AND seq <= ? ${range.seqs === undefined ? '' : `AND seq IN (${range.seqs.map(() => '?').join(',') || 'NULL'})`} ORDER BY seq LIMIT ${replayCountStep}`)
+          .all(after, upTo, ...(range.seqs ?? [])) as EventRow[];
+        for (const row of step) if ((range.since === undefined || row.receivedAt >= range.since) && (range.until === undefined || row.receivedAt < range.until) && route.accepts(stored(row).event)) count += 1;
+        if (step.length < replayCountStep) return count;
+        after = (step.at(-1) as EventRow).seq;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     },
-    replay(range, sink, now, options) {
+    async replay(range, sink, now, options) {
+      // The events stored when the replay starts, in steps of `chunk` through the committer (a fifth of
+      // that when the step shares its commit), each followed by the caller's progress step.
       const route = deps.routes.filter((r) => r.name === sink);
-      return admin.replay({ since: range.since, until: range.until }, route, now).then(async (queued) => {
-        deps.wake();
+      const upTo = (lastSeqOf.get() as number | undefined) ?? 0;
+      const size = options?.chunk ?? 1000;
+      let queued = 0;
+      for (let after = 0; ;) {
+        const step = await committer.submit(() => admin.replayStep({ ...range, upTo }, route, now, after, committer.sharing > 1 ? Math.max(1, Math.floor(size / sharedChunkDivisor)) : size));
+        queued += step.queued;
+        after = step.last;
+        if (step.queued > 0) deps.wake();
         await options?.onProgress?.(queued);
-        return queued;
-      });
+        if (step.done) return queued;
+      }
     },
     pendingCounts: () => admin.pendingCounts(),
     dropPending: (sink) => admin.dropPending(sink),

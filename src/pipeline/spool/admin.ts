@@ -1,4 +1,4 @@
-import { blob, column, type Database } from './sqlite';
+import { arrays, blob, column, type Database } from './sqlite';
 import { isFresh, settle, type SinkState, type SpoolSink } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
@@ -11,6 +11,24 @@ export interface Range {
   readonly until?: number;
   readonly sink?: string;
 }
+
+/** What a replay takes: events received in `[since, until)`, or only those at `seqs`, up to log position `upTo`. */
+export interface ReplayRange {
+  readonly since?: number;
+  readonly until?: number;
+  readonly seqs?: readonly number[];
+  readonly upTo: number;
+}
+
+export interface ReplayStep {
+  readonly queued: number;
+  readonly matched: number;
+  readonly last: number;
+  readonly done: boolean;
+}
+
+/** Log positions one replay step reads at most (their seq and time of receipt; only matching events are parsed). */
+const replayScan = 2000;
 
 function where(range: Range, column: string, sinkColumn?: string) {
   const clauses: string[] = [];
@@ -73,6 +91,34 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
     state.dirty = true;
   };
   const dropDeadRow = db.prepare("DELETE FROM exceptions WHERE sink = ? AND seq = ? AND state = 'dead'");
+  const logAfter = arrays(db, 'SELECT seq, received_at FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
+
+  /**
+   * One step of a replay (inside a committer write): the log after position `after`, up to `upTo`, is
+   * read in order, at most `replayScan` positions, and each event received in the range (and, with
+   * `seqs`, only those) is queued again for each of `sinks` whose route accepts it, until `limit` events
+   * matched. Returns how many were queued and matched, the last position read and whether the range
+   * is done, so a replay of millions is many short steps and one of a single event reads only it.
+   */
+  function replayStep(range: ReplayRange, sinks: readonly SpoolSink[], now: number, after: number, limit: number): ReplayStep {
+    const rows = (range.seqs === undefined
+      ? logAfter.all(after, range.upTo, replayScan)
+      : range.seqs.filter((seq) => seq > after && seq <= range.upTo).slice(0, limit).map((seq) => [seq, receivedAtOf.get(seq)]).filter(([, at]) => at !== undefined)) as [number, number][];
+    let queued = 0;
+    let matched = 0;
+    let last = after;
+    for (const [seq, receivedAt] of rows) {
+      if (matched >= limit) return { queued, matched, last, done: false };
+      last = seq;
+      if ((range.since !== undefined && receivedAt < range.since) || (range.until !== undefined && receivedAt >= range.until)) continue;
+      const event = reader.event(seq);
+      if (!event) continue;
+      matched += 1;
+      for (const sink of sinks) if (sink.accepts(event) && requeue(stateOf(sink.name), seq, receivedAt, now)) queued += 1;
+    }
+    const done = range.seqs === undefined ? rows.length < replayScan : range.seqs.every((seq) => seq <= last || seq > range.upTo);
+    return { queued, matched, last, done };
+  }
 
   return {
     redriveOne,
@@ -197,20 +243,11 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
       return committer.submit(() => void db.prepare('DELETE FROM quarantine WHERE qid = ?').run(qid));
     },
 
-    /** Queues stored events received in the range again for each sink whose route accepts them (due now). Returns how many. */
+    /** Queues stored events received in the range again for each sink whose route accepts them (due now), in one write. Returns how many. */
     replay(range: Range, sinks: readonly SpoolSink[], now: number): Promise<number> {
-      const w = where(range, 'received_at');
-      return committer.submit(() => {
-        let queued = 0;
-        for (const seq of column(db, `SELECT seq FROM log WHERE 1 ${w.sql} ORDER BY seq`).all(...w.params) as number[]) {
-          const event = reader.event(seq);
-          if (!event) continue;
-          const receivedAt = receivedAtOf.get(seq) as number;
-          for (const sink of sinks) if (sink.accepts(event) && requeue(stateOf(sink.name), seq, receivedAt, now)) queued += 1;
-        }
-        return queued;
-      });
+      return committer.submit(() => replayStep({ ...range, upTo: Number.MAX_SAFE_INTEGER }, sinks, now, 0, Number.MAX_SAFE_INTEGER).queued);
     },
+    replayStep,
   };
 }
 

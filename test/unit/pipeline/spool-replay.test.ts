@@ -56,4 +56,35 @@ describe('spool replay', () => {
       ['e2', true, 0],
     ]);
   });
+
+  test('When one event of a millisecond that holds several is replayed by its log position, then only it is queued again', async () => {
+    for (const id of ['a', 'b', 'c']) await spool.append(event(id), 1000);
+    await spool.delivered('file', spool.due('file', 2000, 10).map((item) => item.seq));
+    const seqOfB = spool.adminStore.event('b')!.stored.seq;
+
+    const counted = await spool.adminStore.countReplay({ seqs: [seqOfB] }, 'file');
+    const queued = await spool.adminStore.replay({ seqs: [seqOfB] }, 'file', 3000);
+
+    expect([counted, queued]).toEqual([1, 1]);
+    expect(spool.due('file', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['b']);
+  });
+
+  test('When a long range is replayed, then it goes in steps through the committer, with progress after each, and events stored meanwhile are not taken', async () => {
+    for (let i = 1; i <= 7; i += 1) await spool.append(event(`e${i}`), 1000 + i);
+    await spool.delivered('file', spool.due('file', 2000, 10).map((item) => item.seq));
+    const progress: number[] = [];
+
+    const queued = await spool.adminStore.replay({ since: 1003 }, 'file', 3000, {
+      chunk: 2,
+      onProgress: async (n) => {
+        progress.push(n);
+        if (progress.length === 1) await spool.append(event('late'), 1500);
+      },
+    });
+
+    expect(queued).toBe(5);
+    expect(progress).toEqual([2, 4, 5]);
+    expect(spool.due('file', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7', 'late']);
+    expect(spool.due('file', 3000, 10).filter((item) => item.event.replayed).map((item) => item.event.attributes.id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7']);
+  });
 });

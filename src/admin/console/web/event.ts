@@ -31,7 +31,7 @@ export async function eventPage(main: HTMLElement, session: SessionInfo, podName
   };
   const actions = (s: SinkState) => !operator ? '' : h('span', { class: 'actions' },
     s.state === 'dead' && h('button', { type: 'button', onclick: () => void act(`Redrive to ${s.sink}`, routes.deadRedrive, { sink: s.sink, seqs: [seq] }) }, 'Redrive'),
-    s.state !== 'not_routed' && h('button', { type: 'button', onclick: () => void act(`Replay to ${s.sink}`, routes.replay, { sink: s.sink, since: receivedAt, until: receivedAt + 1 }) }, 'Replay'));
+    s.state !== 'not_routed' && h('button', { type: 'button', onclick: () => void act(`Replay to ${s.sink}`, routes.replay, { sink: s.sink, seqs: [seq] }) }, 'Replay'));
   fill(main,
     h('h1', {}, 'Event'),
     h('p', { class: 'summary' }, `${String(event.attributes['id'])} · pod ${podName} · #${seq} · received ${time(receivedAt)}`),
