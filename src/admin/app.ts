@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AdminError, type Admin } from '../pipeline/admin';
-import { AuthError, createAuthenticator } from './auth';
+import { AuthError, createAuthenticator, type Authenticator } from './auth';
 import type { AdminMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { routes, type Route } from './routes';
@@ -18,6 +18,8 @@ export interface AdminAppDeps {
   readonly instance: string;
   readonly version: string;
   readonly maxFailures?: number;
+  /** The bearer-token check with its failure limit, when it is shared with the console (else one of its own). */
+  readonly auth?: Authenticator;
 }
 
 const statusOf: Record<AdminError['kind'], number> = { not_found: 404, refused: 409, invalid: 400 };
@@ -40,7 +42,7 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
  * OpenAPI document is served at `/` without a token (it holds nothing secret).
  */
 export function createAdminApp(deps: AdminAppDeps) {
-  const auth = createAuthenticator({ tokens: deps.tokens, maxFailures: deps.maxFailures, onFailure: deps.metrics.loginFailed });
+  const auth = deps.auth ?? createAuthenticator({ tokens: deps.tokens, maxFailures: deps.maxFailures, onFailure: deps.metrics.loginFailed });
   const document = openApiDocument(routes, deps.version);
   const app = express();
   app.disable('etag');

@@ -56,3 +56,5 @@ export function createAuthenticator(options: AuthOptions) {
     },
   };
 }
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createAdminApp } from '../admin/app';
+import { createAuthenticator } from '../admin/auth';
 import { writeDiscovery } from '../admin/discovery';
 import { createAdminMetrics } from '../admin/metrics';
 import { startConsole } from '../admin/console';
@@ -13,7 +14,7 @@ import type { Config } from '../config';
 import { decodeStored } from '../http/content-encoding';
 import { createAdmin, type AdminDeps, type Recheck } from '../pipeline/admin';
 import { publicSinkSettings } from '../sinks/public-settings';
-import type { AdminStore } from '../pipeline/admin-store';
+import type { AdminStore, AuditEntry } from '../pipeline/admin-store';
 import type { Dispatcher } from '../pipeline/dispatcher';
 import type { Vendor } from '../vendors/vendor';
 import type { Stops } from './stops';
@@ -59,6 +60,11 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
   // The pod's name in Kubernetes (a StatefulSet's pods keep theirs across restarts).
   const instance = hostname();
   const metrics = createAdminMetrics(deps.registry);
+  /** Every audited change, the console's sign-ins and sign-outs too: the metric and the log. */
+  const audited = (entry: AuditEntry): void => {
+    metrics.audit(entry.action);
+    logger.info({ audit: entry }, `admin: ${entry.actor} ${entry.action}${entry.dryRun ? ' (dry run)' : ''}: ${entry.count}`);
+  };
   const admin = createAdmin({
     store: deps.store,
     sinks: deps.sinks,
@@ -69,18 +75,20 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
     clock: deps.clock,
     instance,
     sinkSettings: config.sinks.map(publicSinkSettings),
-    audited: (entry) => {
-      metrics.audit(entry.action);
-      logger.info({ audit: entry }, `admin: ${entry.actor} ${entry.action}${entry.dryRun ? ' (dry run)' : ''}: ${entry.count}`);
-    },
+    audited,
   });
   const localToken = newLocalToken();
   const local = { name: 'local', role: 'operator' as const, sha256: digest(localToken).toString('hex') };
   const tokens = [...config.admin.tokens, local];
-  const api = createAdminApp({ admin, tokens: () => tokens, metrics, logger, instance, version: '1' });
+  // One failure limit for the API and the samples other consoles read with a bearer token.
+  const auth = createAuthenticator({ tokens: () => tokens, onFailure: metrics.loginFailed });
+  const api = createAdminApp({ admin, tokens: () => tokens, metrics, logger, instance, version: '1', auth });
   // The operator console beside the API: same tokens and roles; its sign-ins go to the audit trail.
   let self = { name: instance, url: '' };
-  const consoleParts = startConsole({ env: config.console, authenticate: (token) => verifyToken(tokens, token), audit: (entry) => deps.store.audit(entry), registry: deps.registry, clock: deps.clock, self: () => self });
+  const consoleParts = startConsole({ env: config.console, authenticate: (token) => verifyToken(tokens, token), authenticateRequest: (req) => auth.authenticate(req), audit: async (entry) => {
+    await deps.store.audit(entry);
+    audited(entry);
+  }, registry: deps.registry, clock: deps.clock, self: () => self });
   const app = express().set('trust proxy', config.trustedProxies).use('/console', consoleParts.router).use(api);
   // Idle connections are kept as long as on the callback port (HTTP_KEEPALIVE_TIMEOUT): Node's 5 s is
   // shorter than what proxies and clients reuse a connection for, so a request could meet a socket the

@@ -216,13 +216,17 @@ describe('admin API against a running service', () => {
 
   test('When a client keeps presenting wrong tokens, then it is refused with 429 even with a good one, the failures are counted, and no token reaches the log', async () => {
     const answers: number[] = [];
-    for (let i = 0; i < 11; i += 1) answers.push((await api('get', '/stats', `guess-${i}`)).status);
+    // Guesses at the samples other consoles read count with the API's (the same listener, one limit).
+    const samples = (token: string) => fetch(`${service.adminUrl}/console/samples`, { headers: { authorization: `Bearer ${token}` } }).then((res) => res.status);
+    for (let i = 0; i < 11; i += 1) answers.push(i % 2 ? await samples(`guess-${i}`) : (await api('get', '/stats', `guess-${i}`)).status);
     const good = await api('get', '/stats', OPERATOR);
+    const goodSamples = await samples(OPERATOR);
 
     // Three failures came before (the missing and the wrong token, and the unauthenticated body): 10 are allowed.
     expect(answers.slice(0, 7)).not.toContain(429);
     expect(answers[10]).toBe(429);
     expect(good.status).toBe(429);
+    expect(goodSamples).toBe(429);
     expect(await metricValue(service.registry, 'imgw_admin_login_failures_total', { reason: 'limited' })).toBeGreaterThanOrEqual(2);
     expect(await metricValue(service.registry, 'imgw_admin_requests_total', { route: '/stats', status: '429' })).toBeGreaterThanOrEqual(1);
     const log = logs.join('');

@@ -55,6 +55,16 @@ describe('console sign-in', () => {
     expect(gateway.audit).toHaveLength(0);
   });
 
+  test('When a good sign-in comes between wrong ones, then it does not clear their count: the fifth wrong one still locks the client', async () => {
+    for (let i = 0; i < 4; i += 1) await request(gateway.url).post('/console/login').type('form').send({ token: `wrong-${i}` }).expect(401);
+    await request(gateway.url).post('/console/login').type('form').send({ token: VIEWER }).expect(303);
+    await request(gateway.url).post('/console/login').type('form').send({ token: 'wrong-4' }).expect(401);
+
+    const res = await request(gateway.url).post('/console/login').type('form').send({ token: 'wrong-5' });
+
+    expect(res.status).toBe(429);
+  });
+
   test('When the request came over TLS through a trusted proxy, then the cookie is Secure; a client-sent X-Forwarded-Proto without trust is not believed', async () => {
     const untrusted = await request(gateway.url).post('/console/login').set('x-forwarded-proto', 'https').type('form').send({ token: OPERATOR });
     gateway.app.set('trust proxy', 'loopback');

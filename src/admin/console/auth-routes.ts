@@ -52,7 +52,6 @@ export function authRoutes(deps: AuthDeps): { router: Router; requireSession: ex
       await deps.loginLimit.failed(client(req));
       return void res.status(401).type('html').send(loginPage('That token is not valid.'));
     }
-    await deps.loginLimit.succeeded(client(req));
     const session = deps.sessions.create(principal, token);
     await audit(principal.name, 'console.login');
     res.set('set-cookie', sessionCookie(req, session.id, deps.sessions.cookieMaxAgeSeconds, deps.cookieSecurity, deps.mountPath));

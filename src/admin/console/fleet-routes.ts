@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { AuthError } from '../auth';
 import type { Sampler } from '../samples';
 import { adminPaths, eventFilterKeys, query, samplesPath } from './api-paths';
 import { askAll, askPod, type PodAnswer } from './fleet';
@@ -17,6 +18,7 @@ export interface FleetDeps {
   readonly timeoutMs: number;
   readonly sampler: Sampler;
   readonly authenticate: (token: string) => Principal | undefined;
+  readonly authenticateRequest?: (req: Request) => Promise<Principal>;
   readonly grafanaUrl?: string;
 }
 
@@ -84,9 +86,19 @@ export function fleetRoutes(deps: FleetDeps): { api: Router; samples: Router } {
 
   // Another pod's console reads this pod's samples with the operator's bearer token.
   const samples = express.Router();
-  samples.get('/samples', function podSamples(req: Request, res: Response) {
-    const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
-    if (bearer === undefined || deps.authenticate(bearer) === undefined) return void res.status(401).json({ error: 'a valid bearer token is needed' });
+  samples.get('/samples', async function podSamples(req: Request, res: Response) {
+    if (deps.authenticateRequest) {
+      try {
+        await deps.authenticateRequest(req);
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error;
+        if (error.retryAfterSeconds) res.set('retry-after', String(error.retryAfterSeconds));
+        return void res.status(error.status).json({ error: error.code, message: error.message });
+      }
+    } else {
+      const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+      if (bearer === undefined || deps.authenticate(bearer) === undefined) return void res.status(401).json({ error: 'a valid bearer token is needed' });
+    }
     res.json(deps.sampler.since(number(req.query['since'])));
   });
   return { api, samples };

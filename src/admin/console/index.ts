@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import type { Registry } from 'prom-client';
 import type { AuditEntry } from '../../pipeline/admin-store';
 import { createSampler, registryReading } from '../samples';
@@ -10,6 +11,8 @@ export interface ConsoleParts {
   readonly env: ConsoleEnv;
   /** The admin API's token check, e.g. `(token) => verifyToken(tokens, token)`. */
   readonly authenticate: (token: string) => Principal | undefined;
+  /** The admin API's request check with its failure limit (see `ConsoleDeps`). */
+  readonly authenticateRequest?: (req: Request) => Promise<Principal>;
   readonly audit: (entry: AuditEntry) => void | Promise<void>;
   readonly registry: Registry;
   readonly clock: () => number;
@@ -27,6 +30,7 @@ export function startConsole(parts: ConsoleParts) {
   const { env } = parts;
   const router = createConsoleRouter({
     authenticate: parts.authenticate,
+    ...(parts.authenticateRequest ? { authenticateRequest: parts.authenticateRequest } : {}),
     audit: parts.audit,
     sampler,
     clock: parts.clock,

@@ -10,7 +10,8 @@ export const defaultLoginLimit: LoginLimitSettings = { failures: 5, windowSecond
 
 /**
  * Failed sign-ins counted per client address (rate-limiter-flexible's in-memory limiter). Only failures
- * count, so an operator who signs in correctly is never held back; a success clears the client's count.
+ * count, so an operator who signs in correctly is not held back; a success does not clear the count
+ * (the window does), or anyone holding one valid token could guess others between sign-ins for ever.
  */
 export function createLoginLimit(settings: LoginLimitSettings = defaultLoginLimit) {
   const limiter = new RateLimiterMemory({ points: settings.failures, duration: settings.windowSeconds, keyPrefix: 'console-login' });
@@ -24,9 +25,6 @@ export function createLoginLimit(settings: LoginLimitSettings = defaultLoginLimi
     async failed(client: string): Promise<void> {
       // A rejection only means the client is over the limit, which blockedFor reports next time.
       await limiter.consume(client).catch(() => undefined);
-    },
-    async succeeded(client: string): Promise<void> {
-      await limiter.delete(client);
     },
   };
 }

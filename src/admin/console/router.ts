@@ -16,6 +16,12 @@ import { createSessionStore, type Principal, type SessionLimits } from './sessio
 export interface ConsoleDeps {
   /** The admin API's token check (same tokens and roles as the API). */
   readonly authenticate: (token: string) => Principal | undefined;
+  /**
+   * The admin API's check of a request's bearer token, with its failure limit (wrong tokens counted
+   * per client with the API's, 429 once over): for the samples other consoles read. Without it, the
+   * token alone is checked.
+   */
+  readonly authenticateRequest?: (req: Request) => Promise<Principal>;
   /** The admin module's audit trail. */
   readonly audit: (entry: AuditEntry) => void | Promise<void>;
   readonly peers: PeerDirectory;

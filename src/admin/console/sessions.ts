@@ -25,9 +25,14 @@ export interface SessionLimits {
   readonly idleMs: number;
   /** At most this many sessions live at once; a new one evicts the least recently used. */
   readonly max: number;
+  /**
+   * At most this many sessions of one token at once; a new one evicts that token's least recently
+   * used, so signing in again and again with one token never signs anyone else out.
+   */
+  readonly perPrincipal?: number;
 }
 
-export const defaultSessionLimits: SessionLimits = { maxAgeMs: 8 * 3600_000, idleMs: 30 * 60_000, max: 1000 };
+export const defaultSessionLimits: SessionLimits = { maxAgeMs: 8 * 3600_000, idleMs: 30 * 60_000, max: 1000, perPrincipal: 20 };
 
 const newSecret = () => randomBytes(32).toString('base64url');
 
@@ -43,6 +48,13 @@ export function createSessionStore(clock: () => number, limits: SessionLimits = 
   return {
     create(principal: Principal, token: string): Session {
       const now = clock();
+      // Ended by time first (oldest use first), then the same token's least recently used, then anyone's.
+      for (const [id, session] of sessions) {
+        if (!expired(session, now)) break;
+        sessions.delete(id);
+      }
+      const own = [...sessions.values()].filter((session) => session.principal.name === principal.name);
+      for (let i = 0; own.length - i >= (limits.perPrincipal ?? defaultSessionLimits.perPrincipal ?? Infinity); i += 1) sessions.delete((own[i] as Session).id);
       while (sessions.size >= limits.max) {
         const oldest = sessions.keys().next().value;
         if (oldest === undefined) break;

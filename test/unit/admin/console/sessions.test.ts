@@ -43,6 +43,19 @@ describe('createSessionStore', () => {
     expect(store.get(c.id)).toBeDefined();
   });
 
+  test('When one token signs in again and again, then it evicts only its own oldest sessions, never another operator\'s', () => {
+    const bob = { name: 'bob', role: 'operator' as const };
+    const store = createSessionStore(() => 0, { maxAgeMs: 1e9, idleMs: 1e9, max: 50, perPrincipal: 3 });
+    const operator = store.create(bob, 'b');
+
+    const viewer = Array.from({ length: 1000 }, () => store.create(alice, 'a'));
+
+    expect(store.size).toBe(4);
+    expect(store.get(operator.id)?.principal).toEqual(bob);
+    expect(viewer.slice(-3).every((s) => store.get(s.id) !== undefined)).toBe(true);
+    expect(store.get(viewer[0]!.id)).toBeUndefined();
+  });
+
   test('When a session ends, then its id no longer works', () => {
     const store = createSessionStore(() => 0);
     const s = store.create(alice, 't');
