@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { verifyToken, type OperatorToken } from './tokens';
@@ -15,6 +16,14 @@ export interface AuthOptions {
   readonly maxFailures?: number;
   readonly windowSeconds?: number;
   readonly onFailure?: (reason: 'missing' | 'unknown' | 'limited') => void;
+  /**
+   * This process's console key: a request that carries it in `X-Imgw-Console-Key` is this pod's own
+   * console calling its API on an operator's behalf from 127.0.0.1, the address every local client and
+   * `kubectl port-forward` shares, so another client's wrong tokens never lock the console out.
+   */
+  readonly consoleKey?: string;
+  /** A token a locked-out client may still use: the per-start local token, which only the data directory holds. */
+  readonly exempt?: (token: OperatorToken) => boolean;
 }
 
 /**
@@ -22,6 +31,9 @@ export interface AuthOptions {
  * many missing or unknown tokens is refused with 429 for the rest of the window, even with a good
  * token, so tokens cannot be guessed at speed. Nothing here logs or returns a presented token.
  */
+const sameText = (presented: string | string[] | undefined, expected: string): boolean =>
+  typeof presented === 'string' && presented.length === expected.length && timingSafeEqual(Buffer.from(presented), Buffer.from(expected));
+
 export function createAuthenticator(options: AuthOptions) {
   const failures = new RateLimiterMemory({ keyPrefix: 'imgw-admin-auth', points: options.maxFailures ?? 10, duration: options.windowSeconds ?? 300 });
 
@@ -45,12 +57,15 @@ export function createAuthenticator(options: AuthOptions) {
   return {
     /** The caller's token entry; throws `AuthError` when there is none or the client is locked out. */
     async authenticate(req: Request): Promise<OperatorToken> {
-      const client = req.socket.remoteAddress ?? 'unknown';
-      const state = await failures.get(client);
-      if (state && state.remainingPoints <= 0) throw limitedError(state);
+      const fromConsole = options.consoleKey !== undefined && sameText(req.headers['x-imgw-console-key'], options.consoleKey);
+      // The console's own calls are counted apart from the address they share with other local clients.
+      const client = fromConsole ? 'console' : (req.socket.remoteAddress ?? 'unknown');
       const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? '');
+      const token = match ? verifyToken(options.tokens(), match[1] as string) : undefined;
+      const state = await failures.get(client);
+      // Locked out: refused even with a good token (the same answer either way), but for an exempt one.
+      if (state && state.remainingPoints <= 0 && !(token && options.exempt?.(token))) throw limitedError(state);
       if (!match) return refuse(client, 'missing');
-      const token = verifyToken(options.tokens(), match[1] as string);
       if (!token) return refuse(client, 'unknown');
       return token;
     },

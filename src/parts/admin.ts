@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -9,6 +10,7 @@ import { createAuthenticator } from '../admin/auth';
 import { writeDiscovery } from '../admin/discovery';
 import { createAdminMetrics } from '../admin/metrics';
 import { startConsole } from '../admin/console';
+import type { Peer } from '../admin/console/peers';
 import { digest, newLocalToken, verifyToken } from '../admin/tokens';
 import type { Config } from '../config';
 import { decodeStored } from '../http/content-encoding';
@@ -81,10 +83,11 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
   const local = { name: 'local', role: 'operator' as const, sha256: digest(localToken).toString('hex') };
   const tokens = [...config.admin.tokens, local];
   // One failure limit for the API and the samples other consoles read with a bearer token.
-  const auth = createAuthenticator({ tokens: () => tokens, onFailure: metrics.loginFailed });
+  const consoleKey = randomBytes(32).toString('base64url');
+  const auth = createAuthenticator({ tokens: () => tokens, onFailure: metrics.loginFailed, consoleKey, exempt: (token) => token === local });
   const api = createAdminApp({ admin, tokens: () => tokens, metrics, logger, instance, version: '1', auth });
   // The operator console beside the API: same tokens and roles; its sign-ins go to the audit trail.
-  let self = { name: instance, url: '' };
+  let self: Peer = { name: instance, url: '' };
   const consoleParts = startConsole({ env: config.console, authenticate: (token) => verifyToken(tokens, token), authenticateRequest: (req) => auth.authenticate(req), audit: async (entry) => {
     await deps.store.audit(entry);
     audited(entry);
@@ -100,7 +103,7 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host}:${port}`;
-  self = { name: instance, url };
+  self = { name: instance, url, headers: { 'x-imgw-console-key': consoleKey } };
   const unlink = deps.dataDir ? writeDiscovery(deps.dataDir, { url, token: localToken, pid: process.pid }) : () => undefined;
   logger.info({ url, tokens: config.admin.tokens.map((t) => `${t.name} (${t.role})`) }, 'admin API listening');
   deps.stops.add('admin listener', async () => {

@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { routes } from '../../src/admin/routes';
@@ -227,6 +227,15 @@ describe('admin API against a running service', () => {
     expect(answers[10]).toBe(429);
     expect(good.status).toBe(429);
     expect(goodSamples).toBe(429);
+    // The local CLI's token (only the data directory holds it) and this pod's own console still work
+    // from the locked-out address: 127.0.0.1 is every local client's, and kubectl port-forward's.
+    const local = JSON.parse(readFileSync(join(dataDir, 'admin.json'), 'utf8')) as { token: string };
+    expect((await api('get', '/stats', local.token)).status).toBe(200);
+    const signIn = await fetch(`${service.adminUrl}/console/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${OPERATOR}`, redirect: 'manual' });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const overview = (await (await fetch(`${service.adminUrl}/console/api/overview`, { headers: { cookie } })).json()) as { partial: boolean; pods: { ok: boolean }[] };
+    expect(signIn.status).toBe(303);
+    expect(overview).toMatchObject({ partial: false, pods: [{ ok: true }] });
     expect(await metricValue(service.registry, 'imgw_admin_login_failures_total', { reason: 'limited' })).toBeGreaterThanOrEqual(2);
     expect(await metricValue(service.registry, 'imgw_admin_requests_total', { route: '/stats', status: '429' })).toBeGreaterThanOrEqual(1);
     const log = logs.join('');

@@ -20,7 +20,7 @@ export async function askPod<T>(peer: Peer, request: PodRequest, maxBytes = 8 * 
   try {
     const response = await fetch(peer.url + request.path, {
       method: request.method,
-      headers: { authorization: `Bearer ${request.token}`, accept: 'application/json', ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...peer.headers, authorization: `Bearer ${request.token}`, accept: 'application/json', ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: AbortSignal.timeout(request.timeoutMs),
       redirect: 'error',

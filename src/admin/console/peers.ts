@@ -4,6 +4,8 @@ import { promises as dns } from 'node:dns';
 export interface Peer {
   readonly name: string;
   readonly url: string;
+  /** Headers sent with every request to it (this pod's own listener: the key that tells its console from other local clients). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
