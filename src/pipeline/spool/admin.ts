@@ -101,22 +101,22 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
    * is done, so a replay of millions is many short steps and one of a single event reads only it.
    */
   function replayStep(range: ReplayRange, sinks: readonly SpoolSink[], now: number, after: number, limit: number): ReplayStep {
-    const rows = (range.seqs === undefined
-      ? logAfter.all(after, range.upTo, replayScan)
-      : range.seqs.filter((seq) => seq > after && seq <= range.upTo).slice(0, limit).map((seq) => [seq, receivedAtOf.get(seq)]).filter(([, at]) => at !== undefined)) as [number, number][];
+    // Given positions: in order, each once, those still ahead (one retention removed is passed over).
+    const ahead = range.seqs === undefined ? undefined : [...new Set(range.seqs)].filter((seq) => seq > after && seq <= range.upTo).sort((a, b) => a - b);
+    const rows = (ahead === undefined ? logAfter.all(after, range.upTo, replayScan) : ahead.slice(0, limit).map((seq) => [seq, receivedAtOf.get(seq)])) as [number, number | undefined][];
     let queued = 0;
     let matched = 0;
     let last = after;
     for (const [seq, receivedAt] of rows) {
       if (matched >= limit) return { queued, matched, last, done: false };
       last = seq;
-      if ((range.since !== undefined && receivedAt < range.since) || (range.until !== undefined && receivedAt >= range.until)) continue;
+      if (receivedAt === undefined || (range.since !== undefined && receivedAt < range.since) || (range.until !== undefined && receivedAt >= range.until)) continue;
       const event = reader.event(seq);
       if (!event) continue;
       matched += 1;
       for (const sink of sinks) if (sink.accepts(event) && requeue(stateOf(sink.name), seq, receivedAt, now)) queued += 1;
     }
-    const done = range.seqs === undefined ? rows.length < replayScan : range.seqs.every((seq) => seq <= last || seq > range.upTo);
+    const done = ahead === undefined ? rows.length < replayScan : ahead.length <= limit;
     return { queued, matched, last, done };
   }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { Event } from '../../../src/events/event';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 
@@ -67,6 +68,23 @@ describe('spool replay', () => {
 
     expect([counted, queued]).toEqual([1, 1]);
     expect(spool.due('file', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['b']);
+  });
+
+  test('When log positions are given out of order, twice, or no longer stored, then each stored one is queued once and the replay ends', async () => {
+    for (const id of ['a', 'b', 'c', 'd']) await spool.append(event(id), 1000);
+    await spool.delivered('file', spool.due('file', 2000, 10).map((item) => item.seq));
+    const seq = (id: string) => spool.adminStore.event(id)!.stored.seq;
+
+    const gone = seq('c');
+    // As retention would: c leaves the log (another connection, the spool's lock allows readers and this one write).
+    const other = new DatabaseSync(path());
+    other.prepare('DELETE FROM log WHERE seq = ?').run(gone);
+    other.close();
+
+    const queued = await spool.adminStore.replay({ seqs: [seq('d'), gone, seq('b'), seq('d'), 999_999] }, 'file', 3000, { chunk: 1 });
+
+    expect(queued).toBe(2);
+    expect(spool.due('file', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['b', 'd']);
   });
 
   test('When a long range is replayed, then it goes in steps through the committer, with progress after each, and events stored meanwhile are not taken', async () => {
