@@ -17,18 +17,12 @@ const add = (c: Clause, sql: string, ...params: (string | number)[]): void => {
 const whereOf = (c: Clause): string => (c.sql.length ? `WHERE ${c.sql.join(' AND ')}` : '');
 const pageOf = <T>(rows: T[], limit: number, cursor: (last: T) => string): Page<T> => (rows.length > limit ? { items: rows.slice(0, limit), next: cursor(rows[limit - 1] as T) } : { items: rows });
 
-/**
- * The dead letters `filter` names. `inKeyOrder`: for a walk in the table's key order (sink, seq),
- * the state and time terms are checked row by row (`+`), so SQLite seeks the key instead of reading
- * `exceptions_dead` and sorting all it finds for each chunk.
- */
-function deadClause(filter: DeadLetterFilter, after?: string, inKeyOrder = false): Clause {
+function deadClause(filter: DeadLetterFilter, after?: string): Clause {
   const c = clause();
-  const checked = inKeyOrder ? '+' : '';
-  add(c, `${checked}d.state = 'dead'`);
+  add(c, "d.state = 'dead'");
   if (filter.sink !== undefined) add(c, 'd.sink = ?', filter.sink);
-  if (filter.since !== undefined) add(c, `${checked}d.dead_at >= ?`, filter.since);
-  if (filter.until !== undefined) add(c, `${checked}d.dead_at < ?`, filter.until);
+  if (filter.since !== undefined) add(c, 'd.dead_at >= ?', filter.since);
+  if (filter.until !== undefined) add(c, 'd.dead_at < ?', filter.until);
   if (filter.error !== undefined) add(c, 'instr(d.last_error, ?) > 0', filter.error);
   if (filter.seqs !== undefined) add(c, `d.seq IN (${filter.seqs.map(() => '?').join(',') || 'NULL'})`, ...filter.seqs);
   if (after !== undefined) {
@@ -59,6 +53,9 @@ const stored = (row: EventRow): StoredEvent => {
 /** Index entries a dead-letter count reads between two turns of the event loop. */
 const deadCountStep = 10_000;
 type DeadKey = [deadAt: number, sink: string, seq: number];
+
+/** Keys of `exceptions` one redrive chunk reads at most. */
+const deadScan = 5000;
 
 /** Log rows a replay's count reads between two turns of the event loop. */
 const replayCountStep = 2000;
@@ -199,26 +196,49 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       }
       return countInSteps(filter, step);
     },
-    redriveDeadLetters(filter, now, options) {
+    async redriveDeadLetters(filter, now, options) {
       // The dead letters of the job's start, walked once in key order (sink, seq): an event this job
       // redrives that dies again before the job ends is behind the walk, not taken (and sent) twice,
       // one that dies after the start is not taken, and the job ends even against a sink that refuses
-      // everything.
+      // everything. Each chunk reads at most `deadScan` keys (retries and done rows of the same sinks
+      // included), so a narrow filter over a large table is many short steps, not one long one.
       const until = (lastSeqOf.get() as number | undefined) ?? 0;
+      const size = options?.chunk ?? 1000;
+      const hit = deadClause({ since: filter.since, until: filter.until, error: filter.error });
+      add(hit, 'd.dead_at <= ?', now);
       let from: { sink: string; seq: number } | undefined;
-      return chunked((limit) => {
-        const c = deadClause(filter, undefined, true);
-        add(c, 'd.seq <= ?', until);
-        add(c, '+d.dead_at <= ?', now);
-        // With one sink the seq alone is the bound the key seeks to (a row value would be checked row by row).
-        if (from && filter.sink !== undefined) add(c, 'd.seq > ?', from.seq);
-        else if (from) add(c, '(d.sink, d.seq) > (?, ?)', from.sink, from.seq);
-        const rows = db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt FROM exceptions d ${whereOf(c)} ORDER BY d.sink, d.seq LIMIT ${limit}`).all(...c.params) as { sink: string; seq: number; receivedAt: number }[];
-        from = rows.at(-1) ?? from;
-        return rows;
-      }, (rows) => {
-        for (const row of rows) admin.redriveOne(row.sink, row.seq, row.receivedAt, now);
-      }, options);
+      let done = 0;
+      for (;;) {
+        const step = await committer.submit(() => {
+          const limit = committer.sharing > 1 ? Math.max(1, Math.floor(size / sharedChunkDivisor)) : size;
+          const keys = clause();
+          if (filter.sink !== undefined) add(keys, 'd.sink = ?', filter.sink);
+          if (filter.seqs !== undefined) add(keys, `d.seq IN (${filter.seqs.map(() => '?').join(',') || 'NULL'})`, ...filter.seqs);
+          add(keys, 'd.seq <= ?', until);
+          // With one sink the seq alone is the bound the key seeks to (a row value would be checked row by row).
+          if (from && filter.sink !== undefined) add(keys, 'd.seq > ?', from.seq);
+          else if (from) add(keys, '(d.sink, d.seq) > (?, ?)', from.sink, from.seq);
+          const rows = db.prepare(`SELECT d.sink, d.seq, d.received_at AS receivedAt, ${hit.sql.join(' AND ')} AS hit FROM exceptions d ${whereOf(keys)} ORDER BY d.sink, d.seq LIMIT ${deadScan}`)
+            .iterate(...hit.params, ...keys.params) as Iterable<{ sink: string; seq: number; receivedAt: number; hit: number }>;
+          let moved = 0;
+          let read = 0;
+          // Stepped row by row: a chunk that has its fill stops reading there.
+          for (const row of rows) {
+            if (moved >= limit) return { moved, end: false };
+            read += 1;
+            from = row;
+            if (row.hit !== 1) continue;
+            admin.redriveOne(row.sink, row.seq, row.receivedAt, now);
+            moved += 1;
+          }
+          return { moved, end: read < deadScan };
+        });
+        done += step.moved;
+        // Events queued again wake the lanes at once; the caller's progress step may pause before the next chunk.
+        if (step.moved > 0) deps.wake();
+        await options?.onProgress?.(done);
+        if (step.end) return done;
+      }
     },
     dropDeadLetters(filter, options) {
       const c = deadClause(filter);

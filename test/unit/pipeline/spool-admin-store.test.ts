@@ -71,14 +71,15 @@ describe('spool admin store', () => {
     await spool.deadLetter('b', [1, 2, 3], 'HTTP 400', 2000);
     const taken: string[] = [];
 
-    // After each chunk, the sinks refuse what it queued again, at once (a sink that refuses everything).
+    // After each chunk, the sinks refuse what it queued again, at once and at the job's own time (a sink
+    // that refuses everything, on a clock that has not moved).
     const redriven = await spool.adminStore.redriveDeadLetters(filter, 3000, {
       chunk: 2,
       onProgress: async () => {
         for (const sink of ['a', 'b']) {
           const due = spool.due(sink, 3000, 10);
           taken.push(...due.map((item) => `${sink}${item.seq}`));
-          if (due.length > 0) await spool.deadLetter(sink, due.map((item) => item.seq), 'HTTP 400 again', 3001);
+          if (due.length > 0) await spool.deadLetter(sink, due.map((item) => item.seq), 'HTTP 400 again', 3000);
         }
       },
     });
