@@ -1,5 +1,5 @@
 import { CallbackError } from '../../errors';
-import { cut, describeIssues, parseJsonBody, type JsonBody } from '../body';
+import { cut, describeIssues, jsonLimits, parseJsonBody, type JsonBody } from '../body';
 import type { Intake } from '../vendor';
 import { easemobCallbackSchemas, isTypedChatType, otherCallback, type EasemobCallback } from './callbacks';
 import { verifyEasemobSecurity } from './security';
@@ -14,7 +14,8 @@ const decodedBodies = new WeakMap<Buffer, JsonBody>();
 function decode(raw: Buffer): JsonBody {
   const cached = decodedBodies.get(raw);
   if (cached) return cached;
-  const decoded = parseJsonBody(raw);
+  // The shape is measured before parsing: the signature is inside the body, so an unsigned body is parsed to be refused.
+  const decoded = parseJsonBody(raw, jsonLimits);
   decodedBodies.set(raw, decoded);
   return decoded;
 }
@@ -38,7 +39,8 @@ function withinDepth(root: unknown, limit: number): boolean {
 export function authenticateEasemob(raw: Buffer | undefined, settings: EasemobCallbackSettings, nowMs: number): void {
   if (raw === undefined || raw.length === 0) throw new CallbackError('auth_failed', 'body is empty; Easemob signs callbacks inside the JSON body');
   const decoded = decode(raw);
-  if (!decoded.ok || !isRecord(decoded.json)) throw new CallbackError('auth_failed', 'body is not a JSON object, so its security field cannot be checked');
+  if (!decoded.ok) throw new CallbackError('auth_failed', `the security field cannot be checked: ${decoded.detail}`);
+  if (!isRecord(decoded.json)) throw new CallbackError('auth_failed', 'body is not a JSON object, so its security field cannot be checked');
   const { callId, timestamp, security, appkey } = decoded.json;
   verifyEasemobSecurity({ callId, timestamp, security, appkey }, settings, nowMs);
 }

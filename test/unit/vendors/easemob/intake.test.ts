@@ -252,7 +252,7 @@ describe('Easemob intake', () => {
 
       const intake = easemobIntake(raw, receivedAt);
 
-      expect(intake).toMatchObject({ kind: 'invalid', reason: 'invalid_payload', detail: 'body is nested deeper than 32 levels' });
+      expect(intake).toMatchObject({ kind: 'invalid', reason: 'invalid_payload', detail: 'body: JSON nests deeper than 64 levels' });
     });
 
     test('When a 1 MB body holds 50,000 one-character bodies, then it is refused quickly', () => {

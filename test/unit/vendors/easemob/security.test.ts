@@ -113,4 +113,19 @@ describe('Easemob callback security', () => {
     expect(error?.reason).toBe('auth_failed');
     expect(error!.message.length).toBeLessThan(200);
   });
+
+  test('When an unsigned body is too busy to be worth parsing (100,000 empty objects), then it is refused from its shape, never parsed', () => {
+    const raw = Buffer.from(`{"callId":"x","a":[${Array.from({ length: 100_000 }, () => '{}').join(',')}]}`);
+    const parse = jest.spyOn(JSON, 'parse');
+
+    try {
+      const refused = failure(raw);
+
+      expect(refused?.reason).toBe('auth_failed');
+      expect(refused?.message).toContain('body: JSON');
+      expect(parse.mock.calls.filter(([text]) => typeof text === 'string' && text.length > 100_000)).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
 });
