@@ -86,7 +86,10 @@ export function createAdminApp(deps: AdminAppDeps) {
     return async function authorise(req: Request, res: Response, next: NextFunction) {
       const token = await auth.authenticate(req);
       if (!mayAct(token.role, r.role)) throw new AuthError(403, 'forbidden', `the ${token.role} role may not do this (needs ${r.role})`);
-      if (r.body && !req.is('application/json')) throw new MediaTypeError(`send a JSON body (Content-Type: application/json; {} to act on everything), not ${req.headers['content-type'] ?? 'no content type'}`);
+      if (r.body && !req.is('application/json')) {
+        const type = req.headers['content-type'];
+        throw new MediaTypeError(`send a JSON body (Content-Type: application/json; {} to act on everything), not ${type === undefined ? 'no content type' : req.is('application/json') === null ? 'no body' : type}`);
+      }
       res.locals.token = token;
       next();
     };

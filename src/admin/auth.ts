@@ -31,8 +31,13 @@ export interface AuthOptions {
  * many missing or unknown tokens is refused with 429 for the rest of the window, even with a good
  * token, so tokens cannot be guessed at speed. Nothing here logs or returns a presented token.
  */
-const sameText = (presented: string | string[] | undefined, expected: string): boolean =>
-  typeof presented === 'string' && presented.length === expected.length && timingSafeEqual(Buffer.from(presented), Buffer.from(expected));
+/** Compared as bytes: a header's characters are Latin-1, so its length in UTF-8 may differ from its length in characters. */
+function sameText(presented: string | string[] | undefined, expected: string): boolean {
+  if (typeof presented !== 'string') return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export function createAuthenticator(options: AuthOptions) {
   const failures = new RateLimiterMemory({ keyPrefix: 'imgw-admin-auth', points: options.maxFailures ?? 10, duration: options.windowSeconds ?? 300 });

@@ -40,6 +40,7 @@ export function openApiDocument(routes: readonly Route[], version: string) {
         401: { description: 'Missing or unknown token', ...json(problem, 'output') },
         403: { description: 'The token may not do this (viewer)', ...json(problem, 'output') },
         404: { description: 'Not found', ...json(problem, 'output') },
+        ...(r.body ? { 415: { description: 'The body is missing or not JSON (Content-Type: application/json)', ...json(problem, 'output') } } : {}),
         409: { description: 'Refused (e.g. a sink still configured)', ...json(problem, 'output') },
         429: { description: 'Too many failed logins from this client', ...json(problem, 'output') },
       },

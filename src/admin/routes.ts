@@ -64,7 +64,7 @@ export const routes: readonly Route[] = [
     handle: (a, { actor, body: { dryRun, ...filter } }) => a.redriveQuarantine(actor, filter, { dryRun }).then(started) }),
   route({ method: 'post', path: '/quarantine/drop', role: 'operator', tag: 'quarantine', summary: 'Remove quarantined requests (dryRun only counts)', body: s.quarantineChange, response: s.bulkResult,
     handle: (a, { actor, body: { dryRun, ...filter } }) => a.dropQuarantine(actor, filter, { dryRun }) }),
-  route({ method: 'post', path: '/replay', role: 'operator', tag: 'replay', summary: 'Deliver stored events of a time range again (a job; dryRun only counts)', body: s.replayBody, response: s.bulkResult,
+  route({ method: 'post', path: '/replay', role: 'operator', tag: 'replay', summary: 'Deliver stored events again: a time range, or the events at the given log positions (a job; dryRun only counts)', body: s.replayBody, response: s.bulkResult,
     handle: (a, { actor, body: { dryRun, ...range } }) => a.replay(actor, range, { dryRun }).then(started) }),
   route({ method: 'get', path: '/pending', role: 'viewer', tag: 'pending', summary: 'Events pending per sink, configured or not', response: s.pendingCounts,
     handle: (a) => ({ items: a.pendingCounts().map((row) => ({ ...row, configured: a.stats().configuredSinks.includes(row.sink) })) }) }),

@@ -5,10 +5,13 @@ import { z } from 'zod';
  * from these schemas. Times are given as ISO 8601 (`2026-01-01T00:00:00Z`) or milliseconds since the
  * epoch, and returned in milliseconds.
  */
+/** The end of year 9999 in milliseconds since the epoch: the latest time any input may name. */
+const latestMs = 253_402_300_799_999;
 const time = z
-  .union([z.string().regex(/^\d+$/), z.iso.datetime({ offset: true })])
+  .union([z.string().regex(/^\d{1,15}$/), z.iso.datetime({ offset: true })])
   .transform((value) => (/^\d+$/.test(value) ? Number(value) : Date.parse(value)))
   .or(z.number().int().nonnegative())
+  .pipe(z.number().int().nonnegative().max(latestMs, 'a time after the year 9999'))
   .describe('ISO 8601 time or milliseconds since the epoch');
 const name = z.string().min(1).max(200);
 const ids = (what: string) => z.array(z.number().int().positive()).min(1).max(10_000).describe(`only these ${what}`);

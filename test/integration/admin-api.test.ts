@@ -212,6 +212,9 @@ describe('admin API against a running service', () => {
     expect(dry.body).toEqual({ dryRun: true, count: 1 });
     expect(neither.status).toBe(400);
     expect(neither.body.message).toContain('since');
+    // Times past the year 9999, as digits or as a number, are refused like any other bad time.
+    const far = await Promise.all([{ since: '99999999999999999999999' }, { since: 253_402_300_800_000 }].map((body) => api('post', '/replay', OPERATOR, { ...body, sink: 'web', dryRun: true })));
+    expect(far.map((a) => a.status)).toEqual([400, 400]);
   });
 
   test('When a client keeps presenting wrong tokens, then it is refused with 429 even with a good one, the failures are counted, and no token reaches the log', async () => {
@@ -227,6 +230,9 @@ describe('admin API against a running service', () => {
     expect(answers[10]).toBe(429);
     expect(good.status).toBe(429);
     expect(goodSamples).toBe(429);
+    // A console key of Latin-1 characters (two bytes each in UTF-8) is a wrong key, not a 500.
+    const oddKey = await fetch(`${service.adminUrl}/stats`, { headers: { authorization: `Bearer ${OPERATOR}`, 'x-imgw-console-key': '\u00e9'.repeat(43) } });
+    expect(oddKey.status).toBe(429);
     // The local CLI's token (only the data directory holds it) and this pod's own console still work
     // from the locked-out address: 127.0.0.1 is every local client's, and kubectl port-forward's.
     const local = JSON.parse(readFileSync(join(dataDir, 'admin.json'), 'utf8')) as { token: string };

@@ -245,7 +245,15 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
 
     /** Queues stored events received in the range again for each sink whose route accepts them (due now), in one write. Returns how many. */
     replay(range: Range, sinks: readonly SpoolSink[], now: number): Promise<number> {
-      return committer.submit(() => replayStep({ ...range, upTo: Number.MAX_SAFE_INTEGER }, sinks, now, 0, Number.MAX_SAFE_INTEGER).queued);
+      return committer.submit(() => {
+        let queued = 0;
+        for (let after = 0; ;) {
+          const step = replayStep({ ...range, upTo: Number.MAX_SAFE_INTEGER }, sinks, now, after, Number.MAX_SAFE_INTEGER);
+          queued += step.queued;
+          after = step.last;
+          if (step.done) return queued;
+        }
+      });
     },
     replayStep,
   };
