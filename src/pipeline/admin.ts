@@ -110,6 +110,8 @@ export function createAdmin(deps: AdminDeps) {
       await audit(actor, action, target, total, true);
       return { dryRun: true as const, count: total };
     }
+    // Written before the first change: a job cut short by a crash leaves its start in the trail.
+    await audit(actor, `${action}.started`, target, total);
     let done = 0;
     return jobs.start(action, actor, total, async (progress) => {
       // Between chunks the job rests three times as long as the chunk took (at most 200 ms): ingest

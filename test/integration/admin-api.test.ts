@@ -166,9 +166,12 @@ describe('admin API against a running service', () => {
     expect(dry.body).toEqual({ dryRun: true, count: 3 });
     expect(redriven).toEqual({ count: 3 });
     expect(dropped).toEqual({ count: 1 });
-    expect(trail.body.items!.slice(0, 3)).toEqual([
+    // A job is audited when it starts (what it will change) and when it ends (what it changed).
+    expect(trail.body.items!.slice(0, 5)).toEqual([
       expect.objectContaining({ actor: 'bob', action: 'dlq.drop', count: 1, dryRun: false, target: { seqs: [oneSeq] } }),
+      expect.objectContaining({ actor: 'bob', action: 'dlq.drop.started', count: 1, dryRun: false, target: { seqs: [oneSeq] } }),
       expect.objectContaining({ actor: 'bob', action: 'dlq.redrive', count: 3, dryRun: false, target: { sink: 'web' } }),
+      expect.objectContaining({ actor: 'bob', action: 'dlq.redrive.started', count: 3, dryRun: false, target: { sink: 'web' } }),
       expect.objectContaining({ actor: 'bob', action: 'dlq.redrive', count: 3, dryRun: true }),
     ]);
     expect(await metricValue(service.registry, 'imgw_admin_audit_events_total', { action: 'dlq.redrive' })).toBe(2);

@@ -96,7 +96,9 @@ describe('imgw beside a running service', () => {
     expect([throughApi.code, direct.code]).toEqual([0, 0]);
     expect(trail.out.map((line) => JSON.parse(line) as { actor: string; action: string })).toEqual([
       expect.objectContaining({ actor: 'cli-local', action: 'replay' }),
+      expect.objectContaining({ actor: 'cli-local', action: 'replay.started' }),
       expect.objectContaining({ actor: 'local', action: 'replay' }),
+      expect.objectContaining({ actor: 'local', action: 'replay.started' }),
     ]);
   });
 });
