@@ -1,4 +1,4 @@
-import type { Gap } from '../pipeline/spool/gaps';
+import { maxGapNumbers, type Gap } from '../pipeline/spool/gaps';
 import type { TencentGroupHistory } from './tencent/group-history';
 import { groupCallbackBody, groupCallbackQuery } from './tencent/group-message';
 import { TencentApiError } from './tencent/group-history';
@@ -40,8 +40,9 @@ export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentG
   const query = groupCallbackQuery(deps.sdkAppId);
   const group = gap.conversation;
   const pace = createPace();
+  const fromSeq = Math.max(gap.fromSeq, gap.untilSeq - maxGapNumbers + 1);
   try {
-    for await (const page of deps.history.pages(group, gap.fromSeq, gap.untilSeq, deps.signal)) {
+    for await (const page of deps.history.pages(group, fromSeq, gap.untilSeq, deps.signal)) {
       const stored = page.filter((message) => message.IsPlaceMsg !== 1);
       counts.placeholder += page.length - stored.length;
       if (stored.length > 0) for (const outcome of await deps.intake('tencent', groupHistoryApi, query, stored.map((message) => groupCallbackBody(group, message)))) counts[outcome] += 1;
@@ -51,7 +52,8 @@ export async function fillTencentSequenceGap(gap: Gap, deps: { history: TencentG
     if (error instanceof TencentApiError && unfillableCodes.has(error.code)) return { state: 'unfillable', note: error.message, counts };
     throw error;
   }
-  const missing = gap.untilSeq - gap.fromSeq + 1 - counts.accepted - counts.duplicate - counts.invalid - counts.ignored - counts.placeholder;
-  const note = `${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or expired${missing > 0 ? `, ${missing} not in the history (group tips or beyond retention)` : ''}`;
+  const missing = gap.untilSeq - fromSeq + 1 - counts.accepted - counts.duplicate - counts.invalid - counts.ignored - counts.placeholder;
+  const unread = fromSeq - gap.fromSeq;
+  const note = `${counts.accepted} fetched, ${counts.duplicate} already stored, ${counts.placeholder} deleted or expired${missing > 0 ? `, ${missing} not in the history (group tips or beyond retention)` : ''}${unread > 0 ? `, ${unread} older numbers not read (a gap is read at most ${maxGapNumbers} numbers back)` : ''}`;
   return { state: 'filled', note, counts };
 }

@@ -1,7 +1,7 @@
 import type { Event } from '../events/event';
 import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, ReplayFilter, SearchedEvent, SpoolStats } from './admin-store';
 import { createJobs, type Job } from './admin-jobs';
-import type { Gap, GapFilter, NewGap } from './spool/gaps';
+import { maxGapNumbers, type Gap, type GapFilter, type NewGap } from './spool/gaps';
 
 /** A window to read back from one vendor's history: `conversations` named as `user:A:B`, `group:G`, `room:R` (absent: every one seen). */
 export interface WindowRequest {
@@ -271,6 +271,7 @@ export function createAdmin(deps: AdminDeps) {
     async recordGap(actor: Actor, gap: NewGap & { fromSeq: number; untilSeq: number }, options: Bulk = {}) {
       if (gap.untilSeq < gap.fromSeq) throw new AdminError('invalid', `untilSeq ${gap.untilSeq} is below fromSeq ${gap.fromSeq}`);
       const count = gap.untilSeq - gap.fromSeq + 1;
+      if (count > maxGapNumbers) throw new AdminError('invalid', `a range of ${count} numbers: at most ${maxGapNumbers} are read back a request (record a wider one in parts)`);
       if (options.dryRun) {
         await audit(actor, 'gap.record', gap, count, true);
         return { dryRun: true as const, count };

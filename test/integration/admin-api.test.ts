@@ -220,6 +220,17 @@ describe('admin API against a running service', () => {
     expect(far.map((a) => a.status)).toEqual([400, 400]);
   });
 
+  test('When a sequence gap wider than a million numbers is asked for, then it is refused; a million is counted', async () => {
+    const body = (untilSeq: number) => ({ vendor: 'tencent', app: '1400000001', conversation: '@TGS#g', fromSeq: 1, untilSeq, dryRun: true });
+
+    const wide = await api('post', '/gaps', OPERATOR, body(4_294_967_295));
+    const million = await api('post', '/gaps', OPERATOR, body(1_000_000));
+
+    expect(wide.status).toBe(400);
+    expect(wide.body.message).toContain('at most 1000000');
+    expect(million.body).toEqual({ dryRun: true, count: 1_000_000 });
+  });
+
   test('When a client keeps presenting wrong tokens, then it is refused with 429 even with a good one, the failures are counted, and no token reaches the log', async () => {
     const answers: number[] = [];
     // Guesses at the samples other consoles read count with the API's (the same listener, one limit).

@@ -47,6 +47,18 @@ describe('Tencent group history client against the stand-in', () => {
     expect(live).toMatchObject({ state: 'unfillable', note: expect.stringContaining('10007') });
   });
 
+  test('When a hole is billions of numbers wide (MsgSeq jumped), then only its newest million are read and the note names the rest', async () => {
+    const asked: [number, number][] = [];
+    // The client's own interface, recording the range it is asked for (50,000 real calls would take minutes).
+    const recording = { async *pages(_group: string, fromSeq: number, untilSeq: number) { asked.push([fromSeq, untilSeq]); yield* []; } } as unknown as ReturnType<typeof history>;
+
+    const result = await fillTencentSequenceGap(gap('g', 1, 4_000_000_000), { history: recording, intake: async () => [], sdkAppId: standin.sdkAppId });
+
+    expect(asked).toEqual([[4_000_000_000 - 1_000_000 + 1, 4_000_000_000]]);
+    expect(result.state).toBe('filled');
+    expect(result.note).toContain('3999000000 older numbers not read (a gap is read at most 1000000 numbers back)');
+  });
+
   test('When a gap is filled, then each stored message goes to the intake as a group callback body, placeholders are counted, and the note says what happened', async () => {
     for (let i = 1; i <= 5; i += 1) standin.send('g', 'alice', `m${i}`, 1000 + i);
     standin.remove('g', 3);
