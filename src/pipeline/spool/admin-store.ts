@@ -76,7 +76,6 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
   const firstSeqOf = column(db, 'SELECT seq FROM log ORDER BY seq LIMIT 1');
   const lastSeqOf = column(db, 'SELECT seq FROM log ORDER BY seq DESC LIMIT 1');
   const eventRow = db.prepare('SELECT seq, received_at AS receivedAt, attributes, data, message FROM log WHERE seq = ?');
-  const eventColumns = 'seq, received_at AS receivedAt, attributes, data, message';
   const deadColumns = `d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
     d.last_error AS lastError, d.first_failed_at AS firstFailedAt, d.dead_at AS deadAt`;
   const deadCursor = (row: DeadLetter) => Buffer.from(JSON.stringify([row.deadAt, row.seq, row.sink])).toString('base64url');
@@ -277,11 +276,16 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       const upTo = (lastSeqOf.get() as number | undefined) ?? 0;
       let count = 0;
       for (let after = 0; ;) {
-        const step = db.prepare(`SELECT ${eventColumns} FROM log WHERE seq > ? AND seq <= ? ${range.seqs === undefined ? '' : `AND seq IN (${range.seqs.map(() => '?').join(',') || 'NULL'})`} ORDER BY seq LIMIT ${replayCountStep}`)
-          .all(after, upTo, ...(range.seqs ?? [])) as EventRow[];
-        for (const row of step) if ((range.since === undefined || row.receivedAt >= range.since) && (range.until === undefined || row.receivedAt < range.until) && route.accepts(stored(row).event)) count += 1;
+        // Positions and times first; an event is read (and parsed for the sink's route) only when its time is in the range.
+        const step = db.prepare(`SELECT seq, received_at AS receivedAt FROM log WHERE seq > ? AND seq <= ? ${range.seqs === undefined ? '' : `AND seq IN (${range.seqs.map(() => '?').join(',') || 'NULL'})`} ORDER BY seq LIMIT ${replayCountStep}`)
+          .all(after, upTo, ...(range.seqs ?? [])) as { seq: number; receivedAt: number }[];
+        for (const { seq, receivedAt } of step) {
+          if ((range.since !== undefined && receivedAt < range.since) || (range.until !== undefined && receivedAt >= range.until)) continue;
+          const row = eventRow.get(seq) as EventRow | undefined;
+          if (row !== undefined && route.accepts(stored(row).event)) count += 1;
+        }
         if (step.length < replayCountStep) return count;
-        after = (step.at(-1) as EventRow).seq;
+        after = (step.at(-1) as { seq: number }).seq;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     },
