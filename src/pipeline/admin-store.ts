@@ -164,7 +164,8 @@ export interface SpoolStats {
 }
 
 /** Progress of a bulk change: called after each chunk; the next chunk waits for what it returns. */
-export type Progress = (done: number) => void | Promise<void>;
+/** After each chunk: how many entries are done, and how long the chunk's own work held the event loop (ms). */
+export type Progress = (done: number, workMs?: number) => void | Promise<void>;
 
 /** The spool's side of the admin module. Reads are synchronous and bounded; changes go through the committer. */
 export interface AdminStore {

@@ -71,7 +71,11 @@ export interface SinkSettings {
   readonly settings: Readonly<Record<string, unknown>>;
 }
 
-/** A bulk change rests `restFactor` times as long as its last chunk took, at most `restMaxMs`. */
+/**
+ * A bulk change rests `restFactor` times as long as its last chunk's own work held the event loop (its
+ * wall time when the store does not say), at most `restMaxMs`: waiting for the commit's flush and the
+ * callbacks served meanwhile are not the chunk's cost.
+ */
 const restFactor = 3;
 const restMaxMs = 200;
 
@@ -89,6 +93,8 @@ export interface Bulk {
 export function createAdmin(deps: AdminDeps) {
   const { store, clock } = deps;
   const chunk = deps.chunk ?? 100;
+  // A replay step holds at most `replayStepMs` of work, so it may take more events than a chunk (see the store).
+  const replayChunk = deps.chunk ?? 1000;
   const jobs = createJobs({ instance: deps.instance, clock });
 
   async function audit(actor: Actor, action: string, target: unknown, count: number, dryRun = false): Promise<void> {
@@ -105,7 +111,7 @@ export function createAdmin(deps: AdminDeps) {
   }
 
   /** Counts (dry run) or starts a job that changes `total` entries and audits the outcome. */
-  async function bulk(actor: Actor, action: string, target: unknown, total: number, dryRun: boolean | undefined, work: (progress: (n: number) => Promise<void>) => Promise<Record<string, unknown> & { count: number }>) {
+  async function bulk(actor: Actor, action: string, target: unknown, total: number, dryRun: boolean | undefined, work: (progress: (n: number, workMs?: number) => Promise<void>) => Promise<Record<string, unknown> & { count: number }>) {
     if (dryRun) {
       await audit(actor, action, target, total, true);
       return { dryRun: true as const, count: total };
@@ -117,9 +123,9 @@ export function createAdmin(deps: AdminDeps) {
       // Between chunks the job rests three times as long as the chunk took (at most 200 ms): ingest
       // shares the committer and the event loop with the chunk and with delivering what it queued.
       let chunkStart = performance.now();
-      const paced = async (n: number): Promise<void> => {
+      const paced = async (n: number, workMs?: number): Promise<void> => {
         progress((done = n));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(restMaxMs, restFactor * (performance.now() - chunkStart))));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(restMaxMs, restFactor * (workMs ?? performance.now() - chunkStart))));
         chunkStart = performance.now();
       };
       try {
@@ -226,7 +232,7 @@ export function createAdmin(deps: AdminDeps) {
         let queued = 0;
         for (const sink of targets) {
           const before = queued;
-          queued += await store.replay(range, sink, clock(), { chunk, onProgress: (n) => progress(before + n) });
+          queued += await store.replay(range, sink, clock(), { chunk: replayChunk, onProgress: (n, workMs) => progress(before + n, workMs) });
         }
         return { queued, count: queued };
       });

@@ -57,6 +57,9 @@ type DeadKey = [deadAt: number, sink: string, seq: number];
 /** Keys of `exceptions` one redrive chunk reads at most. */
 const deadScan = 5000;
 
+/** The most work one replay step does in its commit (callbacks sharing that commit wait for it). */
+const replayStepMs = 8;
+
 /** Log rows a replay's count reads between two turns of the event loop. */
 const replayCountStep = 2000;
 
@@ -90,16 +93,17 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
     const size = options?.chunk ?? 1000;
     let done = 0;
     for (;;) {
-      const { moved, limit } = await committer.submit(() => {
+      const { moved, limit, workMs } = await committer.submit(() => {
+        const started = performance.now();
         const limit = committer.sharing > 1 ? Math.max(1, Math.floor(size / sharedChunkDivisor)) : size;
         const rows = select(limit);
         apply(rows);
-        return { moved: rows.length, limit };
+        return { moved: rows.length, limit, workMs: performance.now() - started };
       });
       done += moved;
       // Events queued again wake the lanes at once; the caller's progress step may pause before the next chunk.
       if (moved > 0) deps.wake();
-      await options?.onProgress?.(done);
+      await options?.onProgress?.(done, workMs);
       if (moved < limit) return done;
     }
   }
@@ -209,6 +213,7 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       let done = 0;
       for (;;) {
         const step = await committer.submit(() => {
+          const started = performance.now();
           const limit = committer.sharing > 1 ? Math.max(1, Math.floor(size / sharedChunkDivisor)) : size;
           const keys = clause();
           if (filter.sink !== undefined) add(keys, 'd.sink = ?', filter.sink);
@@ -223,19 +228,19 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
           let read = 0;
           // Stepped row by row: a chunk that has its fill stops reading there.
           for (const row of rows) {
-            if (moved >= limit) return { moved, end: false };
+            if (moved >= limit) return { moved, end: false, workMs: performance.now() - started };
             read += 1;
             from = row;
             if (row.hit !== 1) continue;
             admin.redriveOne(row.sink, row.seq, row.receivedAt, now);
             moved += 1;
           }
-          return { moved, end: read < deadScan };
+          return { moved, end: read < deadScan, workMs: performance.now() - started };
         });
         done += step.moved;
         // Events queued again wake the lanes at once; the caller's progress step may pause before the next chunk.
         if (step.moved > 0) deps.wake();
-        await options?.onProgress?.(done);
+        await options?.onProgress?.(done, step.workMs);
         if (step.end) return done;
       }
     },
@@ -290,18 +295,24 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       }
     },
     async replay(range, sink, now, options) {
-      // The events stored when the replay starts, in steps of `chunk` through the committer (a fifth of
-      // that when the step shares its commit), each followed by the caller's progress step.
+      // The events stored when the replay starts, in steps through the committer of at most `chunk`
+      // events and `replayStepMs` of work (an event read and a row written, about 40 µs each), each
+      // followed by the caller's progress step. Steps are bounded in time rather than cut to a fifth
+      // when callbacks share the commit: beside steady callbacks that made one commit and flush per 20.
       const route = deps.routes.filter((r) => r.name === sink);
       const upTo = (lastSeqOf.get() as number | undefined) ?? 0;
       const size = options?.chunk ?? 1000;
       let queued = 0;
       for (let after = 0; ;) {
-        const step = await committer.submit(() => admin.replayStep({ ...range, upTo }, route, now, after, committer.sharing > 1 ? Math.max(1, Math.floor(size / sharedChunkDivisor)) : size));
+        const step = await committer.submit(() => {
+          const started = performance.now();
+          const taken = admin.replayStep({ ...range, upTo }, route, now, after, size, replayStepMs);
+          return { ...taken, workMs: performance.now() - started };
+        });
         queued += step.queued;
         after = step.last;
         if (step.queued > 0) deps.wake();
-        await options?.onProgress?.(queued);
+        await options?.onProgress?.(queued, step.workMs);
         if (step.done) return queued;
       }
     },

@@ -97,10 +97,12 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
    * One step of a replay (inside a committer write): the log after position `after`, up to `upTo`, is
    * read in order, at most `replayScan` positions, and each event received in the range (and, with
    * `seqs`, only those) is queued again for each of `sinks` whose route accepts it, until `limit` events
-   * matched. Returns how many were queued and matched, the last position read and whether the range
-   * is done, so a replay of millions is many short steps and one of a single event reads only it.
+   * matched or the step has worked `budgetMs`. Returns how many were queued and matched, the last
+   * position read and whether the range is done, so a replay of millions is many short steps and one
+   * of a single event reads only it.
    */
-  function replayStep(range: ReplayRange, sinks: readonly SpoolSink[], now: number, after: number, limit: number): ReplayStep {
+  function replayStep(range: ReplayRange, sinks: readonly SpoolSink[], now: number, after: number, limit: number, budgetMs = Infinity): ReplayStep {
+    const started = performance.now();
     // Given positions: in order, each once, those still ahead (one retention removed is passed over).
     const ahead = range.seqs === undefined ? undefined : [...new Set(range.seqs)].filter((seq) => seq > after && seq <= range.upTo).sort((a, b) => a - b);
     const rows = (ahead === undefined ? logAfter.all(after, range.upTo, replayScan) : ahead.slice(0, limit).map((seq) => [seq, receivedAtOf.get(seq)])) as [number, number | undefined][];
@@ -108,7 +110,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
     let matched = 0;
     let last = after;
     for (const [seq, receivedAt] of rows) {
-      if (matched >= limit) return { queued, matched, last, done: false };
+      if (matched >= limit || (matched > 0 && performance.now() - started >= budgetMs)) return { queued, matched, last, done: false };
       last = seq;
       if (receivedAt === undefined || (range.since !== undefined && receivedAt < range.since) || (range.until !== undefined && receivedAt >= range.until)) continue;
       const event = reader.event(seq);
