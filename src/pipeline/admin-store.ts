@@ -208,7 +208,8 @@ export interface AdminStore {
    * `sink` (its route applies), due now: the events stored at the start, in chunks through the committer.
    */
   countReplay(range: ReplayFilter, sink: string): Promise<number>;
-  replay(range: ReplayFilter, sink: string, now: number, options?: { chunk?: number; onProgress?: Progress }): Promise<number>;
+  /** `stepMs`: the most work one step does (default 8 ms; `Infinity` makes steps of exactly `chunk`). */
+  replay(range: ReplayFilter, sink: string, now: number, options?: { chunk?: number; stepMs?: number; onProgress?: Progress }): Promise<number>;
 
   /** Events pending per sink name, including names no longer configured. */
   pendingCounts(): readonly { readonly sink: string; readonly pending: number }[];

@@ -306,7 +306,7 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       for (let after = 0; ;) {
         const step = await committer.submit(() => {
           const started = performance.now();
-          const taken = admin.replayStep({ ...range, upTo }, route, now, after, size, replayStepMs);
+          const taken = admin.replayStep({ ...range, upTo }, route, now, after, size, options?.stepMs ?? replayStepMs);
           return { ...taken, workMs: performance.now() - started };
         });
         queued += step.queued;

@@ -94,6 +94,8 @@ describe('spool replay', () => {
 
     const queued = await spool.adminStore.replay({ since: 1003 }, 'file', 3000, {
       chunk: 2,
+      // Steps of exactly two: no time budget on a machine that may be slow.
+      stepMs: Infinity,
       onProgress: async (n) => {
         progress.push(n);
         if (progress.length === 1) await spool.append(event('late'), 1500);
@@ -104,5 +106,17 @@ describe('spool replay', () => {
     expect(progress).toEqual([2, 4, 5]);
     expect(spool.due('file', 3000, 10).map((item) => item.event.attributes.id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7', 'late']);
     expect(spool.due('file', 3000, 10).filter((item) => item.event.replayed).map((item) => item.event.attributes.id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7']);
+  });
+
+  test('When a step has used its time, then it ends with what it has (at least one event), and the next goes on from there', async () => {
+    for (let i = 1; i <= 3; i += 1) await spool.append(event(`e${i}`), 1000 + i);
+    await spool.delivered('file', spool.due('file', 2000, 10).map((item) => item.seq));
+    const progress: number[] = [];
+
+    // No time at all: every step ends after its first event.
+    const queued = await spool.adminStore.replay({ since: 0 }, 'file', 3000, { chunk: 100, stepMs: 0, onProgress: (n) => void progress.push(n) });
+
+    expect(queued).toBe(3);
+    expect(progress).toEqual([1, 2, 3]);
   });
 });
