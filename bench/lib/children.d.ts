@@ -12,6 +12,8 @@ export interface Daemon {
   describe(): string;
 }
 export function daemon(command: string, args: string[], name?: string, logFile?: string): Daemon;
+/** Stops `child` (SIGTERM) when this process exits or is stopped by SIGINT, SIGTERM or SIGHUP first. */
+export function stopWithThisProcess(child: ChildProcess): void;
 export function stopChild(proc: Daemon | undefined, signal?: NodeJS.Signals): Promise<void>;
 export function assertRunning(proc: Daemon, name?: string): void;
 export function until(check: () => unknown, timeoutMs: number, what: string | (() => string)): Promise<void>;

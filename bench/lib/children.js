@@ -4,8 +4,36 @@
 const { spawn } = require('node:child_process');
 const { existsSync, readFileSync } = require('node:fs');
 const { createServer, connect } = require('node:net');
+const { constants } = require('node:os');
 
 const KEEP = 8192;
+
+/** Children started through these helpers that have not exited yet. */
+const live = new Set();
+let guarded = false;
+
+/**
+ * Stops `child` when this process ends first: at its exit (the test run or benchmark ended, or
+ * threw) and when it is told to stop (SIGINT, SIGTERM, SIGHUP: the children get SIGTERM, then this
+ * process exits as the signal would have ended it). A benchmark stopped with `kill` leaves no server
+ * running on the machine.
+ */
+function stopWithThisProcess(child) {
+  live.add(child);
+  child.once('close', () => live.delete(child));
+  if (guarded) return;
+  guarded = true;
+  const stopAll = () => {
+    for (const running of live) if (running.exitCode === null && running.signalCode === null) running.kill('SIGTERM');
+  };
+  process.once('exit', stopAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      stopAll();
+      process.exit(128 + constants.signals[signal]);
+    });
+  }
+}
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The lowest port the kernel hands out for bind(0) and outgoing connections (Linux), else 32768. */
@@ -56,6 +84,7 @@ function portOpen(port) {
  */
 function daemon(command, args, name = command, logFile) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  stopWithThisProcess(child);
   let output = '';
   const keep = (chunk) => (output = (output + chunk).slice(-KEEP));
   child.stdout.on('data', keep);
@@ -124,4 +153,4 @@ function untilStarted(proc, check, timeoutMs, what) {
   );
 }
 
-module.exports = { assertRunning, daemon, freePort, portOpen, stopChild, until, untilStarted };
+module.exports = { assertRunning, daemon, freePort, portOpen, stopChild, stopWithThisProcess, until, untilStarted };

@@ -5,6 +5,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { stopWithThisProcess } = require('./children');
 
 const root = join(__dirname, '..', '..');
 /** The built gateway entry point. */
@@ -37,6 +38,7 @@ async function launch(script, env = {}, options = {}) {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  stopWithThisProcess(child);
   let output = '';
   const keep = options.keepOutput ?? true;
   let pending = '';

@@ -3,6 +3,8 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { until } from '../../bench/lib/children';
 import { startNatsCluster, startNginx } from '../../bench/lib/cluster';
 import { launch } from '../../bench/lib/launch';
 
@@ -102,5 +104,35 @@ describe('launch', () => {
     writeFileSync(main, "console.error('cannot open the spool'); process.exit(4);\n");
     const message = await failure(launch(main));
     expect(message).toMatch(/exited with 4 before listening: cannot open the spool/);
+  });
+
+  test.each([
+    ['is stopped with SIGTERM', 'setInterval(() => {}, 1000);', 'SIGTERM'],
+    ['is stopped with SIGINT', 'setInterval(() => {}, 1000);', 'SIGINT'],
+    ['exits', 'process.exit(0);', undefined],
+  ] as const)('When the process that launched a server %s, then the server is stopped too', async (_name, then, signal) => {
+    const server = join(dir, 'server.js');
+    writeFileSync(server, "require('node:http').createServer().listen(0, '127.0.0.1', function () { console.log(JSON.stringify({ port: this.address().port, msg: 'listening' })); });\n");
+    const owner = join(dir, 'owner.js');
+    // The owner prints the server's pid once it listens, then waits to be stopped or exits.
+    writeFileSync(owner, `require(${JSON.stringify(join(__dirname, '../../bench/lib/launch.js'))}).launch(${JSON.stringify(server)}).then((s) => { console.log(s.child.pid); ${then} });\nsetInterval(() => {}, 1000);\n`);
+    const child = spawn(process.execPath, [owner], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise((resolve) => child.once('close', (code, sig) => resolve(code ?? sig)));
+    let pid = 0;
+    try {
+      await until(() => (pid = Number(/^(\d+)$/m.exec(output)?.[1] ?? 0)) > 0, 15_000, () => `the server's pid from the owner (it wrote: ${output})`);
+      expect(alive(pid)).toBe(true);
+      if (signal) child.kill(signal);
+      const code = await exited;
+      await until(() => !alive(pid), 10_000, `the server (pid ${pid}) to end`);
+      // Ended as the signal would have ended it (128 + its number), or with its own exit code.
+      expect(code).toBe(signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 });
