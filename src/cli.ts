@@ -78,13 +78,14 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
   const commandUsage = `Usage: imgw ${command.usage}\n  ${command.summary}\n${command.options.some((o) => o === 'since' || o === 'until') ? `${timeHelp}\n` : ''}`;
   if (values.help) return io.out(commandUsage), 0;
   const args = positionals.slice(name.split(' ').length);
-  for (const option of ['sink', 'since', 'until', 'limit', 'to', 'yes', 'vendor', 'app', 'conversation', 'dry-run'] as const satisfies readonly Option[]) {
+  for (const option of ['sink', 'since', 'until', 'limit', 'to', 'yes', 'vendor', 'app', 'conversation', 'dry-run', 'kind', 'state', 'note'] as const satisfies readonly Option[]) {
     if (values[option] !== undefined && !command.options.includes(option)) throw new UsageError(`${name} does not take --${option}`);
   }
   if (args.length < command.args[0] || args.length > command.args[1]) throw new UsageError(`usage: imgw ${command.usage}`);
   const context = {
     config, args, now,
     sink: values.sink, to: values.to, vendor: values.vendor, app: values.app, conversations: values.conversation, dryRun: values['dry-run'] ?? false,
+    kind: values.kind, state: values.state, note: values.note,
     since: time('--since', values.since, now), until: time('--until', values.until, now),
     limit: parse(limitSchema.default(100), values.limit),
     print: (value: unknown) => io.out(JSON.stringify(value)),
@@ -130,6 +131,9 @@ function parseOptions(argv: readonly string[]) {
       app: { type: 'string' },
       conversation: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
+      kind: { type: 'string' },
+      state: { type: 'string' },
+      note: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -56,7 +56,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,
-      gaps: { list: spool.gaps.list, ...(backfill && { record: (gap: NewGap) => spool.gaps.record(gap, clock()).finally(backfill) }) },
+      gaps: { list: spool.gaps.list, get: spool.gaps.get, settleOpen: spool.gaps.settleOpen, ...(backfill && { record: (gap: NewGap) => spool.gaps.record(gap, clock()).finally(backfill) }) },
       ...(backfill && { windows: windowRequests(config, spool.gaps, clock, backfill, new Map(easemobWindows ? [['easemob', easemobWindows.count]] : [])) }),
       sinks: spooled.map((sink) => sink.name),
       dispatcher: pipeline.dispatcher,

@@ -83,6 +83,8 @@ export const routes: readonly Route[] = [
     handle: (a, { query: { limit, after, ...filter } }) => a.gaps(filter, page({ limit, after })) }),
   route({ method: 'post', path: '/gaps', role: 'operator', tag: 'gaps', summary: 'Read a Tencent group MsgSeq range from the group history (recorded as a gap the backfill fills; dryRun only counts)', body: s.gapBody, response: z.union([s.gap, z.object({ dryRun: z.boolean(), count: z.number().int() })]),
     handle: (a, { actor, body: { dryRun, vendor, app, conversation, fromSeq, untilSeq } }) => a.recordGap(actor, { kind: 'sequence', vendor, app, conversation, fromSeq, untilSeq, fromAt: 0, untilAt: 0, note: `asked by ${actor}` }, { dryRun }) }),
+  route({ method: 'post', path: '/gaps/:gid/settle', role: 'operator', tag: 'gaps', summary: 'Settle an open gap by hand: filled (the messages came another way) or unfillable (accepted as lost); it no longer counts as open', params: s.gapParam, body: s.gapSettleBody, response: s.gap,
+    handle: (a, { actor, params, body }) => a.settleGap(actor, params.gid, body.state, body.note) }),
   route({ method: 'post', path: '/backfill', role: 'operator', tag: 'gaps', summary: "Read a time window back from one vendor's history (recorded as a window gap the backfill fills; dryRun only counts the conversations)", body: s.backfillBody, response: s.backfillResult,
     handle: (a, { actor, body: { dryRun, since, until, ...rest } }) => a.backfillWindow(actor, { ...rest, fromAt: since, untilAt: until }, { dryRun }) }),
   route({ method: 'get', path: '/audit', role: 'viewer', tag: 'audit', summary: 'The audit trail, newest first', query: s.pageQuery, response: s.page(s.auditEntry), handle: (a, { query }) => a.auditTrail(page(query)) }),

@@ -71,6 +71,11 @@ export const gapBody = z.strictObject({
   fromSeq: seq, untilSeq: seq.describe('the MsgSeq range to read, inclusive'),
   dryRun: z.boolean().default(false).describe('only count'),
 });
+export const gapParam = z.object({ gid: z.coerce.number().int().positive() });
+export const gapSettleBody = z.strictObject({
+  state: z.enum(['filled', 'unfillable']).describe('filled: the messages came another way; unfillable: accepted as lost (past the retention of the history, no backfill for the vendor)'),
+  note: z.string().trim().min(1).max(500).describe('why, kept with the gap after "settled by <token name>: "'),
+});
 export const backfillBody = z.strictObject({
   vendor: name.describe('a vendor whose backfill is configured here'),
   app: name.optional().describe("only this app (Tencent SdkAppid); needed with conversations the gateway never saw"),

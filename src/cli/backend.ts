@@ -39,7 +39,7 @@ export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: 
       const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys }).active;
       // A window recorded here is filled by the service at its next start.
       const windows = windowRequests(config, spool.gaps, now);
-      const admin = createAdmin({ store: spool.adminStore, gaps: { list: spool.gaps.list }, windows, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors, config.maxBodyBytes), clock: now, instance: 'cli' });
+      const admin = createAdmin({ store: spool.adminStore, gaps: { list: spool.gaps.list, get: spool.gaps.get, settleOpen: spool.gaps.settleOpen }, windows, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors, config.maxBodyBytes), clock: now, instance: 'cli' });
       return await work(inProcessAdminClient(admin, 'cli-local'), 'local');
     } finally {
       spool.close();

@@ -5,7 +5,7 @@ import { replayWarnings } from '../sinks/registry';
 import { sinkName, type Config } from '../config';
 import { isoTimes, listNewest, waitForJob } from './output';
 
-export type Option = 'sink' | 'since' | 'until' | 'limit' | 'to' | 'yes' | 'vendor' | 'app' | 'conversation' | 'dry-run';
+export type Option = 'sink' | 'since' | 'until' | 'limit' | 'to' | 'yes' | 'vendor' | 'app' | 'conversation' | 'dry-run' | 'kind' | 'state' | 'note';
 
 /** What a command's run gets: the admin API (over HTTP or in process), its parsed arguments and output. */
 export interface CommandContext {
@@ -19,6 +19,9 @@ export interface CommandContext {
   /** `--conversation`, repeatable. */
   readonly conversations?: readonly string[];
   readonly dryRun?: boolean;
+  readonly kind?: string;
+  readonly state?: string;
+  readonly note?: string;
   readonly since?: number;
   readonly until?: number;
   readonly limit: number;
@@ -239,6 +242,22 @@ export const commands: Readonly<Record<string, Command>> = {
       const done = await confirmed(c, '/backfill', body, (n) => `backfill: reads ${c.vendor}'s history from ${new Date(body.since).toISOString()} to ${new Date(body.until).toISOString()} in ${n} conversation(s) (for vendors read per conversation; for Easemob, ${n} message(s) not stored yet), behind its rate limit`);
       if (!done) return 1;
       c.print(isoTimes(done));
+      return 0;
+    },
+  },
+  'gaps list': {
+    usage: 'gaps list [--kind K] [--state S] [--vendor V] [--limit N]', summary: 'the newest windows of possibly missed messages (outage, sequence, window, hour), printed oldest first', options: ['kind', 'state', 'vendor', 'limit'], args: [0, 0],
+    run: async (c) => {
+      for (const row of await listNewest(c.client, '/gaps', { kind: c.kind, state: c.state, vendor: c.vendor }, c.limit)) c.print(isoTimes(row));
+      return 0;
+    },
+  },
+  'gaps settle': {
+    usage: 'gaps settle <gid> --state filled|unfillable --note TEXT', summary: 'settle an open gap by hand (the messages came another way, or are accepted as lost)', options: ['state', 'note'], args: [1, 1],
+    run: async (c) => {
+      const gid = parse(positiveId('gid'), c.args[0]);
+      if (c.state === undefined || c.note === undefined) throw new UsageError('usage: imgw gaps settle <gid> --state filled|unfillable --note TEXT');
+      c.print(isoTimes(await c.client.call('post', `/gaps/${gid}/settle`, { body: { state: c.state, note: c.note } })));
       return 0;
     },
   },

@@ -49,6 +49,9 @@ export interface AdminDeps {
     list(filter: GapFilter, limit: number, before?: number): Gap[];
     /** Records a gap for the backfill to fill (and wakes it). */
     record?(gap: NewGap): Promise<Gap>;
+    get?(gid: number): Gap | undefined;
+    /** Settles a gap that is still open; undefined when it is not. */
+    settleOpen?(gid: number, state: 'filled' | 'unfillable', note: string): Promise<Gap | undefined>;
   };
   /** Windows of a vendor's history asked for by hand (`backfill/window-requests.ts`), where backfill is set up. */
   readonly windows?: {
@@ -307,6 +310,21 @@ export function createAdmin(deps: AdminDeps) {
       const recorded = await windows.record(request, `asked by ${actor}`);
       await audit(actor, 'backfill.window', request, windows.count(request));
       return recorded;
+    },
+    /**
+     * Settles an open gap by hand: `filled` (the messages came another way) or `unfillable` (accepted as
+     * lost: past the vendor's retention, no backfill for that vendor). Its note says who and why; it
+     * no longer counts as open (metrics, alerts). Audited as `gap.settle`.
+     */
+    async settleGap(actor: Actor, gid: number, state: 'filled' | 'unfillable', note: string) {
+      const gaps = deps.gaps;
+      if (!gaps?.get || !gaps.settleOpen) throw new AdminError('refused', 'gaps are not kept here');
+      const gap = gaps.get(gid);
+      if (!gap) throw new AdminError('not_found', `no gap ${gid}`);
+      const settled = gap.state === 'open' ? await gaps.settleOpen(gid, state, `settled by ${actor}: ${note}`) : undefined;
+      if (!settled) throw new AdminError('refused', `gap ${gid} is not open (it is ${gaps.get(gid)?.state ?? gap.state})`);
+      await audit(actor, 'gap.settle', { gid, kind: gap.kind, state, note }, 1);
+      return settled;
     },
     /** Gaps newest first: outages of the gateway and holes in message sequences, with their state. */
     gaps(filter: GapFilter, page: PageRequest): Page<Gap> {

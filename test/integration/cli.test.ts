@@ -70,6 +70,40 @@ describe('imgw operator CLI', () => {
     expect((await run('dlq', 'list')).lines).toEqual([]);
   });
 
+  test('When the gateway was down, then gaps list shows the outage and gaps settle settles it, through the running service and on a stopped one', async () => {
+    const clock = { now: Date.now() };
+    const restart = async () => {
+      await service?.stop();
+      clock.now += 120_000;
+      service = await startTestService(dataDir, file, () => clock.now);
+    };
+    service = await startTestService(dataDir, file, () => clock.now);
+    await restart();
+
+    const listed = await run('gaps', 'list', '--kind', 'outage');
+    const gid = String((listed.lines[0] as { gid: number }).gid);
+    const settled = await run('gaps', 'settle', gid, '--state', 'unfillable', '--note', 'no backfill configured');
+    const twice = await run('gaps', 'settle', gid, '--state', 'filled', '--note', 'again');
+    const noState = await run('gaps', 'settle', gid, '--note', 'x');
+    await restart();
+    await service?.stop();
+    service = undefined;
+    const open = await run('gaps', 'list', '--state', 'open');
+    const other = String((open.lines[0] as { gid: number }).gid);
+    const offline = await run('gaps', 'settle', other, '--state', 'filled', '--note', 'read from the vendor console');
+    const all = await run('gaps', 'list');
+
+    expect(listed).toMatchObject({ code: 0, lines: [expect.objectContaining({ kind: 'outage', state: 'open', untilAt: expect.stringMatching(/Z$/) })] });
+    expect(settled).toMatchObject({ code: 0, lines: [expect.objectContaining({ state: 'unfillable', note: 'settled by local: no backfill configured' })] });
+    expect(twice.code).toBe(1);
+    expect(twice.errors.join('\n')).toContain(`gap ${gid} is not open (it is unfillable)`);
+    expect(noState.code).toBe(2);
+    expect(open.lines).toHaveLength(1);
+    expect(offline).toMatchObject({ code: 0, lines: [expect.objectContaining({ state: 'filled', note: 'settled by cli-local: read from the vendor console' })] });
+    // Oldest first, each as it was settled.
+    expect(all.lines.map((row) => (row as { state: string }).state)).toEqual(['unfillable', 'filled']);
+  });
+
   test('When quarantined requests are redriven, then the ones valid now become events and the rest stay with their current reason', async () => {
     service = await startTestService(dataDir, file);
     expect((await post({ ...sample.body, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: {} }] })).ErrorInfo).toMatch(/^quarantined: /);
@@ -157,7 +191,7 @@ describe('imgw operator CLI', () => {
     const tool = await run('--help');
     const short = await run('-h');
     const perCommand = await Promise.all(
-      ['check-config', 'spool stats', 'dlq list', 'dlq show', 'dlq redrive', 'quarantine list', 'quarantine show', 'quarantine redrive', 'replay', 'pending drop', 'pending move'].map(
+      ['check-config', 'spool stats', 'dlq list', 'dlq show', 'dlq redrive', 'quarantine list', 'quarantine show', 'quarantine redrive', 'replay', 'pending drop', 'pending move', 'gaps list', 'gaps settle'].map(
         async (name) => ({ name, result: await run(...name.split(' '), '--help') }),
       ),
     );

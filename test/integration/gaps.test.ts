@@ -11,6 +11,7 @@ import { until } from '../helpers/wait';
 
 const group = loadFixture('group-after-send');
 const VIEWER = 'viewer-token-0123456789abcdef0123456789abcdef';
+const OPERATOR = 'operator-token-0123456789abcdef0123456789abcd';
 const sha = (token: string) => createHash('sha256').update(token).digest('hex');
 type GapPage = { items: Record<string, unknown>[] };
 
@@ -21,7 +22,7 @@ describe('gap records of a running service', () => {
   const start = (env: Record<string, string> = {}) => {
     const config = loadConfig({
       PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN,
-      ADMIN_TOKENS: `alice:viewer:sha256:${sha(VIEWER)}`, ...env,
+      ADMIN_TOKENS: `alice:viewer:sha256:${sha(VIEWER)},bob:operator:sha256:${sha(OPERATOR)}`, ...env,
     });
     return startService(config, pino({ level: 'silent' }), () => now).then((service) => (running.push(service), service));
   };
@@ -56,6 +57,33 @@ describe('gap records of a running service', () => {
     expect(await metricValue(second.registry, 'imgw_last_outage_seconds')).toBe(120);
     expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'outage' })).toBe(1);
     expect(await metricValue(second.registry, 'imgw_gap_oldest_open_seconds', { kind: 'outage' })).toBe(120);
+  });
+
+  test('When an operator settles an open outage by hand, then it is no longer open (API, metrics), the trail names who and why, and it cannot be settled twice', async () => {
+    const first = await start();
+    await first.stop();
+    now += 120_000;
+    const second = await start();
+    const [outage] = (await gaps(second, 'kind=outage')).items;
+    const settle = (gid: unknown, token: string, body: unknown) =>
+      fetch(`${second.adminUrl}/gaps/${String(gid)}/settle`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    const asViewer = await settle(outage?.['gid'], VIEWER, { state: 'unfillable', note: 'no backfill for this vendor' });
+    const badState = await settle(outage?.['gid'], OPERATOR, { state: 'open', note: 'x' });
+    const noNote = await settle(outage?.['gid'], OPERATOR, { state: 'unfillable', note: '  ' });
+    const unknown = await settle(999_999, OPERATOR, { state: 'unfillable', note: 'x' });
+    const settled = await settle(outage?.['gid'], OPERATOR, { state: 'unfillable', note: 'no backfill for this vendor' });
+    const again = await settle(outage?.['gid'], OPERATOR, { state: 'filled', note: 'twice' });
+
+    expect([asViewer.status, badState.status, noNote.status, unknown.status, settled.status, again.status]).toEqual([403, 400, 400, 404, 200, 409]);
+    expect(await settled.json()).toEqual(expect.objectContaining({ gid: outage?.['gid'], kind: 'outage', state: 'unfillable', note: 'settled by bob: no backfill for this vendor' }));
+    expect(await again.json()).toEqual(expect.objectContaining({ error: 'refused', message: `gap ${String(outage?.['gid'])} is not open (it is unfillable)` }));
+    expect((await gaps(second, 'kind=outage&state=open')).items).toEqual([]);
+    expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'outage' })).toBe(0);
+    const trail = (await (await fetch(`${second.adminUrl}/audit`, { headers: { authorization: `Bearer ${VIEWER}` } })).json()) as GapPage;
+    expect(trail.items.filter((entry) => entry['action'] === 'gap.settle')).toEqual([
+      expect.objectContaining({ actor: 'bob', count: 1, target: { gid: outage?.['gid'], kind: 'outage', state: 'unfillable', note: 'no backfill for this vendor' } }),
+    ]);
   });
 
   test('When a Tencent group message number never arrives, then a sequence gap with the missing numbers is recorded after the grace period', async () => {

@@ -80,6 +80,8 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
   const readSummary = gapSummaryQuery(db);
   const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
   const setProgress = db.prepare("UPDATE gaps SET resume_after = ? WHERE gid = ? AND state = 'open'");
+  const settleOpenGap = db.prepare("UPDATE gaps SET state = ?, note = ? WHERE gid = ? AND state = 'open' RETURNING *");
+  const readGap = db.prepare('SELECT * FROM gaps WHERE gid = ?');
   const readProgress = db.prepare('SELECT resume_after AS after FROM gaps WHERE gid = ?');
   let summary: GapSummary = noGaps;
   const summarize = (): void => {
@@ -179,6 +181,23 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
       return committer.submit(() => {
         setState.run(state, note ?? null, gid);
         summarize();
+      });
+    },
+    /** One gap, or undefined. */
+    get(gid: number): Gap | undefined {
+      const row = readGap.get(gid) as unknown as GapRow | undefined;
+      return row && gapOf(row);
+    },
+    /**
+     * Settles a gap that is still open (an operator's decision: filled elsewhere, or accepted as lost)
+     * with `note`; undefined when it is not open (any more). A fill of it still running may settle it
+     * again as filled when it ends.
+     */
+    settleOpen(gid: number, state: Exclude<GapState, 'open'>, note: string): Promise<Gap | undefined> {
+      return committer.submit(() => {
+        const row = settleOpenGap.get(state, note, gid) as unknown as GapRow | undefined;
+        if (row) summarize();
+        return row && gapOf(row);
       });
     },
     get summary(): GapSummary {
