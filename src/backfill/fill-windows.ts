@@ -7,7 +7,7 @@ import type { PassResult } from './gap-worker';
 import type { WindowFillerEntry } from './window-fillers';
 
 export interface WindowPassDeps {
-  readonly gaps: Pick<GapStore, 'list' | 'settle' | 'seen' | 'progress' | 'resumeAfter'>;
+  readonly gaps: Pick<GapStore, 'list' | 'settle' | 'seen' | 'progress' | 'resumeAfter' | 'isOpen'>;
   readonly fillers: ReadonlyMap<string, WindowFillerEntry>;
   readonly intake: BackfillIntake;
   readonly metrics: {
@@ -33,7 +33,8 @@ export async function fillOpenWindows(deps: WindowPassDeps, signal: AbortSignal)
   for (const gap of deps.gaps.list({ kind: 'window', state: 'open' }, 100).reverse()) {
     const entry = gap.vendor === undefined ? undefined : deps.fillers.get(gap.vendor);
     if (signal.aborted) break;
-    if (entry === undefined || gap.vendor === undefined) continue;
+    // Without a filler, or settled by hand since the list was read: not read.
+    if (entry === undefined || gap.vendor === undefined || !deps.gaps.isOpen(gap.gid)) continue;
     const since = Math.min(deps.clock(), gap.fromAt) - deps.seenRetentionMs;
     const paging = { after: deps.gaps.resumeAfter(gap.gid), pageDone: (last: ConversationKey) => deps.gaps.progress(gap.gid, last) };
     const conversations = entry.wholeApp ? [] : windowConversations({ vendor: gap.vendor, app: gap.app, conversation: gap.conversation }, deps.gaps.seen, since, paging);

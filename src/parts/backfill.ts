@@ -38,6 +38,8 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
     if (groups === undefined) return failed;
     for (const gap of spool.gaps.list({ kind: 'sequence', state: 'open', vendor: 'tencent' }, 100).reverse()) {
       if (signal.aborted) break;
+      // Settled by hand since the list was read: not read.
+      if (!spool.gaps.isOpen(gap.gid)) continue;
       const quota = deps.quotas({ vendor: 'tencent', app: gap.app ?? '', api: groupHistoryApi }, { perSecond: groups.perSecond });
       const history = createTencentGroupHistory({ ...groups, sdkAppId: Number(gap.app) }, { quota, clock });
       try {

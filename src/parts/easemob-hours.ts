@@ -92,6 +92,8 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
     for (const gap of spool.gaps.list({ kind: 'hour', state: 'open', vendor: 'easemob' }, 1000).reverse()) {
       if (stop.signal.aborted) return;
       if (gap.untilAt + settings!.delayMs > clock() || (pausedUntil.get(gap.gid) ?? 0) > clock()) continue;
+      // Settled by hand since the list was read: not read.
+      if (!spool.gaps.isOpen(gap.gid)) continue;
       if ((await fill(gap)) === 'stop') return;
     }
   }

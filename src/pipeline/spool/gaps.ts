@@ -78,7 +78,7 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
   const writeMark = db.prepare(`INSERT INTO sequences (vendor, app, conversation, last_seq, last_at) VALUES (@vendor, @app, @conversation, @lastSeq, @lastAt)
     ON CONFLICT (vendor, app, conversation) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), last_at = excluded.last_at`);
   const readSummary = gapSummaryQuery(db);
-  const setState = db.prepare('UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ?');
+  const setState = db.prepare("UPDATE gaps SET state = ?, note = coalesce(?, note) WHERE gid = ? AND state = 'open'");
   const setProgress = db.prepare("UPDATE gaps SET resume_after = ? WHERE gid = ? AND state = 'open'");
   const settleOpenGap = db.prepare("UPDATE gaps SET state = ?, note = ? WHERE gid = ? AND state = 'open' RETURNING *");
   const readGap = db.prepare('SELECT * FROM gaps WHERE gid = ?');
@@ -176,12 +176,19 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
       const sql = `SELECT * FROM gaps ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY gid DESC LIMIT ?`;
       return (db.prepare(sql).all(...params, limit) as unknown as GapRow[]).map(gapOf);
     },
-    /** Marks a gap filled or unfillable (with why). */
+    /**
+     * Marks a gap that is still open filled or unfillable, or notes why it stays open. A gap settled
+     * meanwhile (by hand, `settleOpen`) keeps its state and note.
+     */
     settle(gid: number, state: GapState, note?: string): Promise<void> {
       return committer.submit(() => {
         setState.run(state, note ?? null, gid);
         summarize();
       });
+    },
+    /** Whether a gap is still open (a fill checks before it reads the vendor's history). */
+    isOpen(gid: number): boolean {
+      return (readGap.get(gid) as unknown as GapRow | undefined)?.state === 'open';
     },
     /** One gap, or undefined. */
     get(gid: number): Gap | undefined {

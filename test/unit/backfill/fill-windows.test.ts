@@ -46,6 +46,34 @@ describe('the pass over open outage windows', () => {
     expect(spool.gaps.list({ kind: 'window' }, 10).map((g) => [g.vendor, g.state, g.note])).toEqual([['netease', 'open', undefined], ['tencent', 'filled', 'read']]);
   });
 
+  test('When an operator settles windows by hand while a pass runs, then a window not read yet is skipped, and one being read keeps the operator\'s state and note', async () => {
+    const first = await spool.gaps.record({ kind: 'window', vendor: 'tencent', fromAt: 500, untilAt: 2000 }, 2000);
+    const second = await spool.gaps.record({ kind: 'window', vendor: 'tencent', fromAt: 2500, untilAt: 4000 }, 4000);
+    const read: number[] = [];
+    // The operator acts while the first window is being read: it settles both.
+    const filler: WindowFiller = async (window) => {
+      read.push(window.gid);
+      await spool.gaps.settleOpen(first.gid, 'unfillable', 'settled by bob: past the history');
+      await spool.gaps.settleOpen(second.gid, 'unfillable', 'settled by bob: past the history');
+      return { state: 'filled', note: 'read', counts: { accepted: 1, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
+    };
+    const deps = {
+      gaps: spool.gaps, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler }]]), intake: async () => 'accepted' as const, logger: pino({ level: 'silent' }), clock: () => 5000, seenRetentionMs: 10_000,
+      metrics: { backfilled: () => undefined, backfillApiError: () => undefined },
+    };
+
+    await fillOpenWindows(deps, new AbortController().signal);
+
+    expect(read).toEqual([first.gid]);
+    expect(spool.gaps.list({ kind: 'window' }, 10).map((g) => [g.gid, g.state, g.note])).toEqual([
+      [second.gid, 'unfillable', 'settled by bob: past the history'],
+      [first.gid, 'unfillable', 'settled by bob: past the history'],
+    ]);
+    // Nor does a fill's "still open, and why" reopen or re-note a settled gap.
+    await spool.gaps.settle(first.gid, 'open', 'failed, tried again: HTTP 503');
+    expect(spool.gaps.get(first.gid)).toMatchObject({ state: 'unfillable', note: 'settled by bob: past the history' });
+  });
+
   test('When a window over many conversations stops midway (the API fails, then the gateway restarts), then the next pass goes on after the last page read to its end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imgw-windows-'));
     const path = join(dir, 'spool.db');
