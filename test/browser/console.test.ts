@@ -201,12 +201,42 @@ describe('console in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  test('When an open gap is settled from the Gaps page, then the pod that holds it gets the state and the reason, and a viewer sees no Settle button', async () => {
+    const { page, errors } = await signedIn(OPERATOR);
+    await page.getByRole('link', { name: 'Gaps' }).click();
+    await page.getByText('3 gaps (newest first)').waitFor();
+    await shot(page, 'gaps');
+    const before = fleet[1]!.calls.length;
+
+    await page.getByRole('button', { name: 'Settle gap 2 on gw-1' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Settle' }).click();
+    // A reason is required: nothing is sent without one.
+    expect(await dialog.isVisible()).toBe(true);
+    await dialog.getByLabel('Settle as').selectOption('unfillable');
+    await dialog.getByLabel('Why').fill('no backfill for this outage');
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Settle' }).click();
+    await page.getByText('Gap 2 on gw-1 settled as unfillable.').waitFor();
+
+    const settles = fleet[1]!.calls.slice(before).filter((call) => call.method === 'POST');
+    expect(settles).toEqual([expect.objectContaining({ path: '/gaps/2/settle', body: { state: 'unfillable', note: 'no backfill for this outage' } })]);
+    expect(fleet[0]!.calls.some((call) => call.method === 'POST' && call.path.startsWith('/gaps'))).toBe(false);
+    // Settled gaps and gaps of a viewer's session have no button.
+    expect(await page.getByRole('button', { name: 'Settle gap 1 on gw-1' }).count()).toBe(0);
+    const viewer = await signedIn(VIEWER);
+    await viewer.page.getByRole('link', { name: 'Gaps' }).click();
+    await viewer.page.getByText('3 gaps (newest first)').waitFor();
+    expect(await viewer.page.getByRole('button', { name: /^Settle gap/ }).count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   test('When the console is used on a phone (390×844), then nothing overflows sideways and every page link is reachable', async () => {
     const { page, errors } = await signedIn(OPERATOR, { width: 390, height: 844 });
     await page.getByText('3 pod(s)').waitFor();
 
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-    for (const name of ['Overview', 'Messages', 'Dead letters', 'Quarantine', 'Sinks', 'Replay']) expect(await page.getByRole('link', { name, exact: true }).isVisible()).toBe(true);
+    for (const name of ['Overview', 'Messages', 'Dead letters', 'Quarantine', 'Sinks', 'Replay', 'Gaps']) expect(await page.getByRole('link', { name, exact: true }).isVisible()).toBe(true);
 
     expect(overflow).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);

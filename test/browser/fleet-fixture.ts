@@ -33,6 +33,15 @@ const sinkSettings = {
   ].map(publicSinkSettings),
 };
 
+/** Each pod's gaps: an open outage and a filled group hole on gw-1, an open group hole on gw-0. */
+const gaps: Record<string, unknown>[][] = [
+  [{ gid: 5, kind: 'sequence', vendor: 'tencent', app: '1400000001', conversation: '@TGS#2C5SZEAEF', fromAt: T0 - 3_600_000, untilAt: T0 - 3_590_000, fromSeq: 1041, untilSeq: 1043, detectedAt: T0 - 3_560_000, state: 'open' }],
+  [
+    { gid: 2, kind: 'outage', fromAt: T0 - 900_000, untilAt: T0 - 780_000, detectedAt: T0 - 780_000, state: 'open' },
+    { gid: 1, kind: 'sequence', vendor: 'tencent', app: '1400000001', conversation: '@TGS#1NVTZEAE4', fromAt: T0 - 7_200_000, untilAt: T0 - 7_190_000, fromSeq: 88, untilSeq: 90, detectedAt: T0 - 7_160_000, state: 'filled', note: '3 read back, 0 placeholders' },
+  ],
+];
+
 /**
  * Three pods' admin endpoints answering in the admin API's shapes (one message per vendor, one dead
  * letter each, one quarantined Tencent request on gw-0), recording what the console sends them.
@@ -63,6 +72,8 @@ export async function startFleet() {
     '/quarantine/4': { qid: 4, receivedAt: T0 + 30_000, vendor: 'tencent', command: 'C2C.CallbackAfterSendMsg', reason: 'schema', detail: 'MsgBody[0].MsgType: expected string', bytes: 74,
       head: { query: 'SdkAppid=1400000001&CallbackCommand=C2C.CallbackAfterSendMsg&Sign=9f86d081884c7d65&RequestTime=1796466720', headers: { 'content-type': 'application/json' } },
       body: '{"From_Account":"alice","MsgBody":[{"MsgType":7}]}', bodyBase64: Buffer.from('{"From_Account":"alice","MsgBody":[{"MsgType":7}]}').toString('base64') },
+    '/gaps': { items: gaps[i] ?? [] },
+    ...Object.fromEntries((gaps[i] ?? []).map((gap) => [`/gaps/${gap.gid}/settle`, (req: express.Request) => ({ ...gap, ...(req.body as { state: string }), note: `settled by alice: ${(req.body as { note: string }).note}` })])),
     '/replay': (req: express.Request) => ((req.body as { dryRun?: boolean }).dryRun ? { dryRun: true, count: 5 } : { job: { id: `gw-${i}-2`, action: 'replay', actor: 'alice', startedAt: T0, total: 5, state: 'done', done: 5, result: { count: 5 } } }),
   })));
 }

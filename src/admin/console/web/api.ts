@@ -62,4 +62,6 @@ export const routes = {
   sinkSettings: 'sinks',
   pause: (sink: string) => `sinks/${encodeURIComponent(sink)}/pause`,
   resume: (sink: string) => `sinks/${encodeURIComponent(sink)}/resume`,
+  gaps: 'gaps',
+  settleGap: (gid: number) => `gaps/${gid}/settle`,
 };

@@ -2,13 +2,14 @@ import { get, setCsrf, type SessionInfo } from './api.js';
 import { deadLettersPage } from './dead-letters.js';
 import { fill, h, notice } from './dom.js';
 import { eventPage } from './event.js';
+import { gapsPage } from './gaps.js';
 import { messagesPage } from './messages.js';
 import { overviewPage } from './overview.js';
 import { quarantinedPage, quarantinePage } from './quarantine.js';
 import { replayPage } from './replay.js';
 import { sinksPage } from './sinks.js';
 
-const pages: [string, string][] = [['overview', 'Overview'], ['messages', 'Messages'], ['dead', 'Dead letters'], ['quarantine', 'Quarantine'], ['sinks', 'Sinks'], ['replay', 'Replay']];
+const pages: [string, string][] = [['overview', 'Overview'], ['messages', 'Messages'], ['dead', 'Dead letters'], ['quarantine', 'Quarantine'], ['sinks', 'Sinks'], ['replay', 'Replay'], ['gaps', 'Gaps']];
 
 /** The page for the current hash; returns what stops it (the overview's refresh). */
 async function show(main: HTMLElement, session: SessionInfo): Promise<(() => void) | void> {
@@ -22,6 +23,7 @@ async function show(main: HTMLElement, session: SessionInfo): Promise<(() => voi
     case 'quarantine': return a === undefined ? quarantinePage(main, session) : quarantinedPage(main, session, a, Number(b));
     case 'sinks': return sinksPage(main, session);
     case 'replay': return replayPage(main, session);
+    case 'gaps': return gapsPage(main, session);
     default: return overviewPage(main, session);
   }
 }
