@@ -78,7 +78,7 @@ export function createGapMetrics(registers: Registry[], clock: () => number) {
   });
   new Gauge({
     name: 'imgw_gaps_unfillable',
-    help: 'Gaps kept in the spool whose messages could not be read back (the vendor keeps no history for them, or refused for good), by kind; it only grows, and an increase is a gap whose messages may be missing for good.',
+    help: 'Gaps kept in the spool whose messages could not be read back (the vendor keeps no history for them, or refused for good) or that an operator settled as lost, by kind; it only grows, and an increase is a gap whose messages may be missing for good.',
     labelNames: ['kind'] as const,
     registers,
     collect() {
