@@ -197,8 +197,8 @@ export function createGapStore(db: Database, committer: GroupCommitter) {
     },
     /**
      * Settles a gap that is still open (an operator's decision: filled elsewhere, or accepted as lost)
-     * with `note`; undefined when it is not open (any more). A fill of it still running may settle it
-     * again as filled when it ends.
+     * with `note`; undefined when it is not open (any more). A fill of it still running stores what it
+     * read but leaves the gap as settled here (`settle` changes only an open gap).
      */
     settleOpen(gid: number, state: Exclude<GapState, 'open'>, note: string): Promise<Gap | undefined> {
       return committer.submit(() => {
