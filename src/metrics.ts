@@ -181,6 +181,15 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
       for (const { sink, bytes } of relayJournals()) this.set({ sink }, bytes);
     },
   });
+  let yieldFactor: () => number = () => 1;
+  new Gauge({
+    name: 'imgw_background_yield_factor',
+    help: "How many times their usual rest background work takes between steps (bulk admin changes, a sink's backlog of retries): 1 while callbacks' commits take their usual time, up to 16 while some stand out as slow.",
+    registers,
+    collect() {
+      this.set(yieldFactor());
+    },
+  });
   const pressurePruned = new Counter({
     name: 'imgw_spool_pressure_pruned_events_total',
     help: 'Delivered events removed before SPOOL_RETENTION to keep the spool under SPOOL_MAX_BYTES.',
@@ -263,6 +272,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     /** The relay journal gauge reads each relay sink's journal size at scrape time. */
     watchRelayJournals(source: () => readonly { sink: string; bytes: number }[]): void {
       relayJournals = source;
+    },
+    /** The background yield gauge reads the ingest guard's factor at scrape time. */
+    watchYieldFactor(source: () => number): void {
+      yieldFactor = source;
     },
     /** Delivered events were pruned early under byte pressure. */
     spoolRelieved(relief: Relief): void {

@@ -28,6 +28,8 @@ interface AdminPartDeps {
   /** The sinks this process delivers to through the spool. */
   readonly sinks: readonly string[];
   readonly dispatcher: Dispatcher;
+  /** The ingest guard's factor: bulk changes rest longer while callbacks' commits are slowed. */
+  readonly yieldFactor?: () => number;
   readonly vendors: readonly Vendor[];
   readonly registry: Registry;
   readonly logger: Logger;
@@ -72,6 +74,7 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
     sinks: deps.sinks,
     recheck: recheckThrough(deps.vendors, config.maxBodyBytes),
     lanes: deps.dispatcher,
+    yieldFactor: deps.yieldFactor,
     gaps: deps.gaps,
     windows: deps.windows,
     clock: deps.clock,

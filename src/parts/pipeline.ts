@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type Config } from '../config';
 import type { Metrics } from '../metrics';
 import { createDispatcher } from '../pipeline/dispatcher';
+import { createIngestGuard } from '../pipeline/ingest-guard';
 import { createSpoolPressure } from '../pipeline/pressure';
 import { sinkAccepts } from '../pipeline/routing';
 import type { Spool } from '../pipeline/spool';
@@ -45,12 +46,15 @@ export function pipelineOver(sinks: readonly Sink[], config: Config, mode: AckMo
   metrics.watchRelayJournals(() => sinks.flatMap((sink) => (sink.journalBytes ? [{ sink: sink.name, bytes: sink.journalBytes() }] : [])));
   const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
   const delivering = lanes.filter((lane) => !mode.direct || !lane.required);
-  const dispatcher = createDispatcher({ spool, lanes: delivering, metrics, logger, clock, paused: heldBack(spool, delivering.map((lane) => lane.sink.name), logger), idleMs: deps.pollMs });
+  // Callbacks' commits are observed (callback-server.ts); background work rests longer while they are slowed.
+  const guard = createIngestGuard();
+  metrics.watchYieldFactor(guard.factor);
+  const dispatcher = createDispatcher({ spool, lanes: delivering, metrics, logger, clock, paused: heldBack(spool, delivering.map((lane) => lane.sink.name), logger), idleMs: deps.pollMs, yieldFactor: guard.factor });
   dispatcher.start();
   stops.add('dispatcher', () => dispatcher.stop());
   metrics.watchCircuits(() => dispatcher.openCircuits());
   const pressure = startPressure(config, mode, deps);
-  return { sinks, health, lanes, dispatcher, pressure, firstChecks };
+  return { sinks, health, lanes, dispatcher, pressure, firstChecks, guard };
 }
 
 /** Sinks an operator paused before this start: they stay paused, each named in the log. */

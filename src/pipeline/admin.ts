@@ -63,6 +63,8 @@ export interface AdminDeps {
   };
   /** Most entries changed per commit (100). */
   readonly chunk?: number;
+  /** How many times its usual rest a bulk change takes between chunks now (the ingest guard's factor; 1 unless given). */
+  readonly yieldFactor?: () => number;
   /** Each configured sink's effective settings, secrets already redacted (shown to viewers). */
   readonly sinkSettings?: readonly SinkSettings[];
 }
@@ -77,10 +79,13 @@ export interface SinkSettings {
 /**
  * A bulk change rests `restFactor` times as long as its last chunk's own work held the event loop (its
  * wall time when the store does not say), at most `restMaxMs`: waiting for the commit's flush and the
- * callbacks served meanwhile are not the chunk's cost.
+ * callbacks served meanwhile are not the chunk's cost. Both are multiplied by the ingest guard's
+ * factor while callbacks' commits are slowed (`pipeline/ingest-guard.ts`).
  */
 const restFactor = 3;
 const restMaxMs = 200;
+/** The longest rest while callbacks are slowed: a job stopped at shutdown ends within it. */
+const slowedRestMaxMs = 1000;
 
 /** Who acts: the token's name. */
 export type Actor = string;
@@ -96,6 +101,7 @@ export interface Bulk {
 export function createAdmin(deps: AdminDeps) {
   const { store, clock } = deps;
   const chunk = deps.chunk ?? 100;
+  const yieldFactor = deps.yieldFactor ?? (() => 1);
   // A replay step holds at most `replayStepMs` of work, so it may take more events than a chunk (see the store).
   const replayChunk = deps.chunk ?? 1000;
   const jobs = createJobs({ instance: deps.instance, clock });
@@ -123,12 +129,14 @@ export function createAdmin(deps: AdminDeps) {
     await audit(actor, `${action}.started`, target, total);
     let done = 0;
     return jobs.start(action, actor, total, async (progress) => {
-      // Between chunks the job rests three times as long as the chunk took (at most 200 ms): ingest
-      // shares the committer and the event loop with the chunk and with delivering what it queued.
+      // Between chunks the job rests three times as long as the chunk took (at most 200 ms), longer while
+      // callbacks' commits are slowed (at most 1 s): ingest shares the committer, the event loop and the disk with the
+      // chunk and with delivering what it queued.
       let chunkStart = performance.now();
       const paced = async (n: number, workMs?: number): Promise<void> => {
         progress((done = n));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(restMaxMs, restFactor * (workMs ?? performance.now() - chunkStart))));
+        const factor = yieldFactor();
+        await new Promise((resolve) => setTimeout(resolve, Math.min(restMaxMs * factor, slowedRestMaxMs, restFactor * factor * (workMs ?? performance.now() - chunkStart))));
         chunkStart = performance.now();
       };
       try {

@@ -28,7 +28,9 @@ export type Lane = Pick<
  * Events per pass while a lane has retries waiting (a redrive, a replay, a sink back from an outage).
  * Such a backlog can be a million events, all due at once: in slices this small, and with the lane
  * resting after each slice as long as the slice kept the event loop busy, callbacks arriving meanwhile
- * wait behind a millisecond of delivery work, not behind a batch of a thousand.
+ * wait behind a millisecond of delivery work, not behind a batch of a thousand. While callbacks'
+ * commits are slowed (`yieldFactor`), the rests grow: the deliveries' acknowledgements and the WAL
+ * they write share the disk with the callbacks.
  */
 export const backlogSlice = 100;
 
@@ -58,6 +60,11 @@ export interface DispatcherDeps {
   readonly backfillLingerMs?: number;
   /** Lanes held back from the start (an operator paused them before a restart) until `resume`. */
   readonly paused?: readonly string[];
+  /**
+   * How many times as long as a backlog slice kept the event loop busy its lane rests after it (1
+   * unless given): the ingest guard's factor, which grows while callbacks' commits are slowed.
+   */
+  readonly yieldFactor?: () => number;
 }
 
 /**
@@ -73,6 +80,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   const clock = deps.clock ?? Date.now;
   const idleMs = deps.idleMs ?? 1000;
   const backfillLinger = deps.backfillLingerMs ?? backfillLingerMs;
+  const yieldFactor = deps.yieldFactor ?? (() => 1);
   /** How long each lane has rested so far waiting for its next batch to fill. */
   const lingered = new Map<Lane, number>();
   let stopping = false;
@@ -194,7 +202,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const { ready, unsendable } = withPayload(lane, due);
     if (unsendable.length > 0) await writeFailed(lane, unsendable);
     await writeInOrder(splitBatches(ready, lane), lane.concurrency, (batch) => deliver(lane, batch));
-    if (started) await sleep(Math.min(performance.eventLoopUtilization(started).active, idleMs), false);
+    if (started) await sleep(Math.min(performance.eventLoopUtilization(started).active * yieldFactor(), idleMs), false);
     return true;
   }
 

@@ -72,7 +72,9 @@ describe('imgw beside a running service', () => {
     });
 
     // Its own process, as an operator runs it (in this process it would stop the service's event loop).
-    const replayed = await runCliProcess(['replay', '--since', '1h', '--sink', 'file'], { DATA_DIR: dataDir, TENCENT_CALLBACK_TOKENS: TEST_TOKEN });
+    // Four senders keep the service saturated, so the replay yields to them (the ingest guard) and
+    // takes several times as long as it would alone.
+    const replayed = await runCliProcess(['replay', '--since', '1h', '--sink', 'file'], { DATA_DIR: dataDir, TENCENT_CALLBACK_TOKENS: TEST_TOKEN }, { timeoutMs: 100_000 });
     stop = true;
     await Promise.all(load);
 
@@ -82,7 +84,7 @@ describe('imgw beside a running service', () => {
     expect(JSON.parse(replayed.stdout).queued).toBeGreaterThanOrEqual(20_000);
     expect(sent).toBeGreaterThan(0);
     expect(failed).toBe(0);
-  });
+  }, 120_000);
 
   test('When the service runs, then a CLI change goes through its API and is audited as local; when it does not, the CLI opens the spool itself and audits as cli-local', async () => {
     service = await startTestService(dataDir, { sinks: [{ type: 'file', name: 'file', path: join(dataDir, 'out.jsonl') }] });

@@ -62,4 +62,41 @@ describe('dispatcher with a backlog of retries', () => {
       await dispatcher.stop();
     }
   });
+
+  test('When callbacks are slowed (the ingest guard raised its factor), then a lane with a backlog rests longer between slices than one beside it at the usual pace', async () => {
+    const now = 1_767_225_600_000;
+    const other = openSpool({ path: join(dir, 'other.db'), sinks: ['a'] });
+    const backlog = async (target: Spool) => {
+      for (let n = 1; n <= 5 * backlogSlice; n += 1) await target.append(event(`e${n}`), now);
+      await target.failed('a', Array.from({ length: 5 * backlogSlice }, (_, i) => i + 1), 'down', now, now);
+    };
+    await backlog(spool);
+    await backlog(other);
+    const recording = (writes: number[]): Sink => ({
+      name: 'a',
+      async write(events) {
+        writes.push(events.length);
+      },
+      async close() {},
+    });
+    const yielding: number[] = [];
+    const usual: number[] = [];
+    const lanes = (sink: Sink) => [{ ...deliverySettingsSchema.parse({ batchSize: 1000, maxBatchBytes: 10_000_000 }), sink }];
+    const common = { metrics: createMetrics(new Registry(), ['a']), logger: pino({ level: 'silent' }), clock: () => now, idleMs: 600_000 };
+    // The factor makes every rest after a slice as long as the idle cap (ten minutes).
+    const slowed = createDispatcher({ ...common, spool, lanes: lanes(recording(yielding)), yieldFactor: () => 1e12 });
+    const calm = createDispatcher({ ...common, spool: other, lanes: lanes(recording(usual)), yieldFactor: () => 1 });
+    slowed.start();
+    calm.start();
+    try {
+
+      await until(() => usual.reduce((sum, n) => sum + n, 0) === 5 * backlogSlice);
+
+      expect(usual.length).toBeGreaterThanOrEqual(5);
+      expect(yielding).toEqual([backlogSlice]);
+    } finally {
+      await Promise.all([slowed.stop(), calm.stop()]);
+      other.close();
+    }
+  });
 });
