@@ -9,7 +9,6 @@ import type { ReadinessCheck } from '../http/ops-routes';
 import type { Metrics } from '../metrics';
 import { createAcceptor, type Accept } from '../pipeline/accept';
 import type { Event } from '../events/event';
-import type { IngestGuard } from '../pipeline/ingest-guard';
 import type { Spool } from '../pipeline/spool';
 import { healthProblem } from '../sinks/health';
 import type { BuiltVendors } from '../vendors/registry';
@@ -57,18 +56,12 @@ function sinkFault(name: string, fault: string | undefined): string | undefined 
   return fault === undefined ? undefined : `sink ${name} needs a restart: ${fault}`;
 }
 
-/**
- * Shows each newly accepted event to `observe` after its commit, and the time its commit took to the
- * ingest guard (background work yields while those times stand out).
- */
-function observed(accept: Accept, observe: ((event: Event) => void) | undefined, guard: IngestGuard): Accept {
+/** Shows each newly accepted event to `observe` after its commit. */
+function observed(accept: Accept, observe: ((event: Event) => void) | undefined): Accept {
+  if (!observe) return accept;
   return async function observedAccept(intake, request) {
-    const startedAt = guard.now();
     const outcome = await accept(intake, request);
-    if (outcome.kind === 'accepted' && intake.kind === 'event') {
-      guard.observe(startedAt);
-      observe?.(intake.event);
-    }
+    if (outcome.kind === 'accepted' && intake.kind === 'event') observe(intake.event);
     return outcome;
   };
 }
@@ -86,7 +79,7 @@ export function createCallbackApp(config: Config, mode: AckMode, deps: CallbackS
   const app = createApp({
     vendors: deps.vendors.active,
     inactiveVendors: deps.vendors.inactive,
-    accept: observed(createAcceptor({ spool: deps.spool, ...mode.acceptor(deps.pipeline.lanes, { metrics, logger, clock }) }), deps.observe, deps.pipeline.guard),
+    accept: observed(createAcceptor({ spool: deps.spool, ...mode.acceptor(deps.pipeline.lanes, { metrics, logger, clock }), guard: deps.pipeline.guard }), deps.observe),
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     registry: deps.registry,

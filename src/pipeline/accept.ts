@@ -1,5 +1,6 @@
 import type { Event } from '../events/event';
 import type { Intake, Outcome, StoredHead } from '../events/intake';
+import type { IngestGuard } from './ingest-guard';
 import type { RecentIds } from './recent-ids';
 import type { Spool } from './spool';
 
@@ -26,6 +27,8 @@ export interface AcceptDeps {
   readonly spoolWants?: (event: Event) => boolean;
   /** Direct mode: where an event no spooled sink wants is de-duplicated (instead of the spool). */
   readonly recentIds?: RecentIds;
+  /** Told how long each new event's spool commit took (not a required sink's write in direct mode). */
+  readonly guard?: Pick<IngestGuard, 'now' | 'observe'>;
 }
 
 /** The smallest event that still de-duplicates: its id and the CloudEvents required attributes. */
@@ -101,7 +104,11 @@ export function createAcceptor(deps: AcceptDeps) {
         const spoolWants = !deps.spoolWants || deps.spoolWants(intake.event);
         let stored: 'accepted' | 'duplicate';
         if (!spoolWants && deps.recentIds) stored = deps.recentIds.add(intake.event.attributes.id) ? 'accepted' : 'duplicate';
-        else stored = await store(() => deps.spool.append(spoolWants ? intake.event : idOnly(intake.event), request.receivedAt));
+        else {
+          const startedAt = deps.guard?.now();
+          stored = await store(() => deps.spool.append(spoolWants ? intake.event : idOnly(intake.event), request.receivedAt));
+          if (stored === 'accepted' && startedAt !== undefined) deps.guard?.observe(startedAt);
+        }
         if (deps.deliverNow) await deliverDirectly(deps.deliverNow, intake.event, stored);
         return { kind: stored };
       }

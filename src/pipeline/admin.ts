@@ -84,7 +84,7 @@ export interface SinkSettings {
  */
 const restFactor = 3;
 const restMaxMs = 200;
-/** The longest rest while callbacks are slowed: a job stopped at shutdown ends within it. */
+/** The longest rest while callbacks are slowed: a job stopped at shutdown ends within it and one more chunk. */
 const slowedRestMaxMs = 1000;
 
 /** Who acts: the token's name. */

@@ -15,6 +15,8 @@ export interface IngestGuardOptions {
 
 /** How much of its typical latency a new observation moves (an exponentially weighted mean over about 64 commits). */
 const weight = 1 / 64;
+/** Commits observed before any is judged: the first ones (a cold start) set the usual time. */
+const warmUp = 64;
 
 /**
  * Background work yields to callbacks by how callbacks fare. Bulk admin changes (a redrive of a
@@ -23,10 +25,14 @@ const weight = 1 / 64;
  * copy them back) make a callback's flush wait tens of milliseconds now and then, even when the event
  * loop has time to spare.
  *
- * Each callback's commit time (from handing its event to the spool until it is durable) is observed.
- * One that took both longer than `floorMs` and `spread` times the typical commit (a running mean) is
- * a slow one, and each doubles the factor, up to `maxFactor`; the factor halves every `halfLifeMs`
- * without one. Background work multiplies its rests by the factor: at 1 it runs as fast as it did
+ * Each new callback event's commit time (from handing it to the spool until it is durable; not a
+ * required sink's write in direct mode) is observed. After the first 64, one that took both longer
+ * than `floorMs` and `spread` times the typical commit (a running mean, to which one observation adds
+ * at most `spread` times the mean plus `floorMs`, so a single stall does not blind it) is a slow one,
+ * and each doubles the factor, up to `maxFactor`; the factor halves every `halfLifeMs` without one.
+ * Callbacks that share a slow WAL flush are slow together, so one slow flush under concurrent
+ * callbacks raises the factor several times over: background work backs off at once, and comes back
+ * over the next seconds. Background work multiplies its rests by the factor: at 1 it runs as fast as it did
  * alone, at 16 it takes a sixteenth of that share. A uniformly slow ingest (saturation: every commit
  * waits) raises the typical time with it and is not a reason to hold background work back; a tail
  * that stands out from it is.
@@ -34,6 +40,7 @@ const weight = 1 / 64;
 export function createIngestGuard(options: IngestGuardOptions = {}) {
   const { floorMs = 8, spread = 4, maxFactor = 16, halfLifeMs = 5000, now = () => performance.now() } = options;
   let typical = 0;
+  let observed = 0;
   let raised = 1;
   let raisedAt = 0;
   let slow = 0;
@@ -48,9 +55,14 @@ export function createIngestGuard(options: IngestGuardOptions = {}) {
     now,
     /** A callback's commit that began at `startedAt` (on `now`) is durable now. */
     observe(startedAt: number): void {
-      const ms = now() - startedAt;
+      const ms = Math.max(0, now() - startedAt);
+      observed += 1;
+      if (observed <= warmUp) {
+        typical += (ms - typical) / observed;
+        return;
+      }
       const isSlow = ms > floorMs && ms > spread * typical;
-      typical += (ms - typical) * weight;
+      typical += (Math.min(ms, spread * typical + floorMs) - typical) * weight;
       if (!isSlow) return;
       slow += 1;
       raised = Math.min(maxFactor, factor() * 2);

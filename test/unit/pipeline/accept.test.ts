@@ -97,4 +97,23 @@ describe('accept', () => {
     expect(outcome).toEqual({ kind: 'quarantined', detail: 'bad' });
     expect(row).toEqual({ vendor: 'tencent', reason: 'malformed_json', head: JSON.stringify({ query: 'a=1' }) });
   });
+
+  test('When events are accepted, then the ingest guard is told the time of each new spool commit only: not duplicates, not a required sink\'s write, not events kept in memory', async () => {
+    const spool = openSpool({ path: ':memory:', sinks: ['later'] });
+    let now = 0;
+    const observed: number[] = [];
+    const guard = { now: () => now, observe: (startedAt: number) => void observed.push(now - startedAt) };
+    const recentIds = createRecentIds({ max: 100, ttlMs: 600_000, clock: () => 0 });
+    // A required sink that takes 500 ms of the guard's clock: none of it is a commit's time.
+    const deliverNow = async () => {
+      now += 500;
+    };
+    const accept = createAcceptor({ spool, deliverNow, spoolWants: (e) => e.attributes.id !== 'memory-only', recentIds, guard });
+
+    const outcomes = [await accept(intake('new'), request), await accept(intake('new'), request), await accept(intake('memory-only'), request)];
+    spool.close();
+
+    expect(outcomes.map((o) => o.kind)).toEqual(['accepted', 'duplicate', 'accepted']);
+    expect(observed).toEqual([0]);
+  });
 });

@@ -58,15 +58,34 @@ describe('ingest guard', () => {
     expect(guard.factor()).toBe(1);
   });
 
-  test('When every commit is slow (a saturated gateway), then the typical time rises with them and background work is not held back for it', () => {
-    const { guard, commit } = guardAt({ halfLifeMs: 1000 });
+  test('When every commit is slow (a saturated gateway), then the typical time is theirs and background work is not held back for it', () => {
+    const { guard, commit } = guardAt();
+
     for (let i = 0; i < 2000; i += 1) commit(40 + (i % 7));
 
-    // Only the first commits of the plateau stood out; a second later nothing does.
-    const early = guard.slowCommits;
-    for (let i = 0; i < 200; i += 1) commit(40 + (i % 7));
-    expect(guard.slowCommits).toBe(early);
+    expect(guard.slowCommits).toBe(0);
     expect(guard.factor()).toBe(1);
+  });
+
+  test('When the first commits after a start are slow (a cold start), then they set the usual time and none of them counts as slow', () => {
+    const { guard, commit } = guardAt();
+
+    for (let i = 0; i < 64; i += 1) commit(i < 10 ? 50 : 1);
+
+    expect(guard.slowCommits).toBe(0);
+    expect(guard.factor()).toBe(1);
+  });
+
+  test('When one commit stalls for seconds, then a later slow commit still stands out from the usual ones', () => {
+    const { guard, commit } = guardAt();
+    for (let i = 0; i < 200; i += 1) commit(1);
+    commit(30_000);
+    for (let i = 0; i < 10; i += 1) commit(1);
+    const before = guard.slowCommits;
+
+    commit(20);
+
+    expect(guard.slowCommits).toBe(before + 1);
   });
 
   test('When a commit is slower than the usual one but under the floor, then it is not a slow one', () => {
