@@ -60,7 +60,7 @@ export async function startService(config: Config, logger: Logger, clock: () => 
       ...(backfill && { windows: windowRequests(config, spool.gaps, clock, backfill, new Map(easemobWindows ? [['easemob', easemobWindows.count]] : [])) }),
       sinks: spooled.map((sink) => sink.name),
       dispatcher: pipeline.dispatcher,
-      yieldFactor: pipeline.guard.factor,
+      guard: pipeline.guard,
       vendors: vendors.active,
       registry,
       logger,

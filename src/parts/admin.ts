@@ -18,6 +18,7 @@ import { createAdmin, type AdminDeps, type Recheck } from '../pipeline/admin';
 import { publicSinkSettings } from '../sinks/public-settings';
 import type { AdminStore, AuditEntry } from '../pipeline/admin-store';
 import type { Dispatcher } from '../pipeline/dispatcher';
+import type { IngestGuard } from '../pipeline/ingest-guard';
 import type { Vendor } from '../vendors/vendor';
 import type { Stops } from './stops';
 
@@ -28,8 +29,8 @@ interface AdminPartDeps {
   /** The sinks this process delivers to through the spool. */
   readonly sinks: readonly string[];
   readonly dispatcher: Dispatcher;
-  /** The ingest guard's factor: bulk changes rest longer while callbacks' commits are slowed. */
-  readonly yieldFactor?: () => number;
+  /** The ingest guard: bulk changes start slowly and rest longer while callbacks' commits are slowed. */
+  readonly guard?: Pick<IngestGuard, 'factor' | 'hold'>;
   readonly vendors: readonly Vendor[];
   readonly registry: Registry;
   readonly logger: Logger;
@@ -74,7 +75,7 @@ export async function startAdminListener(config: Config, deps: AdminPartDeps) {
     sinks: deps.sinks,
     recheck: recheckThrough(deps.vendors, config.maxBodyBytes),
     lanes: deps.dispatcher,
-    yieldFactor: deps.yieldFactor,
+    guard: deps.guard,
     gaps: deps.gaps,
     windows: deps.windows,
     clock: deps.clock,

@@ -1,6 +1,7 @@
 import type { Event } from '../events/event';
 import type { AdminStore, AuditEntry, DeadLetterFilter, EventFilter, Page, PageRequest, QuarantineDetail, QuarantineFilter, ReplayFilter, SearchedEvent, SpoolStats } from './admin-store';
 import { createJobs, type Job } from './admin-jobs';
+import type { IngestGuard } from './ingest-guard';
 import { maxGapNumbers, type Gap, type GapFilter, type NewGap } from './spool/gaps';
 
 /** A window to read back from one vendor's history: `conversations` named as `user:A:B`, `group:G`, `room:R` (absent: every one seen). */
@@ -63,8 +64,11 @@ export interface AdminDeps {
   };
   /** Most entries changed per commit (100). */
   readonly chunk?: number;
-  /** How many times its usual rest a bulk change takes between chunks now (the ingest guard's factor; 1 unless given). */
-  readonly yieldFactor?: () => number;
+  /**
+   * The ingest guard (`pipeline/ingest-guard.ts`): a bulk change takes `factor()` times its usual rest
+   * between chunks, and `hold()`s it when it starts. Absent: the usual rests.
+   */
+  readonly guard?: Pick<IngestGuard, 'factor' | 'hold'>;
   /** Each configured sink's effective settings, secrets already redacted (shown to viewers). */
   readonly sinkSettings?: readonly SinkSettings[];
 }
@@ -84,6 +88,8 @@ export interface SinkSettings {
  */
 const restFactor = 3;
 const restMaxMs = 200;
+/** A job of more than this many chunks starts slowly (`IngestGuard.hold`). */
+const slowStartAbove = 10;
 /** The longest rest while callbacks are slowed: a job stopped at shutdown ends within it and one more chunk. */
 const slowedRestMaxMs = 1000;
 
@@ -101,7 +107,7 @@ export interface Bulk {
 export function createAdmin(deps: AdminDeps) {
   const { store, clock } = deps;
   const chunk = deps.chunk ?? 100;
-  const yieldFactor = deps.yieldFactor ?? (() => 1);
+  const yieldFactor = () => deps.guard?.factor() ?? 1;
   // A replay step holds at most `replayStepMs` of work, so it may take more events than a chunk (see the store).
   const replayChunk = deps.chunk ?? 1000;
   const jobs = createJobs({ instance: deps.instance, clock });
@@ -127,6 +133,8 @@ export function createAdmin(deps: AdminDeps) {
     }
     // Written before the first change: a job cut short by a crash leaves its start in the trail.
     await audit(actor, `${action}.started`, target, total);
+    // A large job starts slowly and speeds up while callbacks fare as usual (the guard's slow start).
+    if (total > slowStartAbove * chunk) deps.guard?.hold();
     let done = 0;
     return jobs.start(action, actor, total, async (progress) => {
       // Between chunks the job rests three times as long as the chunk took (at most 200 ms), longer while

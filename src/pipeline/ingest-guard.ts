@@ -7,7 +7,7 @@ export interface IngestGuardOptions {
   readonly spread?: number;
   /** The largest factor (16). */
   readonly maxFactor?: number;
-  /** The factor halves every this many milliseconds without a slow commit (5,000). */
+  /** The factor halves every this many milliseconds without a slow commit (10,000). */
   readonly halfLifeMs?: number;
   /** Milliseconds on a monotonic clock; `performance.now` unless given. */
   readonly now?: () => number;
@@ -38,7 +38,7 @@ const warmUp = 64;
  * that stands out from it is.
  */
 export function createIngestGuard(options: IngestGuardOptions = {}) {
-  const { floorMs = 8, spread = 4, maxFactor = 16, halfLifeMs = 5000, now = () => performance.now() } = options;
+  const { floorMs = 8, spread = 4, maxFactor = 16, halfLifeMs = 10_000, now = () => performance.now() } = options;
   let typical = 0;
   let observed = 0;
   let raised = 1;
@@ -70,6 +70,15 @@ export function createIngestGuard(options: IngestGuardOptions = {}) {
     },
     /** How many times its usual rest background work takes now: 1 when callbacks fare as usual. */
     factor,
+    /**
+     * Large background work is about to start (a bulk admin job): it starts at the largest factor and
+     * speeds up as the factor halves, unless callbacks' commits keep it up. Like TCP's slow start: the
+     * first seconds of a redrive at full pace are what slowed callbacks before the guard noticed.
+     */
+    hold(): void {
+      raised = maxFactor;
+      raisedAt = now();
+    },
     /** Slow commits seen so far. */
     get slowCommits(): number {
       return slow;

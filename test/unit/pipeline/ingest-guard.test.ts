@@ -97,4 +97,18 @@ describe('ingest guard', () => {
     commit(8.5);
     expect(guard.slowCommits).toBe(1);
   });
+
+  test('When large background work starts (hold), then the factor is the largest at once and halves every half-life while callbacks fare as usual', () => {
+    const { guard, commit, advance } = guardAt({ maxFactor: 16, halfLifeMs: 10_000 });
+    for (let i = 0; i < 200; i += 1) commit(1);
+
+    guard.hold();
+    const held = guard.factor();
+    advance(10_000);
+    const later = guard.factor();
+
+    expect(held).toBe(16);
+    expect(later).toBeCloseTo(8, 5);
+    expect(guard.slowCommits).toBe(0);
+  });
 });
