@@ -184,7 +184,7 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
   let yieldFactor: () => number = () => 1;
   new Gauge({
     name: 'imgw_background_yield_factor',
-    help: "How many times their usual rest background work takes between steps (bulk admin changes, a sink's backlog of retries): 1 while callbacks' commits take their usual time, up to 16 while some stand out as slow.",
+    help: "How many times their usual rest background work takes between steps (bulk admin changes, a sink's backlog of retries): 1 while callbacks' commits take their usual time, up to 16 while some stand out as slow or a large bulk job has just started (halving every 10 s).",
     registers,
     collect() {
       this.set(yieldFactor());
