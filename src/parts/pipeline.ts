@@ -46,7 +46,8 @@ export function pipelineOver(sinks: readonly Sink[], config: Config, mode: AckMo
   metrics.watchRelayJournals(() => sinks.flatMap((sink) => (sink.journalBytes ? [{ sink: sink.name, bytes: sink.journalBytes() }] : [])));
   const lanes = config.sinks.map((settings, i) => ({ ...settings, sink: health.observe(sinks[i] as Sink), accepts: sinkAccepts(settings) }));
   const delivering = lanes.filter((lane) => !mode.direct || !lane.required);
-  // Callbacks' commits are observed (callback-server.ts); background work rests longer while they are slowed.
+  // Callbacks' spool commits are observed by the acceptor (wired in callback-server.ts); background work
+  // rests longer while they are slowed.
   const guard = createIngestGuard();
   metrics.watchYieldFactor(guard.factor);
   const dispatcher = createDispatcher({ spool, lanes: delivering, metrics, logger, clock, paused: heldBack(spool, delivering.map((lane) => lane.sink.name), logger), idleMs: deps.pollMs, yieldFactor: guard.factor });

@@ -1,4 +1,7 @@
+import { Registry } from 'prom-client';
+import { createMetrics } from '../../../src/metrics';
 import { createIngestGuard } from '../../../src/pipeline/ingest-guard';
+import { metricValue } from '../../helpers/app';
 
 /** A guard on a clock the test moves, and a commit of `ms` milliseconds observed at once. */
 function guardAt(options: Parameters<typeof createIngestGuard>[0] = {}) {
@@ -110,5 +113,20 @@ describe('ingest guard', () => {
     expect(held).toBe(16);
     expect(later).toBeCloseTo(8, 5);
     expect(guard.slowCommits).toBe(0);
+  });
+
+  test('When the metrics watch the guard, then imgw_background_yield_factor reports its factor at each scrape', async () => {
+    const registry = new Registry();
+    const { guard, advance } = guardAt({ maxFactor: 16, halfLifeMs: 10_000 });
+    createMetrics(registry, []).watchYieldFactor(guard.factor);
+    const calm = await metricValue(registry, 'imgw_background_yield_factor');
+
+    guard.hold();
+    const held = await metricValue(registry, 'imgw_background_yield_factor');
+    advance(20_000);
+    const later = await metricValue(registry, 'imgw_background_yield_factor');
+
+    expect([calm, held]).toEqual([1, 16]);
+    expect(later).toBeCloseTo(4, 5);
   });
 });
