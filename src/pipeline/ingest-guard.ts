@@ -20,10 +20,11 @@ const warmUp = 64;
 
 /**
  * Background work yields to callbacks by how callbacks fare. Bulk admin changes (a redrive of a
- * million dead letters), a sink's backlog of retries and backfill pages share the spool's commits, its
- * WAL flushes and the disk with the callbacks; on a small disk their writes (and the checkpoints that
- * copy them back) make a callback's flush wait tens of milliseconds now and then, even when the event
- * loop has time to spare.
+ * million dead letters) and a sink's backlog of retries share the spool's commits, its WAL flushes and
+ * the disk with the callbacks; on a small disk their writes (and the checkpoints that copy them back)
+ * make a callback's flush wait tens of milliseconds now and then, even when the event loop has time to
+ * spare. (Backfill is paced by its quota and the event loop instead, `backfill/pace.ts`: a rest from
+ * this guard took it far below its quota's pace, bench/README.)
  *
  * Each new callback event's commit time (from handing it to the spool until it is durable; not a
  * required sink's write in direct mode) is observed. After the first 64, one that took both longer
@@ -33,7 +34,8 @@ const warmUp = 64;
  * Callbacks that share a slow WAL flush are slow together, so one slow flush under concurrent
  * callbacks raises the factor several times over: background work backs off at once, and comes back
  * over the next seconds. Background work multiplies its rests by the factor: at 1 it runs as fast as it did
- * alone, at 16 it takes a sixteenth of that share. A uniformly slow ingest (saturation: every commit
+ * alone, at 16 it takes a sixteenth of that share. A large job `hold`s the factor at its start (a slow
+ * start), so its first seconds do not run at full pace before a slow commit is seen. A uniformly slow ingest (saturation: every commit
  * waits) raises the typical time with it and is not a reason to hold background work back; a tail
  * that stands out from it is.
  */
