@@ -2,8 +2,14 @@
 // the first being this checkout's build unless named): the same
 // signed load, spool mode, Sign on, file sink, in interleaved rounds, pinned like `npm run bench`.
 // For a before/after figure of a change: build the earlier commit in another worktree and name its
-// dist/main.js. Env: ROUNDS (7), DURATION (5 s), CONNECTIONS (32).
+// dist/main.js. Env: ROUNDS (7), DURATION (5 s), CONNECTIONS (32); RATE (requests/s) sends the evenly
+// paced open-loop load of `npm run bench`'s fixed-rate phase (lib/paced.js) instead of saturating, where
+// per-commit and per-batch costs show; FIRST_ENV / OTHER_ENV (JSON objects) add environment to each,
+// FIRST_SINKS / OTHER_SINKS (JSON arrays) replace the default JSONL file sink's configuration,
+// FIRST_NODE_ARGS / OTHER_NODE_ARGS (space-separated) add Node flags; GATEWAY_CPUS sets the
+// gateways' CPU list ('1' unless given).
 import launchModule from './lib/launch.js';
+import pacedModule from './lib/paced.js';
 import { signedLoad } from './lib/load.mjs';
 import { fmt, median, pinSelf, spread } from './lib/stats.mjs';
 import { drained, exactlyOnce, startGateway } from './lib/targets.mjs';
@@ -17,13 +23,22 @@ const { processUsage, canPin } = launchModule;
 const rounds = Math.max(1, Number(process.env.ROUNDS ?? 7));
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 32);
+const rate = process.env.RATE ? Number(process.env.RATE) : undefined;
+const envOf = (name) => (process.env[name] ? JSON.parse(process.env[name]) : {});
+const nodeArgsOf = (name) => ({ nodeArgs: (process.env[name] ?? '').split(' ').filter(Boolean) });
+const sinksOf = (name) => (process.env[name] ? { sinks: JSON.parse(process.env[name]) } : {});
+const load = (g) =>
+  rate === undefined
+    ? signedLoad({ port: g.port, connections, duration, acked: g.acked })
+    : pacedModule.pacedLoad({ port: g.port, rate, connections, duration, acked: g.acked });
 const pinned = canPin() && pinSelf('0');
-const cpus = pinned ? '1' : undefined;
+// GATEWAY_CPUS: the gateways' CPU list when pinned ('1' unless given; '0-1' shares both cores with the load).
+const cpus = pinned ? (process.env.GATEWAY_CPUS ?? '1') : undefined;
 
 const first = process.argv[3];
 const gateways = [
-  await startGateway(first ? `first (${first})` : 'this build', 'spool', { cpus, ...(first ? { main: first } : {}) }),
-  await startGateway(`other (${other})`, 'spool', { cpus, main: other }),
+  await startGateway(first ? `first (${first})` : 'this build', 'spool', { cpus, env: envOf('FIRST_ENV'), ...sinksOf('FIRST_SINKS'), ...nodeArgsOf('FIRST_NODE_ARGS'), ...(first ? { main: first } : {}) }),
+  await startGateway(`other (${other})`, 'spool', { cpus, env: envOf('OTHER_ENV'), ...sinksOf('OTHER_SINKS'), ...nodeArgsOf('OTHER_NODE_ARGS'), main: other }),
 ];
 const results = new Map(gateways.map((g) => [g.name, []]));
 try {
@@ -31,7 +46,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const g of round % 2 ? [...gateways].reverse() : gateways) {
       const before = processUsage(g.child.pid);
-      const r = await signedLoad({ port: g.port, connections, duration, acked: g.acked });
+      const r = await load(g);
       const after = processUsage(g.child.pid);
       await drained(g);
       const row = { rps: r.okReplies / r.duration, p99: r.latency.p99, cpuUs: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.requests.total) };
@@ -44,7 +59,7 @@ try {
 }
 const [mine, theirs] = gateways.map((g) => results.get(g.name));
 const ratio = (key) => mine.map((row, i) => row[key] / theirs[i][key]);
-console.log(`${rounds} interleaved rounds x ${duration} s, ${connections} connections, ${pinned ? 'pinned' : 'unpinned'}; medians (min–max)`);
+console.log(`${rounds} interleaved rounds x ${duration} s, ${rate === undefined ? 'saturation' : `${rate}/s evenly paced`}, ${connections} connections, ${pinned ? 'pinned' : 'unpinned'}; medians (min–max)`);
 for (const g of gateways) {
   const rows = results.get(g.name);
   console.log(`- ${g.name}: ${spread(rows.map((r) => r.rps), 0)} OK/s, p99 ${fmt(median(rows.map((r) => r.p99)))} ms, ${spread(rows.map((r) => r.cpuUs), 0)} µs CPU/request; ${exactlyOnce(g).ok ? 'every OK delivered exactly once' : 'DELIVERY CHECK FAILED'}`);
