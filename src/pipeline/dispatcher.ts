@@ -97,17 +97,21 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (change === 'closed') deps.logger.info({ sink: lane.sink.name }, 'circuit closed');
   }
 
-  /** Waits `ms`, or until the dispatcher stops; `wakeable`: also until new events are appended. */
-  function sleep(ms: number, wakeable = true): Promise<void> {
+  /**
+   * Waits `ms`, or until the dispatcher stops; `wakeable`: also until new events are appended, or, when a
+   * test, until an append makes it true.
+   */
+  function sleep(ms: number, wakeable: boolean | (() => boolean) = true): Promise<void> {
     return new Promise((resolve) => {
-      const sleepers = wakeable ? wakers : resting;
+      const sleepers = wakeable === false ? resting : wakers;
       const done = () => {
         clearTimeout(timer);
-        sleepers.delete(done);
+        sleepers.delete(wake);
         resolve();
       };
+      const wake = typeof wakeable === 'function' ? () => (stopping || wakeable() ? done() : undefined) : done;
       const timer = setTimeout(done, Math.max(0, ms));
-      sleepers.add(done);
+      sleepers.add(wake);
     });
   }
 
@@ -192,8 +196,11 @@ export function createDispatcher(deps: DispatcherDeps) {
       const waited = Math.max(clock() - Math.min(...due.map((item) => item.receivedAt)), lingered.get(lane) ?? 0);
       if (waited < linger) {
         const rested = performance.now();
-        // While a backfill streams in, an append is no reason to read the due events again before the wait ends.
-        await sleep(Math.min(linger - waited, idleMs), !backfilling);
+        // An append ends the wait only once the lane has a batch's worth: reading the due events again
+        // after every append would cost a read per event while a batch gathers. While a backfill
+        // streams in, not even then (its linger is what gathers its pages).
+        const full = () => deps.spool.pending(lane.sink.name) >= lane.batchSize;
+        await sleep(Math.min(linger - waited, idleMs), !backfilling && full);
         lingered.set(lane, (lingered.get(lane) ?? 0) + performance.now() - rested);
         if (!stopping) return true;
       }

@@ -216,6 +216,10 @@ export function openSpool(options: SpoolOptions) {
       const state = stateOf(sink);
       return state ? guarded(() => reader.due(state, now, limit)) : [];
     },
+    /** How many events `sink` has still to take (due, waiting for a retry or being written), from memory. */
+    pending(sink: string): number {
+      return stateOf(sink)?.pending ?? 0;
+    },
     /** How many events of `sink` wait for another attempt (failed, redriven or replayed). */
     retrying(sink: string): number {
       return stateOf(sink)?.retries.size ?? 0;
