@@ -1,11 +1,8 @@
 // First: on a Node too old for the spool, stop with a message that says what to install.
 import './supported-node';
-// Then, on one CPU: restart with V8's collector on the main thread (gc-threads.ts).
-import './gc-restart';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfigFromEnvironment, type Config } from './config';
-import { singleThreadedGcFlag, usableCpus } from './gc-threads';
 import { semiSpaceFlag, semiSpaceGiven, tuneHeap } from './heap';
 import { safeLogDestination } from './log-destination';
 import { startService, type RunningService } from './service';
@@ -65,7 +62,7 @@ async function main(): Promise<void> {
   if (!semiSpaceGiven(process.execArgv, process.env.NODE_OPTIONS)) {
     logger.warn(`started without a young-generation limit: V8 may hold up to 128 MiB of it; start with node ${semiSpaceFlag} dist/main.js (npm start and the image do)`);
   }
-  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name), v8: heapFlag ?? 'as given', cpus: usableCpus(), gc: process.execArgv.includes(singleThreadedGcFlag) ? 'single-threaded' : 'parallel' }, 'listening');
+  logger.info({ port: service.port, dataDir: config.dataDir, sinks: service.sinks.map((s) => s.name), v8: heapFlag ?? 'as given' }, 'listening');
 }
 
 function readConfig(): Config {
