@@ -12,8 +12,8 @@
 // ranges over the rounds, and the CPU time the gateway and this script took while filling.
 // Env: COUNT (10000; the issue's figure is 100000), GROUPS (10), RATE (200, BACKFILL_TENCENT_RATE and the
 // documented limit of group_msg_get_simple), LOAD_RATE (200), ROUNDS (3), CONNECTIONS (8), SETTLE (600),
-// GATEWAY_CPUS (pin the gateway with taskset, e.g. 1), PROFILE_DIR (writes a CPU profile of the gateway
-// there, node --cpu-prof, when it stops).
+// GATEWAY_CPUS (pin the gateway with taskset, e.g. 1), GATEWAY_NODE_ARGS (more Node flags for the gateway,
+// space-separated), PROFILE_DIR (writes a CPU profile of the gateway there, node --cpu-prof, when it stops).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -84,7 +84,7 @@ try {
     gatewayMain,
     { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, CONFIG_FILE: join(dir, 'sinks.json'), LOG_LEVEL: 'info', TENCENT_SDKAPPIDS: String(standin.sdkAppId), TENCENT_CALLBACK_TOKENS: token,
       BACKFILL_TENCENT_URL: standin.url, BACKFILL_TENCENT_ADMIN: standin.identifier, BACKFILL_TENCENT_KEY: standin.key, BACKFILL_TENCENT_RATE: String(rate) },
-    { keepOutput: false, cpus: process.env.GATEWAY_CPUS, nodeArgs: [...gatewayNodeArgs, ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [])] },
+    { keepOutput: false, cpus: process.env.GATEWAY_CPUS, nodeArgs: [...gatewayNodeArgs, ...(process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [])] },
   );
   const windowSeconds = Math.max(2, Math.round(expectedSeconds));
   const results = { alone: [], backfill: [] };
