@@ -5,7 +5,8 @@
 // dist/main.js. Env: ROUNDS (7), DURATION (5 s), CONNECTIONS (32); RATE (requests/s) sends the evenly
 // paced open-loop load of `npm run bench`'s fixed-rate phase (lib/paced.js) instead of saturating, where
 // per-commit and per-batch costs show; FIRST_ENV / OTHER_ENV (JSON objects) add environment to each,
-// FIRST_SINKS / OTHER_SINKS (JSON arrays) replace the default JSONL file sink's configuration,
+// FIRST_SINKS / OTHER_SINKS (JSON arrays) replace the default JSONL file sink's configuration (keep a file
+// sink at its default path: the drain and exactly-once checks read it),
 // FIRST_NODE_ARGS / OTHER_NODE_ARGS (space-separated) add Node flags; GATEWAY_CPUS sets the
 // gateways' CPU list ('1' unless given).
 import launchModule from './lib/launch.js';
