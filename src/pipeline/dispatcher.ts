@@ -98,8 +98,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   /**
-   * Waits `ms`, or until the dispatcher stops; `wakeable`: also until new events are appended, or, when a
-   * test, until an append makes it true.
+   * Waits `ms`, or until the dispatcher stops; `wakeable`: also until new events are appended (given a
+   * predicate: until an append finds it true).
    */
   function sleep(ms: number, wakeable: boolean | (() => boolean) = true): Promise<void> {
     return new Promise((resolve) => {
