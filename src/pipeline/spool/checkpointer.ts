@@ -9,15 +9,6 @@ import { Worker } from 'node:worker_threads';
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { existsSync } = require('node:fs');
-// Node 22 warns once per thread that SQLite is experimental (24 does not): the main thread drops that
-// warning (supported-node.ts), and so does this one; any other warning is emitted as usual.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0] && rest[0].type;
-  const text = typeof warning === 'string' ? warning : warning && warning.message;
-  if (type === 'ExperimentalWarning' && String(text).startsWith('SQLite is an experimental feature')) return;
-  emitWarning(warning, ...rest);
-};
 const { DatabaseSync } = require('node:sqlite');
 // The spool is open in the writer already: a missing file is an error here, never a new empty database.
 if (!existsSync(workerData.path)) throw new Error('the spool ' + workerData.path + ' does not exist');
@@ -66,6 +57,9 @@ export interface Checkpointer {
 export function startCheckpointer(path: string, options: { intervalMs?: number; onError?: (error: Error) => void } = {}): Checkpointer {
   const worker = new Worker(workerSource, {
     eval: true,
+    // Node 22 warns once per thread that SQLite is experimental (24 does not); the main thread drops
+    // that warning (supported-node.ts). This thread uses nothing else experimental.
+    execArgv: ['--disable-warning=ExperimentalWarning'],
     // The loop holds almost nothing: a small heap keeps the thread's memory small.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 4, stackSizeMb: 1 },
     workerData: { path, intervalMs: options.intervalMs ?? 25 },
