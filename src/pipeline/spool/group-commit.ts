@@ -2,6 +2,8 @@ import { transaction, type Database } from './sqlite';
 
 interface Pending {
   readonly work: () => unknown;
+  /** Counts toward `windowMinWrites`: no request waits for it (a delivery's acknowledgement). */
+  readonly background: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -40,8 +42,9 @@ export interface GroupCommitOptions {
   readonly windowMs?: number;
   /**
    * The window opens only after a sync that covered at least this many writes (1, the default: after
-   * every sync). Like PostgreSQL's `commit_siblings`: a lone client sending one callback after another
-   * never waits for a window, which would only slow it down; writes that arrive together do.
+   * every sync), not counting background ones (`submit`'s `background`). Like PostgreSQL's
+   * `commit_siblings`: a lone client sending one callback after another never waits for a window,
+   * which would only slow it down; writes that arrive together do.
    */
   readonly windowMinWrites?: number;
   /** Writes queued while a sync is in flight (or a window is open) before they are committed anyway (1,000). */
@@ -88,7 +91,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   /** Committed and covered by the sync in flight, if one is. */
   let syncing: Committed[] | undefined;
   let lastSyncAt = -Infinity;
-  /** How many writes the last sync covered. */
+  /** How many writes the last sync covered, background ones not counted. */
   let lastSyncWrites = 0;
   /** Closed with the database: later writes are refused, never run on a closed connection. */
   let closed = false;
@@ -131,7 +134,8 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     unsynced = [];
     syncing = covered;
     lastSyncAt = clock();
-    lastSyncWrites = covered.length;
+    lastSyncWrites = 0;
+    for (const c of covered) if (!c.item.background) lastSyncWrites += 1;
     sync((error) => {
       // Settled already by a synchronous flush at shutdown.
       if (syncing !== covered) return;
@@ -191,11 +195,15 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   }
 
   return {
-    /** Queues `work` (synchronous node:sqlite calls) for the next group commit; refused once closed. */
-    submit<T>(work: () => T): Promise<T> {
+    /**
+     * Queues `work` (synchronous node:sqlite calls) for the next group commit; refused once closed.
+     * `background`: no request waits for this write, so it does not count as concurrency toward
+     * `windowMinWrites` (a delivery's acknowledgement beside a lone client's callback).
+     */
+    submit<T>(work: () => T, options: { readonly background?: boolean } = {}): Promise<T> {
       if (closed) return Promise.reject(new SpoolClosedError());
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        queue.push({ work, background: options.background === true, resolve: resolve as (value: unknown) => void, reject });
         schedule();
       });
     },

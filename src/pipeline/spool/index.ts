@@ -132,8 +132,8 @@ export function openSpool(options: SpoolOptions) {
     })),
     syncNow: wal?.syncNow,
     windowMs: options.commitWindowMs ?? 0,
-    // Two writes can be one client's callback and the delivery of its predecessor: three are concurrency.
-    windowMinWrites: 3,
+    // Deliveries' acknowledgements are background writes: two callbacks in one sync are concurrency.
+    windowMinWrites: 2,
   });
   const reader = createLogReader(db);
   const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored });

@@ -74,7 +74,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
         }
         // Every seq of a run was this sink's retry, so each run's range holds only their rows.
         for (const [first, last] of runsOf(retried.sort((a, b) => a - b))) dropRetries.run(sink, first, last);
-      });
+      }, { background: true });
     },
 
     failed(sink: string, seqs: readonly number[], error: string, nextAt: number, now = Date.now(), countAttempt = true): Promise<void> {
@@ -93,7 +93,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
             settle(s, seq, false);
           }
         }
-      });
+      }, { background: true });
     },
 
     deadLetter(sink: string, seqs: readonly number[], error: string, now: number): Promise<void> {

@@ -223,6 +223,52 @@ describe('createGroupCommitter', () => {
     expect(count()).toBe(9);
   });
 
+  test('When background writes share a sync with a lone client\'s writes, then they are not counted toward the window; two callbacks are', async () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const clock = { now: 1000 };
+    const timers: number[] = [];
+    const syncs: ((error?: unknown) => void)[] = [];
+    const committer = createGroupCommitter(db, {
+      sync: (done) => syncs.push(done),
+      windowMs: 5,
+      windowMinWrites: 2,
+      clock: () => clock.now,
+      timer: (_run, ms) => {
+        timers.push(ms);
+        return () => undefined;
+      },
+    });
+    const count = () => column(db, 'SELECT count(*) FROM t').get();
+
+    // Each callback is committed with the acknowledgement of its predecessor's delivery: no window.
+    for (const [i, v] of ['a', 'b', 'c'].entries()) {
+      const ack = committer.submit(() => insert.run(`ack-${v}`), { background: true });
+      const write = committer.submit(() => insert.run(v));
+      await nextTurn();
+      expect(count()).toBe(2 * (i + 1));
+      clock.now += 0.5;
+      syncs[i]?.();
+      await Promise.all([ack, write]);
+    }
+    expect(timers).toEqual([]);
+
+    // Two callbacks in one sync: the next commit waits for the window.
+    const pair = ['d', 'e'].map((v) => committer.submit(() => insert.run(v)));
+    await nextTurn();
+    clock.now += 1;
+    syncs[3]?.();
+    await Promise.all(pair);
+    const after = committer.submit(() => insert.run('f'));
+    await nextTurn();
+    expect(count()).toBe(8);
+    expect(timers).toEqual([4]);
+    committer.flush();
+    await after;
+    expect(count()).toBe(9);
+  });
+
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
