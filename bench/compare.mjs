@@ -50,9 +50,9 @@ try {
       const r = await load(g);
       const after = processUsage(g.child.pid);
       await drained(g);
-      const row = { rps: r.okReplies / r.duration, p99: r.latency.p99, cpuUs: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.requests.total), peakMiB: after.peakMiB };
+      const row = { rps: r.okReplies / r.duration, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, cpuUs: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.requests.total), peakMiB: after.peakMiB };
       results.get(g.name).push(row);
-      console.error(`round ${round + 1} ${g.name}: ${fmt(row.rps, 0)} OK/s, p99 ${row.p99} ms, ${fmt(row.cpuUs, 0)} µs CPU/request, peak RSS ${fmt(row.peakMiB, 0)} MiB`);
+      console.error(`round ${round + 1} ${g.name}: ${fmt(row.rps, 0)} OK/s, p50 ${row.p50} p90 ${row.p90} p99 ${row.p99} ms, ${fmt(row.cpuUs, 0)} µs CPU/request, peak RSS ${fmt(row.peakMiB, 0)} MiB`);
     }
   }
 } finally {
@@ -63,7 +63,7 @@ const ratio = (key) => mine.map((row, i) => row[key] / theirs[i][key]);
 console.log(`${rounds} interleaved rounds x ${duration} s, ${rate === undefined ? 'saturation' : `${rate}/s evenly paced`}, ${connections} connections, ${pinned ? 'pinned' : 'unpinned'}; medians (min–max)`);
 for (const g of gateways) {
   const rows = results.get(g.name);
-  console.log(`- ${g.name}: ${spread(rows.map((r) => r.rps), 0)} OK/s, p99 ${fmt(median(rows.map((r) => r.p99)))} ms, ${spread(rows.map((r) => r.cpuUs), 0)} µs CPU/request, peak RSS ${fmt(Math.max(...rows.map((r) => r.peakMiB)), 0)} MiB; ${exactlyOnce(g).ok ? 'every OK delivered exactly once' : 'DELIVERY CHECK FAILED'}`);
+  console.log(`- ${g.name}: ${spread(rows.map((r) => r.rps), 0)} OK/s, p50 ${fmt(median(rows.map((r) => r.p50)))} p90 ${fmt(median(rows.map((r) => r.p90)))} p99 ${fmt(median(rows.map((r) => r.p99)))} ms, ${spread(rows.map((r) => r.cpuUs), 0)} µs CPU/request, peak RSS ${fmt(Math.max(...rows.map((r) => r.peakMiB)), 0)} MiB; ${exactlyOnce(g).ok ? 'every OK delivered exactly once' : 'DELIVERY CHECK FAILED'}`);
 }
 console.log(`- first ÷ other, round by round: throughput ${spread(ratio('rps'), 3)}, CPU per request ${spread(ratio('cpuUs'), 3)}`);
 for (const g of gateways) g.remove();
