@@ -3,6 +3,42 @@ import { column } from '../../../src/pipeline/spool/sqlite';
 import { createGroupCommitter } from '../../../src/pipeline/spool/group-commit';
 import { nextTurn } from '../../helpers/wait';
 
+/**
+ * A committer with a 5 ms window that opens after a sync of `windowMinWrites`, whose syncs and
+ * window timers are held for the test to release (the window's waits are recorded in `timers`).
+ */
+function windowed(windowMinWrites: number) {
+  const db = new DatabaseSync(':memory:');
+  db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+  const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const clock = { now: 1000 };
+  const timers: number[] = [];
+  const syncs: ((error?: unknown) => void)[] = [];
+  const committer = createGroupCommitter(db, {
+    sync: (done) => syncs.push(done),
+    windowMs: 5,
+    windowMinWrites,
+    clock: () => clock.now,
+    timer: (_run, ms) => {
+      timers.push(ms);
+      return () => undefined;
+    },
+  });
+  const count = () => column(db, 'SELECT count(*) FROM t').get() as number;
+  /** Submits `v` and checks that it waits for the window (4 ms of it left) until the committer is flushed. */
+  async function waitsForWindow(v: string): Promise<void> {
+    const before = count();
+    const write = committer.submit(() => insert.run(v));
+    await nextTurn();
+    expect(count()).toBe(before);
+    expect(timers).toEqual([4]);
+    committer.flush();
+    await write;
+    expect(count()).toBe(before + 1);
+  }
+  return { insert, clock, timers, syncs, committer, count, waitsForWindow };
+}
+
 describe('createGroupCommitter', () => {
   test('When one write of a group throws, then only it is rolled back and rejected; the others commit together', async () => {
     const db = new DatabaseSync(':memory:');
@@ -173,23 +209,7 @@ describe('createGroupCommitter', () => {
   });
 
   test('When the window needs three writes per sync, then a lone client never waits and writes that came together do', async () => {
-    const db = new DatabaseSync(':memory:');
-    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    const clock = { now: 1000 };
-    const timers: number[] = [];
-    const syncs: ((error?: unknown) => void)[] = [];
-    const committer = createGroupCommitter(db, {
-      sync: (done) => syncs.push(done),
-      windowMs: 5,
-      windowMinWrites: 3,
-      clock: () => clock.now,
-      timer: (_run, ms) => {
-        timers.push(ms);
-        return () => undefined;
-      },
-    });
-    const count = () => column(db, 'SELECT count(*) FROM t').get();
+    const { insert, clock, timers, syncs, committer, count, waitsForWindow } = windowed(3);
 
     // One write after another, each right after the last sync started: no window.
     for (const [i, v] of ['a', 'b', 'c', 'd'].entries()) {
@@ -214,33 +234,11 @@ describe('createGroupCommitter', () => {
     clock.now += 1;
     syncs[5]?.();
     await Promise.all(together);
-    const after = committer.submit(() => insert.run('i'));
-    await nextTurn();
-    expect(count()).toBe(8);
-    expect(timers).toEqual([4]);
-    committer.flush();
-    await after;
-    expect(count()).toBe(9);
+    await waitsForWindow('i');
   });
 
   test('When background writes share a sync with a lone client\'s writes, then they are not counted toward the window; two callbacks are', async () => {
-    const db = new DatabaseSync(':memory:');
-    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    const clock = { now: 1000 };
-    const timers: number[] = [];
-    const syncs: ((error?: unknown) => void)[] = [];
-    const committer = createGroupCommitter(db, {
-      sync: (done) => syncs.push(done),
-      windowMs: 5,
-      windowMinWrites: 2,
-      clock: () => clock.now,
-      timer: (_run, ms) => {
-        timers.push(ms);
-        return () => undefined;
-      },
-    });
-    const count = () => column(db, 'SELECT count(*) FROM t').get();
+    const { insert, clock, timers, syncs, committer, count, waitsForWindow } = windowed(2);
 
     // Each callback is committed with the acknowledgement of its predecessor's delivery: no window.
     for (const [i, v] of ['a', 'b', 'c'].entries()) {
@@ -260,13 +258,7 @@ describe('createGroupCommitter', () => {
     clock.now += 1;
     syncs[3]?.();
     await Promise.all(pair);
-    const after = committer.submit(() => insert.run('f'));
-    await nextTurn();
-    expect(count()).toBe(8);
-    expect(timers).toEqual([4]);
-    committer.flush();
-    await after;
-    expect(count()).toBe(9);
+    await waitsForWindow('f');
   });
 
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
