@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
+import { gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
 
 describe('tuneHeap', () => {
   test('When the command line sets no heap growing factor, then the gateway sets its own', () => {
@@ -45,11 +45,26 @@ describe('the young-generation limit', () => {
     expect(newSpacePeak([semiSpaceFlag])).toBeLessThanOrEqual(32);
   });
 
-  test('When npm start and the image start the gateway, then both pass the flag', () => {
+  test('When a child Node starts with the helpers flag, then V8 runs one helper thread per CPU it may use beyond the first (at least one), not four', () => {
+    // The process's threads, from the kernel (Linux); the flag changes only how many of them are V8's helpers.
+    const script = `process.stdout.write(JSON.stringify({ threads: require('node:fs').readdirSync('/proc/self/task').length, cpus: require('node:os').availableParallelism() }));`;
+    const count = (nodeArgs: readonly string[]): { threads: number; cpus: number } => {
+      const run = spawnSync(process.execPath, [...nodeArgs, '-e', script], { timeout: 60_000, encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      return JSON.parse(run.stdout) as { threads: number; cpus: number };
+    };
+
+    const sized = count([gcHelpersFlag]);
+    const fixed = count([]);
+    // Node's default is four helpers: the difference in threads is the difference in helpers.
+    expect(4 - (fixed.threads - sized.threads)).toBe(Math.max(1, sized.cpus - 1));
+  });
+
+  test('When npm start and the image start the gateway, then both pass the flag and size the collector\'s helpers to the CPUs', () => {
     const root = join(__dirname, '..', '..');
     const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toBe(`exec node ${semiSpaceFlag} dist/main.js`);
-    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "dist/main.js"]`);
+    expect(start).toBe(`exec node ${semiSpaceFlag} ${gcHelpersFlag} dist/main.js`);
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "${gcHelpersFlag}", "dist/main.js"]`);
   });
 
   test.each([
