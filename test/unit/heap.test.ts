@@ -41,8 +41,13 @@ describe('the young-generation limit', () => {
     return Number(run.stdout);
   }
 
-  test('When a child Node starts with the flag, then its new space stays within two 16 MiB semi-spaces', () => {
-    expect(newSpacePeak([semiSpaceFlag])).toBeLessThanOrEqual(32);
+  test('When a child Node starts with the flag, then its new space stays within two semi-spaces of the flag\'s size', () => {
+    const semiSpaceMiB = Number(/=(\d+)$/.exec(semiSpaceFlag)?.[1]);
+    expect(semiSpaceMiB).toBe(8);
+    // V8 sometimes holds one page (256 KiB) beyond the two semi-spaces (16.25 MiB once in six runs).
+    expect(newSpacePeak([semiSpaceFlag])).toBeLessThanOrEqual(2 * semiSpaceMiB + 0.25);
+    // Without the flag, on this machine's memory, Node 22 and later let it grow past that.
+    expect(newSpacePeak([])).toBeGreaterThan(2 * semiSpaceMiB + 0.25);
   });
 
   test('When a child Node starts with the helpers flag, then V8 runs one helper thread per CPU it may use beyond the first (at least one), not four', () => {
