@@ -2,7 +2,7 @@ import { transaction, type Database } from './sqlite';
 
 interface Pending {
   readonly work: () => unknown;
-  /** Counts toward `windowMinWrites`: no request waits for it (a delivery's acknowledgement). */
+  /** No request waits for it (a delivery's acknowledgement): not counted toward `windowMinWrites`. */
   readonly background: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
