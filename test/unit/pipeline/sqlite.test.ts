@@ -94,7 +94,7 @@ describe('the spool on node:sqlite', () => {
     db.exec('CREATE TABLE t (n INTEGER, b BLOB)');
     db.prepare('INSERT INTO t VALUES (?, ?)').run(1, Buffer.from('héllo'));
 
-    expect(pragma(db, 'cache_size')).toBe(-16000);
+    expect(pragma(db, 'cache_size')).toBe(-2000);
     expect(column(db, 'SELECT n FROM t WHERE n = ?').get(2)).toBeUndefined();
     expect(arrays(db, 'SELECT n, length(b) FROM t').all()).toEqual([[1, 6]]);
     const body = blob(column(db, 'SELECT b FROM t').get());
