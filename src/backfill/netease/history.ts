@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { callVendor } from '../../protocols/vendor-call';
 import { neteaseApiHeaders } from '../../protocols/netease-api-checksum';
 import type { Quota } from '../quota';
 import { defaultRequestTimeoutMs, withTimeout } from '../request-timeout';
@@ -84,15 +85,15 @@ export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { q
     for (let attempt = 0; ; attempt += 1) {
       await deps.quota.take();
       const headers = neteaseApiHeaders(settings.appKey, settings.appSecret, randomBytes(16).toString('hex'), String(Math.floor(deps.clock() / 1000)));
-      const response = await fetch(`${base}/${historyPaths[api]}`, {
+      const response = await callVendor(`${base}/${historyPaths[api]}`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
         body: new URLSearchParams(form).toString(),
         // The caller's signal stops the read; the timeout bounds each call, so one never answered cannot hold a fill.
         signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
       });
-      if (!response.ok) throw new NeteaseHistoryError(response.status, `HTTP ${response.status}`);
-      const parsed = answer.parse(JSON.parse(idsAsText(await response.text())));
+      if (response.status < 200 || response.status > 299) throw new NeteaseHistoryError(response.status, `HTTP ${response.status}`);
+      const parsed = answer.parse(JSON.parse(idsAsText(response.text)));
       if (parsed.code === 200) return parsed.msgs ?? [];
       if (parsed.code !== 416 || attempt >= rateRetries) throw new NeteaseHistoryError(parsed.code, typeof parsed.desc === 'string' ? parsed.desc.slice(0, 300) : '');
       await sleep(deps.rateLimitPauseMs ?? 1000);

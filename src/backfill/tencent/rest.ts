@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callVendor } from '../../protocols/vendor-call';
 import { tencentUserSig } from '../../protocols/tencent-usersig';
 import { realSleep, type Quota, type Sleep } from '../quota';
 import { defaultRequestTimeoutMs, withTimeout } from '../request-timeout';
@@ -66,15 +67,15 @@ export function createTencentRest(settings: TencentHistorySettings, deps: { quot
   async function call(path: string, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<unknown> {
     await deps.quota.take();
     const query = new URLSearchParams({ sdkappid: String(settings.sdkAppId), identifier: settings.identifier, usersig: userSig(), random: String(Math.floor(Math.random() * 2 ** 32)), contenttype: 'json' });
-    const response = await fetch(`${settings.url.replace(/\/$/, '')}/${path}?${query.toString()}`, {
+    const response = await callVendor(`${settings.url.replace(/\/$/, '')}/${path}?${query.toString()}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       // The caller's signal stops the read; the timeout bounds each call, so one never answered cannot hold a fill.
       signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
     });
-    if (!response.ok) throw new TencentApiError(response.status, `HTTP ${response.status}`, response.status === 429 || response.status >= 500);
-    const answer: unknown = await response.json();
+    if (response.status < 200 || response.status > 299) throw new TencentApiError(response.status, `HTTP ${response.status}`, response.status === 429 || response.status >= 500);
+    const answer: unknown = JSON.parse(response.text);
     const head = status.parse(answer);
     if (head.ActionStatus !== 'OK') throw new TencentApiError(head.ErrorCode, head.ErrorInfo, transient.has(head.ErrorCode));
     return answer;
