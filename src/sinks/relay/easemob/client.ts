@@ -1,4 +1,5 @@
 import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
+import { relayPost } from '../call';
 import { UnansweredSendError } from '../errors';
 import type { Endpoint, SendLimiter } from './limiter';
 import { untilAborted, type AppTokens } from '../../../protocols/easemob-app-token';
@@ -45,26 +46,13 @@ export function createEasemobClient(options: ClientOptions): EasemobClient {
   const random = options.random ?? Math.random;
 
   async function post(endpoint: Endpoint, request: SendRequest, token: string, signal: AbortSignal): Promise<{ status: number; json: Record<string, unknown> }> {
-    let res: Response;
-    try {
-      res = await fetch(`${options.appUrl}/messages/${endpoint}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(request),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
-      });
-    } catch (error) {
-      // The caller's abort wins (the sink then treats the call as unanswered: it may have gone out).
-      throwIfAborted(signal);
-      const timedOut = (error as Error).name === 'TimeoutError';
-      const text = timedOut ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`;
-      // Refused connections and unknown hosts never reached Easemob; anything else may have.
-      const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new Error(`Easemob ${endpoint} send ${text}`, { cause: error });
-      throw new UnansweredSendError(`Easemob ${endpoint} send ${text}`, { cause: error });
-    }
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    return { status: res.status, json };
+    return relayPost(
+      `Easemob ${endpoint} send`,
+      `${options.appUrl}/messages/${endpoint}`,
+      { headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(request) },
+      signal,
+      options.requestTimeoutMs,
+    );
   }
 
   /** The wait after a refusal for the quota (see `QuotaLimiter.refused`). */

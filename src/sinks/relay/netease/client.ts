@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { neteaseApiHeaders } from '../../../protocols/netease-api-checksum';
 import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
-import { UnansweredSendError } from '../errors';
+import { relayPost } from '../call';
 import { endpointPaths, type Endpoint, type SendLimiter } from './limiter';
 
 export interface NeteaseClient {
@@ -35,23 +35,15 @@ export function createNeteaseClient(options: ClientOptions): NeteaseClient {
       // A fresh Nonce per call: NetEase refuses a repeated one (431).
       const headers = neteaseApiHeaders(options.appKey, options.appSecret, randomBytes(16).toString('hex'), String(Math.floor(options.clock() / 1000)));
       beforeCall?.();
-      let res: Response;
-      try {
-        res = await fetch(`${base}/${endpointPaths[endpoint]}`, {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
-          body: new URLSearchParams(form).toString(),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
-        });
-      } catch (error) {
-        throwIfAborted(signal);
-        const text = (error as Error).name === 'TimeoutError' ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`;
-        const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-        if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new Error(`NetEase ${endpoint} send ${text}`, { cause: error });
-        throw new UnansweredSendError(`NetEase ${endpoint} send ${text}`, { cause: error });
-      }
+      const res = await relayPost(
+        `NetEase ${endpoint} send`,
+        `${base}/${endpointPaths[endpoint]}`,
+        { headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: new URLSearchParams(form).toString() },
+        signal,
+        options.requestTimeoutMs,
+      );
       options.limiter.answered(counted.at);
-      const json = (await res.json().catch(() => ({}))) as { code?: unknown; desc?: unknown; data?: { msgid?: unknown } };
+      const json = res.json as { code?: unknown; desc?: unknown; data?: { msgid?: unknown } };
       if (res.status === 200 && json.code === 200) {
         options.limiter.accepted(endpoint);
         const id = json.data?.msgid ?? (json.desc as { msgid_server?: unknown } | undefined)?.msgid_server;

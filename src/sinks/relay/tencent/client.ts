@@ -1,5 +1,5 @@
 import { PermanentSinkError, RetryLaterError, throwIfAborted } from '../../sink';
-import { UnansweredSendError } from '../errors';
+import { relayPost } from '../call';
 import { endpointPaths, type Endpoint, type SendLimiter } from './limiter';
 import type { UserSigs } from './usersig';
 
@@ -40,24 +40,13 @@ export function createTencentClient(options: ClientOptions): TencentClient {
 
   async function post(endpoint: Endpoint, body: Readonly<Record<string, unknown>>, sig: string, signal: AbortSignal): Promise<{ status: number; json: Answer }> {
     const query = new URLSearchParams({ sdkappid: String(options.sdkAppId), identifier: options.identifier, usersig: sig, random: String(Math.floor(random() * 4294967295)), contenttype: 'json' });
-    let res: Response;
-    try {
-      res = await fetch(`${base}/v4/${endpointPaths[endpoint]}?${query.toString()}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
-      });
-    } catch (error) {
-      throwIfAborted(signal);
-      const text = (error as Error).name === 'TimeoutError' ? `got no answer within ${options.requestTimeoutMs} ms` : `failed: ${(error as Error).message}`;
-      // Refused connections and unknown hosts never reached Tencent; anything else may have.
-      const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new Error(`Tencent ${endpoint} ${text}`, { cause: error });
-      throw new UnansweredSendError(`Tencent ${endpoint} ${text}`, { cause: error });
-    }
-    const json = (await res.json().catch(() => ({}))) as Answer;
-    return { status: res.status, json };
+    return relayPost(
+      `Tencent ${endpoint}`,
+      `${base}/v4/${endpointPaths[endpoint]}?${query.toString()}`,
+      { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      signal,
+      options.requestTimeoutMs,
+    ) as Promise<{ status: number; json: Answer }>;
   }
 
   /** The wait after a refusal for the quota (see `QuotaLimiter.refused`); its one-second window. */

@@ -1,0 +1,81 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { relayPost } from '../../../src/sinks/relay/call';
+import { UnansweredSendError } from '../../../src/sinks/relay/errors';
+
+/** A send API on loopback whose every request is handled by `handle`; sockets are destroyed on close. */
+async function target(handle: (res: ServerResponse, socket: Socket) => void) {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => handle(res, req.socket));
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const request = { headers: { 'content-type': 'application/json' }, body: '{"to":["u1"]}' };
+const caught = async (promise: Promise<unknown>): Promise<Error> => promise.then(() => new Error('resolved'), (error: Error) => error);
+
+describe('relayPost', () => {
+  let api: Awaited<ReturnType<typeof target>> | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  test('When the target answers, then the status and its JSON object come back (an answer that is not one reads as {})', async () => {
+    let answer = '{"data":{"u1":"m-1"}}';
+    api = await target((res) => {
+      res.writeHead(429, { 'content-type': 'application/json' });
+      res.end(answer);
+    });
+
+    expect(await relayPost('Easemob users send', api.url, request, new AbortController().signal, 5000)).toEqual({ status: 429, json: { data: { u1: 'm-1' } } });
+    for (answer of ['<html>busy</html>', 'null', '[1]']) expect((await relayPost('x', api.url, request, new AbortController().signal, 5000)).json).toEqual({});
+  });
+
+  test('When the connection is refused, then the send failed without reaching the target (not unanswered)', async () => {
+    api = await target(() => undefined);
+    const url = api.url;
+    await api.close();
+    api = undefined;
+
+    const error = await caught(relayPost('Easemob users send', url, request, new AbortController().signal, 5000));
+
+    expect(error).not.toBeInstanceOf(UnansweredSendError);
+    expect(error.message).toMatch(/^Easemob users send failed: /);
+  });
+
+  test('When the target takes the request and closes the connection or never answers, then the send is unanswered (it may have arrived)', async () => {
+    api = await target((_res, socket) => socket.destroy());
+    const broken = await caught(relayPost('Tencent send', api.url, request, new AbortController().signal, 5000));
+    await api.close();
+    api = await target(() => undefined);
+    const silent = await caught(relayPost('Tencent send', api.url, request, new AbortController().signal, 200));
+
+    expect(broken).toBeInstanceOf(UnansweredSendError);
+    expect(broken.message).toMatch(/^Tencent send failed: /);
+    expect(silent).toBeInstanceOf(UnansweredSendError);
+    expect(silent.message).toBe('Tencent send got no answer within 200 ms');
+  });
+
+  test("When the caller aborts, then its reason is what the send throws", async () => {
+    api = await target(() => undefined);
+    const stop = new AbortController();
+    const sending = relayPost('NetEase send send', api.url, request, stop.signal, 5000);
+    stop.abort(new Error('the sink is closing'));
+
+    await expect(sending).rejects.toThrow('the sink is closing');
+  });
+});
