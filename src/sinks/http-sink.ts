@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { request as send, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
 import { causeText, safeAddress } from './addresses';
@@ -94,7 +95,7 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
       const headers = url.origin === origin ? { ...config.headers, ...webhookHeaders } : webhookHeaders;
       const res = await request(url, headers, body, signal);
       if (res.status < 300 || res.status >= 400) return judge(res, url);
-      const location = res.headers.get('location');
+      const location = res.header('location');
       const target = location === null ? undefined : resolve(location, url);
       const followable = config.redirect === 'follow' && (res.status === 307 || res.status === 308) && target && /^https?:$/.test(target.protocol);
       if (!followable || hops >= maxRedirects) throw new Error(redirectProblem(res.status, url, target, hops));
@@ -102,11 +103,13 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     }
   }
 
-  async function request(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Response> {
+  async function request(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> {
     try {
-      const res = await fetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
-      await res.arrayBuffer().catch(() => undefined);
-      return res;
+      // undici's request, not fetch (the same client without WHATWG objects: a third of the CPU per
+      // call); like fetch with redirect: 'manual' it never follows a redirect by itself.
+      const res = await send(url, { method: 'POST', headers, body, signal });
+      await res.body.dump().catch(() => undefined);
+      return answer(res);
     } catch (error) {
       if (signal.aborted) throw error;
       throw new Error(`POST ${safeAddress(url)} failed: ${causeText(error)}`, { cause: error });
@@ -120,11 +123,11 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     return `${where} not followed (redirect: error); set url to the new address${status === 307 || status === 308 ? ' or redirect: follow' : ''}`;
   }
 
-  function judge(res: Response, url: URL): void {
-    if (res.ok) return;
+  function judge(res: Answer, url: URL): void {
+    if (res.status >= 200 && res.status <= 299) return;
     const problem = `HTTP ${res.status} from ${safeAddress(url)}`;
     if (res.status === 408 || res.status === 429 || res.status >= 500) {
-      const retryAfter = retryAfterMs(res.headers.get('retry-after'), now());
+      const retryAfter = retryAfterMs(res.header('retry-after'), now());
       throw retryAfter === undefined ? new Error(problem) : new RetryLaterError(problem, retryAfter);
     }
     throw config.deadLetterOn4xx ? new ReceiverRefusal(problem, res.status) : new Error(problem);
@@ -198,13 +201,29 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     async check(signal: AbortSignal) {
       const url = new URL(config.url);
       try {
-        const res = await fetch(url, { method: 'HEAD', signal, redirect: 'manual' });
-        await res.arrayBuffer().catch(() => undefined);
+        const res = await send(url, { method: 'HEAD', signal });
+        await res.body.dump().catch(() => undefined);
       } catch (error) {
         throw new Error(`HEAD ${safeAddress(url)} failed: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });
       }
     },
     async close() {},
+  };
+}
+
+/** What the sink reads of a receiver's answer: the status and a header (the first value of a repeated one). */
+interface Answer {
+  readonly status: number;
+  header(name: string): string | null;
+}
+
+function answer(res: Dispatcher.ResponseData): Answer {
+  return {
+    status: res.statusCode,
+    header: (name) => {
+      const value = res.headers[name];
+      return (Array.isArray(value) ? value[0] : value) ?? null;
+    },
   };
 }
 
