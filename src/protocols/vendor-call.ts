@@ -3,6 +3,9 @@ import { Agent, request } from 'undici';
 /** Most bytes of one answer read: far above any page a vendor's API returns, so a broken one fails the call, not the process. */
 export const maxAnswerBytes = 64 * 1024 * 1024;
 
+/** Who calls (the vendors' gateways, like some WAF rules, may refuse a request without a User-Agent). */
+const userAgent = 'im-callback-gateway';
+
 /** Connections kept alive per origin, as Node's fetch does; answers larger than `maxAnswerBytes` are refused. */
 const dispatcher = new Agent({ maxResponseSize: maxAnswerBytes });
 
@@ -27,6 +30,7 @@ export interface VendorAnswer {
  * failure rejects with undici's error (`code` e.g. ECONNREFUSED, UND_ERR_SOCKET).
  */
 export async function callVendor(url: string, call: VendorCall): Promise<VendorAnswer> {
-  const { statusCode, body } = await request(url, { method: call.method, headers: call.headers, body: call.body, signal: call.signal, dispatcher });
+  const headers = { 'user-agent': userAgent, ...call.headers };
+  const { statusCode, body } = await request(url, { method: call.method, headers, body: call.body, signal: call.signal, dispatcher });
   return { status: statusCode, text: await body.text() };
 }

@@ -58,6 +58,9 @@ export const httpSinkConfig = z.strictObject({
     .describe('error: any 3xx answer is a failed delivery (retried); follow: send the same POST again to the Location of a 307 or 308'),
 });
 
+/** The User-Agent of the sink's requests unless `headers` sets one. */
+const userAgent = 'im-callback-gateway';
+
 /** Most 307/308 hops followed for one request with `redirect: follow`. */
 const maxRedirects = 5;
 
@@ -79,6 +82,8 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
   const keys = (config.secret === undefined ? [] : [config.secret].flat()).map((secret) => Buffer.from(secret.slice(secretPrefix.length), 'base64'));
   const single = config.mode === 'single';
   const failedCuts = new Map<string, readonly string[]>();
+  // Requests name the sender (some WAF rules refuse any without a User-Agent); a configured one wins.
+  const ownHeaders = Object.keys(config.headers ?? {}).some((name) => name.toLowerCase() === 'user-agent') ? { ...config.headers } : { 'user-agent': userAgent, ...config.headers };
 
   async function post(id: string, body: string, signal: AbortSignal): Promise<void> {
     const timestamp = String(Math.floor(now() / 1000));
@@ -92,7 +97,7 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     let url = new URL(config.url);
     for (let hops = 0; ; hops++) {
       // Configured headers (credentials, often) go only to the configured origin.
-      const headers = url.origin === origin ? { ...config.headers, ...webhookHeaders } : webhookHeaders;
+      const headers = url.origin === origin ? { ...ownHeaders, ...webhookHeaders } : { 'user-agent': userAgent, ...webhookHeaders };
       const res = await request(url, headers, body, signal);
       if (res.status < 300 || res.status >= 400) return judge(res, url);
       const location = res.header('location');
@@ -201,7 +206,7 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     async check(signal: AbortSignal) {
       const url = new URL(config.url);
       try {
-        const res = await send(url, { method: 'HEAD', signal });
+        const res = await send(url, { method: 'HEAD', headers: { 'user-agent': userAgent }, signal });
         await res.body.dump().catch(() => undefined);
       } catch (error) {
         throw new Error(`HEAD ${safeAddress(url)} failed: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });

@@ -34,10 +34,10 @@ describe('callVendor', () => {
     api = undefined;
   });
 
-  test('When a vendor answers, then the call returns its status and whole text, and later calls reuse the connections', async () => {
+  test('When a vendor answers, then the call (naming itself in User-Agent) returns its status and whole text, and later calls reuse the connections', async () => {
     api = await vendorApi((req, body, res) => {
       res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ method: req.method, type: req.headers['content-type'], body }));
+      res.end(JSON.stringify({ method: req.method, type: req.headers['content-type'], agent: req.headers['user-agent'], body }));
     });
 
     const ok = await callVendor(`${api.url}/v4/x?a=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"GroupId":"g1"}' });
@@ -45,7 +45,7 @@ describe('callVendor', () => {
     for (let call = 0; call < 8; call++) await callVendor(`${api.url}/missing`, { method: 'GET' });
 
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.text)).toEqual({ method: 'POST', type: 'application/json', body: '{"GroupId":"g1"}' });
+    expect(JSON.parse(ok.text)).toEqual({ method: 'POST', type: 'application/json', agent: 'im-callback-gateway', body: '{"GroupId":"g1"}' });
     // An error answer is read whole too, so its connection serves the next call.
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.text)).toMatchObject({ method: 'GET' });

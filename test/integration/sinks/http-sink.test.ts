@@ -52,6 +52,17 @@ describe('http sink', () => {
     expect(JSON.parse(req!.body)).toHaveLength(3);
   });
 
+  test('When the sink posts, then it names itself in User-Agent (WAF rules refuse requests without one), unless the configuration sets its own', async () => {
+    const before = receiver.requests.length;
+
+    await (await sinkFor()).write(contractEvents(1), signal());
+    await (await sinkFor({ mode: 'single', headers: { 'User-Agent': 'acme-archiver/2' } })).write(contractEvents(1), signal());
+
+    const sent = receiver.requests.slice(before);
+    expect(sent.map((req) => req.headers['user-agent'])).toEqual(['im-callback-gateway', 'acme-archiver/2']);
+    expect(sent.every((req) => req.verified)).toBe(true);
+  });
+
   test('When built by the registry with the service clock, then the webhook-timestamp is that clock, not the wall clock', async () => {
     // A minute behind the wall clock: within the receiver's tolerance, and unmistakably not the wall clock.
     const clock = Math.floor(Date.now() / 1000) * 1000 - 60_000;
