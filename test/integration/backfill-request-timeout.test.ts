@@ -1,31 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { createNeteaseHistory } from '../../src/backfill/netease/history';
 import { createQuota } from '../../src/backfill/quota';
 import { createTencentRest } from '../../src/backfill/tencent/rest';
+import { startLoopbackHttp, type LoopbackHttp } from '../helpers/loopback-http';
 
 /** A history API that takes every request and never answers it. */
-async function silentServer(): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
-  let requests = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer(() => void (requests += 1));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests: () => requests,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+const silentServer = () => startLoopbackHttp(() => undefined);
 
 describe('a history API that never answers', () => {
-  let silent: Awaited<ReturnType<typeof silentServer>>;
+  let silent: LoopbackHttp;
   beforeEach(async () => (silent = await silentServer()));
   afterEach(() => silent.close());
   // The backfill always passes a signal of its own (to stop a read); the timeout must hold beside it.

@@ -1,41 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { callVendor, maxAnswerBytes } from '../../src/protocols/vendor-call';
-
-/** A vendor API on loopback: `answer` replies; connections and request bodies are counted. */
-async function vendorApi(answer: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => answer(req, Buffer.concat(chunks).toString('utf8'), res));
-  });
-  server.on('connection', (socket) => {
-    connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    connections: () => connections,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { startLoopbackHttp, type LoopbackHttp } from '../helpers/loopback-http';
 
 describe('callVendor', () => {
-  let api: Awaited<ReturnType<typeof vendorApi>> | undefined;
+  let api: LoopbackHttp | undefined;
   afterEach(async () => {
     await api?.close();
     api = undefined;
   });
 
   test('When a vendor answers, then the call (naming itself in User-Agent) returns its status and whole text, and later calls reuse the connections', async () => {
-    api = await vendorApi((req, body, res) => {
+    api = await startLoopbackHttp((req, body, res) => {
       res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ method: req.method, type: req.headers['content-type'], agent: req.headers['user-agent'], body }));
     });
@@ -55,7 +29,7 @@ describe('callVendor', () => {
 
   test('When an answer is larger than the bound, then the call fails instead of holding it in memory', async () => {
     const chunk = Buffer.alloc(1024 * 1024, 'a');
-    api = await vendorApi((_req, _body, res) => {
+    api = await startLoopbackHttp((_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       // No content-length: the bound must hold on a streamed answer, not only on a declared one.
       const chunks = Math.ceil(maxAnswerBytes / chunk.length) + 1;
@@ -71,7 +45,7 @@ describe('callVendor', () => {
   });
 
   test('When the signal aborts, then a call that got no answer rejects with its reason', async () => {
-    api = await vendorApi(() => undefined);
+    api = await startLoopbackHttp(() => undefined);
     const stop = new AbortController();
 
     const call = callVendor(api.url, { method: 'POST', body: '{}', signal: stop.signal });

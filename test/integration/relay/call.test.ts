@@ -1,34 +1,20 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { relayPost } from '../../../src/sinks/relay/call';
 import { UnansweredSendError } from '../../../src/sinks/relay/errors';
+import { startLoopbackHttp } from '../../helpers/loopback-http';
 
-/** A send API on loopback whose every request is handled by `handle`; sockets are destroyed on close. */
+/** A send API on loopback at /send whose every request is handled by `handle`. */
 async function target(handle: (res: ServerResponse, socket: Socket) => void) {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handle(res, req.socket));
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const server = await startLoopbackHttp((req, _body, res) => handle(res, req.socket));
+  return { url: `${server.url}/send`, close: server.close };
 }
 
 const request = { headers: { 'content-type': 'application/json' }, body: '{"to":["u1"]}' };
 const caught = async (promise: Promise<unknown>): Promise<Error> => promise.then(() => new Error('resolved'), (error: Error) => error);
 
 describe('relayPost', () => {
-  let api: Awaited<ReturnType<typeof target>> | undefined;
+  let api: { url: string; close(): Promise<void> } | undefined;
   afterEach(async () => {
     await api?.close();
     api = undefined;
