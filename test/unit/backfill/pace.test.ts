@@ -25,13 +25,13 @@ function recordedPace(loop: LoopMeter) {
 }
 
 describe('backfill pace', () => {
-  test('When a step kept the event loop busy the whole time, then the rest leaves it idle a quarter of the time', async () => {
+  test('When a step kept the event loop busy the whole time, then the rest leaves it idle 40 % of the time', async () => {
     const loop = fakeLoop();
     const { pace, rests } = recordedPace(loop);
     loop.busy(30);
     await pace.rest();
-    // 30 ms busy of 40: the rest is the 10 ms that brings the loop down to three quarters.
-    expect(rests).toEqual([10]);
+    // 30 ms busy: the rest is the 20 ms that brings the loop down to 60 % busy (30 of 50).
+    expect(rests).toEqual([20]);
   });
 
   test('When the event loop was idle most of the time since the last rest, then a busy step rests only one turn of the loop (the quota paces the backfill)', async () => {
@@ -40,7 +40,7 @@ describe('backfill pace', () => {
     loop.idle(150);
     loop.busy(30);
     await pace.rest();
-    // 30 ms busy of 180: far below three quarters, so no timer.
+    // 30 ms busy of 180: far below 60 %, so no timer.
     expect(rests).toEqual([0]);
   });
 
@@ -49,7 +49,7 @@ describe('backfill pace', () => {
     const { pace, rests } = recordedPace(loop);
     loop.busy(600);
     await pace.rest();
-    // 600 / 0.75 - 600 = 200, capped.
+    // 600 / 0.6 - 600 = 400, capped.
     expect(rests).toEqual([100]);
   });
 
@@ -61,9 +61,9 @@ describe('backfill pace', () => {
     loop.idle(5);
     loop.busy(30);
     await pace.rest();
-    // 30 ms busy of 40, then 30 of 35 since the last rest (counted from the start, 60 of 75 would rest 5
-    // ms; keeping the first busy time, 60 of 35 would rest 45).
-    expect(rests).toEqual([10, 5]);
+    // 30 ms busy (rest 20), then 30 of 35 since the last rest: 30 / 0.6 - 35 = 15 (counted from the
+    // start, 60 of 65 would rest 35; keeping the first busy time, 60 of 35 would rest 65).
+    expect(rests).toEqual([20, 15]);
   });
 
   test('When the rest is under a millisecond, then it is one turn of the event loop, not a timer', async () => {
