@@ -83,6 +83,12 @@ export function createDispatcher(deps: DispatcherDeps) {
   const yieldFactor = deps.yieldFactor ?? (() => 1);
   /** How long each lane has rested so far waiting for its next batch to fill. */
   const lingered = new Map<Lane, number>();
+  /**
+   * Lanes whose last read that found anything held backfilled events: they read and write
+   * `backlogSlice` events at a time. A fill appends thousands a second; read a thousand at once, they
+   * held the event loop for milliseconds and stayed alive across collections while they were written.
+   */
+  const filling = new Set<Lane>();
   let stopping = false;
   const wakers = new Set<() => void>();
   const resting = new Set<() => void>();
@@ -186,12 +192,16 @@ export function createDispatcher(deps: DispatcherDeps) {
       return true;
     }
     const backlog = deps.spool.retrying(lane.sink.name) > 0;
-    const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : backlog ? Math.min(backlogSlice, lane.batchSize * lane.concurrency) : lane.batchSize * lane.concurrency);
+    const whole = lane.batchSize * lane.concurrency;
+    const take = backlog || filling.has(lane) ? Math.min(backlogSlice, whole) : whole;
+    const due = deps.spool.due(lane.sink.name, clock(), circuit.probing ? 1 : take);
     if (due.length === 0) return false;
     const started = backlog ? performance.eventLoopUtilization() : undefined;
     const backfilling = !backlog && !circuit.probing && due.some(isBackfilled);
+    if (backfilling) filling.add(lane);
+    else filling.delete(lane);
     const linger = backfilling ? Math.max(lane.lingerMs, backfillLinger) : lane.lingerMs;
-    if (due.length < lane.batchSize && linger > 0) {
+    if (due.length < Math.min(lane.batchSize, take) && linger > 0) {
       // The lane's own rests count too: a clock that stands still (or lags) never holds a batch for ever.
       const waited = Math.max(clock() - Math.min(...due.map((item) => item.receivedAt)), lingered.get(lane) ?? 0);
       if (waited < linger) {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Event } from '../../../src/events/event';
 import { createMetrics } from '../../../src/metrics';
-import { createDispatcher } from '../../../src/pipeline/dispatcher';
+import { backlogSlice, createDispatcher } from '../../../src/pipeline/dispatcher';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { deliverySettingsSchema, type Sink } from '../../../src/sinks/sink';
 import { until } from '../../helpers/wait';
@@ -64,6 +64,20 @@ describe('dispatcher while a backfill streams in', () => {
     await until(() => delivered() === 20 && spool.backlog().length === 0);
 
     expect(writes).toEqual([ids]);
+  });
+
+  test('When more backfilled events wait than a backlog slice, then they are read and written a slice at a time, in order, once each', async () => {
+    await spool.appendMany(['first1', 'first2'].map((id) => event(id, 'tencent/group_msg_get_simple')), clock.now);
+    clock.now += lingerMs;
+    await until(() => delivered() === 2);
+    const ids = Array.from({ length: 2 * backlogSlice + 50 }, (_, i) => `b${i}`);
+
+    for (let page = 0; page < ids.length / 50; page += 1) await spool.appendMany(ids.slice(page * 50, page * 50 + 50).map((id) => event(id, 'tencent/group_msg_get_simple')), clock.now);
+    clock.now += lingerMs;
+    await until(() => delivered() === 2 + ids.length && spool.backlog().length === 0);
+
+    expect(writes.map((write) => write.length)).toEqual([2, backlogSlice, backlogSlice, 50]);
+    expect(writes.slice(1).flat()).toEqual(ids);
   });
 
   test('When a live event arrives behind waiting backfilled ones, then it is delivered with them within the linger, after them', async () => {
