@@ -190,6 +190,12 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
       this.set(yieldFactor());
     },
   });
+  const spoolFlushes = new Histogram({
+    name: 'imgw_spool_flush_seconds',
+    help: "The spool's WAL flushes (fdatasync on libuv's thread pool), from the start until the event loop takes the result: every reply in spool mode waits for one, and when it is slow, the disk (or a starved CPU) is why callbacks are.",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers,
+  });
   const pressurePruned = new Counter({
     name: 'imgw_spool_pressure_pruned_events_total',
     help: 'Delivered events removed before SPOOL_RETENTION to keep the spool under SPOOL_MAX_BYTES.',
@@ -276,6 +282,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     /** The background yield gauge reads the ingest guard's factor at scrape time. */
     watchYieldFactor(source: () => number): void {
       yieldFactor = source;
+    },
+    /** One WAL flush of the spool finished, after `seconds`. */
+    spoolFlushed(seconds: number): void {
+      spoolFlushes.observe(seconds);
     },
     /** Delivered events were pruned early under byte pressure. */
     spoolRelieved(relief: Relief): void {

@@ -25,6 +25,7 @@ export function openServiceSpool(config: Config, mode: AckMode, deps: { metrics:
     commitWindowMs: config.spoolCommitWindowMs,
     freeBytes: deps.freeBytes,
     onQuarantineDropped: (dropped) => deps.metrics.quarantineDropped(dropped),
+    onFlush: (seconds) => deps.metrics.spoolFlushed(seconds),
     backgroundCheckpoints: deps.backgroundCheckpoints === false ? undefined : { onError: (error) => logger.warn({ err: error }, 'background WAL checkpoint failed; the spool falls back to checkpoints inside commits') },
   });
   deps.stops.add('spool', async () => {

@@ -37,6 +37,8 @@ export interface SpoolOptions {
   onQuarantineDropped?: (dropped: readonly QuarantineDropped[]) => void;
   /** Copy the WAL back into the database from a worker thread (`checkpointer.ts`), for the long-running service. */
   backgroundCheckpoints?: { intervalMs?: number; onError?: (error: Error) => void };
+  /** After each WAL flush of a spool on disk, with its duration in seconds (for the metric). */
+  onFlush?: (seconds: number) => void;
   /** Least time (ms) between the start of one WAL flush and the next commit (`group-commit.ts`); 0: none. */
   commitWindowMs?: number;
   /** How many of the newest event ids are remembered for de-duplication (`dedupe.ts`). */
@@ -126,10 +128,14 @@ export function openSpool(options: SpoolOptions) {
     },
     beforeCommit: () => writeCursors(states.values()),
     onRollback: load,
-    sync: wal && ((done) => wal.sync((error) => {
-      if (error !== undefined) watch.flushFailed(error);
-      done(error);
-    })),
+    sync: wal && ((done) => {
+      const started = performance.now();
+      wal.sync((error) => {
+        options.onFlush?.((performance.now() - started) / 1000);
+        if (error !== undefined) watch.flushFailed(error);
+        done(error);
+      });
+    }),
     syncNow: wal?.syncNow,
     windowMs: options.commitWindowMs ?? 0,
     // Deliveries' acknowledgements are background writes: two callbacks in one sync are concurrency.

@@ -61,6 +61,33 @@ describe('spool', () => {
     }
   });
 
+  test('When an append waits for a WAL flush, then onFlush hears of that flush and its duration once it has finished, before the append is answered', async () => {
+    spool.close();
+    const flushes: number[] = [];
+    spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a', 'b'], freeBytes: () => 0, onFlush: (seconds) => flushes.push(seconds) });
+    const real = fs.fdatasync;
+    let release: (() => void) | undefined;
+    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      release = () => real(fd, callback);
+    }) as typeof fs.fdatasync);
+    try {
+      let heardWhenAnswered: number | undefined;
+      const appended = spool.append(event('timed'), 1).then(() => (heardWhenAnswered = flushes.length));
+      await until(() => release !== undefined);
+      await nextTurn();
+      expect(flushes).toEqual([]);
+      release?.();
+      await appended;
+
+      expect(heardWhenAnswered).toBe(1);
+      expect(flushes).toHaveLength(1);
+      expect(flushes[0]).toBeGreaterThanOrEqual(0);
+      expect(flushes[0]).toBeLessThan(60);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('When the WAL flush fails, then the writes it covered are rejected and the spool stays damaged though a later flush succeeds', async () => {
     const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
       callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
