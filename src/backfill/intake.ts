@@ -2,7 +2,7 @@ import { createAcceptor, type IntakeRequest } from '../pipeline/accept';
 import { createBatchAcceptor } from '../pipeline/accept-batch';
 import type { Spool } from '../pipeline/spool';
 import type { Intake, Outcome } from '../events/intake';
-import type { Vendor } from '../vendors/vendor';
+import type { CallbackHead, Vendor } from '../vendors/vendor';
 import type { BackfillIntake, BackfillPageIntake, FetchedOutcome } from './fill-sequence-gaps';
 import { mapInSlices } from './slices';
 
@@ -10,12 +10,15 @@ type Deps = { spool: Spool; vendors: readonly Vendor[]; clock: () => number };
 
 const fetched = (outcome: Outcome): FetchedOutcome => (outcome.kind === 'accepted' || outcome.kind === 'duplicate' || outcome.kind === 'ignored' ? outcome.kind : 'invalid');
 
-/** What the vendor's mapping makes of a fetched body, marked `backfill=<api>`, and the request it stands for. */
-function made(vendor: Vendor, api: string, query: URLSearchParams, body: Record<string, unknown>, receivedAt: number): { intake: Intake; request: IntakeRequest } {
+/**
+ * What the vendor's mapping makes of a fetched body, marked `backfill=<api>`, and the request it stands
+ * for. The bodies of one page share one `head` (a vendor parses its query once per head).
+ */
+function made(vendor: Vendor, api: string, head: CallbackHead, body: Record<string, unknown>, receivedAt: number): { intake: Intake; request: IntakeRequest } {
   const raw = Buffer.from(JSON.stringify(body));
-  const intake = vendor.toEvent({ query, headers: {} }, raw, receivedAt);
+  const intake = vendor.toEvent(head, raw, receivedAt);
   const marked = intake.kind === 'event' ? { ...intake, event: { ...intake.event, attributes: { ...intake.event.attributes, backfill: api } } } : intake;
-  return { intake: marked, request: { vendor: vendor.name, head: () => vendor.storedHead({ query, headers: {} }), body: raw, receivedAt } };
+  return { intake: marked, request: { vendor: vendor.name, head: () => vendor.storedHead(head), body: raw, receivedAt } };
 }
 
 /**
@@ -29,7 +32,7 @@ export function createBackfillIntake(deps: Deps): BackfillIntake {
   return async (vendorName, api, query, body) => {
     const vendor = deps.vendors.find((v) => v.name === vendorName);
     if (vendor === undefined) return 'invalid';
-    const { intake, request } = made(vendor, api, query, body, deps.clock());
+    const { intake, request } = made(vendor, api, { query, headers: {} }, body, deps.clock());
     return fetched(await accept(intake, request));
   };
 }
@@ -46,7 +49,8 @@ export function createBackfillPageIntake(deps: Deps): BackfillPageIntake {
     const vendor = deps.vendors.find((v) => v.name === vendorName);
     if (vendor === undefined) return bodies.map(() => 'invalid' as const);
     const receivedAt = deps.clock();
-    const items = await mapInSlices(bodies, (body) => made(vendor, api, query, body, receivedAt));
+    const head = { query, headers: {} };
+    const items = await mapInSlices(bodies, (body) => made(vendor, api, head, body, receivedAt));
     return (await acceptMany(items, receivedAt)).map(fetched);
   };
 }

@@ -42,8 +42,16 @@ const labels = [...knownCommands, 'other'];
 
 /** `relayKeys`: RELAY_KEY (a message whose relay marker verifies is ours, answered and not stored). */
 export function createTencentVendor(settings: TencentSettings, relayKeys: readonly string[] = []): Vendor {
-  // The query is parsed once per request: admission parses it, the mapping reuses it.
-  const admitted = new WeakMap<CallbackHead, TencentQuery>();
+  // The query is parsed once per head: admission parses it and the mapping reuses it; the bodies of a
+  // backfilled page share one head, and the first mapping's parse serves the rest.
+  const queries = new WeakMap<CallbackHead, TencentQuery>();
+  const queryOf = (head: CallbackHead): TencentQuery => {
+    const known = queries.get(head);
+    if (known !== undefined) return known;
+    const query = parseTencentQuery(head.query);
+    queries.set(head, query);
+    return query;
+  };
   const rawCommand = (head: CallbackHead | undefined) => {
     if (!head) return undefined;
     for (const [key, value] of head.query) if (key.toLowerCase() === 'callbackcommand') return value;
@@ -54,10 +62,10 @@ export function createTencentVendor(settings: TencentSettings, relayKeys: readon
     authenticates: 'head',
     labels,
     authenticate(head, _body, nowMs) {
-      admitted.set(head, admitTencentRequest(head.query, settings, nowMs));
+      queries.set(head, admitTencentRequest(head.query, settings, nowMs));
     },
     toEvent(head, body, receivedAt) {
-      const query = admitted.get(head) ?? parseTencentQuery(head.query);
+      const query = queryOf(head);
       const label = commandLabel(query.command);
       const parsed = parseTencentBody(body, query);
       if (!parsed.ok) return { kind: 'invalid', label, reason: parsed.reason, detail: parsed.detail };
