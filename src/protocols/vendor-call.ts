@@ -3,8 +3,11 @@ import { Agent, request } from 'undici';
 /** Most bytes of one answer read: far above any page a vendor's API returns, so a broken one fails the call, not the process. */
 export const maxAnswerBytes = 64 * 1024 * 1024;
 
-/** Who calls (the vendors' gateways, like some WAF rules, may refuse a request without a User-Agent). */
-const userAgent = 'im-callback-gateway';
+/**
+ * The User-Agent of the gateway's outbound HTTP requests (vendor APIs, the HTTP sink): some vendors'
+ * gateways and WAF rules refuse a request without one.
+ */
+export const userAgent = 'im-callback-gateway';
 
 /** Connections kept alive per origin, as Node's fetch does; answers larger than `maxAnswerBytes` are refused. */
 const dispatcher = new Agent({ maxResponseSize: maxAnswerBytes });

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { request as send, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
+import { userAgent } from '../protocols/vendor-call';
 import { causeText, safeAddress } from './addresses';
 import { defineSink } from './definition';
 import { BatchError, deliverySettings, PermanentSinkError, RetryLaterError, writeEach, type DeliveryDefaults, type Sink } from './sink';
@@ -57,9 +58,6 @@ export const httpSinkConfig = z.strictObject({
     .default('error')
     .describe('error: any 3xx answer is a failed delivery (retried); follow: send the same POST again to the Location of a 307 or 308'),
 });
-
-/** The User-Agent of the sink's requests unless `headers` sets one. */
-const userAgent = 'im-callback-gateway';
 
 /** Most 307/308 hops followed for one request with `redirect: follow`. */
 const maxRedirects = 5;
