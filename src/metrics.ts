@@ -196,6 +196,12 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });
+  const underivable = new Counter({
+    name: 'imgw_spool_underivable_events_total',
+    help: "Stored events read back that the vendor's mapping could not make again (the vendor is not configured on this gateway, or no longer maps the body): delivered with their id, body and receive time under the type im.gateway.underivable. Configure the vendor again, or look at the events of that type.",
+    labelNames: ['vendor'],
+    registers,
+  });
   const pressurePruned = new Counter({
     name: 'imgw_spool_pressure_pruned_events_total',
     help: 'Delivered events removed before SPOOL_RETENTION to keep the spool under SPOOL_MAX_BYTES.',
@@ -286,6 +292,10 @@ export function createMetrics(registry: Registry, sinkNames: readonly string[] =
     /** One WAL flush of the spool finished, after `seconds`. */
     spoolFlushed(seconds: number): void {
       spoolFlushes.observe(seconds);
+    },
+    /** A stored event read back could not be made again by its vendor's mapping. */
+    spoolUnderivable(vendor: string): void {
+      underivable.inc({ vendor });
     },
     /** Delivered events were pruned early under byte pressure. */
     spoolRelieved(relief: Relief): void {

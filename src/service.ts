@@ -47,9 +47,9 @@ export async function startService(config: Config, logger: Logger, clock: () => 
   const stops = createStops();
   const stop = () => stops.run((step, error) => logger.warn({ err: error, step }, 'a stop step failed'));
   try {
-    const spool = openServiceSpool(config, mode, { metrics, logger, stops });
-    const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
     const vendors = buildVendors(config.vendors, { clock, relayKeys: config.relayKeys });
+    const spool = openServiceSpool(config, mode, { metrics, logger, stops, vendors: vendors.active });
+    const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
     const quotas = backfillQuotas(config.backfill.quotas, { logger, clock, stops });
     const easemobWindows = startEasemobHours(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas });
     const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas }, new Map(easemobWindows ? [['easemob', { api: historyFileApi, filler: easemobWindows.filler, wholeApp: true }]] : []));

@@ -1,7 +1,7 @@
 import { createAcceptor, type IntakeRequest } from '../pipeline/accept';
 import { createBatchAcceptor } from '../pipeline/accept-batch';
 import type { Spool } from '../pipeline/spool';
-import type { Intake, Outcome } from '../events/intake';
+import type { Intake, Outcome, StoredHead } from '../events/intake';
 import type { CallbackHead, Vendor } from '../vendors/vendor';
 import type { BackfillIntake, BackfillPageIntake, FetchedOutcome } from './fill-sequence-gaps';
 import { mapInSlices } from './slices';
@@ -14,11 +14,18 @@ const fetched = (outcome: Outcome): FetchedOutcome => (outcome.kind === 'accepte
  * What the vendor's mapping makes of a fetched body, marked `backfill=<api>`, and the request it stands
  * for. The bodies of one page share one `head` (a vendor parses its query once per head).
  */
-function made(vendor: Vendor, api: string, head: CallbackHead, body: Record<string, unknown>, receivedAt: number): { intake: Intake; request: IntakeRequest } {
+function made(vendor: Vendor, api: string, head: CallbackHead, storedHead: () => StoredHead, body: Record<string, unknown>, receivedAt: number): { intake: Intake; request: IntakeRequest } {
   const raw = Buffer.from(JSON.stringify(body));
   const intake = vendor.toEvent(head, raw, receivedAt);
-  const marked = intake.kind === 'event' ? { ...intake, event: { ...intake.event, attributes: { ...intake.event.attributes, backfill: api } } } : intake;
-  return { intake: marked, request: { vendor: vendor.name, head: () => vendor.storedHead(head), body: raw, receivedAt } };
+  const added = { backfill: api };
+  const marked = intake.kind === 'event' ? { ...intake, event: { ...intake.event, attributes: { ...intake.event.attributes, ...added } } } : intake;
+  return { intake: marked, request: { vendor: vendor.name, head: storedHead, body: raw, receivedAt, added } };
+}
+
+/** The head as the spool keeps it, made once for all the bodies that share it. */
+function storedHeadOf(vendor: Vendor, head: CallbackHead): () => StoredHead {
+  let stored: StoredHead | undefined;
+  return () => (stored ??= vendor.storedHead(head));
 }
 
 /**
@@ -32,7 +39,8 @@ export function createBackfillIntake(deps: Deps): BackfillIntake {
   return async (vendorName, api, query, body) => {
     const vendor = deps.vendors.find((v) => v.name === vendorName);
     if (vendor === undefined) return 'invalid';
-    const { intake, request } = made(vendor, api, { query, headers: {} }, body, deps.clock());
+    const head = { query, headers: {} };
+    const { intake, request } = made(vendor, api, head, storedHeadOf(vendor, head), body, deps.clock());
     return fetched(await accept(intake, request));
   };
 }
@@ -50,7 +58,8 @@ export function createBackfillPageIntake(deps: Deps): BackfillPageIntake {
     if (vendor === undefined) return bodies.map(() => 'invalid' as const);
     const receivedAt = deps.clock();
     const head = { query, headers: {} };
-    const items = await mapInSlices(bodies, (body) => made(vendor, api, head, body, receivedAt));
+    const storedHead = storedHeadOf(vendor, head);
+    const items = await mapInSlices(bodies, (body) => made(vendor, api, head, storedHead, body, receivedAt));
     return (await acceptMany(items, receivedAt)).map(fetched);
   };
 }

@@ -8,6 +8,7 @@ import { recheckThrough } from '../parts/admin';
 import { createAdmin } from '../pipeline/admin';
 import { sinkAccepts } from '../pipeline/routing';
 import { lockSpool, openSpool } from '../pipeline/spool';
+import { createDeriver } from '../vendors/derive';
 import { buildVendors } from '../vendors/registry';
 
 /** Where the admin API of a running service is, when not found through DATA_DIR/admin.json. */
@@ -34,9 +35,9 @@ export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: 
   }
   try {
     const sinks = config.sinks.map((s) => ({ name: sinkName(s), accepts: sinkAccepts(s) }));
-    const spool = openSpool({ path, sinks });
+    const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys }).active;
+    const spool = openSpool({ path, sinks, derive: createDeriver(vendors) });
     try {
-      const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys }).active;
       // A window recorded here is filled by the service at its next start.
       const windows = windowRequests(config, spool.gaps, now);
       const admin = createAdmin({ store: spool.adminStore, gaps: { list: spool.gaps.list, get: spool.gaps.get, settleOpen: spool.gaps.settleOpen }, windows, sinks: sinks.map((s) => s.name), recheck: recheckThrough(vendors, config.maxBodyBytes), clock: now, instance: 'cli' });

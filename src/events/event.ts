@@ -59,6 +59,19 @@ export function storedEvent(event: Event, attributesJson: string): Event {
   return event;
 }
 
+/**
+ * What a vendor's mapping made an event from, enough to make it again: the vendor, the request head
+ * as the quarantine keeps it (secrets redacted), and the attributes the gateway added on top of the
+ * mapping (a backfill's `backfill=<api>`). With the body and the receive time the spool keeps, the
+ * vendor's `toEvent` makes the same attributes and neutral message again, so the spool stores these
+ * instead of them (`pipeline/spool/log-row.ts`).
+ */
+export interface EventOrigin {
+  readonly vendor: string;
+  readonly head: { readonly query?: string; readonly headers?: Readonly<Record<string, string>> };
+  readonly added?: Readonly<Record<string, string>>;
+}
+
 /** A stable, opaque id from the parts of a natural key (128 bits of SHA-256, hex). */
 export function dedupeId(parts: readonly (string | number)[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);

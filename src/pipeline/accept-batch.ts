@@ -1,6 +1,6 @@
-import type { Event } from '../events/event';
+import type { Event, EventOrigin } from '../events/event';
 import type { Intake, Outcome } from '../events/intake';
-import { PipelineUnavailable, type IntakeRequest } from './accept';
+import { PipelineUnavailable, originOf, type IntakeRequest } from './accept';
 import type { Spool } from './spool';
 
 /** One intake of a batch with the request it came from (as `accept` takes them). */
@@ -16,13 +16,18 @@ export interface BatchItem {
  * ignored one only reported. Resolves with an outcome per item, in order, once everything is
  * committed; rejects with `PipelineUnavailable` otherwise (then none of the events is stored).
  */
-export function createBatchAcceptor(deps: { readonly spool: Pick<Spool, 'appendMany' | 'quarantine'> }) {
+export function createBatchAcceptor(deps: { readonly spool: Pick<Spool, 'appendMany' | 'quarantine' | 'derives'> }) {
   return async function acceptMany(items: readonly BatchItem[], receivedAt: number): Promise<Outcome[]> {
     const events: Event[] = [];
-    for (const { intake } of items) if (intake.kind === 'event') events.push(intake.event);
+    const origins: (EventOrigin | undefined)[] = [];
+    for (const { intake, request } of items) {
+      if (intake.kind !== 'event') continue;
+      events.push(intake.event);
+      origins.push(originOf(deps.spool, request));
+    }
     let stored: ('accepted' | 'duplicate')[];
     try {
-      stored = events.length === 0 ? [] : await deps.spool.appendMany(events, receivedAt);
+      stored = events.length === 0 ? [] : await deps.spool.appendMany(events, receivedAt, origins);
     } catch (error) {
       throw new PipelineUnavailable('spool', 'could not store the events', { cause: error });
     }

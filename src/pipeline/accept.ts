@@ -1,4 +1,4 @@
-import type { Event } from '../events/event';
+import type { Event, EventOrigin } from '../events/event';
 import type { Intake, Outcome, StoredHead } from '../events/intake';
 import type { IngestGuard } from './ingest-guard';
 import type { RecentIds } from './recent-ids';
@@ -44,6 +44,17 @@ export interface IntakeRequest {
   readonly head: () => StoredHead;
   readonly body: Buffer;
   readonly receivedAt: number;
+  /** Attributes the intake added on top of the vendor's mapping (a backfill's `backfill=<api>`). */
+  readonly added?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the vendor's mapping made the request's event from, when the spool stores events that way (it
+ * then keeps the body and this origin, not the attributes and the message).
+ */
+export function originOf(spool: Pick<Spool, 'derives'>, request: IntakeRequest): EventOrigin | undefined {
+  if (spool.derives !== true) return undefined;
+  return request.added === undefined ? { vendor: request.vendor, head: request.head() } : { vendor: request.vendor, head: request.head(), added: request.added };
 }
 
 /**
@@ -106,7 +117,7 @@ export function createAcceptor(deps: AcceptDeps) {
         if (!spoolWants && deps.recentIds) stored = deps.recentIds.add(intake.event.attributes.id) ? 'accepted' : 'duplicate';
         else {
           const startedAt = deps.guard?.now();
-          stored = await store(() => deps.spool.append(spoolWants ? intake.event : idOnly(intake.event), request.receivedAt));
+          stored = await store(() => (spoolWants ? deps.spool.append(intake.event, request.receivedAt, originOf(deps.spool, request)) : deps.spool.append(idOnly(intake.event), request.receivedAt)));
           if (stored === 'accepted' && startedAt !== undefined) deps.guard?.observe(startedAt);
         }
         if (deps.deliverNow) await deliverDirectly(deps.deliverNow, intake.event, stored);

@@ -83,10 +83,10 @@ export function buildTestApp(options: TestAppOptions = {}) {
   const now = () => clock.now;
   const logger = pino({ level: 'silent' });
   const stops = createStops();
-  const spool = openServiceSpool(config, mode, { metrics, logger, stops, backgroundCheckpoints: false, freeBytes: options.freeBytes });
+  const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys });
+  const spool = openServiceSpool(config, mode, { metrics, logger, stops, vendors: vendors.active, backgroundCheckpoints: false, freeBytes: options.freeBytes });
   const sink = new MemorySink();
   const pipeline = pipelineOver([guardSink(sink, 'memory')], config, mode, { spool, metrics, logger, clock: now, stops, pollMs: 20 });
-  const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys });
   startHousekeeping(config, mode, { spool, pressure: pipeline.pressure, registry, logger, clock: now, stops });
   const { app } = createCallbackApp(config, mode, { spool, pipeline, vendors, metrics, registry, logger, clock: now, stops });
   return {

@@ -35,7 +35,7 @@ describe('NetEase window backfill into a real spool', () => {
       const raw = Buffer.from(JSON.stringify(body));
       const made = vendor.toEvent({ query, headers: {} }, raw, Date.now());
       const marked = made.kind === 'event' ? { ...made, event: { ...made.event, attributes: { ...made.event.attributes, backfill: api } } } : made;
-      const outcome = await accept(marked, { vendor: 'netease', head: () => vendor.storedHead({ query, headers: {} }), body: raw, receivedAt: Date.now() });
+      const outcome = await accept(marked, { vendor: 'netease', head: () => vendor.storedHead({ query, headers: {} }), body: raw, receivedAt: Date.now(), added: { backfill: api } });
       return outcome.kind === 'accepted' || outcome.kind === 'duplicate' || outcome.kind === 'ignored' ? outcome.kind : 'invalid';
     };
   };

@@ -1,5 +1,5 @@
 import { column, type Database } from './sqlite';
-import type { Event, EventAttributes } from '../../events/event';
+import type { Event } from '../../events/event';
 import type { AdminStore, AuditEntry, DeadLetter, DeadLetterFilter, Page, PageRequest, Progress, QuarantineFilter, QuarantineSummary, SearchedEvent, SinkState as EventSinkState, StoredEvent } from '../admin-store';
 import { isFresh, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
@@ -43,12 +43,6 @@ function quarantineClause(filter: QuarantineFilter, after?: string): Clause {
   return c;
 }
 
-type EventRow = { seq: number; receivedAt: number; attributes: string; data: string; message: string | null };
-const stored = (row: EventRow): StoredEvent => {
-  const attributes = JSON.parse(row.attributes) as EventAttributes;
-  const event: Event = row.message === null ? { attributes, data: row.data } : { attributes, data: row.data, message: row.message };
-  return { seq: row.seq, receivedAt: row.receivedAt, event };
-};
 
 /** Index entries a dead-letter count reads between two turns of the event loop. */
 const deadCountStep = 10_000;
@@ -74,12 +68,11 @@ type ExceptionRow = { seq: number; sink: string; state: string; attempts: number
  * search table (`search.ts`), a bounded slice of the log per call; sink states come from the cursors
  * in memory and one read of the exceptions of a whole page.
  */
-export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; pauses: ReturnType<typeof createPauses>; routes: readonly SpoolSink[]; search: Search; seqOf: (id: string) => number | undefined; oldestRemembered: () => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void }): AdminStore {
+export function createAdminStore(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; admin: SpoolAdmin; pauses: ReturnType<typeof createPauses>; routes: readonly SpoolSink[]; search: Search; seqOf: (id: string) => number | undefined; oldestRemembered: () => number | undefined; storedBytes: () => number; append: (event: Event, at: number) => Promise<'accepted' | 'duplicate'>; wake: () => void; stored: (seq: number) => StoredEvent | undefined }): AdminStore {
   const { committer, admin, search } = deps;
   const firstSeqOf = column(db, 'SELECT seq FROM log ORDER BY seq LIMIT 1');
   const lastSeqOf = column(db, 'SELECT seq FROM log ORDER BY seq DESC LIMIT 1');
-  const eventRow = db.prepare('SELECT seq, received_at AS receivedAt, attributes, data, message FROM log WHERE seq = ?');
-  const deadColumns = `d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
+  const deadColumns = `d.sink, d.seq, e.id, json_extract(nullif(e.attributes, ''), '$.type') AS type, d.received_at AS receivedAt, d.attempts, d.first_error AS firstError,
     d.last_error AS lastError, d.first_failed_at AS firstFailedAt, d.dead_at AS deadAt`;
   const deadCursor = (row: DeadLetter) => Buffer.from(JSON.stringify([row.deadAt, row.seq, row.sink])).toString('base64url');
   const strip = <T extends object>(row: T): T => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)) as T;
@@ -150,8 +143,8 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
   /** Stored events with their sink states: one key lookup per event, one read of their exceptions. */
   function withSinks(seqs: readonly number[]): SearchedEvent[] {
     const found = seqs.flatMap((seq) => {
-      const row = eventRow.get(seq) as EventRow | undefined;
-      return row ? [stored(row)] : [];
+      const found = deps.stored(seq);
+      return found ? [found] : [];
     });
     const exceptions = exceptionsOf(found.map((item) => item.seq));
     return found.map((item) => ({ ...item, sinks: statesOf(item.seq, item.event, exceptions.filter((e) => e.seq === item.seq)) }));
@@ -189,7 +182,7 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
       const limit = limitOf(page);
       const c = deadClause(filter, page.after);
       const rows = db.prepare(`SELECT ${deadColumns} FROM exceptions d JOIN log e ON e.seq = d.seq ${whereOf(c)} ORDER BY d.dead_at DESC, d.seq DESC, d.sink DESC LIMIT ?`).all(...c.params, limit + 1) as unknown as DeadLetter[];
-      return pageOf(rows.map(strip), limit, deadCursor);
+      return pageOf(rows.map((row) => strip((row.type as string | null) === null ? ({ ...row, type: deps.stored(row.seq)?.event.attributes.type } as DeadLetter) : row)), limit, deadCursor);
     },
     async countDeadLetters(filter, step = deadCountStep) {
       const { sink, ...narrower } = filter;
@@ -286,8 +279,8 @@ export function createAdminStore(db: Database, deps: { committer: GroupCommitter
           .all(after, upTo, ...(range.seqs ?? [])) as { seq: number; receivedAt: number }[];
         for (const { seq, receivedAt } of step) {
           if ((range.since !== undefined && receivedAt < range.since) || (range.until !== undefined && receivedAt >= range.until)) continue;
-          const row = eventRow.get(seq) as EventRow | undefined;
-          if (row !== undefined && route.accepts(stored(row).event)) count += 1;
+          const found = deps.stored(seq);
+          if (found !== undefined && route.accepts(found.event)) count += 1;
         }
         if (step.length < replayCountStep) return count;
         after = (step.at(-1) as { seq: number }).seq;

@@ -199,7 +199,7 @@ export function createSpoolAdmin(db: Database, deps: { committer: GroupCommitter
     deadLetters(range: Range, limit = 100) {
       const w = where(range, 'd.dead_at', 'd.sink');
       return db.prepare(`
-        SELECT d.sink, d.seq, e.id, json_extract(e.attributes, '$.type') AS type, d.attempts, d.first_error AS firstError,
+        SELECT d.sink, d.seq, e.id, json_extract(nullif(e.attributes, ''), '$.type') AS type, d.attempts, d.first_error AS firstError,
                d.last_error AS lastError, d.received_at AS receivedAt, d.first_failed_at AS firstFailedAt, d.dead_at AS deadAt
         FROM exceptions d JOIN log e ON e.seq = d.seq WHERE d.state = 'dead' ${w.sql} ORDER BY d.dead_at, d.seq LIMIT ?`).all(...w.params, limit);
     },

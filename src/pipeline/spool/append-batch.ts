@@ -1,16 +1,17 @@
-import type { Event } from '../../events/event';
+import type { Event, EventOrigin } from '../../events/event';
 import type { SinkState } from './cursors';
 import type { Dedupe } from './dedupe';
 import { SpoolClosedError, type GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
-import { createLogRowWriter } from './log-row';
+import { createLogRowWriter, storedForm } from './log-row';
+import type { RecentEvents } from './recent';
 import type { SearchTail } from './search-tail';
 import type { Database } from './sqlite';
 
 interface Row {
   readonly seq: number;
   readonly id: string;
-  readonly attributes: string;
+  readonly form: ReturnType<typeof storedForm>;
   readonly event: Event;
 }
 
@@ -19,35 +20,35 @@ interface Row {
  * one promise, where `append` takes one of each per event. For intakes that hand over many events at
  * once (a page of a vendor's history); what each event becomes is what `append` would make of it: the
  * same row, the same search row, the same sinks' counts, and `duplicate` for an id the spool remembers
- * (or one repeated earlier in the same batch). The attributes are serialised before the write is
+ * (or one repeated earlier in the same batch). Each row's stored form is made before the write is
  * queued, so the commit itself holds the event loop only for the inserts. All or none: when the
  * write fails, none of the batch is stored and every id may come again.
  */
-export function createBatchAppend(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
+export function createBatchAppend(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number }; recent: RecentEvents; derivable: boolean }) {
   const { committer, dedupe, reader } = deps;
   const logRow = createLogRowWriter(db, deps);
 
-  return async function appendMany(events: readonly Event[], at: number): Promise<('accepted' | 'duplicate')[]> {
+  return async function appendMany(events: readonly Event[], at: number, origins?: readonly (EventOrigin | undefined)[]): Promise<('accepted' | 'duplicate')[]> {
     const outcomes: ('accepted' | 'duplicate')[] = [];
     const rows: Row[] = [];
-    for (const event of events) {
+    for (const [i, event] of events.entries()) {
       const id = event.attributes.id;
       if (dedupe.has(id)) {
         outcomes.push('duplicate');
         continue;
       }
       // Serialised before anything is remembered: a throw here leaves nothing behind.
-      const attributes = JSON.stringify(event.attributes);
+      const form = storedForm(event, deps.derivable ? origins?.[i] : undefined);
       const seq = ++deps.lastSeq.value;
       dedupe.add(id, seq);
-      rows.push({ seq, id, attributes, event });
+      rows.push({ seq, id, form, event });
       outcomes.push('accepted');
     }
     if (rows.length === 0) return outcomes;
     try {
       await committer.submit(() => {
         // Every row first: one that fails (a full disk) rolls the batch back before memory changed.
-        for (const { seq, id, attributes, event } of rows) logRow.insertRow(seq, id, at, attributes, event);
+        for (const { seq, id, form, event } of rows) logRow.insertRow(seq, id, at, form, event);
         for (const { seq, event } of rows) logRow.account(seq, at, event);
         deps.stored.value += rows.length;
       });

@@ -1,4 +1,4 @@
-import type { Event } from '../../events/event';
+import type { Event, EventOrigin } from '../../events/event';
 import { createSpoolAdmin } from './admin';
 import { createAdminStore } from './admin-store';
 import { createBatchAppend } from './append-batch';
@@ -8,7 +8,8 @@ import { createDamageWatch, openDatabase, walSync } from './database';
 import { createGapStore } from './gaps';
 import { createDedupe, defaultDedupeWindow } from './dedupe';
 import { createGroupCommitter } from './group-commit';
-import { createLogReader } from './log';
+import { createEventDecoder, createLogReader, type Derive } from './log';
+import { createRecentEvents } from './recent';
 import { createOutbox } from './outbox';
 import { createPauses } from './pauses';
 import { createQuarantine, type QuarantineDropped, type QuarantineLimits } from './quarantine';
@@ -47,6 +48,14 @@ export interface SpoolOptions {
   searchBudget?: number;
   /** Search rows held in memory before they are written together (`search-tail.ts`). */
   searchFlushRows?: number;
+  /**
+   * Makes an event again from what a vendor's mapping made it of (a vendor's `toEvent`, run again).
+   * When given, events appended with their origin are stored as their body and origin instead of their
+   * attributes and neutral message (`log-row.ts`), and made again when read back.
+   */
+  derive?: Derive;
+  /** A stored event could not be made again (`log.ts`, `createEventDecoder`): it is delivered as `im.gateway.underivable`. */
+  onUnderivable?: (seq: number, vendor: string) => void;
   /** Free bytes on the spool's filesystem (`statfs` beside the file unless given): readiness after a full disk (`room.ts`). */
   freeBytes?: () => number | undefined;
 }
@@ -77,7 +86,9 @@ export function openSpool(options: SpoolOptions) {
   let states = new Map<string, SinkState>();
   const dedupe = createDedupe(db, options.dedupeWindow ?? defaultDedupeWindow);
   const writeCursors = cursorWriter(db);
-  const searchTail = createSearchTail(db, options.searchFlushRows);
+  const recent = createRecentEvents();
+  const decode = createEventDecoder({ derive: options.derive, recent, onUnderivable: options.onUnderivable });
+  const searchTail = createSearchTail(db, decode, options.searchFlushRows);
   // Events stored: the narrow search table (one row per event) and the rows still held for it; never a
   // scan of the log itself. Counted once when loaded, then kept by the writes that add and remove events.
   const countSearchRows = column(db, 'SELECT count(*) FROM search');
@@ -141,9 +152,10 @@ export function openSpool(options: SpoolOptions) {
     // Deliveries' acknowledgements are background writes: two callbacks in one sync are concurrency.
     windowMinWrites: 2,
   });
-  const reader = createLogReader(db);
-  const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored });
-  const appendBatch = createBatchAppend(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored });
+  const reader = createLogReader(db, decode, recent);
+  const derivable = options.derive !== undefined;
+  const outbox = createOutbox(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored, recent, derivable });
+  const appendBatch = createBatchAppend(db, { committer, states: () => states, dedupe, reader, searchTail, lastSeq, stored, recent, derivable });
   const quarantine = createQuarantine(db, committer, { limits: options.quarantine, onDropped: options.onQuarantineDropped });
   const retention = createRetention(db, committer, () => states, dedupe.forget, stored);
   const pauses = createPauses(db, committer);
@@ -177,8 +189,8 @@ export function openSpool(options: SpoolOptions) {
       throw error;
     }
   }
-  async function appendAndWake(event: Event, receivedAt: number): Promise<'accepted' | 'duplicate'> {
-    const outcome = await watched(outbox.append(event, receivedAt), (result) => result === 'accepted', () => sizeOf(event));
+  async function appendAndWake(event: Event, receivedAt: number, origin?: EventOrigin): Promise<'accepted' | 'duplicate'> {
+    const outcome = await watched(outbox.append(event, receivedAt, origin), (result) => result === 'accepted', () => sizeOf(event));
     if (outcome === 'accepted') for (const listener of listeners) listener();
     return outcome;
   }
@@ -186,11 +198,13 @@ export function openSpool(options: SpoolOptions) {
   return {
     ...outbox,
     append: appendAndWake,
+    /** Whether an event appended with its origin is stored as its body and origin (`SpoolOptions.derive`). */
+    derives: derivable,
     /** Whether an event with this id is remembered: a new copy of it would be a duplicate. */
     has: (id: string): boolean => dedupe.has(id),
     /** Several events in one write (`append-batch.ts`), an outcome each in order; the dispatcher is woken once. */
-    async appendMany(events: readonly Event[], receivedAt: number): Promise<('accepted' | 'duplicate')[]> {
-      const outcomes = await watched(appendBatch(events, receivedAt), (results) => results.includes('accepted'), () => events.reduce((sum, event) => sum + sizeOf(event), 0));
+    async appendMany(events: readonly Event[], receivedAt: number, origins?: readonly (EventOrigin | undefined)[]): Promise<('accepted' | 'duplicate')[]> {
+      const outcomes = await watched(appendBatch(events, receivedAt, origins), (results) => results.includes('accepted'), () => events.reduce((sum, event) => sum + sizeOf(event), 0));
       if (outcomes.includes('accepted')) for (const listener of listeners) listener();
       return outcomes;
     },
@@ -278,7 +292,7 @@ export function openSpool(options: SpoolOptions) {
     /** The gateway's alive time, the gaps to check against the vendors' history, the sequence marks (`gaps.ts`). */
     gaps: createGapStore(db, committer),
     /** The admin module's side of the spool (`../admin-store.ts`). */
-    adminStore: createAdminStore(db, { committer, states: current, admin, pauses, routes, search: createSearch(db, options.searchBudget ?? defaultSearchBudget, searchTail), seqOf: dedupe.seqOf, oldestRemembered: dedupe.oldestSeq, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); } }),
+    adminStore: createAdminStore(db, { committer, states: current, admin, pauses, routes, search: createSearch(db, options.searchBudget ?? defaultSearchBudget, searchTail), seqOf: dedupe.seqOf, oldestRemembered: dedupe.oldestSeq, storedBytes: retention.storedBytes, append: (event, at) => appendAndWake(event, at), wake: () => { for (const listener of listeners) listener(); }, stored: reader.stored }),
     /** Stops the background checkpoint thread and waits until it has closed its connection. */
     async stopCheckpoints(): Promise<void> {
       await checkpointer?.stop();

@@ -1,5 +1,6 @@
 import { arrays, column, type Database } from './sqlite';
-import { storedEvent, type Event, type EventAttributes } from '../../events/event';
+import { storedEvent, type Event, type EventAttributes, type EventOrigin } from '../../events/event';
+import type { RecentEvents } from './recent';
 import { isFresh, settle, passOne, type SinkState } from './cursors';
 import type { GroupCommitter } from './group-commit';
 import { runsOf } from './runs';
@@ -12,13 +13,57 @@ export interface SpooledEvent {
   readonly event: Event;
 }
 
-type Row = [seq: number, receivedAt: number, attributes: string, data: string, message: string | null];
+type Row = [seq: number, receivedAt: number, attributes: string, data: string, message: string | null, head: string | null, id: string];
 
-/** The event of a log row; its CloudEvent text reuses the stored attributes (written by `JSON.stringify`). */
-function toEvent(row: Row): Event {
-  const attributes = JSON.parse(row[2]) as EventAttributes;
-  return storedEvent(row[4] === null ? { attributes, data: row[3] } : { attributes, data: row[3], message: row[4] }, row[2]);
+/** The columns of a log row that make its event, in `Row`'s order. */
+export const rowColumns = 'seq, received_at, attributes, data, message, head, id';
+
+/**
+ * Makes an event again from what its log row kept of it (`EventOrigin` in `head`, the body in `data`,
+ * the receive time): the vendor's mapping, run again. Undefined when it cannot (the vendor is not
+ * configured here, or its mapping no longer makes an event of the body).
+ */
+export type Derive = (origin: EventOrigin, data: string, receivedAt: number) => Event | undefined;
+
+/** The gateway could not make a stored event again (see `createEventDecoder`): its CloudEvents `type`. */
+export const underivableType = 'im.gateway.underivable';
+
+/**
+ * Makes the event of a log row: the newest ones from memory (`recent`), a row with attributes from
+ * them (its CloudEvent text reuses the stored JSON), a row that kept only what the event was made from
+ * by running the vendor's mapping again (`derive`), its id as stored. When the mapping cannot make it
+ * (the vendor is no longer configured, or no longer maps the body), the event keeps its id, body and
+ * receive time under the type `im.gateway.underivable` and `onUnderivable` is told, so it is delivered
+ * and can be found rather than stuck.
+ */
+export function createEventDecoder(options: { derive?: Derive; recent?: RecentEvents; onUnderivable?: (seq: number, vendor: string) => void } = {}) {
+  return function decode(row: Row): Event {
+    const known = options.recent?.get(row[0]);
+    if (known !== undefined) return known;
+    const head = row[5];
+    if (head === null || row[2] !== '') {
+      const attributes = JSON.parse(row[2]) as EventAttributes;
+      return storedEvent(row[4] === null ? { attributes, data: row[3] } : { attributes, data: row[3], message: row[4] }, row[2]);
+    }
+    const origin = JSON.parse(head) as EventOrigin;
+    const made = options.derive?.(origin, row[3], row[1]);
+    if (made !== undefined) return made.attributes.id === row[6] ? made : { ...made, attributes: { ...made.attributes, id: row[6] } };
+    options.onUnderivable?.(row[0], origin.vendor);
+    const attributes: EventAttributes = {
+      specversion: '1.0',
+      id: row[6],
+      source: `im-gateway/${origin.vendor}`,
+      type: underivableType,
+      time: new Date(row[1]).toISOString(),
+      datacontenttype: 'application/json',
+      vendor: origin.vendor,
+      ...origin.added,
+    };
+    return { attributes, data: row[3] };
+  };
 }
+
+export type EventDecoder = ReturnType<typeof createEventDecoder>;
 
 /** Rows read after a cursor per query while looking for due events. */
 const readAhead = 256;
@@ -28,14 +73,17 @@ const readAhead = 256;
  * the route applied per event. Events the sink's route does not want are passed by the cursor as
  * they are read.
  */
-export function createLogReader(db: Database) {
-  const after = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq > ? ORDER BY seq LIMIT ?');
-  const one = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq = ?');
-  const range = arrays(db, 'SELECT seq, received_at, attributes, data, message FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq');
+export function createLogReader(db: Database, toEvent: EventDecoder = createEventDecoder(), recent?: RecentEvents) {
+  const after = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const one = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq = ?`);
+  const range = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq`);
   const firstAfter = column(db, 'SELECT received_at FROM log WHERE seq > ? ORDER BY seq LIMIT 1');
 
-  /** Up to `limit` fresh events of `state` (after the cursor, not settled, wanted by its route). */
-  function fresh(state: SinkState, limit: number): SpooledEvent[] {
+  /**
+   * Up to `limit` fresh events of `state` (after the cursor, not settled, wanted by its route). `take`:
+   * the sink is taking them (not looking ahead), so the memory of the newest events may let them go.
+   */
+  function fresh(state: SinkState, limit: number, take = false): SpooledEvent[] {
     const found: SpooledEvent[] = [];
     let from = state.cursor;
     let prefix = true;
@@ -57,6 +105,7 @@ export function createLogReader(db: Database) {
         }
         prefix = false;
         found.push({ seq, attempts: 0, receivedAt: row[1], event });
+        if (take) recent?.taken(seq);
       }
       if (rows.length < readAhead) {
         // The whole log after the cursor was read: the count cannot say more than is there.
@@ -101,7 +150,7 @@ export function createLogReader(db: Database) {
       // Fresh events all lie after the cursor: when `limit` retries at or before it are waiting (a
       // redrive's backlog), none of them could be taken, so they are not read and parsed in vain.
       const full = waiting.length >= limit && (waiting[waiting.length - 1] as { seq: number }).seq <= state.cursor;
-      const newer = full ? [] : fresh(state, limit);
+      const newer = full ? [] : fresh(state, limit, true);
       const merged = [...waiting, ...newer].sort((a, b) => a.seq - b.seq);
       const stop = merged.findIndex((item) => 'nextAt' in item && (item as { nextAt: number }).nextAt > now);
       return (stop === -1 ? merged : merged.slice(0, stop)).slice(0, limit).map(({ seq, attempts, receivedAt, event }) => ({ seq, attempts, receivedAt, event }));
@@ -125,6 +174,12 @@ export function createLogReader(db: Database) {
     event(seq: number): Event | undefined {
       const row = one.get(seq) as Row | undefined;
       return row && toEvent(row);
+    },
+
+    /** The stored event at `seq` with its receive time, as the admin surface shows it. */
+    stored(seq: number): { seq: number; receivedAt: number; event: Event } | undefined {
+      const row = one.get(seq) as Row | undefined;
+      return row && { seq, receivedAt: row[1], event: toEvent(row) };
     },
   };
 }

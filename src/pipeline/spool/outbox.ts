@@ -1,11 +1,12 @@
 import { column, type Database } from './sqlite';
-import type { Event } from '../../events/event';
+import type { Event, EventOrigin } from '../../events/event';
 import { isFresh, settle, type SinkState } from './cursors';
 import type { Dedupe } from './dedupe';
 import { SpoolClosedError, type GroupCommitter } from './group-commit';
 import type { LogReader } from './log';
 import type { SearchTail } from './search-tail';
-import { createLogRowWriter } from './log-row';
+import { createLogRowWriter, storedForm } from './log-row';
+import type { RecentEvents } from './recent';
 import { runsOf } from './runs';
 
 /**
@@ -14,8 +15,8 @@ import { runsOf } from './runs';
  * by the next commit); a failed attempt or a dead letter is one row of `exceptions`. In-memory state
  * changed by a write that is rolled back is reloaded by the spool (`onRollback`).
  */
-export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number } }) {
-  const { committer, dedupe, reader } = deps;
+export function createOutbox(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number }; recent: RecentEvents; derivable: boolean }) {
+  const { committer, dedupe, reader, recent } = deps;
   const logRow = createLogRowWriter(db, deps);
   const receivedAt = column(db, 'SELECT received_at FROM log WHERE seq = ?');
   const newRetry = db.prepare(`INSERT INTO exceptions (sink, seq, state, received_at, attempts, next_at, first_error, last_error, first_failed_at, last_failed_at)
@@ -34,13 +35,15 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
 
   return {
     /** Makes the event durable; `duplicate` when its id is among the remembered ones. */
-    append(event: Event, at: number): Promise<'accepted' | 'duplicate'> {
+    append(event: Event, at: number, origin?: EventOrigin): Promise<'accepted' | 'duplicate'> {
       const id = event.attributes.id;
       if (dedupe.has(id)) return Promise.resolve('duplicate');
+      // Serialised before anything is remembered: a throw here leaves nothing behind.
+      const form = storedForm(event, deps.derivable ? origin : undefined);
       const seq = ++deps.lastSeq.value;
       dedupe.add(id, seq);
       return committer.submit(() => {
-        logRow.insertRow(seq, id, at, JSON.stringify(event.attributes), event);
+        logRow.insertRow(seq, id, at, form, event);
         logRow.account(seq, at, event);
         deps.stored.value += 1;
         return 'accepted' as const;
@@ -129,6 +132,7 @@ export function createOutbox(db: Database, deps: { committer: GroupCommitter; st
         }
         dropExceptions.run(seq);
         deps.stored.value -= Number(dropEvent.run(seq).changes);
+        recent.delete(seq);
       });
     },
   };

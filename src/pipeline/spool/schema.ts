@@ -4,6 +4,7 @@ import { toConversations } from './conversations';
 import { toGaps, toWindowProgress } from './gaps-migration';
 import { toPauses } from './pauses';
 import { toRequeueTimes } from './requeue-migration';
+import { toOrigins } from './log-row';
 import { toSearch } from './search';
 
 /**
@@ -18,7 +19,9 @@ import { toSearch } from './search';
  * `gaps-migration.ts`) adds the gateway's alive time, the gaps to check against the vendors' history
  * and the last sequence number per conversation. Version 8 (`toConversations`, in `conversations.ts`)
  * adds the conversations seen per vendor and app with their last time. Version 9 (`toWindowProgress`,
- * in `gaps-migration.ts`) adds where each window's read of them has got to. `quarantine` keeps raw requests that could not become
+ * in `gaps-migration.ts`) adds where each window's read of them has got to. Version 11 (`toOrigins`, in
+ * `log-row.ts`) adds `log.head`: for an event a vendor's mapping made, what it was made from, stored instead
+ * of its attributes and neutral message (`attributes` is then empty and `message` NULL). `quarantine` keeps raw requests that could not become
  * events. Times are milliseconds since the epoch.
  *
  * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
@@ -154,8 +157,11 @@ const conversationsVersion = gapsVersion + 1;
 /** The version the progress of windows ends at. */
 const windowProgressVersion = conversationsVersion + 1;
 
-/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables, the conversations seen, the progress of windows, the times events were queued again. */
-export const spoolSchemaVersion = windowProgressVersion + 1;
+/** The version the times events were queued again end at. */
+const requeueVersion = windowProgressVersion + 1;
+
+/** The schema version this code reads and writes: the SQL migrations, the move to the log, the search table, paused sinks, the gap tables, the conversations seen, the progress of windows, the times events were queued again, what events were made from. */
+export const spoolSchemaVersion = requeueVersion + 1;
 
 /**
  * Brings the database to `spoolSchemaVersion`; returns the version it found. Refuses a database
@@ -181,6 +187,7 @@ export function migrateSpool(db: Database): number {
   if (found < gapsVersion) toGaps(db, gapsVersion);
   if (found < conversationsVersion) toConversations(db, conversationsVersion);
   if (found < windowProgressVersion) toWindowProgress(db, windowProgressVersion);
-  if (found < spoolSchemaVersion) toRequeueTimes(db, spoolSchemaVersion);
+  if (found < requeueVersion) toRequeueTimes(db, requeueVersion);
+  if (found < spoolSchemaVersion) toOrigins(db, spoolSchemaVersion);
   return found;
 }

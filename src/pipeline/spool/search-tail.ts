@@ -1,4 +1,5 @@
-import { column, type Database } from './sqlite';
+import { arrays, column, type Database } from './sqlite';
+import { rowColumns, type EventDecoder } from './log';
 import type { EventAttributes } from '../../events/event';
 import type { EventFilter } from '../admin-store';
 
@@ -38,12 +39,12 @@ export function matches(filter: EventFilter, row: SearchRow): boolean {
  * The log is the truth: after a crash or a rolled-back commit the tail is read again from the log
  * rows after the table's last seq, so no event goes unsearchable.
  */
-export function createSearchTail(db: Database, flushRows = defaultSearchFlushRows) {
+export function createSearchTail(db: Database, decode: EventDecoder, flushRows = defaultSearchFlushRows) {
   // A row whose event was removed meanwhile is not written; one another connection wrote is kept.
   const insert = db.prepare(`INSERT OR IGNORE INTO search (seq, id, received_at, ${searchColumns.join(', ')})
     SELECT ?, ?, ?, ${searchColumns.map(() => '?').join(', ')} WHERE EXISTS (SELECT 1 FROM log WHERE seq = ?)`);
   const lastIndexed = column(db, 'SELECT coalesce(max(seq), 0) FROM search');
-  const unindexed = db.prepare('SELECT seq, id, received_at, attributes FROM log WHERE seq > ? ORDER BY seq');
+  const unindexed = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq > ? ORDER BY seq`);
   let rows: SearchRow[] = [];
 
   const rowOf = (seq: number, receivedAt: number, attributes: EventAttributes): SearchRow =>
@@ -66,8 +67,8 @@ export function createSearchTail(db: Database, flushRows = defaultSearchFlushRow
     rows: (): readonly SearchRow[] => rows,
     /** The tail from the log: events after the table's last row (at open, after a rollback). */
     reload(): void {
-      const read = unindexed.all(lastIndexed.get() as number) as unknown as { seq: number; id: string; received_at: number; attributes: string }[];
-      rows = read.map((row) => rowOf(row.seq, row.received_at, JSON.parse(row.attributes) as EventAttributes));
+      const read = unindexed.all(lastIndexed.get() as number) as unknown as Parameters<EventDecoder>[0][];
+      rows = read.map((row) => rowOf(row[0], row[1], decode(row).attributes));
     },
   };
 }

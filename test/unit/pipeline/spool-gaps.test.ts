@@ -105,8 +105,8 @@ describe('spool gap store', () => {
 
     const spool = open();
 
-    expect(spoolSchemaVersion).toBe(10);
-    expect(spool.pragma('user_version')).toBe(10);
+    expect(spoolSchemaVersion).toBe(11);
+    expect(spool.pragma('user_version')).toBe(11);
     expect(spool.gaps.lastAlive()).toBeUndefined();
     expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([]);
   });
@@ -124,7 +124,7 @@ describe('spool gap store', () => {
     const spool = open();
     await spool.gaps.alive(3000, [], [], [{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
 
-    expect(spool.pragma('user_version')).toBe(10);
+    expect(spool.pragma('user_version')).toBe(11);
     expect(spool.gaps.list({}, 5)).toHaveLength(1);
     expect(spool.gaps.seen.page('tencent', 0, undefined, 10)).toEqual([{ vendor: 'tencent', app: '1', kind: 'user', a: 'alice', b: 'bob', lastAt: 2500 }]);
   });
@@ -146,7 +146,7 @@ describe('spool gap store', () => {
     await spool.gaps.settle(window.gid, 'filled');
     await spool.gaps.progress(window.gid, { app: '2', kind: 'user', a: 'carol', b: 'dave' });
 
-    expect(spool.pragma('user_version')).toBe(10);
+    expect(spool.pragma('user_version')).toBe(11);
     expect(spool.gaps.list({}, 5)).toEqual([expect.objectContaining({ gid: window.gid, kind: 'window', state: 'filled' })]);
     expect(fresh).toBeUndefined();
     expect(noted).toEqual({ app: '1', kind: 'user', a: 'alice', b: 'bob' });
