@@ -43,7 +43,6 @@ function quarantineClause(filter: QuarantineFilter, after?: string): Clause {
   return c;
 }
 
-
 /** Index entries a dead-letter count reads between two turns of the event loop. */
 const deadCountStep = 10_000;
 type DeadKey = [deadAt: number, sink: string, seq: number];

@@ -28,8 +28,9 @@ export function storedForm(event: Event, origin: EventOrigin | undefined): { att
  * Writes one accepted event at the end of the log, inside a write of the group committer: its row, its
  * search row (through the search tail, so rows land on the search table's last page), each configured
  * sink's count (pending for a sink whose route takes it, settled at once for one whose route does
- * not) and the event in memory for the sinks that take it (`recent.ts`). Shared by the single append and the batch append, so both make the same event. A
- * batch inserts all its rows before it accounts for any, so a row that fails leaves memory unchanged.
+ * not) and the event in memory for the sinks that take it (`recent.ts`). Shared by the single append
+ * and the batch append, so both make the same event. A batch inserts all its rows before it accounts
+ * for any, so a row that fails leaves memory unchanged.
  */
 export function createLogRowWriter(db: Database, deps: { states: () => Map<string, SinkState>; searchTail: SearchTail; recent: RecentEvents }) {
   const insert = db.prepare('INSERT INTO log (seq, id, received_at, attributes, data, message, head) VALUES (?, ?, ?, ?, ?, ?, ?)');

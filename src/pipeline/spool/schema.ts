@@ -19,9 +19,10 @@ import { toSearch } from './search';
  * `gaps-migration.ts`) adds the gateway's alive time, the gaps to check against the vendors' history
  * and the last sequence number per conversation. Version 8 (`toConversations`, in `conversations.ts`)
  * adds the conversations seen per vendor and app with their last time. Version 9 (`toWindowProgress`,
- * in `gaps-migration.ts`) adds where each window's read of them has got to. Version 11 (`toOrigins`, in
- * `log-row.ts`) adds `log.head`: for an event a vendor's mapping made, what it was made from, stored instead
- * of its attributes and neutral message (`attributes` is then empty and `message` NULL). `quarantine` keeps raw requests that could not become
+ * in `gaps-migration.ts`) adds where each window's read of them has got to. Version 11 (`toOrigins`,
+ * in `log-row.ts`) adds `log.head`: for an event a vendor's mapping made, what it was made from, stored
+ * instead of its attributes and neutral message (`attributes` is then empty and `message` NULL).
+ * `quarantine` keeps raw requests that could not become
  * events. Times are milliseconds since the epoch.
  *
  * Each SQL migration runs once, in order, in one transaction with the version bump. A database created
