@@ -216,6 +216,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       }
     }
     lingered.delete(lane);
+    deps.spool.writing(lane.sink.name, due.map((item) => item.seq));
     const { ready, unsendable } = withPayload(lane, due);
     if (unsendable.length > 0) await writeFailed(lane, unsendable);
     await writeInOrder(splitBatches(ready, lane), lane.concurrency, (batch) => deliver(lane, batch));

@@ -236,6 +236,11 @@ export function openSpool(options: SpoolOptions) {
       const state = stateOf(sink);
       return state ? guarded(() => reader.due(state, now, limit)) : [];
     },
+    /** `sink` is writing these events (of `due`) now: the newest events in memory may be let go (`LogReader.writing`). */
+    writing(sink: string, seqs: readonly number[]): void {
+      const state = stateOf(sink);
+      if (state) reader.writing(state, seqs);
+    },
     /** How many events `sink` has still to take (due, waiting for a retry or being written), from memory. */
     pending(sink: string): number {
       return stateOf(sink)?.pending ?? 0;
