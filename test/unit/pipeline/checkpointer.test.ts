@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event } from '../../../src/events/event';
 import { openSpool } from '../../../src/pipeline/spool';
+import { until } from '../../helpers/wait';
 
 const event = (id: string): Event => ({
   attributes: { specversion: '1.0', id, source: 's', type: 't', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json' },
@@ -19,7 +20,7 @@ describe('background checkpoints', () => {
     let largestWal = 0;
     const total = 12_000;
     try {
-      // 12,000 events of about 2 KiB: far more than the 4,000-frame automatic checkpoint.
+      // 12,000 events of about 2 KiB: more than the 10,000-frame automatic checkpoint.
       for (let n = 0; n < total; n += 100) {
         await Promise.all(Array.from({ length: 100 }, (_, i) => spool.append(event(`e${n + i}`), n)));
         largestWal = Math.max(largestWal, statSync(`${path}-wal`).size);
@@ -27,8 +28,8 @@ describe('background checkpoints', () => {
       expect(errors).toEqual([]);
       // The thread did copy frames back (the writer's own checkpoints would leave it nothing to report).
       expect(spool.checkpoints?.copied).toBeGreaterThan(0);
-      // Bounded by the 4,000-frame restart point plus one group commit, not by the data written.
-      expect(largestWal).toBeLessThan((4000 + 1000) * (pageSize + 24));
+      // Bounded by the 10,000-frame restart point plus one group commit, not by the data written.
+      expect(largestWal).toBeLessThan((10_000 + 1000) * (pageSize + 24));
     } finally {
       spool.close();
     }
@@ -38,6 +39,24 @@ describe('background checkpoints', () => {
       expect(reopened.pragma('integrity_check')).toBe('ok');
     } finally {
       reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('When commits come one after another, then the thread copies them back about once a second, not after each few', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-ckpt-'));
+    const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a'], backgroundCheckpoints: {} });
+    try {
+      const started = performance.now();
+      // 200 commits, each waiting for the last one's flush: tens of milliseconds apart at most.
+      for (let n = 0; n < 200; n += 1) await spool.append(event(`s${n}`), n);
+      const seconds = (performance.now() - started) / 1000;
+      // Every 25 ms this was several; a slow machine gets one more per second it took.
+      expect(spool.checkpoints?.copied).toBeLessThanOrEqual(1 + Math.floor(seconds));
+      // And the thread does copy them back.
+      await until(() => (spool.checkpoints?.copied ?? 0) > 0);
+    } finally {
+      spool.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
