@@ -79,8 +79,8 @@ export function openSpool(options: SpoolOptions) {
   }
   const checkpointer = onDisk && options.backgroundCheckpoints ? startCheckpointer(options.path, options.backgroundCheckpoints) : undefined;
   // The writer's own passive checkpoint, once the WAL holds 10,000 frames (about 40 MiB, under the
-  // 64 MiB it is cut back to), bounds the WAL should the thread stop; with the thread running (a
-  // checkpoint a second, and at once again while frames remain) it is not reached.
+  // 64 MiB it is cut back to), bounds the WAL should the thread stop; with the thread running (a round
+  // of checkpoints a second, until one finds the WAL copied to its end) it is not reached.
   if (checkpointer) pragma(db, 'wal_autocheckpoint = 10000');
 
   const watch = createDamageWatch(db, options.path, options.verify ?? false);
