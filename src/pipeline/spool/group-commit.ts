@@ -47,6 +47,12 @@ export interface GroupCommitOptions {
    * which would only slow it down; writes that arrive together do.
    */
   readonly windowMinWrites?: number;
+  /**
+   * With `windowMs`: the window closes as soon as it holds this many writes a request waits for (not
+   * counting background ones): a commit of that many shares its cost well enough, and clients that
+   * send their next request only after a reply are not held back a whole window. No limit by default.
+   */
+  readonly windowMaxWrites?: number;
   /** Writes queued while a sync is in flight (or a window is open) before they are committed anyway (1,000). */
   readonly maxDeferred?: number;
   /** Reads the time for the window (ms); `performance.now` unless given. */
@@ -81,8 +87,10 @@ const realTimer = (run: () => void, ms: number): (() => void) => {
  */
 export function createGroupCommitter(db: Database, options: GroupCommitOptions | ((ok: boolean, error?: unknown) => void) = {}) {
   const settings: GroupCommitOptions = typeof options === 'function' ? { onCommit: options } : options;
-  const { onCommit = () => {}, beforeCommit, onRollback, sync, syncNow, windowMs = 0, windowMinWrites = 1, maxDeferred = 1000, clock = () => performance.now(), timer = realTimer } = settings;
+  const { onCommit = () => {}, beforeCommit, onRollback, sync, syncNow, windowMs = 0, windowMinWrites = 1, windowMaxWrites = Infinity, maxDeferred = 1000, clock = () => performance.now(), timer = realTimer } = settings;
   let queue: Pending[] = [];
+  /** Writes of the queue a request waits for (not background). */
+  let queuedForeground = 0;
   /** A commit of the queue is arranged (next turn of the event loop, or when the window closes). */
   let scheduled = false;
   let cancelTimer: (() => void) | undefined;
@@ -157,11 +165,19 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
    * syncs, once a sync covered `windowMinWrites` writes. A full queue (`maxDeferred`) is committed at once, so no transaction grows without bound.
    */
   function schedule(): void {
-    if (scheduled) return;
+    if (scheduled) {
+      // A window is open and now holds enough requests' writes: it closes at once.
+      if (cancelTimer !== undefined && queuedForeground >= windowMaxWrites) {
+        cancelTimer();
+        cancelTimer = undefined;
+        setImmediate(flush);
+      }
+      return;
+    }
     const full = queue.length >= maxDeferred;
     if (sync && syncing && !full) return;
     scheduled = true;
-    const wait = sync && !full && lastSyncWrites >= windowMinWrites ? lastSyncAt + windowMs - clock() : 0;
+    const wait = sync && !full && lastSyncWrites >= windowMinWrites && queuedForeground < windowMaxWrites ? lastSyncAt + windowMs - clock() : 0;
     if (wait > 0) cancelTimer = timer(flush, wait);
     else setImmediate(flush);
   }
@@ -172,6 +188,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     cancelTimer = undefined;
     const batch = queue;
     queue = [];
+    queuedForeground = 0;
     if (batch.length === 0) return;
     let results: ReturnType<typeof runBatch>;
     running = batch.length;
@@ -204,6 +221,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
       if (closed) return Promise.reject(new SpoolClosedError());
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, background: options.background === true, resolve: resolve as (value: unknown) => void, reject });
+        if (options.background !== true) queuedForeground += 1;
         schedule();
       });
     },

@@ -261,6 +261,45 @@ describe('createGroupCommitter', () => {
     await waitsForWindow('f');
   });
 
+  test('When the window holds windowMaxWrites requests\' writes, then they are committed at once; acknowledgements do not fill it', async () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const clock = { now: 1000 };
+    const timers: { ms: number; cancelled: boolean }[] = [];
+    const syncs: ((error?: unknown) => void)[] = [];
+    const committer = createGroupCommitter(db, {
+      sync: (done) => syncs.push(done),
+      windowMs: 5,
+      windowMaxWrites: 3,
+      clock: () => clock.now,
+      timer: (_run, ms) => {
+        const entry = { ms, cancelled: false };
+        timers.push(entry);
+        return () => void (entry.cancelled = true);
+      },
+    });
+    const count = () => column(db, 'SELECT count(*) FROM t').get();
+    const first = committer.submit(() => insert.run('a'));
+    await nextTurn();
+    clock.now += 1;
+    syncs[0]?.();
+    await first;
+
+    // 1 ms after the last sync started: the window has 4 ms to run.
+    const gathered = [committer.submit(() => insert.run('b')), committer.submit(() => insert.run('ack-b'), { background: true }), committer.submit(() => insert.run('c'))];
+    await nextTurn();
+    expect(count()).toBe(1);
+    expect(timers.map((t) => t.ms)).toEqual([4]);
+    // The third request's write fills it: committed on the next turn, the timer cancelled.
+    gathered.push(committer.submit(() => insert.run('d')));
+    await nextTurn();
+    expect(count()).toBe(5);
+    expect(timers[0]?.cancelled).toBe(true);
+    syncs[1]?.();
+    await expect(Promise.all(gathered)).resolves.toHaveLength(4);
+  });
+
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
