@@ -33,8 +33,8 @@ const serviceEnv = {
     .describe('Most bytes of quarantined bodies kept; the oldest are dropped first; not counted toward SPOOL_MAX_BYTES; 0 = no limit'),
   QUARANTINE_RETENTION: duration.prefault('30d')
     .describe('How long quarantined requests are kept for inspection and redrive, e.g. 30d'),
-  SPOOL_COMMIT_WINDOW: duration.prefault('2ms')
-    .describe('Under load (once one fsync covered two or more callbacks; acknowledged deliveries do not count), the least time between two spool commits (each one fsync): gathers concurrent callbacks into one commit; 0ms = commit every turn of the event loop'),
+  SPOOL_COMMIT_WINDOW: duration.prefault('5ms')
+    .describe('Under load (once one fsync covered two or more callbacks; acknowledged deliveries do not count), the least time between two spool commits (each one fsync): gathers concurrent callbacks into one commit, closing early once 16 wait; 0ms = commit every turn of the event loop'),
   SPOOL_MAX_AGE: duration.prefault('0s')
     .describe('Refuse new callbacks (503) while an event has waited this long for a sink, e.g. 6h; 0s = no limit'),
   INGEST_RATE_LIMIT: envNumber().pipe(z.number().min(0)).default(0)

@@ -39,7 +39,7 @@ describe('loadConfig', () => {
         maxAttempts: 0,
         maxAgeMs: 86_400_000,
         maxBatchBytes: 1048576,
-        lingerMs: 5,
+        lingerMs: 25,
         concurrency: 1,
         required: true,
         circuitBreaker: { failureThreshold: 5, openMs: 30000 },

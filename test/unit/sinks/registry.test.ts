@@ -44,12 +44,12 @@ describe('sink registry', () => {
     await first;
   });
 
-  test('When every sink type is parsed without delivery settings, then each gets the same delivery defaults (the file sink gathers for 5 ms)', () => {
+  test('When every sink type is parsed without delivery settings, then each gets the same delivery defaults (the file sink gathers for 25 ms)', () => {
     const defaults = deliverySettingsSchema.parse({});
     for (const type of ['file', 'stdout', 'memory', 'http', 'nats', 'redis', 'postgres']) {
       const parsed = sinkConfigSchema.parse(type === 'http' ? { type, url: 'http://receiver:8080/x' } : { type }) as Record<string, unknown>;
       const delivery = Object.fromEntries(Object.keys(defaults).map((key) => [key, parsed[key]]));
-      expect(delivery).toEqual(type === 'file' ? { ...defaults, lingerMs: 5 } : defaults);
+      expect(delivery).toEqual(type === 'file' ? { ...defaults, lingerMs: 25 } : defaults);
     }
     expect(defaults).toMatchObject({ batchSize: 1000, maxBatchBytes: 1024 * 1024, concurrency: 1, payload: 'cloudevent', maxAgeMs: 86_400_000 });
   });
