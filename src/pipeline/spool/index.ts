@@ -61,19 +61,19 @@ export interface SpoolOptions {
 }
 
 /**
- * The durable outbox as a log with cursors (SQLite, WAL, every commit flushed to disk before it is
- * answered). An event is appended once at the end of the log; each sink reads the log from its
- * cursor, applying its route per event; failed attempts and dead letters are exceptions of the sink.
- * Writes from concurrent requests share a transaction (group commit); deliveries ride on the next
- * one. Counts live in memory. Nothing else in the product runs SQL on the spool.
- */
-/**
  * Callbacks a commit window holds before it closes early. At a steady rate the window runs its time
  * (at 1,900/s, 5 ms gathers about ten); clients that wait for each reply (a vendor's connections, a
  * closed-loop load test) fill it at once and do not wait out the rest.
  */
 export const commitWindowMaxWrites = 16;
 
+/**
+ * The durable outbox as a log with cursors (SQLite, WAL, every commit flushed to disk before it is
+ * answered). An event is appended once at the end of the log; each sink reads the log from its
+ * cursor, applying its route per event; failed attempts and dead letters are exceptions of the sink.
+ * Writes from concurrent requests share a transaction (group commit); deliveries ride on the next
+ * one. Counts live in memory. Nothing else in the product runs SQL on the spool.
+ */
 export function openSpool(options: SpoolOptions) {
   const routes: SpoolSink[] = options.sinks.map((sink) => (typeof sink === 'string' ? { name: sink, accepts: () => true } : sink));
   const onDisk = options.path !== ':memory:';
