@@ -22,7 +22,9 @@ interface Row {
  * same row, the same search row, the same sinks' counts, and `duplicate` for an id the spool remembers
  * (or one repeated earlier in the same batch). Each row's stored form is made before the write is
  * queued, so the commit itself holds the event loop only for the inserts. All or none: when the
- * write fails, none of the batch is stored and every id may come again.
+ * write fails, none of the batch is stored and every id may come again. No callback waits for a
+ * batch, so it is a background write of the committer: committed with whatever comes next, never
+ * counted toward the commit window, which would otherwise hold every callback during a fill.
  */
 export function createBatchAppend(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number }; recent: RecentEvents; derivable: boolean }) {
   const { committer, dedupe, reader } = deps;
@@ -46,12 +48,16 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
     }
     if (rows.length === 0) return outcomes;
     try {
-      await committer.submit(() => {
-        // Every row first: one that fails (a full disk) rolls the batch back before memory changed.
-        for (const { seq, id, form, event } of rows) logRow.insertRow(seq, id, at, form, event);
-        for (const { seq, event } of rows) logRow.account(seq, at, event);
-        deps.stored.value += rows.length;
-      });
+      // A background write: no request waits for it, so it never opens the commit window for callbacks.
+      await committer.submit(
+        () => {
+          // Every row first: one that fails (a full disk) rolls the batch back before memory changed.
+          for (const { seq, id, form, event } of rows) logRow.insertRow(seq, id, at, form, event);
+          for (const { seq, event } of rows) logRow.account(seq, at, event);
+          deps.stored.value += rows.length;
+        },
+        { background: true },
+      );
     } catch (error) {
       // Not committed: a later copy is a new event. (A commit whose flush failed keeps its ids.)
       for (const { seq, id } of rows) {

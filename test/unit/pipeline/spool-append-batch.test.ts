@@ -12,12 +12,15 @@ const event = (id: string, data: unknown = '{"n":1}'): Event => ({
 describe('spool: a batch append', () => {
   let dir: string;
   let spool: Spool;
+  let windowed: Spool | undefined;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'imgw-batch-'));
     spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a'] });
   });
   afterEach(() => {
     spool.close();
+    windowed?.close();
+    windowed = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -29,5 +32,15 @@ describe('spool: a batch append', () => {
     expect(spool.due('a', 5000, 10)).toEqual([]);
     expect(await spool.appendMany([event('b1'), event('b2'), event('b3')], 2000)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(spool.backlog()).toEqual([{ sink: 'a', pending: 3, oldestReceivedAt: 2000 }]);
+  });
+
+  test('When a page of history is committed beside a callback, then the page does not open the commit window for the next callback', async () => {
+    // A window opens after a sync that covered two writes a request waits for; no request waits for a
+    // page of history. With a ten-minute window, a page counted as one would hold the next callback that long.
+    // (Closed after each test, which also ends a window left open.)
+    windowed = openSpool({ path: join(dir, 'windowed.db'), sinks: ['a'], commitWindowMs: 600_000 });
+    expect(await Promise.all([windowed.appendMany([event('p1'), event('p2')], 1000), windowed.append(event('c1'), 1000)])).toEqual([['accepted', 'accepted'], 'accepted']);
+
+    await expect(windowed.append(event('c2'), 1001)).resolves.toBe('accepted');
   });
 });
