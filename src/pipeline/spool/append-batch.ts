@@ -23,9 +23,8 @@ interface Row {
  * (or one repeated earlier in the same batch). Each row's stored form is made before the write is
  * queued, so the commit itself holds the event loop only for the inserts. All or none: when the
  * write fails, none of the batch is stored and every id may come again. No callback waits for a
- * batch, so it is a bulk write of the committer: never counted toward the commit window (which would
- * otherwise hold every callback during a fill), and committed after callbacks queued beside it, so
- * their commit and WAL flush carry only their own pages.
+ * batch, so it is a background write of the committer: committed with whatever comes next, never
+ * counted toward the commit window, which would otherwise hold every callback during a fill.
  */
 export function createBatchAppend(db: Database, deps: { committer: GroupCommitter; states: () => Map<string, SinkState>; dedupe: Dedupe; reader: LogReader; searchTail: SearchTail; lastSeq: { value: number }; stored: { value: number }; recent: RecentEvents; derivable: boolean }) {
   const { committer, dedupe, reader } = deps;
@@ -49,8 +48,7 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
     }
     if (rows.length === 0) return outcomes;
     try {
-      // A bulk write: no request waits for it, so it never opens the commit window for callbacks, and
-      // callbacks queued beside it are committed (and flushed) first.
+      // A background write: no request waits for it, so it never opens the commit window for callbacks.
       await committer.submit(
         () => {
           // Every row first: one that fails (a full disk) rolls the batch back before memory changed.
@@ -58,7 +56,7 @@ export function createBatchAppend(db: Database, deps: { committer: GroupCommitte
           for (const { seq, event } of rows) logRow.account(seq, at, event);
           deps.stored.value += rows.length;
         },
-        { bulk: true },
+        { background: true },
       );
     } catch (error) {
       // Not committed: a later copy is a new event. (A commit whose flush failed keeps its ids.)

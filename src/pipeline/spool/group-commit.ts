@@ -4,10 +4,6 @@ interface Pending {
   readonly work: () => unknown;
   /** No request waits for it (a delivery's acknowledgement): not counted toward `windowMinWrites`. */
   readonly background: boolean;
-  /** A large background write (a page of history): committed after requests' writes queued beside it. */
-  readonly bulk: boolean;
-  /** Left out of a commit once already, for requests' writes: never again. */
-  held: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -174,7 +170,7 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
       if (cancelTimer !== undefined && queuedForeground >= windowMaxWrites) {
         cancelTimer();
         cancelTimer = undefined;
-        setImmediate(() => flush());
+        setImmediate(flush);
       }
       return;
     }
@@ -182,17 +178,16 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     if (sync && syncing && !full) return;
     scheduled = true;
     const wait = sync && !full && lastSyncWrites >= windowMinWrites && queuedForeground < windowMaxWrites ? lastSyncAt + windowMs - clock() : 0;
-    if (wait > 0) cancelTimer = timer(() => flush(), wait);
-    else setImmediate(() => flush());
+    if (wait > 0) cancelTimer = timer(flush, wait);
+    else setImmediate(flush);
   }
 
-  /** Commits the queue (`whole`: all of it, at shutdown; otherwise bulk writes may give way, `split`). */
-  function flush(whole = false): void {
+  function flush(): void {
     scheduled = false;
     cancelTimer?.();
     cancelTimer = undefined;
-    const { batch, held } = whole ? { batch: queue, held: [] } : split(queue);
-    queue = held;
+    const batch = queue;
+    queue = [];
     queuedForeground = 0;
     if (batch.length === 0) return;
     let results: ReturnType<typeof runBatch>;
@@ -216,45 +211,23 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     startSync();
   }
 
-  /**
-   * What the next commit takes of `queued`, and what it leaves: with `sync`, bulk writes queued beside
-   * requests' writes wait for the next commit (once), so the requests' commit and flush carry only
-   * their own pages and are answered sooner. A full queue is taken whole.
-   */
-  function split(queued: Pending[]): { batch: Pending[]; held: Pending[] } {
-    if (!sync || queued.length >= maxDeferred || !queued.some((item) => !item.background) || !queued.some((item) => item.bulk && !item.held)) return { batch: queued, held: [] };
-    const batch: Pending[] = [];
-    const held: Pending[] = [];
-    for (const item of queued) {
-      if (item.bulk && !item.held) {
-        item.held = true;
-        held.push(item);
-      } else batch.push(item);
-    }
-    return { batch, held };
-  }
-
   return {
     /**
      * Queues `work` (synchronous node:sqlite calls) for the next group commit; refused once closed.
      * `background`: no request waits for this write, so it does not count as concurrency toward
-     * `windowMinWrites` (a delivery's acknowledgement beside a lone client's callback). `bulk`: a
-     * large background write (a page of history), which also gives way once to requests' writes
-     * queued beside it (committed in the next transaction instead of theirs).
+     * `windowMinWrites` (a delivery's acknowledgement beside a lone client's callback).
      */
-    submit<T>(work: () => T, options: { readonly background?: boolean; readonly bulk?: boolean } = {}): Promise<T> {
+    submit<T>(work: () => T, options: { readonly background?: boolean } = {}): Promise<T> {
       if (closed) return Promise.reject(new SpoolClosedError());
-      const bulk = options.bulk === true;
-      const background = bulk || options.background === true;
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, background, bulk, held: false, resolve: resolve as (value: unknown) => void, reject });
-        if (!background) queuedForeground += 1;
+        queue.push({ work, background: options.background === true, resolve: resolve as (value: unknown) => void, reject });
+        if (options.background !== true) queuedForeground += 1;
         schedule();
       });
     },
     /** Commits whatever is queued now and, at shutdown, makes it durable before returning. */
     flush(): void {
-      flush(true);
+      flush();
       if (!sync || (unsynced.length === 0 && !syncing)) return;
       const covered = [...(syncing ?? []), ...unsynced];
       unsynced = [];

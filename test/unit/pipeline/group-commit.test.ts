@@ -300,53 +300,6 @@ describe('createGroupCommitter', () => {
     await expect(Promise.all(gathered)).resolves.toHaveLength(4);
   });
 
-  test('When a bulk write is queued beside a request\'s write, then the request is committed and synced without it and the bulk write follows; a bulk write is held back once at most', async () => {
-    const db = new DatabaseSync(':memory:');
-    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    const syncs: ((error?: unknown) => void)[] = [];
-    const committer = createGroupCommitter(db, { sync: (done) => syncs.push(done) });
-    const stored = () => (db.prepare('SELECT v FROM t ORDER BY v').all() as { v: string }[]).map((row) => row.v);
-
-    const page = committer.submit(() => insert.run('page-1'), { bulk: true });
-    const request = committer.submit(() => insert.run('a'));
-    await nextTurn();
-    expect(stored()).toEqual(['a']);
-    syncs[0]?.();
-    await request;
-    await nextTurn();
-    // The request's sync covered no other write: the page is committed next.
-    expect(stored()).toEqual(['a', 'page-1']);
-    syncs[1]?.();
-    await page;
-
-    // A page held back once is committed beside the next request's write.
-    const held = committer.submit(() => insert.run('page-2'), { bulk: true });
-    const first = committer.submit(() => insert.run('b'));
-    await nextTurn();
-    expect(stored()).toEqual(['a', 'b', 'page-1']);
-    const second = committer.submit(() => insert.run('c'));
-    syncs[2]?.();
-    await first;
-    await nextTurn();
-    expect(stored()).toEqual(['a', 'b', 'c', 'page-1', 'page-2']);
-    syncs[3]?.();
-    await Promise.all([held, second]);
-  });
-
-  test('When the committer is closed with a bulk write queued beside a request\'s, then both are committed and answered', async () => {
-    const db = new DatabaseSync(':memory:');
-    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    const committer = createGroupCommitter(db, { sync: () => {}, syncNow: () => {} });
-    const writes = [committer.submit(() => insert.run('page'), { bulk: true }), committer.submit(() => insert.run('a'))];
-
-    committer.close();
-
-    expect(column(db, 'SELECT count(*) FROM t').get()).toBe(2);
-    await expect(Promise.all(writes)).resolves.toHaveLength(2);
-  });
-
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
