@@ -196,8 +196,13 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
       results = runBatch(batch);
     } catch (error) {
       onCommit(false, error);
-      onRollback?.();
       for (const item of batch) item.reject(error);
+      try {
+        onRollback?.();
+      } catch (reloadError) {
+        // The writes are answered already; a failed reload is reported like a failed commit, never thrown from a timer.
+        onCommit(false, reloadError);
+      }
       return;
     } finally {
       running = 0;

@@ -300,6 +300,26 @@ describe('createGroupCommitter', () => {
     await expect(Promise.all(gathered)).resolves.toHaveLength(4);
   });
 
+  test('When a transaction is rolled back and reloading the state after it fails too, then its writes are still rejected and the failure is reported', async () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const failures: unknown[] = [];
+    const committer = createGroupCommitter(db, {
+      onCommit: (ok, error) => void (ok || failures.push(error)),
+      beforeCommit: () => {
+        throw new Error('cursors not written');
+      },
+      onRollback: () => {
+        throw new Error('state not reloaded');
+      },
+    });
+
+    await expect(committer.submit(() => insert.run('a'))).rejects.toThrow('cursors not written');
+    expect(failures.map((error) => (error as Error).message)).toEqual(['cursors not written', 'state not reloaded']);
+    expect(column(db, 'SELECT count(*) FROM t').get()).toBe(0);
+  });
+
   test('When flushed at shutdown, then queued and in-flight writes are made durable at once and answered', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
