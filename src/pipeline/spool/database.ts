@@ -31,13 +31,15 @@ export function lockSpool(path: string): { release(): void } {
 
 /**
  * Opens the spool's database: WAL, `synchronous=NORMAL` on disk (the group committer flushes the WAL
- * itself before any reply, see `walSync`), incremental auto-vacuum, a WAL cut back to 64 MiB after
- * checkpoints.
+ * itself before any reply, see `walSync`), a WAL cut back to 64 MiB after checkpoints. Pages that
+ * retention frees are kept for the next events rather than given back to the disk at once (no
+ * auto-vacuum, so no pointer map rewritten in every commit; `compact.ts` gives them back). A spool
+ * made with incremental auto-vacuum keeps it until compacted.
  */
 export function openDatabase(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = openSqlite(path, { timeout: 5000 });
-  pragma(db, 'auto_vacuum = INCREMENTAL');
+  pragma(db, 'auto_vacuum = NONE');
   pragma(db, 'journal_mode = WAL');
   pragma(db, path !== ':memory:' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   pragma(db, `journal_size_limit = ${64 * 1024 * 1024}`);
