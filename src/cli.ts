@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { AdminCallError, type AdminClient } from './admin/client';
 import { loadConfigFromEnvironment, parseDuration, type Config } from './config';
-import { spoolExists, spoolPath, withAdmin, type RemoteSettings } from './cli/backend';
+import { spoolExists, spoolPath, withAdmin, withStoppedSpool, type RemoteSettings } from './cli/backend';
 import { commands, parse, Refused, UsageError, type Command, type Option } from './cli/commands';
 
 const timeHelp = 'T is an ISO 8601 time (2026-01-01T00:00:00Z) or an age before now (30m, 2h, 7d). Times are printed in ISO 8601 (UTC).';
@@ -103,6 +103,7 @@ async function run(argv: readonly string[], config: Config, io: CliOutput, now: 
     if (command.standalone) return command.run({ ...context, client: emptySpool });
     throw new Refused(`no spool at ${spoolPath(config)}: set DATA_DIR to the service's data directory (nothing was created)`);
   }
+  if (command.offline) return withStoppedSpool(config, name, (file) => command.run({ ...context, client: noAdmin, spoolFile: file }));
   return withAdmin(config, remote, () => now, (client) => command.run({ ...context, client }));
 }
 
@@ -115,6 +116,12 @@ function groupUsage(group: string): string | undefined {
 
 /** Stands in for the admin API where there is no spool yet: nothing is pending. */
 const emptySpool: AdminClient = { call: async () => ({ items: [] }) };
+/** An offline command's admin API: there is none, it works on the file. */
+const noAdmin: AdminClient = {
+  call: async () => {
+    throw new Refused('this command works on the spool file, not through the admin API');
+  },
+};
 
 function parseOptions(argv: readonly string[]) {
   return parseArgs({

@@ -8,7 +8,9 @@ import { recheckThrough } from '../parts/admin';
 import { createAdmin } from '../pipeline/admin';
 import { sinkAccepts } from '../pipeline/routing';
 import { lockSpool, openSpool } from '../pipeline/spool';
+import { spoolFile, type SpoolFile } from '../pipeline/spool/compact';
 import { createDeriver } from '../vendors/derive';
+import { Refused } from './commands';
 import { buildVendors } from '../vendors/registry';
 
 /** Where the admin API of a running service is, when not found through DATA_DIR/admin.json. */
@@ -45,6 +47,26 @@ export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: 
     } finally {
       spool.close();
     }
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Runs `work` on the spool's file, holding its lock; refused (`Refused`) while a gateway holds it:
+ * what works on the file itself (compaction) cannot run beside the gateway's writes.
+ */
+export async function withStoppedSpool<T>(config: Config, command: string, work: (file: SpoolFile) => Promise<T>): Promise<T> {
+  const path = spoolPath(config);
+  let lock: { release(): void };
+  try {
+    lock = lockSpool(path);
+  } catch (error) {
+    if (!/in use by another gateway process/.test((error as Error).message)) throw error;
+    throw new Refused(`${command} needs the gateway stopped: a gateway holds ${path} (stop it, run this, start it again)`);
+  }
+  try {
+    return await work(spoolFile(path));
   } finally {
     lock.release();
   }

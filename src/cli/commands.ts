@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdminClient } from '../admin/client';
+import type { SpoolFile } from '../pipeline/spool/compact';
 import type { Job } from '../pipeline/admin-jobs';
 import { replayWarnings } from '../sinks/registry';
 import { sinkName, type Config } from '../config';
@@ -30,6 +31,8 @@ export interface CommandContext {
   readonly warn: (line: string) => void;
   /** For a destructive command: true once confirmed (`--yes` or a TTY answer); `plan` says what it will do. */
   readonly confirm: (plan: string) => Promise<boolean>;
+  /** The spool's file, for an `offline` command (the gateway stopped, its lock held here). */
+  readonly spoolFile?: SpoolFile;
 }
 
 export interface Command {
@@ -40,6 +43,8 @@ export interface Command {
   readonly args: readonly [number, number];
   /** Needs no spool (runs before one is looked for). */
   readonly standalone?: boolean;
+  /** Works on the spool's file with the gateway stopped, not through the admin API; refused while a gateway runs. */
+  readonly offline?: boolean;
   readonly run: (ctx: CommandContext) => Promise<number>;
 }
 
@@ -103,6 +108,18 @@ export const commands: Readonly<Record<string, Command>> = {
         quarantined: stats.quarantined,
         orphanedPending: pending.filter((s) => !configured(c).includes(s.sink)).map((s) => s.sink),
       });
+      return 0;
+    },
+  },
+  'spool compact': {
+    usage: 'spool compact [--dry-run] [--yes]', summary: "give the spool file's free pages back to the disk (with the gateway stopped)", options: ['dry-run', 'yes'], args: [0, 0], offline: true,
+    run: async (c) => {
+      const file = c.spoolFile as SpoolFile;
+      const before = file.use();
+      if (c.dryRun) return c.print({ dryRun: true, ...before }), 0;
+      if (!(await c.confirm(`spool compact: rewrites ${file.path} (${before.fileBytes} bytes) without its ${before.freeBytes} free bytes; it needs free disk space of about twice the live data`))) return 1;
+      const { after } = file.compact();
+      c.print({ fileBytes: after.fileBytes, freed: Math.max(0, before.fileBytes - after.fileBytes) });
       return 0;
     },
   },

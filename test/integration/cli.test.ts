@@ -1,9 +1,10 @@
 import { DatabaseSync } from 'node:sqlite';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../src/cli';
 import { loadConfig } from '../../src/config';
+import { openSpool } from '../../src/pipeline/spool';
 import type { RunningService } from '../../src/service';
 import { loadFixture } from '../helpers/fixtures';
 import { startTestService, tempDataDir } from '../helpers/service';
@@ -139,6 +140,43 @@ describe('imgw operator CLI', () => {
     expect(lines()[1]!.id).toBe(lines()[0]!.id);
   });
 
+  test('When spool compact runs, then it is refused while the gateway runs and, stopped, gives the free pages back after a dry run and a confirmation', async () => {
+    // History that retention removed: its pages are free in the file.
+    const seed = openSpool({ path: join(dataDir, 'spool.db'), sinks: [] });
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => seed.append({ attributes: { specversion: '1.0', id: `old-${i}`, source: 's', type: 't', time: new Date(1000).toISOString(), datacontenttype: 'application/json' }, data: JSON.stringify({ text: 'x'.repeat(400) }) }, 1000)));
+    await seed.pruneAll(2000);
+    seed.close();
+    service = await startTestService(dataDir, file);
+    expect((await post(sample.body)).ActionStatus).toBe('OK');
+    const running = await run('spool', 'compact', '--yes');
+    await service.stop();
+    service = undefined;
+    const size = () => statSync(join(dataDir, 'spool.db')).size;
+    const sizeStopped = size();
+
+    const dry = await run('spool', 'compact', '--dry-run');
+    const unconfirmed = await run('spool', 'compact');
+    const sizeUnconfirmed = size();
+    const compacted = await run('spool', 'compact', '--yes');
+    service = await startTestService(dataDir, file);
+    await until(() => lines().length === 1);
+
+    expect(running.code).toBe(1);
+    expect(running.errors[0]).toMatch(/^spool compact needs the gateway stopped: a gateway holds .*spool\.db/);
+    expect(dry.code).toBe(0);
+    const planned = dry.lines[0] as { dryRun: boolean; fileBytes: number; freeBytes: number };
+    expect(planned).toEqual({ dryRun: true, fileBytes: sizeStopped, freeBytes: expect.any(Number) });
+    expect(planned.freeBytes).toBeGreaterThan(sizeStopped / 2);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.errors[0]).toMatch(/^spool compact: rewrites .* without its \d+ free bytes.*run again with --yes/);
+    expect(sizeUnconfirmed).toBe(sizeStopped);
+    expect(compacted).toMatchObject({ code: 0, errors: [] });
+    expect(compacted.lines[0]).toEqual({ fileBytes: sizeStopped - (compacted.lines[0] as { freed: number }).freed, freed: expect.any(Number) });
+    expect((compacted.lines[0] as { freed: number }).freed).toBeGreaterThanOrEqual(planned.freeBytes);
+    expect((await post({ ...sample.body, MsgKey: 'after-compact' })).ActionStatus).toBe('OK');
+    await until(() => lines().length === 2);
+  });
+
   test('When the service restarted cleanly and stored events are replayed, then the file sink writes them again', async () => {
     service = await startTestService(dataDir, file);
     await post(sample.body);
@@ -191,7 +229,7 @@ describe('imgw operator CLI', () => {
     const tool = await run('--help');
     const short = await run('-h');
     const perCommand = await Promise.all(
-      ['check-config', 'spool stats', 'dlq list', 'dlq show', 'dlq redrive', 'quarantine list', 'quarantine show', 'quarantine redrive', 'replay', 'pending drop', 'pending move', 'gaps list', 'gaps settle'].map(
+      ['check-config', 'spool stats', 'spool compact', 'dlq list', 'dlq show', 'dlq redrive', 'quarantine list', 'quarantine show', 'quarantine redrive', 'replay', 'pending drop', 'pending move', 'gaps list', 'gaps settle'].map(
         async (name) => ({ name, result: await run(...name.split(' '), '--help') }),
       ),
     );
