@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { request as send, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { eventToJson, type Event } from '../events/event';
-import { userAgent } from '../protocols/vendor-call';
+import { loadUndici, userAgent } from '../protocols/vendor-call';
 import { causeText, safeAddress } from './addresses';
 import { defineSink } from './definition';
 import { BatchError, deliverySettings, PermanentSinkError, RetryLaterError, writeEach, type DeliveryDefaults, type Sink } from './sink';
@@ -110,7 +110,7 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     try {
       // undici's request, not fetch (the same client without WHATWG objects: a third of the CPU per
       // call); like fetch with redirect: 'manual' it never follows a redirect by itself.
-      const res = await send(url, { method: 'POST', headers, body, signal });
+      const res = await loadUndici().request(url, { method: 'POST', headers, body, signal });
       await res.body.dump().catch(() => undefined);
       return answer(res);
     } catch (error) {
@@ -204,7 +204,7 @@ export async function createHttpSink(config: z.output<typeof httpSinkConfig>, no
     async check(signal: AbortSignal) {
       const url = new URL(config.url);
       try {
-        const res = await send(url, { method: 'HEAD', headers: { 'user-agent': userAgent }, signal });
+        const res = await loadUndici().request(url, { method: 'HEAD', headers: { 'user-agent': userAgent }, signal });
         await res.body.dump().catch(() => undefined);
       } catch (error) {
         throw new Error(`HEAD ${safeAddress(url)} failed: ${causeText(signal.aborted ? signal.reason : error)}`, { cause: error });

@@ -12,14 +12,14 @@ function loadedClients(sinks: unknown[]): string[] {
     buildSinks(${JSON.stringify(sinks)}, { dataDir: require('node:os').tmpdir() })
       .then((built) => Promise.all(built.map((sink) => sink.close())))
       .finally(() => {
-        const names = Object.keys(require.cache).map((file) => /node_modules\\/(pg|ioredis|@nats-io\\/[a-z-]+)\\//.exec(file)?.[1]).filter(Boolean);
+        const names = Object.keys(require.cache).map((file) => /node_modules\\/(pg|ioredis|undici|@nats-io\\/[a-z-]+)\\//.exec(file)?.[1]).filter(Boolean);
         console.log(JSON.stringify([...new Set(names)].sort()));
       });`;
   return JSON.parse(execFileSync(process.execPath, ['-e', script], { timeout: 60_000, cwd: root, encoding: 'utf8' })) as string[];
 }
 
 describe('sink clients are loaded on first use', () => {
-  test('When only a file sink is configured, then pg, ioredis and the NATS client are never loaded', () => {
+  test('When only a file sink is configured, then pg, ioredis, the NATS client and the HTTP client (undici) are never loaded', () => {
     expect(loadedClients([{ type: 'file', name: 'file', path: join(tmpdir(), `lazy-${process.pid}.jsonl`) }])).toEqual([]);
   });
 
