@@ -56,7 +56,7 @@ const serviceEnv = {
     .describe('spool: OK after the local spool commit; direct: OK after every required sink has the event (no spool on disk)'),
   DIRECT_DEDUPE_IDS: envInteger(0, 10_000_000)
     .default(100_000)
-    .describe('ACK_MODE=direct: how many recent event ids are kept in memory (about 0.1 KiB each, for at most 10 minutes) to answer a repeat as a duplicate; the sinks de-duplicate by id beyond that'),
+    .describe('ACK_MODE=direct: how many recent event ids are kept in memory (about 40 bytes each, for at most 10 minutes) to answer a repeat as a duplicate; the sinks de-duplicate by id beyond that'),
   SHUTDOWN_TIMEOUT: duration.prefault('25s')
     .describe('On SIGTERM, how long to wait for in-flight requests and deliveries before exiting, e.g. 25s'),
   GAP_ALIVE_INTERVAL: duration.prefault('5s')

@@ -88,6 +88,13 @@ export function createDigestTable(max: number) {
       count = 0;
       entries = 0;
     },
+    /** Drops the oldest entry of the window (from the table too, if still there). */
+    dropOldest(): void {
+      if (count === 0) return;
+      removeSlot(oldest);
+      oldest = (oldest + 1) % max;
+      count -= 1;
+    },
     /** The seq of the oldest entry of the window (even if removed since), or undefined when it is empty. */
     oldestSeq: (): number | undefined => (count === 0 ? undefined : ringSeqs[oldest]),
     /** Entries held. */

@@ -26,4 +26,39 @@ describe('createRecentIds', () => {
     now = 600_000;
     expect(ids.add('old')).toBe(true);
   });
+
+  test('When ids come, repeat, are forgotten and age out in a long random run, then every answer is what a list of the newest ids gives', () => {
+    let now = 0;
+    let state = 7;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    const max = 50;
+    const ttlMs = 1000;
+    const ids = createRecentIds({ max, ttlMs, clock: () => now });
+    // The window as a list: [id, time, forgotten], newest last.
+    const kept: [string, number, boolean][] = [];
+    for (let step = 0; step < 20_000; step++) {
+      now += next() % 7;
+      const id = `id-${next() % 120}`;
+      if (next() % 5 === 0) {
+        ids.forget(id);
+        for (const entry of kept) if (entry[0] === id) entry[2] = true;
+        continue;
+      }
+      while (kept.length > 0 && now - kept[0]![1] >= ttlMs) kept.shift();
+      const repeat = kept.some(([k, , forgotten]) => k === id && !forgotten);
+      if (!repeat) {
+        if (kept.length === max) kept.shift();
+        kept.push([id, now, false]);
+      }
+
+      expect({ step, added: ids.add(id) }).toEqual({ step, added: !repeat });
+      expect(ids.size).toBe(kept.filter(([, , forgotten]) => !forgotten).length);
+    }
+  });
+
+  test('When the bound is 0, then every id is new and nothing is kept', () => {
+    const ids = createRecentIds({ max: 0, ttlMs: 1000, clock: () => 0 });
+    expect([ids.add('a'), ids.add('a')]).toEqual([true, true]);
+    expect(ids.size).toBe(0);
+  });
 });
