@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
+import { compileOnMainFlag, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
 
 describe('tuneHeap', () => {
   test('When the command line sets no heap growing factor, then the gateway sets its own', () => {
@@ -65,11 +65,26 @@ describe('the young-generation limit', () => {
     expect(4 - (fixed.threads - sized.threads)).toBe(Math.max(1, sized.cpus - 1));
   });
 
-  test('When npm start and the image start the gateway, then both pass the flag and size the collector\'s helpers to the CPUs', () => {
+  test('When a child Node starts with the compile flag, then its optimizing compilers compile hot functions on the main thread, not on a helper', () => {
+    const script = 'function f(x) { return x * 2 + 1 } let s = 0; for (let i = 0; i < 1e7; i++) s += f(i); process.stdout.write(String(s > 0))';
+    const modes = (nodeArgs: readonly string[]): string[] => {
+      const run = spawnSync(process.execPath, ['--trace-opt', ...nodeArgs, '-e', script], { timeout: 60_000, encoding: 'utf8' });
+      return [...run.stdout.matchAll(/\[compiling method .*mode: ConcurrencyMode::(\w+)\]/g)].map((m) => m[1] as string);
+    };
+
+    const onMain = modes([compileOnMainFlag]);
+    const byDefault = modes([]);
+
+    expect(onMain.length).toBeGreaterThan(0);
+    expect(new Set(onMain)).toEqual(new Set(['kSynchronous']));
+    expect(byDefault).toContain('kConcurrent');
+  });
+
+  test('When npm start and the image start the gateway, then both pass the flags: the young generation\'s limit, the collector\'s helpers sized to the CPUs, the compiler on the main thread', () => {
     const root = join(__dirname, '..', '..');
     const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toBe(`exec node ${semiSpaceFlag} ${gcHelpersFlag} dist/main.js`);
-    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "${gcHelpersFlag}", "dist/main.js"]`);
+    expect(start).toBe(`exec node ${semiSpaceFlag} ${gcHelpersFlag} ${compileOnMainFlag} dist/main.js`);
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "${gcHelpersFlag}", "${compileOnMainFlag}", "dist/main.js"]`);
   });
 
   test.each([
