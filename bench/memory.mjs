@@ -1,5 +1,5 @@
 // Peak resident memory (`npm run build && node bench/memory.mjs`): the gateway (Sign on, JSONL file
-// sink, the Node flags of `npm start`) in spool and in direct mode, each started fresh, its resident
+// sink, the Node flags of its own `npm start`) in spool and in direct mode, each started fresh, its resident
 // memory read after a second at rest, then under signed saturation load (CONNECTIONS, default 32) for
 // DURATION seconds (default 6); the peak is VmHWM of /proc/<pid>/status (what `npm run bench` reports,
 // target ≤ 150 MB). Where the memory is at the peak, from /proc/<pid>/smaps: V8's heap pages (mappings of
@@ -8,6 +8,7 @@
 // BASELINE_MAIN=<another build's dist/main.js> both builds run in interleaved rounds (ROUNDS, default 3).
 // The gateways run on CPU 1 and the load on CPU 0 where taskset can pin them.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import launchModule from './lib/launch.js';
 import { signedLoad } from './lib/load.mjs';
 import { pinSelf, spread } from './lib/stats.mjs';
@@ -19,6 +20,8 @@ const connections = Number(process.env.CONNECTIONS ?? 32);
 const rounds = Number(process.env.ROUNDS ?? 3);
 const builds = [['this build', gatewayMain], ...(process.env.BASELINE_MAIN ? [['baseline', process.env.BASELINE_MAIN]] : [])];
 const modes = ['spool', 'direct'];
+/** The Node flags of a build's own `npm start` (a baseline runs with the flags it shipped with). */
+const startArgsOf = (main) => (/\bnode((?: --\S+)*) dist\/main\.js/.exec(JSON.parse(readFileSync(join(dirname(dirname(main)), 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
 const pinned = canPin() && pinSelf('0');
 const mib = (kib) => kib / 1024;
 
@@ -47,7 +50,7 @@ function where(pid) {
 }
 
 async function measure(main, mode) {
-  const gateway = await startGateway(mode, mode, { cpus: pinned ? '1' : undefined, main });
+  const gateway = await startGateway(mode, mode, { cpus: pinned ? '1' : undefined, main, startArgs: startArgsOf(main) });
   try {
     const pid = gateway.child.pid;
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -25,7 +25,7 @@ export async function startComparison(name, cpus) {
  * Starts the gateway (dist/main.js) in `mode` ('spool' | 'direct') with the Sign check on and the file
  * sink (or the given `sinks`); the file never rotates during a run so every line can be counted.
  */
-export async function startGateway(name, mode, { cpus, nodeArgs, env = {}, main = gatewayMain, sinks = [{ type: 'file', rotateBytes: 1024 ** 4 }] } = {}) {
+export async function startGateway(name, mode, { cpus, nodeArgs, env = {}, main = gatewayMain, startArgs = gatewayNodeArgs, sinks = [{ type: 'file', rotateBytes: 1024 ** 4 }] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), `imgw-bench-${mode}-`));
   const configFile = join(dataDir, 'sinks.json');
   writeFileSync(configFile, JSON.stringify({ sinks }));
@@ -42,8 +42,8 @@ export async function startGateway(name, mode, { cpus, nodeArgs, env = {}, main 
       TENCENT_CALLBACK_TOKENS: token,
       ...env,
     },
-    // With the Node flags `npm start` and the image use (a young-generation limit), then the caller's.
-    { cpus, nodeArgs: [...gatewayNodeArgs, ...(nodeArgs ?? [])], keepOutput: false },
+    // With the Node flags `npm start` and the image use (`startArgs`: this checkout's unless given), then the caller's.
+    { cpus, nodeArgs: [...startArgs, ...(nodeArgs ?? [])], keepOutput: false },
   );
   const sink = new JsonlFile(join(dataDir, 'events.jsonl'));
   return {
