@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileOnMainFlag, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
+import { compileOnMainFlag, noMaglevFlag, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
 
 describe('tuneHeap', () => {
   test('When the command line sets no heap growing factor, then the gateway sets its own', () => {
@@ -44,10 +44,12 @@ describe('the young-generation limit', () => {
   test('When a child Node starts with the flag, then its new space stays within two semi-spaces of the flag\'s size', () => {
     const semiSpaceMiB = Number(/=(\d+)$/.exec(semiSpaceFlag)?.[1]);
     expect(semiSpaceMiB).toBe(8);
-    // V8 sometimes holds one page (256 KiB) beyond the two semi-spaces (16.25 MiB once in six runs).
-    expect(newSpacePeak([semiSpaceFlag])).toBeLessThanOrEqual(2 * semiSpaceMiB + 0.25);
-    // Without the flag, on this machine's memory, Node 22 and later let it grow past that.
-    expect(newSpacePeak([])).toBeGreaterThan(2 * semiSpaceMiB + 0.25);
+    // V8 sometimes holds a page or two (256 KiB each) beyond the two semi-spaces for a moment (16.25 MiB
+    // once in eight runs, 16.5 once in sixteen): allowed up to four. Without the flag the new space grows
+    // to 32 MiB (Node 22) or 128 MiB (Node 24) on this machine's memory.
+    const slack = 1;
+    expect(newSpacePeak([semiSpaceFlag])).toBeLessThanOrEqual(2 * semiSpaceMiB + slack);
+    expect(newSpacePeak([])).toBeGreaterThan(2 * semiSpaceMiB + slack);
   });
 
   test('When a child Node starts with the helpers flag, then V8 runs one helper thread per CPU it may use beyond the first (at least one), not four', () => {
@@ -80,11 +82,26 @@ describe('the young-generation limit', () => {
     expect(byDefault).toContain('kConcurrent');
   });
 
-  test('When npm start and the image start the gateway, then both pass the flags: the young generation\'s limit, the collector\'s helpers sized to the CPUs, the compiler on the main thread', () => {
+  test('When a child Node starts without Maglev, then hot functions are compiled by TurboFan only', () => {
+    const script = 'function f(x) { return x * 2 + 1 } let s = 0; for (let i = 0; i < 1e7; i++) s += f(i); process.stdout.write(String(s > 0))';
+    const targets = (nodeArgs: readonly string[]): string[] => {
+      const run = spawnSync(process.execPath, ['--trace-opt', ...nodeArgs, '-e', script], { timeout: 60_000, encoding: 'utf8' });
+      return [...run.stdout.matchAll(/\[compiling method .*\(target (\w+)\)/g)].map((m) => m[1] as string);
+    };
+
+    const without = targets([compileOnMainFlag, noMaglevFlag]);
+    const byDefault = targets([compileOnMainFlag]);
+
+    expect(without.length).toBeGreaterThan(0);
+    expect(without.every((target) => target.startsWith('TURBOFAN'))).toBe(true);
+    expect(byDefault).toContain('MAGLEV');
+  });
+
+  test('When npm start and the image start the gateway, then both pass the flags: the young generation\'s limit, the collector\'s helpers sized to the CPUs, the compiler on the main thread without Maglev', () => {
     const root = join(__dirname, '..', '..');
     const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toBe(`exec node ${semiSpaceFlag} ${gcHelpersFlag} ${compileOnMainFlag} dist/main.js`);
-    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "${gcHelpersFlag}", "${compileOnMainFlag}", "dist/main.js"]`);
+    expect(start).toBe(`exec node ${semiSpaceFlag} ${gcHelpersFlag} ${compileOnMainFlag} ${noMaglevFlag} dist/main.js`);
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "${gcHelpersFlag}", "${compileOnMainFlag}", "${noMaglevFlag}", "dist/main.js"]`);
   });
 
   test.each([
