@@ -32,4 +32,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--max-semi-space-size=8", "--v8-pool-size=0", "--no-concurrent-recompilation", "--no-maglev", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--v8-pool-size=0", "--no-concurrent-recompilation", "dist/main.js"]

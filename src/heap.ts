@@ -57,15 +57,6 @@ export const gcHelpersFlag = '--v8-pool-size=0';
  */
 export const compileOnMainFlag = '--no-concurrent-recompilation';
 
-/**
- * No Maglev, V8's middle tier between its baseline compiler and TurboFan (on since Node 22): hot
- * functions wait for TurboFan instead, as on Node 20. With the compiler on the main thread, side by
- * side on one build (2026-12-07, spool mode): on one core 1.05× and 1.08× the callbacks per second at
- * saturation (4 and 6 rounds), CPU per callback 0.93× there and at 2,400/s; on two cores 1.04× at 0.94×
- * the CPU, peak RSS 134–137 against 161–168 MiB (bench/README, "Peak RSS"). On the command line.
- */
-export const noMaglevFlag = '--no-maglev';
-
 /** Whether the process was started with a semi-space limit (on its command line or in `NODE_OPTIONS`). */
 export function semiSpaceGiven(execArgv: readonly string[], nodeOptions = ''): boolean {
   return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg));

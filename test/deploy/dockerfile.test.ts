@@ -46,7 +46,7 @@ describe('Dockerfile', () => {
     expect(instructions.filter((i) => i.startsWith('FROM'))).toEqual([expect.stringMatching(/^FROM node:\S+ AS build$/), expect.stringMatching(/^FROM node:\S+ AS runtime$/)]);
     expect(runtime).toContain('USER node');
     expect(runtime).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
-    expect(runtime).toContain('CMD ["node", "--max-semi-space-size=8", "--v8-pool-size=0", "--no-concurrent-recompilation", "--no-maglev", "dist/main.js"]');
+    expect(runtime).toContain('CMD ["node", "--max-semi-space-size=8", "--v8-pool-size=0", "--no-concurrent-recompilation", "dist/main.js"]');
     expect(runtime).toContain('EXPOSE 8080');
     expect(runtime.some((i) => i.startsWith('RUN') && i.includes('npm'))).toBe(false);
     expect(readFileSync(join(root, '.dockerignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['node_modules', 'dist', 'data', '.git']));
