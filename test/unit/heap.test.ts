@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileOnMainFlag, noMaglevFlag, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
+import { compileOnMainFlag, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
 
 describe('tuneHeap', () => {
   test('When the command line sets no heap growing factor, then the gateway sets its own', () => {
@@ -82,26 +82,11 @@ describe('the young-generation limit', () => {
     expect(byDefault).toContain('kConcurrent');
   });
 
-  test('When a child Node starts without Maglev, then hot functions are compiled by TurboFan only', () => {
-    const script = 'function f(x) { return x * 2 + 1 } let s = 0; for (let i = 0; i < 1e7; i++) s += f(i); process.stdout.write(String(s > 0))';
-    const targets = (nodeArgs: readonly string[]): string[] => {
-      const run = spawnSync(process.execPath, ['--trace-opt', ...nodeArgs, '-e', script], { timeout: 60_000, encoding: 'utf8' });
-      return [...run.stdout.matchAll(/\[compiling method .*\(target (\w+)\)/g)].map((m) => m[1] as string);
-    };
-
-    const without = targets([compileOnMainFlag, noMaglevFlag]);
-    const byDefault = targets([compileOnMainFlag]);
-
-    expect(without.length).toBeGreaterThan(0);
-    expect(without.every((target) => target.startsWith('TURBOFAN'))).toBe(true);
-    expect(byDefault).toContain('MAGLEV');
-  });
-
-  test('When npm start and the image start the gateway, then both pass the flags: the young generation\'s limit, the collector\'s helpers sized to the CPUs, the compiler on the main thread without Maglev', () => {
+  test('When npm start and the image start the gateway, then both pass the flags: the young generation\'s limit, the collector\'s helpers sized to the CPUs, the compiler on the main thread', () => {
     const root = join(__dirname, '..', '..');
     const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toBe(`exec node ${semiSpaceFlag} ${gcHelpersFlag} ${compileOnMainFlag} ${noMaglevFlag} dist/main.js`);
-    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "${gcHelpersFlag}", "${compileOnMainFlag}", "${noMaglevFlag}", "dist/main.js"]`);
+    expect(start).toBe(`exec node ${semiSpaceFlag} ${gcHelpersFlag} ${compileOnMainFlag} dist/main.js`);
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${semiSpaceFlag}", "${gcHelpersFlag}", "${compileOnMainFlag}", "dist/main.js"]`);
   });
 
   test.each([
