@@ -53,7 +53,9 @@ export const gcHelpersFlag = '--v8-pool-size=0';
  * memory is reused. On one core, spool mode at saturation: peak RSS 135 against 156 MiB, 1.03× the
  * callbacks per second, CPU per callback 0.98×, p99 30.5 against 32 ms; at 2,100/s p99 27.9 against
  * 29.8 ms for the same CPU; on two cores 1.06× the callbacks per second at 0.83× the CPU per callback,
- * 143 against 160 MiB (bench/README, "Peak RSS"). Read when the process starts: on the command line.
+ * 143 against 160 MiB (bench/README, "Peak RSS"). The cost: for about a minute after a start, at a low
+ * rate, compile jobs hold the event loop and callbacks' p99 is higher (9–30 ms against 4–7 at 200/s).
+ * Read when the process starts: on the command line.
  */
 export const compileOnMainFlag = '--no-concurrent-recompilation';
 
