@@ -21,6 +21,16 @@ export interface RemoteSettings {
 
 export const spoolPath = (config: Config): string => resolve(join(config.dataDir, 'spool.db'));
 
+/** The spool's lock, or undefined when a running gateway holds it. */
+function lockUnlessRunning(path: string): { release(): void } | undefined {
+  try {
+    return lockSpool(path);
+  } catch (error) {
+    if (!/in use by another gateway process/.test((error as Error).message)) throw error;
+    return undefined;
+  }
+}
+
 /**
  * Runs `work` against the admin API: over HTTP when a service holds the spool's lock (its address and
  * a token from ADMIN_URL/ADMIN_TOKEN, else from the service's DATA_DIR/admin.json), or in this process
@@ -28,13 +38,8 @@ export const spoolPath = (config: Config): string => resolve(join(config.dataDir
  */
 export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: () => number, work: (client: AdminClient, where: 'service' | 'local') => Promise<T>): Promise<T> {
   const path = spoolPath(config);
-  let lock: { release(): void };
-  try {
-    lock = lockSpool(path);
-  } catch (error) {
-    if (!/in use by another gateway process/.test((error as Error).message)) throw error;
-    return work(remoteClient(config, remote), 'service');
-  }
+  const lock = lockUnlessRunning(path);
+  if (lock === undefined) return work(remoteClient(config, remote), 'service');
   try {
     const sinks = config.sinks.map((s) => ({ name: sinkName(s), accepts: sinkAccepts(s) }));
     const vendors = buildVendors(config.vendors, { clock: now, relayKeys: config.relayKeys }).active;
@@ -58,13 +63,8 @@ export async function withAdmin<T>(config: Config, remote: RemoteSettings, now: 
  */
 export async function withStoppedSpool<T>(config: Config, command: string, work: (file: SpoolFile) => Promise<T>): Promise<T> {
   const path = spoolPath(config);
-  let lock: { release(): void };
-  try {
-    lock = lockSpool(path);
-  } catch (error) {
-    if (!/in use by another gateway process/.test((error as Error).message)) throw error;
-    throw new Refused(`${command} needs the gateway stopped: a gateway holds ${path} (stop it, run this, start it again)`);
-  }
+  const lock = lockUnlessRunning(path);
+  if (lock === undefined) throw new Refused(`${command} needs the gateway stopped: a gateway holds ${path} (stop it, run this, start it again)`);
   try {
     return await work(spoolFile(path));
   } finally {
