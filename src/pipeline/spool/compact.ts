@@ -46,8 +46,7 @@ export function spoolFile(path: string) {
     compact: (): { before: SpoolFileUse; after: SpoolFileUse } =>
       withDatabase((db) => {
         const before = useOf(db, path);
-        // Set on every open; an older spool's file takes it here.
-        pragma(db, 'auto_vacuum = NONE');
+        // `openDatabase` asked for no auto-vacuum; an older spool's file takes that setting here.
         db.exec('VACUUM');
         pragma(db, 'wal_checkpoint(TRUNCATE)');
         return { before, after: useOf(db, path) };

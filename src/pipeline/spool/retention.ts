@@ -96,6 +96,7 @@ export function createRetention(db: Database, committer: GroupCommitter, states:
         mark.advance(window.examinedTo);
         from = window.examinedTo;
       }
+      // Gives freed pages back on a spool made with incremental auto-vacuum; a no-op on newer ones.
       if (count > 0) pragma(db, 'incremental_vacuum');
       return count;
     },
