@@ -7,6 +7,7 @@ import type { QuotaSource } from '../backfill/quota';
 import { createTencentGroupHistory } from '../backfill/tencent/group-history';
 import { buildWindowFillers, type WindowFillerEntry } from '../backfill/window-fillers';
 import type { Config } from '../config';
+import { loadUndici } from '../protocols/vendor-call';
 import type { Metrics } from '../metrics';
 import type { Spool } from '../pipeline/spool';
 import type { Vendor } from '../vendors/vendor';
@@ -30,6 +31,8 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
   const fillers = new Map([...buildWindowFillers(config, deps.quotas), ...more]);
   const groups = config.backfill.tencent && deps.vendors.some((v) => v.name === 'tencent') ? config.backfill.tencent : undefined;
   if ((groups === undefined && fillers.size === 0) || config.ackMode !== 'spool') return undefined;
+  // The HTTP client now: the first history call comes as callbacks come back after an outage (`loadUndici`).
+  loadUndici();
   const { spool, metrics, logger, clock } = deps;
   const intake = createBackfillIntake({ spool, vendors: deps.vendors, clock });
   const pageIntake = createBackfillPageIntake({ spool, vendors: deps.vendors, clock });

@@ -293,4 +293,12 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
 }
 
-export const httpSink = defineSink({ config: httpSinkConfig, delivery: httpDelivery, create: (config, deps) => createHttpSink(config, deps.clock) });
+export const httpSink = defineSink({
+  config: httpSinkConfig,
+  delivery: httpDelivery,
+  create: (config, deps) => {
+    // Its HTTP client when it is built, not at the first event's write (see `loadUndici`).
+    loadUndici();
+    return createHttpSink(config, deps.clock);
+  },
+});

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { loadUndici } from '../../protocols/vendor-call';
 import type { Sink, SinkDeps } from '../sink';
 import { openRelayJournal } from './journal';
 import { createRelayRunner, type RelayRunnerOptions, type RelayStep } from './runner';
@@ -47,6 +48,8 @@ export interface RelaySinkParts<S extends RelayStep> {
  * target's plan and send, and a close that runs once (the journal, then the quota's Redis client).
  */
 export function relaySink<S extends RelayStep>(parts: RelaySinkParts<S>): Sink {
+  // Its HTTP client now, not at the first event's send (see `loadUndici`).
+  loadUndici();
   const { name, relayKeys, warn } = parts.identity;
   const journal = openRelayJournal(join(parts.dataDir, `${parts.type}-${name}.journal.sqlite`), {
     retentionMs: parts.settings.journalRetentionMs,
