@@ -13,9 +13,9 @@ export const userAgent = 'im-callback-gateway';
  * undici, loaded by the parts that call out (the HTTP and relay sinks when they are built, backfill when
  * it starts) and by any outbound call: a gateway that never calls out does not carry it. Loaded by every
  * gateway at start, it took the spool gateway's peak resident memory under saturation load from about
- * 163 to 195 MB (bench/README, "Peak RSS"). Loaded by the first call instead of at start, it held up
- * callbacks for the 80–230 ms it takes to compile, at the moment backfill starts: when callbacks come
- * back after an outage.
+ * 163 to 195 MB (bench/README, "Peak RSS"). Loaded by the first call instead, it held up callbacks for
+ * the 150–230 ms it takes to load (Node 24, one core) just when backfill starts: as callbacks come back
+ * after an outage.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading on first use is the point
 export const loadUndici = (): typeof Undici => require('undici') as typeof Undici;
