@@ -77,6 +77,8 @@ const rememberedBatches = 10_000;
  * with newer events, so its `webhook-id` stays the same on every retry and receivers can de-duplicate.
  */
 export async function createHttpSink(config: z.output<typeof httpSinkConfig>, now: () => number = Date.now): Promise<Sink> {
+  // Its HTTP client now, not at the first event's write (see `loadUndici`).
+  loadUndici();
   const keys = (config.secret === undefined ? [] : [config.secret].flat()).map((secret) => Buffer.from(secret.slice(secretPrefix.length), 'base64'));
   const single = config.mode === 'single';
   const failedCuts = new Map<string, readonly string[]>();
@@ -293,12 +295,4 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
 }
 
-export const httpSink = defineSink({
-  config: httpSinkConfig,
-  delivery: httpDelivery,
-  create: (config, deps) => {
-    // Its HTTP client when it is built, not at the first event's write (see `loadUndici`).
-    loadUndici();
-    return createHttpSink(config, deps.clock);
-  },
-});
+export const httpSink = defineSink({ config: httpSinkConfig, delivery: httpDelivery, create: (config, deps) => createHttpSink(config, deps.clock) });
