@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { statSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { eventToJson } from '../events/event';
 import { defineSink } from './definition';
 import { deliverySettings, throwIfAborted, type DeliveryDefaults, type Sink, type SinkDeps } from './sink';
 import { openMarker, RecentIds, repairTail } from './file-tail';
-import { oneLine } from './stdout-sink';
+import { jsonLines } from './stdout-sink';
 
 /**
  * One append and one fsync per write: the common sizes; one write at a time (the file has one end).
@@ -132,7 +131,7 @@ export async function createFileSink(config: z.output<typeof fileSinkConfig>, de
         throwIfAborted(signal);
         const fresh = batch.filter((event) => event.replayed === true || !seen(event.attributes.id));
         if (fresh.length === 0) return;
-        await append(Buffer.from(fresh.map((event) => `${oneLine(eventToJson(event))}\n`).join('')));
+        await append(jsonLines(fresh));
         // Finished after the caller gave up: these events will come again and must not be written twice.
         if (signal.aborted) late.addAll(fresh.map((event) => event.attributes.id));
       });

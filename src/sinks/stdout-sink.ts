@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Writable } from 'node:stream';
-import { eventToJson } from '../events/event';
+import { eventToJson, type Event } from '../events/event';
 import { defineSink } from './definition';
 import { deliverySettings, type DeliveryDefaults, type Sink } from './sink';
 
@@ -19,8 +19,8 @@ export async function createStdoutSink(
   return {
     name: config.name ?? 'stdout',
     async write(batch, signal) {
-      const text = batch.map((event) => `${oneLine(eventToJson(event))}\n`).join('');
-      const written = new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
+      const lines = jsonLines(batch);
+      const written = new Promise<void>((resolve, reject) => out.write(lines, (error) => (error ? reject(error) : resolve())));
       const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
       await Promise.race([written, aborted]);
     },
@@ -36,4 +36,22 @@ export const stdoutSink = defineSink({ config: stdoutSinkConfig, delivery: stdou
  */
 export function oneLine(json: string): string {
   return json.replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * A batch as JSON Lines, UTF-8: each event's CloudEvent on one line (`oneLine`), each line ended by a
+ * newline. Written straight into one buffer, without first joining the lines into one string as long
+ * as the batch.
+ */
+export function jsonLines(batch: readonly Event[]): Buffer {
+  const lines = batch.map((event) => oneLine(eventToJson(event)));
+  let bytes = 0;
+  for (const line of lines) bytes += Buffer.byteLength(line) + 1;
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const line of lines) {
+    at += out.write(line, at);
+    out[at++] = 0x0a;
+  }
+  return out;
 }
