@@ -50,6 +50,16 @@ export function eventToJson(event: Event): string {
 }
 
 /**
+ * The UTF-8 length of `eventToJson(event)` without making that text: the attributes' JSON, `,"data":`
+ * in place of its closing brace, the body and a closing brace. For a lane that only measures its
+ * batches.
+ */
+export function eventJsonBytes(event: Event): number {
+  const head = storedAttributes.get(event) ?? JSON.stringify(event.attributes);
+  return Buffer.byteLength(head) + ',"data":'.length + Buffer.byteLength(event.data);
+}
+
+/**
  * `event`, read back from storage where its attributes were kept as `attributesJson` (their
  * `JSON.stringify`): `eventToJson` reuses that text instead of serialising the attributes again.
  * Copies of the object (a replay's, a message payload's) are serialised as usual.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { eventToJson, type Event } from '../events/event';
+import { eventJsonBytes, type Event } from '../events/event';
 import { asMessageEvent } from '../events/message';
 import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
@@ -282,7 +282,7 @@ export function splitBatches(due: readonly SpooledEvent[], lane: Pick<Lane, 'bat
   let current: SpooledEvent[] = [];
   let bytes = 0;
   for (const item of due) {
-    const size = Buffer.byteLength(eventToJson(item.event));
+    const size = eventJsonBytes(item.event);
     if (current.length > 0 && (current.length >= lane.batchSize || bytes + size > lane.maxBatchBytes)) {
       batches.push(current);
       current = [];

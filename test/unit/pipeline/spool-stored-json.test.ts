@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { CloudEvent } from 'cloudevents';
-import { eventToJson, type Event } from '../../../src/events/event';
+import { eventJsonBytes, eventToJson, type Event } from '../../../src/events/event';
 import { openSpool } from '../../../src/pipeline/spool';
 
 const tricky = (id: string): Event => ({
@@ -63,6 +63,26 @@ describe('CloudEvent text of spooled events', () => {
       expect(eventToJson({ ...(item?.event as Event), replayed: true })).toBe(`${JSON.stringify(JSON.parse(stored)).slice(0, -1)},"data":${tricky('e1').data}}`);
     } finally {
       spool.close();
+    }
+  });
+});
+
+describe('eventJsonBytes', () => {
+  test('When an event is measured, fresh, read back as stored or copied, then the count is the UTF-8 length of its CloudEvent text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgw-json-bytes-'));
+    const spool = openSpool({ path: join(dir, 'spool.db'), sinks: ['a'] });
+    try {
+      await spool.append(tricky('e1'), 1000);
+      const [item] = spool.due('a', 2000, 10);
+      const plain: Event = { attributes: { ...tricky('e2').attributes }, data: '{}' };
+      const events = [tricky('e1'), item?.event as Event, { ...(item?.event as Event), replayed: true as const }, plain];
+
+      expect(events.map(eventJsonBytes)).toEqual(events.map((event) => Buffer.byteLength(eventToJson(event))));
+      // Not a count of UTF-16 code units: the attributes and the body carry characters of 2 to 4 bytes.
+      expect(eventJsonBytes(tricky('e1'))).toBeGreaterThan(eventToJson(tricky('e1')).length);
+    } finally {
+      spool.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
