@@ -65,8 +65,11 @@ export function createEventDecoder(options: { derive?: Derive; recent?: RecentEv
 
 export type EventDecoder = ReturnType<typeof createEventDecoder>;
 
-/** Rows read after a cursor per query while looking for due events. */
+/** The most rows read after a cursor per query while looking for due events. */
 const readAhead = 256;
+
+/** The fewest: a sink whose route takes few events reads past the others in reads of this many. */
+const minReadAhead = 32;
 
 /**
  * Reading the log for a sink: its retries and the events after its cursor, merged in seq order, with
@@ -74,36 +77,47 @@ const readAhead = 256;
  * they are read.
  */
 export function createLogReader(db: Database, toEvent: EventDecoder = createEventDecoder(), recent?: RecentEvents) {
-  const after = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const keysAfter = arrays(db, 'SELECT seq, received_at FROM log WHERE seq > ? ORDER BY seq LIMIT ?');
   const one = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq = ?`);
   const range = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq`);
   const firstAfter = column(db, 'SELECT received_at FROM log WHERE seq > ? ORDER BY seq LIMIT 1');
 
-  /** Up to `limit` fresh events of `state` (after the cursor, not settled, wanted by its route). */
+  /**
+   * Up to `limit` fresh events of `state` (after the cursor, not settled, wanted by its route). The
+   * log is read for the seqs after the cursor first; the rows themselves (the body, the attributes)
+   * only for events not in memory: a sink that keeps up takes the newest events from there, and their
+   * rows are not read again.
+   */
   function fresh(state: SinkState, limit: number): SpooledEvent[] {
     const found: SpooledEvent[] = [];
     let from = state.cursor;
     let prefix = true;
     while (found.length < limit) {
-      const rows = after.all(from, readAhead) as unknown as Row[];
-      for (const row of rows) {
-        const seq = row[0];
+      // As many as are still wanted (at least a few, for a route that passes most of them by).
+      const asked = Math.min(readAhead, Math.max(limit - found.length, minReadAhead));
+      const keys = keysAfter.all(from, asked) as unknown as [seq: number, receivedAt: number][];
+      const unknown = keys.filter(([seq]) => !state.ahead.has(seq) && recent?.get(seq) === undefined).map(([seq]) => seq);
+      const rows = unknown.length > 0 ? rowsOf(unknown) : undefined;
+      for (const [seq, receivedAt] of keys) {
         from = seq;
         const settled = state.ahead.get(seq);
         if (settled !== undefined || found.length >= limit) {
           if (prefix && settled !== undefined) passOne(state, seq, settled);
           continue;
         }
-        const event = toEvent(row);
+        const row = rows?.get(seq);
+        const event = row === undefined ? recent?.get(seq) : toEvent(row);
+        // Neither in memory nor in the log any more: removed since the seqs were read (not by this turn).
+        if (event === undefined) continue;
         if (!state.accepts(event)) {
           if (prefix) passOne(state, seq, undefined);
           else state.ahead.set(seq, false);
           continue;
         }
         prefix = false;
-        found.push({ seq, attempts: 0, receivedAt: row[1], event });
+        found.push({ seq, attempts: 0, receivedAt, event });
       }
-      if (rows.length < readAhead) {
+      if (keys.length < asked) {
         // The whole log after the cursor was read: the count cannot say more than is there.
         if (found.length === 0 && state.pending > state.retries.size) {
           state.pending = state.retries.size;
