@@ -47,11 +47,22 @@ export function createSearchTail(db: Database, decode: EventDecoder, flushRows =
   const unindexed = arrays(db, `SELECT ${rowColumns} FROM log WHERE seq > ? ORDER BY seq`);
   let rows: SearchRow[] = [];
 
-  const rowOf = (seq: number, receivedAt: number, attributes: EventAttributes): SearchRow =>
-    ({ seq, id: attributes.id, received_at: receivedAt, ...Object.fromEntries(searchColumns.map((c) => [c, text(attributes[c])])) });
+  // Every appended event makes one row: filled in place, not through an array of entries and a copy.
+  const rowOf = (seq: number, receivedAt: number, attributes: EventAttributes): SearchRow => {
+    const row: Record<string, string | number | null> = { seq, id: attributes.id, received_at: receivedAt };
+    for (const c of searchColumns) row[c] = text(attributes[c]);
+    return row as SearchRow;
+  };
+  const values: (string | number | null)[] = [];
 
   function flush(): void {
-    for (const row of rows) insert.run(row.seq, row.id, row.received_at, ...searchColumns.map((c) => row[c] ?? null), row.seq);
+    for (const row of rows) {
+      values.length = 0;
+      values.push(row.seq, row.id, row.received_at);
+      for (const c of searchColumns) values.push(row[c] ?? null);
+      values.push(row.seq);
+      insert.run(...values);
+    }
     rows = [];
   }
 
