@@ -112,6 +112,11 @@ export function createLogReader(db: Database, toEvent: EventDecoder = createEven
         if (!state.accepts(event)) {
           if (prefix) passOne(state, seq, undefined);
           else state.ahead.set(seq, false);
+          // Counted when it was appended, under a route that took it (one changed since, at a restart).
+          if (state.pending > state.retries.size) {
+            state.pending -= 1;
+            state.dirty = true;
+          }
           continue;
         }
         prefix = false;
