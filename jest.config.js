@@ -13,4 +13,6 @@ const project = (name, extra = {}) => ({
 module.exports = {
   projects: [project('unit'), project('integration'), project('fault'), project('deploy'), project('scale'), project('browser', { testTimeout: 120000 })],
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
 };

@@ -64,6 +64,7 @@ async function measure(main, mode) {
     return { rest, peak, parts, ok: gateway.acked.size };
   } finally {
     await gateway.stop();
+    gateway.remove();
   }
 }
 

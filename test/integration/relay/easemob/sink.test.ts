@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event } from '../../../../src/events/event';
@@ -56,6 +56,7 @@ describe('easemob relay sink against the stand-in', () => {
   afterEach(async () => {
     await Promise.all(sinks.splice(0).map((s) => s.close()));
     await standin.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function sink(settings: Record<string, unknown> = {}): Promise<Sink> {
