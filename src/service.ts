@@ -22,6 +22,7 @@ import { collectProcessMetrics } from './process-metrics';
 import type { NewGap } from './pipeline/spool/gaps';
 import type { Sink } from './sinks/sink';
 import { buildVendors } from './vendors/registry';
+import { steadyHeap, type FillHeap } from './heap';
 
 export interface RunningService {
   readonly server: Server;
@@ -39,7 +40,7 @@ export interface RunningService {
  * the pipeline (sinks, dispatcher, bounds), the admin listener, housekeeping, and last the callback
  * listener (so a stop drains it first). A part that fails to start stops the ones before it.
  */
-export async function startService(config: Config, logger: Logger, clock: () => number = Date.now): Promise<RunningService> {
+export async function startService(config: Config, logger: Logger, clock: () => number = Date.now, heap: FillHeap = steadyHeap): Promise<RunningService> {
   const mode = ackMode(config);
   const registry = new Registry();
   collectProcessMetrics(registry);
@@ -51,8 +52,8 @@ export async function startService(config: Config, logger: Logger, clock: () => 
     const spool = openServiceSpool(config, mode, { metrics, logger, stops, vendors: vendors.active });
     const pipeline = await startPipeline(config, mode, { spool, metrics, logger, clock, stops });
     const quotas = backfillQuotas(config.backfill.quotas, { logger, clock, stops });
-    const easemobWindows = startEasemobHours(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas });
-    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas }, new Map(easemobWindows ? [['easemob', { api: historyFileApi, filler: easemobWindows.filler, wholeApp: true }]] : []));
+    const easemobWindows = startEasemobHours(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas, heap });
+    const backfill = startBackfill(config, { spool, vendors: vendors.active, metrics, logger, clock, stops, quotas, heap }, new Map(easemobWindows ? [['easemob', { api: historyFileApi, filler: easemobWindows.filler, wholeApp: true }]] : []));
     const spooled = mode.spooled.map((sink) => ({ name: sinkName(sink), accepts: sinkAccepts(sink) }));
     const admin = await startAdminListener(config, {
       store: spool.adminStore,

@@ -7,6 +7,7 @@ import type { QuotaSource } from '../backfill/quota';
 import { createTencentGroupHistory } from '../backfill/tencent/group-history';
 import { buildWindowFillers, type WindowFillerEntry } from '../backfill/window-fillers';
 import type { Config } from '../config';
+import type { FillHeap } from '../heap';
 import { loadUndici } from '../protocols/vendor-call';
 import type { Metrics } from '../metrics';
 import type { Spool } from '../pipeline/spool';
@@ -15,7 +16,7 @@ import type { Stops } from './stops';
 
 export type { BackfillTrigger };
 
-type Deps = { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource };
+type Deps = { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource; heap: FillHeap };
 
 /**
  * Backfill (opt-in per vendor): one worker fills the open gaps, first Tencent group sequence gaps
@@ -60,11 +61,14 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
     return failed;
   };
   const windowDeps = { gaps: spool.gaps, fillers, intake, metrics, logger, clock, seenRetentionMs: config.gaps.seenRetentionMs };
-  const worker = createGapWorker(async (signal) => {
-    const groupsFailed = await fillGroups(signal);
-    const windows = await fillOpenWindows(windowDeps, signal);
-    return { failed: groupsFailed || windows.failed, waiting: windows.waiting };
-  });
+  // With the heap a fill needs (`FillHeap`): its events wait in memory for their delivery.
+  const worker = createGapWorker((signal) =>
+    deps.heap.during(async () => {
+      const groupsFailed = await fillGroups(signal);
+      const windows = await fillOpenWindows(windowDeps, signal);
+      return { failed: groupsFailed || windows.failed, waiting: windows.waiting };
+    }),
+  );
   deps.stops.add('backfill', () => worker.stop());
   worker.trigger();
   return worker.trigger;

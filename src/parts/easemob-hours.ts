@@ -7,6 +7,7 @@ import type { QuotaSource } from '../backfill/quota';
 import { easemobWindowCounter } from '../backfill/easemob/count-window';
 import type { WindowFiller } from '../backfill/window-filler';
 import type { Config } from '../config';
+import type { FillHeap } from '../heap';
 import type { Metrics } from '../metrics';
 import type { Spool } from '../pipeline/spool';
 import type { Gap } from '../pipeline/spool/gaps';
@@ -36,7 +37,7 @@ export const retryPauseMs = 10 * 60_000;
  * Hours missed while the gateway was down are recorded and read on the next start. Returns the
  * Easemob filler of windows and their dry run's count (sharing the quota and the token), or undefined when off.
  */
-export function startEasemobHours(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource }): EasemobWindows | undefined {
+export function startEasemobHours(config: Config, deps: { spool: Spool; vendors: readonly Vendor[]; metrics: Metrics; logger: Logger; clock: () => number; stops: Stops; quotas: QuotaSource; heap: FillHeap }): EasemobWindows | undefined {
   const settings = config.backfill.easemob;
   if (settings === undefined) return undefined;
   const { spool, metrics, logger, clock } = deps;
@@ -94,7 +95,7 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
       if (gap.untilAt + settings!.delayMs > clock() || (pausedUntil.get(gap.gid) ?? 0) > clock()) continue;
       // Settled by hand since the list was read: not read.
       if (!spool.gaps.isOpen(gap.gid)) continue;
-      if ((await fill(gap)) === 'stop') return;
+      if ((await deps.heap.during(() => fill(gap))) === 'stop') return;
     }
   }
 

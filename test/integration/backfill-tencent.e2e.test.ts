@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
+import type { FillHeap } from '../../src/heap';
 import { startService, type RunningService } from '../../src/service';
 import { metricValue } from '../helpers/app';
 import { loadFixture } from '../helpers/fixtures';
@@ -19,7 +20,7 @@ describe('Tencent group backfill, end to end', () => {
   let dataDir: string;
   let standin: TencentHistoryStandin;
   const running: RunningService[] = [];
-  const start = async () => {
+  const start = async (heap?: FillHeap) => {
     const config = loadConfig(
       {
         PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TENCENT_SDKAPPIDS: '1400000001', TENCENT_CALLBACK_TOKENS: TEST_TOKEN,
@@ -29,7 +30,7 @@ describe('Tencent group backfill, end to end', () => {
       },
       { sinks: [{ type: 'file', name: 'archive', path: join(dataDir, 'out.jsonl') }] },
     );
-    const service = await startService(config, pino({ level: 'silent' }));
+    const service = await startService(config, pino({ level: 'silent' }), Date.now, heap);
     running.push(service);
     return service;
   };
@@ -85,6 +86,37 @@ describe('Tencent group backfill, end to end', () => {
     expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'outage' })).toBe(1);
     expect(await metricValue(second.registry, 'imgw_gaps_open', { kind: 'sequence' })).toBe(0);
     expect(standin.overLimit).toBe(0);
+  });
+
+  test('When a gap is filled, then every history call is made while the fill heap is raised (inside its `during`)', async () => {
+    // The stand-in's answered calls when each fill began and ended.
+    const fills: { from: number; to?: number }[] = [];
+    const heap: FillHeap = {
+      async during(work) {
+        const fill: { from: number; to?: number } = { from: standin.calls };
+        fills.push(fill);
+        try {
+          return await work();
+        } finally {
+          fill.to = standin.calls;
+        }
+      },
+    };
+    const service = await start(heap);
+    for (let n = 1; n <= 45; n += 1) standin.send(GROUP, 'dora', `never called back ${n}`, Math.floor(Date.now() / 1000));
+
+    const asked = await fetch(`${service.adminUrl}/gaps`, {
+      method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ vendor: 'tencent', app: '1400000001', conversation: GROUP, fromSeq: 1, untilSeq: 45 }),
+    });
+    expect(asked.status).toBe(200);
+    await until(() => archived().length === 45);
+    await until(async () => (await metricValue(service.registry, 'imgw_gaps_open', { kind: 'sequence' })) === 0, { what: 'the sequence gap settled' });
+    await until(() => fills.every((fill) => fill.to !== undefined), { what: 'the fill ended' });
+
+    // 45 messages in pages of 20: at least 3 calls, each within a fill.
+    expect(standin.calls).toBeGreaterThanOrEqual(3);
+    expect(fills.reduce((sum, fill) => sum + (fill.to! - fill.from), 0)).toBe(standin.calls);
   });
 
   test('When an operator asks for a group range by the admin API, then a dry run only counts, and the range is read into the file sink, audited', async () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileOnMainFlag, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
+import { compileOnMainFlag, createFillHeap, fillHeapGrowingPercent, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
 
 describe('tuneHeap', () => {
   test('When the command line sets no heap growing factor, then the gateway sets its own', () => {
@@ -20,12 +20,84 @@ describe('tuneHeap', () => {
   );
 
   test('When set in a running Node process, then V8 takes the flag (an unknown flag would be reported on stderr)', () => {
-    const script = `require('node:v8').setFlagsFromString('--heap-growing-percent=${heapGrowingPercent}'); require('node:v8').setFlagsFromString('--no-such-flag-for-sure');`;
+    const script = `for (const p of [${heapGrowingPercent}, ${fillHeapGrowingPercent}]) require('node:v8').setFlagsFromString('--heap-growing-percent=' + p); require('node:v8').setFlagsFromString('--no-such-flag-for-sure');`;
     const run = spawnSync(process.execPath, ['-e', script], { timeout: 60_000, encoding: 'utf8' });
     expect(run.status).toBe(0);
     // V8 names the flag it does not know, and only that one.
     expect(run.stderr).toMatch(/no-such-flag-for-sure/);
     expect(run.stderr).not.toMatch(/heap-growing-percent/);
+  });
+});
+
+describe('createFillHeap', () => {
+  const raised = `--heap-growing-percent=${fillHeapGrowingPercent}`;
+  const normal = `--heap-growing-percent=${heapGrowingPercent}`;
+  /** A fill that runs until `end` is called, and the flags set so far. */
+  function setup() {
+    const set: string[] = [];
+    const heap = createFillHeap((flags) => set.push(flags));
+    const fill = (outcome: 'resolve' | 'reject' = 'resolve') => {
+      let end!: () => void;
+      const done = heap.during(() => new Promise<string>((resolve, reject) => (end = () => (outcome === 'resolve' ? resolve('filled') : reject(new Error('history call failed'))))));
+      return { done, end: () => end() };
+    };
+    return { set, fill };
+  }
+
+  test('When a fill runs, then the factor is raised before its work and set back after, and the work\'s result comes through', async () => {
+    const { set, fill } = setup();
+    const one = fill();
+    expect(set).toEqual([raised]);
+    one.end();
+    await expect(one.done).resolves.toBe('filled');
+    expect(set).toEqual([raised, normal]);
+  });
+
+  test('When fills overlap, then the factor is raised once and set back only when the last one ends', async () => {
+    const { set, fill } = setup();
+    const first = fill();
+    const second = fill();
+    first.end();
+    await first.done;
+    expect(set).toEqual([raised]);
+    const third = fill();
+    second.end();
+    await second.done;
+    expect(set).toEqual([raised]);
+    third.end();
+    await third.done;
+    expect(set).toEqual([raised, normal]);
+  });
+
+  test('When a running Node raises the factor as a fill does, then V8 runs fewer full collections for the same work', () => {
+    // Set at run time, as the gateway does (first its steady factor, at start; then the fill's, or not).
+    const fullCollections = (percents: number[]): number => {
+      const script = `const v8 = require('node:v8'); for (const p of ${JSON.stringify(percents)}) v8.setFlagsFromString('--heap-growing-percent=' + p);
+        const keep = []; let n = 0;
+        for (let i = 0; i < 1.5e6; i++) { keep.push({ i, s: 'x' + i, a: [i, i + 1] }); if (keep.length > 300000) keep.splice(0, 1000); n += ('y' + i).length; }`;
+      const run = spawnSync(process.execPath, [semiSpaceFlag, '--trace-gc', '-e', script], { timeout: 60_000, encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      return run.stdout.split('\n').filter((line) => line.includes('Mark-Compact')).length;
+    };
+
+    const steady = fullCollections([heapGrowingPercent]);
+    const filling = fullCollections([heapGrowingPercent, fillHeapGrowingPercent]);
+
+    // 7–8 against 2 on Node 22 and 24.
+    expect(steady).toBeGreaterThanOrEqual(4);
+    expect(filling * 2).toBeLessThan(steady);
+  });
+
+  test('When a fill fails, then the factor is set back all the same and the failure comes through', async () => {
+    const { set, fill } = setup();
+    const failing = fill('reject');
+    failing.end();
+    await expect(failing.done).rejects.toThrow('history call failed');
+    expect(set).toEqual([raised, normal]);
+    const next = fill();
+    expect(set).toEqual([raised, normal, raised]);
+    next.end();
+    await next.done;
   });
 });
 
