@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { gatewayMain, launch } from '../../bench/lib/launch';
-import { semiSpaceFlag } from '../../src/heap';
+import { heapGrowingPercent, semiSpaceFlag } from '../../src/heap';
 import { tempDataDir } from '../helpers/service';
 
 const warning = 'started without a young-generation limit';
@@ -22,6 +22,19 @@ describe('the young-generation limit at start', () => {
       // The warning comes before the listening line that `launch` waited for.
       expect(service.output().includes(warning)).toBe(warned);
       expect(service.output()).toContain('"msg":"listening"');
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+
+  test.each([
+    ['on the command line', 'as given', ['--heap-growing-percent=80']],
+    ['nowhere', `--heap-growing-percent=${heapGrowingPercent}`, []],
+  ])('When the heap growing factor is given %s, then the listening line names the factor the gateway set: %s', async (_where, v8, nodeArgs) => {
+    const service = await launch(gatewayMain, { HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir }, { nodeArgs: [semiSpaceFlag, ...nodeArgs] });
+    try {
+      const line = service.output().split('\n').find((l) => l.includes('"msg":"listening"'));
+      expect(JSON.parse(line!)).toMatchObject({ v8 });
     } finally {
       expect(await service.stop()).toBe(0);
     }
