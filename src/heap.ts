@@ -92,12 +92,23 @@ export function createFillHeap(set: (flags: string) => void = setFlagsFromString
   let running = 0;
   return {
     async during(work) {
-      if (running++ === 0) set(`--heap-growing-percent=${fillHeapGrowingPercent}`);
+      if (running === 0) set(`--heap-growing-percent=${fillHeapGrowingPercent}`);
+      running += 1;
       try {
         return await work();
       } finally {
-        if (--running === 0) set(`--heap-growing-percent=${heapGrowingPercent}`);
+        running -= 1;
+        if (running === 0) set(`--heap-growing-percent=${heapGrowingPercent}`);
       }
     },
   };
+}
+
+/**
+ * The fill heap for a process whose start-up `tuneHeap` returned `heapFlag`: one that raises the
+ * factor while filling when the gateway set the factor itself, and `steadyHeap` when the command line
+ * chose it (that factor is kept for the whole run, fills included).
+ */
+export function fillHeapFor(heapFlag: string | undefined, set: (flags: string) => void = setFlagsFromString): FillHeap {
+  return heapFlag === undefined ? steadyHeap : createFillHeap(set);
 }

@@ -3,7 +3,7 @@ import './supported-node';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfigFromEnvironment, type Config } from './config';
-import { createFillHeap, semiSpaceFlag, semiSpaceGiven, steadyHeap, tuneHeap } from './heap';
+import { fillHeapFor, semiSpaceFlag, semiSpaceGiven, tuneHeap } from './heap';
 import { safeLogDestination } from './log-destination';
 import { startService, type RunningService } from './service';
 import { vendorWarnings } from './vendors/registry';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 
   for (const warning of vendorWarnings(config.vendors)) logger.warn(warning);
   // The heap growing factor changes during a fill, unless the command line chose one for the whole run.
-  service = await startService(config, logger, Date.now, heapFlag === undefined ? steadyHeap : createFillHeap());
+  service = await startService(config, logger, Date.now, fillHeapFor(heapFlag));
   if (signalled) return stop(service);
   // Before the listening line, so whatever waits for that line has seen the warning too.
   if (!semiSpaceGiven(process.execArgv, process.env.NODE_OPTIONS)) {

@@ -116,5 +116,6 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
   });
   look();
   const counter = easemobWindowCounter(reader, { vendor, has: spool.has, clock });
-  return { filler: easemobWindowFiller(reader), count: (window) => counter(window, stop.signal) };
+  // A dry run reads the hours' files through the mapping as a fill does.
+  return { filler: easemobWindowFiller(reader), count: (window) => deps.heap.during(() => counter(window, stop.signal)) };
 }

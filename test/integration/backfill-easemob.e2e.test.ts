@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
+import type { FillHeap } from '../../src/heap';
 import { startService, type RunningService } from '../../src/service';
 import { metricValue } from '../helpers/app';
 import { startEasemobHistoryStandin, type EasemobHistoryStandin, type StoredMessage } from '../helpers/easemob-history-standin';
@@ -13,6 +14,7 @@ import { until } from '../helpers/wait';
 const H = 3_600_000;
 const SECRET = 'em-cb-secret-7788';
 const VIEWER = 'viewer-token-0123456789abcdef0123456789abcdef';
+const OPERATOR = 'operator-token-fedcba9876543210fedcba9876543210';
 const api = { vendor: 'easemob', api: 'easemob/chatmessages' };
 
 describe('Easemob hourly reconciliation, end to end', () => {
@@ -23,19 +25,19 @@ describe('Easemob hourly reconciliation, end to end', () => {
   let logs: { msg: string; note?: string; state?: string }[];
   const running: RunningService[] = [];
 
-  const start = async (env: Record<string, string> = {}) => {
+  const start = async (env: Record<string, string> = {}, heap?: FillHeap) => {
     const config = loadConfig(
       {
         PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GAP_ALIVE_INTERVAL: '20ms',
         EASEMOB_CALLBACK_SECRETS: SECRET, EASEMOB_APPKEY: standin.appKey,
-        ADMIN_TOKENS: `vic:viewer:sha256:${createHash('sha256').update(VIEWER).digest('hex')}`,
+        ADMIN_TOKENS: `vic:viewer:sha256:${createHash('sha256').update(VIEWER).digest('hex')},olga:operator:sha256:${createHash('sha256').update(OPERATOR).digest('hex')}`,
         BACKFILL_EASEMOB_URL: standin.url, BACKFILL_EASEMOB_CLIENT_ID: standin.clientId, BACKFILL_EASEMOB_CLIENT_SECRET: standin.clientSecret,
         BACKFILL_EASEMOB_CHECK_INTERVAL: '20ms', ...env,
       },
       { sinks: [{ type: 'file', name: 'archive', path: join(dataDir, 'out.jsonl') }] },
     );
     const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (logs.push(...chunk.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string })), done()) });
-    const service = await startService(config, pino({ level: 'info' }, sink), () => clock.now);
+    const service = await startService(config, pino({ level: 'info' }, sink), () => clock.now, heap);
     running.push(service);
     return service;
   };
@@ -87,6 +89,38 @@ describe('Easemob hourly reconciliation, end to end', () => {
     expect(await metricValue(second.registry, 'imgw_backfilled_messages_total', { ...api, outcome: 'accepted' })).toBe(3);
     expect(await metricValue(second.registry, 'imgw_backfilled_messages_total', { ...api, outcome: 'duplicate' })).toBe(1);
     expect((await gaps(second)).map((g) => [g.fromAt, g.state])).toEqual([[hour + H, 'filled'], [hour, 'filled']]);
+  });
+
+  test('When hour files are read, by the reconciliation or for a dry run, then every download is made while the fill heap is raised (inside its `during`)', async () => {
+    // The stand-in's downloads when each fill began and ended.
+    const fills: { from: number; to?: number }[] = [];
+    const heap: FillHeap = {
+      async during(work) {
+        const fill: { from: number; to?: number } = { from: standin.counts.downloads };
+        fills.push(fill);
+        try {
+          return await work();
+        } finally {
+          fill.to = standin.counts.downloads;
+        }
+      },
+    };
+    const service = await start({}, heap);
+    standin.send('chat', 'alice', 'bob', 'never called back');
+    clock.now = hour + H + 70 * 60_000; // the hour's file is due
+
+    await until(() => archived().length === 1, { what: 'the hour read into the file sink' });
+    const dry = await fetch(`${service.adminUrl}/backfill`, {
+      method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ vendor: 'easemob', since: new Date(hour).toISOString(), until: new Date(hour + H).toISOString(), dryRun: true }),
+    });
+    expect(dry.status).toBe(200);
+    expect(await dry.json()).toMatchObject({ dryRun: true, count: 0 });
+    await until(() => fills.every((fill) => fill.to !== undefined), { what: 'the fills ended' });
+
+    // One download for the reconciliation, one for the dry run's count.
+    expect(standin.counts.downloads).toBe(2);
+    expect(fills.reduce((sum, fill) => sum + (fill.to! - fill.from), 0)).toBe(2);
   });
 
   test('When an hour was filled, then after a restart it is not read again, and the next hours are', async () => {

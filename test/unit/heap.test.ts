@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileOnMainFlag, createFillHeap, fillHeapGrowingPercent, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
+import { compileOnMainFlag, createFillHeap, fillHeapFor, fillHeapGrowingPercent, gcHelpersFlag, heapGrowingPercent, semiSpaceFlag, semiSpaceGiven, tuneHeap } from '../../src/heap';
 
 describe('tuneHeap', () => {
   test('When the command line sets no heap growing factor, then the gateway sets its own', () => {
@@ -67,6 +67,29 @@ describe('createFillHeap', () => {
     third.end();
     await third.done;
     expect(set).toEqual([raised, normal]);
+  });
+
+  test('When setting the flag throws, then the failure comes through and the next fill raises the factor again', async () => {
+    const set: string[] = [];
+    let refuse = true;
+    const heap = createFillHeap((flags) => {
+      if (refuse) throw new Error('refused');
+      set.push(flags);
+    });
+    await expect(heap.during(async () => 'filled')).rejects.toThrow('refused');
+    refuse = false;
+    await expect(heap.during(async () => 'filled')).resolves.toBe('filled');
+    expect(set).toEqual([raised, normal]);
+  });
+
+  test.each([
+    ['the gateway set the factor at start', `--heap-growing-percent=${heapGrowingPercent}`, [raised, normal]],
+    ['the command line chose it', undefined, []],
+  ])('When %s, then a fill sets these flags: %j', async (_when, heapFlag, expected) => {
+    const set: string[] = [];
+    const heap = fillHeapFor(heapFlag, (flags) => set.push(flags));
+    await expect(heap.during(async () => 'filled')).resolves.toBe('filled');
+    expect(set).toEqual(expected);
   });
 
   test('When a running Node raises the factor as a fill does, then V8 runs fewer full collections for the same work', () => {
