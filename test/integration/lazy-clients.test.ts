@@ -65,7 +65,7 @@ describe('backfill loads its HTTP client when it starts', () => {
       const gaps = { list: () => [], isOpen: () => false };
       const logger = { info() {}, warn() {}, error() {} };
       const quotas = () => ({ take: async () => {} });
-      const started = require('./dist/parts/backfill.js').startBackfill(config, { spool: { gaps }, vendors, metrics: {}, logger, clock: Date.now, stops: { add: (name, stop) => stops.push(stop) }, quotas });
+      const started = require('./dist/parts/backfill.js').startBackfill(config, { spool: { gaps }, vendors, metrics: {}, logger, clock: Date.now, stops: { add: (name, stop) => stops.push(stop) }, quotas, heap: require('./dist/heap.js').steadyHeap });
       if (started === undefined) return undefined;
       return Promise.all(stops.map((stop) => stop()));
     })()`);
