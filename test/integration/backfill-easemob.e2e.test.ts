@@ -9,6 +9,7 @@ import { startService, type RunningService } from '../../src/service';
 import { metricValue } from '../helpers/app';
 import { startEasemobHistoryStandin, type EasemobHistoryStandin, type StoredMessage } from '../helpers/easemob-history-standin';
 import { tempDataDir } from '../helpers/service';
+import { recordingHeap } from '../helpers/fill-heap';
 import { until } from '../helpers/wait';
 
 const H = 3_600_000;
@@ -92,19 +93,7 @@ describe('Easemob hourly reconciliation, end to end', () => {
   });
 
   test('When hour files are read, by the reconciliation or for a dry run, then every download is made while the fill heap is raised (inside its `during`)', async () => {
-    // The stand-in's downloads when each fill began and ended.
-    const fills: { from: number; to?: number }[] = [];
-    const heap: FillHeap = {
-      async during(work) {
-        const fill: { from: number; to?: number } = { from: standin.counts.downloads };
-        fills.push(fill);
-        try {
-          return await work();
-        } finally {
-          fill.to = standin.counts.downloads;
-        }
-      },
-    };
+    const { heap, fills, madeInside } = recordingHeap(() => standin.counts.downloads);
     const service = await start({}, heap);
     standin.send('chat', 'alice', 'bob', 'never called back');
     clock.now = hour + H + 70 * 60_000; // the hour's file is due
@@ -120,7 +109,7 @@ describe('Easemob hourly reconciliation, end to end', () => {
 
     // One download for the reconciliation, one for the dry run's count.
     expect(standin.counts.downloads).toBe(2);
-    expect(fills.reduce((sum, fill) => sum + (fill.to! - fill.from), 0)).toBe(2);
+    expect(madeInside()).toBe(2);
   });
 
   test('When an hour was filled, then after a restart it is not read again, and the next hours are', async () => {

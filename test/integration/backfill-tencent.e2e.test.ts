@@ -10,6 +10,7 @@ import { loadFixture } from '../helpers/fixtures';
 import { tempDataDir } from '../helpers/service';
 import { callbackPath, TEST_TOKEN } from '../helpers/tencent';
 import { startTencentHistoryStandin, type HistoryMessage, type TencentHistoryStandin } from '../helpers/tencent-history-standin';
+import { recordingHeap } from '../helpers/fill-heap';
 import { until } from '../helpers/wait';
 
 const group = loadFixture('group-after-send');
@@ -89,19 +90,7 @@ describe('Tencent group backfill, end to end', () => {
   });
 
   test('When a gap is filled, then every history call is made while the fill heap is raised (inside its `during`)', async () => {
-    // The stand-in's answered calls when each fill began and ended.
-    const fills: { from: number; to?: number }[] = [];
-    const heap: FillHeap = {
-      async during(work) {
-        const fill: { from: number; to?: number } = { from: standin.calls };
-        fills.push(fill);
-        try {
-          return await work();
-        } finally {
-          fill.to = standin.calls;
-        }
-      },
-    };
+    const { heap, fills, madeInside } = recordingHeap(() => standin.calls);
     const service = await start(heap);
     for (let n = 1; n <= 45; n += 1) standin.send(GROUP, 'dora', `never called back ${n}`, Math.floor(Date.now() / 1000));
 
@@ -116,7 +105,7 @@ describe('Tencent group backfill, end to end', () => {
 
     // 45 messages in pages of 20: at least 3 calls, each within a fill.
     expect(standin.calls).toBeGreaterThanOrEqual(3);
-    expect(fills.reduce((sum, fill) => sum + (fill.to! - fill.from), 0)).toBe(standin.calls);
+    expect(madeInside()).toBe(standin.calls);
   });
 
   test('When an operator asks for a group range by the admin API, then a dry run only counts, and the range is read into the file sink, audited', async () => {
