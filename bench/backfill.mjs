@@ -10,10 +10,11 @@
 // Reports the fill time (until no gap is open) per round against calls / RATE (goal within ±10 %), and
 // p50/p99 of callbacks (evenly paced open loop, lib/paced.js, on a thread of its own) alone and during the backfill, medians and
 // ranges over the rounds, how late the load generator sent its requests (p99; counted in their latency:
-// its thread shares the core with the stand-in, which is busy only during a fill), and the CPU time the
+// its thread shares the core with the stand-in, which is busy only during a fill, so it runs at nice
+// LOAD_NICE, -10 unless given, ahead of the stand-in when the kernel allows it), and the CPU time the
 // gateway and this script took while filling.
 // Env: COUNT (10000; the issue's figure is 100000), GROUPS (10), RATE (200, BACKFILL_TENCENT_RATE and the
-// documented limit of group_msg_get_simple), LOAD_RATE (200), ROUNDS (3), CONNECTIONS (8), SETTLE (600),
+// documented limit of group_msg_get_simple), LOAD_RATE (200), LOAD_NICE (-10), ROUNDS (3), CONNECTIONS (8), SETTLE (600),
 // GATEWAY_CPUS (pin the gateway with taskset, e.g. 1), GATEWAY_NODE_ARGS (more Node flags for the gateway,
 // space-separated), PROFILE_DIR (writes a CPU profile of the gateway there, node --cpu-prof, when it stops).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ const count = Number(process.env.COUNT ?? 10_000);
 const groups = Number(process.env.GROUPS ?? 10);
 const rate = Number(process.env.RATE ?? 200);
 const loadRate = Number(process.env.LOAD_RATE ?? 200);
+const loadNice = Number(process.env.LOAD_NICE ?? -10);
 const rounds = Number(process.env.ROUNDS ?? 3);
 const connections = Number(process.env.CONNECTIONS ?? 8);
 const settle = Number(process.env.SETTLE ?? 600);
@@ -113,7 +115,7 @@ try {
         fill.catch(() => undefined);
       }
       // On a thread of its own: the stand-in's pages, built on this one, must not hold up the callbacks' timing.
-      const r = await pacedLoadApart({ port: gateway.port, connections, duration: windowSeconds, rate: loadRate });
+      const r = await pacedLoadApart({ port: gateway.port, connections, duration: windowSeconds, rate: loadRate, priority: loadNice });
       results[kind].push(r);
       // The next window starts once this fill is done and delivered, so no "alone" window overlaps it.
       if (fill) fills.push(await fill);
@@ -127,7 +129,7 @@ try {
   // The file sink rotates at 100 MiB (out.jsonl.1, .2, …): count every file.
   const archived = readdirSync(dir).filter((name) => name.startsWith('out.jsonl')).reduce((sum, name) => sum + readFileSync(join(dir, name), 'utf8').split('\n').filter((line) => line.includes('"backfill":"tencent/group_msg_get_simple"')).length, 0);
   console.log([
-    `Command: \`node bench/backfill.mjs\` (COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
+    `Command: \`node bench/backfill.mjs\` (COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections} LOAD_NICE=${loadNice}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
     `Fill of ${fmt(count, 0)} missed group messages (${fmt(calls, 0)} calls of 20 at ${rate}/s: ${fmt(expectedSeconds)} s allowed): ${spread(fills.map((f) => f.ms / 1000))} s; time / allowed ${spread(ratio)} (goal 0.9–1.1).`,
     `CPU while filling, share of the fill time: the gateway ${spread(fills.map((f) => f.gatewayCpu / f.ms))}, this script (stand-in and load) ${spread(fills.map((f) => f.scriptCpu / f.ms))}.`,
