@@ -132,6 +132,7 @@ try {
     `Command: \`node bench/backfill.mjs\` (COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections} LOAD_NICE=${loadNice}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
     `Fill of ${fmt(count, 0)} missed group messages (${fmt(calls, 0)} calls of 20 at ${rate}/s: ${fmt(expectedSeconds)} s allowed): ${spread(fills.map((f) => f.ms / 1000))} s; time / allowed ${spread(ratio)} (goal 0.9–1.1).`,
+    `The load generator's thread ran at nice ${[...new Set([...results.alone, ...results.backfill].map((r) => r.priority))].join(', ')} (LOAD_NICE ${loadNice}; without the right to raise its priority it keeps the process's).`,
     `CPU while filling, share of the fill time: the gateway ${spread(fills.map((f) => f.gatewayCpu / f.ms))}, this script (stand-in and load) ${spread(fills.map((f) => f.scriptCpu / f.ms))}.`,
     `History calls per round: ${fills.map((f) => f.calls).join(', ')}; refused by the stand-in's limit: ${standin.overLimit}; backfilled events delivered to the file sink: ${fmt(archived, 0)} of ${fmt(count * rounds, 0)}.`,
     '',
