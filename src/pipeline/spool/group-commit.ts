@@ -128,11 +128,18 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
     return results;
   });
 
+  /**
+   * Requests' writes first, then background ones: what runs on from a settled write runs in that
+   * order, so replies are written before a backfill's next page or a lane's next batch goes on.
+   */
   function settle(committed: readonly Committed[], error?: unknown): void {
-    for (const { item, result } of committed) {
-      if (error !== undefined) item.reject(error);
-      else if (result.ok) item.resolve(result.value);
-      else item.reject(result.error);
+    for (const background of [false, true]) {
+      for (const { item, result } of committed) {
+        if (item.background !== background) continue;
+        if (error !== undefined) item.reject(error);
+        else if (result.ok) item.resolve(result.value);
+        else item.reject(result.error);
+      }
     }
   }
 

@@ -300,6 +300,24 @@ describe('createGroupCommitter', () => {
     await expect(Promise.all(gathered)).resolves.toHaveLength(4);
   });
 
+  test('When background writes and requests\' writes share a commit, then the requests\' writes are settled first', async () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const syncs: (() => void)[] = [];
+    const committer = createGroupCommitter(db, { sync: (done) => syncs.push(() => done()) });
+    const settled: string[] = [];
+    const submit = (v: string, background: boolean) => committer.submit(() => insert.run(v), { background }).then(() => void settled.push(v));
+
+    const writes = [submit('page', true), submit('callback-1', false), submit('ack', true), submit('callback-2', false)];
+    await nextTurn();
+    syncs[0]?.();
+    await Promise.all(writes);
+
+    // A reply waits on its write; a backfill's page and a delivery's acknowledgement go on after the replies are written.
+    expect(settled).toEqual(['callback-1', 'callback-2', 'page', 'ack']);
+  });
+
   test('When a transaction is rolled back and reloading the state after it fails too, then its writes are still rejected and the failure is reported', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
