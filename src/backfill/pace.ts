@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { backgroundTurn } from '../pipeline/background-turns';
 
 /** The longest rest between two steps of a backfill. */
 const maxRestMs = 100;
@@ -22,9 +23,11 @@ export const processLoop: LoopMeter = {
   busyMs: () => performance.eventLoopUtilization().active,
 };
 
-/** One turn of the event loop for a rest under a millisecond (I/O that arrived meanwhile runs first), else a timer. */
-export const waitFor = (ms: number): Promise<void> =>
-  new Promise<void>((resolve) => (ms < 1 ? setImmediate(resolve) : setTimeout(resolve, ms)));
+/** A rest of `ms` (a timer from a millisecond on), then a background turn of the event loop: I/O that arrived meanwhile runs first. */
+export const waitFor = async (ms: number): Promise<void> => {
+  if (ms >= 1) await new Promise<void>((resolve) => setTimeout(resolve, ms));
+  await backgroundTurn();
+};
 
 export interface PaceOptions {
   readonly share?: number;

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { backgroundTurn } from '../pipeline/background-turns';
 
 /** How long one slice of a backfill's work may hold the event loop. */
 export const sliceMs = 1;
 
 /**
  * Maps `items` with `work` in slices of about `budgetMs` of event loop time: after each slice it waits
- * for the next turn of the loop (`setImmediate`), so I/O that arrived meanwhile — a live callback — is
+ * for a background turn of the loop (`backgroundTurn`), so I/O that arrived meanwhile — a live callback — is
  * handled before the next slice. Results in the order of `items`. For pure per-item work (a vendor body
  * made into an event); one item that takes longer than the budget is still one slice.
  */
@@ -15,7 +15,7 @@ export async function mapInSlices<T, R>(items: readonly T[], work: (item: T) => 
   let started = performance.now();
   for (const item of items) {
     if (performance.now() - started >= budgetMs) {
-      await nextTurn();
+      await backgroundTurn();
       started = performance.now();
     }
     results.push(work(item));

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { eventJsonBytes, type Event } from '../events/event';
 import { asMessageEvent } from '../events/message';
 import { PermanentSinkError, RetryLaterError, type DeliverySettings, type Sink } from '../sinks/sink';
+import { backgroundTurn } from './background-turns';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
 import type { DeliveryObserver } from './delivery-observer';
 import { backoffDelay } from './retry';
@@ -216,6 +217,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       }
     }
     lingered.delete(lane);
+    // A batch of backfilled events waits for a background turn: it goes out between callbacks, not in a run of background work.
+    if (backfilling) await backgroundTurn();
     deps.spool.writing(lane.sink.name, due.map((item) => item.seq));
     const { ready, unsendable } = withPayload(lane, due);
     if (unsendable.length > 0) await writeFailed(lane, unsendable);

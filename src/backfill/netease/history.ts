@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { backgroundTurn } from '../../pipeline/background-turns';
 import { callVendor } from '../../protocols/vendor-call';
 import { neteaseApiHeaders } from '../../protocols/netease-api-checksum';
 import type { Quota } from '../quota';
@@ -93,6 +94,8 @@ export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { q
         signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
       });
       if (response.status < 200 || response.status > 299) throw new NeteaseHistoryError(response.status, `HTTP ${response.status}`);
+      // A page's answer is parsed in a background turn: answers that arrive together do not hold callbacks back to back.
+      await backgroundTurn();
       const parsed = answer.parse(JSON.parse(idsAsText(response.text)));
       if (parsed.code === 200) return parsed.msgs ?? [];
       if (parsed.code !== 416 || attempt >= rateRetries) throw new NeteaseHistoryError(parsed.code, typeof parsed.desc === 'string' ? parsed.desc.slice(0, 300) : '');

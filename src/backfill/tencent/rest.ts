@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backgroundTurn } from '../../pipeline/background-turns';
 import { callVendor } from '../../protocols/vendor-call';
 import { tencentUserSig } from '../../protocols/tencent-usersig';
 import { realSleep, type Quota, type Sleep } from '../quota';
@@ -75,6 +76,8 @@ export function createTencentRest(settings: TencentHistorySettings, deps: { quot
       signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
     });
     if (response.status < 200 || response.status > 299) throw new TencentApiError(response.status, `HTTP ${response.status}`, response.status === 429 || response.status >= 500);
+    // A page's answer is parsed in a background turn: answers that arrive together do not hold callbacks back to back.
+    await backgroundTurn();
     const answer: unknown = JSON.parse(response.text);
     const head = status.parse(answer);
     if (head.ActionStatus !== 'OK') throw new TencentApiError(head.ErrorCode, head.ErrorInfo, transient.has(head.ErrorCode));
