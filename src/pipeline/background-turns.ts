@@ -3,8 +3,8 @@
  * backfilled events, the history answers they come from): each waiter is let go in a turn of its
  * own, after that turn's I/O. Work of several background tasks that becomes ready together (a flush
  * completes, answers arrive) then takes turns with callbacks' requests and replies instead of running
- * back to back in one long turn while they wait. Side by side during a 100,000-message fill (four
- * alternating runs), callbacks' p99 was lower in each (bench/README, backfill).
+ * back to back in one long turn while they wait. Side by side during a 100,000-message fill (ten
+ * alternating runs), callbacks' p99 was lower in 7 of 10, by about a tenth (bench/README, backfill).
  */
 export interface BackgroundTurns {
   /** Resolves in a later turn of the event loop: waiters in the order they asked, one per turn. */
