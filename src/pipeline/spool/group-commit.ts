@@ -129,8 +129,9 @@ export function createGroupCommitter(db: Database, options: GroupCommitOptions |
   });
 
   /**
-   * Requests' writes first, then background ones: what runs on from a settled write runs in that
-   * order, so replies are written before a backfill's next page or a lane's next batch goes on.
+   * Requests' writes first, then background ones: the first step of what runs on from each settled
+   * write runs in that order, so a reply waiting only on its write tends to go out before a backfill's
+   * next page or a lane's next batch.
    */
   function settle(committed: readonly Committed[], error?: unknown): void {
     for (const background of [false, true]) {

@@ -311,6 +311,7 @@ describe('createGroupCommitter', () => {
 
     const writes = [submit('page', true), submit('callback-1', false), submit('ack', true), submit('callback-2', false)];
     await nextTurn();
+    expect(syncs).toHaveLength(1);
     syncs[0]?.();
     await Promise.all(writes);
 
