@@ -1,5 +1,5 @@
 import { createBackgroundTurns } from '../../../src/pipeline/background-turns';
-import { turnCounter } from '../../helpers/wait';
+import { nextTurn, turnCounter } from '../../helpers/wait';
 
 describe('background turns', () => {
   test('When several background tasks wait at once, then each goes on in a turn of its own (each turn polls for I/O first), in the order they asked', async () => {
@@ -22,7 +22,7 @@ describe('background turns', () => {
     const first = turns.next().then(() => {
       order.push('first');
       // Queued by other code in the first waiter's turn: a gate that let every waiter go at once would run all of them first.
-      setImmediate(() => order.push('other'));
+      void nextTurn().then(() => order.push('other'));
     });
     const later = Array.from({ length: 3 }, (_, i) => turns.next().then(() => void order.push(`later-${i + 1}`)));
     await Promise.all([first, ...later]);
