@@ -1,4 +1,5 @@
 import type * as Undici from 'undici';
+import { callSignal } from './call-signal';
 
 /** Most bytes of one answer read: far above any page a vendor's API returns, so a broken one fails the call, not the process. */
 export const maxAnswerBytes = 64 * 1024 * 1024;
@@ -27,8 +28,10 @@ export interface VendorCall {
   readonly method: 'GET' | 'POST';
   readonly headers?: Record<string, string>;
   readonly body?: string;
-  /** Stops the call (the caller's stop, a timeout): it rejects with the signal's reason. */
+  /** Stops the call (the caller's stop): it rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /** Bounds the call, answer read included: past it, the call rejects with a `TimeoutError`. */
+  readonly timeoutMs?: number;
 }
 
 export interface VendorAnswer {
@@ -47,6 +50,11 @@ export async function callVendor(url: string, call: VendorCall): Promise<VendorA
   const headers = { 'user-agent': userAgent, ...call.headers };
   const undici = loadUndici();
   dispatcher ??= new undici.Agent({ maxResponseSize: maxAnswerBytes });
-  const { statusCode, body } = await undici.request(url, { method: call.method, headers, body: call.body, signal: call.signal, dispatcher });
-  return { status: statusCode, text: await body.text() };
+  const bound = call.timeoutMs === undefined ? undefined : callSignal(call.signal, call.timeoutMs);
+  try {
+    const { statusCode, body } = await undici.request(url, { method: call.method, headers, body: call.body, signal: bound?.signal ?? call.signal, dispatcher });
+    return { status: statusCode, text: await body.text() };
+  } finally {
+    bound?.done();
+  }
 }

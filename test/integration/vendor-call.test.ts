@@ -53,4 +53,12 @@ describe('callVendor', () => {
 
     await expect(call).rejects.toThrow('the read was stopped');
   });
+
+  test('When a call gets no answer within its timeout, then it rejects with a TimeoutError, and the caller’s signal stays as it was', async () => {
+    api = await startLoopbackHttp(() => undefined);
+    const reading = new AbortController();
+
+    await expect(callVendor(api.url, { method: 'POST', body: '{}', signal: reading.signal, timeoutMs: 100 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(reading.signal.aborted).toBe(false);
+  });
 });

@@ -4,7 +4,7 @@ import { backgroundTurn } from '../../pipeline/background-turns';
 import { callVendor } from '../../protocols/vendor-call';
 import { neteaseApiHeaders } from '../../protocols/netease-api-checksum';
 import type { Quota } from '../quota';
-import { defaultRequestTimeoutMs, withTimeout } from '../request-timeout';
+import { defaultRequestTimeoutMs } from '../request-timeout';
 
 /**
  * The history APIs, one per conversation kind (docs/protocols/backfill.md): one-to-one
@@ -91,7 +91,8 @@ export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { q
         headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
         body: new URLSearchParams(form).toString(),
         // The caller's signal stops the read; the timeout bounds each call, so one never answered cannot hold a fill.
-        signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
+        signal,
+        timeoutMs: deps.requestTimeoutMs ?? defaultRequestTimeoutMs,
       });
       if (response.status < 200 || response.status > 299) throw new NeteaseHistoryError(response.status, `HTTP ${response.status}`);
       // A page's answer is parsed in a background turn: answers that arrive together do not hold callbacks back to back.

@@ -3,7 +3,7 @@ import { backgroundTurn } from '../../pipeline/background-turns';
 import { callVendor } from '../../protocols/vendor-call';
 import { tencentUserSig } from '../../protocols/tencent-usersig';
 import { realSleep, type Quota, type Sleep } from '../quota';
-import { defaultRequestTimeoutMs, withTimeout } from '../request-timeout';
+import { defaultRequestTimeoutMs } from '../request-timeout';
 
 /** A refusal by the REST API: its ErrorCode and ErrorInfo (e.g. 10010 the group does not exist, 10007 no permission). */
 export class TencentApiError extends Error {
@@ -73,7 +73,8 @@ export function createTencentRest(settings: TencentHistorySettings, deps: { quot
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       // The caller's signal stops the read; the timeout bounds each call, so one never answered cannot hold a fill.
-      signal: withTimeout(signal, deps.requestTimeoutMs ?? defaultRequestTimeoutMs),
+      signal,
+      timeoutMs: deps.requestTimeoutMs ?? defaultRequestTimeoutMs,
     });
     if (response.status < 200 || response.status > 299) throw new TencentApiError(response.status, `HTTP ${response.status}`, response.status === 429 || response.status >= 500);
     // A page's answer is parsed in a background turn: answers that arrive together do not hold callbacks back to back.

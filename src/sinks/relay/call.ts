@@ -14,7 +14,7 @@ const unreached = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 export async function relayPost(what: string, url: string, request: { headers: Record<string, string>; body: string }, signal: AbortSignal, timeoutMs: number): Promise<{ status: number; json: Record<string, unknown> }> {
   let answer;
   try {
-    answer = await callVendor(url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    answer = await callVendor(url, { method: 'POST', headers: request.headers, body: request.body, signal, timeoutMs });
   } catch (error) {
     // The caller's abort wins (the sink then treats the call as unanswered: it may have gone out).
     throwIfAborted(signal);
