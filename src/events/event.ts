@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AttributeValue, CommonAttributes } from './attributes';
 
 export type { AttributeValue } from './attributes';
@@ -84,7 +84,7 @@ export interface EventOrigin {
 
 /** A stable, opaque id from the parts of a natural key (128 bits of SHA-256, hex). */
 export function dedupeId(parts: readonly (string | number)[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+  return hash('sha256', JSON.stringify(parts)).slice(0, 32);
 }
 
 /** How long a resend of an event without a natural key counts as a duplicate (see `bodyHashKey`). */
@@ -105,5 +105,5 @@ export function bodyHashKey(data: string, receivedAt: number, windowMs: number =
  * same bytes is a duplicate however late it comes.
  */
 export function bodyKey(data: string): string[] {
-  return ['body-sha256', createHash('sha256').update(data).digest('hex')];
+  return ['body-sha256', hash('sha256', data)];
 }
