@@ -7,10 +7,10 @@ import { createPace } from './pace';
 /** What the intake made of one fetched message. */
 export type FetchedOutcome = 'accepted' | 'duplicate' | 'invalid' | 'ignored';
 
-/** Hands a fetched message to the same intake as a callback (vendor mapping, spool, de-duplication), marked with the API it came from. */
-export type BackfillIntake = (vendor: string, api: string, query: URLSearchParams, body: Record<string, unknown>) => Promise<FetchedOutcome>;
-
-/** The same for a page of fetched messages at once (one spool write): an outcome per body, in order. */
+/**
+ * Hands a page of fetched messages to the same intake as a callback (vendor mapping, spool,
+ * de-duplication), marked with the API they came from, in one spool write: an outcome per body, in order.
+ */
 export type BackfillPageIntake = (vendor: string, api: string, query: URLSearchParams, bodies: readonly Record<string, unknown>[]) => Promise<FetchedOutcome[]>;
 
 export interface FillResult {

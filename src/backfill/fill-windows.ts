@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import type { ConversationKey } from '../pipeline/spool/conversations';
 import type { GapStore } from '../pipeline/spool/gaps';
 import { windowConversations } from './conversation-names';
-import type { BackfillIntake } from './fill-sequence-gaps';
+import type { BackfillPageIntake } from './fill-sequence-gaps';
 import type { PassResult } from './gap-worker';
 import type { WindowFillerEntry } from './window-fillers';
 
 export interface WindowPassDeps {
   readonly gaps: Pick<GapStore, 'list' | 'settle' | 'seen' | 'progress' | 'resumeAfter' | 'isOpen'>;
   readonly fillers: ReadonlyMap<string, WindowFillerEntry>;
-  readonly intake: BackfillIntake;
+  readonly intake: BackfillPageIntake;
   readonly metrics: {
     backfilled(vendor: string, api: string, counts: Readonly<Record<string, number>>): void;
     backfillApiError(vendor: string, api: string): void;

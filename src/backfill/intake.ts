@@ -1,9 +1,9 @@
-import { createAcceptor, type IntakeRequest } from '../pipeline/accept';
+import type { IntakeRequest } from '../pipeline/accept';
 import { createBatchAcceptor } from '../pipeline/accept-batch';
 import type { Spool } from '../pipeline/spool';
 import type { Intake, Outcome, StoredHead } from '../events/intake';
 import type { CallbackHead, Vendor } from '../vendors/vendor';
-import type { BackfillIntake, BackfillPageIntake, FetchedOutcome } from './fill-sequence-gaps';
+import type { BackfillPageIntake, FetchedOutcome } from './fill-sequence-gaps';
 import { mapInSlices } from './slices';
 
 type Deps = { spool: Spool; vendors: readonly Vendor[]; clock: () => number };
@@ -29,27 +29,14 @@ function storedHeadOf(vendor: Vendor, head: CallbackHead): () => StoredHead {
 }
 
 /**
- * The intake of fetched messages, for any configured vendor by name: the body (and query) the
- * vendor's callback would have carried goes through that vendor's mapping and the same acceptor as a
- * callback, so it gets the callback's event id (a late callback or a second fill is a duplicate),
- * marked with the attribute `backfill=<api>`. A vendor that is not configured makes it `invalid`.
- */
-export function createBackfillIntake(deps: Deps): BackfillIntake {
-  const accept = createAcceptor({ spool: deps.spool });
-  return async (vendorName, api, query, body) => {
-    const vendor = deps.vendors.find((v) => v.name === vendorName);
-    if (vendor === undefined) return 'invalid';
-    const head = { query, headers: {} };
-    const { intake, request } = made(vendor, api, head, storedHeadOf(vendor, head), body, deps.clock());
-    return fetched(await accept(intake, request));
-  };
-}
-
-/**
- * The same intake for a page of fetched messages at once: the same events (same ids, same `backfill`
- * mark) as one by one, made in slices of about a millisecond between which live callbacks get in, then
- * committed together (one spool write, one de-duplication pass). An outcome per body, in order;
- * rejects when the spool could not store the page (then none of it is stored).
+ * The intake of fetched messages, a page at a time, for any configured vendor by name: the body (and
+ * query) each message's callback would have carried goes through that vendor's mapping, so it gets the
+ * callback's event id (a late callback or a second fill is a duplicate), marked with the attribute
+ * `backfill=<api>`; the page's events are made in slices of about a millisecond between which live
+ * callbacks get in, then committed together (one spool write, one de-duplication pass), as the
+ * callbacks' acceptor would store them one by one. An outcome per body, in order (`invalid` for all of
+ * them when the vendor is not configured); rejects when the spool could not store the page (then none
+ * of it is stored).
  */
 export function createBackfillPageIntake(deps: Deps): BackfillPageIntake {
   const acceptMany = createBatchAcceptor({ spool: deps.spool });

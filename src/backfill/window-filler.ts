@@ -1,7 +1,7 @@
 // The seam between the backfill worker and each vendor's history reader: a window of time, the
 // conversations seen in it, and a filler that hands every message found to the intake.
 import type { SeenConversation } from '../pipeline/spool/conversations';
-import type { BackfillIntake, FillResult } from './fill-sequence-gaps';
+import type { BackfillPageIntake, FillResult } from './fill-sequence-gaps';
 
 export type { SeenConversation };
 
@@ -20,5 +20,8 @@ export interface BackfillWindow {
   readonly conversations: Iterable<SeenConversation> | AsyncIterable<SeenConversation>;
 }
 
-/** Reads one window back and hands every message to the intake; resolves when done, throws on an API failure (the window stays open and is tried again). */
-export type WindowFiller = (window: BackfillWindow, deps: { readonly intake: BackfillIntake; readonly signal: AbortSignal; readonly clock: () => number }) => Promise<FillResult>;
+/**
+ * Reads one window back and hands every message to the intake, a page of them at a time (`writePages`);
+ * resolves when done, throws on an API failure (the window stays open and is tried again).
+ */
+export type WindowFiller = (window: BackfillWindow, deps: { readonly intake: BackfillPageIntake; readonly signal: AbortSignal; readonly clock: () => number }) => Promise<FillResult>;

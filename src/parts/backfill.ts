@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { fillTencentSequenceGap, groupHistoryApi } from '../backfill/fill-sequence-gaps';
 import { fillOpenWindows } from '../backfill/fill-windows';
 import { createGapWorker, type BackfillTrigger } from '../backfill/gap-worker';
-import { createBackfillIntake, createBackfillPageIntake } from '../backfill/intake';
+import { createBackfillPageIntake } from '../backfill/intake';
 import type { QuotaSource } from '../backfill/quota';
 import { createTencentGroupHistory } from '../backfill/tencent/group-history';
 import { buildWindowFillers, type WindowFillerEntry } from '../backfill/window-fillers';
@@ -35,7 +35,6 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
   // The HTTP client now: the first history call comes as callbacks come back after an outage (`loadUndici`).
   loadUndici();
   const { spool, metrics, logger, clock } = deps;
-  const intake = createBackfillIntake({ spool, vendors: deps.vendors, clock });
   const pageIntake = createBackfillPageIntake({ spool, vendors: deps.vendors, clock });
   const fillGroups = async (signal: AbortSignal): Promise<boolean> => {
     let failed = false;
@@ -60,7 +59,7 @@ export function startBackfill(config: Config, deps: Deps, more: ReadonlyMap<stri
     }
     return failed;
   };
-  const windowDeps = { gaps: spool.gaps, fillers, intake, metrics, logger, clock, seenRetentionMs: config.gaps.seenRetentionMs };
+  const windowDeps = { gaps: spool.gaps, fillers, intake: pageIntake, metrics, logger, clock, seenRetentionMs: config.gaps.seenRetentionMs };
   // With the heap a fill needs (`FillHeap`): its events wait in memory for their delivery.
   const worker = createGapWorker((signal) =>
     deps.heap.during(async () => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { easemobWindowFiller, fillEasemobHours, historyFileApi, type EasemobHourReader } from '../backfill/easemob/fill-hours';
 import { createEasemobHistory, EasemobHistoryError } from '../backfill/easemob/history-file';
 import { hoursToRecord } from '../backfill/easemob/hour-plan';
-import { createBackfillIntake } from '../backfill/intake';
+import { createBackfillPageIntake } from '../backfill/intake';
 import type { QuotaSource } from '../backfill/quota';
 import { easemobWindowCounter } from '../backfill/easemob/count-window';
 import type { WindowFiller } from '../backfill/window-filler';
@@ -52,7 +52,7 @@ export function startEasemobHours(config: Config, deps: { spool: Spool; vendors:
   const quota = deps.quotas({ vendor: 'easemob', app: appKey, api: historyFileApi }, { perSecond: settings.perMinute / 60, burst: Math.max(1, documentedPerMinute - settings.perMinute) });
   const history = createEasemobHistory(settings, { tokens, quota });
   const reader: EasemobHourReader = { history, appKey, delayMs: settings.delayMs, retentionMs: settings.retentionMs };
-  const intake = createBackfillIntake({ spool, vendors: [vendor], clock });
+  const intake = createBackfillPageIntake({ spool, vendors: [vendor], clock });
   const stop = new AbortController();
   /** Hours to leave alone until then (a file not stored yet, a failed read). */
   const pausedUntil = new Map<number, number>();

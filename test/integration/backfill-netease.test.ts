@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BackfillIntake } from '../../src/backfill/fill-sequence-gaps';
 import { createNeteaseWindowFiller, type NeteaseBackfillSettings } from '../../src/backfill/netease/window-filler';
 import type { BackfillWindow, SeenConversation } from '../../src/backfill/window-filler';
-import { createAcceptor } from '../../src/pipeline/accept';
+import { createBackfillPageIntake } from '../../src/backfill/intake';
 import { createNeteaseVendor } from '../../src/vendors/netease';
 import { buildTestApp, metricValue, type TestApp } from '../helpers/app';
 import { historyStandinApp, startNeteaseHistoryStandin, type NeteaseHistoryStandin } from '../helpers/netease-history-standin';
@@ -27,18 +26,8 @@ describe('NetEase window backfill into a real spool', () => {
   const settings = (overrides: Partial<NeteaseBackfillSettings> = {}): NeteaseBackfillSettings => ({ url: standin.url, appKey, appSecret, perSecond: 100, account: 'ops', ...overrides });
   const window = (conversations: SeenConversation[]): BackfillWindow => ({ gid: 7, vendor: 'netease', app: appKey, fromAt: T0, untilAt: T0 + 60_000, conversations });
 
-  /** What the backfill part hands each fetched body to: the vendor mapping and the acceptor, marked with the API. */
-  const intake = (): BackfillIntake => {
-    const vendor = createNeteaseVendor({ appSecrets: [appSecret], appKey, curTimeWindowSeconds: undefined });
-    const accept = createAcceptor({ spool: app.spool });
-    return async (_name, api, query, body) => {
-      const raw = Buffer.from(JSON.stringify(body));
-      const made = vendor.toEvent({ query, headers: {} }, raw, Date.now());
-      const marked = made.kind === 'event' ? { ...made, event: { ...made.event, attributes: { ...made.event.attributes, backfill: api } } } : made;
-      const outcome = await accept(marked, { vendor: 'netease', head: () => vendor.storedHead({ query, headers: {} }), body: raw, receivedAt: Date.now(), added: { backfill: api } });
-      return outcome.kind === 'accepted' || outcome.kind === 'duplicate' || outcome.kind === 'ignored' ? outcome.kind : 'invalid';
-    };
-  };
+  /** What the backfill part hands each page of fetched bodies to: the vendor mapping and the spool, marked with the API. */
+  const intake = () => createBackfillPageIntake({ spool: app.spool, vendors: [createNeteaseVendor({ appSecrets: [appSecret], appKey, curTimeWindowSeconds: undefined })], clock: Date.now });
   const fill = (w: BackfillWindow, s = settings()) => createNeteaseWindowFiller(s)(w, { intake: intake(), signal: new AbortController().signal, clock: Date.now });
 
   beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { easemobWindowFiller } from '../../src/backfill/easemob/fill-hours';
-import type { BackfillIntake } from '../../src/backfill/fill-sequence-gaps';
+import type { BackfillPageIntake } from '../../src/backfill/fill-sequence-gaps';
 import { easemobIntake } from '../../src/vendors/easemob/intake';
 import { createEasemobHistory, EasemobHistoryError, hourName, type EasemobHistory } from '../../src/backfill/easemob/history-file';
 import { createQuota } from '../../src/backfill/quota';
@@ -109,11 +109,12 @@ describe('Easemob history-file client against the stand-in', () => {
     at(100, 'after the outage');
     clock.now = hour + 2 * H + 70 * 60_000;
     const taken: string[] = [];
-    const intake: BackfillIntake = async (vendor, api, _query, body) => {
-      const made = easemobIntake(Buffer.from(JSON.stringify(body)), clock.now);
-      taken.push(`${vendor} ${api} ${made.kind === 'event' ? made.event.attributes.messageid : made.kind}`);
-      return 'accepted';
-    };
+    const intake: BackfillPageIntake = async (vendor, api, _query, bodies) =>
+      bodies.map((body) => {
+        const made = easemobIntake(Buffer.from(JSON.stringify(body)), clock.now);
+        taken.push(`${vendor} ${api} ${made.kind === 'event' ? made.event.attributes.messageid : made.kind}`);
+        return 'accepted' as const;
+      });
     const fill = easemobWindowFiller({ history, appKey: standin.appKey, delayMs: 70 * 60_000, retentionMs: 3 * 24 * H });
     const window = { gid: 1, vendor: 'easemob', fromAt: hour + 30 * 60_000, untilAt: hour + 90 * 60_000, conversations: [] };
 
@@ -128,7 +129,7 @@ describe('Easemob history-file client against the stand-in', () => {
     standin.send('chat', 'alice', 'bob', 'hi');
     clock.now = hour + H + 80 * 60_000;
     const fill = easemobWindowFiller({ history, appKey: standin.appKey, delayMs: 70 * 60_000, retentionMs: 3 * 24 * H });
-    const result = await fill({ gid: 1, vendor: 'easemob', fromAt: hour, untilAt: hour + H + 1, conversations: [] }, { intake: () => Promise.resolve('accepted'), signal, clock: () => clock.now });
+    const result = await fill({ gid: 1, vendor: 'easemob', fromAt: hour, untilAt: hour + H + 1, conversations: [] }, { intake: async (_vendor, _api, _query, bodies) => bodies.map(() => 'accepted' as const), signal, clock: () => clock.now });
     expect(result.state).toBe('open');
     expect(result.note).toMatch(/1 fetched.*not due before 2026-12-05T06:10:00.000Z/);
   });

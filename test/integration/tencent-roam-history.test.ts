@@ -1,4 +1,4 @@
-import type { BackfillIntake } from '../../src/backfill/fill-sequence-gaps';
+import type { BackfillPageIntake } from '../../src/backfill/fill-sequence-gaps';
 import { createQuota } from '../../src/backfill/quota';
 import { tencentC2CWindowFiller } from '../../src/backfill/tencent/c2c-window-filler';
 import type { BackfillWindow, SeenConversation } from '../../src/backfill/window-filler';
@@ -12,14 +12,14 @@ describe('Tencent one-to-one window filler against the stand-in (admin_getroamms
   const window = (fromAt: number, untilAt: number, conversations: SeenConversation[]): BackfillWindow => ({ gid: 1, vendor: 'tencent', fromAt, untilAt, conversations });
   const collect = () => {
     const bodies: Record<string, unknown>[] = [];
-    const intake: BackfillIntake = async (vendor, api, query, body) => {
+    const intake: BackfillPageIntake = async (vendor, api, query, page) => {
       expect([vendor, api, query.get('CallbackCommand'), query.get('SdkAppid')]).toEqual(['tencent', 'tencent/admin_getroammsg', 'C2C.CallbackAfterSendMsg', String(standin.sdkAppId)]);
-      bodies.push(body);
-      return 'accepted';
+      bodies.push(...page);
+      return page.map(() => 'accepted' as const);
     };
     return { bodies, intake };
   };
-  const deps = (intake: BackfillIntake) => ({ intake, signal: new AbortController().signal, clock: Date.now });
+  const deps = (intake: BackfillPageIntake) => ({ intake, signal: new AbortController().signal, clock: Date.now });
 
   beforeEach(async () => {
     standin = await startTencentHistoryStandin();

@@ -1,5 +1,5 @@
 import type { Vendor } from '../../vendors/vendor';
-import type { BackfillIntake } from '../fill-sequence-gaps';
+import type { BackfillPageIntake, FetchedOutcome } from '../fill-sequence-gaps';
 import { fillEasemobHours, type EasemobHourReader } from './fill-hours';
 
 /** Counts what reading a window back would take in, without storing anything. */
@@ -15,14 +15,15 @@ export type WindowCounter = (window: { readonly fromAt: number; readonly untilAt
 export function easemobWindowCounter(reader: EasemobHourReader, deps: { vendor: Vendor; has: (id: string) => boolean; clock: () => number }): WindowCounter {
   return async (window, signal) => {
     const met = new Set<string>();
-    const count: BackfillIntake = async (_vendor, _api, query, body) => {
-      const made = deps.vendor.toEvent({ query, headers: {} }, Buffer.from(JSON.stringify(body)), deps.clock());
-      if (made.kind !== 'event') return made.kind;
-      const id = made.event.attributes.id;
-      if (deps.has(id) || met.has(id)) return 'duplicate';
-      met.add(id);
-      return 'accepted';
-    };
+    const count: BackfillPageIntake = async (_vendor, _api, query, bodies) =>
+      bodies.map((body): FetchedOutcome => {
+        const made = deps.vendor.toEvent({ query, headers: {} }, Buffer.from(JSON.stringify(body)), deps.clock());
+        if (made.kind !== 'event') return made.kind;
+        const id = made.event.attributes.id;
+        if (deps.has(id) || met.has(id)) return 'duplicate';
+        met.add(id);
+        return 'accepted';
+      });
     const result = await fillEasemobHours(reader, window, { intake: count, signal, clock: deps.clock, within: true });
     return result.counts.accepted;
   };

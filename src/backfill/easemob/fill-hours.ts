@@ -1,8 +1,8 @@
-import type { BackfillIntake, FetchedOutcome, FillResult } from '../fill-sequence-gaps';
+import type { BackfillPageIntake, FetchedOutcome, FillResult } from '../fill-sequence-gaps';
 import type { WindowFiller } from '../window-filler';
 import { EasemobHistoryError, hourMs, type EasemobHistory } from './history-file';
 import { callbackBodyOf } from './history-record';
-import { createPace } from '../pace';
+import { writePages } from '../page-writer';
 
 export const historyFileApi = 'easemob/chatmessages';
 
@@ -22,7 +22,7 @@ type HourState = { state: FillResult['state']; note: string };
 const iso = (at: number) => new Date(at).toISOString();
 
 /** Reads one hour's file into the intake; `within` keeps only messages sent in that window. */
-async function readHour(reader: EasemobHourReader, hour: number, counts: Counts, deps: { intake: BackfillIntake; signal: AbortSignal; clock: () => number; within?: { fromAt: number; untilAt: number } }): Promise<HourState> {
+async function readHour(reader: EasemobHourReader, hour: number, counts: Counts, deps: { intake: BackfillPageIntake; signal: AbortSignal; clock: () => number; within?: { fromAt: number; untilAt: number } }): Promise<HourState> {
   const name = iso(hour).slice(0, 13);
   if (hour + hourMs + reader.delayMs > deps.clock()) return { state: 'open', note: `the file of ${name}h is not due before ${iso(hour + hourMs + reader.delayMs)}` };
   const expired = hour + hourMs + reader.retentionMs <= deps.clock();
@@ -30,13 +30,17 @@ async function readHour(reader: EasemobHourReader, hour: number, counts: Counts,
   const file = await reader.history.locate(hour, deps.signal);
   if (file.kind === 'none') return { state: 'filled', note: `${name}h: no history file (no message that hour)` };
   if (file.kind !== 'url') return { state: 'open', note: `${name}h: the history file is not stored yet (${file.detail})` };
-  const pace = createPace();
-  try {
-    for await (const record of reader.history.messages(file.url, deps.signal)) {
-      if (deps.within && (record.timestamp < deps.within.fromAt || record.timestamp >= deps.within.untilAt)) continue;
-      counts[await deps.intake('easemob', historyFileApi, new URLSearchParams(), callbackBodyOf(record, reader.appKey))] += 1;
-      await pace.rest();
+  const records = reader.history.messages(file.url, deps.signal);
+  const { within } = deps;
+  async function* bodies() {
+    for await (const record of records) {
+      if (within && (record.timestamp < within.fromAt || record.timestamp >= within.untilAt)) continue;
+      yield callbackBodyOf(record, reader.appKey);
     }
+  }
+  try {
+    // The file's messages go to the intake a page at a time (one spool write each); the hour is read once they are stored.
+    await writePages(bodies(), { intake: deps.intake, vendor: 'easemob', api: historyFileApi, query: new URLSearchParams(), counts });
   } catch (error) {
     // Reading the same file again gives the same refusal: say why and stop trying (an operator can raise the limit and ask again).
     if (error instanceof EasemobHistoryError && (error.failure === 'too-large' || error.failure === 'malformed')) return { state: 'unfillable', note: `${name}h: ${error.message}` };
@@ -60,7 +64,7 @@ export function hoursCovering(fromAt: number, untilAt: number): number[] {
  * hour is past the retention or its file is refused (too large, not the documented format).
  * Throws on an API failure (refused, rate-limited, unreachable, cut short): tried again later.
  */
-export async function fillEasemobHours(reader: EasemobHourReader, span: { fromAt: number; untilAt: number }, deps: { intake: BackfillIntake; signal: AbortSignal; clock: () => number; within?: boolean }): Promise<FillResult> {
+export async function fillEasemobHours(reader: EasemobHourReader, span: { fromAt: number; untilAt: number }, deps: { intake: BackfillPageIntake; signal: AbortSignal; clock: () => number; within?: boolean }): Promise<FillResult> {
   const counts: Counts = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
   const states: HourState[] = [];
   for (const hour of hoursCovering(span.fromAt, span.untilAt)) {

@@ -2,8 +2,8 @@ import type { FetchedOutcome } from '../fill-sequence-gaps';
 import { createQuota, type Quota } from '../quota';
 import type { BackfillWindow, SeenConversation, WindowFiller } from '../window-filler';
 import { neteaseCopyBody, type CopyConversation } from './copy-body';
-import { createNeteaseHistory, historyPageSize, NeteaseHistoryError, type HistoryApi, type NeteaseHistory, type NeteaseHistoryMessage, type NeteaseHistorySettings } from './history';
-import { createPace } from '../pace';
+import { createNeteaseHistory, historyPageSize, NeteaseHistoryError, type HistoryApi, type NeteaseHistory, type NeteaseHistorySettings } from './history';
+import { writePages } from '../page-writer';
 
 export interface NeteaseBackfillSettings extends NeteaseHistorySettings {
   /** History calls per second, shared by the three APIs (BACKFILL_NETEASE_RATE). */
@@ -30,8 +30,8 @@ type Counts = Record<FetchedOutcome | 'placeholder', number>;
  * says there is no such team, the super-team history) and hands each message to the intake as the
  * eventType 1 copy NetEase would have POSTed, so a message whose callback came too is a duplicate.
  * Chat rooms are not read: their copies carry no server id, so a fetched one could not be matched to
- * its callback. A page's messages go to the intake together (one spool commit), and the event loop is
- * yielded between pages; throws on an API failure (the window stays
+ * its callback. A page's messages go to the intake together (one spool write, `writePages`), the next
+ * page read while it is stored, and a conversation is done once its pages are; throws on an API failure (the window stays
  * open), except for a conversation NetEase says cannot be read, which is named in the note.
  */
 export function createNeteaseWindowFiller(settings: NeteaseBackfillSettings, options: { quota?: Quota; history?: NeteaseHistory; clock?: () => number } = {}): WindowFiller {
@@ -84,17 +84,13 @@ async function fillConversation(c: SeenConversation, window: BackfillWindow, dep
   return superNote === undefined ? undefined : `team ${c.a} not read (${teamNote}; super team: ${superNote})`;
 
   async function read(api: HistoryApi, params: Record<string, string>, where: CopyConversation): Promise<string | undefined> {
-    const page: NeteaseHistoryMessage[] = [];
-    const pace = createPace();
-    // A page's messages go to the intake together: they share one spool commit instead of one each.
-    const flush = async () => {
-      const outcomes = await Promise.all(page.splice(0).map((message) => deps.intake('netease', neteaseHistoryApis[api], new URLSearchParams(), neteaseCopyBody(message, where))));
-      for (const outcome of outcomes) deps.counts[outcome] += 1;
-      await pace.rest();
-    };
+    const messages = deps.history.read({ api, params, ...span }, deps.signal);
+    async function* copies() {
+      for await (const message of messages) yield neteaseCopyBody(message, where);
+    }
     try {
-      for await (const message of deps.history.read({ api, params, ...span }, deps.signal)) if (page.push(message) >= historyPageSize) await flush();
-      await flush();
+      // A history page's messages go to the intake together (one spool write), the next page read meanwhile.
+      await writePages(copies(), { intake: deps.intake, vendor: 'netease', api: neteaseHistoryApis[api], query: new URLSearchParams(), counts: deps.counts, pageSize: historyPageSize });
       return undefined;
     } catch (error) {
       if (error instanceof NeteaseHistoryError && unreadable.has(error.code)) return c.kind === 'user' ? `${c.a}/${c.b ?? ''} not read (${error.message})` : error.message;

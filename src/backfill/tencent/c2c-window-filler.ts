@@ -4,7 +4,7 @@ import type { SeenConversation, WindowFiller } from '../window-filler';
 import { c2cCallbackBody, c2cCallbackQuery } from './c2c-message';
 import { createTencentRest, TencentApiError, type TencentHistorySettings } from './rest';
 import { createTencentRoamHistory, type TencentRoamHistory } from './roam-history';
-import { createPace } from '../pace';
+import { writePages } from '../page-writer';
 
 export const roamHistoryApi = 'tencent/admin_getroammsg';
 
@@ -34,19 +34,21 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
     const isPair = (c: SeenConversation): c is SeenConversation & { b: string } => c.kind === 'user' && c.b !== undefined && /^\d+$/.test(c.app) && (window.app === undefined || c.app === window.app);
     const skipped: string[] = [];
     let [pairs, unreadable] = [0, 0];
-    const pace = createPace();
     const [minTime, maxTime] = [Math.floor(window.fromAt / 1000), Math.ceil(window.untilAt / 1000)];
     for await (const pair of window.conversations) {
       if (signal.aborted) break;
       if (!isPair(pair)) continue;
       pairs += 1;
-      const query = c2cCallbackQuery(pair.app);
-      try {
-        for await (const message of historyOf(pair.app).read(pair.a, pair.b, minTime, maxTime, signal)) {
+      const messages = historyOf(pair.app).read(pair.a, pair.b, minTime, maxTime, signal);
+      async function* bodies() {
+        for await (const message of messages) {
           if (message.MsgFlagBits !== 0) counts.placeholder += 1;
-          else counts[await intake('tencent', roamHistoryApi, query, c2cCallbackBody(message))] += 1;
-          await pace.rest();
+          else yield c2cCallbackBody(message);
         }
+      }
+      try {
+        // The pair's messages go to the intake a page at a time (one spool write each); the pair is done once they are stored.
+        await writePages(bodies(), { intake, vendor: 'tencent', api: roamHistoryApi, query: c2cCallbackQuery(pair.app), counts });
       } catch (error) {
         if (!(error instanceof TencentApiError && skipPairCodes.has(error.code))) throw error;
         // The note names the first few, however many pairs a large app has.

@@ -29,7 +29,7 @@ describe('the pass over open outage windows', () => {
     };
     const calls: string[] = [];
     const deps = {
-      gaps: spool.gaps, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler }]]), intake: async () => 'accepted' as const, logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000,
+      gaps: spool.gaps, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler }]]), intake: async (_vendor: string, _api: string, _query: URLSearchParams, bodies: readonly unknown[]) => bodies.map(() => 'accepted' as const), logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000,
       metrics: { backfilled: (vendor: string, api: string, counts: Readonly<Record<string, number>>) => void calls.push(`${vendor} ${api} ${counts['accepted']}`), backfillApiError: (vendor: string, api: string) => void calls.push(`error ${vendor} ${api}`) },
     };
 
@@ -58,7 +58,7 @@ describe('the pass over open outage windows', () => {
       return { state: 'filled', note: 'read', counts: { accepted: 1, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
     };
     const deps = {
-      gaps: spool.gaps, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler }]]), intake: async () => 'accepted' as const, logger: pino({ level: 'silent' }), clock: () => 5000, seenRetentionMs: 10_000,
+      gaps: spool.gaps, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler }]]), intake: async (_vendor: string, _api: string, _query: URLSearchParams, bodies: readonly unknown[]) => bodies.map(() => 'accepted' as const), logger: pino({ level: 'silent' }), clock: () => 5000, seenRetentionMs: 10_000,
       metrics: { backfilled: () => undefined, backfillApiError: () => undefined },
     };
 
@@ -91,7 +91,7 @@ describe('the pass over open outage windows', () => {
       return { state: 'filled', note: `${pass.length} read`, counts: { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
     };
     const deps = (spool: Spool, fill: WindowFiller) => ({
-      gaps: spool.gaps, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler: fill }]]), intake: async () => 'accepted' as const, logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000,
+      gaps: spool.gaps, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler: fill }]]), intake: async (_vendor: string, _api: string, _query: URLSearchParams, bodies: readonly unknown[]) => bodies.map(() => 'accepted' as const), logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000,
       metrics: { backfilled: () => undefined, backfillApiError: () => undefined },
     });
 
@@ -115,7 +115,7 @@ describe('the pass over open outage windows', () => {
     const window = await spool.gaps.record({ kind: 'window', vendor: 'easemob', fromAt: 500, untilAt: 2000 }, 2000);
     const filler: WindowFiller = async () => ({ state: 'open', note: 'the file of 1970-01-01T00h is not due yet', counts: { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } });
     const deps = {
-      gaps: spool.gaps, fillers: new Map([['easemob', { api: 'easemob/chatmessages', filler, wholeApp: true as const }]]), intake: async () => 'accepted' as const, logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000,
+      gaps: spool.gaps, fillers: new Map([['easemob', { api: 'easemob/chatmessages', filler, wholeApp: true as const }]]), intake: async (_vendor: string, _api: string, _query: URLSearchParams, bodies: readonly unknown[]) => bodies.map(() => 'accepted' as const), logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000,
       metrics: { backfilled: () => undefined, backfillApiError: () => undefined },
     };
     const stopped = new AbortController();

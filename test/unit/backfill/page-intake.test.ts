@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupHistoryApi } from '../../../src/backfill/fill-sequence-gaps';
-import { createBackfillIntake, createBackfillPageIntake } from '../../../src/backfill/intake';
+import { createBackfillPageIntake } from '../../../src/backfill/intake';
+import { createAcceptor } from '../../../src/pipeline/accept';
 import { groupCallbackBody, groupCallbackQuery } from '../../../src/backfill/tencent/group-message';
 import { loadConfig } from '../../../src/config';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
@@ -13,6 +14,15 @@ const vendors = buildVendors(loadConfig({ TENCENT_SDKAPPIDS: String(sdkAppId), T
 const query = groupCallbackQuery(sdkAppId);
 /** The group callback body of history message `seq` of group `g`. */
 const body = (seq: number) => groupCallbackBody('@TGS#g', { From_Account: `user${seq % 3}`, IsPlaceMsg: 0, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${seq}` } }], MsgRandom: 1000 + seq, MsgSeq: seq, MsgTimeStamp: 1_767_000_000 + seq });
+/** A message taken in as its callback would be, one at a time: the vendor's mapping, marked with the API, then the callbacks' acceptor. */
+const oneByOne = (spool: Spool, receivedAt: number) => async (body: Record<string, unknown>) => {
+  const vendor = vendors[0]!;
+  const head = { query, headers: {} };
+  const raw = Buffer.from(JSON.stringify(body));
+  const made = vendor.toEvent(head, raw, receivedAt);
+  const marked = made.kind === 'event' ? { ...made, event: { ...made.event, attributes: { ...made.event.attributes, backfill: groupHistoryApi } } } : made;
+  return createAcceptor({ spool })(marked, { vendor: vendor.name, head: () => vendor.storedHead(head), body: raw, receivedAt, added: { backfill: groupHistoryApi } });
+};
 /** What the spool holds, without where and when it was stored. */
 const stored = (spool: Spool) => spool.admin.events(1000).map(({ id, attributes, data, message }) => ({ id, attributes: JSON.parse(attributes) as unknown, data, message })).sort((a, b) => a.id.localeCompare(b.id));
 
@@ -37,7 +47,7 @@ describe('backfill page intake', () => {
     const page = open('page.db');
     const bodies = [5, 4, 3, 2, 1].map(body);
 
-    for (const b of bodies) await createBackfillIntake({ spool: one, vendors, clock: () => 5_000 })('tencent', groupHistoryApi, query, b);
+    for (const b of bodies) await oneByOne(one, 5_000)(b);
     const outcomes = await createBackfillPageIntake({ spool: page, vendors, clock: () => 5_000 })('tencent', groupHistoryApi, query, bodies);
 
     expect(outcomes).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
@@ -48,7 +58,7 @@ describe('backfill page intake', () => {
 
   test('When a page holds messages the spool has, or one twice, then those are duplicates, stored once, and the new ones reach the sinks', async () => {
     const spool = open('spool.db');
-    await createBackfillIntake({ spool, vendors, clock: () => 5_000 })('tencent', groupHistoryApi, query, body(2));
+    await oneByOne(spool, 5_000)(body(2));
     const intake = createBackfillPageIntake({ spool, vendors, clock: () => 6_000 });
 
     const outcomes = await intake('tencent', groupHistoryApi, query, [body(3), body(2), body(1), body(3)]);

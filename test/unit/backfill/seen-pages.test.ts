@@ -38,7 +38,7 @@ describe('reading the conversations seen, page by page', () => {
       return { state: 'filled', note: 'read', counts: { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
     };
     const deps = {
-      gaps: { ...spool.gaps, seen: reader }, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler }]]), intake: async () => 'accepted' as const,
+      gaps: { ...spool.gaps, seen: reader }, fillers: new Map([['tencent', { api: 'tencent/admin_getroammsg', filler }]]), intake: async (_vendor: string, _api: string, _query: URLSearchParams, bodies: readonly unknown[]) => bodies.map(() => 'accepted' as const),
       logger: pino({ level: 'silent' }), clock: () => 3000, seenRetentionMs: 10_000, metrics: { backfilled: () => undefined, backfillApiError: () => undefined },
     };
 
