@@ -40,32 +40,45 @@ export interface Event {
   readonly replayed?: true;
 }
 
-/** Events read back from storage, with their attributes as stored (see `storedEvent`). */
-const storedAttributes = new WeakMap<Event, string>();
+/**
+ * The attributes' JSON text of an event, kept with the event object once made: read back from storage
+ * (`storedEvent`), or made when a lane measured its batch (`eventJsonBytes`), so that the sinks'
+ * `eventToJson` and every other lane's measure reuse it instead of serialising the attributes again.
+ * Held only as long as the event object is (at most the spool's recent events and the batches in flight).
+ */
+const attributesJson = new WeakMap<Event, string>();
+
+function attributesJsonOf(event: Event): string {
+  let json = attributesJson.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event.attributes);
+    attributesJson.set(event, json);
+  }
+  return json;
+}
 
 /** The event as a CloudEvents structured-mode JSON document (`application/cloudevents+json`). */
 export function eventToJson(event: Event): string {
-  const head = storedAttributes.get(event) ?? JSON.stringify(event.attributes);
+  const head = attributesJson.get(event) ?? JSON.stringify(event.attributes);
   return `${head.slice(0, -1)},"data":${event.data}}`;
 }
 
 /**
  * The UTF-8 length of `eventToJson(event)` without making that text: the attributes' JSON, `,"data":`
- * in place of its closing brace, the body and a closing brace. For a lane that only measures its
- * batches.
+ * in place of its closing brace, the body and a closing brace. For a lane that measures its batches
+ * before a sink writes them: the attributes' JSON is kept for that sink's `eventToJson`.
  */
 export function eventJsonBytes(event: Event): number {
-  const head = storedAttributes.get(event) ?? JSON.stringify(event.attributes);
-  return Buffer.byteLength(head) + ',"data":'.length + Buffer.byteLength(event.data);
+  return Buffer.byteLength(attributesJsonOf(event)) + ',"data":'.length + Buffer.byteLength(event.data);
 }
 
 /**
- * `event`, read back from storage where its attributes were kept as `attributesJson` (their
+ * `event`, read back from storage where its attributes were kept as `json` (their
  * `JSON.stringify`): `eventToJson` reuses that text instead of serialising the attributes again.
  * Copies of the object (a replay's, a message payload's) are serialised as usual.
  */
-export function storedEvent(event: Event, attributesJson: string): Event {
-  storedAttributes.set(event, attributesJson);
+export function storedEvent(event: Event, json: string): Event {
+  attributesJson.set(event, json);
   return event;
 }
 

@@ -85,4 +85,19 @@ describe('eventJsonBytes', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('When a lane measures an event and its sinks write it, then its attributes are serialised once for all of them, to the same text', () => {
+    let serialised = 0;
+    const event = tricky('e3');
+    const attributes = { ...event.attributes };
+    Object.defineProperty(attributes, 'vendor', { enumerable: true, get: () => ((serialised += 1), 'tencent') });
+    const measured: Event = { ...event, attributes };
+
+    const bytes = [eventJsonBytes(measured), eventJsonBytes(measured)];
+    const texts = [eventToJson(measured), eventToJson(measured)];
+
+    expect(serialised).toBe(1);
+    expect(texts).toEqual([eventToJson(event), eventToJson(event)]);
+    expect(bytes).toEqual([Buffer.byteLength(eventToJson(event)), Buffer.byteLength(eventToJson(event))]);
+  });
 });
