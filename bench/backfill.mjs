@@ -3,7 +3,9 @@
 // the limit allows, and what it costs the callbacks arriving meanwhile. VENDOR=tencent (the default):
 // Tencent group sequence gaps read from the group history (test/helpers/tencent-history-standin.ts: the
 // documented 20 messages a call, UserSig checked), GROUPS groups, one gap each, recorded through
-// POST /gaps. VENDOR=netease: an outage window read back from NetEase's one-to-one history
+// POST /gaps. VENDOR=tencent-c2c: an outage window read back from Tencent's one-to-one roaming history
+// (the same stand-in's admin_getroammsg: 100 messages a call, cut at about 13 KB), GROUPS pairs of
+// accounts, recorded through POST /backfill. VENDOR=netease: an outage window read back from NetEase's one-to-one history
 // (test/helpers/netease-history-standin.ts: querySessionMsg, 100 messages a call, CheckSum checked),
 // GROUPS conversations, recorded through POST /backfill. Either stand-in is transpiled and run in this
 // process, its own per-second limit set to RATE so a client that exceeds the quota is seen in
@@ -17,9 +19,9 @@
 // its thread shares the core with the stand-in, which is busy only during a fill, so it runs at nice
 // LOAD_NICE, -10 unless given, ahead of the stand-in when the kernel allows it), and the CPU time the
 // gateway and this script took while filling.
-// Env: VENDOR (tencent or netease), COUNT (10000; the issue's figure is 100000), GROUPS (10: groups or
+// Env: VENDOR (tencent, tencent-c2c or netease), COUNT (10000; the issue's figure is 100000), GROUPS (10: groups or
 // conversations), RATE (the vendor's documented limit and the gateway's BACKFILL_<VENDOR>_RATE: 200
-// for Tencent's group_msg_get_simple, 100 for NetEase's history), LOAD_RATE (200), LOAD_NICE (-10), ROUNDS (3), CONNECTIONS (8), SETTLE (600),
+// for Tencent's group_msg_get_simple and admin_getroammsg, 100 for NetEase's history), LOAD_RATE (200), LOAD_NICE (-10), ROUNDS (3), CONNECTIONS (8), SETTLE (600),
 // GATEWAY_CPUS (pin the gateway with taskset, e.g. 1), GATEWAY_NODE_ARGS (more Node flags for the gateway,
 // space-separated), PROFILE_DIR (writes a CPU profile of the gateway there, node --cpu-prof, when it stops).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +39,7 @@ const { loadTestHelper } = testHelpers;
 const require = createRequire(import.meta.url);
 
 const vendor = process.env.VENDOR ?? 'tencent';
-if (vendor !== 'tencent' && vendor !== 'netease') throw new Error(`VENDOR must be tencent or netease, not ${vendor}`);
+if (!['tencent', 'tencent-c2c', 'netease'].includes(vendor)) throw new Error(`VENDOR must be tencent, tencent-c2c or netease, not ${vendor}`);
 const count = Number(process.env.COUNT ?? 10_000);
 const groups = Number(process.env.GROUPS ?? 10);
 const rate = Number(process.env.RATE ?? (vendor === 'netease' ? 100 : 200));
@@ -142,7 +144,49 @@ async function neteaseScenario() {
   };
 }
 
-const scenario = vendor === 'netease' ? await neteaseScenario() : await tencentScenario();
+async function tencentC2CScenario() {
+  const { startTencentHistoryStandin } = loadTestHelper('tencent-history-standin', dir);
+  const standin = await startTencentHistoryStandin({ perSecond: rate });
+  // Each round's pairs talk ten messages a second in the hour before the start.
+  const base = Math.floor(Date.now() / 1000) - 3600;
+  const pair = (round, c) => [`bench${round}a${c}`, `bench${round}b${c}`];
+  let calls = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    for (let c = 0; c < groups; c += 1) {
+      const [a, b] = pair(round, c);
+      const sent = [];
+      for (let i = 0; i < perGroup; i += 1) sent.push(standin.sendC2C(i % 2 === 0 ? a : b, i % 2 === 0 ? b : a, `missed ${i}`, base + Math.floor(i / 10)));
+      // The pages the stand-in answers (the documented 100 messages, cut at about 13 KB), newest first.
+      if (round === 0) {
+        for (let i = sent.length - 1; i >= 0; calls += 1) {
+          let [taken, bytes] = [0, 0];
+          while (i >= 0 && taken < 100) {
+            const size = JSON.stringify(sent[i]).length;
+            if (taken > 0 && bytes + size > 13 * 1024) break;
+            [taken, bytes, i] = [taken + 1, bytes + size, i - 1];
+          }
+        }
+      }
+    }
+  }
+  return {
+    standin,
+    what: 'one-to-one messages',
+    perCall: 100,
+    gapKind: 'window',
+    api: 'tencent/admin_getroammsg',
+    env: { TENCENT_SDKAPPIDS: String(standin.sdkAppId), BACKFILL_TENCENT_URL: standin.url, BACKFILL_TENCENT_ADMIN: standin.identifier, BACKFILL_TENCENT_KEY: standin.key, BACKFILL_TENCENT_RATE: String(rate) },
+    calls,
+    made: () => standin.roamCalls,
+    refused: () => standin.overLimit,
+    async ask(round) {
+      const conversations = Array.from({ length: groups }, (_, c) => `user:${pair(round, c).join(':')}`);
+      await admin('POST', '/backfill', { vendor: 'tencent', app: String(standin.sdkAppId), since: base * 1000, until: (base + Math.ceil(perGroup / 10)) * 1000, conversations });
+    },
+  };
+}
+
+const scenario = vendor === 'netease' ? await neteaseScenario() : vendor === 'tencent-c2c' ? await tencentC2CScenario() : await tencentScenario();
 const { standin, calls } = scenario;
 const expectedSeconds = calls / rate;
 let gateway;
