@@ -3,11 +3,26 @@ import { pagesStoring, writePages } from '../../../src/backfill/page-writer';
 import { until } from '../../helpers/wait';
 
 const counts = (): Record<FetchedOutcome, number> => ({ accepted: 0, duplicate: 0, invalid: 0, ignored: 0 });
-async function* numbered(n: number, failAfter?: Error) {
+async function* numbered(n: number, failAfter?: { error: Error; then?: () => void }) {
   for (let i = 1; i <= n; i += 1) yield { n: i };
-  if (failAfter) throw failAfter;
+  if (failAfter) {
+    failAfter.then?.();
+    throw failAfter.error;
+  }
 }
 const deps = (intake: BackfillPageIntake, tally = counts()) => ({ intake, vendor: 'netease', api: 'netease/querySessionMsg', query: new URLSearchParams('a=1'), counts: tally, pageSize: 10 });
+/** A gate a fake intake waits on, opened by the test. */
+const gate = () => {
+  let opened = false;
+  return { open: () => void (opened = true), passed: () => until(() => opened, { what: 'the gate opened' }) };
+};
+/** Whether `promise` has settled, after a few turns of the event loop. */
+const settledYet = async (promise: Promise<unknown>): Promise<boolean> => {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  await until(() => true);
+  return settled;
+};
 
 describe('writePages', () => {
   test('When bodies are read, then they reach the intake in order, a page of pageSize at a time (the last one shorter), and every outcome is counted', async () => {
@@ -26,25 +41,28 @@ describe('writePages', () => {
     expect(tally).toEqual({ accepted: 20, duplicate: 5, invalid: 0, ignored: 0 });
   });
 
-  test('When pages wait for their commit, then the next ones are read and handed over meanwhile, up to pagesStoring waiting, and it resolves only once all are stored', async () => {
+  test('When pages wait for their commit, then the next ones are read and handed over meanwhile, up to pagesStoring more, and it resolves only once the last is stored', async () => {
     let handedOver = 0;
     let handedOverWhenFirstStored = 0;
-    let stored = 0;
+    const last = gate();
     const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => {
       handedOver += 1;
       if (handedOver === 1) {
         await until(() => handedOver > pagesStoring, { what: 'pages handed over while the first waits for its commit' });
         handedOverWhenFirstStored = handedOver;
       }
-      stored += 1;
+      if (handedOver === 6) await last.passed();
       return bodies.map(() => 'accepted' as const);
     };
 
-    await writePages(numbered(60), deps(intake));
+    const writing = writePages(numbered(60), deps(intake));
+    await until(() => handedOver === 6, { what: 'every page handed over' });
 
+    expect(await settledYet(writing)).toBe(false);
+    last.open();
+    await writing;
     // The first page's commit came once pagesStoring more were handed over, and no more before it.
     expect(handedOverWhenFirstStored).toBe(pagesStoring + 1);
-    expect(stored).toBe(6);
   });
 
   test('When a page cannot be stored, then it rejects with that failure, once the pages handed over with it have settled', async () => {
@@ -67,18 +85,38 @@ describe('writePages', () => {
     expect(settledWhenRejected).toBe(started);
   });
 
-  test('When the read fails, then the pages read before are stored and counted, and it rejects with the read’s failure after them', async () => {
-    const tally = counts();
-    let stored = 0;
-    const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => {
-      await until(() => true);
-      stored += 1;
+  test('When one of the last pages cannot be stored, then it rejects, however the read ended', async () => {
+    const failingAt = (first: number): BackfillPageIntake => async (_vendor, _api, _query, bodies) => {
+      if (bodies[0]?.['n'] === first) throw new Error('database or disk is full');
       return bodies.map(() => 'accepted' as const);
     };
 
-    await expect(writePages(numbered(25, new Error('the history answered 500')), deps(intake, tally)).finally(() => expect(stored).toBe(2))).rejects.toThrow('the history answered 500');
+    // The last page, still with the intake when the read ends.
+    await expect(writePages(numbered(25), deps(failingAt(21)))).rejects.toThrow('database or disk is full');
+    // The last page handed over before the read failed: a spool failure wins over the read's (the
+    // window must stay open, whatever the read said, such as an Easemob file taken for malformed).
+    await expect(writePages(numbered(25, { error: new Error('the file is malformed') }), deps(failingAt(11)))).rejects.toThrow('database or disk is full');
+  });
 
+  test('When the read fails, then it rejects with the read’s failure only after the pages read before are stored and counted', async () => {
+    const tally = counts();
+    const stores = gate();
+    let stored = 0;
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => {
+      await stores.passed();
+      stored += 1;
+      return bodies.map(() => 'accepted' as const);
+    };
+    let readFailed = false;
+
+    const writing = writePages(numbered(25, { error: new Error('the history answered 500'), then: () => (readFailed = true) }), deps(intake, tally));
+    await until(() => readFailed, { what: 'the read failed' });
+
+    expect(await settledYet(writing)).toBe(false);
+    stores.open();
+    await expect(writing).rejects.toThrow('the history answered 500');
     // The short last page was not handed over: the read failed before its end.
+    expect(stored).toBe(2);
     expect(tally.accepted).toBe(20);
   });
 });
