@@ -34,19 +34,35 @@ function storedHeadOf(vendor: Vendor, head: CallbackHead): () => StoredHead {
  * callback's event id (a late callback or a second fill is a duplicate), marked with the attribute
  * `backfill=<api>`; the page's events are made in slices of about a millisecond between which live
  * callbacks get in, then committed together (one spool write, one de-duplication pass), as the
- * callbacks' acceptor would store them one by one. An outcome per body, in order (`invalid` for all of
- * them when the vendor is not configured); rejects when the spool could not store the page (then none
- * of it is stored).
+ * callbacks' acceptor would store them one by one. Pages given while earlier ones are still being made
+ * are made meanwhile but appended in the order they were given (a short last page that is made first
+ * still comes after the pages before it). An outcome per body, in order (`invalid` for all of them when
+ * the vendor is not configured). Rejects when the spool could not store the page (then none of its
+ * events is stored) or quarantine one of its bodies (then its events may be stored: a fill that reads
+ * the page again finds them as duplicates).
  */
 export function createBackfillPageIntake(deps: Deps): BackfillPageIntake {
   const acceptMany = createBatchAcceptor({ spool: deps.spool });
+  /** Settled once the page given last has been appended (its events have their seqs), or has failed. */
+  let appended: Promise<void> = Promise.resolve();
   return async (vendorName, api, query, bodies) => {
     const vendor = deps.vendors.find((v) => v.name === vendorName);
     if (vendor === undefined) return bodies.map(() => 'invalid' as const);
-    const receivedAt = deps.clock();
-    const head = { query, headers: {} };
-    const storedHead = storedHeadOf(vendor, head);
-    const items = await mapInSlices(bodies, (body) => made(vendor, api, head, storedHead, body, receivedAt));
-    return (await acceptMany(items, receivedAt)).map(fetched);
+    const previous = appended;
+    let turnDone = (): void => undefined;
+    appended = new Promise<void>((resolve) => (turnDone = resolve));
+    let accepted: Promise<Outcome[]>;
+    try {
+      const receivedAt = deps.clock();
+      const head = { query, headers: {} };
+      const storedHead = storedHeadOf(vendor, head);
+      const items = await mapInSlices(bodies, (body) => made(vendor, api, head, storedHead, body, receivedAt));
+      await previous;
+      // Its events take their seqs as the acceptor is called, before it first waits: the next page may go on.
+      accepted = acceptMany(items, receivedAt);
+    } finally {
+      turnDone();
+    }
+    return (await accepted).map(fetched);
   };
 }

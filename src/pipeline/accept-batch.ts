@@ -14,7 +14,9 @@ export interface BatchItem {
  * in batches, such as a page of a vendor's history): the events are committed to the spool together
  * (one write, one de-duplication pass), an invalid body is quarantined raw as `accept` does, an
  * ignored one only reported. Resolves with an outcome per item, in order, once everything is
- * committed; rejects with `PipelineUnavailable` otherwise (then none of the events is stored).
+ * committed; rejects with `PipelineUnavailable` otherwise: when the events could not be stored (then
+ * none of them is), or an invalid body could not be quarantined (then the events may be stored, and
+ * come back as duplicates when the batch is given again).
  */
 export function createBatchAcceptor(deps: { readonly spool: Pick<Spool, 'appendMany' | 'quarantine' | 'derives'> }) {
   return async function acceptMany(items: readonly BatchItem[], receivedAt: number): Promise<Outcome[]> {

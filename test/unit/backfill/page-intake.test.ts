@@ -99,4 +99,20 @@ describe('backfill page intake', () => {
     expect(retried).toEqual(['accepted', 'accepted', 'accepted']);
     expect(await restarted('tencent', groupHistoryApi, query, [body(4), ...bodies])).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate']);
   });
+
+  test('When a short page comes while a long one is still being made, then it is appended after the long one, in the order given', async () => {
+    const spool = open('order.db');
+    const intake = createBackfillPageIntake({ spool, vendors, clock: () => 5_000 });
+    // A thousand bodies take several slices of a millisecond to make; one body takes none.
+    const long = Array.from({ length: 1000 }, (_, i) => body(2000 - i));
+
+    const outcomes = await Promise.all([intake('tencent', groupHistoryApi, query, long), intake('tencent', groupHistoryApi, query, [body(1)])]);
+
+    expect(outcomes.flat()).toEqual(Array(1001).fill('accepted'));
+    const seqs = new Map(spool.admin.events(2000).map((row) => [(JSON.parse(row.attributes) as { msgseq: string }).msgseq, row.seq]));
+    expect(seqs.size).toBe(1001);
+    // Every event of the long page has a lower seq than the short page's one, in the order given.
+    expect(Math.max(...long.map((b) => seqs.get(String(b['MsgSeq'])) as number))).toBeLessThan(seqs.get('1') as number);
+    expect(long.map((b) => seqs.get(String(b['MsgSeq'])))).toEqual([...long.map((b) => seqs.get(String(b['MsgSeq'])))].sort((a, b) => (a as number) - (b as number)));
+  });
 });
