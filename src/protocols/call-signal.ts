@@ -14,6 +14,7 @@ export interface CallSignal {
  * the process alive.
  */
 export function callSignal(signal: AbortSignal | undefined, ms: number): CallSignal {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`a call's timeout must be a finite number of milliseconds, not ${ms}`);
   const controller = new AbortController();
   const stop = (): void => controller.abort(signal?.reason);
   const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { callVendor, maxAnswerBytes } from '../../src/protocols/vendor-call';
 import { startLoopbackHttp, type LoopbackHttp } from '../helpers/loopback-http';
 
@@ -60,5 +61,15 @@ describe('callVendor', () => {
 
     await expect(callVendor(api.url, { method: 'POST', body: '{}', signal: reading.signal, timeoutMs: 100 })).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(reading.signal.aborted).toBe(false);
+  });
+
+  test('When a call with a timeout is answered, then nothing of its timeout is left on the caller’s signal', async () => {
+    api = await startLoopbackHttp((_req, _body, res) => res.end('{}'));
+    const reading = new AbortController();
+
+    const answer = await callVendor(api.url, { method: 'POST', body: '{}', signal: reading.signal, timeoutMs: 10_000 });
+
+    expect(answer.status).toBe(200);
+    expect(getEventListeners(reading.signal, 'abort')).toHaveLength(0);
   });
 });
