@@ -36,7 +36,7 @@ export interface PaceOptions {
 }
 
 /**
- * Paces a backfill against live callbacks: after each step (a page or a message handed to the intake)
+ * Paces a backfill against live callbacks: after each step (a page handed to the intake)
  * it rests just long enough that the event loop was busy at most `share` of the time since the
  * previous rest, callbacks' and deliveries' work included. A backfill within its quota on a gateway
  * with room to spare never waits here (the quota is its pace); one that would take the whole loop

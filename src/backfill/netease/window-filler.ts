@@ -30,8 +30,8 @@ type Counts = Record<FetchedOutcome | 'placeholder', number>;
  * says there is no such team, the super-team history) and hands each message to the intake as the
  * eventType 1 copy NetEase would have POSTed, so a message whose callback came too is a duplicate.
  * Chat rooms are not read: their copies carry no server id, so a fetched one could not be matched to
- * its callback. A page's messages go to the intake together (one spool write, `writePages`), the next
- * page read while it is stored, and a conversation is done once its pages are; throws on an API failure (the window stays
+ * its callback. The messages go to the intake a page of 100 at a time (one spool write, `writePages`), the next
+ * ones read while it is stored, and a conversation is done once its pages are; throws on an API failure (the window stays
  * open), except for a conversation NetEase says cannot be read, which is named in the note.
  */
 export function createNeteaseWindowFiller(settings: NeteaseBackfillSettings, options: { quota?: Quota; history?: NeteaseHistory; clock?: () => number } = {}): WindowFiller {
@@ -89,7 +89,7 @@ async function fillConversation(c: SeenConversation, window: BackfillWindow, dep
       for await (const message of messages) yield neteaseCopyBody(message, where);
     }
     try {
-      // A history page's messages go to the intake together (one spool write), the next page read meanwhile.
+      // The messages go to the intake 100 at a time (one spool write each), the next ones read meanwhile.
       await writePages(copies(), { intake: deps.intake, vendor: 'netease', api: neteaseHistoryApis[api], query: new URLSearchParams(), counts: deps.counts, pageSize: historyPageSize });
       return undefined;
     } catch (error) {
