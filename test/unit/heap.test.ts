@@ -136,13 +136,14 @@ describe('the young-generation limit', () => {
     return Number(run.stdout);
   }
 
-  test('When a child Node starts with the flag, then its new space stays within two semi-spaces of the flag\'s size', () => {
+  test('When a child Node starts with the flag, then its new space stays near two semi-spaces of the flag\'s size, far below its size without it', () => {
     const semiSpaceMiB = Number(/=(\d+)$/.exec(semiSpaceFlag)?.[1]);
     expect(semiSpaceMiB).toBe(8);
-    // V8 sometimes holds a page or two (256 KiB each) beyond the two semi-spaces for a moment (16.25 MiB
-    // once in eight runs, 16.5 once in sixteen): allowed up to four. Without the flag the new space grows
-    // to 32 MiB (Node 22) or 128 MiB (Node 24) on this machine's memory.
-    const slack = 1;
+    // V8 sometimes holds pages (256 KiB each) beyond the two semi-spaces for a moment: on Node 24.21,
+    // 16 MiB in 45 of 60 runs and up to 19 MiB in the others (Node 22: 16 MiB in 16 of 16). Allowed up to
+    // one more semi-space: still far below the new space without the flag, which grows to 32 MiB
+    // (Node 22) or 128 MiB (Node 24) on this machine's memory.
+    const slack = semiSpaceMiB;
     expect(newSpacePeak([semiSpaceFlag])).toBeLessThanOrEqual(2 * semiSpaceMiB + slack);
     expect(newSpacePeak([])).toBeGreaterThan(2 * semiSpaceMiB + slack);
   });
