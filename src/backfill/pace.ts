@@ -35,23 +35,35 @@ export interface PaceOptions {
   readonly wait?: (ms: number) => Promise<void>;
 }
 
+export interface Pace {
+  rest(): Promise<void>;
+}
+
 /**
  * Paces a backfill against live callbacks: after each step (a page handed to the intake)
  * it rests just long enough that the event loop was busy at most `share` of the time since the
  * previous rest, callbacks' and deliveries' work included. A backfill within its quota on a gateway
  * with room to spare never waits here (the quota is its pace); one that would take the whole loop
  * leaves 40 % of it to callbacks, and more when callbacks keep it busy. At least one turn of the
- * event loop, at most 100 ms.
+ * event loop, at most 100 ms. Steps that run side by side (conversations read at once) share one
+ * pace: a step that asks for a rest while another rests joins that rest, so they all pause together
+ * and the loop's busy share holds for all of them, not for each.
  */
-export function createPace({ share = busyShare, loop = processLoop, wait = waitFor }: PaceOptions = {}): { rest(): Promise<void> } {
+export function createPace({ share = busyShare, loop = processLoop, wait = waitFor }: PaceOptions = {}): Pace {
   let busyMark = loop.busyMs();
   let since = loop.now();
-  return {
-    async rest() {
+  let resting: Promise<void> | undefined;
+  const rest = async (): Promise<void> => {
+    try {
       const busy = loop.busyMs() - busyMark;
       await wait(Math.max(0, Math.min(busy / share - (loop.now() - since), maxRestMs)));
+    } finally {
       busyMark = loop.busyMs();
       since = loop.now();
-    },
+      resting = undefined;
+    }
+  };
+  return {
+    rest: () => (resting ??= rest()),
   };
 }

@@ -1,5 +1,5 @@
 import type { BackfillPageIntake, FetchedOutcome } from './fill-sequence-gaps';
-import { createPace } from './pace';
+import { createPace, type Pace } from './pace';
 
 /** The bodies of one page handed to the intake together: one spool write, its mapping made in slices. */
 export const writerPageSize = 100;
@@ -19,6 +19,8 @@ export interface PageWriterDeps {
   /** What the intake made of each body is counted here. */
   readonly counts: Record<FetchedOutcome, number>;
   readonly pageSize?: number;
+  /** Shared by the writers of conversations read side by side (one rest for all); else one of its own. */
+  readonly pace?: Pace;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface PageWriterDeps {
  */
 export async function writePages(bodies: AsyncIterable<Record<string, unknown>>, deps: PageWriterDeps): Promise<void> {
   const pageSize = deps.pageSize ?? writerPageSize;
-  const pace = createPace();
+  const pace = deps.pace ?? createPace();
   const storing: Promise<void>[] = [];
   const handedOver: Promise<void>[] = [];
   let page: Record<string, unknown>[] = [];

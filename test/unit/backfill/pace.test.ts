@@ -66,6 +66,31 @@ describe('backfill pace', () => {
     expect(rests).toEqual([20, 15]);
   });
 
+  test('When steps running side by side ask for a rest while one rests, then they join that rest: one rest for all of them, and the next measures from its end', async () => {
+    const loop = fakeLoop();
+    const rests: number[] = [];
+    const ends: (() => void)[] = [];
+    const pace = createPace({ loop, wait: (ms) => new Promise<void>((resolve) => {
+      rests.push(ms);
+      ends.push(resolve);
+    }) });
+    loop.busy(30);
+
+    const first = pace.rest();
+    loop.busy(12);
+    const others = [pace.rest(), pace.rest()];
+    expect(rests).toEqual([20]);
+    ends[0]!();
+    await Promise.all([first, ...others]);
+    loop.busy(30);
+    const next = pace.rest();
+
+    // Each on a pace of its own, the two others would have rested again at once (42 busy of 42).
+    expect(rests).toEqual([20, 20]);
+    ends[1]!();
+    await next;
+  });
+
   test('When the rest is under a millisecond, then it is one turn of the event loop, not a timer', async () => {
     const turns = turnCounter();
     try {

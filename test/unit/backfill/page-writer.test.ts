@@ -119,4 +119,14 @@ describe('writePages', () => {
     expect(stored).toBe(2);
     expect(tally.accepted).toBe(20);
   });
+
+  test('When writers share a pace, then each page handed over rests on it', async () => {
+    const rested: number[] = [];
+    const pace = { rest: async () => void rested.push(rested.length) };
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, bodies) => bodies.map(() => 'accepted' as const);
+
+    await Promise.all([writePages(numbered(25), { ...deps(intake), pace }), writePages(numbered(10), { ...deps(intake), pace })]);
+
+    expect(rested).toHaveLength(3 + 1);
+  });
 });
