@@ -29,6 +29,32 @@ function storedHeadOf(vendor: Vendor, head: CallbackHead): () => StoredHead {
 }
 
 /**
+ * Pages the intake takes at once, across every fill (being made into events, appended, or waiting for
+ * their commit): the work and the memory of as many pages as one conversation's writer keeps with it,
+ * however many conversations are read side by side (they overlap their round trips, not this). Commits
+ * keep the order of seqs, so this also bounds what a callback's commit can wait behind.
+ */
+export const pagesAtOnce = 3;
+
+/** Slots handed out in the order asked for: `take` resolves once one is free, `give` frees it. */
+function slots(size: number): { take(): Promise<void>; give(): void } {
+  const waiting: (() => void)[] = [];
+  let taken = 0;
+  return {
+    take: async () => {
+      if (taken < size) taken += 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    // A freed slot goes straight to the first in line (still counted as taken).
+    give: () => {
+      const next = waiting.shift();
+      if (next !== undefined) next();
+      else taken -= 1;
+    },
+  };
+}
+
+/**
  * The intake of fetched messages, a page at a time, for any configured vendor by name: the body (and
  * query) each message's callback would have carried goes through that vendor's mapping, so it gets the
  * callback's event id (a late callback or a second fill is a duplicate), marked with the attribute
@@ -36,7 +62,8 @@ function storedHeadOf(vendor: Vendor, head: CallbackHead): () => StoredHead {
  * callbacks get in, then committed together (one spool write, one de-duplication pass), as the
  * callbacks' acceptor would store them one by one. Pages given while earlier ones are still being made
  * are made meanwhile but appended in the order they were given (a short last page that is made first
- * still comes after the pages before it). An outcome per body, in order (`invalid` for all of them when
+ * still comes after the pages before it), and at most `pagesAtOnce` pages are with it at once (the
+ * next waits for one of them to be committed). An outcome per body, in order (`invalid` for all of them when
  * the vendor is not configured). Rejects when the spool could not store the page (then none of its
  * events is stored) or quarantine one of its bodies (then its events may be stored: a fill that reads
  * the page again finds them as duplicates).
@@ -45,9 +72,11 @@ export function createBackfillPageIntake(deps: Deps): BackfillPageIntake {
   const acceptMany = createBatchAcceptor({ spool: deps.spool });
   /** Settled once the page given last has been appended (its events have their seqs), or has failed. */
   let appended: Promise<void> = Promise.resolve();
+  const intakeSlots = slots(pagesAtOnce);
   return async (vendorName, api, query, bodies) => {
     const vendor = deps.vendors.find((v) => v.name === vendorName);
     if (vendor === undefined) return bodies.map(() => 'invalid' as const);
+    await intakeSlots.take();
     const previous = appended;
     let turnDone = (): void => undefined;
     appended = new Promise<void>((resolve) => (turnDone = resolve));
@@ -60,9 +89,16 @@ export function createBackfillPageIntake(deps: Deps): BackfillPageIntake {
       await previous;
       // Its events take their seqs as the acceptor is called, before it first waits: the next page may go on.
       accepted = acceptMany(items, receivedAt);
+    } catch (error) {
+      intakeSlots.give();
+      throw error;
     } finally {
       turnDone();
     }
-    return (await accepted).map(fetched);
+    try {
+      return (await accepted).map(fetched);
+    } finally {
+      intakeSlots.give();
+    }
   };
 }

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupHistoryApi } from '../../../src/backfill/fill-sequence-gaps';
-import { createBackfillPageIntake } from '../../../src/backfill/intake';
+import { createBackfillPageIntake, pagesAtOnce } from '../../../src/backfill/intake';
 import { createAcceptor } from '../../../src/pipeline/accept';
 import { groupCallbackBody, groupCallbackQuery } from '../../../src/backfill/tencent/group-message';
 import { loadConfig } from '../../../src/config';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 import { buildVendors } from '../../../src/vendors/registry';
+import { nextTurn, until } from '../../helpers/wait';
 
 const sdkAppId = 1400000001;
 const vendors = buildVendors(loadConfig({ TENCENT_SDKAPPIDS: String(sdkAppId), TENCENT_CALLBACK_TOKENS: 'token' }).vendors, { clock: () => 0, relayKeys: [] }).active;
@@ -114,5 +115,43 @@ describe('backfill page intake', () => {
     // Every event of the long page has a lower seq than the short page's one, in the order given.
     expect(Math.max(...long.map((b) => seqs.get(String(b['MsgSeq'])) as number))).toBeLessThan(seqs.get('1') as number);
     expect(long.map((b) => seqs.get(String(b['MsgSeq'])))).toEqual([...long.map((b) => seqs.get(String(b['MsgSeq'])))].sort((a, b) => (a as number) - (b as number)));
+  });
+
+  test('When fills hand over more pages than the intake takes at once, then the next is made and appended only once one before it is committed, in the order given', async () => {
+    const spool = open('committing.db');
+    /** The spool's appends, each held until the test lets it commit. */
+    const appends: (() => void)[] = [];
+    const held: Spool = Object.create(spool, { appendMany: { value: (...args: Parameters<Spool['appendMany']>) => new Promise<void>((resolve) => appends.push(resolve)).then(() => spool.appendMany(...args)) } });
+    const intake = createBackfillPageIntake({ spool: held, vendors, clock: () => 5_000 });
+    const pages = Array.from({ length: pagesAtOnce + 2 }, (_, p) => [body(2 * p + 1), body(2 * p + 2)]);
+
+    const outcomes = Promise.all(pages.map((page) => intake('tencent', groupHistoryApi, query, page)));
+    await until(() => appends.length === pagesAtOnce, { what: 'the first pages appended' });
+    for (let i = 0; i < 5; i += 1) await nextTurn();
+    expect(appends).toHaveLength(pagesAtOnce);
+    appends[0]!();
+    await until(() => appends.length === pagesAtOnce + 1, { what: 'the next page once the first committed' });
+    for (let i = 0; i < 5; i += 1) await nextTurn();
+    expect(appends).toHaveLength(pagesAtOnce + 1);
+    for (let released = 1; released < pages.length; released += 1) {
+      await until(() => appends.length > released, { what: `page ${released + 1} appended` });
+      appends[released]!();
+    }
+
+    expect((await outcomes).flat()).toEqual(Array(2 * pages.length).fill('accepted'));
+    expect(spool.admin.events(100)).toHaveLength(2 * pages.length);
+  });
+
+  test('When more pages than the intake takes at once fail to commit, then each gives its place back: the page after them is stored', async () => {
+    const spool = open('failing.db');
+    let failing = pagesAtOnce + 1;
+    const flaky: Spool = Object.create(spool, { appendMany: { value: (...args: Parameters<Spool['appendMany']>) => (failing-- > 0 ? Promise.reject(new Error('disk I/O error')) : spool.appendMany(...args)) } });
+    const intake = createBackfillPageIntake({ spool: flaky, vendors, clock: () => 5_000 });
+
+    const failed = await Promise.allSettled(Array.from({ length: pagesAtOnce + 1 }, (_, p) => intake('tencent', groupHistoryApi, query, [body(p + 1)])));
+    const stored = await intake('tencent', groupHistoryApi, query, [body(100)]);
+
+    expect(failed.map((result) => result.status)).toEqual(Array(pagesAtOnce + 1).fill('rejected'));
+    expect(stored).toEqual(['accepted']);
   });
 });
