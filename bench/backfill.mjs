@@ -23,7 +23,8 @@
 // conversations), RATE (the vendor's documented limit and the gateway's BACKFILL_<VENDOR>_RATE: 200
 // for Tencent's group_msg_get_simple and admin_getroammsg, 100 for NetEase's history), LOAD_RATE (200), LOAD_NICE (-10), ROUNDS (3), CONNECTIONS (8), SETTLE (600),
 // GATEWAY_CPUS (pin the gateway with taskset, e.g. 1), GATEWAY_NODE_ARGS (more Node flags for the gateway,
-// space-separated), PROFILE_DIR (writes a CPU profile of the gateway there, node --cpu-prof, when it stops).
+// space-separated), PROFILE_DIR (writes a CPU profile of the gateway there, node --cpu-prof, when it stops),
+// ROUND_TRIP_MS (0: the stand-in answers each call this much later, as a vendor across a network would).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -48,6 +49,9 @@ const loadNice = Number(process.env.LOAD_NICE ?? -10);
 const rounds = Number(process.env.ROUNDS ?? 3);
 const connections = Number(process.env.CONNECTIONS ?? 8);
 const settle = Number(process.env.SETTLE ?? 600);
+const roundTripMs = Number(process.env.ROUND_TRIP_MS ?? 0);
+/** How the stand-in sends each answer: after the round trip asked for. */
+const answerAfter = roundTripMs > 0 ? (send) => void setTimeout(send, roundTripMs) : undefined;
 const started = new Date();
 const dir = mkdtempSync(join(tmpdir(), 'imgw-backfillbench-'));
 
@@ -92,7 +96,7 @@ const perGroup = Math.ceil(count / groups);
  */
 async function tencentScenario() {
   const { startTencentHistoryStandin } = loadTestHelper('tencent-history-standin', dir);
-  const standin = await startTencentHistoryStandin({ perSecond: rate });
+  const standin = await startTencentHistoryStandin({ perSecond: rate, answerAfter });
   const now = Math.floor(Date.now() / 1000);
   for (let round = 0; round < rounds; round += 1) {
     for (let g = 0; g < groups; g += 1) for (let i = 0; i < perGroup; i += 1) standin.send(`@TGS#bench-${round}-${g}`, `user${i % 50}`, `missed ${i}`, now - 600 + (i % 600));
@@ -116,7 +120,7 @@ async function tencentScenario() {
 
 async function neteaseScenario() {
   const { startNeteaseHistoryStandin } = loadTestHelper('netease-history-standin', dir);
-  const standin = await startNeteaseHistoryStandin({ perSecond: rate });
+  const standin = await startNeteaseHistoryStandin({ perSecond: rate, answerAfter });
   // Each round's conversations hold messages a millisecond apart, sent in the hour before the start.
   const base = Date.now() - 3_600_000;
   const pair = (round, c) => [`bench${round}a${c}`, `bench${round}b${c}`];
@@ -146,7 +150,7 @@ async function neteaseScenario() {
 
 async function tencentC2CScenario() {
   const { startTencentHistoryStandin } = loadTestHelper('tencent-history-standin', dir);
-  const standin = await startTencentHistoryStandin({ perSecond: rate });
+  const standin = await startTencentHistoryStandin({ perSecond: rate, answerAfter });
   // Each round's pairs talk ten messages a second in the hour before the start.
   const base = Math.floor(Date.now() / 1000) - 3600;
   const pair = (round, c) => [`bench${round}a${c}`, `bench${round}b${c}`];
@@ -232,7 +236,7 @@ try {
   // The file sink rotates at 100 MiB (out.jsonl.1, .2, …): count every file.
   const archived = readdirSync(dir).filter((name) => name.startsWith('out.jsonl')).reduce((sum, name) => sum + readFileSync(join(dir, name), 'utf8').split('\n').filter((line) => line.includes(`"backfill":"${scenario.api}"`)).length, 0);
   console.log([
-    `Command: \`node bench/backfill.mjs\` (VENDOR=${vendor} COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections} LOAD_NICE=${loadNice}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
+    `Command: \`node bench/backfill.mjs\` (VENDOR=${vendor} COUNT=${count} GROUPS=${groups} RATE=${rate} LOAD_RATE=${loadRate} ROUNDS=${rounds} CONNECTIONS=${connections} LOAD_NICE=${loadNice}${roundTripMs > 0 ? ` ROUND_TRIP_MS=${roundTripMs}` : ''}), ${started.toISOString().slice(0, 10)}, Node ${process.version}.`,
     '',
     `Fill of ${fmt(count, 0)} missed ${scenario.what} (${fmt(calls, 0)} calls of up to ${scenario.perCall} at ${rate}/s: ${fmt(expectedSeconds)} s allowed): ${spread(fills.map((f) => f.ms / 1000))} s; time / allowed ${spread(ratio)} (goal 0.9–1.1).`,
     `The load generator's thread ran at nice ${[...new Set([...results.alone, ...results.backfill].map((r) => r.priority))].join(', ')} (LOAD_NICE ${loadNice}; without the right to raise its priority it keeps the process's).`,

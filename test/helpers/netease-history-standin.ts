@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { standinControls } from './standin-controls';
+import { standinControls, type AnswerAfter } from './standin-controls';
 import { apiCheckSum, callbackHeaders } from './netease-signing';
 
 /**
@@ -36,6 +36,8 @@ export interface NeteaseHistoryStandinOptions {
   readonly clock?: () => number;
   /** Where `send` POSTs the copy when asked to. */
   readonly callback?: { readonly url: string };
+  /** How each answer goes out (a benchmark delays it by a network's round trip); default at once. */
+  readonly answerAfter?: AnswerAfter;
 }
 
 const paths: Readonly<Record<string, 'session' | 'team' | 'superteam'>> = {
@@ -56,7 +58,7 @@ export async function startNeteaseHistoryStandin(options: NeteaseHistoryStandinO
   const messages: StoredMessage[] = [];
   const teams = new Map<string, 'TEAM' | 'SUPER_TEAM'>();
   const nonces = new Map<string, number>();
-  const controls = standinControls();
+  const controls = standinControls({ answerAfter: options.answerAfter });
   const requests: { api: string; form: Record<string, string>; code: number }[] = [];
   let second = -1;
   let inSecond = 0;

@@ -6,12 +6,17 @@ export interface StandinCallback {
   readonly status: number | 'error';
 }
 
+/** How a stand-in sends an answer it has made: at once, or (a benchmark's network) after a round trip. */
+export type AnswerAfter = (send: () => void) => void;
+const answerNow: AnswerAfter = (send) => send();
+
 /**
  * What the REST stand-ins share: answers that can be held back (a call handled but not yet answered,
  * to kill the gateway with calls in flight), and the vendor's callbacks to the gateway, recorded and
  * optionally held until the gateway listens.
  */
-export function standinControls() {
+export function standinControls(options: { readonly answerAfter?: AnswerAfter } = {}) {
+  const answerAfter = options.answerAfter ?? answerNow;
   let holding = false;
   const held: (() => void)[] = [];
   let callbacksHeld = false;
@@ -27,7 +32,7 @@ export function standinControls() {
     /** Sends an answer now, or when `release` is called while answers are held. */
     answer(send: () => void): void {
       if (holding) held.push(send);
-      else send();
+      else answerAfter(send);
     },
     /** POSTs a callback to the gateway (now, or once callbacks are released) and records its status. */
     callback(url: string, init: { headers: Record<string, string>; body: string }, body: Record<string, unknown>): void {

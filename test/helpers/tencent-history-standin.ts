@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inflateSync } from 'node:zlib';
 import { createRoamHistory, type RoamMessage } from './tencent-roam-history';
+import type { AnswerAfter } from './standin-controls';
 
 export type { RoamMessage };
 
@@ -66,7 +67,8 @@ function userSigValid(sig: string, key: string, sdkAppId: number, identifier: st
   }
 }
 
-export async function startTencentHistoryStandin(options: { perSecond?: number; clock?: () => number } = {}): Promise<TencentHistoryStandin> {
+export async function startTencentHistoryStandin(options: { perSecond?: number; clock?: () => number; answerAfter?: AnswerAfter } = {}): Promise<TencentHistoryStandin> {
+  const answerAfter = options.answerAfter ?? ((send: () => void) => send());
   const sdkAppId = 1400000001;
   const identifier = 'administrator';
   const key = 'standin-secret-key-0123456789abcdef';
@@ -128,7 +130,10 @@ export async function startTencentHistoryStandin(options: { perSecond?: number; 
       } catch {
         reply = url.pathname.startsWith('/v4/openim/') ? fail(90001, 'the body is not JSON') : fail(10004, 'the body is not JSON');
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+      const text = JSON.stringify(reply);
+      answerAfter(() => {
+        if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+      });
     });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
