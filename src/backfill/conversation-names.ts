@@ -39,12 +39,12 @@ function named(window: WindowScope, names: readonly string[], seen: Pick<SeenRea
 }
 
 /**
- * The conversations a window reads: the named ones, or else every conversation of the vendor seen
- * since `since` (in the window's app, when it names one), read from the spool page by page.
+ * The conversations a window reads, in pages: the named ones (one page), or else every conversation of
+ * the vendor seen since `since` (in the window's app, when it names one), read from the spool page by page.
  */
-export function windowConversations(window: WindowScope, seen: Pick<SeenReader, 'page' | 'apps'>, since: number, paging: SeenPaging = {}): AsyncIterable<SeenConversation> | SeenConversation[] {
+export function windowConversations(window: WindowScope, seen: Pick<SeenReader, 'page' | 'apps'>, since: number, paging: SeenPaging = {}): AsyncIterable<readonly SeenConversation[]> | SeenConversation[][] {
   const names = namedConversations(window.conversation);
-  if (names !== undefined) return named(window, names, seen, since);
+  if (names !== undefined) return [named(window, names, seen, since)];
   return seenConversations(seen, { vendor: window.vendor, since, app: window.app }, paging);
 }
 

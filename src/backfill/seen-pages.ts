@@ -16,25 +16,26 @@ export interface SeenPaging {
   readonly after?: ConversationKey | undefined;
   readonly pageSize?: number;
   /**
-   * Awaited with the last key of a page before the next page is read: every conversation of that page
-   * has been handed out and, since a filler reads one conversation at a time, read.
+   * Awaited with the last key of a page before the next page is read: the consumer asked for the next
+   * page, so it has read every conversation of that one (`readConversations`).
    */
   readonly pageDone?: (last: ConversationKey) => Promise<void>;
 }
 
 /**
- * Every conversation of `vendor` seen at or after `since` (only `app`'s, when given), read page by page
- * in primary-key order, each page starting after the previous page's last key (keyset paging). Memory
+ * Every conversation of `vendor` seen at or after `since` (only `app`'s, when given), in pages read in
+ * primary-key order, each page starting after the previous page's last key (keyset paging). Memory
  * holds one page. Each conversation comes once, also while new ones are noted during the read: a new
  * one whose key sorts after the page being read comes in this read, one before it does not (the
  * gateway is running, so its callbacks bring it).
  */
-export async function* seenConversations(seen: Pick<SeenReader, 'page'>, query: { vendor: string; since: number; app?: string | undefined }, paging: SeenPaging = {}): AsyncGenerator<SeenConversation> {
+export async function* seenConversations(seen: Pick<SeenReader, 'page'>, query: { vendor: string; since: number; app?: string | undefined }, paging: SeenPaging = {}): AsyncGenerator<readonly SeenConversation[]> {
   const limit = paging.pageSize ?? seenPageSize;
   let after = paging.after;
   for (;;) {
     const page = seen.page(query.vendor, query.since, after, limit);
-    for (const conversation of page) if (query.app === undefined || conversation.app === query.app) yield conversation;
+    const wanted = query.app === undefined ? page : page.filter((conversation) => conversation.app === query.app);
+    if (wanted.length > 0) yield wanted;
     const last = page.at(-1);
     if (last === undefined) return;
     after = keyOf(last);

@@ -2,6 +2,7 @@
 // conversations seen in it, and a filler that hands every message found to the intake.
 import type { SeenConversation } from '../pipeline/spool/conversations';
 import type { BackfillPageIntake, FillResult } from './fill-sequence-gaps';
+import type { ConversationsWanted } from './round-trips';
 
 export type { SeenConversation };
 
@@ -14,10 +15,12 @@ export interface BackfillWindow {
   readonly untilAt: number;
   /**
    * Conversations seen in the retention period (none for vendors that read the whole app), for one
-   * pass only: read from the spool a page at a time as the filler asks for them, so a filler reads
-   * one conversation before asking for the next and never collects them.
+   * pass only, in pages read from the spool as the filler asks for them: memory holds one page,
+   * however many were seen. Asking for the next page notes the one before as read (a window cut short
+   * resumes after it), so a filler reads every conversation of a page before it asks for the next
+   * (`readConversations`).
    */
-  readonly conversations: Iterable<SeenConversation> | AsyncIterable<SeenConversation>;
+  readonly conversations: Iterable<readonly SeenConversation[]> | AsyncIterable<readonly SeenConversation[]>;
 }
 
 /**
@@ -25,3 +28,48 @@ export interface BackfillWindow {
  * resolves when done, throws on an API failure (the window stays open and is tried again).
  */
 export type WindowFiller = (window: BackfillWindow, deps: { readonly intake: BackfillPageIntake; readonly signal: AbortSignal; readonly clock: () => number }) => Promise<FillResult>;
+
+/**
+ * Reads every conversation of the window with `read`, side by side, page by page: all of a page's
+ * conversations are read before the next page is asked for. How many at once is `wanted` (a number, or
+ * a count that follows the round trips of the history calls, `round-trips.ts`, and is looked at again
+ * each time it may have grown and each time a read ends). After a failure no conversation is started,
+ * the ones in flight are waited for, and the first failure is thrown; once `signal` is aborted none is
+ * started and the ones in flight are waited for. Either way the page stays unread.
+ */
+export async function readConversations(conversations: BackfillWindow['conversations'], read: (conversation: SeenConversation) => Promise<void>, signal: AbortSignal, wanted: number | ConversationsWanted): Promise<void> {
+  const inFlight = typeof wanted === 'number' ? () => wanted : () => wanted.now();
+  for await (const page of conversations) {
+    if (signal.aborted) return;
+    const failure = await readPage(page, read, signal, inFlight, typeof wanted === 'number' ? undefined : wanted);
+    if (failure !== undefined) throw failure.error;
+    if (signal.aborted) return;
+  }
+}
+
+/** Reads the conversations of one page, up to `inFlight()` at once; settles once none is read any more, with the first failure. */
+function readPage(page: readonly SeenConversation[], read: (conversation: SeenConversation) => Promise<void>, signal: AbortSignal, inFlight: () => number, changes: ConversationsWanted | undefined): Promise<{ readonly error: unknown } | undefined> {
+  return new Promise((resolve) => {
+    let [next, running] = [0, 0];
+    let failure: { readonly error: unknown } | undefined;
+    const stopWatching = changes?.watch(() => startMore());
+    const startMore = (): void => {
+      while (failure === undefined && !signal.aborted && next < page.length && running < Math.max(1, inFlight())) {
+        const conversation = page[next++] as SeenConversation;
+        running += 1;
+        read(conversation).then(
+          () => undefined,
+          (error: unknown) => void (failure ??= { error }),
+        ).finally(() => {
+          running -= 1;
+          startMore();
+        });
+      }
+      if (running === 0) {
+        stopWatching?.();
+        resolve(failure);
+      }
+    };
+    startMore();
+  });
+}

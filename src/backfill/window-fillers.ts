@@ -22,7 +22,7 @@ export interface WindowFillerEntry {
 const registry: readonly (readonly [string, (config: Config, quotas: QuotaSource) => WindowFillerEntry | undefined])[] = [
   ['tencent', (c, quotas) => {
     const settings = c.backfill.tencent;
-    return settings && { api: roamHistoryApi, filler: tencentC2CWindowFiller(settings, { quotaOf: (app) => quotas({ vendor: 'tencent', app, api: roamHistoryApi }, { perSecond: settings.perSecond }) }) };
+    return settings && { api: roamHistoryApi, filler: tencentC2CWindowFiller(settings, { perSecond: settings.perSecond, quotaOf: (app) => quotas({ vendor: 'tencent', app, api: roamHistoryApi }, { perSecond: settings.perSecond }) }) };
   }],
   // One-to-one, team and super-team history under one label (the `backfill` attribute names each API).
   ['netease', (c, quotas) => {

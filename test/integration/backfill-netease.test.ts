@@ -24,7 +24,7 @@ describe('NetEase window backfill into a real spool', () => {
   /** What was started, stopped in reverse order on every path (a failed start included). */
   const cleanups: (() => Promise<void>)[] = [];
   const settings = (overrides: Partial<NeteaseBackfillSettings> = {}): NeteaseBackfillSettings => ({ url: standin.url, appKey, appSecret, perSecond: 100, account: 'ops', ...overrides });
-  const window = (conversations: SeenConversation[]): BackfillWindow => ({ gid: 7, vendor: 'netease', app: appKey, fromAt: T0, untilAt: T0 + 60_000, conversations });
+  const window = (conversations: SeenConversation[]): BackfillWindow => ({ gid: 7, vendor: 'netease', app: appKey, fromAt: T0, untilAt: T0 + 60_000, conversations: [conversations] });
 
   /** What the backfill part hands each page of fetched bodies to: the vendor mapping and the spool, marked with the API. */
   const intake = () => createBackfillPageIntake({ spool: app.spool, vendors: [createNeteaseVendor({ appSecrets: [appSecret], appKey, curTimeWindowSeconds: undefined })], clock: Date.now });

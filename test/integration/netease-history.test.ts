@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { createNeteaseHistory, NeteaseHistoryError, type HistoryQuery } from '../../src/backfill/netease/history';
 import { createQuota } from '../../src/backfill/quota';
 import { startNeteaseHistoryStandin, type NeteaseHistoryStandin } from '../helpers/netease-history-standin';
@@ -26,6 +27,21 @@ describe('NetEase history client against the stand-in', () => {
     expect(ids).toEqual(sent.map((m) => String(m.msgid)));
     expect(standin.requests.map((r) => [r.form['limit'], r.form['reverse'], r.form['excludeMsgid'] !== undefined])).toEqual([['100', '1', false], ['100', '1', true], ['100', '1', true]]);
     expect(standin.requests[1]?.form['begintime']).toBe(String(T0 + 90));
+  });
+
+  test('When calls are answered, then the round trip of each (the request to its answer) is given to the round trips the fill counts on', async () => {
+    standin = await startNeteaseHistoryStandin();
+    for (let i = 0; i < 150; i += 1) standin.send({ convType: 'PERSON', from: 'alice', to: 'bob', sendtime: T0 + i });
+    const trips: number[] = [];
+    const history = createNeteaseHistory({ url: standin.url, appKey: standin.appKey, appSecret: standin.appSecret }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, roundTrips: { record: (ms) => void trips.push(ms) } });
+
+    const started = performance.now();
+    const ids = await readAll(history, { api: 'session', params: { from: 'alice', to: 'bob' }, fromAt: T0, untilAt: T0 + 1000 });
+    const took = performance.now() - started;
+
+    expect(ids).toHaveLength(150);
+    expect(trips).toHaveLength(standin.requests.length);
+    expect(trips.every((ms) => ms > 0 && ms <= took)).toBe(true);
   });
 
   test('When server ids are beyond 2^53, then they are read exactly (as text), not rounded', async () => {

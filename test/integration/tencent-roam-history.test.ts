@@ -1,15 +1,19 @@
 import type { BackfillPageIntake } from '../../src/backfill/fill-sequence-gaps';
+import { performance } from 'node:perf_hooks';
 import { createQuota } from '../../src/backfill/quota';
+import { createTencentRest } from '../../src/backfill/tencent/rest';
+import { createTencentRoamHistory } from '../../src/backfill/tencent/roam-history';
 import { tencentC2CWindowFiller } from '../../src/backfill/tencent/c2c-window-filler';
 import type { BackfillWindow, SeenConversation } from '../../src/backfill/window-filler';
 import { startTencentHistoryStandin, type TencentHistoryStandin } from '../helpers/tencent-history-standin';
+import { until } from '../helpers/wait';
 
 describe('Tencent one-to-one window filler against the stand-in (admin_getroammsg)', () => {
   let standin: TencentHistoryStandin;
   const now = Math.floor(Date.now() / 1000);
   const filler = (key?: string) => tencentC2CWindowFiller({ url: standin.url, identifier: standin.identifier, key: key ?? standin.key }, { quotaOf: () => createQuota({ perSecond: 200 }) });
   const pair = (a: string, b: string): SeenConversation => ({ vendor: 'tencent', app: String(standin.sdkAppId), kind: 'user', a, b, lastAt: 0 });
-  const window = (fromAt: number, untilAt: number, conversations: SeenConversation[]): BackfillWindow => ({ gid: 1, vendor: 'tencent', fromAt, untilAt, conversations });
+  const window = (fromAt: number, untilAt: number, conversations: SeenConversation[]): BackfillWindow => ({ gid: 1, vendor: 'tencent', fromAt, untilAt, conversations: [conversations] });
   const collect = () => {
     const bodies: Record<string, unknown>[] = [];
     const intake: BackfillPageIntake = async (vendor, api, query, page) => {
@@ -38,6 +42,39 @@ describe('Tencent one-to-one window filler against the stand-in (admin_getroamms
     expect(new Set(bodies.map((b) => b['MsgKey'])).size).toBe(expected.length);
     expect(result).toMatchObject({ state: 'filled', counts: { accepted: expected.length, placeholder: 0 } });
     expect(standin.roamCalls).toBeGreaterThan(2);
+  });
+
+  test('When a window has several pairs, then they are read side by side: one pair waiting for its page to be stored does not hold up the next', async () => {
+    standin.sendC2C('alice', 'bob', 'first pair', now - 10);
+    standin.sendC2C('carol', 'dave', 'second pair', now - 10);
+    const from: string[] = [];
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, page) => {
+      from.push(...page.map((b) => String(b['From_Account'])));
+      // Alice's page is stored only once carol's has come; read one pair after the other, it never comes.
+      if (page.some((b) => b['From_Account'] === 'alice')) await until(() => from.includes('carol'), { timeoutMs: 5000, what: "the second pair's page while the first waits" });
+      return page.map(() => 'accepted' as const);
+    };
+
+    const result = await filler()(window((now - 60) * 1000, now * 1000, [pair('alice', 'bob'), pair('carol', 'dave')]), deps(intake));
+
+    expect(from).toEqual(['alice', 'carol']);
+    expect(result).toMatchObject({ state: 'filled', counts: { accepted: 2 } });
+  });
+
+  test('When calls are answered, then the round trip of each (the request to its answer) is given to the round trips the fill counts on', async () => {
+    for (let i = 0; i < 150; i += 1) standin.sendC2C('alice', 'bob', `m${i}`, now - 100 + Math.floor(i / 3));
+    const trips: number[] = [];
+    const history = createTencentRoamHistory(createTencentRest({ url: standin.url, identifier: standin.identifier, key: standin.key, sdkAppId: standin.sdkAppId }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, roundTrips: { record: (ms) => void trips.push(ms) } }));
+
+    const started = performance.now();
+    let read = 0;
+    for await (const message of history.read('alice', 'bob', now - 200, now)) read += message.MsgKey === '' ? 0 : 1;
+    const took = performance.now() - started;
+
+    expect(read).toBe(150);
+    expect(trips).toHaveLength(standin.roamCalls);
+    expect(trips.length).toBeGreaterThan(1);
+    expect(trips.every((ms) => ms > 0 && ms <= took)).toBe(true);
   });
 
   test('When a message was recalled and a seen pair no longer exists, then the recalled one is counted as a placeholder, the pair is named in the note and the rest is read', async () => {

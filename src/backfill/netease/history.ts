@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { backgroundTurn } from '../../pipeline/background-turns';
 import { callVendor } from '../../protocols/vendor-call';
 import { neteaseApiHeaders } from '../../protocols/netease-api-checksum';
 import type { Quota } from '../quota';
 import { defaultRequestTimeoutMs } from '../request-timeout';
+import type { RoundTrips } from '../round-trips';
 
 /**
  * The history APIs, one per conversation kind (docs/protocols/backfill.md): one-to-one
@@ -72,13 +74,14 @@ export interface HistoryQuery {
 const rateRetries = 5;
 
 /**
- * A client of the three history APIs: every call behind the quota, signed with a fresh Nonce. `read`
+ * A client of the three history APIs: every call behind the quota (its round trip given to
+ * `roundTrips`), signed with a fresh Nonce. `read`
  * walks a time window oldest first (`reverse` 1), 100 a call; the next page starts at the last
  * message's time with `excludeMsgid` its id (the anchor for messages sharing a millisecond), and ids
  * already given at that millisecond are skipped, so nothing is given twice. A 416 (frequency control)
  * is waited out and tried again; any other refusal throws `NeteaseHistoryError`.
  */
-export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { quota: Quota; clock: () => number; rateLimitPauseMs?: number; sleep?: (ms: number) => Promise<void>; requestTimeoutMs?: number }) {
+export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { quota: Quota; clock: () => number; rateLimitPauseMs?: number; sleep?: (ms: number) => Promise<void>; requestTimeoutMs?: number; roundTrips?: Pick<RoundTrips, 'record'> }) {
   const base = settings.url.replace(/\/+$/, '');
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
@@ -86,6 +89,7 @@ export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { q
     for (let attempt = 0; ; attempt += 1) {
       await deps.quota.take();
       const headers = neteaseApiHeaders(settings.appKey, settings.appSecret, randomBytes(16).toString('hex'), String(Math.floor(deps.clock() / 1000)));
+      const sent = performance.now();
       const response = await callVendor(`${base}/${historyPaths[api]}`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
@@ -94,6 +98,7 @@ export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { q
         signal,
         timeoutMs: deps.requestTimeoutMs ?? defaultRequestTimeoutMs,
       });
+      deps.roundTrips?.record(performance.now() - sent);
       if (response.status < 200 || response.status > 299) throw new NeteaseHistoryError(response.status, `HTTP ${response.status}`);
       // A page's answer is parsed in a background turn: answers that arrive together do not hold callbacks back to back.
       await backgroundTurn();

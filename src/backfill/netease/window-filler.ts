@@ -1,9 +1,11 @@
 import type { FetchedOutcome } from '../fill-sequence-gaps';
 import { createQuota, type Quota } from '../quota';
-import type { BackfillWindow, SeenConversation, WindowFiller } from '../window-filler';
+import { readConversations, type BackfillWindow, type SeenConversation, type WindowFiller } from '../window-filler';
 import { neteaseCopyBody, type CopyConversation } from './copy-body';
 import { createNeteaseHistory, historyPageSize, NeteaseHistoryError, type HistoryApi, type NeteaseHistory, type NeteaseHistorySettings } from './history';
 import { writePages } from '../page-writer';
+import { createPace, type Pace } from '../pace';
+import { createRoundTrips } from '../round-trips';
 
 export interface NeteaseBackfillSettings extends NeteaseHistorySettings {
   /** History calls per second, shared by the three APIs (BACKFILL_NETEASE_RATE). */
@@ -30,27 +32,33 @@ type Counts = Record<FetchedOutcome | 'placeholder', number>;
  * says there is no such team, the super-team history) and hands each message to the intake as the
  * eventType 1 copy NetEase would have POSTed, so a message whose callback came too is a duplicate.
  * Chat rooms are not read: their copies carry no server id, so a fetched one could not be matched to
- * its callback. The messages go to the intake a page of 100 at a time (one spool write, `writePages`), the next
- * ones read while it is stored, and a conversation is done once its pages are; throws on an API failure (the window stays
- * open), except for a conversation NetEase says cannot be read, which is named in the note.
+ * its callback. Conversations are read side by side (`readConversations`) behind one quota, as many as
+ * the calls' round trips need to make `perSecond` calls a second (`round-trips.ts`). The
+ * messages go to the intake a page of 100 at a time (one spool write, `writePages`), the next ones read
+ * while it is stored, and a conversation is done once its pages are; throws on an API failure (the
+ * window stays open), except for a conversation NetEase says cannot be read, which is named in the note.
  */
 export function createNeteaseWindowFiller(settings: NeteaseBackfillSettings, options: { quota?: Quota; history?: NeteaseHistory; clock?: () => number } = {}): WindowFiller {
   const quota = options.quota ?? createQuota({ perSecond: settings.perSecond });
   return async (window, deps) => {
-    const history = options.history ?? createNeteaseHistory(settings, { quota, clock: options.clock ?? deps.clock });
+    // The calls' round trips set how many conversations are read side by side.
+    const roundTrips = createRoundTrips(settings.perSecond);
+    const history = options.history ?? createNeteaseHistory(settings, { quota, clock: options.clock ?? deps.clock, roundTrips });
     const counts: Counts = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 };
     const notes: string[] = [];
+    // The conversations read side by side rest together.
+    const pace = createPace();
     let skipped = 0;
     let unnoted = 0;
-    for await (const conversation of window.conversations) {
-      if (deps.signal.aborted) return { state: 'open', note: 'stopped', counts };
+    await readConversations(window.conversations, async (conversation) => {
       if (conversation.vendor === 'netease' && conversation.kind === 'room') skipped += 1;
-      if (!isRead(conversation, window, settings.appKey)) continue;
-      const note = await fillConversation(conversation, window, { history, settings, counts, intake: deps.intake, signal: deps.signal });
+      if (!isRead(conversation, window, settings.appKey)) return;
+      const note = await fillConversation(conversation, window, { history, settings, counts, pace, intake: deps.intake, signal: deps.signal });
       // The note names the first few; a large app could have many thousands (e.g. teams without an account).
       if (note !== undefined && notes.length < 5) notes.push(note);
       else if (note !== undefined) unnoted += 1;
-    }
+    }, deps.signal, roundTrips.wanted);
+    if (deps.signal.aborted) return { state: 'open', note: 'stopped', counts };
     if (unnoted > 0) notes.push(`${unnoted} more conversation(s) not read`);
     if (skipped > 0) notes.push(`${skipped} chat room(s) not read (their copies carry no server id)`);
     return { state: 'filled', note: [`${counts.accepted} fetched, ${counts.duplicate} already stored`, ...notes].join('; '), counts };
@@ -66,6 +74,7 @@ interface FillDeps {
   readonly history: NeteaseHistory;
   readonly settings: NeteaseBackfillSettings;
   readonly counts: Counts;
+  readonly pace: Pace;
   readonly intake: Parameters<WindowFiller>[1]['intake'];
   readonly signal: AbortSignal;
 }
@@ -90,7 +99,7 @@ async function fillConversation(c: SeenConversation, window: BackfillWindow, dep
     }
     try {
       // The messages go to the intake 100 at a time (one spool write each), the next ones read meanwhile.
-      await writePages(copies(), { intake: deps.intake, vendor: 'netease', api: neteaseHistoryApis[api], query: new URLSearchParams(), counts: deps.counts, pageSize: historyPageSize });
+      await writePages(copies(), { intake: deps.intake, vendor: 'netease', api: neteaseHistoryApis[api], query: new URLSearchParams(), counts: deps.counts, pace: deps.pace, pageSize: historyPageSize });
       return undefined;
     } catch (error) {
       if (error instanceof NeteaseHistoryError && unreadable.has(error.code)) return c.kind === 'user' ? `${c.a}/${c.b ?? ''} not read (${error.message})` : error.message;

@@ -1,9 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { backgroundTurn } from '../../pipeline/background-turns';
 import { callVendor } from '../../protocols/vendor-call';
 import { tencentUserSig } from '../../protocols/tencent-usersig';
 import { realSleep, type Quota, type Sleep } from '../quota';
 import { defaultRequestTimeoutMs } from '../request-timeout';
+import type { RoundTrips } from '../round-trips';
 
 /** A refusal by the REST API: its ErrorCode and ErrorInfo (e.g. 10010 the group does not exist, 10007 no permission). */
 export class TencentApiError extends Error {
@@ -40,10 +42,10 @@ const status = z.looseObject({ ActionStatus: z.string(), ErrorCode: z.number().i
 
 /**
  * Calls of the REST API as the App admin (each bounded by `requestTimeoutMs`, 10 s by default): the UserSig in the query (signed for a day, made again
- * every hour), each call behind the quota, a refusal thrown as a `TencentApiError`. A call refused for
+ * every hour), each call behind the quota and its round trip given to `roundTrips`, a refusal thrown as a `TencentApiError`. A call refused for
  * the frequency limit is made again after a second (three tries in all); `sleep` waits that second.
  */
-export function createTencentRest(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number; sleep?: Sleep; requestTimeoutMs?: number }) {
+export function createTencentRest(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number; sleep?: Sleep; requestTimeoutMs?: number; roundTrips?: Pick<RoundTrips, 'record'> }) {
   const sleep = deps.sleep ?? realSleep;
   let sig: { value: string; until: number } | undefined;
   const userSig = (): string => {
@@ -68,6 +70,7 @@ export function createTencentRest(settings: TencentHistorySettings, deps: { quot
   async function call(path: string, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<unknown> {
     await deps.quota.take();
     const query = new URLSearchParams({ sdkappid: String(settings.sdkAppId), identifier: settings.identifier, usersig: userSig(), random: String(Math.floor(Math.random() * 2 ** 32)), contenttype: 'json' });
+    const sent = performance.now();
     const response = await callVendor(`${settings.url.replace(/\/$/, '')}/${path}?${query.toString()}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -76,6 +79,7 @@ export function createTencentRest(settings: TencentHistorySettings, deps: { quot
       signal,
       timeoutMs: deps.requestTimeoutMs ?? defaultRequestTimeoutMs,
     });
+    deps.roundTrips?.record(performance.now() - sent);
     if (response.status < 200 || response.status > 299) throw new TencentApiError(response.status, `HTTP ${response.status}`, response.status === 429 || response.status >= 500);
     // A page's answer is parsed in a background turn: answers that arrive together do not hold callbacks back to back.
     await backgroundTurn();

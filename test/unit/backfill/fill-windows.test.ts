@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { fillOpenWindows } from '../../../src/backfill/fill-windows';
-import type { BackfillWindow, SeenConversation, WindowFiller } from '../../../src/backfill/window-filler';
+import { readConversations, type BackfillWindow, type SeenConversation, type WindowFiller } from '../../../src/backfill/window-filler';
 import { openSpool, type Spool } from '../../../src/pipeline/spool';
 
 describe('the pass over open outage windows', () => {
@@ -24,7 +24,7 @@ describe('the pass over open outage windows', () => {
       seen.push({ ...window, read });
       // Failing on the first conversation's history: it was not read.
       if (fail) throw new Error('HTTP 503');
-      for await (const conversation of window.conversations) read.push(conversation);
+      for await (const page of window.conversations) read.push(...page);
       return { state: 'filled', note: 'read', counts: { accepted: 2, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
     };
     const calls: string[] = [];
@@ -81,13 +81,14 @@ describe('the pass over open outage windows', () => {
     await first.gaps.alive(1000, [], [], Array.from({ length: 5000 }, (_, i) => ({ vendor: 'tencent', app: '1', kind: 'user' as const, a: `u${String(i).padStart(5, '0')}`, b: 'z', lastAt: 900 })));
     const window = await first.gaps.record({ kind: 'window', vendor: 'tencent', fromAt: 500, untilAt: 2000 }, 2000);
     const read: string[][] = [];
-    const filler = (failAt?: number): WindowFiller => async (w) => {
+    // Conversations read side by side, as the vendors' fillers read them.
+    const filler = (failAt?: number): WindowFiller => async (w, { signal }) => {
       const pass: string[] = [];
       read.push(pass);
-      for await (const conversation of w.conversations) {
+      await readConversations(w.conversations, async (conversation) => {
         if (pass.length === failAt) throw new Error('HTTP 503');
         pass.push(conversation.a);
-      }
+      }, signal, 8);
       return { state: 'filled', note: `${pass.length} read`, counts: { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
     };
     const deps = (spool: Spool, fill: WindowFiller) => ({

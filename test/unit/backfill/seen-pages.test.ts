@@ -34,7 +34,7 @@ describe('reading the conversations seen, page by page', () => {
     await spool.gaps.record({ kind: 'window', vendor: 'tencent', fromAt: 500, untilAt: 2000 }, 2000);
     const read: string[] = [];
     const filler: WindowFiller = async (window) => {
-      for await (const conversation of window.conversations) read.push(key(conversation));
+      for await (const page of window.conversations) read.push(...page.map(key));
       return { state: 'filled', note: 'read', counts: { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, placeholder: 0 } };
     };
     const deps = {
@@ -58,8 +58,8 @@ describe('reading the conversations seen, page by page', () => {
     const noted = (app: string) => Array.from({ length: 100 }, (_, i): SeenConversation => ({ vendor: 'tencent', app, kind: 'user', a: `n${i}`, b: `n${i}x`, lastAt: 1500 }));
     const [before, after] = [noted('1400000000'), noted('1400000009')];
 
-    for await (const conversation of seenConversations(reader, { vendor: 'tencent', since: 0 })) {
-      read.push(conversation);
+    for await (const page of seenConversations(reader, { vendor: 'tencent', since: 0 })) {
+      read.push(...page);
       // Midway: new conversations on both sides of the cursor, and the times of ones read and not read yet move on.
       if (read.length === 20_000) await spool.gaps.alive(2000, [], [], [...before, ...after, ...conversations(count, 1800)]);
     }
@@ -78,14 +78,15 @@ describe('reading the conversations seen, page by page', () => {
   test('When a read resumes after a key, then it starts after it, and each finished page is reported before the next is read', async () => {
     const done: string[] = [];
     const first: SeenConversation[] = [];
-    for await (const conversation of seenConversations(reader, { vendor: 'tencent', since: 0 }, { pageDone: async (last) => void done.push(JSON.stringify(Object.values(last))) })) {
-      first.push(conversation);
-      if (first.length === 2500) break;
+    for await (const page of seenConversations(reader, { vendor: 'tencent', since: 0 }, { pageDone: async (last) => void done.push(JSON.stringify(Object.values(last))) })) {
+      first.push(...page);
+      // Stopped in the third page: it is not reported as done.
+      if (first.length >= 2500) break;
     }
     const resumeAfter = first[1999]!;
 
     const rest: SeenConversation[] = [];
-    for await (const conversation of seenConversations(reader, { vendor: 'tencent', since: 0 }, { after: { app: resumeAfter.app, kind: resumeAfter.kind, a: resumeAfter.a, b: resumeAfter.b ?? '' } })) rest.push(conversation);
+    for await (const page of seenConversations(reader, { vendor: 'tencent', since: 0 }, { after: { app: resumeAfter.app, kind: resumeAfter.kind, a: resumeAfter.a, b: resumeAfter.b ?? '' } })) rest.push(...page);
 
     expect(done).toEqual([first[999], first[1999]].map((c) => key(c!)));
     expect(rest).toHaveLength(count - 2000);
@@ -96,7 +97,7 @@ describe('reading the conversations seen, page by page', () => {
   test('When a window is limited to one app, then only that app\'s conversations are handed out, still a page at a time', async () => {
     const read: SeenConversation[] = [];
 
-    for await (const conversation of seenConversations(reader, { vendor: 'tencent', since: 0, app: '1400000002' })) read.push(conversation);
+    for await (const page of seenConversations(reader, { vendor: 'tencent', since: 0, app: '1400000002' })) read.push(...page);
 
     expect(read).toHaveLength(count / 2);
     expect(read.every((c) => c.app === '1400000002')).toBe(true);
