@@ -12,27 +12,33 @@ export interface ConversationsWanted {
 }
 
 /**
- * The round trips of one fill's history calls (from the request sent to its answer, the quota's wait
- * not included), and from them how many conversations it reads side by side. A conversation's calls
- * go one after another (each continues where the answer before it ended), so to make `perSecond`
- * calls a second it takes `perSecond` × the round trip of them in flight (Little's law), and one more
- * for the time between an answer and the next call: 2 on a vendor a millisecond away, 9 at 40 ms and
- * 200 calls a second. More than that only holds pages in memory and the event loop busier, the quota
- * being the pace. The round trip is a moving average (each call weighs a fifth).
+ * The history calls of one fill, timed, and from them how many conversations it reads side by side.
+ * A conversation's calls go one after another (each continues where the answer before it ended), so
+ * each reader makes one call a cycle: the call's round trip (the request to its answer, the quota's
+ * wait not included, `record`) and the time until its next call (the answer's messages handed to the
+ * intake, `handled`). To make `perSecond` calls a second takes `perSecond` × the cycle of them at once
+ * (Little's law); twice that, and one more, so that conversations that end early (a fill's last ones
+ * read while fewer are left) still leave the quota the pace: 2 on a vendor a millisecond away, 16 (the
+ * most) at a 40 ms round trip and 200 calls a second. More than needed only holds answers in memory and
+ * the event loop busier. Each part is a moving average (each call weighs a fifth).
  */
-export function createRoundTrips(perSecond: number): { record(ms: number): void; readonly wanted: ConversationsWanted } {
-  let average: number | undefined;
+export function createRoundTrips(perSecond: number): { record(ms: number): void; handled(ms: number): void; readonly wanted: ConversationsWanted } {
   const listeners = new Set<() => void>();
+  const averages: { trip?: number; handling?: number } = {};
+  const add = (part: 'trip' | 'handling', ms: number): void => {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    const before = averages[part];
+    averages[part] = before === undefined ? ms : before * 0.8 + ms * 0.2;
+    for (const listener of listeners) listener();
+  };
   const wanted = (): number => {
-    if (average === undefined) return firstConversationsInFlight;
-    return Math.min(maxConversationsInFlight, Math.max(1, Math.ceil((perSecond * average) / 1000) + 1));
+    if (averages.trip === undefined) return firstConversationsInFlight;
+    const cycle = averages.trip + (averages.handling ?? 0);
+    return Math.min(maxConversationsInFlight, Math.max(1, Math.ceil((2 * perSecond * cycle) / 1000) + 1));
   };
   return {
-    record(ms) {
-      if (!Number.isFinite(ms) || ms < 0) return;
-      average = average === undefined ? ms : average * 0.8 + ms * 0.2;
-      for (const listener of listeners) listener();
-    },
+    record: (ms) => add('trip', ms),
+    handled: (ms) => add('handling', ms),
     wanted: {
       now: wanted,
       watch(listener) {

@@ -29,11 +29,11 @@ describe('NetEase history client against the stand-in', () => {
     expect(standin.requests[1]?.form['begintime']).toBe(String(T0 + 90));
   });
 
-  test('When calls are answered, then the round trip of each (the request to its answer) is given to the round trips the fill counts on', async () => {
+  test('When calls are answered, then the round trip of each (the request to its answer) and the time until the next call are given to the timing the fill counts on', async () => {
     standin = await startNeteaseHistoryStandin();
     for (let i = 0; i < 150; i += 1) standin.send({ convType: 'PERSON', from: 'alice', to: 'bob', sendtime: T0 + i });
-    const trips: number[] = [];
-    const history = createNeteaseHistory({ url: standin.url, appKey: standin.appKey, appSecret: standin.appSecret }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, roundTrips: { record: (ms) => void trips.push(ms) } });
+    const [trips, handled]: [number[], number[]] = [[], []];
+    const history = createNeteaseHistory({ url: standin.url, appKey: standin.appKey, appSecret: standin.appSecret }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, roundTrips: { record: (ms) => void trips.push(ms), handled: (ms) => void handled.push(ms) } });
 
     const started = performance.now();
     const ids = await readAll(history, { api: 'session', params: { from: 'alice', to: 'bob' }, fromAt: T0, untilAt: T0 + 1000 });
@@ -42,6 +42,9 @@ describe('NetEase history client against the stand-in', () => {
     expect(ids).toHaveLength(150);
     expect(trips).toHaveLength(standin.requests.length);
     expect(trips.every((ms) => ms > 0 && ms <= took)).toBe(true);
+    // Between one answer and the next call: one fewer than the calls.
+    expect(handled).toHaveLength(trips.length - 1);
+    expect(handled.every((ms) => ms >= 0 && ms <= took)).toBe(true);
   });
 
   test('When server ids are beyond 2^53, then they are read exactly (as text), not rounded', async () => {

@@ -61,10 +61,11 @@ describe('Tencent one-to-one window filler against the stand-in (admin_getroamms
     expect(result).toMatchObject({ state: 'filled', counts: { accepted: 2 } });
   });
 
-  test('When calls are answered, then the round trip of each (the request to its answer) is given to the round trips the fill counts on', async () => {
+  test('When calls are answered, then the round trip of each (the request to its answer) and the time until the next call are given to the timing the fill counts on', async () => {
     for (let i = 0; i < 150; i += 1) standin.sendC2C('alice', 'bob', `m${i}`, now - 100 + Math.floor(i / 3));
-    const trips: number[] = [];
-    const history = createTencentRoamHistory(createTencentRest({ url: standin.url, identifier: standin.identifier, key: standin.key, sdkAppId: standin.sdkAppId }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, roundTrips: { record: (ms) => void trips.push(ms) } }));
+    const [trips, handled]: [number[], number[]] = [[], []];
+    const timing = { record: (ms: number) => void trips.push(ms), handled: (ms: number) => void handled.push(ms) };
+    const history = createTencentRoamHistory(createTencentRest({ url: standin.url, identifier: standin.identifier, key: standin.key, sdkAppId: standin.sdkAppId }, { quota: createQuota({ perSecond: 1000 }), clock: Date.now, roundTrips: timing }), timing);
 
     const started = performance.now();
     let read = 0;
@@ -75,6 +76,9 @@ describe('Tencent one-to-one window filler against the stand-in (admin_getroamms
     expect(trips).toHaveLength(standin.roamCalls);
     expect(trips.length).toBeGreaterThan(1);
     expect(trips.every((ms) => ms > 0 && ms <= took)).toBe(true);
+    // Between one answer and the next call: one fewer than the calls.
+    expect(handled).toHaveLength(trips.length - 1);
+    expect(handled.every((ms) => ms >= 0 && ms <= took)).toBe(true);
   });
 
   test('When a message was recalled and a seen pair no longer exists, then the recalled one is counted as a placeholder, the pair is named in the note and the rest is read', async () => {

@@ -81,7 +81,7 @@ const rateRetries = 5;
  * already given at that millisecond are skipped, so nothing is given twice. A 416 (frequency control)
  * is waited out and tried again; any other refusal throws `NeteaseHistoryError`.
  */
-export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { quota: Quota; clock: () => number; rateLimitPauseMs?: number; sleep?: (ms: number) => Promise<void>; requestTimeoutMs?: number; roundTrips?: Pick<RoundTrips, 'record'> }) {
+export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { quota: Quota; clock: () => number; rateLimitPauseMs?: number; sleep?: (ms: number) => Promise<void>; requestTimeoutMs?: number; roundTrips?: Pick<RoundTrips, 'record' | 'handled'> }) {
   const base = settings.url.replace(/\/+$/, '');
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
@@ -115,9 +115,13 @@ export function createNeteaseHistory(settings: NeteaseHistorySettings, deps: { q
       let begin = query.fromAt;
       let exclude: string | undefined;
       let atBegin = new Set<string>();
+      let answered: number | undefined;
       for (;;) {
         const form = { ...query.params, begintime: String(begin), endtime: String(query.untilAt), limit: String(historyPageSize), reverse: '1', ...(exclude === undefined ? {} : { excludeMsgid: exclude }) };
+        // The time the answer before took to be handled (its messages handed on) until this call.
+        if (answered !== undefined) deps.roundTrips?.handled(performance.now() - answered);
         const page = await call(query.api, form, signal);
+        answered = performance.now();
         const fresh = page.filter((m) => !(m.sendtime === begin && atBegin.has(m.msgid)) && m.sendtime >= query.fromAt && m.sendtime <= query.untilAt);
         yield* fresh;
         const last = page.at(-1);

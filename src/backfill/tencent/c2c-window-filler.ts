@@ -37,7 +37,7 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
     const roundTrips = createRoundTrips(deps.perSecond ?? defaultRoamPerSecond);
     const historyOf = (app: string): TencentRoamHistory => {
       let history = histories.get(app);
-      if (!history) histories.set(app, (history = createTencentRoamHistory(createTencentRest({ ...settings, sdkAppId: Number(app) }, { quota: deps.quotaOf(app), clock, roundTrips }))));
+      if (!history) histories.set(app, (history = createTencentRoamHistory(createTencentRest({ ...settings, sdkAppId: Number(app) }, { quota: deps.quotaOf(app), clock, roundTrips }), roundTrips)));
       return history;
     };
     const isPair = (c: SeenConversation): c is SeenConversation & { b: string } => c.kind === 'user' && c.b !== undefined && /^\d+$/.test(c.app) && (window.app === undefined || c.app === window.app);

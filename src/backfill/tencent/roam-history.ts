@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import type { RoundTrips } from '../round-trips';
 import type { TencentRest } from './rest';
 
 /**
@@ -39,15 +41,20 @@ export interface RoamCursor {
  * The one-to-one roaming history (`v4/openim/admin_getroammsg`) of a pair of accounts between two
  * times (seconds, inclusive), read as `operator`: pages go from the newest message back, each call
  * continuing at the previous answer's `LastMsgTime` and `LastMsgKey` until `Complete` is 1. Only what
- * is still in the roaming storage comes back (7 days by default).
+ * is still in the roaming storage comes back (7 days by default). The time each answer takes to be
+ * handled until the next call goes to `timing`.
  */
-export function createTencentRoamHistory(rest: TencentRest) {
+export function createTencentRoamHistory(rest: TencentRest, timing?: Pick<RoundTrips, 'handled'>) {
   return {
     async *read(operator: string, peer: string, minTime: number, maxTime: number, signal?: AbortSignal): AsyncGenerator<RoamMessage> {
       let cursor: RoamCursor | undefined;
+      let answered: number | undefined;
       for (;;) {
         const body = { Operator_Account: operator, Peer_Account: peer, MaxCnt: roamPageSize, MinTime: minTime, MaxTime: cursor?.maxTime ?? maxTime, ...(cursor && { LastMsgKey: cursor.lastMsgKey }) };
+        // The time the answer before took to be handled (its messages handed on) until this call.
+        if (answered !== undefined) timing?.handled(performance.now() - answered);
         const page = reply.parse(await rest.post('v4/openim/admin_getroammsg', body, signal));
+        answered = performance.now();
         yield* page.MsgList;
         if (page.Complete === 1 || page.MsgList.length === 0 || page.LastMsgTime === undefined || page.LastMsgKey === undefined) return;
         // A cursor that does not move back would read the same page for ever.

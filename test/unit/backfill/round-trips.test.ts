@@ -6,13 +6,22 @@ describe('conversations read side by side, from the round trips', () => {
     expect(firstConversationsInFlight).toBe(2);
   });
 
-  test('When calls take 40 ms at 200 calls a second, then 8 are in flight and one more: 9 conversations; at 1 ms, 2; at 80 ms and 100 calls a second, 9', () => {
-    const cases: [number, number, number][] = [[200, 40, 9], [200, 1, 2], [100, 80, 9], [200, 0, 1]];
+  test('When calls take 20 ms at 100 calls a second, then twice the 2 in flight, and one more: 5; at 1 ms and 200 a second, 2; at 0 ms, 1', () => {
+    const cases: [number, number, number][] = [[100, 20, 5], [200, 1, 2], [200, 0, 1]];
     for (const [perSecond, ms, expected] of cases) {
       const trips = createRoundTrips(perSecond);
       for (let i = 0; i < 3; i += 1) trips.record(ms);
       expect([perSecond, ms, trips.wanted.now()]).toEqual([perSecond, ms, expected]);
     }
+  });
+
+  test('When each answer takes time to be handled before the next call, then that time counts in the cycle with the round trip', () => {
+    const trips = createRoundTrips(100);
+    trips.record(10);
+    expect(trips.wanted.now()).toBe(3);
+    trips.handled(5);
+    // 15 ms a call: 2 × 100 × 0.015 = 3, and one more.
+    expect(trips.wanted.now()).toBe(4);
   });
 
   test('When the round trips are very long, then no more than the most conversations are read at once', () => {
@@ -33,8 +42,8 @@ describe('conversations read side by side, from the round trips', () => {
     trips.record(Number.NaN);
     trips.record(-5);
 
-    // 10 ms: 1 + 1; then 10 × 0.8 + 60 × 0.2 = 20 ms: 2 + 1. A time that is not one is ignored, unannounced.
-    expect(told).toEqual([2, 3]);
+    // 10 ms: 2 + 1; then 10 × 0.8 + 60 × 0.2 = 20 ms: 4 + 1. A time that is not one is ignored, unannounced.
+    expect(told).toEqual([3, 5]);
     expect(stopped).toEqual([]);
   });
 });
