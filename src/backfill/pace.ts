@@ -53,17 +53,24 @@ export function createPace({ share = busyShare, loop = processLoop, wait = waitF
   let busyMark = loop.busyMs();
   let since = loop.now();
   let resting: Promise<void> | undefined;
-  const rest = async (): Promise<void> => {
-    try {
-      const busy = loop.busyMs() - busyMark;
-      await wait(Math.max(0, Math.min(busy / share - (loop.now() - since), maxRestMs)));
-    } finally {
-      busyMark = loop.busyMs();
-      since = loop.now();
-      resting = undefined;
-    }
-  };
   return {
-    rest: () => (resting ??= rest()),
+    rest() {
+      if (resting !== undefined) return resting;
+      let settled = false;
+      const current = (async () => {
+        try {
+          const busy = loop.busyMs() - busyMark;
+          await wait(Math.max(0, Math.min(busy / share - (loop.now() - since), maxRestMs)));
+        } finally {
+          busyMark = loop.busyMs();
+          since = loop.now();
+          settled = true;
+          resting = undefined;
+        }
+      })();
+      // A rest that failed before it first waited has settled already: the next one is a rest of its own.
+      if (!settled) resting = current;
+      return current;
+    },
   };
 }

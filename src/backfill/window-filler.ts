@@ -47,6 +47,9 @@ export async function readConversations(conversations: BackfillWindow['conversat
   }
 }
 
+/** A count of reads at once that always lets one go (so a page is never left with none started). */
+const atLeastOne = (n: number): number => (Number.isFinite(n) ? Math.max(1, n) : 1);
+
 /** Reads the conversations of one page, up to `inFlight()` at once; settles once none is read any more, with the first failure. */
 function readPage(page: readonly SeenConversation[], read: (conversation: SeenConversation) => Promise<void>, signal: AbortSignal, inFlight: () => number, changes: ConversationsWanted | undefined): Promise<{ readonly error: unknown } | undefined> {
   return new Promise((resolve) => {
@@ -54,10 +57,11 @@ function readPage(page: readonly SeenConversation[], read: (conversation: SeenCo
     let failure: { readonly error: unknown } | undefined;
     const stopWatching = changes?.watch(() => startMore());
     const startMore = (): void => {
-      while (failure === undefined && !signal.aborted && next < page.length && running < Math.max(1, inFlight())) {
+      while (failure === undefined && !signal.aborted && next < page.length && running < atLeastOne(inFlight())) {
         const conversation = page[next++] as SeenConversation;
         running += 1;
-        read(conversation).then(
+        // A read that throws rather than rejects fails the same way.
+        Promise.resolve().then(() => read(conversation)).then(
           () => undefined,
           (error: unknown) => void (failure ??= { error }),
         ).finally(() => {

@@ -91,6 +91,23 @@ describe('backfill pace', () => {
     await next;
   });
 
+  test('When a rest fails, even before it waits, then the next one is a rest of its own, not that failure again', async () => {
+    const loop = fakeLoop();
+    const asked: number[] = [];
+    const pace = createPace({ loop, wait: (ms) => {
+      asked.push(ms);
+      if (asked.length === 1) throw new Error('no timer');
+      return Promise.resolve();
+    } });
+    loop.busy(30);
+
+    await expect(pace.rest()).rejects.toThrow('no timer');
+    loop.busy(30);
+    await pace.rest();
+
+    expect(asked).toEqual([20, 20]);
+  });
+
   test('When the rest is under a millisecond, then it is one turn of the event loop, not a timer', async () => {
     const turns = turnCounter();
     try {

@@ -154,4 +154,21 @@ describe('backfill page intake', () => {
     expect(failed.map((result) => result.status)).toEqual(Array(pagesAtOnce + 1).fill('rejected'));
     expect(stored).toEqual(['accepted']);
   });
+
+  test('When making pages into events throws for more pages than the intake takes at once, then each gives its place back: the page after them is stored', async () => {
+    const spool = open('throwing.db');
+    let throwing = pagesAtOnce + 1;
+    const real = vendors[0]!;
+    const vendor = Object.create(real, { toEvent: { value: (...args: Parameters<typeof real.toEvent>) => {
+      if (throwing-- > 0) throw new Error('mapping failed');
+      return real.toEvent(...args);
+    } } }) as typeof real;
+    const intake = createBackfillPageIntake({ spool, vendors: [vendor], clock: () => 5_000 });
+
+    const failed = await Promise.allSettled(Array.from({ length: pagesAtOnce + 1 }, (_, p) => intake('tencent', groupHistoryApi, query, [body(p + 1)])));
+    const stored = await intake('tencent', groupHistoryApi, query, [body(100)]);
+
+    expect(failed.map((result) => result.status)).toEqual(Array(pagesAtOnce + 1).fill('rejected'));
+    expect(stored).toEqual(['accepted']);
+  });
 });

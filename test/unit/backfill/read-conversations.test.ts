@@ -1,8 +1,8 @@
 import type { ConversationsWanted } from '../../../src/backfill/round-trips';
 import { readConversations, type SeenConversation } from '../../../src/backfill/window-filler';
+import { nextTurn, until } from '../../helpers/wait';
 
 const conversationsInFlight = 8;
-import { nextTurn, until } from '../../helpers/wait';
 
 const user = (a: string): SeenConversation => ({ vendor: 'tencent', app: '1', kind: 'user', a, b: 'z', lastAt: 0 });
 
@@ -147,5 +147,16 @@ describe('readConversations', () => {
     expect(reads.most()).toBe(6);
     // The page is read: nothing is listening any more.
     expect(listeners.size).toBe(0);
+  });
+
+  test('When a read throws instead of rejecting, or the number wanted is not a number, then the page still fails or is read to its end', async () => {
+    const throwing = (c: SeenConversation): Promise<void> => {
+      if (c.a === 'b') throw new Error('thrown');
+      return Promise.resolve();
+    };
+    await expect(readConversations([[user('a'), user('b'), user('c')]], throwing, new AbortController().signal, 1)).rejects.toThrow('thrown');
+    const read: string[] = [];
+    await readConversations([[user('a'), user('b')]], async (c) => void read.push(c.a), new AbortController().signal, Number.NaN);
+    expect(read).toEqual(['a', 'b']);
   });
 });
