@@ -33,11 +33,13 @@ export type WindowFiller = (window: BackfillWindow, deps: { readonly intake: Bac
  * Reads every conversation of the window with `read`, side by side, page by page: all of a page's
  * conversations are read before the next page is asked for. How many at once is `wanted` (a number, or
  * a count that follows the round trips of the history calls, `round-trips.ts`, and is looked at again
- * each time it may have grown and each time a read ends). After a failure no conversation is started,
- * the ones in flight are waited for, and the first failure is thrown; once `signal` is aborted none is
- * started and the ones in flight are waited for. Either way the page stays unread.
+ * each time it may have grown and each time a read ends). Each read is given a signal that aborts with
+ * `signal` or once a read of the page failed: then no conversation is started, the ones in flight are
+ * told to stop and waited for, and the first failure is thrown (the page is read again when the window
+ * is, so the rest of their histories would be read twice). Once `signal` is aborted none is started and
+ * the ones in flight are waited for. Either way the page stays unread.
  */
-export async function readConversations(conversations: BackfillWindow['conversations'], read: (conversation: SeenConversation) => Promise<void>, signal: AbortSignal, wanted: number | ConversationsWanted): Promise<void> {
+export async function readConversations(conversations: BackfillWindow['conversations'], read: ConversationRead, signal: AbortSignal, wanted: number | ConversationsWanted): Promise<void> {
   const inFlight = typeof wanted === 'number' ? () => wanted : () => wanted.now();
   for await (const page of conversations) {
     if (signal.aborted) return;
@@ -47,23 +49,31 @@ export async function readConversations(conversations: BackfillWindow['conversat
   }
 }
 
+/** Reads one conversation's history; `signal` says when to stop. */
+export type ConversationRead = (conversation: SeenConversation, signal: AbortSignal) => Promise<void>;
+
 /** A count of reads at once that always lets one go (so a page is never left with none started). */
 const atLeastOne = (n: number): number => (Number.isFinite(n) ? Math.max(1, n) : 1);
 
 /** Reads the conversations of one page, up to `inFlight()` at once; settles once none is read any more, with the first failure. */
-function readPage(page: readonly SeenConversation[], read: (conversation: SeenConversation) => Promise<void>, signal: AbortSignal, inFlight: () => number, changes: ConversationsWanted | undefined): Promise<{ readonly error: unknown } | undefined> {
+function readPage(page: readonly SeenConversation[], read: ConversationRead, signal: AbortSignal, inFlight: () => number, changes: ConversationsWanted | undefined): Promise<{ readonly error: unknown } | undefined> {
   return new Promise((resolve) => {
     let [next, running] = [0, 0];
     let failure: { readonly error: unknown } | undefined;
+    const failed = new AbortController();
+    const given = AbortSignal.any([signal, failed.signal]);
     const stopWatching = changes?.watch(() => startMore());
     const startMore = (): void => {
-      while (failure === undefined && !signal.aborted && next < page.length && running < atLeastOne(inFlight())) {
+      while (!given.aborted && next < page.length && running < atLeastOne(inFlight())) {
         const conversation = page[next++] as SeenConversation;
         running += 1;
         // A read that throws rather than rejects fails the same way.
-        Promise.resolve().then(() => read(conversation)).then(
+        Promise.resolve().then(() => read(conversation, given)).then(
           () => undefined,
-          (error: unknown) => void (failure ??= { error }),
+          (error: unknown) => {
+            failure ??= { error };
+            failed.abort(error);
+          },
         ).finally(() => {
           running -= 1;
           startMore();

@@ -50,10 +50,10 @@ export function createNeteaseWindowFiller(settings: NeteaseBackfillSettings, opt
     const pace = createPace();
     let skipped = 0;
     let unnoted = 0;
-    await readConversations(window.conversations, async (conversation) => {
+    await readConversations(window.conversations, async (conversation, signal) => {
       if (conversation.vendor === 'netease' && conversation.kind === 'room') skipped += 1;
       if (!isRead(conversation, window, settings.appKey)) return;
-      const note = await fillConversation(conversation, window, { history, settings, counts, pace, intake: deps.intake, signal: deps.signal });
+      const note = await fillConversation(conversation, window, { history, settings, counts, pace, intake: deps.intake, signal });
       // The note names the first few; a large app could have many thousands (e.g. teams without an account).
       if (note !== undefined && notes.length < 5) notes.push(note);
       else if (note !== undefined) unnoted += 1;

@@ -46,10 +46,10 @@ export function tencentC2CWindowFiller(settings: Omit<TencentHistorySettings, 's
     const [minTime, maxTime] = [Math.floor(window.fromAt / 1000), Math.ceil(window.untilAt / 1000)];
     // The pairs read side by side rest together.
     const pace = createPace();
-    await readConversations(window.conversations, async (pair) => {
+    await readConversations(window.conversations, async (pair, pairSignal) => {
       if (!isPair(pair)) return;
       pairs += 1;
-      const messages = historyOf(pair.app).read(pair.a, pair.b, minTime, maxTime, signal);
+      const messages = historyOf(pair.app).read(pair.a, pair.b, minTime, maxTime, pairSignal);
       async function* bodies() {
         for await (const message of messages) {
           if (message.MsgFlagBits !== 0) counts.placeholder += 1;

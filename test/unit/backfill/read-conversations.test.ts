@@ -25,8 +25,10 @@ function heldReads() {
   const finish = new Map<string, (error?: Error) => void>();
   const inFlight = new Set<string>();
   let most = 0;
-  const read = (conversation: SeenConversation): Promise<void> => {
+  const signals = new Map<string, AbortSignal>();
+  const read = (conversation: SeenConversation, signal: AbortSignal): Promise<void> => {
     started.push(conversation.a);
+    signals.set(conversation.a, signal);
     inFlight.add(conversation.a);
     most = Math.max(most, inFlight.size);
     return new Promise<void>((resolve, reject) => finish.set(conversation.a, (error) => {
@@ -36,7 +38,7 @@ function heldReads() {
     }));
   };
   const done = (a: string, error?: Error): void => (finish.get(a) as (error?: Error) => void)(error);
-  return { read, started, inFlight, done, most: () => most };
+  return { read, started, inFlight, done, signals, most: () => most };
 }
 
 /** Whether `promise` has settled once the event loop has turned a few times. */
@@ -78,14 +80,17 @@ describe('readConversations', () => {
     expect(reads.started).toEqual([...Array.from({ length: 20 }, (_, i) => `p0c${i}`), 'p1c0', 'p1c1', 'p1c2']);
   });
 
-  test('When a read fails, then no conversation is started after it, the ones in flight are waited for, and the first failure is thrown without the next page asked for', async () => {
+  test('When a read fails, then no conversation is started after it, the ones in flight are told to stop and waited for, and the first failure is thrown without the next page asked for', async () => {
     const { pages, asked } = paged([20, 5]);
     const reads = heldReads();
     const reading = readConversations(pages, reads.read, new AbortController().signal, 3);
     reading.catch(() => undefined);
     await until(() => reads.started.length === 3);
+    expect(reads.signals.get('p0c0')?.aborted).toBe(false);
 
     reads.done('p0c1', new Error('HTTP 503'));
+    await until(() => reads.signals.get('p0c0')?.aborted === true, { what: 'the reads in flight told to stop' });
+    expect(reads.signals.get('p0c2')?.aborted).toBe(true);
     expect(await settledYet(reading)).toBe(false);
     reads.done('p0c0', new Error('HTTP 500'));
     expect(await settledYet(reading)).toBe(false);
@@ -104,6 +109,7 @@ describe('readConversations', () => {
     await until(() => reads.started.length === 2);
 
     stop.abort();
+    expect(reads.signals.get('p0c1')?.aborted).toBe(true);
     reads.done('p0c0');
     expect(await settledYet(reading)).toBe(false);
     reads.done('p0c1');
