@@ -61,6 +61,32 @@ describe('Tencent one-to-one window filler against the stand-in (admin_getroamms
     expect(result).toMatchObject({ state: 'filled', counts: { accepted: 2 } });
   });
 
+  test('When one pair cannot be stored, then the fill fails and the pair read beside it stops at its next call instead of reading its history to the end', async () => {
+    standin.sendC2C('alice', 'bob', 'cannot be stored', now - 10);
+    for (let i = 0; i < 600; i += 1) standin.sendC2C('carol', 'dave', `m${i} ${'x'.repeat(200)}`, now - 100 + Math.floor(i / 10));
+    let failed = false;
+    const carolPages: number[] = [];
+    const intake: BackfillPageIntake = async (_vendor, _api, _query, page) => {
+      if (page[0]?.['From_Account'] === 'alice' || page[0]?.['To_Account'] === 'alice') {
+        // Only once carol's first page has come: both pairs are being read.
+        await until(() => carolPages.length > 0, { timeoutMs: 5000, what: "carol's first page" });
+        failed = true;
+        throw new Error('disk I/O error');
+      }
+      carolPages.push(page.length);
+      // Carol's pages are stored only once alice's has failed, so her read cannot run ahead of it.
+      await until(() => failed, { timeoutMs: 5000, what: "alice's page failed" });
+      return page.map(() => 'accepted' as const);
+    };
+
+    const fill = filler()(window((now - 200) * 1000, now * 1000, [pair('alice', 'bob'), pair('carol', 'dave')]), deps(intake));
+
+    await expect(fill).rejects.toThrow('disk I/O error');
+    const stored = carolPages.reduce((a, b) => a + b, 0);
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(600);
+  });
+
   test('When calls are answered, then the round trip of each (the request to its answer) and the time until the next call are given to the timing the fill counts on', async () => {
     for (let i = 0; i < 150; i += 1) standin.sendC2C('alice', 'bob', `m${i}`, now - 100 + Math.floor(i / 3));
     const [trips, handled]: [number[], number[]] = [[], []];
