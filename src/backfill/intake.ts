@@ -63,8 +63,8 @@ function slots(size: number): { take(): Promise<void>; give(): void } {
  * callbacks' acceptor would store them one by one. Pages given while earlier ones are still being made
  * are made meanwhile but appended in the order they were given (a short last page that is made first
  * still comes after the pages before it), and at most `pagesAtOnce` pages are with it at once (the
- * next waits for one of them to be committed). An outcome per body, in order (`invalid` for all of them when
- * the vendor is not configured). Rejects when the spool could not store the page (then none of its
+ * next waits for one of them to be committed). An outcome per body, in order (`invalid` for all of
+ * them when the vendor is not configured). Rejects when the spool could not store the page (then none of its
  * events is stored) or quarantine one of its bodies (then its events may be stored: a fill that reads
  * the page again finds them as duplicates).
  */

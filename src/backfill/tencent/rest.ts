@@ -41,9 +41,10 @@ const frequencyTries = 3;
 const status = z.looseObject({ ActionStatus: z.string(), ErrorCode: z.number().int().default(0), ErrorInfo: z.string().default('') });
 
 /**
- * Calls of the REST API as the App admin (each bounded by `requestTimeoutMs`, 10 s by default): the UserSig in the query (signed for a day, made again
- * every hour), each call behind the quota and its round trip given to `roundTrips`, a refusal thrown as a `TencentApiError`. A call refused for
- * the frequency limit is made again after a second (three tries in all); `sleep` waits that second.
+ * Calls of the REST API as the App admin (each bounded by `requestTimeoutMs`, 10 s by default): the
+ * UserSig in the query (signed for a day, made again every hour), each call behind the quota and its
+ * round trip given to `roundTrips`, a refusal thrown as a `TencentApiError`. A call refused for the
+ * frequency limit is made again after a second (three tries in all); `sleep` waits that second.
  */
 export function createTencentRest(settings: TencentHistorySettings, deps: { quota: Quota; clock: () => number; sleep?: Sleep; requestTimeoutMs?: number; roundTrips?: Pick<RoundTrips, 'record'> }) {
   const sleep = deps.sleep ?? realSleep;
